@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian package akari needs to build, run and test.
+# This is the one place where dependencies are listed; docs/dependencies.md
+# says why each one was chosen.
+set -eu
+
+packages=(
+  # build
+  build-essential cmake pkg-config
+  # cloud
+  libmicrohttpd-dev libsqlite3-dev libjansson-dev libglib2.0-dev
+  # import --push and the kiosk's fetcher
+  libcurl4-openssl-dev
+  # kiosk: drawing, text, display
+  libcairo2-dev libpango1.0-dev libsdl2-dev fonts-noto-cjk
+  # tests: X server for the SDL window, sanitizer runtime, python for
+  # the independent reference computations, the sqlite3 shell
+  xvfb xauth x11-apps python3 tzdata sqlite3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+    missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: missing Debian packages: ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  sudo="sudo"
+else
+  echo "install-deps: cannot install as $(id -un) without sudo. Run:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,16 @@
+/*
+ * cli.h - the akari command's subcommands.  Each takes the arguments after
+ * its own name (argv[0] is the subcommand) and returns the exit status.
+ */
+#ifndef AKARI_CLI_H
+#define AKARI_CLI_H
+
+int cli_serve(int argc, char **argv);
+int cli_site(int argc, char **argv);
+int cli_device(int argc, char **argv);
+int cli_point(int argc, char **argv);
+int cli_import(int argc, char **argv);
+int cli_render(int argc, char **argv);
+int cli_kiosk(int argc, char **argv);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * analytics.h - aggregates and signage summaries computed from stored
+ * readings.
+ *
+ * Buckets are aligned in the point's site zone (GLib GTimeZone), so a
+ * local day is 23 or 25 hours across DST and a month is a calendar month.
+ *
+ * Power points (quantity "power", unit kW) integrate to energy in kWh:
+ * each reading holds its value from its ts until the next reading, but
+ * never longer than the point's step (or, with no step, the median
+ * spacing), so a gap is a gap and not a plateau.  Holding periods are
+ * split exactly at bucket boundaries, so energy is right for 1-, 5- and
+ * 30-minute data alike.
+ */
+#ifndef AKARI_ANALYTICS_H
+#define AKARI_ANALYTICS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cloud/store/store.h"
+
+enum analytics_interval {
+	ANALYTICS_5MIN,
+	ANALYTICS_30MIN,
+	ANALYTICS_HOUR,
+	ANALYTICS_DAY,
+	ANALYTICS_MONTH,
+};
+
+enum analytics_fn {
+	ANALYTICS_AVG,
+	ANALYTICS_MIN,
+	ANALYTICS_MAX,
+	ANALYTICS_SUM,
+	ANALYTICS_ENERGY,	/* kW -> kWh by time-weighted integration */
+};
+
+int analytics_interval_parse(const char *s, enum analytics_interval *out);
+int analytics_fn_parse(const char *s, enum analytics_fn *out);
+const char *analytics_interval_name(enum analytics_interval iv);
+const char *analytics_fn_name(enum analytics_fn fn);
+
+/*
+ * Aggregates point over [from, to) and returns, in *out (owned by the
+ * caller):
+ *   {"point": "tepco/demand", "unit": "kWh", "interval": "hour",
+ *    "fn": "energy", "from": "...", "to": "...",
+ *    "buckets": [{"start": "2022-06-27T00:00:00+09:00", "value": 1.2},
+ *                {"start": "...", "value": null}]}
+ * "unit" is that of the result (kWh for energy).  A bucket with no data
+ * is null, never 0.  Buckets start at the local boundary at or before
+ * from.
+ * Returns 0, or -1 with a message in err: an unknown point
+ * (STORE_NOT_FOUND is returned instead), energy of a non-power point,
+ * from >= to, or more than ANALYTICS_MAX_BUCKETS buckets.
+ */
+#define ANALYTICS_MAX_BUCKETS 100000
+int analytics_aggregate(struct store *st, const char *key, int64_t from,
+			int64_t to, enum analytics_interval iv,
+			enum analytics_fn fn, json_t **out, char *err,
+			size_t errlen);
+
+/*
+ * What a signage slide needs about one site, as seen at time at (only
+ * readings with ts < at count, so a replayed clock sees the day unfold):
+ *   {"site": "tepco", "kind": "grid", "tz": "Asia/Tokyo",
+ *    "at": "2022-06-27T14:00:00+09:00",
+ *    "day_start": "2022-06-27T00:00:00+09:00",
+ *    "points": [{
+ *      "key": "tepco/demand", "quantity": "power", "unit": "kW",
+ *      "kind": "instantaneous", "step_s": 300, "shift_days": 0,
+ *      "latest": {"ts": "...", "value": 46690000} | null,
+ *      "today": {"min": .., "max": .., "avg": .., "count": 168,
+ *                "peak": {"ts": "...", "value": ..} | null,
+ *                "energy_kwh": .. | null},
+ *      "yesterday": {"energy_kwh": .. | null, "avg": .. | null},
+ *      "month": {"energy_kwh": .. | null},
+ *      "curve": [[unix_ts, value], ...],      today's readings, ts < at
+ *      "hourly_today": [v | null, ...],       local hours of today
+ *      "hourly_yesterday": [v | null, ...]    local hours of yesterday
+ *    }, ...]}
+ * energy_kwh is present (non-null when there is data) only for power
+ * points; "month" is the local month so far (up to at).  Hourly arrays
+ * hold kWh per hour for power points and the hourly mean otherwise, and
+ * have 23, 24 or 25 entries as the local day has hours; hourly_today
+ * covers the whole day, with null after at.
+ * Returns 0, STORE_NOT_FOUND for an unknown site, or -1 with err.
+ */
+int analytics_summary(struct store *st, const char *site, int64_t at,
+		      json_t **out, char *err, size_t errlen);
+
+#endif

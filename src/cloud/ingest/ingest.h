@@ -1,0 +1,63 @@
+/*
+ * ingest.h - validation of reading batches, shared by every way data
+ * comes in: the HTTP API and the importers go through the same code.
+ *
+ * A batch is JSON:
+ *   {"readings": [{"point": "tepco/demand", "ts": "2022-06-27T09:00:00+09:00",
+ *                  "value": 46690000, "unit": "kW"}, ...]}
+ * "ts" is RFC 3339 with an offset or Unix seconds (number or string);
+ * "unit" is optional and, when given, must equal the point's unit.
+ *
+ * Whole-batch errors (malformed JSON, no "readings" array, too many rows)
+ * store nothing.  Otherwise every row is checked on its own: good rows
+ * are stored in one transaction, bad rows are listed by index with a
+ * reason.  The HTTP status that fits the outcome is in result->status.
+ */
+#ifndef AKARI_INGEST_H
+#define AKARI_INGEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cloud/store/store.h"
+
+#define INGEST_MAX_ROWS 100000
+
+/* Who sends the batch.  A device may write only the points of its own
+ * site; the local importer (site_id 0) may write any point. */
+struct ingest_source {
+	int64_t device_id;	/* 0 for the local importer */
+	int64_t site_id;	/* 0: any site */
+};
+
+struct ingest_result {
+	int status;		/* HTTP status: 200, 400, 403, 404, 422, 500 */
+	size_t accepted;	/* rows stored */
+	size_t rejected;	/* rows refused */
+	json_t *answer;		/* owned: the JSON answer body, see below */
+};
+
+/*
+ * The answer, for status 200 (some or all rows stored):
+ *   {"accepted": 286, "rejected": [{"index": 3, "point": "x/y",
+ *     "error": "unknown_point", "message": "..."}]}
+ * When no row could be stored, status is 404 if every row named an
+ * unknown point, 403 if every row named another site's point, else 422,
+ * with the same body.  For whole-batch errors:
+ *   {"error": "bad_json", "message": "line 1 column 7: ..."}
+ */
+
+/* Parses body and ingests it.  Always fills res; free it with
+ * ingest_result_finish().  Returns 0 when the store was reachable, or a
+ * negative store_rc when storing failed (res->status is then 500). */
+int ingest_body(struct store *st, const struct ingest_source *src,
+		const char *body, size_t len, struct ingest_result *res);
+
+/* Same, for a batch already parsed (borrowed; not modified). */
+int ingest_batch(struct store *st, const struct ingest_source *src,
+		 json_t *batch, struct ingest_result *res);
+
+void ingest_result_finish(struct ingest_result *res);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * timeutil.h - timestamps and time zones.
+ *
+ * Every stored time is Unix seconds (UTC).  Local days, months and
+ * buckets are computed in a site's IANA zone through GLib's GTimeZone,
+ * never through the process-wide TZ.
+ */
+#ifndef AKARI_CORE_TIMEUTIL_H
+#define AKARI_CORE_TIMEUTIL_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parses "2022-06-27T09:00:00+09:00", "...Z", fractional seconds
+ * (truncated), or a plain integer of Unix seconds.  A date-time without
+ * an offset is refused, since it names no instant.  0 on success, -1 on
+ * malformed input (*out is untouched). */
+int core_time_parse(const char *s, int64_t *out);
+
+/* Writes ts as RFC 3339 in zone tz ("2022-06-27T09:00:00+09:00"; "Z" is
+ * never used, the offset is always written).  buf needs 32 bytes. */
+void core_time_format(int64_t ts, GTimeZone *tz, char *buf, size_t len);
+
+/* Returns a new reference to the zone named by an IANA identifier, or
+ * NULL when the identifier is unknown.  Free with g_time_zone_unref(). */
+GTimeZone *core_tz_new(const char *iana);
+
+/* Start of the local day that contains ts, in zone tz. */
+int64_t core_day_start(int64_t ts, GTimeZone *tz);
+
+#endif
