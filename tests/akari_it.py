@@ -1,0 +1,137 @@
+"""Helpers for akari's integration tests: a real `akari serve` on a free
+loopback port, the real CLI, and plain HTTP from the standard library.
+
+Every it_*.py test imports this module; ctest sets AKARI (the binary) and
+AKARI_SOURCE_DIR (the source tree).  Tests count their checks and end
+with the line "N passed, N failed".
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+AKARI = os.environ.get("AKARI", "akari")
+SOURCE_DIR = os.environ.get(
+    "AKARI_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".."))
+DATA = os.path.join(SOURCE_DIR, "data")
+
+
+class Checks:
+    """Counts checks; a failed one prints both values and the run goes on."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def eq(self, got, want, what):
+        if got == want:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL {what}: got {got!r}, want {want!r}", flush=True)
+
+    def close(self, got, want, tol, what):
+        ok = got is not None and want is not None and abs(got - want) <= tol
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL {what}: got {got!r}, want {want!r} (tol {tol})",
+                  flush=True)
+
+    def true(self, cond, what):
+        self.eq(bool(cond), True, what)
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed", flush=True)
+        sys.exit(1 if self.failed or not self.passed else 0)
+
+
+def run(*args, check=True, input=None):
+    """Runs `akari ARGS...`; returns the CompletedProcess (text mode)."""
+    p = subprocess.run([AKARI, *args], capture_output=True, text=True,
+                       input=input, timeout=300)
+    if check and p.returncode != 0:
+        raise RuntimeError(f"akari {' '.join(args)} exited {p.returncode}:"
+                           f"\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def tmpdir():
+    return tempfile.mkdtemp(prefix="akari-it-")
+
+
+class Server:
+    """`akari serve --db DB --listen 127.0.0.1:0`; the port is read from
+    the line "listening on http://127.0.0.1:PORT" that serve prints."""
+
+    def __init__(self, db, extra=()):
+        self.db = db
+        self.extra = list(extra)
+        self.proc = None
+        self.url = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [AKARI, "serve", "--db", self.db, "--listen", "127.0.0.1:0",
+             *self.extra],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+            if m:
+                self.url = m.group(1)
+                return self
+        self.stop()
+        raise RuntimeError("akari serve did not report its address")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        rc = self.proc.returncode if self.proc else None
+        self.proc = None
+        return rc
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def http(method, url, body=None, headers=None):
+    """Returns (status, headers, parsed JSON or raw bytes)."""
+    data = body
+    if isinstance(body, (dict, list)):
+        data = json.dumps(body).encode()
+    elif isinstance(body, str):
+        data = body.encode()
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            status, hdrs, raw = r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        status, hdrs, raw = e.code, dict(e.headers), e.read()
+    try:
+        return status, hdrs, json.loads(raw)
+    except ValueError:
+        return status, hdrs, raw
+
+
+def get(url):
+    return http("GET", url)
