@@ -1,2 +1,813 @@
-/* placeholder until the module lands */
-typedef int akari_placeholder_store;
+/*
+ * store.c - the SQLite implementation of store.h.
+ *
+ * One connection per handle, guarded by a mutex: SQLite serialises
+ * writers anyway, and holding the lock for a whole call keeps a batch in
+ * one transaction.  Statements used per request are prepared once.
+ */
+#include "cloud/store/store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <glib.h>
+
+#include "core/timeutil.h"
+
+struct store {
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	sqlite3_stmt *put;	/* upsert one reading */
+	sqlite3_stmt *range;	/* readings of a point in [from, to) */
+	sqlite3_stmt *latest;	/* newest reading before a time */
+	sqlite3_stmt *point;	/* a point and its site by key */
+	sqlite3_stmt *auth;	/* a device by token hash */
+};
+
+static _Thread_local char errmsg[512];
+
+/*
+ * Numbered migrations: migrations[i] brings user_version from i to i + 1.
+ * A released migration is never edited; a change is a new entry.
+ */
+static const char *const migrations[] = {
+	/* 1: registry and readings */
+	"CREATE TABLE sites ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"
+	"  tz TEXT NOT NULL,"
+	"  parent_id INTEGER REFERENCES sites(id),"
+	"  created INTEGER NOT NULL DEFAULT (unixepoch()));"
+	"CREATE TABLE devices ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site_id INTEGER NOT NULL REFERENCES sites(id),"
+	"  name TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  token_hash TEXT NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL DEFAULT (unixepoch()),"
+	"  UNIQUE (site_id, name));"
+	"CREATE TABLE points ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  site_id INTEGER NOT NULL REFERENCES sites(id),"
+	"  quantity TEXT NOT NULL,"
+	"  unit TEXT NOT NULL,"
+	"  kind TEXT NOT NULL"
+	"    CHECK (kind IN ('instantaneous', 'counter', 'state')),"
+	"  step_s INTEGER NOT NULL DEFAULT 0,"
+	"  shift_days INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE readings ("
+	"  point_id INTEGER NOT NULL REFERENCES points(id),"
+	"  ts INTEGER NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  PRIMARY KEY (point_id, ts)) WITHOUT ROWID;",
+};
+
+#define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+static const char *const kind_names[] = {"instantaneous", "counter",
+					 "state"};
+
+static int fail(int rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int fail(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int fail_db(struct store *st, const char *what)
+{
+	return fail(STORE_IO, "%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+const char *store_errmsg(struct store *st)
+{
+	return errmsg;
+}
+
+const char *store_kind_name(enum store_point_kind kind)
+{
+	return kind_names[kind];
+}
+
+int store_kind_parse(const char *s, enum store_point_kind *out)
+{
+	for (size_t i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++) {
+		if (s && strcmp(s, kind_names[i]) == 0) {
+			*out = (enum store_point_kind)i;
+			return STORE_OK;
+		}
+	}
+	return STORE_INVALID;
+}
+
+static void copy_text(char *dst, size_t len, const unsigned char *src)
+{
+	snprintf(dst, len, "%s", src ? (const char *)src : "");
+}
+
+/* --- opening and schema ----------------------------------------------- */
+
+static int exec(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fail(STORE_IO, "%s", msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return STORE_IO;
+	}
+	return STORE_OK;
+}
+
+static int user_version(struct store *st, int *version)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
+			       NULL) != SQLITE_OK)
+		return fail_db(st, "reading the schema version");
+	rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : STORE_IO;
+	*version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == STORE_OK ? STORE_OK
+			      : fail_db(st, "reading the schema version");
+}
+
+static int migrate(struct store *st)
+{
+	char sql[64];
+	int version, rc;
+
+	rc = user_version(st, &version);
+	if (rc)
+		return rc;
+	if (version > MIGRATION_COUNT)
+		return fail(STORE_INVALID,
+			    "database schema %d is newer than this akari "
+			    "knows (%d); upgrade akari",
+			    version, MIGRATION_COUNT);
+
+	/* Each migration and its version bump commit together. */
+	for (; version < MIGRATION_COUNT; version++) {
+		rc = exec(st, "BEGIN IMMEDIATE");
+		if (rc)
+			return rc;
+		rc = exec(st, migrations[version]);
+		if (!rc) {
+			snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+				 version + 1);
+			rc = exec(st, sql);
+		}
+		if (rc) {
+			char why[sizeof errmsg];
+
+			snprintf(why, sizeof why, "%s", errmsg);
+			exec(st, "ROLLBACK");
+			return fail(rc, "migration %d failed: %s", version + 1,
+				    why);
+		}
+		rc = exec(st, "COMMIT");
+		if (rc)
+			return rc;
+	}
+	return STORE_OK;
+}
+
+static int prepare(struct store *st, sqlite3_stmt **s, const char *sql)
+{
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s,
+			       NULL) != SQLITE_OK)
+		return fail_db(st, "preparing a statement");
+	return STORE_OK;
+}
+
+static int prepare_all(struct store *st)
+{
+	int rc;
+
+	rc = prepare(st, &st->put,
+		     "INSERT INTO readings (point_id, ts, value) "
+		     "VALUES (?1, ?2, ?3) ON CONFLICT (point_id, ts) "
+		     "DO UPDATE SET value = excluded.value");
+	if (!rc)
+		rc = prepare(st, &st->range,
+			     "SELECT ts, value FROM readings WHERE "
+			     "point_id = ?1 AND ts >= ?2 AND ts < ?3 "
+			     "ORDER BY ts");
+	if (!rc)
+		rc = prepare(st, &st->latest,
+			     "SELECT ts, value FROM readings WHERE "
+			     "point_id = ?1 AND ts < ?2 "
+			     "ORDER BY ts DESC LIMIT 1");
+	if (!rc)
+		rc = prepare(st, &st->point,
+			     "SELECT p.id, p.key, p.site_id, s.name, s.tz, "
+			     "p.quantity, p.unit, p.kind, p.step_s, "
+			     "p.shift_days FROM points p "
+			     "JOIN sites s ON s.id = p.site_id "
+			     "WHERE p.key = ?1");
+	if (!rc)
+		rc = prepare(st, &st->auth,
+			     "SELECT id, site_id FROM devices "
+			     "WHERE token_hash = ?1");
+	return rc;
+}
+
+int store_open(const char *path, struct store **out, char *errbuf,
+	       size_t errlen)
+{
+	struct store *st;
+	int rc;
+
+	*out = NULL;
+	st = calloc(1, sizeof *st);
+	if (!st) {
+		rc = fail(STORE_IO, "out of memory");
+		goto out;
+	}
+	pthread_mutex_init(&st->lock, NULL);
+
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		rc = fail(STORE_IO, "cannot open %s: %s", path,
+			  st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+
+	/*
+	 * WAL with synchronous=FULL fsyncs the log at every commit, so an
+	 * acknowledged write survives power loss, not only a crash.
+	 */
+	rc = exec(st, "PRAGMA journal_mode = WAL;"
+		      "PRAGMA synchronous = FULL;"
+		      "PRAGMA foreign_keys = ON;");
+	if (!rc)
+		rc = migrate(st);
+	if (!rc)
+		rc = prepare_all(st);
+	if (rc) {
+		char why[sizeof errmsg];
+
+		snprintf(why, sizeof why, "%s", errmsg);
+		rc = fail(rc, "%s: %s", path, why);
+	}
+
+out:
+	if (rc) {
+		if (errbuf)
+			snprintf(errbuf, errlen, "%s", errmsg);
+		store_close(st);
+		return rc;
+	}
+	*out = st;
+	return STORE_OK;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	sqlite3_finalize(st->put);
+	sqlite3_finalize(st->range);
+	sqlite3_finalize(st->latest);
+	sqlite3_finalize(st->point);
+	sqlite3_finalize(st->auth);
+	sqlite3_close(st->db);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+	int version = -1;
+
+	pthread_mutex_lock(&st->lock);
+	user_version(st, &version);
+	pthread_mutex_unlock(&st->lock);
+	return version;
+}
+
+/* --- sites ------------------------------------------------------------ */
+
+static int site_id(struct store *st, const char *name, int64_t *id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM sites WHERE name = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return fail_db(st, "looking up a site");
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		rc = STORE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = fail(STORE_NOT_FOUND, "no site named '%s'", name);
+	} else {
+		rc = fail_db(st, "looking up a site");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int check_name(const char *what, const char *s, size_t max)
+{
+	if (!s || !*s)
+		return fail(STORE_INVALID, "%s is empty", what);
+	if (strlen(s) >= max)
+		return fail(STORE_INVALID, "%s '%s' is longer than %zu bytes",
+			    what, s, max - 1);
+	return STORE_OK;
+}
+
+int store_site_add(struct store *st, const char *name, const char *kind,
+		   const char *tz, const char *parent)
+{
+	struct store_site site;
+	int64_t parent_id = 0;
+	GTimeZone *zone;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = check_name("site name", name, sizeof site.name);
+	if (!rc)
+		rc = check_name("site kind", kind, sizeof site.kind);
+	if (!rc)
+		rc = check_name("time zone", tz, sizeof site.tz);
+	if (rc)
+		return rc;
+	zone = core_tz_new(tz);
+	if (!zone)
+		return fail(STORE_INVALID, "unknown time zone '%s'", tz);
+	g_time_zone_unref(zone);
+
+	pthread_mutex_lock(&st->lock);
+	if (parent) {
+		rc = site_id(st, parent, &parent_id);
+		if (rc)
+			goto out;
+	}
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO sites (name, kind, tz, parent_id) "
+			       "VALUES (?1, ?2, ?3, ?4)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		rc = fail_db(st, "adding a site");
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, tz, -1, SQLITE_STATIC);
+	if (parent_id)
+		sqlite3_bind_int64(s, 4, parent_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		rc = STORE_OK;
+	else if (sqlite3_extended_errcode(st->db) ==
+		 SQLITE_CONSTRAINT_UNIQUE)
+		rc = fail(STORE_EXISTS, "a site named '%s' exists", name);
+	else
+		rc = fail_db(st, "adding a site");
+
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_site_get(struct store *st, const char *name,
+		   struct store_site *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, name, kind, tz, parent_id "
+			       "FROM sites WHERE name = ?1",
+			       -1, &s, NULL) != SQLITE_OK) {
+		rc = fail_db(st, "reading a site");
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		copy_text(out->name, sizeof out->name,
+			  sqlite3_column_text(s, 1));
+		copy_text(out->kind, sizeof out->kind,
+			  sqlite3_column_text(s, 2));
+		copy_text(out->tz, sizeof out->tz, sqlite3_column_text(s, 3));
+		out->parent_id = sqlite3_column_int64(s, 4);
+		rc = STORE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = fail(STORE_NOT_FOUND, "no site named '%s'", name);
+	} else {
+		rc = fail_db(st, "reading a site");
+	}
+
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* --- devices ---------------------------------------------------------- */
+
+/* SHA-256 of the token, as lowercase hex; only this is stored. */
+static char *token_hash(const char *token)
+{
+	return g_compute_checksum_for_string(G_CHECKSUM_SHA256, token, -1);
+}
+
+static int token_new(char *token, size_t len)
+{
+	unsigned char raw[32];
+	gchar *b64;
+	size_t n;
+
+	if (len < STORE_TOKEN_LEN + 1)
+		return fail(STORE_INVALID, "token buffer too small");
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+		return fail(STORE_IO, "no randomness for a token: %s",
+			    strerror(errno));
+
+	/* base64url without padding: 32 bytes give 43 characters. */
+	b64 = g_base64_encode(raw, sizeof raw);
+	for (n = 0; b64[n] && b64[n] != '='; n++)
+		token[n] = b64[n] == '+' ? '-' : b64[n] == '/' ? '_' : b64[n];
+	token[n] = '\0';
+	g_free(b64);
+	return STORE_OK;
+}
+
+int store_device_add(struct store *st, const char *site, const char *name,
+		     const char *kind, char *token, size_t tokenlen)
+{
+	sqlite3_stmt *s = NULL;
+	char *hash = NULL;
+	int64_t sid;
+	int rc;
+
+	rc = check_name("device name", name, 64);
+	if (!rc)
+		rc = check_name("device kind", kind, 32);
+	if (!rc)
+		rc = token_new(token, tokenlen);
+	if (rc)
+		return rc;
+	hash = token_hash(token);
+
+	pthread_mutex_lock(&st->lock);
+	rc = site_id(st, site, &sid);
+	if (rc)
+		goto out;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO devices (site_id, name, kind, "
+			       "token_hash) VALUES (?1, ?2, ?3, ?4)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		rc = fail_db(st, "adding a device");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, sid);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		rc = STORE_OK;
+	else if (sqlite3_extended_errcode(st->db) ==
+		 SQLITE_CONSTRAINT_UNIQUE)
+		rc = fail(STORE_EXISTS, "site '%s' has a device named '%s'",
+			  site, name);
+	else
+		rc = fail_db(st, "adding a device");
+
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+	g_free(hash);
+	if (rc)
+		memset(token, 0, tokenlen);
+	return rc;
+}
+
+int store_device_auth(struct store *st, const char *token,
+		      int64_t *device_id, int64_t *site_id_out)
+{
+	char *hash;
+	int rc;
+
+	if (!token || !*token)
+		return fail(STORE_NOT_FOUND, "no token given");
+	hash = token_hash(token);
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_text(st->auth, 1, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st->auth);
+	if (rc == SQLITE_ROW) {
+		*device_id = sqlite3_column_int64(st->auth, 0);
+		*site_id_out = sqlite3_column_int64(st->auth, 1);
+		rc = STORE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = fail(STORE_NOT_FOUND, "unknown device token");
+	} else {
+		rc = fail_db(st, "checking a device token");
+	}
+	sqlite3_reset(st->auth);
+	sqlite3_clear_bindings(st->auth);
+	pthread_mutex_unlock(&st->lock);
+	g_free(hash);
+	return rc;
+}
+
+/* --- points ----------------------------------------------------------- */
+
+int store_point_add(struct store *st, const struct store_point *p)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t sid;
+	int rc;
+
+	rc = check_name("point key", p->key, sizeof p->key);
+	if (!rc)
+		rc = check_name("quantity", p->quantity, sizeof p->quantity);
+	if (!rc)
+		rc = check_name("unit", p->unit, sizeof p->unit);
+	if (!rc && (p->kind < STORE_INSTANTANEOUS || p->kind > STORE_STATE))
+		rc = fail(STORE_INVALID, "bad point kind %d", (int)p->kind);
+	if (!rc && p->step_s < 0)
+		rc = fail(STORE_INVALID, "negative step %d", p->step_s);
+	if (rc)
+		return rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = site_id(st, p->site, &sid);
+	if (rc)
+		goto out;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO points (key, site_id, quantity, "
+			       "unit, kind, step_s, shift_days) VALUES "
+			       "(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		rc = fail_db(st, "adding a point");
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, p->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, sid);
+	sqlite3_bind_text(s, 3, p->quantity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, p->unit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, kind_names[p->kind], -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, p->step_s);
+	sqlite3_bind_int(s, 7, p->shift_days);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		rc = STORE_OK;
+	else if (sqlite3_extended_errcode(st->db) ==
+		 SQLITE_CONSTRAINT_UNIQUE)
+		rc = fail(STORE_EXISTS, "a point '%s' exists", p->key);
+	else
+		rc = fail_db(st, "adding a point");
+
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_point_set_shift(struct store *st, int64_t point_id,
+			  int shift_days)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db,
+			       "UPDATE points SET shift_days = ?2 "
+			       "WHERE id = ?1",
+			       -1, &s, NULL) != SQLITE_OK) {
+		rc = fail_db(st, "changing a point");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, point_id);
+	sqlite3_bind_int(s, 2, shift_days);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = fail_db(st, "changing a point");
+	else if (sqlite3_changes(st->db) == 0)
+		rc = fail(STORE_NOT_FOUND, "no point with id %lld",
+			  (long long)point_id);
+	else
+		rc = STORE_OK;
+
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* Fills p from a row of the columns that st->point selects. */
+static void point_from_row(sqlite3_stmt *s, struct store_point *p)
+{
+	memset(p, 0, sizeof *p);
+	p->id = sqlite3_column_int64(s, 0);
+	copy_text(p->key, sizeof p->key, sqlite3_column_text(s, 1));
+	p->site_id = sqlite3_column_int64(s, 2);
+	copy_text(p->site, sizeof p->site, sqlite3_column_text(s, 3));
+	copy_text(p->tz, sizeof p->tz, sqlite3_column_text(s, 4));
+	copy_text(p->quantity, sizeof p->quantity, sqlite3_column_text(s, 5));
+	copy_text(p->unit, sizeof p->unit, sqlite3_column_text(s, 6));
+	if (store_kind_parse((const char *)sqlite3_column_text(s, 7),
+			     &p->kind))
+		p->kind = STORE_INSTANTANEOUS;
+	p->step_s = sqlite3_column_int(s, 8);
+	p->shift_days = sqlite3_column_int(s, 9);
+}
+
+int store_point_get(struct store *st, const char *key,
+		    struct store_point *out)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_text(st->point, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st->point);
+	if (rc == SQLITE_ROW) {
+		point_from_row(st->point, out);
+		rc = STORE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = fail(STORE_NOT_FOUND, "no point '%s'", key);
+	} else {
+		rc = fail_db(st, "reading a point");
+	}
+	sqlite3_reset(st->point);
+	sqlite3_clear_bindings(st->point);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_points_each(struct store *st, const char *site, store_point_fn fn,
+		      void *ctx)
+{
+	struct store_point *all = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	/*
+	 * Collect first and call fn after unlocking, so that fn may call
+	 * back into the store (analytics walks readings per point).
+	 */
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT p.id, p.key, p.site_id, s.name, s.tz, "
+			       "p.quantity, p.unit, p.kind, p.step_s, "
+			       "p.shift_days FROM points p "
+			       "JOIN sites s ON s.id = p.site_id "
+			       "WHERE ?1 IS NULL OR s.name = ?1 "
+			       "ORDER BY p.key",
+			       -1, &s, NULL) != SQLITE_OK) {
+		rc = fail_db(st, "listing points");
+		pthread_mutex_unlock(&st->lock);
+		return rc;
+	}
+	if (site)
+		sqlite3_bind_text(s, 1, site, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			all = g_realloc_n(all, cap, sizeof *all);
+		}
+		point_from_row(s, &all[n++]);
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : fail_db(st, "listing points");
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+
+	for (size_t i = 0; !rc && i < n; i++)
+		if (fn(&all[i], ctx))
+			break;
+	g_free(all);
+	return rc;
+}
+
+/* --- readings --------------------------------------------------------- */
+
+int store_readings_put(struct store *st, const struct store_reading *rows,
+		       size_t n)
+{
+	int rc;
+
+	if (n == 0)
+		return STORE_OK;
+
+	pthread_mutex_lock(&st->lock);
+	rc = exec(st, "BEGIN IMMEDIATE");
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(st->put, 1, rows[i].point_id);
+		sqlite3_bind_int64(st->put, 2, rows[i].ts);
+		sqlite3_bind_double(st->put, 3, rows[i].value);
+		if (sqlite3_step(st->put) != SQLITE_DONE) {
+			rc = fail_db(st, "storing a reading");
+			sqlite3_reset(st->put);
+			exec(st, "ROLLBACK");
+			goto out;
+		}
+		sqlite3_reset(st->put);
+	}
+	rc = exec(st, "COMMIT");
+	if (rc)
+		exec(st, "ROLLBACK");
+
+out:
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_readings_each(struct store *st, int64_t point_id, int64_t from,
+			int64_t to, store_reading_fn fn, void *ctx)
+{
+	int rc;
+
+	/* fn runs under the lock: it must not call back into the store. */
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(st->range, 1, point_id);
+	sqlite3_bind_int64(st->range, 2, from);
+	sqlite3_bind_int64(st->range, 3, to);
+	while ((rc = sqlite3_step(st->range)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(st->range, 0),
+		       sqlite3_column_double(st->range, 1), ctx))
+			break;
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE
+		     ? STORE_OK
+		     : fail_db(st, "reading readings");
+	sqlite3_reset(st->range);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_reading_latest(struct store *st, int64_t point_id, int64_t before,
+			 int64_t *ts, double *value)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(st->latest, 1, point_id);
+	sqlite3_bind_int64(st->latest, 2, before);
+	rc = sqlite3_step(st->latest);
+	if (rc == SQLITE_ROW) {
+		*ts = sqlite3_column_int64(st->latest, 0);
+		*value = sqlite3_column_double(st->latest, 1);
+		rc = STORE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = fail(STORE_NOT_FOUND, "no reading");
+	} else {
+		rc = fail_db(st, "reading the latest reading");
+	}
+	sqlite3_reset(st->latest);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_readings_count(struct store *st, int64_t *count)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM readings", -1,
+			       &s, NULL) != SQLITE_OK) {
+		rc = fail_db(st, "counting readings");
+		goto out;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(s, 0);
+		rc = STORE_OK;
+	} else {
+		rc = fail_db(st, "counting readings");
+	}
+
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}

@@ -111,7 +111,8 @@ int store_point_get(struct store *st, const char *key,
 		    struct store_point *out);
 
 /* Calls fn for every point, ordered by key, or only for the points of
- * site when site is not NULL.  fn returning non-zero stops the walk. */
+ * site when site is not NULL.  fn returning non-zero stops the walk.
+ * fn runs unlocked and may call into the store. */
 typedef int (*store_point_fn)(const struct store_point *p, void *ctx);
 int store_points_each(struct store *st, const char *site, store_point_fn fn,
 		      void *ctx);
@@ -124,7 +125,8 @@ int store_readings_put(struct store *st, const struct store_reading *rows,
 		       size_t n);
 
 /* Calls fn for each reading of point with from <= ts < to, in ts order.
- * fn returning non-zero stops the walk. */
+ * fn returning non-zero stops the walk.  fn runs with the handle locked,
+ * so it must not call into the store itself. */
 typedef int (*store_reading_fn)(int64_t ts, double value, void *ctx);
 int store_readings_each(struct store *st, int64_t point_id, int64_t from,
 			int64_t to, store_reading_fn fn, void *ctx);
