@@ -10,7 +10,7 @@ packages=(
   # cloud
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libglib2.0-dev
   # import --push and the kiosk's fetcher
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev curl
   # kiosk: drawing, text, display
   libcairo2-dev libpango1.0-dev libsdl2-dev fonts-noto-cjk
   # tests: X server for the SDL window, sanitizer runtime, python for

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The demo behind `make run`: a fresh database with the real sample data,
+# the server on loopback, and the kiosk replaying 27-30 June 2022, the
+# days of the first tight-supply warning for the Tokyo area.
+set -euo pipefail
+
+akari=${1:?usage: demo.sh PATH/TO/akari}
+top=$(cd "$(dirname "$0")/.." && pwd)
+var="$top/var"
+db="$var/demo.db"
+port=${AKARI_PORT:-8080}
+url="http://127.0.0.1:$port"
+
+mkdir -p "$var"
+rm -f "$db" "$db-wal" "$db-shm"
+
+echo "demo: importing the sample data into $db"
+"$akari" import --db "$db" --format tepco-daily "$top"/data/tepco/*.csv
+# The home's and the room's recordings are lined up on the replayed days
+# by whole days: Monday 2012-06-25 becomes Monday 2022-06-27, and
+# 2015-02-05 becomes 2022-06-27.  Each slide names its recorded day.
+"$akari" import --db "$db" --format ausgrid --shift-days 3654 \
+	"$top/data/household/ausgrid_customer12_2011-2012.csv"
+"$akari" import --db "$db" --format uci-occupancy --shift-days 2699 \
+	"$top/data/environment/uci_occupancy_training.txt"
+
+pids=()
+stop() {
+	trap - INT TERM EXIT
+	echo
+	echo "demo: stopping"
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+"$akari" serve --db "$db" --listen "127.0.0.1:$port" &
+pids+=($!)
+for _ in $(seq 50); do
+	curl -fsS "$url/api/v1/health" >/dev/null 2>&1 && break
+	kill -0 "${pids[0]}" 2>/dev/null || {
+		echo "demo: the server did not start (is port $port free?" \
+			"set AKARI_PORT to use another)" >&2
+		exit 1
+	}
+	sleep 0.2
+done
+echo "demo: server at $url (try $url/api/v1/points)"
+
+replay="2022-06-27T06:00:00+09:00,2022-06-30T22:00:00+09:00"
+kiosk=(kiosk --server "$url" --replay "$replay" --speed 240
+	--cache "$var/kiosk-cache")
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+	echo "demo: kiosk in a window; close it or press Ctrl-C to stop"
+	"$akari" "${kiosk[@]}" --window 1280x720 &
+else
+	mkdir -p "$var/frames"
+	echo "demo: no display; the kiosk writes PNG frames to $var/frames"
+	echo "demo: press Ctrl-C to stop"
+	"$akari" "${kiosk[@]}" --png-dir "$var/frames" --window 1280x720 &
+fi
+pids+=($!)
+wait "${pids[1]}" || true
