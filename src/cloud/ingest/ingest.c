@@ -1,2 +1,413 @@
-/* placeholder until the module lands */
-typedef int akari_placeholder_ingest;
+/*
+ * ingest.c - checks a batch of readings row by row and stores the good
+ * rows in one transaction.
+ *
+ * Rows are checked in order; each either becomes a store_reading or an
+ * entry in the answer's "rejected" list.  Points are looked up once per
+ * key per batch, since a batch usually holds hundreds of rows of the
+ * same few points.  Rows that name the same (point, ts) are collapsed
+ * before storing, keeping the one that came last in the batch.
+ */
+#include "cloud/ingest/ingest.h"
+
+#include <glib.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+
+/*
+ * Timestamps outside these bounds are refused: GLib cannot format
+ * instants past year 9999, and nothing akari measures predates 1900.
+ * 1900-01-01T00:00:00Z and 9999-12-31T00:00:00Z.
+ */
+#define TS_MIN INT64_C(-2208988800)
+#define TS_MAX INT64_C(253402214400)
+
+/* A point lookup, remembered for the rest of the batch. */
+struct point_entry {
+	bool found;
+	struct store_point p;
+};
+
+/* A row that passed every check. */
+struct good_row {
+	struct store_reading r;
+	size_t index;		/* position in the batch */
+};
+
+struct batch {
+	struct store *st;
+	const struct ingest_source *src;
+	GHashTable *points;	/* key -> struct point_entry */
+	struct good_row *good;
+	size_t ngood;
+	json_t *rejected;
+	size_t unknown;		/* rejected for naming no known point */
+	size_t foreign;		/* rejected for naming another site's point */
+	bool oom;		/* a failure that store_errmsg() knows nothing of */
+};
+
+/* Why a row was refused. */
+struct row_error {
+	const char *code;
+	char message[256];
+};
+
+static void set_error(struct ingest_result *res, int status, const char *code,
+		      const char *message)
+{
+	json_decref(res->answer);
+	res->status = status;
+	res->answer = json_pack("{s:s, s:s}", "error", code, "message",
+				message);
+}
+
+static int row_fail(struct row_error *e, const char *code, const char *fmt,
+		    ...) __attribute__((format(printf, 3, 4)));
+
+static int row_fail(struct row_error *e, const char *code, const char *fmt,
+		    ...)
+{
+	const char *end;
+	va_list ap;
+
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+
+	/* Truncation may have split a UTF-8 sequence of a quoted key. */
+	if (!g_utf8_validate(e->message, -1, &end))
+		*(char *)end = '\0';
+	return 1;
+}
+
+/*
+ * Finds key in the batch's cache or the store.  Returns 0 with *out set
+ * (entry->found false for an unknown key), or a negative store_rc when
+ * the store failed.
+ */
+static int lookup_point(struct batch *b, const char *key,
+			const struct point_entry **out)
+{
+	struct point_entry *e = g_hash_table_lookup(b->points, key);
+	int rc;
+
+	if (e) {
+		*out = e;
+		return 0;
+	}
+
+	e = g_new0(struct point_entry, 1);
+	rc = store_point_get(b->st, key, &e->p);
+	if (rc == STORE_OK) {
+		e->found = true;
+	} else if (rc != STORE_NOT_FOUND) {
+		g_free(e);
+		return rc;
+	}
+	g_hash_table_insert(b->points, g_strdup(key), e);
+	*out = e;
+	return 0;
+}
+
+static int check_ts(json_t *jts, int64_t *ts, struct row_error *err)
+{
+	if (json_is_integer(jts)) {
+		*ts = json_integer_value(jts);
+	} else if (json_is_real(jts)) {
+		double v = json_real_value(jts);
+
+		/* Checked before the cast: out-of-range casts are UB. */
+		if (!(v >= (double)TS_MIN && v < (double)TS_MAX))
+			return row_fail(err, "bad_ts",
+					"ts %.17g is out of range", v);
+		*ts = (int64_t)floor(v);
+	} else if (json_is_string(jts)) {
+		if (core_time_parse(json_string_value(jts), ts))
+			return row_fail(err, "bad_ts",
+					"ts \"%.64s\" is neither RFC 3339 "
+					"with an offset nor Unix seconds",
+					json_string_value(jts));
+	} else {
+		return row_fail(err, "bad_ts",
+				"ts is missing or neither a string nor a "
+				"number");
+	}
+
+	if (*ts < TS_MIN || *ts >= TS_MAX)
+		return row_fail(err, "bad_ts",
+				"ts %lld is outside 1900-01-01 .. "
+				"9999-12-30",
+				(long long)*ts);
+	return 0;
+}
+
+/*
+ * Checks one row.  Returns 0 with *out filled, 1 with err filled when
+ * the row is refused, or a negative store_rc when the store failed.
+ */
+static int check_row(struct batch *b, json_t *row, struct store_reading *out,
+		     struct row_error *err)
+{
+	const struct point_entry *pe;
+	json_t *jpoint, *jvalue, *junit;
+	const char *key, *unit;
+	double value;
+	int rc;
+
+	if (!json_is_object(row))
+		return row_fail(err, "bad_row", "row is not a JSON object");
+
+	jpoint = json_object_get(row, "point");
+	if (!json_is_string(jpoint))
+		return row_fail(err, "bad_point",
+				"row has no \"point\" string");
+	key = json_string_value(jpoint);
+
+	rc = lookup_point(b, key, &pe);
+	if (rc)
+		return rc;
+	if (!pe->found) {
+		b->unknown++;
+		return row_fail(err, "unknown_point", "no point \"%.128s\"",
+				key);
+	}
+	if (b->src->site_id && pe->p.site_id != b->src->site_id) {
+		b->foreign++;
+		return row_fail(err, "other_site",
+				"point \"%.128s\" belongs to site \"%.64s\", "
+				"not to this device's site",
+				key, pe->p.site);
+	}
+
+	rc = check_ts(json_object_get(row, "ts"), &out->ts, err);
+	if (rc)
+		return rc;
+
+	jvalue = json_object_get(row, "value");
+	if (!json_is_number(jvalue))
+		return row_fail(err, "bad_value",
+				"value is missing or not a number");
+	value = json_number_value(jvalue);
+	if (!isfinite(value))
+		return row_fail(err, "bad_value", "value is not finite");
+
+	junit = json_object_get(row, "unit");
+	if (junit && !json_is_string(junit))
+		return row_fail(err, "bad_unit", "unit is not a string");
+	unit = json_string_value(junit);
+	if (unit && strcmp(unit, pe->p.unit) != 0)
+		return row_fail(err, "wrong_unit",
+				"unit \"%.32s\" does not match point "
+				"\"%.128s\", which is in \"%s\"",
+				unit, key, pe->p.unit);
+
+	out->point_id = pe->p.id;
+	out->value = value;
+	return 0;
+}
+
+static int reject_row(struct batch *b, size_t index, json_t *row,
+		      const struct row_error *err)
+{
+	json_t *jpoint = json_is_object(row) ? json_object_get(row, "point")
+					     : NULL;
+	json_t *entry = json_object();
+	int bad = !entry;
+
+	if (entry) {
+		bad |= json_object_set_new(entry, "index",
+					   json_integer((json_int_t)index));
+		if (json_is_string(jpoint))
+			bad |= json_object_set(entry, "point", jpoint);
+		bad |= json_object_set_new(entry, "error",
+					   json_string(err->code));
+		bad |= json_object_set_new(entry, "message",
+					   json_string(err->message));
+		bad |= json_array_append_new(b->rejected, entry);
+	}
+	if (bad) {
+		b->oom = true;
+		return STORE_IO;
+	}
+	return 0;
+}
+
+static int good_row_cmp(const void *pa, const void *pb)
+{
+	const struct good_row *a = pa, *b = pb;
+
+	if (a->r.point_id != b->r.point_id)
+		return a->r.point_id < b->r.point_id ? -1 : 1;
+	if (a->r.ts != b->r.ts)
+		return a->r.ts < b->r.ts ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/*
+ * Stores the good rows.  Of several rows for one (point, ts) only the
+ * last in the batch is kept, so the outcome does not depend on how the
+ * store orders the writes of one transaction.
+ */
+static int store_good_rows(struct batch *b)
+{
+	struct store_reading *rows;
+	size_t n = 0;
+	int rc;
+
+	qsort(b->good, b->ngood, sizeof *b->good, good_row_cmp);
+	rows = malloc(b->ngood * sizeof *rows);
+	if (!rows) {
+		b->oom = true;
+		return STORE_IO;
+	}
+	for (size_t i = 0; i < b->ngood; i++) {
+		const struct good_row *g = &b->good[i];
+		const struct good_row *next = i + 1 < b->ngood ? g + 1 : NULL;
+
+		if (next && next->r.point_id == g->r.point_id &&
+		    next->r.ts == g->r.ts)
+			continue;
+		rows[n++] = g->r;
+	}
+
+	rc = store_readings_put(b->st, rows, n);
+	free(rows);
+	return rc;
+}
+
+/* The status for a batch in which no row could be stored. */
+static int none_stored_status(const struct batch *b, size_t nrows)
+{
+	if (b->unknown == nrows)
+		return 404;
+	if (b->foreign == nrows)
+		return 403;
+	return 422;
+}
+
+static int check_rows(struct batch *b, json_t *rows)
+{
+	struct row_error err;
+	json_t *row;
+	size_t i;
+	int rc;
+
+	json_array_foreach(rows, i, row) {
+		struct good_row *g = &b->good[b->ngood];
+
+		rc = check_row(b, row, &g->r, &err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			g->index = i;
+			b->ngood++;
+			continue;
+		}
+		rc = reject_row(b, i, row, &err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int ingest_batch(struct store *st, const struct ingest_source *src,
+		 json_t *batch, struct ingest_result *res)
+{
+	struct batch b = {.st = st, .src = src};
+	json_t *rows = json_object_get(batch, "readings");
+	size_t nrows = json_array_size(rows);
+	char msg[160];
+	int rc = 0;
+
+	memset(res, 0, sizeof *res);
+
+	if (!json_is_object(batch) || !json_is_array(rows)) {
+		set_error(res, 400, "bad_batch",
+			  "the batch must be a JSON object with a "
+			  "\"readings\" array");
+		goto out;
+	}
+	if (nrows > INGEST_MAX_ROWS) {
+		snprintf(msg, sizeof msg,
+			 "the batch has %zu readings; at most %d are allowed "
+			 "in one batch", nrows, INGEST_MAX_ROWS);
+		set_error(res, 400, "too_many_rows", msg);
+		goto out;
+	}
+
+	b.points = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					 g_free);
+	b.good = malloc((nrows ? nrows : 1) * sizeof *b.good);
+	b.rejected = json_array();
+	if (!b.good || !b.rejected) {
+		b.oom = true;
+		rc = STORE_IO;
+		goto fail;
+	}
+
+	rc = check_rows(&b, rows);
+	if (rc)
+		goto fail;
+
+	if (b.ngood) {
+		rc = store_good_rows(&b);
+		if (rc)
+			goto fail;
+	}
+
+	res->accepted = b.ngood;
+	res->rejected = json_array_size(b.rejected);
+	res->status = b.ngood || !nrows ? 200 : none_stored_status(&b, nrows);
+	res->answer = json_pack("{s:I, s:O}", "accepted",
+				(json_int_t)b.ngood, "rejected", b.rejected);
+	goto out;
+
+fail:
+	res->accepted = 0;
+	res->rejected = 0;
+	set_error(res, 500, "storage",
+		  b.oom ? "out of memory while checking the batch"
+			: store_errmsg(st));
+out:
+	json_decref(b.rejected);
+	free(b.good);
+	if (b.points)
+		g_hash_table_destroy(b.points);
+	return rc;
+}
+
+int ingest_body(struct store *st, const struct ingest_source *src,
+		const char *body, size_t len, struct ingest_result *res)
+{
+	json_error_t jerr;
+	json_t *batch;
+	char msg[JSON_ERROR_TEXT_LENGTH + 64];
+	int rc;
+
+	batch = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!batch) {
+		memset(res, 0, sizeof *res);
+		snprintf(msg, sizeof msg, "line %d column %d: %s", jerr.line,
+			 jerr.column, jerr.text);
+		set_error(res, 400, "bad_json", msg);
+		return 0;
+	}
+
+	rc = ingest_batch(st, src, batch, res);
+	json_decref(batch);
+	return rc;
+}
+
+void ingest_result_finish(struct ingest_result *res)
+{
+	if (!res)
+		return;
+	json_decref(res->answer);
+	memset(res, 0, sizeof *res);
+}
