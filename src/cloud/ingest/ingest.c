@@ -46,9 +46,9 @@ struct batch {
 	struct good_row *good;
 	size_t ngood;
 	json_t *rejected;
-	size_t unknown;		/* rejected for naming no known point */
-	size_t foreign;		/* rejected for naming another site's point */
-	bool oom;		/* a failure that store_errmsg() knows nothing of */
+	size_t unknown;		/* rows naming no known point */
+	size_t foreign;		/* rows naming another site's point */
+	bool oom;		/* a failure store_errmsg() cannot tell */
 };
 
 /* Why a row was refused. */

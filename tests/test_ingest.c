@@ -1,0 +1,401 @@
+/*
+ * test_ingest.c - batch validation against a real store in a temporary
+ * file: partial success, last write wins, units, token scoping, and that
+ * whole-batch errors store nothing.
+ *
+ * Times: 2022-06-27T00:00:00Z is 19170 days after the epoch,
+ * 19170 * 86400 = 1656288000, written T0 below.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "cloud/ingest/ingest.h"
+#include "cloud/store/store.h"
+
+#define T0 INT64_C(1656288000)
+
+static struct store *st;
+static char dir[] = "/tmp/akari-test-ingest-XXXXXX";
+static char dbpath[256];
+static struct ingest_source device_a;	/* a device of site "a" */
+static const struct ingest_source importer = {0, 0};
+
+static int64_t count(void)
+{
+	int64_t n = -1;
+
+	CHECK_INT(store_readings_count(st, &n), STORE_OK);
+	return n;
+}
+
+struct found {
+	int64_t ts;
+	double value;
+	int n;
+};
+
+static int collect(int64_t ts, double value, void *ctx)
+{
+	struct found *f = ctx;
+
+	f->ts = ts;
+	f->value = value;
+	f->n++;
+	return 0;
+}
+
+/* The readings of key at exactly ts: how many (0 or 1) and the value. */
+static struct found reading_at(const char *key, int64_t ts)
+{
+	struct store_point p;
+	struct found f = {0, 0, 0};
+
+	CHECK_INT(store_point_get(st, key, &p), STORE_OK);
+	CHECK_INT(store_readings_each(st, p.id, ts, ts + 1, collect, &f),
+		  STORE_OK);
+	return f;
+}
+
+static void add_point(const char *key, const char *site, const char *unit)
+{
+	struct store_point p;
+
+	memset(&p, 0, sizeof p);
+	snprintf(p.key, sizeof p.key, "%s", key);
+	snprintf(p.site, sizeof p.site, "%s", site);
+	snprintf(p.quantity, sizeof p.quantity, "%s",
+		 strcmp(unit, "kW") ? "temperature" : "power");
+	snprintf(p.unit, sizeof p.unit, "%s", unit);
+	p.kind = STORE_INSTANTANEOUS;
+	p.step_s = 300;
+	CHECK_INT(store_point_add(st, &p), STORE_OK);
+}
+
+static void setup(void)
+{
+	char token[STORE_TOKEN_LEN + 1], err[256];
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(dbpath, sizeof dbpath, "%s/ingest.db", dir);
+	CHECK_INT(store_open(dbpath, &st, err, sizeof err), STORE_OK);
+
+	CHECK_INT(store_site_add(st, "a", "grid", "Asia/Tokyo", NULL),
+		  STORE_OK);
+	CHECK_INT(store_site_add(st, "b", "home", "Europe/Berlin", NULL),
+		  STORE_OK);
+	add_point("a/power", "a", "kW");
+	add_point("a/temp", "a", "degC");
+	add_point("b/power", "b", "kW");
+
+	/* Scoping goes through the real token lookup, as the API does. */
+	CHECK_INT(store_device_add(st, "a", "meter", "meter", token,
+				   sizeof token),
+		  STORE_OK);
+	CHECK_INT(store_device_auth(st, token, &device_a.device_id,
+				    &device_a.site_id),
+		  STORE_OK);
+}
+
+static void teardown(void)
+{
+	char path[300];
+
+	store_close(st);
+	unlink(dbpath);
+	snprintf(path, sizeof path, "%s-wal", dbpath);
+	unlink(path);
+	snprintf(path, sizeof path, "%s-shm", dbpath);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Ingests body, written with ' for " to keep the cases readable. */
+static int ingest(const struct ingest_source *src, const char *body,
+		  struct ingest_result *res)
+{
+	char *json = strdup(body);
+	int rc;
+
+	for (char *c = json; *c; c++)
+		if (*c == '\'')
+			*c = '"';
+	rc = ingest_body(st, src, json, strlen(json), res);
+	free(json);
+	return rc;
+}
+
+/* The rejected entry at position i of the answer. */
+static json_t *rejected(const struct ingest_result *res, size_t i)
+{
+	return json_array_get(json_object_get(res->answer, "rejected"), i);
+}
+
+static const char *field(json_t *obj, const char *name)
+{
+	return json_string_value(json_object_get(obj, name));
+}
+
+static void test_bad_json(void)
+{
+	struct ingest_result res;
+	int64_t before = count();
+
+	/* Line 2 is `  {"point": }]}`; the '}' is its 13th character. */
+	CHECK_INT(ingest(&importer, "{'readings': [\n  {'point': }]}",
+			 &res),
+		  0);
+	CHECK_INT(res.status, 400);
+	CHECK_STR(field(res.answer, "error"), "bad_json");
+	CHECK(strncmp(field(res.answer, "message"), "line 2 column 13: ",
+		      18) == 0);
+	CHECK_INT(count(), before);
+	ingest_result_finish(&res);
+
+	CHECK_INT(ingest(&importer, "", &res), 0);
+	CHECK_INT(res.status, 400);
+	CHECK_STR(field(res.answer, "error"), "bad_json");
+	ingest_result_finish(&res);
+}
+
+static void test_bad_batch(void)
+{
+	static const char *const bodies[] = {
+		"[]",
+		"{'rows': []}",
+		"{'readings': {'point': 'a/power'}}",
+	};
+	struct ingest_result res;
+	int64_t before = count();
+
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		CHECK_INT(ingest(&importer, bodies[i], &res), 0);
+		CHECK_INT(res.status, 400);
+		CHECK_STR(field(res.answer, "error"), "bad_batch");
+		ingest_result_finish(&res);
+	}
+	CHECK_INT(count(), before);
+}
+
+/* One row over the limit refuses the batch, good rows and all. */
+static void test_too_many_rows(void)
+{
+	json_t *batch = json_object(), *rows = json_array();
+	struct ingest_result res;
+	int64_t before = count();
+
+	for (int i = 0; i <= INGEST_MAX_ROWS; i++)
+		json_array_append_new(rows,
+				      json_pack("{s:s, s:I, s:f}", "point",
+						"a/power", "ts",
+						(json_int_t)(T0 + 60 * i),
+						"value", 1.0));
+	json_object_set_new(batch, "readings", rows);
+
+	CHECK_INT(ingest_batch(st, &importer, batch, &res), 0);
+	CHECK_INT(res.status, 400);
+	CHECK_STR(field(res.answer, "error"), "too_many_rows");
+	CHECK_INT(res.accepted, 0);
+	CHECK_INT(count(), before);
+	ingest_result_finish(&res);
+	json_decref(batch);
+}
+
+static void test_partial(void)
+{
+	static const char body[] =
+	    "{'readings': ["
+	    /* 0 */ "{'point': 'a/power', 'ts': 1656288000,"
+	    " 'value': 10, 'unit': 'kW'},"
+	    /* 1 */ "{'point': 'a/nope', 'ts': 1656288000, 'value': 1},"
+	    /* 2 */ "{'point': 'a/temp', 'ts': '2022-06-27T09:05:00+09:00',"
+	    " 'value': 21.5},"
+	    /* 3 */ "{'point': 'a/power', 'ts': 1656288300, 'value': 1,"
+	    " 'unit': 'W'},"
+	    /* 4 */ "{'point': 'a/power', 'ts': 'yesterday', 'value': 1},"
+	    /* 5 */ "{'point': 'a/power', 'ts': 1656288600, 'value': '7'},"
+	    /* 6 */ "{'point': 'b/power', 'ts': 1656288000, 'value': 1},"
+	    /* 7 */ "42,"
+	    /* 8 */ "{'ts': 1656288000, 'value': 1},"
+	    /* 9 */ "{'point': 'a/power', 'ts': 1e20, 'value': 1}"
+	    "]}";
+	static const struct {
+		int index;
+		const char *error;
+	} want[] = {
+		{1, "unknown_point"}, {3, "wrong_unit"}, {4, "bad_ts"},
+		{5, "bad_value"},     {6, "other_site"}, {7, "bad_row"},
+		{8, "bad_point"},     {9, "bad_ts"},
+	};
+	size_t nwant = sizeof want / sizeof want[0];
+	struct ingest_result res;
+	int64_t before = count();
+	struct found f;
+
+	CHECK_INT(ingest(&device_a, body, &res), 0);
+	CHECK_INT(res.status, 200);
+	CHECK_INT(res.accepted, 2);
+	CHECK_INT(res.rejected, nwant);
+	CHECK_INT(json_integer_value(json_object_get(res.answer, "accepted")),
+		  2);
+	CHECK_INT(json_array_size(json_object_get(res.answer, "rejected")),
+		  nwant);
+	for (size_t i = 0; i < nwant; i++) {
+		json_t *r = rejected(&res, i);
+
+		CHECK_INT(json_integer_value(json_object_get(r, "index")),
+			  want[i].index);
+		CHECK_STR(field(r, "error"), want[i].error);
+		CHECK(field(r, "message") && *field(r, "message"));
+	}
+	CHECK_STR(field(rejected(&res, 0), "point"), "a/nope");
+	CHECK(json_object_get(rejected(&res, 5), "point") == NULL);
+	ingest_result_finish(&res);
+
+	/* Only rows 0 and 2 are stored; 09:05+09:00 is 00:05Z = T0 + 300. */
+	CHECK_INT(count(), before + 2);
+	f = reading_at("a/power", T0);
+	CHECK_INT(f.n, 1);
+	CHECK_DBL(f.value, 10.0, 0);
+	f = reading_at("a/temp", T0 + 300);
+	CHECK_INT(f.n, 1);
+	CHECK_DBL(f.value, 21.5, 0);
+	CHECK_INT(reading_at("a/power", T0 + 300).n, 0);
+}
+
+static void test_wrong_unit_message(void)
+{
+	struct ingest_result res;
+	const char *msg;
+
+	CHECK_INT(ingest(&importer,
+			 "{'readings': [{'point': 'a/power',"
+			 " 'ts': 1656291600, 'value': 3, 'unit': 'W'}]}",
+			 &res),
+		  0);
+	/* The only row is refused for its unit: neither 404 nor 403. */
+	CHECK_INT(res.status, 422);
+	CHECK_INT(res.accepted, 0);
+	msg = field(rejected(&res, 0), "message");
+	CHECK_AT(msg && strstr(msg, "\"W\"") && strstr(msg, "\"kW\"") &&
+		     strstr(msg, "a/power"),
+		 "message names neither both units nor the point: %s",
+		 msg ? msg : "(null)");
+	ingest_result_finish(&res);
+	CHECK_INT(reading_at("a/power", T0 + 3600).n, 0);
+}
+
+static void test_last_write_wins(void)
+{
+	struct ingest_result res;
+	int64_t before = count();
+	struct found f;
+
+	/* Three rows for one (point, ts) in a batch: the last one stays. */
+	CHECK_INT(ingest(&importer,
+			 "{'readings': ["
+			 "{'point': 'a/power', 'ts': 1656295200, 'value': 1},"
+			 "{'point': 'a/power', 'ts': '1656295200',"
+			 " 'value': 2},"
+			 "{'point': 'a/power', 'ts': '2022-06-27T02:00:00Z',"
+			 " 'value': 3}]}",
+			 &res),
+		  0);
+	CHECK_INT(res.status, 200);
+	CHECK_INT(res.accepted, 3);
+	ingest_result_finish(&res);
+	CHECK_INT(count(), before + 1);
+	f = reading_at("a/power", T0 + 7200);
+	CHECK_INT(f.n, 1);
+	CHECK_DBL(f.value, 3.0, 0);
+
+	/* A later batch for the same (point, ts) replaces the value; a
+	 * fractional ts is truncated to the second. */
+	CHECK_INT(ingest(&importer,
+			 "{'readings': [{'point': 'a/power',"
+			 " 'ts': 1656295200.75, 'value': 4.5}]}",
+			 &res),
+		  0);
+	CHECK_INT(res.status, 200);
+	ingest_result_finish(&res);
+	CHECK_INT(count(), before + 1);
+	f = reading_at("a/power", T0 + 7200);
+	CHECK_INT(f.n, 1);
+	CHECK_DBL(f.value, 4.5, 0);
+}
+
+static void test_scoping(void)
+{
+	static const char body[] =
+	    "{'readings': [{'point': 'b/power', 'ts': 1656298800,"
+	    " 'value': 5}]}";
+	struct ingest_result res;
+	int64_t before = count();
+
+	/* Site a's device may not write site b's point... */
+	CHECK_INT(ingest(&device_a, body, &res), 0);
+	CHECK_INT(res.status, 403);
+	CHECK_STR(field(rejected(&res, 0), "error"), "other_site");
+	ingest_result_finish(&res);
+	CHECK_INT(count(), before);
+
+	/* ...but the local importer may write any point. */
+	CHECK_INT(ingest(&importer, body, &res), 0);
+	CHECK_INT(res.status, 200);
+	CHECK_INT(res.accepted, 1);
+	ingest_result_finish(&res);
+	CHECK_INT(count(), before + 1);
+}
+
+static void test_none_stored_status(void)
+{
+	struct ingest_result res;
+	int64_t before = count();
+
+	CHECK_INT(ingest(&importer,
+			 "{'readings': ["
+			 "{'point': 'x/1', 'ts': 1656288000, 'value': 1},"
+			 "{'point': 'x/2', 'ts': 1656288000, 'value': 1}]}",
+			 &res),
+		  0);
+	CHECK_INT(res.status, 404);
+	CHECK_INT(res.rejected, 2);
+	ingest_result_finish(&res);
+
+	/* Mixed reasons with nothing stored are 422. */
+	CHECK_INT(ingest(&importer,
+			 "{'readings': ["
+			 "{'point': 'x/1', 'ts': 1656288000, 'value': 1},"
+			 "{'point': 'a/power', 'ts': 1656288000}]}",
+			 &res),
+		  0);
+	CHECK_INT(res.status, 422);
+	CHECK_STR(field(rejected(&res, 1), "error"), "bad_value");
+	ingest_result_finish(&res);
+
+	/* An empty batch is a success that stores nothing. */
+	CHECK_INT(ingest(&importer, "{'readings': []}", &res), 0);
+	CHECK_INT(res.status, 200);
+	CHECK_INT(json_integer_value(json_object_get(res.answer, "accepted")),
+		  0);
+	CHECK_INT(json_array_size(json_object_get(res.answer, "rejected")), 0);
+	ingest_result_finish(&res);
+	CHECK_INT(count(), before);
+}
+
+int main(void)
+{
+	setup();
+	test_bad_json();
+	test_bad_batch();
+	test_too_many_rows();
+	test_partial();
+	test_wrong_unit_message();
+	test_last_write_wins();
+	test_scoping();
+	test_none_stored_status();
+	teardown();
+	return check_finish();
+}
