@@ -1,2 +1,366 @@
-/* placeholder until the module lands */
-typedef int akari_placeholder_fetch;
+/*
+ * fetch.c - the HTTP side of the fetcher: one libcurl easy handle that
+ * asks the server for the three site summaries of a bundle.
+ */
+#include "fetch/fetch.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A summary is a few hundred readings; anything far larger is not one. */
+#define ANSWER_MAX (16u << 20)
+
+struct fetch_client {
+	CURL *curl;
+	char *server;		/* without a trailing slash */
+	char *site[FETCH_ROLE_COUNT];
+	long connect_ms;
+	long total_ms;
+	atomic_bool cancel;
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+struct answer {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool too_big;
+};
+
+static const char *const role_names[FETCH_ROLE_COUNT] = {
+	"grid", "home", "air",
+};
+static const char *const default_sites[FETCH_ROLE_COUNT] = {
+	"tepco", "home12", "room1",
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+const char *fetch_role_name(enum fetch_role role)
+{
+	return role < FETCH_ROLE_COUNT ? role_names[role] : "?";
+}
+
+const char *fetch_default_site(enum fetch_role role)
+{
+	return role < FETCH_ROLE_COUNT ? default_sites[role] : NULL;
+}
+
+const char *fetch_rc_name(int rc)
+{
+	switch (rc) {
+	case FETCH_OK: return "ok";
+	case FETCH_UNREACHABLE: return "unreachable";
+	case FETCH_HTTP: return "http error";
+	case FETCH_BAD_ANSWER: return "bad answer";
+	case FETCH_NO_CACHE: return "no cache";
+	case FETCH_CORRUPT: return "corrupt cache";
+	case FETCH_IO: return "i/o error";
+	case FETCH_INVALID: return "invalid";
+	}
+	return "unknown";
+}
+
+void fetch_bundle_init(struct fetch_bundle *b)
+{
+	memset(b, 0, sizeof *b);
+}
+
+void fetch_bundle_finish(struct fetch_bundle *b)
+{
+	for (int i = 0; i < FETCH_ROLE_COUNT; i++)
+		json_decref(b->site[i]);
+	fetch_bundle_init(b);
+}
+
+void fetch_bundle_move(struct fetch_bundle *dst, struct fetch_bundle *src)
+{
+	if (dst == src)
+		return;
+	fetch_bundle_finish(dst);
+	*dst = *src;
+	fetch_bundle_init(src);
+}
+
+bool fetch_summary_valid(const json_t *summary, const char *site)
+{
+	const json_t *name = json_object_get(summary, "site");
+
+	if (!json_is_object(summary) || !json_is_string(name))
+		return false;
+	if (site && strcmp(json_string_value(name), site) != 0)
+		return false;
+	return json_is_array(json_object_get(summary, "points"));
+}
+
+static void curl_init_once(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static bool is_http_url(const char *s)
+{
+	return s && (strncmp(s, "http://", 7) == 0 ||
+		     strncmp(s, "https://", 8) == 0);
+}
+
+struct fetch_client *fetch_client_create(const struct fetch_config *cfg)
+{
+	struct fetch_client *c;
+	size_t n;
+
+	if (!cfg || !is_http_url(cfg->server))
+		return NULL;
+	pthread_once(&curl_once, curl_init_once);
+	if (curl_init_rc != CURLE_OK)
+		return NULL;
+
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	atomic_init(&c->cancel, false);
+	c->connect_ms = cfg->connect_ms > 0 ? cfg->connect_ms
+					    : FETCH_DEFAULT_CONNECT_MS;
+	c->total_ms = cfg->total_ms > 0 ? cfg->total_ms
+					: FETCH_DEFAULT_TOTAL_MS;
+	c->server = strdup(cfg->server);
+	if (!c->server)
+		goto fail;
+	n = strlen(c->server);
+	while (n > 0 && c->server[n - 1] == '/')
+		c->server[--n] = '\0';
+	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
+		const char *s = cfg->site[i] ? cfg->site[i] : default_sites[i];
+
+		c->site[i] = strdup(s);
+		if (!c->site[i])
+			goto fail;
+	}
+	c->curl = curl_easy_init();
+	if (!c->curl)
+		goto fail;
+	return c;
+
+fail:
+	fetch_client_destroy(c);
+	return NULL;
+}
+
+void fetch_client_destroy(struct fetch_client *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	for (int i = 0; i < FETCH_ROLE_COUNT; i++)
+		free(c->site[i]);
+	free(c->server);
+	free(c);
+}
+
+void fetch_client_cancel(struct fetch_client *c)
+{
+	if (c)
+		atomic_store(&c->cancel, true);
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct answer *a = ud;
+	size_t n = size * nmemb;
+	char *grown;
+	size_t cap;
+
+	if (a->len + n + 1 > ANSWER_MAX) {
+		a->too_big = true;
+		return 0;
+	}
+	if (a->len + n + 1 > a->cap) {
+		cap = a->cap ? a->cap : 16384;
+		while (cap < a->len + n + 1)
+			cap *= 2;
+		grown = realloc(a->data, cap);
+		if (!grown)
+			return 0;
+		a->data = grown;
+		a->cap = cap;
+	}
+	memcpy(a->data + a->len, ptr, n);
+	a->len += n;
+	a->data[a->len] = '\0';
+	return n;
+}
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct fetch_client *c = ud;
+
+	return atomic_load(&c->cancel) ? 1 : 0;
+}
+
+/* Builds ".../api/v1/sites/NAME/summary?at=AT" in a new string. */
+static char *summary_url(struct fetch_client *c, const char *site,
+			 int64_t at)
+{
+	char *esc = curl_easy_escape(c->curl, site, 0);
+	char *url = NULL;
+	size_t n;
+
+	if (!esc)
+		return NULL;
+	n = strlen(c->server) + strlen(esc) + 64;
+	url = malloc(n);
+	if (url)
+		snprintf(url, n, "%s/api/v1/sites/%s/summary?at=%lld",
+			 c->server, esc, (long long)at);
+	curl_free(esc);
+	return url;
+}
+
+static void setup_request(struct fetch_client *c, const char *url,
+			  struct answer *a, struct curl_slist *headers)
+{
+	CURL *h = c->curl;
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "akari-kiosk/0.1");
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->total_ms);
+	/* The worker thread must not take SIGALRM for name lookups. */
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
+}
+
+/* GETs one summary.  *out is the summary, or NULL when the server does
+ * not know the site. */
+static int get_summary(struct fetch_client *c, const char *site, int64_t at,
+		       json_t **out, char *err, size_t errlen)
+{
+	struct curl_slist *headers = NULL;
+	struct answer a = {0};
+	json_error_t jerr;
+	json_t *doc = NULL;
+	long status = 0;
+	CURLcode cc;
+	char *url;
+	int rc;
+
+	*out = NULL;
+	url = summary_url(c, site, at);
+	headers = curl_slist_append(NULL, "Accept: application/json");
+	if (!url || !headers) {
+		set_err(err, errlen, "out of memory");
+		rc = FETCH_INVALID;
+		goto out;
+	}
+
+	setup_request(c, url, &a, headers);
+	c->curl_err[0] = '\0';
+	cc = curl_easy_perform(c->curl);
+	if (cc == CURLE_ABORTED_BY_CALLBACK) {
+		set_err(err, errlen, "GET %s: cancelled", url);
+		rc = FETCH_UNREACHABLE;
+		goto out;
+	}
+	if (cc == CURLE_WRITE_ERROR && a.too_big) {
+		set_err(err, errlen, "GET %s: answer over %u bytes", url,
+			ANSWER_MAX);
+		rc = FETCH_BAD_ANSWER;
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		set_err(err, errlen, "GET %s: %s", url,
+			c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc));
+		rc = FETCH_UNREACHABLE;
+		goto out;
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+
+	doc = a.data ? json_loadb(a.data, a.len, 0, &jerr) : NULL;
+	if (status == 404 && json_is_string(json_object_get(doc, "error"))) {
+		rc = FETCH_OK;	/* the server has no such site */
+		goto out;
+	}
+	if (status != 200) {
+		const char *msg = json_string_value(
+		    json_object_get(doc, "message"));
+
+		set_err(err, errlen, "GET %s: HTTP %ld%s%s", url, status,
+			msg ? ": " : "", msg ? msg : "");
+		rc = FETCH_HTTP;
+		goto out;
+	}
+	if (!fetch_summary_valid(doc, site)) {
+		set_err(err, errlen, "GET %s: not a summary of site '%s'",
+			url, site);
+		rc = FETCH_BAD_ANSWER;
+		goto out;
+	}
+	*out = doc;
+	doc = NULL;
+	rc = FETCH_OK;
+
+out:
+	json_decref(doc);
+	curl_slist_free_all(headers);
+	free(a.data);
+	free(url);
+	return rc;
+}
+
+int fetch_client_get(struct fetch_client *c, int64_t at,
+		     struct fetch_bundle *out, char *err, size_t errlen)
+{
+	struct fetch_bundle b;
+	int rc = FETCH_OK;
+
+	fetch_bundle_init(&b);
+	fetch_bundle_finish(out);
+	if (!c) {
+		set_err(err, errlen, "no client");
+		return FETCH_INVALID;
+	}
+
+	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
+		rc = get_summary(c, c->site[i], at, &b.site[i], err, errlen);
+		if (rc)
+			goto out;
+	}
+	b.at = at;
+	b.fetched_at = (int64_t)time(NULL);
+	fetch_bundle_move(out, &b);
+
+out:
+	fetch_bundle_finish(&b);
+	return rc;
+}

@@ -1,0 +1,195 @@
+/*
+ * fetch.h - the kiosk's fetcher: pulls the slide data from an akari
+ * server with libcurl, keeps the last good copy on disk, and paces its
+ * retries while the server is away.
+ *
+ * The slide data is one bundle of three site summaries, each the answer
+ * of GET /api/v1/sites/{name}/summary?at=TIME (see analytics.h), for the
+ * grid, home and air roles.  Which site plays which role is configured.
+ *
+ * Errors: every int-returning function returns FETCH_OK (0) or a negative
+ * enum fetch_rc, and writes a one-line reason into err when err is not
+ * NULL.  Nothing here logs; the caller decides what to print.
+ *
+ * Threads: a fetch_client is used by one thread at a time; the cache
+ * functions are reentrant; a fetch_worker runs its own thread and its
+ * functions may be called from one other thread.
+ */
+#ifndef AKARI_FETCH_H
+#define AKARI_FETCH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum fetch_rc {
+	FETCH_OK = 0,
+	FETCH_UNREACHABLE = -1,	/* no connection, timeout, cut transfer */
+	FETCH_HTTP = -2,	/* the server answered with an error status */
+	FETCH_BAD_ANSWER = -3,	/* the answer is not a site summary */
+	FETCH_NO_CACHE = -4,	/* no cache file yet */
+	FETCH_CORRUPT = -5,	/* cache file unreadable or of wrong shape */
+	FETCH_IO = -6,		/* the cache could not be written */
+	FETCH_INVALID = -7,	/* bad argument or out of memory */
+};
+
+/* The roles of the three sites a bundle holds. */
+enum fetch_role {
+	FETCH_GRID,		/* the grid operator's area, e.g. "tepco" */
+	FETCH_HOME,		/* one household, e.g. "home12" */
+	FETCH_AIR,		/* one indoor space, e.g. "room1" */
+	FETCH_ROLE_COUNT
+};
+
+/* "grid", "home", "air": the role's name in the cache file and in logs. */
+const char *fetch_role_name(enum fetch_role role);
+const char *fetch_rc_name(int rc);
+
+#define FETCH_DEFAULT_CONNECT_MS 3000
+#define FETCH_DEFAULT_TOTAL_MS 10000
+
+struct fetch_config {
+	const char *server;	/* base URL, e.g. "http://127.0.0.1:8080" */
+	const char *site[FETCH_ROLE_COUNT];	/* NULL: the default name */
+	long connect_ms;	/* 0: FETCH_DEFAULT_CONNECT_MS */
+	long total_ms;		/* 0: FETCH_DEFAULT_TOTAL_MS */
+};
+
+/* The default site name of a role: "tepco", "home12", "room1". */
+const char *fetch_default_site(enum fetch_role role);
+
+/* One bundle of slide data.  A bundle that was never filled has
+ * fetched_at == 0. */
+struct fetch_bundle {
+	json_t *site[FETCH_ROLE_COUNT];	/* owned; NULL: no such site */
+	int64_t at;		/* the time the summaries describe */
+	int64_t fetched_at;	/* wall clock when they were fetched */
+};
+
+void fetch_bundle_init(struct fetch_bundle *b);
+void fetch_bundle_finish(struct fetch_bundle *b);	/* empties b */
+
+/* Frees what dst holds and moves src into it; src is left empty. */
+void fetch_bundle_move(struct fetch_bundle *dst, struct fetch_bundle *src);
+
+/* --- the HTTP client --------------------------------------------------- */
+
+struct fetch_client;
+
+/* Copies what it needs from cfg.  Returns NULL when cfg->server is not
+ * an http(s) URL or memory ran out.  Free with fetch_client_destroy(). */
+struct fetch_client *fetch_client_create(const struct fetch_config *cfg);
+void fetch_client_destroy(struct fetch_client *c);	/* accepts NULL */
+
+/* Fetches the three summaries as seen at time at (Unix seconds), one
+ * request each over one connection.  A site the server does not know
+ * (404 with a JSON error) is left NULL and is not an error; any other
+ * failure fails the whole bundle.  On success out (initialised by the
+ * caller, and emptied first) owns the summaries and fetched_at is the
+ * wall clock; on failure out is left empty. */
+int fetch_client_get(struct fetch_client *c, int64_t at,
+		     struct fetch_bundle *out, char *err, size_t errlen);
+
+/* Makes a transfer in progress on another thread give up promptly with
+ * FETCH_UNREACHABLE, and every later one too.  Safe from any thread. */
+void fetch_client_cancel(struct fetch_client *c);
+
+/* True when summary has the shape of a summary of site (a JSON object
+ * with "site" equal to site when site is not NULL, and a "points"
+ * array). */
+bool fetch_summary_valid(const json_t *summary, const char *site);
+
+/* --- the cache --------------------------------------------------------- */
+
+/*
+ * The cache is one file, DIR/slide-data.json:
+ *   {"format": "akari-slide-data", "version": 1,
+ *    "at": 1656306000, "fetched_at": 1700000000,
+ *    "sites": {"grid": {summary} | null, "home": ..., "air": ...}}
+ */
+
+/* Writes the default cache directory into buf: $XDG_CACHE_HOME/akari
+ * when XDG_CACHE_HOME is set, else var/kiosk-cache (relative to the
+ * working directory).  FETCH_INVALID when buf is too small. */
+int fetch_cache_default_dir(char *buf, size_t len);
+
+/* Replaces the cache file atomically: a temporary file in dir is written
+ * and fsync'ed, then renamed over the old one, and dir is fsync'ed, so a
+ * crash leaves either the old bundle or the new one.  Creates dir (and
+ * its parents) when missing.  b is borrowed. */
+int fetch_cache_save(const char *dir, const struct fetch_bundle *b,
+		     char *err, size_t errlen);
+
+/* Reads the cache into out (initialised by the caller, emptied first).
+ * FETCH_NO_CACHE when there is no file, FETCH_CORRUPT when it is not
+ * valid JSON of the shape above; out is then left empty. */
+int fetch_cache_load(const char *dir, struct fetch_bundle *out, char *err,
+		     size_t errlen);
+
+/* --- retry pacing ------------------------------------------------------ */
+
+/*
+ * When the next fetch is due, on a monotonic clock in seconds.  After a
+ * good fetch the next one is interval later; after a failure the delay
+ * starts at interval and doubles with each further failure up to
+ * retry_max, so a server that is down sees a request every retry_max
+ * seconds at most, and the first good answer restores the interval.
+ */
+struct fetch_schedule {
+	double interval;
+	double retry_max;
+	double delay;		/* the wait after the latest attempt */
+	double due;
+	int failures;		/* consecutive failed attempts */
+};
+
+/* The first fetch is due at now. */
+void fetch_schedule_init(struct fetch_schedule *s, double interval,
+			 double retry_max, double now);
+bool fetch_schedule_due(const struct fetch_schedule *s, double now);
+void fetch_schedule_done(struct fetch_schedule *s, double now, bool ok);
+
+/* Makes the next fetch due at now, keeping the failure count (for a
+ * replayed clock that jumped back). */
+void fetch_schedule_hurry(struct fetch_schedule *s, double now);
+
+/* --- the background worker --------------------------------------------- */
+
+/* The outcome of one fetch made by the worker. */
+struct fetch_result {
+	int rc;			/* FETCH_OK or why the fetch failed */
+	char err[256];
+	struct fetch_bundle bundle;	/* owned; filled when rc is FETCH_OK */
+	int cache_rc;		/* FETCH_OK, or why saving the cache failed */
+	char cache_err[256];
+};
+
+void fetch_result_init(struct fetch_result *r);
+void fetch_result_finish(struct fetch_result *r);
+
+struct fetch_worker;
+
+/* Starts a thread that runs one fetch at a time, on request, and saves
+ * each good bundle to the cache in cache_dir (no cache when NULL).  The
+ * thread masks every signal, so SIGINT and SIGTERM reach the caller's
+ * threads.  Returns FETCH_OK with *out owning the worker. */
+int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,
+			struct fetch_worker **out, char *err, size_t errlen);
+
+/* Cancels a fetch in progress, joins the thread, frees a result nobody
+ * took.  Accepts NULL. */
+void fetch_worker_destroy(struct fetch_worker *w);
+
+/* Asks for the bundle at time at.  Returns false, and does nothing, when
+ * a fetch is still running or its result has not been taken. */
+bool fetch_worker_request(struct fetch_worker *w, int64_t at);
+
+/* True when a fetch is requested or running (its result not ready). */
+bool fetch_worker_busy(struct fetch_worker *w);
+
+/* Moves a finished fetch's result into res (initialised by the caller)
+ * and returns true, or returns false when none is ready. */
+bool fetch_worker_take(struct fetch_worker *w, struct fetch_result *res);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * fetch_worker.c - runs fetches on a thread of their own, so that a slow
+ * or silent server never holds up a frame: the kiosk asks, goes on
+ * drawing, and takes the result on a later tick.
+ */
+#include "fetch/fetch.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum worker_state {
+	WORKER_IDLE,		/* waiting for a request */
+	WORKER_REQUESTED,	/* asked for, not started */
+	WORKER_RUNNING,
+	WORKER_DONE,		/* result waiting to be taken */
+};
+
+struct fetch_worker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct fetch_client *client;	/* used only by the thread */
+	char *cache_dir;		/* NULL: no cache */
+	enum worker_state state;
+	bool quit;
+	int64_t at;
+	struct fetch_result result;
+};
+
+void fetch_result_init(struct fetch_result *r)
+{
+	memset(r, 0, sizeof *r);
+	fetch_bundle_init(&r->bundle);
+}
+
+void fetch_result_finish(struct fetch_result *r)
+{
+	fetch_bundle_finish(&r->bundle);
+	fetch_result_init(r);
+}
+
+/* One fetch, and the cache write that follows a good one. */
+static void run_fetch(struct fetch_worker *w, int64_t at,
+		      struct fetch_result *r)
+{
+	r->rc = fetch_client_get(w->client, at, &r->bundle, r->err,
+				 sizeof r->err);
+	if (r->rc == FETCH_OK && w->cache_dir)
+		r->cache_rc = fetch_cache_save(w->cache_dir, &r->bundle,
+					       r->cache_err,
+					       sizeof r->cache_err);
+}
+
+static void *worker_main(void *arg)
+{
+	struct fetch_worker *w = arg;
+	struct fetch_result r;
+	int64_t at;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->quit && w->state != WORKER_REQUESTED)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (w->quit)
+			break;
+		w->state = WORKER_RUNNING;
+		at = w->at;
+		pthread_mutex_unlock(&w->lock);
+
+		fetch_result_init(&r);
+		run_fetch(w, at, &r);
+
+		pthread_mutex_lock(&w->lock);
+		fetch_result_finish(&w->result);
+		w->result = r;
+		w->state = WORKER_DONE;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,
+			struct fetch_worker **out, char *err, size_t errlen)
+{
+	struct fetch_worker *w;
+	sigset_t all, old;
+	int rc;
+
+	*out = NULL;
+	w = calloc(1, sizeof *w);
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return FETCH_INVALID;
+	}
+	fetch_result_init(&w->result);
+	w->client = fetch_client_create(cfg);
+	if (!w->client) {
+		snprintf(err, errlen, "bad server URL '%s' (want http://...)",
+			 cfg && cfg->server ? cfg->server : "");
+		free(w);
+		return FETCH_INVALID;
+	}
+	if (cache_dir) {
+		w->cache_dir = strdup(cache_dir);
+		if (!w->cache_dir) {
+			snprintf(err, errlen, "out of memory");
+			rc = FETCH_INVALID;
+			goto fail;
+		}
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+
+	/* The thread inherits this mask: signals go to the caller. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		snprintf(err, errlen, "cannot start the fetch thread: %s",
+			 strerror(rc));
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->lock);
+		rc = FETCH_INVALID;
+		goto fail;
+	}
+	*out = w;
+	return FETCH_OK;
+
+fail:
+	fetch_client_destroy(w->client);
+	free(w->cache_dir);
+	free(w);
+	return rc;
+}
+
+void fetch_worker_destroy(struct fetch_worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->quit = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	fetch_client_cancel(w->client);
+	pthread_join(w->thread, NULL);
+
+	fetch_result_finish(&w->result);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	fetch_client_destroy(w->client);
+	free(w->cache_dir);
+	free(w);
+}
+
+bool fetch_worker_request(struct fetch_worker *w, int64_t at)
+{
+	bool ok;
+
+	pthread_mutex_lock(&w->lock);
+	ok = w->state == WORKER_IDLE;
+	if (ok) {
+		w->at = at;
+		w->state = WORKER_REQUESTED;
+		pthread_cond_signal(&w->wake);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return ok;
+}
+
+bool fetch_worker_busy(struct fetch_worker *w)
+{
+	bool busy;
+
+	pthread_mutex_lock(&w->lock);
+	busy = w->state == WORKER_REQUESTED || w->state == WORKER_RUNNING;
+	pthread_mutex_unlock(&w->lock);
+	return busy;
+}
+
+bool fetch_worker_take(struct fetch_worker *w, struct fetch_result *res)
+{
+	bool ready;
+
+	pthread_mutex_lock(&w->lock);
+	ready = w->state == WORKER_DONE;
+	if (ready) {
+		fetch_result_finish(res);
+		*res = w->result;
+		fetch_result_init(&w->result);
+		w->state = WORKER_IDLE;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return ready;
+}
