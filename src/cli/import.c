@@ -1,9 +1,242 @@
+/*
+ * import.c - `akari import`: real published data files into a database,
+ * or pushed to a running server, through the same ingest checks.
+ *
+ * Exit status: 0 when every file was stored whole, 1 when any file was
+ * malformed, refused in part or could not be sent, 2 for a usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "cloud/import/import.h"
+#include "cloud/store/store.h"
+#include "core/timeutil.h"
+
+struct import_args {
+	const char *db;
+	const char *push;
+	const char *token;
+	const struct import_format *fmt;
+	struct import_options opt;
+};
+
+static void import_usage(FILE *f)
+{
+	const struct import_format *fmt;
+
+	fprintf(f,
+		"usage: akari import --db FILE --format NAME [OPTIONS] FILE...\n"
+		"       akari import --push URL --token TOKEN --format NAME "
+		"[OPTIONS] FILE...\n"
+		"\n"
+		"Reads published data files whole, checks every line, and "
+		"stores their\n"
+		"readings through the same checks as POST /api/v1/ingest.  "
+		"A file with a\n"
+		"malformed line stores nothing.\n"
+		"\n"
+		"  --db FILE        store into this database (created when "
+		"missing), adding\n"
+		"                   the format's site and points when missing\n"
+		"  --push URL       send to the akari server at URL instead; "
+		"its points\n"
+		"                   must exist and belong to the token's site\n"
+		"  --token TOKEN    the device token for --push\n"
+		"  --format NAME    the files' format, one of:\n");
+	for (size_t i = 0; (fmt = import_format_at(i)); i++)
+		fprintf(f, "                     %-14s %s\n",
+			import_format_name(fmt), import_format_about(fmt));
+	fprintf(f,
+		"  --shift-days N   add N whole days to every time (a replay "
+		"lined up on\n"
+		"                   other days); recorded on the points with "
+		"--db\n"
+		"  --from DATE      only rows dated DATE (YYYY-MM-DD) or later, "
+		"as the file\n"
+		"                   writes its local dates, before any shift\n"
+		"  --to DATE        only rows dated DATE or earlier (inclusive)\n"
+		"  -h, --help       this text\n"
+		"\n"
+		"docs/import.md describes each format and its points.\n");
+}
+
+/* Prints one problem the import reports, as it comes. */
+static void import_print(void *ctx, const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+}
+
+static int parse_shift(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < -36525 || v > 36525)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Fills a from argv.  Returns 0 to go on, -1 when --help was shown, or
+ * 2 after printing what is wrong. */
+static int parse_args(int argc, char **argv, struct import_args *a)
+{
+	enum { OPT_DB = 256, OPT_PUSH, OPT_TOKEN, OPT_FORMAT, OPT_SHIFT,
+	       OPT_FROM, OPT_TO };
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, OPT_DB},
+		{"push", required_argument, NULL, OPT_PUSH},
+		{"token", required_argument, NULL, OPT_TOKEN},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"shift-days", required_argument, NULL, OPT_SHIFT},
+		{"from", required_argument, NULL, OPT_FROM},
+		{"to", required_argument, NULL, OPT_TO},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB:
+			a->db = optarg;
+			break;
+		case OPT_PUSH:
+			a->push = optarg;
+			break;
+		case OPT_TOKEN:
+			a->token = optarg;
+			break;
+		case OPT_FORMAT:
+			a->fmt = import_format_find(optarg);
+			if (!a->fmt) {
+				fprintf(stderr, "akari import: unknown format "
+					"'%s' (see --help)\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_SHIFT:
+			if (parse_shift(optarg, &a->opt.shift_days)) {
+				fprintf(stderr, "akari import: --shift-days "
+					"takes whole days, -36525..36525\n");
+				return 2;
+			}
+			break;
+		case OPT_FROM:
+		case OPT_TO:
+			if (import_date_parse(optarg, c == OPT_FROM ?
+					      &a->opt.from : &a->opt.to)) {
+				fprintf(stderr, "akari import: bad date '%s', "
+					"expected YYYY-MM-DD\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			import_usage(stdout);
+			return -1;
+		default:
+			import_usage(stderr);
+			return 2;
+		}
+	}
+
+	if (!a->db == !a->push) {
+		fprintf(stderr, "akari import: give either --db FILE or "
+			"--push URL\n");
+		return 2;
+	}
+	if (a->push && !a->token) {
+		fprintf(stderr, "akari import: --push needs --token\n");
+		return 2;
+	}
+	if (a->db && a->token) {
+		fprintf(stderr, "akari import: --token goes with --push\n");
+		return 2;
+	}
+	if (!a->fmt) {
+		fprintf(stderr, "akari import: --format NAME is required\n");
+		return 2;
+	}
+	if (optind == argc) {
+		fprintf(stderr, "akari import: no files to import\n");
+		return 2;
+	}
+	return 0;
+}
+
+static void print_summary(const char *path, const struct import_summary *s)
+{
+	GTimeZone *tz = core_tz_new(s->tz);
+	char first[32], last[32];
+
+	printf("%s: %zu readings stored, %zu refused", path, s->accepted,
+	       s->rejected);
+	if (s->skipped)
+		printf(", %zu of %zu outside --from/--to", s->skipped,
+		       s->rows);
+	if (s->accepted && tz) {
+		core_time_format(s->first_ts, tz, first, sizeof first);
+		core_time_format(s->last_ts, tz, last, sizeof last);
+		printf(", %s .. %s", first, last);
+	}
+	printf("\n");
+	if (tz)
+		g_time_zone_unref(tz);
+}
 
 int cli_import(int argc, char **argv)
 {
-	fprintf(stderr, "akari: 'import' is not built yet\n");
-	return 1;
+	struct import_args a = {
+		.opt = {.report = import_print},
+	};
+	struct store *st = NULL;
+	struct import_sink *sink = NULL;
+	char err[256];
+	int rc, status = 0;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+
+	if (a.db) {
+		rc = store_open(a.db, &st, err, sizeof err);
+		if (rc) {
+			fprintf(stderr, "akari import: %s: %s\n", a.db, err);
+			return 1;
+		}
+		rc = import_sink_local_create(st, &sink);
+	} else {
+		rc = import_sink_push_create(a.push, a.token, &sink);
+	}
+	if (rc) {
+		fprintf(stderr, "akari import: cannot set up the %s\n",
+			a.db ? "store" : "HTTP client");
+		status = 1;
+		goto out;
+	}
+
+	for (int i = optind; i < argc; i++) {
+		struct import_summary sum;
+
+		rc = import_file(sink, a.fmt, argv[i], &a.opt, &sum);
+		/* Only a file that was sent has something to sum up. */
+		if (rc == IMPORT_OK || rc == IMPORT_REJECTED ||
+		    rc == IMPORT_STORE || rc == IMPORT_PUSH)
+			print_summary(argv[i], &sum);
+		if (rc)
+			status = 1;
+	}
+
+out:
+	import_sink_destroy(sink);
+	store_close(st);
+	fflush(stdout);
+	return status;
 }
