@@ -1,2 +1,935 @@
-/* placeholder until the module lands */
-typedef int akari_placeholder_analytics;
+/*
+ * analytics.c - local-time buckets, aggregates and site summaries.
+ *
+ * A query reads its point's readings once into a series (two arrays in
+ * ts order) and then folds the series into buckets.  Bucket boundaries
+ * are Unix seconds computed with GDateTime in the site's zone; they are
+ * built up front, so the fold only compares integers.
+ *
+ * A reading "holds" from its ts until the next reading, at most step
+ * seconds.  Energy is value * held seconds / 3600, with every hold cut at
+ * bucket boundaries and at the ends of the window asked for, which never
+ * reaches past the end of the walk: the last reading read holds at most
+ * until there.
+ */
+#include "cloud/analytics/analytics.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+
+/* GDateTime covers the years 1..9999; one year of slack on each side
+ * leaves room for the bucket boundaries around a range. */
+#define TS_MIN INT64_C(-62104060800)	/* 0002-01-01T00:00:00Z */
+#define TS_MAX INT64_C(253339228800)	/* 9998-01-01T00:00:00Z */
+
+static const char *const interval_names[] = {
+	[ANALYTICS_5MIN] = "5min",
+	[ANALYTICS_30MIN] = "30min",
+	[ANALYTICS_HOUR] = "hour",
+	[ANALYTICS_DAY] = "day",
+	[ANALYTICS_MONTH] = "month",
+};
+
+static const char *const fn_names[] = {
+	[ANALYTICS_AVG] = "avg",
+	[ANALYTICS_MIN] = "min",
+	[ANALYTICS_MAX] = "max",
+	[ANALYTICS_SUM] = "sum",
+	[ANALYTICS_ENERGY] = "energy",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+int analytics_interval_parse(const char *s, enum analytics_interval *out)
+{
+	for (size_t i = 0; s && i < COUNT(interval_names); i++) {
+		if (strcmp(s, interval_names[i]) == 0) {
+			*out = (enum analytics_interval)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int analytics_fn_parse(const char *s, enum analytics_fn *out)
+{
+	for (size_t i = 0; s && i < COUNT(fn_names); i++) {
+		if (strcmp(s, fn_names[i]) == 0) {
+			*out = (enum analytics_fn)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *analytics_interval_name(enum analytics_interval iv)
+{
+	if ((size_t)iv >= COUNT(interval_names))
+		return "?";
+	return interval_names[iv];
+}
+
+const char *analytics_fn_name(enum analytics_fn fn)
+{
+	if ((size_t)fn >= COUNT(fn_names))
+		return "?";
+	return fn_names[fn];
+}
+
+/* --- local time ------------------------------------------------------- */
+
+static GDateTime *dt_local(GTimeZone *tz, int64_t t)
+{
+	GDateTime *utc = g_date_time_new_from_unix_utc(t);
+	GDateTime *local = g_date_time_to_timezone(utc, tz);
+
+	g_date_time_unref(utc);
+	return local;
+}
+
+static int64_t dt_unix_unref(GDateTime *dt)
+{
+	int64_t t = g_date_time_to_unix(dt);
+
+	g_date_time_unref(dt);
+	return t;
+}
+
+static int32_t tz_offset(GTimeZone *tz, int64_t t)
+{
+	int iv = g_time_zone_find_interval(tz, G_TIME_TYPE_UNIVERSAL, t);
+
+	return g_time_zone_get_offset(tz, iv);
+}
+
+/* The first instant in (lo, hi] whose UTC offset differs from lo's.
+ * The caller knows the offsets of lo and hi differ and that at most one
+ * transition lies between them (they are an hour apart at most). */
+static int64_t tz_transition(GTimeZone *tz, int64_t lo, int64_t hi)
+{
+	int32_t off = tz_offset(tz, lo);
+
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (tz_offset(tz, mid) == off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+/* The first instant of a local date at midnight.  GLib resolves a
+ * wall-clock time in a gap forward and an ambiguous one to standard
+ * time; a date starts at the first of two midnights, so look back. */
+static int64_t local_midnight(GTimeZone *tz, int y, int m, int d)
+{
+	int64_t t = dt_unix_unref(g_date_time_new(tz, y, m, d, 0, 0, 0));
+	int32_t now = tz_offset(tz, t), before = tz_offset(tz, t - 4 * 3600);
+	int64_t alt = t - (before - now);
+
+	if (alt < t && tz_offset(tz, alt) == before)
+		return alt;
+	return t;
+}
+
+/* Start of the local day or month (iv) that holds dt. */
+static int64_t period_start(GTimeZone *tz, GDateTime *dt,
+			    enum analytics_interval iv)
+{
+	int day = g_date_time_get_day_of_month(dt);
+
+	return local_midnight(tz, g_date_time_get_year(dt),
+			      g_date_time_get_month(dt),
+			      iv == ANALYTICS_MONTH ? 1 : day);
+}
+
+static int interval_minutes(enum analytics_interval iv)
+{
+	switch (iv) {
+	case ANALYTICS_5MIN:
+		return 5;
+	case ANALYTICS_30MIN:
+		return 30;
+	case ANALYTICS_HOUR:
+		return 60;
+	default:
+		return 0;
+	}
+}
+
+/* Seconds since the last wall-clock multiple of minutes (5, 30, 60). */
+static int64_t wall_excess(GDateTime *dt, int minutes)
+{
+	return (int64_t)(g_date_time_get_minute(dt) % minutes) * 60 +
+	       g_date_time_get_second(dt);
+}
+
+/* Start of the bucket that holds t. */
+static int64_t bucket_floor(GTimeZone *tz, enum analytics_interval iv,
+			    int64_t t)
+{
+	GDateTime *dt = dt_local(tz, t);
+	int minutes = interval_minutes(iv);
+	int64_t b;
+
+	if (minutes) {
+		b = dt_unix_unref(g_date_time_add_seconds(
+			dt, -(gdouble)wall_excess(dt, minutes)));
+		/* An offset change in between starts a bucket of its own. */
+		if (tz_offset(tz, b) != tz_offset(tz, t))
+			b = tz_transition(tz, b, t);
+	} else {
+		b = period_start(tz, dt, iv);
+	}
+	g_date_time_unref(dt);
+	return b > t ? t : b;
+}
+
+/* Start of the bucket after the one that starts at b. */
+static int64_t bucket_next(GTimeZone *tz, enum analytics_interval iv,
+			   int64_t b)
+{
+	GDateTime *dt = dt_local(tz, b), *n;
+	int minutes = interval_minutes(iv);
+	int64_t next;
+
+	if (minutes) {
+		/* Wall-clock alignment survives a 30-minute DST shift only if
+		 * each step goes to the next aligned minute, not a fixed
+		 * length on from b. */
+		n = g_date_time_add_seconds(
+			dt, (gdouble)(minutes * 60 - wall_excess(dt, minutes)));
+		next = dt_unix_unref(n);
+		if (tz_offset(tz, next) != tz_offset(tz, b))
+			next = tz_transition(tz, b, next);
+	} else {
+		if (iv == ANALYTICS_MONTH)
+			n = g_date_time_add_months(dt, 1);
+		else
+			n = g_date_time_add_days(dt, 1);
+		next = period_start(tz, n, iv);
+		g_date_time_unref(n);
+	}
+	g_date_time_unref(dt);
+	return next;
+}
+
+/* --- bucket boundaries -------------------------------------------------- */
+
+/* Bucket k is [t[k], t[k + 1]); t has n + 1 entries. */
+struct bounds {
+	int64_t *t;
+	size_t n;
+};
+
+static void bounds_finish(struct bounds *b)
+{
+	free(b->t);
+	b->t = NULL;
+	b->n = 0;
+}
+
+static int64_t interval_nominal(enum analytics_interval iv)
+{
+	int minutes = interval_minutes(iv);
+
+	if (minutes)
+		return minutes * 60;
+	return iv == ANALYTICS_MONTH ? 28 * 86400 : 23 * 3600;
+}
+
+static int check_range(int64_t from, int64_t to, char *err, size_t errlen)
+{
+	if (from < TS_MIN || to > TS_MAX) {
+		snprintf(err, errlen, "time out of range (years 2..9997)");
+		return ANALYTICS_INVALID;
+	}
+	if (from >= to) {
+		snprintf(err, errlen, "from must be before to");
+		return ANALYTICS_INVALID;
+	}
+	return 0;
+}
+
+/* The buckets of iv that cover [from, to). */
+static int bounds_build(GTimeZone *tz, enum analytics_interval iv,
+			int64_t from, int64_t to, struct bounds *out,
+			char *err, size_t errlen)
+{
+	size_t cap = 64, n = 0;
+	int64_t *t = NULL, *grown;
+	int rc = 0;
+
+	/* Refuse a huge range before building any of it; the exact count
+	 * is checked as the boundaries come. */
+	if ((to - from) / interval_nominal(iv) > 2 * ANALYTICS_MAX_BUCKETS)
+		goto too_many;
+
+	t = malloc(cap * sizeof(*t));
+	if (!t)
+		goto nomem;
+	t[0] = bucket_floor(tz, iv, from);
+	while (t[n] < to) {
+		if (n == ANALYTICS_MAX_BUCKETS)
+			goto too_many;
+		if (n + 2 > cap) {
+			cap *= 2;
+			grown = realloc(t, cap * sizeof(*t));
+			if (!grown)
+				goto nomem;
+			t = grown;
+		}
+		t[n + 1] = bucket_next(tz, iv, t[n]);
+		if (t[n + 1] <= t[n]) {
+			snprintf(err, errlen, "zone gives no bucket after %lld",
+				 (long long)t[n]);
+			rc = ANALYTICS_INVALID;
+			goto out;
+		}
+		n++;
+	}
+	out->t = t;
+	out->n = n;
+	return 0;
+
+too_many:
+	snprintf(err, errlen, "more than %d %s buckets", ANALYTICS_MAX_BUCKETS,
+		 analytics_interval_name(iv));
+	rc = ANALYTICS_INVALID;
+	goto out;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	rc = ANALYTICS_NOMEM;
+out:
+	free(t);
+	return rc;
+}
+
+/* One bucket [t0, t1), for the summary's whole-day and month figures.
+ * An empty range gives no bucket. */
+static void bounds_single(struct bounds *b, int64_t *t, int64_t t0,
+			  int64_t t1)
+{
+	t[0] = t0;
+	t[1] = t1;
+	b->t = t;
+	b->n = t1 > t0 ? 1 : 0;
+}
+
+/* --- series ----------------------------------------------------------- */
+
+struct series {
+	int64_t *ts;
+	double *v;
+	size_t n, cap;
+	int64_t step;	/* longest hold, s; 0: readings hold for nothing */
+	bool nomem;
+};
+
+static void series_finish(struct series *s)
+{
+	free(s->ts);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static int series_push(int64_t ts, double value, void *ctx)
+{
+	struct series *s = ctx;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		int64_t *ts2 = realloc(s->ts, cap * sizeof(*ts2));
+		double *v2;
+
+		if (!ts2)
+			goto nomem;
+		s->ts = ts2;
+		v2 = realloc(s->v, cap * sizeof(*v2));
+		if (!v2)
+			goto nomem;
+		s->v = v2;
+		s->cap = cap;
+	}
+	s->ts[s->n] = ts;
+	s->v[s->n] = value;
+	s->n++;
+	return 0;
+
+nomem:
+	s->nomem = true;
+	return 1;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median spacing of s's readings (the lower middle one for an even
+ * count); 0 with fewer than two readings. */
+static int series_median_spacing(const struct series *s, int64_t *out)
+{
+	size_t n = s->n ? s->n - 1 : 0;
+	int64_t *d;
+
+	*out = 0;
+	if (n == 0)
+		return 0;
+	d = malloc(n * sizeof(*d));
+	if (!d)
+		return ANALYTICS_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		d[i] = s->ts[i + 1] - s->ts[i];
+	qsort(d, n, sizeof(*d), cmp_i64);
+	*out = d[(n - 1) / 2];
+	free(d);
+	return 0;
+}
+
+/* Reads point p's readings with from <= ts < to into s, preceded by the
+ * newest reading before from, whose hold may reach into the range. */
+static int series_load(struct store *st, const struct store_point *p,
+		       int64_t from, int64_t to, struct series *s, char *err,
+		       size_t errlen)
+{
+	int64_t ts;
+	double v;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+
+	rc = store_reading_latest(st, p->id, from, &ts, &v);
+	if (rc == STORE_OK)
+		series_push(ts, v, s);
+	else if (rc != STORE_NOT_FOUND)
+		goto failed;
+
+	rc = store_readings_each(st, p->id, from, to, series_push, s);
+	if (s->nomem)
+		goto nomem;
+	if (rc)
+		goto failed;
+
+	if (p->step_s > 0) {
+		s->step = p->step_s;
+	} else {
+		rc = series_median_spacing(s, &s->step);
+		if (rc)
+			goto nomem;
+	}
+	return 0;
+
+failed:
+	snprintf(err, errlen, "reading %s: %s", p->key, store_errmsg(st));
+	series_finish(s);
+	return rc;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	series_finish(s);
+	return ANALYTICS_NOMEM;
+}
+
+static int64_t series_hold_end(const struct series *s, size_t i)
+{
+	int64_t end = s->ts[i] + s->step;
+
+	if (i + 1 < s->n && s->ts[i + 1] < end)
+		end = s->ts[i + 1];
+	return end;
+}
+
+/* --- folding a series into buckets ------------------------------------- */
+
+struct acc {
+	int64_t count;		/* readings with ts in the bucket */
+	double sum, min, max;
+	int64_t held;		/* seconds of holds inside the bucket */
+	double kwh;		/* value * held / 3600 */
+};
+
+static size_t bucket_seek(const struct bounds *b, size_t k, int64_t t)
+{
+	while (k + 1 < b->n && b->t[k + 1] <= t)
+		k++;
+	return k;
+}
+
+/* Adds to acc (b->n entries, zeroed by the caller) the readings of s with
+ * w0 <= ts < w1 and, when energy is set, their holds clipped to
+ * [w0, w1).  b must cover [w0, w1). */
+static void series_fold(const struct series *s, const struct bounds *b,
+			int64_t w0, int64_t w1, bool energy, struct acc *acc)
+{
+	size_t k = 0, kh = 0;
+
+	if (b->n == 0 || w1 <= w0)
+		return;
+	for (size_t i = 0; i < s->n && s->ts[i] < w1; i++) {
+		int64_t a = s->ts[i] > w0 ? s->ts[i] : w0, e;
+		double v = s->v[i];
+
+		if (s->ts[i] >= w0) {
+			struct acc *c;
+
+			k = bucket_seek(b, k, s->ts[i]);
+			c = &acc[k];
+			if (c->count == 0 || v < c->min)
+				c->min = v;
+			if (c->count == 0 || v > c->max)
+				c->max = v;
+			c->sum += v;
+			c->count++;
+		}
+		if (!energy)
+			continue;
+
+		e = series_hold_end(s, i);
+		if (e > w1)
+			e = w1;
+		while (a < e) {
+			int64_t cut;
+
+			kh = bucket_seek(b, kh, a);
+			cut = b->t[kh + 1] < e ? b->t[kh + 1] : e;
+			acc[kh].held += cut - a;
+			acc[kh].kwh += v * (double)(cut - a) / 3600.0;
+			a = cut;
+		}
+	}
+}
+
+static json_t *acc_value(const struct acc *c, enum analytics_fn fn)
+{
+	switch (fn) {
+	case ANALYTICS_ENERGY:
+		return c->held ? json_real(c->kwh) : json_null();
+	case ANALYTICS_AVG:
+		return c->count ? json_real(c->sum / (double)c->count)
+				: json_null();
+	case ANALYTICS_MIN:
+		return c->count ? json_real(c->min) : json_null();
+	case ANALYTICS_MAX:
+		return c->count ? json_real(c->max) : json_null();
+	case ANALYTICS_SUM:
+		return c->count ? json_real(c->sum) : json_null();
+	}
+	return json_null();
+}
+
+/* --- shared pieces ------------------------------------------------------ */
+
+static bool point_is_power(const struct store_point *p)
+{
+	return strcmp(p->quantity, "power") == 0 && strcmp(p->unit, "kW") == 0;
+}
+
+static int zone_open(const char *name, GTimeZone **out, char *err,
+		     size_t errlen)
+{
+	*out = core_tz_new(name);
+	if (!*out) {
+		snprintf(err, errlen, "unknown time zone \"%s\"", name);
+		return ANALYTICS_INVALID;
+	}
+	return 0;
+}
+
+static json_t *json_time(int64_t t, GTimeZone *tz)
+{
+	char buf[40];
+
+	core_time_format(t, tz, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* A store failure other than "not found" keeps the store's code. */
+static int store_failed(struct store *st, int rc, const char *what,
+			const char *name, char *err, size_t errlen)
+{
+	if (rc == STORE_NOT_FOUND)
+		snprintf(err, errlen, "unknown %s \"%s\"", what, name);
+	else
+		snprintf(err, errlen, "%s \"%s\": %s", what, name,
+			 store_errmsg(st));
+	return rc;
+}
+
+/* --- aggregate ---------------------------------------------------------- */
+
+static json_t *aggregate_answer(const struct store_point *p, GTimeZone *tz,
+				int64_t from, int64_t to,
+				enum analytics_interval iv,
+				enum analytics_fn fn, const struct bounds *b,
+				const struct acc *acc)
+{
+	json_t *res = json_object(), *buckets = json_array();
+
+	for (size_t k = 0; k < b->n; k++) {
+		json_t *bk = json_object();
+
+		json_object_set_new(bk, "start", json_time(b->t[k], tz));
+		json_object_set_new(bk, "value", acc_value(&acc[k], fn));
+		json_array_append_new(buckets, bk);
+	}
+	json_object_set_new(res, "point", json_string(p->key));
+	json_object_set_new(res, "unit", json_string(
+		fn == ANALYTICS_ENERGY ? "kWh" : p->unit));
+	json_object_set_new(res, "interval",
+			    json_string(analytics_interval_name(iv)));
+	json_object_set_new(res, "fn", json_string(analytics_fn_name(fn)));
+	json_object_set_new(res, "from", json_time(from, tz));
+	json_object_set_new(res, "to", json_time(to, tz));
+	json_object_set_new(res, "buckets", buckets);
+	return res;
+}
+
+int analytics_aggregate(struct store *st, const char *key, int64_t from,
+			int64_t to, enum analytics_interval iv,
+			enum analytics_fn fn, json_t **out, char *err,
+			size_t errlen)
+{
+	struct store_point p;
+	struct bounds b = {0};
+	struct series s = {0};
+	struct acc *acc = NULL;
+	GTimeZone *tz = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((size_t)iv >= COUNT(interval_names) ||
+	    (size_t)fn >= COUNT(fn_names)) {
+		snprintf(err, errlen, "unknown interval or fn");
+		return ANALYTICS_INVALID;
+	}
+	rc = check_range(from, to, err, errlen);
+	if (rc)
+		goto out;
+
+	rc = store_point_get(st, key, &p);
+	if (rc) {
+		rc = store_failed(st, rc, "point", key, err, errlen);
+		goto out;
+	}
+	if (fn == ANALYTICS_ENERGY && !point_is_power(&p)) {
+		snprintf(err, errlen,
+			 "energy needs a power point in kW; %s is %s in %s",
+			 p.key, p.quantity, p.unit);
+		rc = ANALYTICS_INVALID;
+		goto out;
+	}
+	rc = zone_open(p.tz, &tz, err, errlen);
+	if (rc)
+		goto out;
+
+	rc = bounds_build(tz, iv, from, to, &b, err, errlen);
+	if (rc)
+		goto out;
+	rc = series_load(st, &p, from, to, &s, err, errlen);
+	if (rc)
+		goto out;
+
+	acc = calloc(b.n ? b.n : 1, sizeof(*acc));
+	if (!acc) {
+		snprintf(err, errlen, "out of memory");
+		rc = ANALYTICS_NOMEM;
+		goto out;
+	}
+	series_fold(&s, &b, from, to, fn == ANALYTICS_ENERGY, acc);
+
+	*out = aggregate_answer(&p, tz, from, to, iv, fn, &b, acc);
+	if (!*out) {
+		snprintf(err, errlen, "out of memory");
+		rc = ANALYTICS_NOMEM;
+	}
+
+out:
+	free(acc);
+	series_finish(&s);
+	bounds_finish(&b);
+	if (tz)
+		g_time_zone_unref(tz);
+	return rc;
+}
+
+/* --- summary ------------------------------------------------------------ */
+
+/* The local calendar around at, shared by every point of a site. */
+struct summary_days {
+	GTimeZone *tz;
+	int64_t at;
+	int64_t today;		/* start of the local day of at */
+	int64_t tomorrow;
+	int64_t yesterday;
+	int64_t month;		/* start of the local month of at */
+	struct bounds hours_today, hours_yesterday;
+};
+
+static int summary_days_init(struct summary_days *d, GTimeZone *tz,
+			     int64_t at, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->tz = tz;
+	d->at = at;
+	d->today = bucket_floor(tz, ANALYTICS_DAY, at);
+	d->tomorrow = bucket_next(tz, ANALYTICS_DAY, d->today);
+	d->yesterday = bucket_floor(tz, ANALYTICS_DAY, d->today - 1);
+	d->month = bucket_floor(tz, ANALYTICS_MONTH, at);
+
+	rc = bounds_build(tz, ANALYTICS_HOUR, d->today, d->tomorrow,
+			  &d->hours_today, err, errlen);
+	if (rc)
+		return rc;
+	return bounds_build(tz, ANALYTICS_HOUR, d->yesterday, d->today,
+			    &d->hours_yesterday, err, errlen);
+}
+
+static void summary_days_finish(struct summary_days *d)
+{
+	bounds_finish(&d->hours_today);
+	bounds_finish(&d->hours_yesterday);
+}
+
+/* Folds s over the single bucket [w0, w1) into *c. */
+static void fold_window(const struct series *s, int64_t w0, int64_t w1,
+			bool energy, struct acc *c)
+{
+	struct bounds b;
+	int64_t t[2];
+
+	memset(c, 0, sizeof(*c));
+	bounds_single(&b, t, w0, w1);
+	series_fold(s, &b, w0, w1, energy, c);
+}
+
+static json_t *json_real_if(bool has, double v)
+{
+	return has ? json_real(v) : json_null();
+}
+
+static json_t *summary_reading(const struct series *s, size_t i,
+			       GTimeZone *tz)
+{
+	json_t *r = json_object();
+
+	json_object_set_new(r, "ts", json_time(s->ts[i], tz));
+	json_object_set_new(r, "value", json_real(s->v[i]));
+	return r;
+}
+
+static json_t *summary_today(const struct series *s,
+			     const struct summary_days *d, bool power)
+{
+	json_t *t = json_object();
+	struct acc c;
+	size_t peak = 0;
+	bool have_peak = false;
+
+	fold_window(s, d->today, d->at, power, &c);
+	for (size_t i = 0; i < s->n && s->ts[i] < d->at; i++) {
+		if (s->ts[i] < d->today)
+			continue;
+		if (!have_peak || s->v[i] > s->v[peak])
+			peak = i;
+		have_peak = true;
+	}
+
+	json_object_set_new(t, "min", json_real_if(c.count, c.min));
+	json_object_set_new(t, "max", json_real_if(c.count, c.max));
+	json_object_set_new(t, "avg", json_real_if(
+		c.count, c.count ? c.sum / (double)c.count : 0));
+	json_object_set_new(t, "count", json_integer(c.count));
+	json_object_set_new(t, "peak", have_peak ?
+		summary_reading(s, peak, d->tz) : json_null());
+	if (power)
+		json_object_set_new(t, "energy_kwh",
+				    json_real_if(c.held, c.kwh));
+	return t;
+}
+
+static json_t *summary_hourly(const struct series *s, const struct bounds *b,
+			      int64_t w1, bool power, struct acc *acc)
+{
+	json_t *arr = json_array();
+
+	memset(acc, 0, b->n * sizeof(*acc));
+	series_fold(s, b, b->t[0], w1, power, acc);
+	for (size_t k = 0; k < b->n; k++)
+		json_array_append_new(arr, acc_value(&acc[k], power ?
+			ANALYTICS_ENERGY : ANALYTICS_AVG));
+	return arr;
+}
+
+static int summary_point(struct store *st, const struct store_point *p,
+			 const struct summary_days *d, json_t **out,
+			 char *err, size_t errlen)
+{
+	bool power = point_is_power(p);
+	int64_t from = d->month < d->yesterday ? d->month : d->yesterday;
+	struct series s;
+	struct acc c, *acc = NULL;
+	size_t nacc;
+	json_t *o, *y, *m, *curve;
+	int rc;
+
+	*out = NULL;
+	rc = series_load(st, p, from, d->at, &s, err, errlen);
+	if (rc)
+		return rc;
+	nacc = d->hours_today.n > d->hours_yesterday.n ?
+		       d->hours_today.n : d->hours_yesterday.n;
+	acc = malloc(nacc * sizeof(*acc));
+	if (!acc) {
+		snprintf(err, errlen, "out of memory");
+		rc = ANALYTICS_NOMEM;
+		goto out;
+	}
+
+	o = json_object();
+	json_object_set_new(o, "key", json_string(p->key));
+	json_object_set_new(o, "quantity", json_string(p->quantity));
+	json_object_set_new(o, "unit", json_string(p->unit));
+	json_object_set_new(o, "kind", json_string(store_kind_name(p->kind)));
+	json_object_set_new(o, "step_s", json_integer(p->step_s));
+	json_object_set_new(o, "shift_days", json_integer(p->shift_days));
+	json_object_set_new(o, "latest", s.n ?
+		summary_reading(&s, s.n - 1, d->tz) : json_null());
+	json_object_set_new(o, "today", summary_today(&s, d, power));
+
+	y = json_object();
+	fold_window(&s, d->yesterday, d->today, power, &c);
+	if (power)
+		json_object_set_new(y, "energy_kwh",
+				    json_real_if(c.held, c.kwh));
+	json_object_set_new(y, "avg", json_real_if(
+		c.count, c.count ? c.sum / (double)c.count : 0));
+	json_object_set_new(o, "yesterday", y);
+
+	m = json_object();
+	if (power) {
+		fold_window(&s, d->month, d->at, power, &c);
+		json_object_set_new(m, "energy_kwh",
+				    json_real_if(c.held, c.kwh));
+	}
+	json_object_set_new(o, "month", m);
+
+	curve = json_array();
+	for (size_t i = 0; i < s.n; i++) {
+		if (s.ts[i] >= d->today)
+			json_array_append_new(curve, json_pack(
+				"[I f]", (json_int_t)s.ts[i], s.v[i]));
+	}
+	json_object_set_new(o, "curve", curve);
+
+	json_object_set_new(o, "hourly_today", summary_hourly(
+		&s, &d->hours_today, d->at, power, acc));
+	json_object_set_new(o, "hourly_yesterday", summary_hourly(
+		&s, &d->hours_yesterday, d->today, power, acc));
+	*out = o;
+
+out:
+	free(acc);
+	series_finish(&s);
+	return rc;
+}
+
+struct point_list {
+	struct store_point *p;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int point_list_push(const struct store_point *p, void *ctx)
+{
+	struct point_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct store_point *grown = realloc(l->p, cap * sizeof(*grown));
+
+		if (!grown) {
+			l->nomem = true;
+			return 1;
+		}
+		l->p = grown;
+		l->cap = cap;
+	}
+	l->p[l->n++] = *p;
+	return 0;
+}
+
+int analytics_summary(struct store *st, const char *site, int64_t at,
+		      json_t **out, char *err, size_t errlen)
+{
+	struct store_site si;
+	struct point_list pts = {0};
+	struct summary_days days = {0};
+	GTimeZone *tz = NULL;
+	json_t *res = NULL, *arr, *po;
+	int rc;
+
+	*out = NULL;
+	if (at <= TS_MIN + 62 * 86400 || at >= TS_MAX) {
+		snprintf(err, errlen, "time out of range (years 2..9997)");
+		return ANALYTICS_INVALID;
+	}
+	rc = store_site_get(st, site, &si);
+	if (rc) {
+		rc = store_failed(st, rc, "site", site, err, errlen);
+		goto out;
+	}
+	rc = zone_open(si.tz, &tz, err, errlen);
+	if (rc)
+		goto out;
+	rc = summary_days_init(&days, tz, at, err, errlen);
+	if (rc)
+		goto out;
+
+	/* A reading walk must not run inside another store walk. */
+	rc = store_points_each(st, site, point_list_push, &pts);
+	if (pts.nomem) {
+		snprintf(err, errlen, "out of memory");
+		rc = ANALYTICS_NOMEM;
+		goto out;
+	}
+	if (rc) {
+		rc = store_failed(st, rc, "site", site, err, errlen);
+		goto out;
+	}
+
+	res = json_object();
+	json_object_set_new(res, "site", json_string(si.name));
+	json_object_set_new(res, "kind", json_string(si.kind));
+	json_object_set_new(res, "tz", json_string(si.tz));
+	json_object_set_new(res, "at", json_time(at, tz));
+	json_object_set_new(res, "day_start", json_time(days.today, tz));
+	arr = json_array();
+	json_object_set_new(res, "points", arr);
+	for (size_t i = 0; i < pts.n; i++) {
+		rc = summary_point(st, &pts.p[i], &days, &po, err, errlen);
+		if (rc)
+			goto out;
+		json_array_append_new(arr, po);
+	}
+	*out = res;
+	res = NULL;
+
+out:
+	json_decref(res);
+	summary_days_finish(&days);
+	free(pts.p);
+	if (tz)
+		g_time_zone_unref(tz);
+	return rc;
+}

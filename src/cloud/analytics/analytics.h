@@ -11,6 +11,17 @@
  * spacing), so a gap is a gap and not a plateau.  Holding periods are
  * split exactly at bucket boundaries, so energy is right for 1-, 5- and
  * 30-minute data alike.
+ *
+ * Errors: analytics_aggregate() and analytics_summary() return 0, or
+ *   STORE_NOT_FOUND   the point or site does not exist,
+ *   ANALYTICS_INVALID the request cannot be answered (bad range, too
+ *                     many buckets, energy of a point that is not power),
+ *   ANALYTICS_NOMEM   out of memory,
+ *   another store_rc  reading the store failed (STORE_IO),
+ * and describe the failure in err.  *out is then NULL.
+ *
+ * The store is only read: a handle shared between threads may be used
+ * concurrently, as store.h allows.
  */
 #ifndef AKARI_ANALYTICS_H
 #define AKARI_ANALYTICS_H
@@ -20,6 +31,11 @@
 #include <stdint.h>
 
 #include "cloud/store/store.h"
+
+enum analytics_rc {
+	ANALYTICS_INVALID = -100,	/* a request error: HTTP 400/422 */
+	ANALYTICS_NOMEM = -101,
+};
 
 enum analytics_interval {
 	ANALYTICS_5MIN,
@@ -37,6 +53,9 @@ enum analytics_fn {
 	ANALYTICS_ENERGY,	/* kW -> kWh by time-weighted integration */
 };
 
+/* "5min", "30min", "hour", "day", "month" and "avg", "min", "max",
+ * "sum", "energy".  Parsing returns 0, or -1 for any other string (*out
+ * untouched).  Names are static strings. */
 int analytics_interval_parse(const char *s, enum analytics_interval *out);
 int analytics_fn_parse(const char *s, enum analytics_fn *out);
 const char *analytics_interval_name(enum analytics_interval iv);
@@ -49,12 +68,23 @@ const char *analytics_fn_name(enum analytics_fn fn);
  *    "fn": "energy", "from": "...", "to": "...",
  *    "buckets": [{"start": "2022-06-27T00:00:00+09:00", "value": 1.2},
  *                {"start": "...", "value": null}]}
- * "unit" is that of the result (kWh for energy).  A bucket with no data
- * is null, never 0.  Buckets start at the local boundary at or before
- * from.
- * Returns 0, or -1 with a message in err: an unknown point
- * (STORE_NOT_FOUND is returned instead), energy of a non-power point,
- * from >= to, or more than ANALYTICS_MAX_BUCKETS buckets.
+ * "unit" is that of the result (kWh for energy); "from", "to" and
+ * "start" are local RFC 3339.  Buckets start at the local boundary at or
+ * before from; only data inside [from, to) counts, so a first or last
+ * bucket that sticks out of the range holds just its part of it.
+ * Sub-hour and hourly buckets follow the local wall clock (an hour
+ * starts at :00 local also in +05:30 or +05:45); where the offset
+ * changes, a bucket also ends, so the repeated hour of a fall-back day
+ * is two buckets (02:00+02:00, then 02:00+01:00).
+ * avg, min, max and sum take the readings with ts in the bucket and are
+ * null when there is none.  energy integrates the holds above, clipped
+ * to the bucket and to [from, to): the reading before from holds into
+ * the first bucket, the last one before to holds at most until to.  It
+ * is null when no hold reaches into the bucket.  With step 0 the hold
+ * cap is the median spacing of the readings read; a lone reading with
+ * step 0 holds for nothing.
+ * Errors: see the top of this file; more than ANALYTICS_MAX_BUCKETS
+ * buckets, from >= to and times outside the years 2..9997 are invalid.
  */
 #define ANALYTICS_MAX_BUCKETS 100000
 int analytics_aggregate(struct store *st, const char *key, int64_t from,
@@ -85,8 +115,13 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
  * points; "month" is the local month so far (up to at).  Hourly arrays
  * hold kWh per hour for power points and the hourly mean otherwise, and
  * have 23, 24 or 25 entries as the local day has hours; hourly_today
- * covers the whole day, with null after at.
- * Returns 0, STORE_NOT_FOUND for an unknown site, or -1 with err.
+ * covers the whole day, with null after at.  Energies, hourly values
+ * and their nulls follow analytics_aggregate() with fn energy (power)
+ * or avg (others) over the same range; the windows end at at, and
+ * yesterday's at the start of today.  "peak" is the first of the
+ * largest of today's readings.  Every point is read in one walk from
+ * the start of yesterday or of the month, whichever is earlier, to at.
+ * Errors: see the top of this file.  *out is owned by the caller.
  */
 int analytics_summary(struct store *st, const char *site, int64_t at,
 		      json_t **out, char *err, size_t errlen);
