@@ -29,7 +29,8 @@ static void import_usage(FILE *f)
 	const struct import_format *fmt;
 
 	fprintf(f,
-		"usage: akari import --db FILE --format NAME [OPTIONS] FILE...\n"
+		"usage: akari import --db FILE --format NAME [OPTIONS] "
+		"FILE...\n"
 		"       akari import --push URL --token TOKEN --format NAME "
 		"[OPTIONS] FILE...\n"
 		"\n"
@@ -55,10 +56,12 @@ static void import_usage(FILE *f)
 		"lined up on\n"
 		"                   other days); recorded on the points with "
 		"--db\n"
-		"  --from DATE      only rows dated DATE (YYYY-MM-DD) or later, "
-		"as the file\n"
-		"                   writes its local dates, before any shift\n"
-		"  --to DATE        only rows dated DATE or earlier (inclusive)\n"
+		"  --from DATE      only rows dated DATE (YYYY-MM-DD) or "
+		"later, as the\n"
+		"                   file writes its local dates, before any "
+		"shift\n"
+		"  --to DATE        only rows dated DATE or earlier "
+		"(inclusive)\n"
 		"  -h, --help       this text\n"
 		"\n"
 		"docs/import.md describes each format and its points.\n");

@@ -84,21 +84,24 @@ static size_t keep_dates(struct import_rows *rows, GTimeZone *tz,
 	return dropped;
 }
 
-/* The ingest batch of n rows from row off, or NULL when out of memory. */
+/* The ingest batch of n rows from row off, or NULL when out of memory.
+ * jansson's append and set take a NULL value and free what they were
+ * given even when they fail, so one check per row covers every
+ * allocation. */
 static json_t *build_batch(const struct file_run *run, size_t off, size_t n)
 {
 	json_t *readings = json_array(), *batch;
 
 	for (size_t i = off; i < off + n; i++) {
 		const struct import_row *r = &run->rows.v[i];
-		const struct import_point_def *def = &run->fmt->points[r->point];
+		const struct import_point_def *def;
 		char ts[32];
 		json_t *o;
 
+		def = &run->fmt->points[r->point];
 		core_time_format(r->ts + run->shift_s, run->tz, ts, sizeof ts);
 		o = json_pack("{s:s, s:s, s:f, s:s}", "point", def->key, "ts",
 			      ts, "value", r->value, "unit", def->unit);
-		/* Both calls below take NULL and free what they were given. */
 		if (json_array_append_new(readings, o)) {
 			json_decref(readings);
 			return NULL;
@@ -140,10 +143,11 @@ static int read_answer(struct file_run *run, size_t off, size_t n,
 
 	run->sum->accepted += (size_t)json_integer_value(accepted);
 	json_array_foreach(rejected, i, r) {
-		json_int_t idx = json_integer_value(json_object_get(r, "index"));
+		json_int_t idx;
 		const struct import_row *row;
 		char ts[32];
 
+		idx = json_integer_value(json_object_get(r, "index"));
 		run->sum->rejected++;
 		if (idx < 0 || (size_t)idx >= n)
 			continue;

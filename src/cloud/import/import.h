@@ -24,7 +24,7 @@
 
 enum import_rc {
 	IMPORT_OK = 0,
-	IMPORT_BAD_INPUT = -1,	/* the file is malformed; nothing stored */
+	IMPORT_BAD_INPUT = -1,	/* a malformed file; nothing stored */
 	IMPORT_REJECTED = -2,	/* some or all rows were refused */
 	IMPORT_REGISTRY = -3,	/* a site or point exists but differs */
 	IMPORT_STORE = -4,	/* the local store failed */
@@ -77,7 +77,7 @@ struct import_summary {
 	size_t rejected;	/* refused by ingest (each one reported) */
 	int64_t first_ts;	/* earliest and latest accepted reading, */
 	int64_t last_ts;	/* shifted; meaningful when accepted > 0 */
-	char tz[64];		/* zone the file's local times were read in */
+	char tz[64];		/* zone the file's times were read in */
 };
 
 /* Where batches go.  Create one per run; it may serve many files. */

@@ -44,7 +44,7 @@ struct import_rows {
 /* The state a parser works on. */
 struct import_parse {
 	const char *path;	/* borrowed, for messages */
-	GTimeZone *tz;		/* borrowed: zone of the file's local times */
+	GTimeZone *tz;		/* borrowed: zone of the file's times */
 	char *next;		/* start of the next line; NULL at the end */
 	int line;		/* number of the line last returned */
 	struct import_rows rows;
