@@ -430,6 +430,50 @@ out:
 	return rc;
 }
 
+int store_sites_each(struct store *st, store_site_fn fn, void *ctx)
+{
+	struct store_site *all = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	/* Collected first, so that fn runs unlocked, as for points. */
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, name, kind, tz, parent_id "
+			       "FROM sites ORDER BY name",
+			       -1, &s, NULL) != SQLITE_OK) {
+		rc = fail_db(st, "listing sites");
+		pthread_mutex_unlock(&st->lock);
+		return rc;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_site *site;
+
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			all = g_realloc_n(all, cap, sizeof *all);
+		}
+		site = &all[n++];
+		site->id = sqlite3_column_int64(s, 0);
+		copy_text(site->name, sizeof site->name,
+			  sqlite3_column_text(s, 1));
+		copy_text(site->kind, sizeof site->kind,
+			  sqlite3_column_text(s, 2));
+		copy_text(site->tz, sizeof site->tz, sqlite3_column_text(s, 3));
+		site->parent_id = sqlite3_column_int64(s, 4);
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : fail_db(st, "listing sites");
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+
+	for (size_t i = 0; !rc && i < n; i++)
+		if (fn(&all[i], ctx))
+			break;
+	g_free(all);
+	return rc;
+}
+
 /* --- devices ---------------------------------------------------------- */
 
 /* SHA-256 of the token, as lowercase hex; only this is stored. */

@@ -85,6 +85,11 @@ int store_site_add(struct store *st, const char *name, const char *kind,
 int store_site_get(struct store *st, const char *name,
 		   struct store_site *out);
 
+/* Calls fn for every site, ordered by name, outside the lock (fn may
+ * call the store).  fn returning non-zero stops the walk. */
+typedef int (*store_site_fn)(const struct store_site *s, void *ctx);
+int store_sites_each(struct store *st, store_site_fn fn, void *ctx);
+
 /* --- devices ---------------------------------------------------------- */
 
 /* Creates a device on a site and a new random token for it.  The token
