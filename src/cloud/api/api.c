@@ -1,2 +1,909 @@
-/* placeholder until the module lands */
-typedef int akari_placeholder_api;
+/*
+ * api.c - the request path of akari's HTTP server.
+ *
+ * libmicrohttpd calls handle() several times per request: once when the
+ * headers are in, once per piece of body, and once more at the end.  The
+ * three calls map onto three steps:
+ *
+ *   request_begin()    route the URL, check what can be checked from the
+ *                      headers alone (method, token, type, length), and
+ *                      refuse early so that a refused body is never read
+ *   request_receive()  collect the body, up to the configured limit
+ *   request_finish()   run the route's handler and send its answer
+ *
+ * A handler fills a struct answer (status and JSON body); send_answer()
+ * is the one place that serialises, logs and queues it.
+ */
+#include "cloud/api/api.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "cloud/analytics/analytics.h"
+#include "cloud/ingest/ingest.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+
+#define MOD "api"
+#define PREFIX "/api/v1"
+#define JSON_TYPE "application/json; charset=utf-8"
+
+/* Idle connections are dropped after this many seconds. */
+#define CONNECTION_TIMEOUT_S 30
+
+struct api {
+	struct MHD_Daemon *daemon;
+	struct store *st;
+	size_t max_body;
+	unsigned port;
+};
+
+enum route {
+	ROUTE_NONE,
+	ROUTE_INGEST,
+	ROUTE_POINTS,
+	ROUTE_READINGS,
+	ROUTE_AGGREGATE,
+	ROUTE_SUMMARY,
+	ROUTE_HEALTH,
+};
+
+/* What a handler decided to send. */
+struct answer {
+	int status;
+	json_t *body;		/* owned */
+	const char *allow;	/* the Allow header of a 405 */
+	bool unauthorized;	/* add WWW-Authenticate to a 401 */
+};
+
+/* One request, from its headers to its answer. */
+struct request {
+	struct api *api;
+	struct MHD_Connection *conn;
+	enum route route;
+	char *method;
+	char *url;
+	char *arg;		/* the point key or site name in the URL */
+	char client[64];	/* the peer's address, for the log */
+	struct ingest_source src;
+	char *body;
+	size_t len, cap;
+	size_t dropped;		/* bytes past the limit, dropped */
+	bool too_big;
+	bool oom;		/* the body did not fit in memory */
+	bool answered;
+};
+
+/* --- answers ---------------------------------------------------------- */
+
+static void answer_json(struct answer *a, int status, json_t *body)
+{
+	json_decref(a->body);
+	a->status = status;
+	a->body = body;
+}
+
+static void answer_error(struct answer *a, int status, const char *code,
+			 const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void answer_error(struct answer *a, int status, const char *code,
+			 const char *fmt, ...)
+{
+	char msg[512];
+	const char *end;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+
+	/* Truncation may have split a UTF-8 sequence of a quoted name. */
+	if (!g_utf8_validate(msg, -1, &end))
+		*(char *)end = '\0';
+	answer_json(a, status,
+		    json_pack("{s:s, s:s}", "error", code, "message", msg));
+}
+
+static void log_answer(const struct request *req, const struct answer *a)
+{
+	const char *msg = json_string_value(json_object_get(a->body,
+							    "message"));
+	enum log_level level = a->status >= 500	  ? LOG_ERROR
+			       : a->status >= 400 ? LOG_WARN
+						  : LOG_DEBUG;
+
+	log_msg(level, MOD, "%s %s from %s: %d%s%s", req->method, req->url,
+		req->client, a->status, msg ? ": " : "", msg ? msg : "");
+}
+
+/*
+ * Serialises and queues the answer, then frees its body.  A body that
+ * could not be built (out of memory) becomes a fixed 500.
+ */
+static enum MHD_Result send_answer(struct request *req, struct answer *a)
+{
+	static char oom[] = "{\"error\": \"internal\", "
+			    "\"message\": \"out of memory\"}\n";
+	struct MHD_Response *resp = NULL;
+	char *text = a->body ? json_dumps(a->body, JSON_COMPACT) : NULL;
+	enum MHD_Result ret;
+	size_t n;
+
+	if (text) {
+		/* A final newline keeps a terminal tidy after curl. */
+		n = strlen(text);
+		char *grown = realloc(text, n + 2);
+
+		if (grown) {
+			grown[n] = '\n';
+			grown[n + 1] = '\0';
+			resp = MHD_create_response_from_buffer(
+			    n + 1, grown, MHD_RESPMEM_MUST_FREE);
+			text = resp ? NULL : grown;
+		}
+		free(text);
+	}
+	if (!resp) {
+		a->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		a->allow = NULL;
+		a->unauthorized = false;
+		resp = MHD_create_response_from_buffer(
+		    sizeof oom - 1, oom, MHD_RESPMEM_PERSISTENT);
+		if (!resp) {
+			json_decref(a->body);
+			a->body = NULL;
+			return MHD_NO;
+		}
+	}
+
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, JSON_TYPE);
+	if (a->allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, a->allow);
+	if (a->unauthorized)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer");
+
+	log_answer(req, a);
+	ret = MHD_queue_response(req->conn, (unsigned)a->status, resp);
+	MHD_destroy_response(resp);
+	json_decref(a->body);
+	a->body = NULL;
+	req->answered = true;
+	return ret;
+}
+
+/* --- query parameters ------------------------------------------------- */
+
+static const char *param(const struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+					   name);
+}
+
+/*
+ * Parses a time parameter.  libmicrohttpd turns '+' in a query into a
+ * space, so an offset such as "+09:00" sent without %2B arrives as
+ * " 09:00"; the last space is read back as '+'.
+ */
+static int parse_time_param(const char *s, int64_t *out)
+{
+	char buf[64];
+	char *sp;
+
+	if (core_time_parse(s, out) == 0)
+		return 0;
+	if (strlen(s) >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	sp = strrchr(buf, ' ');
+	if (!sp)
+		return -1;
+	*sp = '+';
+	return core_time_parse(buf, out);
+}
+
+/* Reads a required time parameter; on failure fills a with a 400. */
+static int time_param(const struct request *req, const char *name,
+		      int64_t *out, struct answer *a)
+{
+	const char *s = param(req, name);
+
+	if (!s) {
+		answer_error(a, 400, "missing_parameter",
+			     "parameter '%s' is required (RFC 3339 with an "
+			     "offset, or Unix seconds)",
+			     name);
+		return -1;
+	}
+	if (parse_time_param(s, out)) {
+		answer_error(a, 400, "bad_parameter",
+			     "parameter '%s': \"%.64s\" is neither RFC 3339 "
+			     "with an offset nor Unix seconds",
+			     name, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads from and to, and checks that they make a range. */
+static int range_params(const struct request *req, int64_t *from,
+			int64_t *to, struct answer *a)
+{
+	if (time_param(req, "from", from, a) || time_param(req, "to", to, a))
+		return -1;
+	if (*from >= *to) {
+		answer_error(a, 400, "bad_parameter",
+			     "parameter 'to' must be after 'from' (from is "
+			     "inclusive, to exclusive)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Looks up the point named in the URL; on failure fills a. */
+static int find_point(struct request *req, struct store_point *p,
+		      struct answer *a)
+{
+	int rc = store_point_get(req->api->st, req->arg, p);
+
+	if (rc == STORE_NOT_FOUND)
+		answer_error(a, 404, "unknown_point", "no point \"%.128s\"",
+			     req->arg);
+	else if (rc)
+		answer_error(a, 500, "storage", "reading point \"%.128s\": %s",
+			     req->arg, store_errmsg(req->api->st));
+	return rc;
+}
+
+/* --- handlers ----------------------------------------------------------- */
+
+static void do_health(struct request *req, struct answer *a)
+{
+	int64_t n;
+
+	if (store_readings_count(req->api->st, &n)) {
+		answer_error(a, 500, "storage", "counting readings: %s",
+			     store_errmsg(req->api->st));
+		return;
+	}
+	answer_json(a, 200,
+		    json_pack("{s:s, s:I}", "status", "ok", "readings",
+			      (json_int_t)n));
+}
+
+static int add_point_json(const struct store_point *p, void *ctx)
+{
+	json_t *list = ctx;
+
+	return json_array_append_new(
+	    list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "key", p->key,
+			    "site", p->site, "quantity", p->quantity, "unit",
+			    p->unit, "kind", store_kind_name(p->kind),
+			    "step_s", p->step_s));
+}
+
+static void do_points(struct request *req, struct answer *a)
+{
+	json_t *list = json_array();
+	int rc;
+
+	rc = store_points_each(req->api->st, NULL, add_point_json, list);
+	if (rc) {
+		json_decref(list);
+		answer_error(a, 500, "storage", "listing points: %s",
+			     store_errmsg(req->api->st));
+		return;
+	}
+	answer_json(a, 200, json_pack("{s:o}", "points", list));
+}
+
+struct readings_walk {
+	json_t *list;
+	GTimeZone *tz;
+	size_t n;
+	bool full;
+};
+
+/* Runs under the store's lock: no store calls in here. */
+static int add_reading_json(int64_t ts, double value, void *ctx)
+{
+	struct readings_walk *w = ctx;
+	char stamp[32];
+
+	if (w->n == API_MAX_READINGS) {
+		w->full = true;
+		return 1;
+	}
+	core_time_format(ts, w->tz, stamp, sizeof stamp);
+	w->n++;
+	return json_array_append_new(w->list,
+				     json_pack("{s:s, s:f}", "ts", stamp,
+					       "value", value));
+}
+
+static void do_readings(struct request *req, struct answer *a)
+{
+	struct readings_walk w = {0};
+	struct store_point p;
+	int64_t from, to;
+	int rc;
+
+	if (find_point(req, &p, a) || range_params(req, &from, &to, a))
+		return;
+
+	w.list = json_array();
+	w.tz = core_tz_new(p.tz);
+	if (!w.tz)
+		w.tz = g_time_zone_new_utc();
+	rc = store_readings_each(req->api->st, p.id, from, to,
+				 add_reading_json, &w);
+	g_time_zone_unref(w.tz);
+
+	if (rc) {
+		answer_error(a, 500, "storage", "reading \"%s\": %s", p.key,
+			     store_errmsg(req->api->st));
+		json_decref(w.list);
+	} else if (w.full) {
+		answer_error(a, 400, "too_many_readings",
+			     "\"%s\" has more than %d readings between 'from' "
+			     "and 'to'; ask for a shorter range",
+			     p.key, API_MAX_READINGS);
+		json_decref(w.list);
+	} else {
+		answer_json(a, 200,
+			    json_pack("{s:s, s:s, s:o}", "point", p.key, "unit",
+				      p.unit, "readings", w.list));
+	}
+}
+
+/* Turns an analytics outcome (see analytics.h) into an answer. */
+static void answer_analytics(struct request *req, struct answer *a, int rc,
+			     json_t *out, const char *err)
+{
+	switch (rc) {
+	case 0:
+		answer_json(a, 200, out);
+		break;
+	case STORE_NOT_FOUND:
+		if (req->route == ROUTE_SUMMARY)
+			answer_error(a, 404, "unknown_site",
+				     "no site \"%.64s\"", req->arg);
+		else
+			answer_error(a, 404, "unknown_point",
+				     "no point \"%.128s\"", req->arg);
+		break;
+	case ANALYTICS_INVALID:
+		answer_error(a, 400, "bad_query", "%s", err);
+		break;
+	case ANALYTICS_NOMEM:
+		answer_error(a, 500, "internal", "out of memory: %s", err);
+		break;
+	default:
+		answer_error(a, 500, "storage", "%s", err);
+		break;
+	}
+}
+
+static void do_aggregate(struct request *req, struct answer *a)
+{
+	const char *siv = param(req, "interval"), *sfn = param(req, "fn");
+	enum analytics_interval iv;
+	enum analytics_fn fn;
+	struct store_point p;
+	json_t *out = NULL;
+	int64_t from, to;
+	char err[256] = "";
+	int rc;
+
+	if (find_point(req, &p, a) || range_params(req, &from, &to, a))
+		return;
+	if (!siv || analytics_interval_parse(siv, &iv)) {
+		answer_error(a, 400,
+			     siv ? "bad_parameter" : "missing_parameter",
+			     "parameter 'interval' must be one of 5min, "
+			     "30min, hour, day, month");
+		return;
+	}
+	if (!sfn || analytics_fn_parse(sfn, &fn)) {
+		answer_error(a, 400,
+			     sfn ? "bad_parameter" : "missing_parameter",
+			     "parameter 'fn' must be one of avg, min, max, "
+			     "sum, energy");
+		return;
+	}
+
+	rc = analytics_aggregate(req->api->st, p.key, from, to, iv, fn, &out,
+				 err, sizeof err);
+	answer_analytics(req, a, rc, out, err);
+}
+
+static void do_summary(struct request *req, struct answer *a)
+{
+	int64_t at = time(NULL);
+	json_t *out = NULL;
+	char err[256] = "";
+	int rc;
+
+	if (param(req, "at") && time_param(req, "at", &at, a))
+		return;
+	rc = analytics_summary(req->api->st, req->arg, at, &out, err,
+			       sizeof err);
+	answer_analytics(req, a, rc, out, err);
+}
+
+/* Stores the collected body; a 2xx only after the store said durable. */
+static void do_ingest(struct request *req, struct answer *a)
+{
+	struct ingest_result res;
+
+	ingest_body(req->api->st, &req->src, req->body, req->len, &res);
+	if (res.rejected) {
+		json_t *first = json_array_get(
+		    json_object_get(res.answer, "rejected"), 0);
+
+		log_warn(MOD, "ingest from device %lld: %zu of %zu rows "
+			 "stored; first refusal: row %lld, %s",
+			 (long long)req->src.device_id, res.accepted,
+			 res.accepted + res.rejected,
+			 (long long)json_integer_value(
+			     json_object_get(first, "index")),
+			 json_string_value(json_object_get(first, "message")));
+	}
+	answer_json(a, res.status, json_incref(res.answer));
+	ingest_result_finish(&res);
+}
+
+/* --- routing ------------------------------------------------------------ */
+
+/* If url is PREFIX + head + ARG + tail, returns a copy of ARG. */
+static char *url_arg(const char *url, const char *head, const char *tail)
+{
+	size_t nh = strlen(PREFIX) + strlen(head), nt = strlen(tail);
+	size_t nu = strlen(url);
+
+	if (nu <= nh + nt || strncmp(url, PREFIX, strlen(PREFIX)) ||
+	    strncmp(url + strlen(PREFIX), head, strlen(head)) ||
+	    strcmp(url + nu - nt, tail))
+		return NULL;
+	return g_strndup(url + nh, nu - nh - nt);
+}
+
+/*
+ * Finds the route of url.  libmicrohttpd has already percent-decoded
+ * the path, so a key sent as "tepco%2Fdemand" arrives as "tepco/demand"
+ * and both spellings route alike.  A key may hold '/', so the key is
+ * everything between "/points/" and the final "/readings" or
+ * "/aggregate".
+ */
+static enum route route_of(const char *url, char **arg)
+{
+	*arg = NULL;
+	if (!strcmp(url, PREFIX "/ingest"))
+		return ROUTE_INGEST;
+	if (!strcmp(url, PREFIX "/points"))
+		return ROUTE_POINTS;
+	if (!strcmp(url, PREFIX "/health"))
+		return ROUTE_HEALTH;
+	if ((*arg = url_arg(url, "/points/", "/readings")))
+		return ROUTE_READINGS;
+	if ((*arg = url_arg(url, "/points/", "/aggregate")))
+		return ROUTE_AGGREGATE;
+	if ((*arg = url_arg(url, "/sites/", "/summary")))
+		return ROUTE_SUMMARY;
+	return ROUTE_NONE;
+}
+
+static bool is_get(const char *method)
+{
+	return !strcmp(method, MHD_HTTP_METHOD_GET) ||
+	       !strcmp(method, MHD_HTTP_METHOD_HEAD);
+}
+
+/* --- the ingest request's headers --------------------------------------- */
+
+/* "Bearer TOKEN" -> TOKEN, or NULL. */
+static const char *bearer_token(const char *header)
+{
+	if (!header || strncasecmp(header, "Bearer", 6) ||
+	    (header[6] != ' ' && header[6] != '\t'))
+		return NULL;
+	header += 7;
+	while (*header == ' ' || *header == '\t')
+		header++;
+	return *header ? header : NULL;
+}
+
+static int check_token(struct request *req, struct answer *a)
+{
+	const char *h = MHD_lookup_connection_value(
+	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *token = bearer_token(h);
+	int rc;
+
+	a->unauthorized = true;
+	if (!token) {
+		answer_error(a, 401, "missing_token",
+			     "send the device token as 'Authorization: "
+			     "Bearer TOKEN' (akari device add prints it)");
+		return -1;
+	}
+	rc = store_device_auth(req->api->st, token, &req->src.device_id,
+			       &req->src.site_id);
+	if (rc == STORE_NOT_FOUND) {
+		answer_error(a, 401, "bad_token",
+			     "the device token is not known to this server");
+		return -1;
+	}
+	a->unauthorized = false;
+	if (rc) {
+		answer_error(a, 500, "storage", "checking the token: %s",
+			     store_errmsg(req->api->st));
+		return -1;
+	}
+	return 0;
+}
+
+/* The media type must be application/json; parameters are ignored. */
+static int check_type(struct request *req, struct answer *a)
+{
+	const char *t = MHD_lookup_connection_value(
+	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = t ? strcspn(t, "; \t") : 0;
+
+	if (t && n == 16 && !strncasecmp(t, "application/json", n))
+		return 0;
+	answer_error(a, 415, "unsupported_media_type",
+		     "Content-Type must be application/json, not %s%.64s%s",
+		     t ? "\"" : "", t ? t : "none", t ? "\"" : "");
+	return -1;
+}
+
+/* Refuses a declared length over the limit before reading any of it. */
+static int check_length(struct request *req, struct answer *a)
+{
+	const char *s = MHD_lookup_connection_value(
+	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+	char *end;
+
+	if (!s)
+		return 0;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || *end || n > req->api->max_body) {
+		answer_error(a, 413, "body_too_large",
+			     "the body is %s bytes; this server accepts at "
+			     "most %zu",
+			     s, req->api->max_body);
+		return -1;
+	}
+
+	/* Room for the whole body and the NUL jansson does not need. */
+	req->body = malloc(n + 1);
+	req->cap = req->body ? n + 1 : 0;
+	return 0;
+}
+
+/* --- the three steps of a request --------------------------------------- */
+
+static void client_address(struct MHD_Connection *conn, char *buf,
+			   size_t len)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+	    conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	socklen_t salen = sa && sa->sa_family == AF_INET6
+				  ? sizeof(struct sockaddr_in6)
+				  : sizeof(struct sockaddr_in);
+
+	if (!sa || getnameinfo(sa, salen, buf, (socklen_t)len, NULL, 0,
+			       NI_NUMERICHOST))
+		snprintf(buf, len, "?");
+}
+
+/* Checks that need only the request line and headers. */
+static int precheck(struct request *req, struct answer *a)
+{
+	switch (req->route) {
+	case ROUTE_NONE:
+		answer_error(a, 404, "not_found", "no endpoint %.200s",
+			     req->url);
+		return -1;
+	case ROUTE_INGEST:
+		if (strcmp(req->method, MHD_HTTP_METHOD_POST)) {
+			a->allow = "POST";
+			answer_error(a, 405, "method_not_allowed",
+				     "%s takes POST, not %s", req->url,
+				     req->method);
+			return -1;
+		}
+		if (check_token(req, a) || check_type(req, a) ||
+		    check_length(req, a))
+			return -1;
+		return 0;
+	default:
+		if (!is_get(req->method)) {
+			a->allow = "GET, HEAD";
+			answer_error(a, 405, "method_not_allowed",
+				     "%.200s takes GET, not %s", req->url,
+				     req->method);
+			return -1;
+		}
+		return 0;
+	}
+}
+
+/* Makes room for need bytes of body; the cap never passes the limit. */
+static int grow_body(struct request *req, size_t need)
+{
+	size_t cap = req->cap ? req->cap : 65536;
+	char *grown;
+
+	while (cap < need)
+		cap *= 2;
+	if (cap > req->api->max_body + 1)
+		cap = req->api->max_body + 1;
+	grown = realloc(req->body, cap);
+	if (!grown)
+		return -1;
+	req->body = grown;
+	req->cap = cap;
+	return 0;
+}
+
+static enum MHD_Result request_begin(struct api *api,
+				     struct MHD_Connection *conn,
+				     const char *url, const char *method,
+				     void **con_cls)
+{
+	struct answer a = {0};
+	struct request *req = calloc(1, sizeof *req);
+
+	if (!req)
+		return MHD_NO;
+	*con_cls = req;
+	req->api = api;
+	req->conn = conn;
+	req->method = g_strdup(method);
+	req->url = g_strdup(url);
+	req->route = route_of(url, &req->arg);
+	client_address(conn, req->client, sizeof req->client);
+
+	if (precheck(req, &a))
+		return send_answer(req, &a);
+	return MHD_YES;
+}
+
+/*
+ * Collects a piece of the body.  libmicrohttpd cannot answer in the
+ * middle of a body, so a body found too long while it streams (chunked
+ * bodies declare no length) is read on and dropped, and request_finish()
+ * answers 413.  Past twice the limit the connection is simply closed.
+ */
+static enum MHD_Result request_receive(struct request *req, const char *data,
+				       size_t *size)
+{
+	size_t n = *size, max = req->api->max_body;
+
+	*size = 0;
+	if (req->answered || req->route != ROUTE_INGEST)
+		return MHD_YES;
+
+	if (req->too_big || n > max - req->len) {
+		req->too_big = true;
+		req->dropped += n;
+		return req->dropped > max ? MHD_NO : MHD_YES;
+	}
+	if (req->len + n + 1 > req->cap && grow_body(req, req->len + n + 1)) {
+		req->too_big = true;
+		req->oom = true;
+		return MHD_YES;
+	}
+	memcpy(req->body + req->len, data, n);
+	req->len += n;
+	return MHD_YES;
+}
+
+static enum MHD_Result request_finish(struct request *req)
+{
+	struct answer a = {0};
+
+	if (req->answered)
+		return MHD_YES;
+	if (req->oom) {
+		answer_error(&a, 500, "internal",
+			     "out of memory for the request body");
+		return send_answer(req, &a);
+	}
+	if (req->too_big) {
+		answer_error(&a, 413, "body_too_large",
+			     "the body is over %zu bytes, the most this "
+			     "server accepts",
+			     req->api->max_body);
+		return send_answer(req, &a);
+	}
+
+	switch (req->route) {
+	case ROUTE_INGEST:
+		do_ingest(req, &a);
+		break;
+	case ROUTE_POINTS:
+		do_points(req, &a);
+		break;
+	case ROUTE_READINGS:
+		do_readings(req, &a);
+		break;
+	case ROUTE_AGGREGATE:
+		do_aggregate(req, &a);
+		break;
+	case ROUTE_SUMMARY:
+		do_summary(req, &a);
+		break;
+	case ROUTE_HEALTH:
+		do_health(req, &a);
+		break;
+	case ROUTE_NONE:
+		break;
+	}
+	return send_answer(req, &a);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	struct request *req = *con_cls;
+
+	if (!req)
+		return request_begin(cls, conn, url, method, con_cls);
+	if (*upload_data_size)
+		return request_receive(req, upload_data, upload_data_size);
+	return request_finish(req);
+}
+
+static void request_done(void *cls, struct MHD_Connection *conn,
+			 void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct request *req = *con_cls;
+
+	if (!req)
+		return;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !req->answered)
+		log_debug(MOD, "%s %s from %s: connection ended before an "
+			  "answer (%d)",
+			  req->method, req->url, req->client, (int)toe);
+	free(req->body);
+	g_free(req->arg);
+	g_free(req->url);
+	g_free(req->method);
+	free(req);
+	*con_cls = NULL;
+}
+
+/* --- the daemon ----------------------------------------------------------- */
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	vsnprintf(line, sizeof line, fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_warn(MOD, "libmicrohttpd: %s", line);
+}
+
+static int resolve(const struct api_config *cfg,
+		   struct sockaddr_storage *addr, char *err, size_t errlen)
+{
+	struct addrinfo hints = {0}, *res = NULL;
+	char port[16];
+	int rc;
+
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof port, "%u", cfg->port);
+	rc = getaddrinfo(cfg->host, port, &hints, &res);
+	if (rc) {
+		snprintf(err, errlen, "cannot use address '%s': %s",
+			 cfg->host, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(addr, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
+int api_start(struct store *st, const struct api_config *cfg,
+	      struct api **out, char *err, size_t errlen)
+{
+	struct sockaddr_storage addr = {0};
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+			 MHD_USE_ERROR_LOG;
+	struct api *api = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	if (!cfg->threads || !cfg->max_body) {
+		snprintf(err, errlen, "threads and max body must be positive");
+		goto out;
+	}
+	if (resolve(cfg, &addr, err, errlen))
+		goto out;
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+
+	api = calloc(1, sizeof *api);
+	if (!api) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	api->st = st;
+	api->max_body = cfg->max_body;
+
+	/*
+	 * jansson seeds its hash on first use; do it before the threads.
+	 * The logger must be the first option to catch every message.
+	 */
+	json_object_seed(0);
+
+	errno = 0;
+	api->daemon = MHD_start_daemon(
+	    flags, (uint16_t)cfg->port, NULL, NULL, handle, api,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_done, api, MHD_OPTION_END);
+	if (!api->daemon) {
+		snprintf(err, errlen, "cannot listen on %s port %u: %s",
+			 cfg->host, cfg->port,
+			 errno ? strerror(errno) : "libmicrohttpd failed");
+		goto out;
+	}
+
+	info = MHD_get_daemon_info(api->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	api->port = info && info->port ? info->port : cfg->port;
+	rc = 0;
+
+out:
+	if (rc) {
+		api_stop(api);
+		return rc;
+	}
+	*out = api;
+	return 0;
+}
+
+unsigned api_port(const struct api *api)
+{
+	return api->port;
+}
+
+void api_stop(struct api *api)
+{
+	if (!api)
+		return;
+	if (api->daemon)
+		MHD_stop_daemon(api->daemon);
+	free(api);
+}

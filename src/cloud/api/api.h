@@ -1,0 +1,47 @@
+/*
+ * api.h - akari's HTTP API (docs/api.md) over libmicrohttpd.
+ *
+ * A pool of worker threads answers requests; they share one store handle,
+ * whose calls serialise on its lock.  Every answer is JSON.  A 2xx answer
+ * to a write is sent only after the store reported the data durable.
+ *
+ * The server logs each request at debug and each refused one at warn
+ * (5xx at error), through core/log.h under the module tag "api".
+ */
+#ifndef AKARI_API_H
+#define AKARI_API_H
+
+#include <stddef.h>
+
+#include "cloud/store/store.h"
+
+#define API_DEFAULT_THREADS 4
+#define API_DEFAULT_MAX_BODY ((size_t)8 << 20)	/* 8 MiB */
+
+/* Readings one GET .../readings answer may hold; ask for less time. */
+#define API_MAX_READINGS 200000
+
+struct api_config {
+	const char *host;	/* address to bind: "127.0.0.1", "::1", ... */
+	unsigned port;		/* 0 picks a free port; see api_port() */
+	unsigned threads;	/* worker threads, 1 or more */
+	size_t max_body;	/* largest request body accepted, in bytes */
+};
+
+struct api;
+
+/*
+ * Binds host:port and starts serving.  st is borrowed and must outlive
+ * the server.  On success *out owns the server: stop it with api_stop().
+ * Returns 0, or -1 with *out NULL and the reason in err.
+ */
+int api_start(struct store *st, const struct api_config *cfg,
+	      struct api **out, char *err, size_t errlen);
+
+/* The port the server is bound to: the real one when cfg->port was 0. */
+unsigned api_port(const struct api *api);
+
+/* Stops accepting, waits for requests in flight, frees.  Accepts NULL. */
+void api_stop(struct api *api);
+
+#endif
