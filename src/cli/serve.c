@@ -1,9 +1,251 @@
+/*
+ * serve.c - `akari serve`: the HTTP API on a database file until SIGINT
+ * or SIGTERM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "cloud/api/api.h"
+#include "cloud/store/store.h"
+#include "core/log.h"
+
+#define MOD "serve"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: akari serve --db FILE --listen ADDR:PORT\n"
+		"                   [--threads N] [--max-body BYTES]\n"
+		"\n"
+		"Serves the HTTP API (docs/api.md) on the database FILE,\n"
+		"which is created if missing.  Stops cleanly on SIGINT or\n"
+		"SIGTERM.\n"
+		"\n"
+		"  --db FILE          the SQLite database\n"
+		"  --listen ADDR:PORT address and port to bind, e.g.\n"
+		"                     127.0.0.1:8080 or [::1]:8080; port 0\n"
+		"                     picks a free one\n"
+		"  --threads N        worker threads (default %d)\n"
+		"  --max-body BYTES   largest ingest body, with an optional\n"
+		"                     K or M suffix (default 8M)\n"
+		"\n"
+		"Once bound it prints one line, \"listening on "
+		"http://ADDR:PORT\".\n",
+		API_DEFAULT_THREADS);
+}
+
+/* Splits "ADDR:PORT" or "[V6ADDR]:PORT"; host is written to host. */
+static int parse_listen(const char *s, char *host, size_t hostlen,
+			unsigned *port)
+{
+	const char *colon, *hstart = s, *hend;
+	unsigned long p;
+	char *end;
+
+	if (s[0] == '[') {
+		hstart = s + 1;
+		hend = strchr(hstart, ']');
+		if (!hend || hend[1] != ':')
+			return -1;
+		colon = hend + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		hend = colon;
+	}
+	if (hend == hstart || (size_t)(hend - hstart) >= hostlen)
+		return -1;
+
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || p > 65535)
+		return -1;
+	memcpy(host, hstart, (size_t)(hend - hstart));
+	host[hend - hstart] = '\0';
+	*port = (unsigned)p;
+	return 0;
+}
+
+/* "8388608", "64K" or "8M" (binary multiples). */
+static int parse_size(const char *s, size_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		return -1;
+	if (*end == 'K' || *end == 'k') {
+		v <<= 10;
+		end++;
+	} else if (*end == 'M' || *end == 'm') {
+		v <<= 20;
+		end++;
+	}
+	if (*end || v == 0 || v > (1ULL << 30))
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int parse_threads(const char *s, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 256 || s[0] == '-')
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+struct serve_args {
+	const char *db;
+	const char *listen;
+	char host[256];
+	struct api_config cfg;
+};
+
+/* Returns 0 to serve, or the exit status to stop with. */
+static int parse_args(int argc, char **argv, struct serve_args *a)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, 'l'},
+		{"threads", required_argument, NULL, 't'},
+		{"max-body", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	a->cfg.threads = API_DEFAULT_THREADS;
+	a->cfg.max_body = API_DEFAULT_MAX_BODY;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			a->db = optarg;
+			break;
+		case 'l':
+			a->listen = optarg;
+			break;
+		case 't':
+			if (parse_threads(optarg, &a->cfg.threads)) {
+				fprintf(stderr, "akari serve: --threads '%s' "
+					"is not a number from 1 to 256\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			if (parse_size(optarg, &a->cfg.max_body)) {
+				fprintf(stderr, "akari serve: --max-body '%s' "
+					"is not a size such as 1048576, "
+					"512K or 8M (at most 1024M)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		case ':':
+			fprintf(stderr, "akari serve: %s needs a value\n",
+				argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "akari serve: unknown option '%s'\n",
+				argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "akari serve: unexpected argument '%s'\n",
+			argv[optind]);
+		return 2;
+	}
+	if (!a->db || !a->listen) {
+		fprintf(stderr, "akari serve: %s is required\n",
+			a->db ? "--listen ADDR:PORT" : "--db FILE");
+		usage(stderr);
+		return 2;
+	}
+	if (parse_listen(a->listen, a->host, sizeof a->host, &a->cfg.port)) {
+		fprintf(stderr, "akari serve: --listen '%s' is not ADDR:PORT "
+			"(for example 127.0.0.1:8080 or [::1]:8080)\n",
+			a->listen);
+		return 2;
+	}
+	a->cfg.host = a->host;
+	return 0;
+}
 
 int cli_serve(int argc, char **argv)
 {
-	fprintf(stderr, "akari: 'serve' is not built yet\n");
-	return 1;
+	struct serve_args a = {0};
+	struct store *st = NULL;
+	struct api *api = NULL;
+	char err[512];
+	sigset_t stop;
+	int rc, sig;
+	bool v6;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+
+	/*
+	 * Block the stop signals before any thread exists, so that the
+	 * server's threads inherit the mask and only sigwait() below sees
+	 * them.  A peer closing early must not kill the process.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (store_open(a.db, &st, err, sizeof err)) {
+		fprintf(stderr, "akari serve: %s\n", err);
+		rc = 1;
+		goto out;
+	}
+	if (api_start(st, &a.cfg, &api, err, sizeof err)) {
+		fprintf(stderr, "akari serve: %s\n", err);
+		rc = 1;
+		goto out;
+	}
+
+	/* Scripts and tests wait for this line to learn the port. */
+	v6 = strchr(a.host, ':') != NULL;
+	printf("listening on http://%s%s%s:%u\n", v6 ? "[" : "", a.host,
+	       v6 ? "]" : "", api_port(api));
+	fflush(stdout);
+	log_info(MOD, "serving %s with %u threads, bodies up to %zu bytes",
+		 a.db, a.cfg.threads, a.cfg.max_body);
+
+	sigwait(&stop, &sig);
+	log_info(MOD, "%s: finishing requests in flight and stopping",
+		 sig == SIGINT ? "SIGINT" : "SIGTERM");
+	rc = 0;
+
+out:
+	api_stop(api);
+	store_close(st);
+	return rc;
 }
