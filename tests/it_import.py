@@ -298,8 +298,11 @@ for args in (["--format", "ausgrid", AUSGRID],
              ["--db", db, "--format", "nope", AUSGRID],
              ["--db", db, "--format", "ausgrid"],
              ["--db", db, "--format", "ausgrid", "--from", "2012-13-01",
-              AUSGRID]):
+              AUSGRID],
+             ["--db", db, "--format", "ausgrid", "--from", "2012-06-02",
+              "--to", "2012-06-01", AUSGRID]):
     p = akari_import(*args, check=False)
-    c.eq(p.returncode, 2, f"usage error: {' '.join(args[:3])}")
+    what = " ".join(os.path.basename(a) for a in args)
+    c.eq(p.returncode, 2, f"usage error: {what}")
 
 c.finish()

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,10 +81,18 @@ static int parse_shift(const char *s, int *out)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < -36525 || v > 36525)
+	if (errno || end == s || *end || v < -IMPORT_MAX_SHIFT_DAYS ||
+	    v > IMPORT_MAX_SHIFT_DAYS)
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+static bool date_after(const struct import_date *a,
+		       const struct import_date *b)
+{
+	return (a->year * 100 + a->month) * 100 + a->day >
+	       (b->year * 100 + b->month) * 100 + b->day;
 }
 
 /* Fills a from argv.  Returns 0 to go on, -1 when --help was shown, or
@@ -119,7 +128,12 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 			break;
 		case OPT_FORMAT:
 			a->fmt = import_format_find(optarg);
-			if (!a->fmt) {
+			if (a->opt.from.year && a->opt.to.year &&
+	    date_after(&a->opt.from, &a->opt.to)) {
+		fprintf(stderr, "akari import: --from is after --to\n");
+		return 2;
+	}
+	if (!a->fmt) {
 				fprintf(stderr, "akari import: unknown format "
 					"'%s' (see --help)\n", optarg);
 				return 2;
@@ -128,7 +142,8 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 		case OPT_SHIFT:
 			if (parse_shift(optarg, &a->opt.shift_days)) {
 				fprintf(stderr, "akari import: --shift-days "
-					"takes whole days, -36525..36525\n");
+					"takes whole days, at most %d either "
+					"way\n", IMPORT_MAX_SHIFT_DAYS);
 				return 2;
 			}
 			break;
@@ -161,6 +176,11 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 	}
 	if (a->db && a->token) {
 		fprintf(stderr, "akari import: --token goes with --push\n");
+		return 2;
+	}
+	if (a->opt.from.year && a->opt.to.year &&
+	    date_after(&a->opt.from, &a->opt.to)) {
+		fprintf(stderr, "akari import: --from is after --to\n");
 		return 2;
 	}
 	if (!a->fmt) {

@@ -14,9 +14,6 @@
 #include "core/timeutil.h"
 
 #define DAY_S 86400
-/* A century either way is more than any replay needs, and keeps every
- * shifted timestamp far from overflowing. */
-#define MAX_SHIFT_DAYS 36525
 /* Refused rows reported one by one per file; the count covers the rest. */
 #define MAX_REPORTED 10
 
@@ -226,7 +223,7 @@ int import_file(struct import_sink *sink, const struct import_format *fmt,
 	*sum = (struct import_summary){0};
 	if (!opt)
 		opt = &no_options;
-	if (!sink || !fmt || !path || abs(opt->shift_days) > MAX_SHIFT_DAYS)
+	if (!sink || !fmt || !path || abs(opt->shift_days) > IMPORT_MAX_SHIFT_DAYS)
 		return IMPORT_INVALID;
 	run.opt = opt;
 	run.sum = sum;

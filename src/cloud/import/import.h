@@ -57,9 +57,14 @@ int import_date_parse(const char *s, struct import_date *out);
 /* Receives one line for the operator, without a trailing newline. */
 typedef void (*import_report_fn)(void *ctx, const char *msg);
 
+/* A century either way is more than any replay needs, and keeps every
+ * shifted timestamp far from overflowing. */
+#define IMPORT_MAX_SHIFT_DAYS 36525
+
 struct import_options {
 	/* Whole days added to every timestamp (negative moves back), and
-	 * recorded on the format's points by the local sink. */
+	 * recorded on the format's points by the local sink.  At most
+	 * IMPORT_MAX_SHIFT_DAYS either way. */
 	int shift_days;
 	/* Only rows whose local date, as written in the file (before the
 	 * shift), is within from..to, both inclusive.  year 0: no bound. */
