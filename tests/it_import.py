@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import glob
 import os
+import shutil
 import sys
 import urllib.parse
 
@@ -305,4 +306,5 @@ for args in (["--format", "ausgrid", AUSGRID],
     what = " ".join(os.path.basename(a) for a in args)
     c.eq(p.returncode, 2, f"usage error: {what}")
 
+shutil.rmtree(tmp, ignore_errors=True)
 c.finish()
