@@ -12,6 +12,7 @@ import datetime
 import http.client
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import sys
@@ -378,4 +379,5 @@ srv = it.Server(db).start()
 c.eq(health_count(srv.url), total + 1, "count after restart")
 c.eq(srv.stop(signal.SIGINT), 0, "SIGINT exits 0")
 
+shutil.rmtree(work, ignore_errors=True)
 c.finish()
