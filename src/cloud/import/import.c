@@ -223,7 +223,8 @@ int import_file(struct import_sink *sink, const struct import_format *fmt,
 	*sum = (struct import_summary){0};
 	if (!opt)
 		opt = &no_options;
-	if (!sink || !fmt || !path || abs(opt->shift_days) > IMPORT_MAX_SHIFT_DAYS)
+	if (!sink || !fmt || !path ||
+	    abs(opt->shift_days) > IMPORT_MAX_SHIFT_DAYS)
 		return IMPORT_INVALID;
 	run.opt = opt;
 	run.sum = sum;
