@@ -1,2 +1,421 @@
-/* placeholder until the module lands */
-typedef int akari_placeholder_display;
+/*
+ * display.c - SDL2 window or fullscreen, or PNG files on disk.
+ */
+#include "display/display.h"
+
+#include <SDL.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_W 1920
+#define DEFAULT_H 1080
+
+struct display {
+	enum display_mode mode;
+	int width, height;	/* PNG size, or the drawable size */
+	long frames;
+
+	/* SDL */
+	bool sdl_up;
+	SDL_Window *win;
+	SDL_Renderer *ren;
+	SDL_Texture *tex;
+	int tex_w, tex_h;
+	Uint32 tex_format;
+
+	/* PNG */
+	char *png_dir;
+	int png_keep;
+
+	char *fallback;		/* why the window gave way to PNG files */
+	char describe[512];
+};
+
+static int make_dirs(const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof path) {
+		snprintf(err, errlen, "frame directory name empty or too long");
+		return -1;
+	}
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1; ; p++) {
+		bool end = *p == '\0';
+
+		if (*p != '/' && !end)
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create %s: %s", path,
+				 strerror(errno));
+			return -1;
+		}
+		if (end)
+			break;
+		*p = '/';
+	}
+	return 0;
+}
+
+static int open_png(struct display *d, const char *dir, char *err,
+		    size_t errlen)
+{
+	if (!dir) {
+		snprintf(err, errlen, "no directory for PNG frames");
+		return -1;
+	}
+	if (make_dirs(dir, err, errlen))
+		return -1;
+	d->png_dir = strdup(dir);
+	if (!d->png_dir) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	d->mode = DISPLAY_PNG;
+	return 0;
+}
+
+/* quit_video false leaves SDL's video subsystem up until the process
+ * ends: quitting it makes Mesa unload its GL driver, and the driver's
+ * one-time allocations then look like leaks to LeakSanitizer. */
+static void close_sdl(struct display *d, bool quit_video)
+{
+	if (d->tex)
+		SDL_DestroyTexture(d->tex);
+	if (d->ren)
+		SDL_DestroyRenderer(d->ren);
+	if (d->win)
+		SDL_DestroyWindow(d->win);
+	if (d->sdl_up && quit_video)
+		SDL_QuitSubSystem(SDL_INIT_VIDEO);
+	d->tex = NULL;
+	d->ren = NULL;
+	d->win = NULL;
+	d->sdl_up = false;
+}
+
+static bool is_invisible_driver(void)
+{
+	const char *name = SDL_GetCurrentVideoDriver();
+
+	return !name || strcmp(name, "offscreen") == 0 ||
+	       strcmp(name, "dummy") == 0 || strcmp(name, "evdev") == 0;
+}
+
+static int open_sdl(struct display *d, const struct display_config *cfg,
+		    char *err, size_t errlen)
+{
+	Uint32 flags = SDL_WINDOW_ALLOW_HIGHDPI;
+
+	/* The kiosk handles SIGINT and SIGTERM itself. */
+	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+	if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+		snprintf(err, errlen, "SDL video: %s", SDL_GetError());
+		return -1;
+	}
+	d->sdl_up = true;
+
+	/* With no screen at all SDL settles for a driver that shows
+	 * nothing; only someone who asked for it by name wants that. */
+	if (!getenv("SDL_VIDEODRIVER") && is_invisible_driver()) {
+		snprintf(err, errlen, "no screen found (SDL chose its '%s' "
+			 "driver)", SDL_GetCurrentVideoDriver());
+		goto fail;
+	}
+
+	if (cfg->mode == DISPLAY_FULLSCREEN)
+		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+	else
+		flags |= SDL_WINDOW_RESIZABLE;
+	d->win = SDL_CreateWindow(cfg->title ? cfg->title : "akari",
+				  SDL_WINDOWPOS_CENTERED,
+				  SDL_WINDOWPOS_CENTERED, d->width, d->height,
+				  flags);
+	if (!d->win) {
+		snprintf(err, errlen, "SDL window: %s", SDL_GetError());
+		goto fail;
+	}
+
+	d->ren = SDL_CreateRenderer(d->win, -1, SDL_RENDERER_PRESENTVSYNC);
+	if (!d->ren)
+		d->ren = SDL_CreateRenderer(d->win, -1, 0);
+	if (!d->ren) {
+		snprintf(err, errlen, "SDL renderer: %s", SDL_GetError());
+		goto fail;
+	}
+	SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
+	if (cfg->mode == DISPLAY_FULLSCREEN)
+		SDL_ShowCursor(SDL_DISABLE);
+	SDL_GetRendererOutputSize(d->ren, &d->width, &d->height);
+	d->mode = cfg->mode;
+	return 0;
+
+fail:
+	close_sdl(d, true);
+	return -1;
+}
+
+int display_open(const struct display_config *cfg, struct display **out,
+		 char *err, size_t errlen)
+{
+	char why[256];
+	struct display *d;
+	int rc;
+
+	*out = NULL;
+	d = calloc(1, sizeof *d);
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	d->width = cfg->width > 0 ? cfg->width : DEFAULT_W;
+	d->height = cfg->height > 0 ? cfg->height : DEFAULT_H;
+	d->png_keep = cfg->png_keep > 0 ? cfg->png_keep : 0;
+
+	if (cfg->mode == DISPLAY_PNG) {
+		rc = open_png(d, cfg->png_dir, err, errlen);
+		goto out;
+	}
+
+	rc = open_sdl(d, cfg, why, sizeof why);
+	if (rc == 0)
+		goto out;
+	if (cfg->mode != DISPLAY_WINDOW || !cfg->fallback_dir) {
+		snprintf(err, errlen, "%s", why);
+		goto out;
+	}
+
+	/* No screen to show on: keep playing into files instead. */
+	d->width = cfg->width > 0 ? cfg->width : DEFAULT_W;
+	d->height = cfg->height > 0 ? cfg->height : DEFAULT_H;
+	d->fallback = strdup(why);
+	rc = d->fallback ? open_png(d, cfg->fallback_dir, err, errlen) : -1;
+
+out:
+	if (rc) {
+		display_close(d);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+void display_close(struct display *d)
+{
+	if (!d)
+		return;
+	close_sdl(d, false);
+	free(d->png_dir);
+	free(d->fallback);
+	free(d);
+}
+
+enum display_mode display_mode(const struct display *d)
+{
+	return d->mode;
+}
+
+const char *display_fallback_reason(const struct display *d)
+{
+	return d->fallback;
+}
+
+const char *display_describe(struct display *d)
+{
+	int w, h;
+
+	display_size(d, &w, &h);
+	if (d->mode == DISPLAY_PNG)
+		snprintf(d->describe, sizeof d->describe,
+			 "PNG frames %dx%d in %s", w, h, d->png_dir);
+	else
+		snprintf(d->describe, sizeof d->describe, "%s %s %dx%d",
+			 SDL_GetCurrentVideoDriver(),
+			 d->mode == DISPLAY_FULLSCREEN ? "fullscreen"
+						       : "window", w, h);
+	return d->describe;
+}
+
+void display_size(struct display *d, int *w, int *h)
+{
+	if (d->ren)
+		SDL_GetRendererOutputSize(d->ren, &d->width, &d->height);
+	*w = d->width;
+	*h = d->height;
+}
+
+int display_parse_size(const char *s, int *w, int *h)
+{
+	long a, b;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	a = strtol(s, &end, 10);
+	if (*end != 'x' || end[1] < '0' || end[1] > '9')
+		return -1;
+	b = strtol(end + 1, &end, 10);
+	if (*end || a < 16 || b < 16 || a > 16384 || b > 16384)
+		return -1;
+	*w = (int)a;
+	*h = (int)b;
+	return 0;
+}
+
+long display_frames(const struct display *d)
+{
+	return d->frames;
+}
+
+/* frame-000001.png: numbered so that a directory listing is in order. */
+static void frame_path(const struct display *d, long n, char *buf,
+		       size_t len)
+{
+	snprintf(buf, len, "%s/frame-%06ld.png", d->png_dir, n);
+}
+
+static int present_png(struct display *d, cairo_surface_t *frame,
+		       char *err, size_t errlen)
+{
+	char path[4200], tmp[4300];
+	cairo_status_t st;
+	long n = d->frames + 1;
+
+	/* Written under another name first, so a reader never sees half a
+	 * frame. */
+	frame_path(d, n, path, sizeof path);
+	snprintf(tmp, sizeof tmp, "%s/.frame.tmp.png", d->png_dir);
+	st = cairo_surface_write_to_png(frame, tmp);
+	if (st != CAIRO_STATUS_SUCCESS) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp,
+			 cairo_status_to_string(st));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path)) {
+		snprintf(err, errlen, "cannot rename %s: %s", tmp,
+			 strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (d->png_keep > 0 && n > d->png_keep) {
+		frame_path(d, n - d->png_keep, path, sizeof path);
+		unlink(path);
+	}
+	d->frames = n;
+	return 0;
+}
+
+static int present_sdl(struct display *d, cairo_surface_t *frame,
+		       char *err, size_t errlen)
+{
+	int w = cairo_image_surface_get_width(frame);
+	int h = cairo_image_surface_get_height(frame);
+	Uint32 format = cairo_image_surface_get_format(frame) ==
+				CAIRO_FORMAT_RGB24
+			    ? SDL_PIXELFORMAT_RGB888
+			    : SDL_PIXELFORMAT_ARGB8888;
+
+	if (!d->tex || d->tex_w != w || d->tex_h != h ||
+	    d->tex_format != format) {
+		if (d->tex)
+			SDL_DestroyTexture(d->tex);
+		d->tex = SDL_CreateTexture(d->ren, format,
+					   SDL_TEXTUREACCESS_STREAMING, w, h);
+		if (!d->tex) {
+			snprintf(err, errlen, "SDL texture: %s",
+				 SDL_GetError());
+			return -1;
+		}
+		d->tex_w = w;
+		d->tex_h = h;
+		d->tex_format = format;
+	}
+
+	cairo_surface_flush(frame);
+	if (SDL_UpdateTexture(d->tex, NULL, cairo_image_surface_get_data(frame),
+			      cairo_image_surface_get_stride(frame)) ||
+	    SDL_RenderClear(d->ren) ||
+	    SDL_RenderCopy(d->ren, d->tex, NULL, NULL)) {
+		snprintf(err, errlen, "SDL: %s", SDL_GetError());
+		return -1;
+	}
+	SDL_RenderPresent(d->ren);
+	d->frames++;
+	return 0;
+}
+
+int display_present(struct display *d, cairo_surface_t *frame, char *err,
+		    size_t errlen)
+{
+	if (cairo_surface_get_type(frame) != CAIRO_SURFACE_TYPE_IMAGE) {
+		snprintf(err, errlen, "not an image surface");
+		return -1;
+	}
+	if (d->mode == DISPLAY_PNG)
+		return present_png(d, frame, err, errlen);
+	return present_sdl(d, frame, err, errlen);
+}
+
+static unsigned event_bits(const SDL_Event *ev)
+{
+	switch (ev->type) {
+	case SDL_QUIT:
+		return DISPLAY_EV_QUIT;
+	case SDL_KEYDOWN:
+		if (ev->key.keysym.sym == SDLK_ESCAPE ||
+		    ev->key.keysym.sym == SDLK_q)
+			return DISPLAY_EV_QUIT;
+		return 0;
+	case SDL_WINDOWEVENT:
+		switch (ev->window.event) {
+		case SDL_WINDOWEVENT_SIZE_CHANGED:
+			return DISPLAY_EV_RESIZED;
+		case SDL_WINDOWEVENT_EXPOSED:
+		case SDL_WINDOWEVENT_SHOWN:
+		case SDL_WINDOWEVENT_RESTORED:
+			return DISPLAY_EV_EXPOSED;
+		case SDL_WINDOWEVENT_CLOSE:
+			return DISPLAY_EV_QUIT;
+		}
+		return 0;
+	case SDL_RENDER_TARGETS_RESET:
+	case SDL_RENDER_DEVICE_RESET:
+		/* The texture's contents are gone: draw it again. */
+		return DISPLAY_EV_EXPOSED;
+	}
+	return 0;
+}
+
+unsigned display_wait(struct display *d, double timeout)
+{
+	unsigned bits = 0;
+	SDL_Event ev;
+	int ms;
+
+	if (timeout < 0)
+		timeout = 0;
+	if (d->mode == DISPLAY_PNG) {
+		struct timespec ts;
+
+		ts.tv_sec = (time_t)timeout;
+		ts.tv_nsec = (long)((timeout - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);	/* EINTR: a signal is news too */
+		return 0;
+	}
+
+	ms = (int)ceil(timeout * 1000);
+	if (SDL_WaitEventTimeout(&ev, ms))
+		bits |= event_bits(&ev);
+	while (SDL_PollEvent(&ev))
+		bits |= event_bits(&ev);
+	return bits;
+}

@@ -1,2 +1,628 @@
-/* placeholder until the module lands */
-typedef int akari_placeholder_kiosk;
+/*
+ * kiosk.c - the player loop.
+ *
+ * One tick is a short list of steps, each its own function below:
+ *
+ *   clock_tick     read the clocks; decide whether the clock on screen
+ *                  moved on
+ *   fetch_if_due   take a finished fetch, ask for the next one when due
+ *   pick_slide     which slide is on, and how far a cross-fade has got
+ *   render_frame   draw the slide again if anything on it changed, blend
+ *                  it over the previous one during a fade
+ *   present        show the frame, if there is a new one
+ *   handle_events  sleep until the next thing to do, or a window event
+ *
+ * Drawing happens only when a fade runs, the clock's second changes,
+ * data arrives, or the window asks; in between the loop sleeps.
+ */
+#include "kiosk/kiosk.h"
+
+#include <cairo.h>
+#include <glib.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "kiosk/kiosk_clock.h"
+
+#define MOD "kiosk"
+#define FADE_FPS 30.0
+/* The longest sleep, so SIGINT is noticed soon in SDL's event wait. */
+#define WAIT_MAX 0.25
+/* How long the first frame waits for the first fetch, so that a kiosk
+ * starting next to its server does not flash "no data" or a stale mark. */
+#define FIRST_FETCH_WAIT 3.0
+
+static volatile sig_atomic_t stop_signal;
+
+struct kiosk {
+	const struct kiosk_options *opt;
+	enum render_slide slides[RENDER_SLIDE_COUNT];
+	int nslides;
+
+	struct display *disp;
+	struct fetch_worker *worker;
+	struct fetch_schedule sched;
+	struct kiosk_clock clock;
+	GTimeZone *log_tz;	/* the box's zone, for times in the log */
+	struct sigaction old_int, old_term;
+	bool signals_set;
+
+	/* The data on screen and where it came from. */
+	struct fetch_bundle data;
+	bool fresh;		/* from this run's latest fetch, which worked */
+	bool down;		/* the latest fetch failed */
+	bool fetched_once;
+	long fetches;		/* results taken, good or bad */
+	bool cache_failing;
+	unsigned missing_logged;	/* roles whose absence was logged */
+
+	/* Time, as read by clock_tick. */
+	double mono, wall;
+	double at;		/* the clock the slides show */
+	long lap;
+	long second;		/* the second of the clock on screen */
+
+	/* Slides and fades. */
+	long seq;		/* slide periods begun since play started */
+	int slide;		/* index into slides */
+	bool have_prev;		/* prev holds the slide to fade from */
+	double fade;		/* 0..1 through the fade; 1: none */
+	bool fading;
+
+	/* Frames: cur is the current slide, prev the last picture of the
+	 * one before, mix their blend during a fade. */
+	int w, h;
+	cairo_surface_t *cur, *prev, *mix;
+	cairo_surface_t *frame;	/* what present shows: cur or mix */
+	bool drawn;		/* cur holds a picture */
+	bool dirty;		/* cur must be drawn again */
+	bool show;		/* frame must be presented */
+	bool render_failing;
+
+	long presented;
+	bool quit;
+	int status;
+};
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static const char *stamp(struct kiosk *k, int64_t t, char *buf, size_t len)
+{
+	core_time_format(t, k->log_tz, buf, len);
+	return buf;
+}
+
+/* What "data as of" means: the clock time the data describes in a
+ * replay, the wall time it was fetched otherwise. */
+static int64_t data_as_of(const struct kiosk *k)
+{
+	return k->opt->replay ? k->data.at : k->data.fetched_at;
+}
+
+void kiosk_options_init(struct kiosk_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->display.mode = DISPLAY_WINDOW;
+	o->display.width = 1920;
+	o->display.height = 1080;
+	o->speed = 1;
+	o->slide_seconds = 10;
+	o->fade_seconds = 0.8;
+	o->fetch_seconds = 5;
+	o->retry_max = 60;
+}
+
+/* --- the steps of a tick ----------------------------------------------- */
+
+static void clock_tick(struct kiosk *k)
+{
+	const struct kiosk_options *o = k->opt;
+	char buf[40];
+	long lap, second;
+
+	k->mono = kiosk_mono_now();
+	k->wall = kiosk_wall_now();
+	k->at = kiosk_clock_at(&k->clock, k->mono, k->wall);
+
+	lap = kiosk_clock_lap(&k->clock, k->mono);
+	if (lap != k->lap) {
+		k->lap = lap;
+		log_info(MOD, "replay: back to %s",
+			 stamp(k, o->replay_from, buf, sizeof buf));
+		/* What is on screen belongs to the end of the replay. */
+		fetch_schedule_hurry(&k->sched, k->mono);
+	}
+
+	/* A replay's clock may run many seconds per real second; redrawing
+	 * once per real second keeps the CPU idle either way. */
+	second = (long)floor(o->replay ? k->mono - k->clock.start : k->wall);
+	if (second != k->second) {
+		k->second = second;
+		k->dirty = true;
+	}
+
+	if (o->duration > 0 && k->mono - k->clock.start >= o->duration) {
+		log_info(MOD, "played for %g s: stopping", o->duration);
+		k->quit = true;
+	}
+}
+
+static void log_missing_sites(struct kiosk *k)
+{
+	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
+		unsigned bit = 1u << i;
+
+		if (k->data.site[i]) {
+			k->missing_logged &= ~bit;
+		} else if (!(k->missing_logged & bit)) {
+			log_warn(MOD, "the server has no site for the %s "
+				 "slides: they show no data",
+				 fetch_role_name(i));
+			k->missing_logged |= bit;
+		}
+	}
+}
+
+static void took_data(struct kiosk *k, struct fetch_result *r)
+{
+	bool was_down = k->down, first = !k->fetched_once;
+	char buf[40];
+
+	fetch_bundle_move(&k->data, &r->bundle);
+	k->fresh = true;
+	k->down = false;
+	k->fetched_once = true;
+
+	stamp(k, data_as_of(k), buf, sizeof buf);
+	if (first)
+		log_info(MOD, "fetched slide data as of %s", buf);
+	else if (was_down)
+		log_info(MOD, "server answers again: fresh slide data as of "
+			 "%s", buf);
+	else
+		log_debug(MOD, "fetched slide data as of %s", buf);
+	log_missing_sites(k);
+
+	if (r->cache_rc && !k->cache_failing)
+		log_warn(MOD, "cannot save the cache: %s; playing on "
+			 "without it", r->cache_err);
+	else if (!r->cache_rc && k->cache_failing)
+		log_info(MOD, "the cache is saved again");
+	k->cache_failing = r->cache_rc != FETCH_OK;
+}
+
+static void fetch_failed(struct kiosk *k, const struct fetch_result *r)
+{
+	char buf[40];
+
+	k->fresh = false;
+	if (k->down) {
+		log_debug(MOD, "fetch failed again (%s); next try in %g s",
+			  r->err, k->sched.delay);
+		return;
+	}
+	k->down = true;
+	if (k->data.fetched_at > 0)
+		log_warn(MOD, "cannot fetch slide data: %s; playing from "
+			 "cached data as of %s, retrying with backoff up to "
+			 "%g s", r->err, stamp(k, data_as_of(k), buf,
+					       sizeof buf),
+			 k->sched.retry_max);
+	else
+		log_warn(MOD, "cannot fetch slide data: %s; no cached data "
+			 "either, so the slides show none until the server "
+			 "answers (retrying with backoff up to %g s)",
+			 r->err, k->sched.retry_max);
+}
+
+static void fetch_if_due(struct kiosk *k)
+{
+	struct fetch_result r;
+
+	fetch_result_init(&r);
+	if (fetch_worker_take(k->worker, &r)) {
+		k->fetches++;
+		fetch_schedule_done(&k->sched, k->mono, r.rc == FETCH_OK);
+		if (r.rc == FETCH_OK)
+			took_data(k, &r);
+		else
+			fetch_failed(k, &r);
+		/* New data, or the stale mark comes or goes. */
+		k->dirty = true;
+	}
+	fetch_result_finish(&r);
+
+	if (fetch_schedule_due(&k->sched, k->mono) &&
+	    !fetch_worker_busy(k->worker))
+		fetch_worker_request(k->worker, (int64_t)floor(k->at));
+}
+
+static void pick_slide(struct kiosk *k)
+{
+	const struct kiosk_options *o = k->opt;
+	double elapsed = k->mono - k->clock.start;
+	long seq = (long)floor(elapsed / o->slide_seconds);
+	double since = elapsed - (double)seq * o->slide_seconds;
+	bool fading;
+
+	if (seq != k->seq) {
+		k->seq = seq;
+		if (k->nslides > 1) {
+			cairo_surface_t *t = k->prev;
+
+			/* The old slide's last picture is what the new one
+			 * fades in over. */
+			k->prev = k->cur;
+			k->cur = t;
+			k->have_prev = k->drawn;
+			k->drawn = false;
+			k->slide = (int)(seq % k->nslides);
+		}
+		k->dirty = true;
+	}
+
+	if (k->have_prev && o->fade_seconds > 0 && since < o->fade_seconds)
+		k->fade = since / o->fade_seconds;
+	else
+		k->fade = 1;
+	fading = k->fade < 1;
+	/* Every fade frame is new, and so is the plain one that ends it. */
+	if (fading || k->fading)
+		k->show = true;
+	k->fading = fading;
+}
+
+static int make_surfaces(struct kiosk *k, int w, int h)
+{
+	cairo_surface_t **s[] = {&k->cur, &k->prev, &k->mix};
+
+	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
+		cairo_surface_destroy(*s[i]);
+		*s[i] = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+		if (cairo_surface_status(*s[i]) != CAIRO_STATUS_SUCCESS) {
+			log_error(MOD, "cannot make a %dx%d frame: %s", w, h,
+				  cairo_status_to_string(
+				      cairo_surface_status(*s[i])));
+			return -1;
+		}
+	}
+	k->w = w;
+	k->h = h;
+	k->drawn = false;
+	k->have_prev = false;
+	k->fade = 1;
+	return 0;
+}
+
+static void draw_slide(struct kiosk *k)
+{
+	enum render_slide slide = k->slides[k->slide];
+	struct render_data rd = {
+		.grid = k->data.site[FETCH_GRID],
+		.home = k->data.site[FETCH_HOME],
+		.air = k->data.site[FETCH_AIR],
+		.now = (int64_t)floor(k->at),
+		.replay = k->opt->replay,
+		.stale = k->data.fetched_at > 0 && !k->fresh,
+		.data_as_of = k->data.fetched_at > 0 ? data_as_of(k) : 0,
+	};
+	cairo_t *cr = cairo_create(k->cur);
+	int rc;
+
+	rc = render_slide(cr, k->w, k->h, slide, &rd);
+	if (!rc && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+		rc = -1;
+	if (rc && !k->render_failing)
+		log_error(MOD, "cannot draw the %s slide: %s",
+			  render_slide_name(slide),
+			  cairo_status_to_string(cairo_status(cr)));
+	k->render_failing = rc != 0;
+	cairo_destroy(cr);
+	k->drawn = true;
+}
+
+/* prev, with cur over it at the fade's opacity. */
+static void blend(struct kiosk *k)
+{
+	double f = k->fade;
+	cairo_t *cr = cairo_create(k->mix);
+
+	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+	cairo_set_source_surface(cr, k->prev, 0, 0);
+	cairo_paint(cr);
+	cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+	cairo_set_source_surface(cr, k->cur, 0, 0);
+	/* Smoothstep: the change starts and ends gently. */
+	cairo_paint_with_alpha(cr, f * f * (3 - 2 * f));
+	cairo_destroy(cr);
+}
+
+static void render_frame(struct kiosk *k)
+{
+	int w, h;
+
+	if (k->quit)
+		return;
+	display_size(k->disp, &w, &h);
+	if (w != k->w || h != k->h) {
+		if (make_surfaces(k, w, h)) {
+			k->quit = true;
+			k->status = -1;
+			return;
+		}
+		k->dirty = true;
+	}
+
+	if (k->dirty) {
+		draw_slide(k);
+		k->dirty = false;
+		k->show = true;
+	}
+	if (k->fade < 1 && k->have_prev) {
+		blend(k);
+		k->frame = k->mix;
+	} else {
+		k->frame = k->cur;
+	}
+}
+
+static void present(struct kiosk *k)
+{
+	char err[256];
+
+	if (k->quit || !k->show)
+		return;
+	if (k->presented == 0 && k->fetches == 0 &&
+	    k->mono - k->clock.start < FIRST_FETCH_WAIT)
+		return;
+	if (display_present(k->disp, k->frame, err, sizeof err)) {
+		log_error(MOD, "cannot show a frame: %s; stopping", err);
+		k->quit = true;
+		k->status = -1;
+		return;
+	}
+	k->show = false;
+	k->presented++;
+	if (k->presented == 1)
+		log_info(MOD, "first frame shown: %s",
+			 display_describe(k->disp));
+	log_debug(MOD, "frame %ld: %s slide%s%s", k->presented,
+		  render_slide_name(k->slides[k->slide]),
+		  k->fade < 1 ? ", fading in" : "",
+		  k->data.fetched_at > 0 && !k->fresh ? ", stale data" : "");
+
+	if (k->opt->frames > 0 && k->presented >= k->opt->frames) {
+		log_info(MOD, "%ld frames shown: stopping", k->presented);
+		k->quit = true;
+	}
+}
+
+/* Seconds until something on screen changes or a fetch falls due. */
+static double next_wake(const struct kiosk *k)
+{
+	const struct kiosk_options *o = k->opt;
+	double t = WAIT_MAX, d;
+
+	if (k->quit)
+		return 0;
+	if (k->fade < 1)
+		return 1 / FADE_FPS;
+	if (k->presented == 0)
+		return 0.02;	/* the first frame waits for the first fetch */
+
+	if (o->replay)
+		d = k->clock.start + (double)(k->second + 1) - k->mono;
+	else
+		d = floor(k->wall) + 1 - k->wall;
+	t = fmin(t, d);
+	d = k->clock.start + (double)(k->seq + 1) * o->slide_seconds - k->mono;
+	t = fmin(t, d);
+	t = fmin(t, k->sched.due - k->mono);
+	if (o->duration > 0)
+		t = fmin(t, k->clock.start + o->duration - k->mono);
+	return t > 0 ? t : 0;
+}
+
+static void handle_events(struct kiosk *k)
+{
+	unsigned ev = display_wait(k->disp, next_wake(k));
+
+	if (ev & DISPLAY_EV_QUIT) {
+		log_info(MOD, "window closed: stopping");
+		k->quit = true;
+	}
+	if (ev & DISPLAY_EV_RESIZED)
+		k->dirty = true;
+	if (ev & DISPLAY_EV_EXPOSED)
+		k->show = true;
+	if (stop_signal && !k->quit) {
+		log_info(MOD, "%s: stopping", strsignal(stop_signal));
+		k->quit = true;
+	}
+}
+
+/* --- start and stop ---------------------------------------------------- */
+
+static void set_signals(struct kiosk *k)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a signal cuts the loop's sleep short. */
+	sigaction(SIGINT, &sa, &k->old_int);
+	sigaction(SIGTERM, &sa, &k->old_term);
+	k->signals_set = true;
+	stop_signal = 0;
+}
+
+static void load_cache(struct kiosk *k)
+{
+	const char *dir = k->opt->cache_dir;
+	char err[512], buf[40];
+	int rc;
+
+	if (!dir) {
+		log_info(MOD, "cache: none (--cache not set)");
+		return;
+	}
+	rc = fetch_cache_load(dir, &k->data, err, sizeof err);
+	if (rc == FETCH_OK)
+		log_info(MOD, "cache %s: slide data as of %s, shown until "
+			 "the server answers", dir,
+			 stamp(k, data_as_of(k), buf, sizeof buf));
+	else if (rc == FETCH_NO_CACHE)
+		log_info(MOD, "cache %s: empty; the first data comes from "
+			 "the server", dir);
+	else
+		log_warn(MOD, "ignoring the cache: %s", err);
+}
+
+static void log_plan(struct kiosk *k)
+{
+	const struct kiosk_options *o = k->opt;
+	char from[40], to[40], list[80] = "";
+
+	log_info(MOD, "server %s; sites: grid %s, home %s, air %s",
+		 o->fetch.server,
+		 o->fetch.site[FETCH_GRID] ? o->fetch.site[FETCH_GRID]
+					   : fetch_default_site(FETCH_GRID),
+		 o->fetch.site[FETCH_HOME] ? o->fetch.site[FETCH_HOME]
+					   : fetch_default_site(FETCH_HOME),
+		 o->fetch.site[FETCH_AIR] ? o->fetch.site[FETCH_AIR]
+					  : fetch_default_site(FETCH_AIR));
+	if (o->replay)
+		log_info(MOD, "clock: replay of %s to %s at %gx, looping",
+			 stamp(k, o->replay_from, from, sizeof from),
+			 stamp(k, o->replay_to, to, sizeof to), o->speed);
+	else
+		log_info(MOD, "clock: real time");
+	for (int i = 0; i < k->nslides; i++) {
+		if (i)
+			strncat(list, ", ", sizeof list - strlen(list) - 1);
+		strncat(list, render_slide_name(k->slides[i]),
+			sizeof list - strlen(list) - 1);
+	}
+	log_info(MOD, "slides: %s, %g s each; fetch every %g s",
+		 list, o->slide_seconds, o->fetch_seconds);
+}
+
+static int open_display(struct kiosk *k)
+{
+	const char *why;
+	char err[512];
+
+	if (display_open(&k->opt->display, &k->disp, err, sizeof err)) {
+		log_error(MOD, "cannot open the display: %s", err);
+		return -1;
+	}
+	why = display_fallback_reason(k->disp);
+	if (why)
+		log_warn(MOD, "no display could be opened (%s): writing PNG "
+			 "frames to %s instead", why,
+			 k->opt->display.fallback_dir);
+	log_info(MOD, "display: %s", display_describe(k->disp));
+	return 0;
+}
+
+static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
+{
+	char err[512];
+
+	memset(k, 0, sizeof *k);
+	k->opt = o;
+	k->status = -1;
+	k->second = LONG_MIN;
+	k->fade = 1;
+	fetch_bundle_init(&k->data);
+	k->log_tz = g_time_zone_new_local();
+
+	k->nslides = o->nslides;
+	if (k->nslides <= 0 || k->nslides > RENDER_SLIDE_COUNT) {
+		k->nslides = RENDER_SLIDE_COUNT;
+		for (int i = 0; i < RENDER_SLIDE_COUNT; i++)
+			k->slides[i] = (enum render_slide)i;
+	} else {
+		memcpy(k->slides, o->slides, sizeof k->slides);
+	}
+	if (!(o->slide_seconds > 0) || !(o->fetch_seconds > 0)) {
+		log_error(MOD, "slide and fetch periods must be positive");
+		return -1;
+	}
+
+	k->mono = kiosk_mono_now();
+	if (o->replay) {
+		if (kiosk_clock_replay(&k->clock, o->replay_from, o->replay_to,
+				       o->speed, k->mono)) {
+			log_error(MOD, "replay needs FROM before TO and a "
+				  "positive speed");
+			return -1;
+		}
+	} else {
+		kiosk_clock_real(&k->clock, k->mono);
+	}
+
+	if (fetch_worker_create(&o->fetch, o->cache_dir, &k->worker, err,
+				sizeof err)) {
+		log_error(MOD, "cannot start fetching: %s", err);
+		return -1;
+	}
+	log_plan(k);
+	load_cache(k);
+	if (open_display(k))
+		return -1;
+	fetch_schedule_init(&k->sched, o->fetch_seconds, o->retry_max,
+			    k->mono);
+	set_signals(k);
+	k->status = 0;
+	return 0;
+}
+
+static void kiosk_finish(struct kiosk *k)
+{
+	if (k->signals_set) {
+		sigaction(SIGINT, &k->old_int, NULL);
+		sigaction(SIGTERM, &k->old_term, NULL);
+	}
+	fetch_worker_destroy(k->worker);
+	display_close(k->disp);
+	cairo_surface_destroy(k->cur);
+	cairo_surface_destroy(k->prev);
+	cairo_surface_destroy(k->mix);
+	fetch_bundle_finish(&k->data);
+	if (k->log_tz)
+		g_time_zone_unref(k->log_tz);
+}
+
+int kiosk_run(const struct kiosk_options *o)
+{
+	struct kiosk k;
+	int status;
+
+	if (kiosk_start(&k, o))
+		goto out;
+
+	while (!k.quit) {
+		clock_tick(&k);
+		fetch_if_due(&k);
+		pick_slide(&k);
+		render_frame(&k);
+		present(&k);
+		handle_events(&k);
+	}
+	log_info(MOD, "stopped after %ld frames", k.presented);
+
+out:
+	status = k.status;
+	kiosk_finish(&k);
+	return status;
+}

@@ -1,0 +1,88 @@
+/*
+ * display.h - where the kiosk's frames go: an SDL2 window, the whole
+ * screen, or numbered PNG files.
+ *
+ * SDL picks its video driver at run time (x11, wayland, kmsdrm on a box
+ * without a desktop, ...); SDL_VIDEODRIVER chooses one by hand.  A frame
+ * is a Cairo image surface; on screen it goes through a streaming SDL
+ * texture whose ARGB8888 layout is Cairo's ARGB32 (both are 32-bit
+ * native-endian words with alpha on top).
+ *
+ * Errors: functions return 0, or -1 with a reason in err.  Nothing here
+ * logs; display_fallback_reason() tells the caller what to report.
+ */
+#ifndef AKARI_DISPLAY_H
+#define AKARI_DISPLAY_H
+
+#include <cairo.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum display_mode {
+	DISPLAY_WINDOW,
+	DISPLAY_FULLSCREEN,	/* SDL_WINDOW_FULLSCREEN_DESKTOP */
+	DISPLAY_PNG,		/* frame-000001.png, ... in a directory */
+};
+
+struct display_config {
+	enum display_mode mode;
+	int width;		/* window or PNG size; 0: 1920 x 1080 */
+	int height;
+	const char *png_dir;	/* DISPLAY_PNG: where the frames go */
+	/* DISPLAY_WINDOW only: when no window can be opened, write PNG
+	 * frames here instead; NULL makes that a failure. */
+	const char *fallback_dir;
+	int png_keep;		/* keep only the newest N frames; 0: all */
+	const char *title;	/* window title; NULL: "akari" */
+};
+
+/* Window events, as bits of display_wait()'s answer. */
+enum {
+	DISPLAY_EV_QUIT = 1,	/* window closed, Esc or q pressed */
+	DISPLAY_EV_RESIZED = 2,	/* display_size() changed */
+	DISPLAY_EV_EXPOSED = 4,	/* the window needs its frame again */
+};
+
+struct display;
+
+/* Opens the display cfg asks for; strings in cfg are copied.  On success
+ * *out owns it; close it with display_close().  In window mode with a
+ * fallback_dir, a failure to open a window is not an error: the display
+ * writes PNG frames and display_fallback_reason() says why. */
+int display_open(const struct display_config *cfg, struct display **out,
+		 char *err, size_t errlen);
+void display_close(struct display *d);	/* accepts NULL */
+
+/* What the display is: DISPLAY_PNG after a fallback. */
+enum display_mode display_mode(const struct display *d);
+
+/* "x11 window 1280x720", "PNG frames 1920x1080 in DIR", ... (borrowed,
+ * valid until the next call on d). */
+const char *display_describe(struct display *d);
+
+/* The SDL error that made a window display fall back to PNG files, or
+ * NULL when it did not. */
+const char *display_fallback_reason(const struct display *d);
+
+/* The size frames should have, in pixels (the window's drawable size,
+ * which follows resizes and high-DPI scaling). */
+void display_size(struct display *d, int *w, int *h);
+
+/* Shows frame (borrowed; an ARGB32 or RGB24 image surface), scaled to
+ * the window if its size differs, or writes it as the next PNG file. */
+int display_present(struct display *d, cairo_surface_t *frame, char *err,
+		    size_t errlen);
+
+/* Waits up to timeout seconds for window events and returns the
+ * DISPLAY_EV_* bits of what happened; returns early on the first event
+ * or when a signal arrives (PNG mode). */
+unsigned display_wait(struct display *d, double timeout);
+
+/* Parses "1280x720" into *w and *h (16 to 16384 each).  Returns 0, or
+ * -1 with *w and *h untouched. */
+int display_parse_size(const char *s, int *w, int *h);
+
+/* The number of frames presented so far. */
+long display_frames(const struct display *d);
+
+#endif

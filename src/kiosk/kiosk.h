@@ -1,0 +1,57 @@
+/*
+ * kiosk.h - the signage player: fetches slide data, draws the slides in
+ * turn with a cross-fade, and shows them until told to stop.
+ *
+ * The loop redraws only when something on screen changes (a fade frame,
+ * the next second of the clock, new data, a resized window) and sleeps
+ * otherwise.  When the server is unreachable it keeps playing from the
+ * fetcher's on-disk cache with the slides marked stale; it picks up
+ * fresh data by itself when the server answers again.
+ *
+ * Out of memory: the kiosk logs the failure and stops with an error
+ * status (a supervisor such as systemd restarts it).
+ */
+#ifndef AKARI_KIOSK_H
+#define AKARI_KIOSK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "display/display.h"
+#include "fetch/fetch.h"
+#include "render/render.h"
+
+struct kiosk_options {
+	struct fetch_config fetch;	/* server and site names */
+	const char *cache_dir;		/* NULL: no cache on disk */
+	struct display_config display;
+
+	bool replay;			/* replay [replay_from, replay_to) */
+	int64_t replay_from;
+	int64_t replay_to;
+	double speed;			/* replay: times real time */
+
+	double slide_seconds;		/* real seconds per slide */
+	double fade_seconds;		/* cross-fade between slides */
+	double fetch_seconds;		/* real seconds between fetches */
+	double retry_max;		/* longest wait between retries */
+
+	/* Which slides play, in order; nslides 0 plays all four. */
+	enum render_slide slides[RENDER_SLIDE_COUNT];
+	int nslides;
+
+	long frames;			/* stop after N frames; 0: never */
+	double duration;		/* stop after S real seconds; 0: never */
+};
+
+/* Fills o with the defaults: 10 s slides, 0.8 s fade, a fetch every
+ * 5 s, retries backing off to 60 s, real clock, a 1920x1080 window. */
+void kiosk_options_init(struct kiosk_options *o);
+
+/* Plays until the window closes, Esc or q, SIGINT or SIGTERM, or the
+ * frames or duration limit.  Strings in o are borrowed for the call.
+ * Logs what it does.  Returns 0 after a clean stop, -1 when it could not
+ * start or a frame could not be shown. */
+int kiosk_run(const struct kiosk_options *o);
+
+#endif
