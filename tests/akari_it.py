@@ -78,10 +78,14 @@ class Server:
         self.url = None
 
     def start(self):
-        self.proc = subprocess.Popen(
-            [AKARI, "serve", "--db", self.db, "--listen", "127.0.0.1:0",
-             *self.extra],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # The log goes to a file beside the database: a pipe nobody reads
+        # would block a server that logs a lot.
+        self.log = self.db + ".serve.log"
+        with open(self.log, "a") as log:
+            self.proc = subprocess.Popen(
+                [AKARI, "serve", "--db", self.db, "--listen",
+                 "127.0.0.1:0", *self.extra],
+                stdout=subprocess.PIPE, stderr=log, text=True)
         deadline = time.time() + 30
         while time.time() < deadline:
             line = self.proc.stdout.readline()
@@ -92,7 +96,9 @@ class Server:
                 self.url = m.group(1)
                 return self
         self.stop()
-        raise RuntimeError("akari serve did not report its address")
+        with open(self.log) as log:
+            raise RuntimeError("akari serve did not report its address:\n"
+                               + log.read())
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
