@@ -1,2 +1,588 @@
-/* placeholder until the module lands */
-typedef int akari_placeholder_render;
+/*
+ * render.c - the slide frame: background, header with title, place and
+ * clock, the replay and stale-data marks, panels and tiles, and the
+ * public entry points.
+ *
+ * Coordinates: device pixels, origin top left, y down; sizes in layout
+ * units (c->u, 1/1080 of the shorter side).  A landscape slide has a
+ * one-row header (title | marks | clock over the place); a portrait one
+ * puts the marks on a second row, since its width holds only the title
+ * and the clock.  The header is the same height whether or not marks
+ * are shown, so a slide does not jump when the kiosk goes stale.
+ */
+#include "render/render_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+
+#define HEADER_ROW	168	/* layout units */
+#define HEADER_ROW2	104	/* portrait only: site and marks */
+#define PAD		48	/* slide margin */
+
+/* --- geometry and colour -------------------------------------------- */
+
+struct render_rect render_inset(struct render_rect r, double d)
+{
+	r.x += d;
+	r.y += d;
+	r.w = fmax(r.w - 2 * d, 0);
+	r.h = fmax(r.h - 2 * d, 0);
+	return r;
+}
+
+void render_split(struct render_rect r, int n, double gap, bool vertical,
+		  struct render_rect *out)
+{
+	double len = vertical ? r.h : r.w;
+	double cell = (len - gap * (n - 1)) / n;
+
+	for (int i = 0; i < n; i++) {
+		out[i] = r;
+		if (vertical) {
+			out[i].y = r.y + i * (cell + gap);
+			out[i].h = cell;
+		} else {
+			out[i].x = r.x + i * (cell + gap);
+			out[i].w = cell;
+		}
+	}
+}
+
+void render_cut(struct render_rect r, double f, double gap, bool vertical,
+		struct render_rect *a, struct render_rect *b)
+{
+	*a = r;
+	*b = r;
+	if (vertical) {
+		a->h = (r.h - gap) * f;
+		b->y = r.y + a->h + gap;
+		b->h = r.h - a->h - gap;
+	} else {
+		a->w = (r.w - gap) * f;
+		b->x = r.x + a->w + gap;
+		b->w = r.w - a->w - gap;
+	}
+}
+
+struct render_rgb render_rgb_hex(uint32_t rgb)
+{
+	return (struct render_rgb){
+		((rgb >> 16) & 0xff) / 255.0,
+		((rgb >> 8) & 0xff) / 255.0,
+		(rgb & 0xff) / 255.0,
+	};
+}
+
+struct render_rgb render_rgb_mix(struct render_rgb a, struct render_rgb b,
+				 double t)
+{
+	return (struct render_rgb){
+		a.r + (b.r - a.r) * t,
+		a.g + (b.g - a.g) * t,
+		a.b + (b.b - a.b) * t,
+	};
+}
+
+void render_set_rgb(cairo_t *cr, struct render_rgb c, double alpha)
+{
+	if (alpha >= 1.0)
+		cairo_set_source_rgb(cr, c.r, c.g, c.b);
+	else
+		cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha);
+}
+
+void render_round_rect(cairo_t *cr, struct render_rect r, double radius)
+{
+	double rad = fmin(radius, fmin(r.w, r.h) / 2);
+
+	cairo_new_sub_path(cr);
+	cairo_arc(cr, r.x + r.w - rad, r.y + rad, rad, -G_PI / 2, 0);
+	cairo_arc(cr, r.x + r.w - rad, r.y + r.h - rad, rad, 0, G_PI / 2);
+	cairo_arc(cr, r.x + rad, r.y + r.h - rad, rad, G_PI / 2, G_PI);
+	cairo_arc(cr, r.x + rad, r.y + rad, rad, G_PI, 3 * G_PI / 2);
+	cairo_close_path(cr);
+}
+
+/* --- bands ---------------------------------------------------------- */
+
+enum render_band render_band_of(double usage_pct)
+{
+	/* Written so that NaN lands in the first band, not the last. */
+	if (!(usage_pct >= 90))
+		return RENDER_BAND_STABLE;
+	if (usage_pct < 95)
+		return RENDER_BAND_SLIGHTLY_TIGHT;
+	if (usage_pct < 97)
+		return RENDER_BAND_TIGHT;
+	return RENDER_BAND_VERY_TIGHT;
+}
+
+uint32_t render_band_rgb(enum render_band band)
+{
+	switch (band) {
+	case RENDER_BAND_STABLE:
+		return RENDER_RGB_STABLE;
+	case RENDER_BAND_SLIGHTLY_TIGHT:
+		return RENDER_RGB_SLIGHTLY_TIGHT;
+	case RENDER_BAND_TIGHT:
+		return RENDER_RGB_TIGHT;
+	case RENDER_BAND_VERY_TIGHT:
+		return RENDER_RGB_VERY_TIGHT;
+	default:
+		return 0;
+	}
+}
+
+/* --- panels --------------------------------------------------------- */
+
+void render_panel(struct render_ctx *c, struct render_rect r)
+{
+	cairo_t *cr = c->cr;
+
+	cairo_save(cr);
+	render_round_rect(cr, r, 20 * c->u);
+	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_PANEL), 1.0);
+	cairo_fill_preserve(cr);
+	cairo_set_line_width(cr, 2 * c->u);
+	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_PANEL_EDGE), 1.0);
+	cairo_stroke(cr);
+	cairo_restore(cr);
+}
+
+struct render_rect render_panel_head(struct render_ctx *c,
+				     struct render_rect r, const char *ja,
+				     const char *en)
+{
+	struct render_rect in = render_inset(r, 30 * c->u);
+	double hh = render_label(c, ja, en, in.x, in.y - 6 * c->u,
+				 36 * c->u, 22 * c->u, RENDER_ALIGN_LEFT,
+				 in.w);
+
+	in.y += hh + 10 * c->u;
+	in.h = fmax(in.h - hh - 10 * c->u, 0);
+	return in;
+}
+
+void render_nodata(struct render_ctx *c, struct render_rect r)
+{
+	cairo_t *cr = c->cr;
+	struct render_rgb col = render_rgb_hex(RENDER_RGB_NODATA);
+	double s = fmin(c->u, fmin(r.w / 420, r.h / 300));
+	double cx = r.x + r.w / 2, cy = r.y + r.h / 2 - 40 * s;
+	double rad = 46 * s;
+	struct render_style sj = {
+		.px = 48 * s, .bold = true, .rgb = RENDER_RGB_NODATA,
+		.align = RENDER_ALIGN_CENTER, .max_w = r.w * 0.9,
+	};
+	struct render_style se = {
+		.px = 28 * s, .rgb = RENDER_RGB_TEXT_2,
+		.align = RENDER_ALIGN_CENTER, .max_w = r.w * 0.9,
+	};
+	struct render_extent e;
+
+	if (c->stats)
+		c->stats->nodata_panels++;
+
+	/* a struck-through circle: nothing to show here */
+	cairo_save(cr);
+	render_set_rgb(cr, col, 1.0);
+	cairo_set_line_width(cr, 7 * s);
+	cairo_new_path(cr);
+	cairo_arc(cr, cx, cy - rad, rad, 0, 2 * G_PI);
+	cairo_stroke(cr);
+	cairo_move_to(cr, cx - rad * 0.7, cy - rad + rad * 0.7);
+	cairo_line_to(cr, cx + rad * 0.7, cy - rad - rad * 0.7);
+	cairo_stroke(cr);
+	cairo_restore(cr);
+
+	e = render_text(c, &sj, cx, cy + 24 * s, "データなし");
+	render_text(c, &se, cx, cy + 24 * s + e.h * 0.9, "No data");
+}
+
+void render_tile(struct render_ctx *c, struct render_rect r,
+		 const struct render_tile *t)
+{
+	struct render_rect in = render_inset(r, 30 * c->u), bar;
+	bool has_bar = !isnan(t->bar) && t->num;
+	double px, base, head_h, cap_h;
+
+	render_panel(c, r);
+	if (has_bar) {
+		bar = (struct render_rect){ in.x, in.y + in.h - 20 * c->u,
+					    in.w, 20 * c->u };
+		in.h -= 44 * c->u;
+	}
+	head_h = render_label(c, t->ja, t->en, in.x, in.y - 6 * c->u,
+			      36 * c->u, 22 * c->u, RENDER_ALIGN_LEFT, in.w);
+	if (!t->num) {
+		in.y += head_h;
+		in.h -= head_h;
+		render_nodata(c, in);
+		return;
+	}
+	cap_h = t->cap_ja ? 70 * c->u : 0;
+
+	if (in.w > in.h * 2.6) {
+		/* wide: the value right, centred on the tile's height */
+		px = fmin(124 * c->u, in.h * 0.8);
+		base = in.y + in.h / 2 + px * 0.36;
+		render_value(c, t->num, t->unit, in.x + in.w, base, px,
+			     t->rgb, RENDER_ALIGN_RIGHT, in.w * 0.6);
+		if (t->cap_ja)
+			render_label(c, t->cap_ja, t->cap_en, in.x,
+				     fmax(in.y + in.h - cap_h,
+					  in.y + head_h + 6 * c->u),
+				     26 * c->u, 20 * c->u, RENDER_ALIGN_LEFT,
+				     in.w * 0.4);
+	} else {
+		/* narrow: heading, value, caption from the top down, the
+		 * value and caption centred in what the heading leaves */
+		double room = in.h - head_h - cap_h;
+
+		px = fmin(124 * c->u, room * 0.9);
+		base = in.y + head_h + fmax((room - px * 0.8) * 0.5, 0) +
+		       px * 0.8;
+		render_value(c, t->num, t->unit, in.x, base, px, t->rgb,
+			     RENDER_ALIGN_LEFT, in.w);
+		if (t->cap_ja)
+			render_label(c, t->cap_ja, t->cap_en, in.x,
+				     base + 14 * c->u, 26 * c->u, 20 * c->u,
+				     RENDER_ALIGN_LEFT, in.w);
+	}
+	if (has_bar)
+		render_share_bar(c, bar, t->bar, t->rgb);
+}
+
+/* --- the frame ------------------------------------------------------ */
+
+static const struct slide_def {
+	const char *name;
+	const char *title_ja, *title_en;
+	uint32_t accent;
+	void (*draw)(struct render_ctx *c, struct render_rect body);
+} slides[RENDER_SLIDE_COUNT] = {
+	[RENDER_GRID] = { "grid", "でんき予報", "Grid status",
+			  RENDER_RGB_DEMAND, render_grid },
+	[RENDER_SOLAR] = { "solar", "太陽光", "Solar",
+			   RENDER_RGB_SOLAR, render_solar },
+	[RENDER_HOUSEHOLD] = { "household", "わが家の電気", "Household",
+			       RENDER_RGB_TODAY, render_household },
+	[RENDER_AIR] = { "air", "室内環境", "Indoor air",
+			 RENDER_RGB_AIR, render_air },
+};
+
+int render_slide_parse(const char *s, enum render_slide *out)
+{
+	for (int i = 0; s && i < RENDER_SLIDE_COUNT; i++) {
+		if (strcmp(s, slides[i].name) == 0) {
+			*out = (enum render_slide)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *render_slide_name(enum render_slide slide)
+{
+	if ((int)slide < 0 || slide >= RENDER_SLIDE_COUNT)
+		return NULL;
+	return slides[slide].name;
+}
+
+static json_t *site_of(const struct render_data *d, enum render_slide s)
+{
+	switch (s) {
+	case RENDER_GRID:
+	case RENDER_SOLAR:
+		return d->grid;
+	case RENDER_HOUSEHOLD:
+		return d->home;
+	default:
+		return d->air;
+	}
+}
+
+/* The site's zone; with none known, the box's own, since the viewer
+ * stands in front of it. */
+static GTimeZone *zone_of(json_t *site)
+{
+	const char *name = json_string_value(json_object_get(site, "tz"));
+	GTimeZone *tz = name ? core_tz_new(name) : NULL;
+
+	return tz ? tz : g_time_zone_new_local();
+}
+
+/* A header badge: an icon, a Japanese line and its English line, in a
+ * tinted pill of colour rgb, ending at x_right.  Returns its left x. */
+static double badge(struct render_ctx *c, double x_right, double cy,
+		    uint32_t rgb, bool replay_icon, const char *ja,
+		    const char *en)
+{
+	cairo_t *cr = c->cr;
+	struct render_rgb col = render_rgb_hex(rgb);
+	struct render_style sj = { .px = 28 * c->u, .bold = true,
+				   .rgb = RENDER_RGB_TEXT };
+	struct render_style se = { .px = 20 * c->u, .rgb = RENDER_RGB_TEXT };
+	struct render_extent ej = render_text_measure(c, &sj, ja);
+	struct render_extent ee = render_text_measure(c, &se, en);
+	double icon = 34 * c->u, pad = 22 * c->u, h = 88 * c->u;
+	double tw = fmax(ej.w, ee.w);
+	struct render_rect r = {
+		x_right - (pad + icon + 16 * c->u + tw + pad), cy - h / 2,
+		pad + icon + 16 * c->u + tw + pad, h,
+	};
+	double ix = r.x + pad + icon / 2;
+
+	if (c->stats) {
+		size_t used = strlen(c->stats->marks);
+
+		snprintf(c->stats->marks + used,
+			 sizeof(c->stats->marks) - used, "%s / %s\n", ja, en);
+	}
+
+	cairo_save(cr);
+	render_round_rect(cr, r, 14 * c->u);
+	render_set_rgb(cr, render_rgb_mix(render_rgb_hex(RENDER_RGB_HEADER),
+					  col, 0.28), 1.0);
+	cairo_fill_preserve(cr);
+	render_set_rgb(cr, col, 1.0);
+	cairo_set_line_width(cr, 3 * c->u);
+	cairo_stroke(cr);
+
+	/* the icon: a play triangle for replay, a clock face for stale data */
+	render_set_rgb(cr, col, 1.0);
+	if (replay_icon) {
+		cairo_move_to(cr, ix - icon * 0.38, cy - icon * 0.5);
+		cairo_line_to(cr, ix + icon * 0.5, cy);
+		cairo_line_to(cr, ix - icon * 0.38, cy + icon * 0.5);
+		cairo_close_path(cr);
+		cairo_fill(cr);
+	} else {
+		cairo_set_line_width(cr, 4 * c->u);
+		cairo_new_path(cr);
+		cairo_arc(cr, ix, cy, icon / 2, 0, 2 * G_PI);
+		cairo_stroke(cr);
+		cairo_move_to(cr, ix, cy - icon * 0.3);
+		cairo_line_to(cr, ix, cy);
+		cairo_line_to(cr, ix + icon * 0.22, cy + icon * 0.12);
+		cairo_stroke(cr);
+	}
+	cairo_restore(cr);
+
+	render_text(c, &sj, ix + icon / 2 + 16 * c->u,
+		    cy - (ej.h * 0.86 + ee.h) / 2, ja);
+	render_text(c, &se, ix + icon / 2 + 16 * c->u,
+		    cy - (ej.h * 0.86 + ee.h) / 2 + ej.h * 0.86, en);
+	return r.x;
+}
+
+/* When the cached data was fetched, as H:MM, with its date in front
+ * when that is not today's: an old copy's 10:55 must not read as this
+ * morning's. */
+static void as_of_text(struct render_ctx *c, char *buf, size_t len)
+{
+	GDateTime *a = g_date_time_new_from_unix_utc(c->d->data_as_of);
+	GDateTime *n = g_date_time_new_from_unix_utc(c->d->now);
+	GDateTime *al = g_date_time_to_timezone(a, c->tz);
+	GDateTime *nl = g_date_time_to_timezone(n, c->tz);
+	char hm[16], day[24] = "";
+
+	render_fmt_hm(hm, sizeof(hm), c->d->data_as_of, c->tz);
+	if (g_date_time_get_day_of_year(al) !=
+		g_date_time_get_day_of_year(nl) ||
+	    g_date_time_get_year(al) != g_date_time_get_year(nl))
+		snprintf(day, sizeof(day), "%d/%d ",
+			 g_date_time_get_month(al),
+			 g_date_time_get_day_of_month(al));
+	snprintf(buf, len, "%s%s", day, hm);
+	g_date_time_unref(a);
+	g_date_time_unref(n);
+	g_date_time_unref(al);
+	g_date_time_unref(nl);
+}
+
+/* The replay and stale marks, right to left from x_right. */
+static void header_marks(struct render_ctx *c, double x_right, double cy)
+{
+	const struct render_data *d = c->d;
+	char ja[96], en[96], day_ja[48], day_en[48], when[48];
+	double x = x_right;
+	int shift;
+
+	if (d->stale) {
+		as_of_text(c, when, sizeof(when));
+		snprintf(ja, sizeof(ja), "データ更新: %s", when);
+		snprintf(en, sizeof(en), "data as of %s", when);
+		x = badge(c, x, cy, RENDER_RGB_STALE, false, ja, en) -
+		    20 * c->u;
+	}
+	if (d->replay && render_shift_days(c->site, &shift)) {
+		int64_t rec = d->now - (int64_t)shift * 86400;
+
+		render_fmt_date_ja(day_ja, sizeof(day_ja), rec, c->tz);
+		render_fmt_date_en(day_en, sizeof(day_en), rec, c->tz);
+		snprintf(ja, sizeof(ja), "再生 · %sの記録", day_ja);
+		snprintf(en, sizeof(en), "Replay · recorded %s", day_en);
+		badge(c, x, cy, RENDER_RGB_REPLAY, true, ja, en);
+	} else if (d->replay) {
+		/* With no points the shift, and so the day, is unknown. */
+		badge(c, x, cy, RENDER_RGB_REPLAY, true, "再生", "Replay");
+	}
+}
+
+/* Title on the left, the clock over the place on the right, the marks
+ * between (landscape) or on a second row (portrait). */
+static void draw_header(struct render_ctx *c, const struct slide_def *sd,
+			struct render_rect hr)
+{
+	cairo_t *cr = c->cr;
+	const char *site = json_string_value(json_object_get(c->site, "site"));
+	const char *zone = json_string_value(json_object_get(c->site, "tz"));
+	struct render_style st_time = {
+		.px = 84 * c->u, .bold = true, .rgb = RENDER_RGB_TEXT,
+		.align = RENDER_ALIGN_RIGHT, .baseline = true,
+	};
+	struct render_style st_dja = {
+		.px = 32 * c->u, .bold = true, .rgb = RENDER_RGB_TEXT,
+		.align = RENDER_ALIGN_RIGHT, .baseline = true,
+	};
+	struct render_style st_small = {
+		.px = 22 * c->u, .rgb = RENDER_RGB_TEXT_2,
+		.align = RENDER_ALIGN_RIGHT, .baseline = true,
+	};
+	double pad = PAD * c->u, right = hr.x + hr.w - pad;
+	double row = HEADER_ROW * c->u, tbase = 104 * c->u, x;
+	char hm[16], dja[48], den[48], place[160];
+	struct render_extent et, e1, e2;
+
+	/* band and accent rule */
+	cairo_save(cr);
+	cairo_rectangle(cr, hr.x, hr.y, hr.w, hr.h);
+	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_HEADER), 1.0);
+	cairo_fill(cr);
+	cairo_rectangle(cr, hr.x, hr.y + hr.h - 6 * c->u, hr.w, 6 * c->u);
+	render_set_rgb(cr, render_rgb_hex(sd->accent), 1.0);
+	cairo_fill(cr);
+	cairo_restore(cr);
+
+	render_label(c, sd->title_ja, sd->title_en, pad, 20 * c->u,
+		     64 * c->u, 34 * c->u, RENDER_ALIGN_LEFT, 0);
+
+	/* the clock: time big, the date stacked to its left */
+	render_fmt_hm(hm, sizeof(hm), c->d->now, c->tz);
+	render_fmt_date_ja(dja, sizeof(dja), c->d->now, c->tz);
+	render_fmt_date_en(den, sizeof(den), c->d->now, c->tz);
+	et = render_text(c, &st_time, right, tbase, hm);
+	x = right - et.w - 26 * c->u;
+	e1 = render_text(c, &st_dja, x, tbase - 38 * c->u, dja);
+	e2 = render_text(c, &st_small, x, tbase, den);
+	x -= fmax(e1.w, e2.w);
+
+	/* Where the figures are from; nothing when there are none. */
+	if (site && zone)
+		snprintf(place, sizeof(place), "%s · %s", site, zone);
+	else
+		snprintf(place, sizeof(place), "%s", site ? site : "");
+	render_text(c, &st_small, right, row - 24 * c->u, place);
+	if (c->portrait)
+		header_marks(c, right, row + HEADER_ROW2 * c->u / 2 - 2 * c->u);
+	else
+		header_marks(c, x - 40 * c->u, row / 2);
+}
+
+int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
+		       const struct render_data *d,
+		       struct render_stats *stats)
+{
+	struct render_ctx c = { .cr = cr, .w = w, .h = h, .d = d };
+	const struct slide_def *sd;
+	cairo_font_options_t *fo;
+	struct render_rect hr, body;
+	double pad;
+
+	if (!cr || !d || w <= 0 || h <= 0 || (int)slide < 0 ||
+	    slide >= RENDER_SLIDE_COUNT)
+		return -1;
+	sd = &slides[slide];
+	if (stats)
+		memset(stats, 0, sizeof(*stats));
+	c.stats = stats;
+	c.u = fmin(w, h) / 1080.0;
+	c.portrait = h > w;
+	c.site = site_of(d, slide);
+	c.tz = zone_of(c.site);
+
+	cairo_save(cr);
+	c.pango = pango_cairo_create_context(cr);
+	pango_context_set_language(c.pango,
+				   pango_language_from_string(RENDER_LANGUAGE));
+
+	/* Unhinted metrics keep a layout the same at every scale. */
+	fo = cairo_font_options_create();
+	cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_SLIGHT);
+	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+	pango_cairo_context_set_font_options(c.pango, fo);
+	cairo_font_options_destroy(fo);
+
+	/* background */
+	cairo_rectangle(cr, 0, 0, w, h);
+	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_BG), 1.0);
+	cairo_fill(cr);
+
+	/* header, then the slide's body under it */
+	pad = PAD * c.u;
+	hr = (struct render_rect){ 0, 0, w,
+		(HEADER_ROW + (c.portrait ? HEADER_ROW2 : 0)) * c.u };
+	draw_header(&c, sd, hr);
+	if (stats)
+		stats->header = hr;
+	body = (struct render_rect){ pad, hr.h + pad * 0.75, w - 2 * pad,
+				     h - hr.h - pad * 1.75 };
+	if (!c.site) {
+		render_panel(&c, body);
+		render_nodata(&c, body);
+	} else {
+		sd->draw(&c, body);
+	}
+
+	g_object_unref(c.pango);
+	g_time_zone_unref(c.tz);
+	cairo_restore(cr);
+	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : -1;
+}
+
+int render_slide(cairo_t *cr, int w, int h, enum render_slide slide,
+		 const struct render_data *d)
+{
+	return render_slide_stats(cr, w, h, slide, d, NULL);
+}
+
+int render_png(const struct render_data *d, enum render_slide slide, int w,
+	       int h, const char *path)
+{
+	cairo_surface_t *s;
+	cairo_t *cr = NULL;
+	int rc = -1;
+
+	if (w <= 0 || h <= 0 || !path)
+		return -1;
+	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+	if (cairo_surface_status(s))
+		goto out;
+	cr = cairo_create(s);
+	rc = render_slide(cr, w, h, slide, d);
+	if (rc)
+		goto out;
+	cairo_surface_flush(s);
+	if (cairo_surface_write_to_png(s, path) != CAIRO_STATUS_SUCCESS)
+		rc = -1;
+out:
+	if (cr)
+		cairo_destroy(cr);
+	cairo_surface_destroy(s);
+	return rc;
+}

@@ -37,12 +37,49 @@ struct render_data {
 	int64_t data_as_of;	/* when the cached data was fetched */
 };
 
+/* "grid", "solar", "household", "air".  parse returns 0, or -1 for an
+ * unknown name (*out untouched); name returns NULL for a bad slide. */
 int render_slide_parse(const char *s, enum render_slide *out);
 const char *render_slide_name(enum render_slide slide);
 
 /* Draws slide over the whole of cr's target, w x h pixels.  Returns 0,
- * or -1 when Cairo reports an error. */
+ * or -1 when Cairo reports an error.  cr's state is left as it was. */
 int render_slide(cairo_t *cr, int w, int h, enum render_slide slide,
 		 const struct render_data *d);
+
+/* Renders slide at w x h into a new PNG file at path (replaced if it
+ * exists).  Returns 0, or -1 when the surface or the file cannot be made
+ * or written. */
+int render_png(const struct render_data *d, enum render_slide slide, int w,
+	       int h, const char *path);
+
+/*
+ * TEPCO's でんき予報 usage bands (使用率 = demand / supply), each drawn in
+ * its own colour on the grid slide's gauge:
+ *   under 90 %        安定       stable          0x2EB872  (46, 184, 114)
+ *   90 to under 95 %  やや厳しい slightly tight  0xF2C94C  (242, 201, 76)
+ *   95 to under 97 %  厳しい     tight           0xF2802A  (242, 128, 42)
+ *   97 % and over     非常に厳しい very tight    0xE5383B  (229, 56, 59)
+ * The gauge's value arc and status badge are filled with exactly these
+ * colours (opaque), so a test can find them by pixel.
+ */
+enum render_band {
+	RENDER_BAND_STABLE,
+	RENDER_BAND_SLIGHTLY_TIGHT,
+	RENDER_BAND_TIGHT,
+	RENDER_BAND_VERY_TIGHT,
+	RENDER_BAND_COUNT
+};
+
+#define RENDER_RGB_STABLE		0x2EB872
+#define RENDER_RGB_SLIGHTLY_TIGHT	0xF2C94C
+#define RENDER_RGB_TIGHT		0xF2802A
+#define RENDER_RGB_VERY_TIGHT		0xE5383B
+
+/* The band that usage_pct falls in, per the table above. */
+enum render_band render_band_of(double usage_pct);
+
+/* The band's colour as 0xRRGGBB; 0 for a bad band. */
+uint32_t render_band_rgb(enum render_band band);
 
 #endif

@@ -1,0 +1,254 @@
+/*
+ * render_air.c - slide 4, 室内環境 / Indoor air: temperature, humidity
+ * and CO2 now, each judged against its comfort band, with today's curve.
+ *
+ * The bands follow Japan's building-hygiene standard, 建築物環境衛生
+ * 管理基準 (the order under 建築物における衛生的環境の確保に関する法律,
+ * as revised from April 2022): temperature 18-28 degC, relative humidity
+ * 40-70 %, CO2 at most 1000 ppm.  Above 1000 ppm the slide asks for
+ * ventilation; above 1500 ppm, the classroom limit of the school
+ * environment standard (学校環境衛生基準, MEXT), it calls the air poor.
+ *
+ * Coordinates: device pixels, origin top left, y down.  Landscape shows
+ * the three as columns; portrait as rows, each row with its figure on
+ * the left and its band and curve on the right.
+ */
+#include "render/render_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+/* A quantity, its display range and its band edges.  Two-sided ones
+ * are comfortable in lo..hi (edges included); a one-sided one (CO2) is
+ * good up to lo, tolerable up to hi, poor above. */
+struct air_def {
+	const char *name;		/* point name after "<site>/" */
+	const char *ja, *en;
+	const char *unit;
+	int decimals;
+	bool one_sided;
+	double lo, hi;			/* band edges */
+	double min, max;		/* the band bar's range */
+	const char *std;		/* the standard, under the bar */
+	const char *state_ja[3], *state_en[3];
+	uint32_t state_rgb[3];
+};
+
+static const struct air_def air_defs[] = {
+	{
+		"temperature", "室温", "Temperature", "℃", 1, false,
+		18, 28, 10, 36, "基準 18〜28 ℃  standard",
+		{ "寒い", "快適", "暑い" }, { "Cold", "Comfortable", "Hot" },
+		{ RENDER_RGB_SLIGHTLY_TIGHT, RENDER_RGB_STABLE,
+		  RENDER_RGB_VERY_TIGHT },
+	},
+	{
+		"humidity", "湿度", "Humidity", "%", 0, false,
+		40, 70, 0, 100, "基準 40〜70 %  standard",
+		{ "乾燥", "快適", "多湿" }, { "Dry", "Comfortable", "Humid" },
+		{ RENDER_RGB_SLIGHTLY_TIGHT, RENDER_RGB_STABLE,
+		  RENDER_RGB_SLIGHTLY_TIGHT },
+	},
+	{
+		"co2", "CO₂ 濃度", "CO₂", "ppm", 0, true,
+		1000, 1500, 400, 2000, "基準 1000 ppm 以下  standard",
+		{ "良好", "換気を", "悪い" }, { "Good", "Ventilate", "Poor" },
+		{ RENDER_RGB_STABLE, RENDER_RGB_SLIGHTLY_TIGHT,
+		  RENDER_RGB_VERY_TIGHT },
+	},
+};
+
+/* Which of the three states v is in: 0, 1 or 2 from low to high. */
+static int air_state(const struct air_def *ad, double v)
+{
+	if (ad->one_sided)
+		return v <= ad->lo ? 0 : v <= ad->hi ? 1 : 2;
+	return v < ad->lo ? 0 : v <= ad->hi ? 1 : 2;
+}
+
+/* The state's name in a pill of its colour, top left at (x, y). */
+static double state_pill(struct render_ctx *c, double x, double y,
+			 const struct air_def *ad, int s)
+{
+	cairo_t *cr = c->cr;
+	struct render_style sj = { .px = 34 * c->u, .bold = true,
+				   .rgb = RENDER_RGB_INK_DARK };
+	struct render_style se = { .px = 22 * c->u, .bold = true,
+				   .rgb = RENDER_RGB_INK_DARK };
+	struct render_extent ej = render_text_measure(c, &sj,
+						      ad->state_ja[s]);
+	struct render_extent ee = render_text_measure(c, &se,
+						      ad->state_en[s]);
+	double pad = 24 * c->u, h = 62 * c->u;
+	double w = ej.w + 14 * c->u + ee.w + 2 * pad;
+
+	cairo_save(cr);
+	render_round_rect(cr, (struct render_rect){ x, y, w, h }, h / 2);
+	render_set_rgb(cr, render_rgb_hex(ad->state_rgb[s]), 1.0);
+	cairo_fill(cr);
+	cairo_restore(cr);
+
+	render_text(c, &sj, x + pad, y + (h - ej.h) / 2, ad->state_ja[s]);
+	render_text(c, &se, x + pad + ej.w + 14 * c->u,
+		    y + (h - ee.h) / 2 + 3 * c->u, ad->state_en[s]);
+	return h;
+}
+
+/* The three bands as a bar over [min, max] with the value marked. */
+static void band_bar(struct render_ctx *c, struct render_rect r,
+		     const struct air_def *ad, double v)
+{
+	cairo_t *cr = c->cr;
+	double edge[4] = { ad->min, ad->lo, ad->hi, ad->max };
+	double span = ad->max - ad->min, bh = 18 * c->u;
+	double by = r.y + 30 * c->u, x;
+	struct render_style st = {
+		.px = 22 * c->u, .rgb = RENDER_RGB_TEXT_2,
+		.align = RENDER_ALIGN_CENTER,
+	};
+	int cur = air_state(ad, v);
+	char buf[16];
+
+	/* the bands, the current one bright */
+	cairo_save(cr);
+	for (int i = 0; i < 3; i++) {
+		struct render_rgb col = render_rgb_hex(ad->state_rgb[i]);
+		double x0 = r.x + (edge[i] - ad->min) / span * r.w;
+		double x1 = r.x + (edge[i + 1] - ad->min) / span * r.w;
+
+		if (i != cur)
+			col = render_rgb_mix(col,
+					     render_rgb_hex(RENDER_RGB_PANEL),
+					     0.6);
+		render_set_rgb(cr, col, 1.0);
+		cairo_rectangle(cr, x0, by, x1 - x0 - (i < 2 ? 3 * c->u : 0),
+				bh);
+		cairo_fill(cr);
+	}
+	cairo_restore(cr);
+
+	/* the edges' values under the bar, and what they stand for */
+	for (int i = 1; i < 3; i++) {
+		snprintf(buf, sizeof(buf), "%g", edge[i]);
+		render_text(c, &st, r.x + (edge[i] - ad->min) / span * r.w,
+			    by + bh + 6 * c->u, buf);
+	}
+	st.align = RENDER_ALIGN_LEFT;
+	st.max_w = r.w;
+	render_text(c, &st, r.x, by + bh + 44 * c->u, ad->std);
+
+	/* the marker: a triangle over the bar and a line through it */
+	x = r.x + (fmin(fmax(v, ad->min), ad->max) - ad->min) / span * r.w;
+	cairo_save(cr);
+	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_TEXT), 1.0);
+	cairo_move_to(cr, x - 13 * c->u, by - 24 * c->u);
+	cairo_line_to(cr, x + 13 * c->u, by - 24 * c->u);
+	cairo_line_to(cr, x, by - 4 * c->u);
+	cairo_close_path(cr);
+	cairo_fill(cr);
+	cairo_set_line_width(cr, 4 * c->u);
+	cairo_move_to(cr, x, by - 4 * c->u);
+	cairo_line_to(cr, x, by + bh + 4 * c->u);
+	cairo_stroke(cr);
+	cairo_restore(cr);
+}
+
+/* Today's curve with the comfortable band shaded behind it. */
+static void spark(struct render_ctx *c, struct render_rect r,
+		  const struct air_def *ad, json_t *pt)
+{
+	cairo_t *cr = c->cr;
+	json_t *curve = render_array(pt, "curve");
+	double lo = ad->lo, hi = ad->hi, v, y0, y1;
+	struct render_axes a;
+	int64_t t0, t1;
+
+	if (r.h < 120 * c->u || !json_array_size(curve) ||
+	    !render_day(c, &t0, &t1))
+		return;
+
+	/* Keep the band edges in view so the curve is seen against them. */
+	if (render_get(pt, "today", "min", &v))
+		lo = fmin(lo, v);
+	if (render_get(pt, "today", "max", &v))
+		hi = fmax(hi, v);
+	a = render_chart_frame(c, r, (double)t0, (double)t1, lo, hi, 0,
+			       ad->unit);
+
+	cairo_save(cr);
+	cairo_rectangle(cr, a.plot.x, a.plot.y, a.plot.w, a.plot.h);
+	cairo_clip(cr);
+	y0 = render_axes_y(&a, ad->one_sided ? a.v0 : ad->lo);
+	y1 = render_axes_y(&a, ad->one_sided ? ad->lo : ad->hi);
+	cairo_rectangle(cr, a.plot.x, y1, a.plot.w, y0 - y1);
+	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_STABLE), 0.14);
+	cairo_fill(cr);
+	cairo_restore(cr);
+
+	render_chart_curve(c, &a, curve, 1, RENDER_RGB_AIR, 4 * c->u, 0.25);
+	render_chart_last(c, &a, curve, 1, ad->decimals, RENDER_RGB_AIR);
+}
+
+static void air_tile(struct render_ctx *c, struct render_rect r,
+		     const struct air_def *ad)
+{
+	json_t *pt = render_point(c->site, ad->name);
+	bool wide = r.w > r.h * 1.5;
+	struct render_rect in, left, right;
+	double v, px, y;
+	char num[32], hm[16], cja[48], cen[48];
+	int64_t ts;
+
+	render_panel(c, r);
+	if (wide) {
+		render_cut(render_inset(r, 0), 0.4, 0, false, &left, &right);
+		in = render_panel_head(c, left, ad->ja, ad->en);
+		right = render_inset(right, 30 * c->u);
+	} else {
+		in = render_panel_head(c, r, ad->ja, ad->en);
+		right = in;
+	}
+	if (!render_latest(pt, &v, &ts)) {
+		render_nodata(c, wide ? render_inset(r, 30 * c->u) : in);
+		return;
+	}
+
+	/* the figure, its state, and when it was read */
+	px = fmin(140 * c->u, in.h * 0.4);
+	y = in.y + px * 1.0;
+	render_fmt_num(num, sizeof(num), v, ad->decimals);
+	render_value(c, num, ad->unit, in.x, y, px, RENDER_RGB_TEXT,
+		     RENDER_ALIGN_LEFT, in.w);
+	y += 30 * c->u;
+	y += state_pill(c, in.x, y, ad, air_state(ad, v)) + 18 * c->u;
+	render_fmt_hm(hm, sizeof(hm), ts, c->tz);
+	snprintf(cja, sizeof(cja), "%s 時点", hm);
+	snprintf(cen, sizeof(cen), "as of %s", hm);
+	y += render_label(c, cja, cen, in.x, y, 26 * c->u, 20 * c->u,
+			  RENDER_ALIGN_LEFT, in.w);
+
+	/* the band bar and today's curve fill what is left */
+	if (wide) {
+		band_bar(c, (struct render_rect){ right.x, right.y + 20 * c->u,
+						   right.w, 130 * c->u },
+			 ad, v);
+		right.y += 170 * c->u;
+		right.h -= 170 * c->u;
+	} else {
+		band_bar(c, (struct render_rect){ in.x, y + 24 * c->u, in.w,
+						   130 * c->u },
+			 ad, v);
+		right.y = y + 170 * c->u;
+		right.h = in.y + in.h - right.y;
+	}
+	spark(c, right, ad, pt);
+}
+
+void render_air(struct render_ctx *c, struct render_rect body)
+{
+	struct render_rect t[3];
+
+	render_split(body, 3, 28 * c->u, c->portrait, t);
+	for (int i = 0; i < 3; i++)
+		air_tile(c, t[i], &air_defs[i]);
+}

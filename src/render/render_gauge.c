@@ -1,0 +1,173 @@
+/*
+ * render_gauge.c - the grid slide's usage gauge: a 270-degree arc from 0
+ * to 100 %, filled up to the usage in its TEPCO band's colour, with the
+ * bands marked on a ring outside it.
+ *
+ * Coordinates: device pixels, origin top left, y down, so Cairo angles
+ * grow clockwise from the +x axis.  The arc starts at 135 degrees (lower
+ * left) and ends at 405 (lower right), leaving its gap at the bottom,
+ * where the status badge sits.
+ */
+#include "render/render_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#define ARC_START (0.75 * G_PI)
+#define ARC_SWEEP (1.5 * G_PI)
+
+static const char *const band_ja[RENDER_BAND_COUNT] = {
+	"安定", "やや厳しい", "厳しい", "非常に厳しい",
+};
+static const char *const band_en[RENDER_BAND_COUNT] = {
+	"Stable", "Slightly tight", "Tight", "Very tight",
+};
+
+/* The band edges on the 0..100 scale, bottom of each band. */
+static const double band_lo[RENDER_BAND_COUNT + 1] = { 0, 90, 95, 97, 100 };
+
+static double angle_of(double pct)
+{
+	return ARC_START + ARC_SWEEP * fmin(fmax(pct, 0), 100) / 100;
+}
+
+/* The ring of bands outside the track, dimmed toward the panel so that
+ * it reads as a scale and the value arc stays the one bright thing. */
+static void band_ring(struct render_ctx *c, double cx, double cy,
+		      double radius, double width)
+{
+	cairo_t *cr = c->cr;
+	struct render_rgb panel = render_rgb_hex(RENDER_RGB_PANEL);
+
+	cairo_save(cr);
+	cairo_set_line_width(cr, width);
+	for (int b = 0; b < RENDER_BAND_COUNT; b++) {
+		struct render_rgb col = render_rgb_hex(render_band_rgb(b));
+
+		render_set_rgb(cr, render_rgb_mix(col, panel, 0.5), 1.0);
+		cairo_new_path(cr);
+		cairo_arc(cr, cx, cy, radius, angle_of(band_lo[b]),
+			  angle_of(band_lo[b + 1]));
+		cairo_stroke(cr);
+	}
+	cairo_restore(cr);
+}
+
+/* Ticks across the ring at the band edges and the ends, with labels
+ * outside it. */
+static void ticks(struct render_ctx *c, double cx, double cy, double r_in,
+		  double r_out, double r_label)
+{
+	static const double at[] = { 0, 50, 90, 95, 97, 100 };
+	cairo_t *cr = c->cr;
+	struct render_style st = {
+		.px = 22 * c->u, .bold = true, .rgb = RENDER_RGB_TEXT_2,
+		.align = RENDER_ALIGN_CENTER,
+	};
+	char buf[16];
+
+	for (size_t i = 0; i < G_N_ELEMENTS(at); i++) {
+		double a = angle_of(at[i]), ca = cos(a), sa = sin(a);
+
+		cairo_save(cr);
+		render_set_rgb(cr, render_rgb_hex(RENDER_RGB_TEXT_2), 1.0);
+		cairo_set_line_width(cr, 3 * c->u);
+		cairo_move_to(cr, cx + ca * r_in, cy + sa * r_in);
+		cairo_line_to(cr, cx + ca * r_out, cy + sa * r_out);
+		cairo_stroke(cr);
+		cairo_restore(cr);
+
+		snprintf(buf, sizeof(buf), "%g", at[i]);
+		render_text(c, &st, cx + ca * r_label,
+			    cy + sa * r_label - 16 * c->u, buf);
+	}
+}
+
+/* The band's name in a badge of its colour, centred on (cx, top). */
+static void status_badge(struct render_ctx *c, double cx, double top,
+			 double scale, double max_w, enum render_band b)
+{
+	cairo_t *cr = c->cr;
+	struct render_style sj = {
+		.px = 44 * scale, .bold = true, .rgb = RENDER_RGB_INK_DARK,
+		.align = RENDER_ALIGN_CENTER,
+	};
+	struct render_style se = {
+		.px = 24 * scale, .bold = true, .rgb = RENDER_RGB_INK_DARK,
+		.align = RENDER_ALIGN_CENTER,
+	};
+	struct render_extent ej = render_text_measure(c, &sj, band_ja[b]);
+	struct render_extent ee = render_text_measure(c, &se, band_en[b]);
+	double pad = 34 * scale;
+	double w = fmin(fmax(ej.w, ee.w) + 2 * pad, max_w);
+	double h = ej.h * 0.82 + ee.h + 12 * scale;
+	struct render_rect r = { cx - w / 2, top, w, h };
+
+	cairo_save(cr);
+	render_round_rect(cr, r, h / 2);
+	render_set_rgb(cr, render_rgb_hex(render_band_rgb(b)), 1.0);
+	cairo_fill(cr);
+	cairo_restore(cr);
+
+	sj.max_w = se.max_w = w - pad;
+	render_text(c, &sj, cx, top + 4 * scale, band_ja[b]);
+	render_text(c, &se, cx, top + 4 * scale + ej.h * 0.82, band_en[b]);
+}
+
+void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
+		  int64_t hour_ts)
+{
+	cairo_t *cr = c->cr;
+	enum render_band band = render_band_of(usage);
+	double caption_h = 76 * c->u, label_gap = 46 * c->u;
+	double h = r.h - caption_h;
+	double r_out = fmin(r.w / 2, h / 1.72);
+	double r_ring = r_out - label_gap, ring_w = 12 * c->u;
+	double r_track = (r_ring - ring_w / 2 - 14 * c->u) / 1.08;
+	double tw = r_track * 0.16;
+	double cx = r.x + r.w / 2;
+	double cy = r.y + (h - 1.72 * r_out) / 2 + r_out;
+	double scale = r_track / (300 * c->u) * c->u;
+	char num[16], hm0[16], hm1[16], cap_ja[64], cap_en[64];
+
+	if (r_track <= 0)
+		return;
+	if (c->stats) {
+		c->stats->gauge_drawn = true;
+		c->stats->gauge = (struct render_rect){
+			cx - r_out, cy - r_out, 2 * r_out, 1.72 * r_out };
+		c->stats->gauge_band = band;
+	}
+
+	/* track, then the value over it */
+	cairo_save(cr);
+	cairo_set_line_width(cr, tw);
+	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_GRIDLINE), 1.0);
+	cairo_new_path(cr);
+	cairo_arc(cr, cx, cy, r_track, ARC_START, ARC_START + ARC_SWEEP);
+	cairo_stroke(cr);
+	render_set_rgb(cr, render_rgb_hex(render_band_rgb(band)), 1.0);
+	cairo_arc(cr, cx, cy, r_track, ARC_START, angle_of(usage));
+	cairo_stroke(cr);
+	cairo_restore(cr);
+
+	band_ring(c, cx, cy, r_ring, ring_w);
+	ticks(c, cx, cy, r_ring - ring_w, r_ring + ring_w,
+	      r_ring + label_gap * 0.62);
+
+	/* the number, big, with the badge under it */
+	snprintf(num, sizeof(num), "%.0f", usage);
+	render_value(c, num, "%", cx, cy + r_track * 0.14,
+		     r_track * 0.78, RENDER_RGB_TEXT, RENDER_ALIGN_CENTER,
+		     r_track * 1.5);
+	status_badge(c, cx, cy + r_track * 0.3, scale * 1.35, r_track * 1.6,
+		     band);
+
+	/* which hour the figure is for */
+	render_fmt_hm(hm0, sizeof(hm0), hour_ts, c->tz);
+	render_fmt_hm(hm1, sizeof(hm1), hour_ts + 3600, c->tz);
+	snprintf(cap_ja, sizeof(cap_ja), "%s〜%s の使用率", hm0, hm1);
+	snprintf(cap_en, sizeof(cap_en), "usage rate, %s–%s", hm0, hm1);
+	render_label(c, cap_ja, cap_en, cx, r.y + r.h - caption_h,
+		     30 * c->u, 22 * c->u, RENDER_ALIGN_CENTER, r.w);
+}

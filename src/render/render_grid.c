@@ -1,0 +1,162 @@
+/*
+ * render_grid.c - slide 1, でんき予報 / Grid status: the usage gauge,
+ * today's demand against supply, and figures for the peak, demand now
+ * and supply.
+ *
+ * Coordinates: device pixels, origin top left, y down.  Landscape puts
+ * the gauge on the left and the chart over the figures on the right;
+ * portrait stacks gauge, chart and figures from the top.
+ *
+ * The grid's power is in kW in the summary and in 万kW (10,000 kW) on
+ * screen, as TEPCO publishes it.
+ */
+#include "render/render_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#define MAN_KW 10000.0
+
+static void gauge_panel(struct render_ctx *c, struct render_rect r)
+{
+	json_t *pt = render_point(c->site, "usage_hourly");
+	struct render_rect in;
+	double usage;
+	int64_t ts;
+
+	render_panel(c, r);
+	in = render_panel_head(c, r, "電力使用率", "Usage (demand / supply)");
+	if (!render_latest(pt, &usage, &ts)) {
+		render_nodata(c, in);
+		return;
+	}
+	render_gauge(c, in, usage, ts);
+}
+
+static void demand_chart(struct render_ctx *c, struct render_rect r)
+{
+	json_t *dem = render_point(c->site, "demand");
+	json_t *sup = render_point(c->site, "supply_hourly");
+	json_t *dcurve = render_array(dem, "curve");
+	json_t *scurve = render_array(sup, "curve");
+	double vmax = 0, v, step_s = 3600, x;
+	struct render_axes a;
+	struct render_rect in;
+	int64_t t0, t1;
+
+	render_panel(c, r);
+	in = render_panel_head(c, r, "需要と供給力", "Demand and supply");
+	x = render_legend(c, r.x + r.w - 30 * c->u, r.y + 34 * c->u,
+			  RENDER_RGB_SUPPLY, false, "供給力", "Supply");
+	render_legend(c, x, r.y + 34 * c->u, RENDER_RGB_DEMAND, false,
+		      "需要", "Demand");
+
+	if (!render_day(c, &t0, &t1) ||
+	    (!json_array_size(dcurve) && !json_array_size(scurve))) {
+		render_nodata(c, in);
+		return;
+	}
+	if (render_get(dem, "today", "max", &v))
+		vmax = fmax(vmax, v);
+	if (render_get(sup, "today", "max", &v))
+		vmax = fmax(vmax, v);
+	if (render_get(sup, "step_s", NULL, &v) && v > 0)
+		step_s = v;
+
+	a = render_chart_frame(c, in, (double)t0, (double)t1, 0,
+			       fmax(vmax / MAN_KW, 1), 0, "万kW");
+	render_chart_steps(c, &a, scurve, MAN_KW, step_s, RENDER_RGB_SUPPLY,
+			   4 * c->u, true);
+	render_chart_curve(c, &a, dcurve, MAN_KW, RENDER_RGB_DEMAND, 5 * c->u,
+			   0.45);
+	render_chart_last(c, &a, dcurve, MAN_KW, 0, RENDER_RGB_DEMAND);
+}
+
+/* Peak so far, demand now, and supply with the headroom it leaves. */
+static void grid_tiles(struct render_ctx *c, struct render_rect r)
+{
+	json_t *dem = render_point(c->site, "demand");
+	json_t *dh = render_point(c->site, "demand_hourly");
+	json_t *sup = render_point(c->site, "supply_hourly");
+	json_t *peak = json_object_get(json_object_get(dem, "today"), "peak");
+	struct render_tile peak_t = {
+		"本日のピーク", "Today's peak", .unit = "万kW",
+		.rgb = RENDER_RGB_TEXT, .bar = NAN,
+	};
+	struct render_tile now_t = {
+		"現在の需要", "Demand now", .unit = "万kW",
+		.rgb = RENDER_RGB_DEMAND, .bar = NAN,
+	};
+	struct render_tile sup_t = {
+		"供給力", "Supply", .unit = "万kW", .rgb = RENDER_RGB_SUPPLY,
+		.bar = NAN,
+	};
+	struct render_rect t[3];
+	char num[3][32], hm[16], cja[3][64], cen[3][64], room[32];
+	double v, dv;
+	int64_t ts, dts;
+
+	if (render_get(peak, "value", NULL, &v) &&
+	    render_time(peak, "ts", &ts)) {
+		render_fmt_num(num[0], sizeof(num[0]), v / MAN_KW, 0);
+		render_fmt_hm(hm, sizeof(hm), ts, c->tz);
+		snprintf(cja[0], sizeof(cja[0]), "%s に記録", hm);
+		snprintf(cen[0], sizeof(cen[0]), "reached at %s", hm);
+		peak_t.num = num[0];
+		peak_t.cap_ja = cja[0];
+		peak_t.cap_en = cen[0];
+	}
+
+	if (render_latest(dem, &v, &ts)) {
+		render_fmt_num(num[1], sizeof(num[1]), v / MAN_KW, 0);
+		render_fmt_hm(hm, sizeof(hm), ts, c->tz);
+		snprintf(cja[1], sizeof(cja[1]), "%s 時点", hm);
+		snprintf(cen[1], sizeof(cen[1]), "as of %s", hm);
+		now_t.num = num[1];
+		now_t.cap_ja = cja[1];
+		now_t.cap_en = cen[1];
+	}
+
+	if (render_latest(sup, &v, &ts)) {
+		render_fmt_num(num[2], sizeof(num[2]), v / MAN_KW, 0);
+
+		/* Headroom only against the same hour's demand. */
+		if (render_latest(dh, &dv, &dts) && dts == ts) {
+			render_fmt_num(room, sizeof(room), (v - dv) / MAN_KW,
+				       0);
+			snprintf(cja[2], sizeof(cja[2]), "余力 %s 万kW", room);
+			snprintf(cen[2], sizeof(cen[2]), "headroom %s 万kW",
+				 room);
+		} else {
+			render_fmt_hm(hm, sizeof(hm), ts, c->tz);
+			snprintf(cja[2], sizeof(cja[2]), "%s〜 の供給力", hm);
+			snprintf(cen[2], sizeof(cen[2]),
+				 "for the hour from %s", hm);
+		}
+		sup_t.num = num[2];
+		sup_t.cap_ja = cja[2];
+		sup_t.cap_en = cen[2];
+	}
+
+	render_split(r, 3, 28 * c->u, false, t);
+	render_tile(c, t[0], &peak_t);
+	render_tile(c, t[1], &now_t);
+	render_tile(c, t[2], &sup_t);
+}
+
+void render_grid(struct render_ctx *c, struct render_rect body)
+{
+	double gap = 28 * c->u;
+	struct render_rect gauge, rest, chart, tiles;
+
+	if (c->portrait) {
+		render_cut(body, 0.42, gap, true, &gauge, &rest);
+		render_cut(rest, 0.58, gap, true, &chart, &tiles);
+	} else {
+		render_cut(body, 0.34, gap, false, &gauge, &rest);
+		render_cut(rest, 0.57, gap, true, &chart, &tiles);
+	}
+	gauge_panel(c, gauge);
+	demand_chart(c, chart);
+	grid_tiles(c, tiles);
+}

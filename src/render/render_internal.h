@@ -1,0 +1,300 @@
+/*
+ * render_internal.h - what the renderer's files share: the drawing
+ * context, the theme, layout rectangles, text, charts and summary access.
+ *
+ * Coordinates everywhere in the renderer: device pixels, origin at the
+ * top left of the slide, x right, y down.  Sizes are written in layout
+ * units (struct render_ctx.u), one unit being 1/1080 of the slide's
+ * shorter side, so a 1920x1080 and a 1080x1920 slide use the same type
+ * sizes and only the arrangement of panels differs.
+ */
+#ifndef AKARI_RENDER_INTERNAL_H
+#define AKARI_RENDER_INTERNAL_H
+
+#include <glib.h>
+#include <pango/pangocairo.h>
+
+#include "render/render.h"
+
+/* --- geometry ------------------------------------------------------- */
+
+struct render_rect {
+	double x, y, w, h;
+};
+
+/* r shrunk by d on every side (never below zero size). */
+struct render_rect render_inset(struct render_rect r, double d);
+
+/* Splits r into n equal cells side by side (vertical == false) or one
+ * under the other, gap apart; out needs n entries. */
+void render_split(struct render_rect r, int n, double gap, bool vertical,
+		  struct render_rect *out);
+
+/* Cuts r at fraction f of its width (or height when vertical), leaving
+ * gap between the two parts. */
+void render_cut(struct render_rect r, double f, double gap, bool vertical,
+		struct render_rect *a, struct render_rect *b);
+
+/* --- theme ---------------------------------------------------------- */
+
+struct render_rgb {
+	double r, g, b;
+};
+
+struct render_rgb render_rgb_hex(uint32_t rgb);
+/* a mixed toward b by t (0 = a, 1 = b). */
+struct render_rgb render_rgb_mix(struct render_rgb a, struct render_rgb b,
+				 double t);
+void render_set_rgb(cairo_t *cr, struct render_rgb c, double alpha);
+
+/* The dark theme.  Background and panels are flat fills so that a test
+ * can tell drawn content from empty space by colour. */
+#define RENDER_RGB_BG		0x0B1019	/* slide background */
+#define RENDER_RGB_HEADER	0x111926	/* header band */
+#define RENDER_RGB_PANEL	0x162130	/* panel fill */
+#define RENDER_RGB_PANEL_EDGE	0x24334A	/* panel outline */
+#define RENDER_RGB_TEXT		0xF1F5F9	/* primary text */
+#define RENDER_RGB_TEXT_2	0x94A3B8	/* English lines, captions */
+#define RENDER_RGB_GRIDLINE	0x2A3A52	/* chart grid */
+#define RENDER_RGB_INK_DARK	0x0B1019	/* text on a coloured badge */
+#define RENDER_RGB_DEMAND	0x38BDF8	/* demand curve, cyan */
+#define RENDER_RGB_SUPPLY	0xE2E8F0	/* supply steps, near white */
+#define RENDER_RGB_SOLAR	0xFBBF24	/* solar, amber */
+#define RENDER_RGB_TODAY	0x2DD4BF	/* household today, teal */
+#define RENDER_RGB_YESTERDAY	0x64748B	/* household yesterday, slate */
+#define RENDER_RGB_AIR		0xA78BFA	/* indoor air accent, violet */
+#define RENDER_RGB_REPLAY	0x8B5CF6	/* replay badge */
+#define RENDER_RGB_STALE	0xF59E0B	/* stale-data badge */
+#define RENDER_RGB_NODATA	0x7C8BA1	/* the no-data mark */
+
+/* --- the drawing context -------------------------------------------- */
+
+/* What a test can learn about one rendering (see render_slide_stats). */
+struct render_stats {
+	int layouts;		/* text layouts drawn */
+	int unknown_glyphs;	/* summed over them: boxes, not glyphs */
+	int nodata_panels;	/* "データなし / No data" panels drawn */
+	bool gauge_drawn;
+	struct render_rect gauge;	/* the usage gauge's bounding box */
+	enum render_band gauge_band;
+	struct render_rect header;
+	char marks[512];	/* the header badges' text, one a line */
+};
+
+struct render_ctx {
+	cairo_t *cr;
+	PangoContext *pango;	/* language "ja", owned */
+	int w, h;
+	double u;		/* pixels per layout unit */
+	bool portrait;
+	const struct render_data *d;
+	json_t *site;		/* the slide's summary, borrowed, may be NULL */
+	GTimeZone *tz;		/* the site's zone, owned */
+	struct render_stats *stats;	/* NULL unless a test asks */
+};
+
+/* Like render_slide(), and when stats is not NULL fills it in. */
+int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
+		       const struct render_data *d,
+		       struct render_stats *stats);
+
+/* --- text (render_text.c) ------------------------------------------- */
+
+#define RENDER_FONT_FAMILY "Noto Sans CJK JP"
+#define RENDER_LANGUAGE "ja"
+
+enum render_align {
+	RENDER_ALIGN_LEFT,
+	RENDER_ALIGN_CENTER,
+	RENDER_ALIGN_RIGHT
+};
+
+struct render_style {
+	double px;		/* font size in pixels */
+	bool bold;
+	uint32_t rgb;
+	enum render_align align;	/* about x */
+	bool baseline;		/* y is the baseline, else the top */
+	double max_w;		/* > 0: wider text is scaled down to fit */
+};
+
+/* The size a text takes. */
+struct render_extent {
+	double w, h;		/* logical width and height */
+	double baseline;	/* from the top */
+};
+
+/* A Pango layout for text in the renderer's font and language; the
+ * caller unrefs it. */
+PangoLayout *render_layout_new(PangoContext *pc, const char *text,
+			       double px, bool bold);
+
+/* Measures text as render_text() would draw it. */
+struct render_extent render_text_measure(struct render_ctx *c,
+					 const struct render_style *st,
+					 const char *text);
+
+/* Draws text at (x, y) as st says and returns the extent it took. */
+struct render_extent render_text(struct render_ctx *c,
+				 const struct render_style *st, double x,
+				 double y, const char *text);
+
+/* A Japanese label (bold, px) with its English line (px_en) beneath,
+ * both aligned about x from top y; en may be NULL.  Returns the height
+ * taken. */
+double render_label(struct render_ctx *c, const char *ja, const char *en,
+		    double x, double y, double px, double px_en,
+		    enum render_align align, double max_w);
+
+/* A big number followed by its unit on the same baseline, starting at x
+ * (or centred on x).  Returns the total width. */
+double render_value(struct render_ctx *c, const char *num, const char *unit,
+		    double x, double baseline, double px, uint32_t rgb,
+		    enum render_align align, double max_w);
+
+/* value with thousands separators and decimals places: 4995 -> "4,995". */
+void render_fmt_num(char *buf, size_t len, double value, int decimals);
+
+/* Local wall-clock pieces of ts in tz. */
+void render_fmt_hm(char *buf, size_t len, int64_t ts, GTimeZone *tz);
+void render_fmt_date_ja(char *buf, size_t len, int64_t ts, GTimeZone *tz);
+void render_fmt_date_en(char *buf, size_t len, int64_t ts, GTimeZone *tz);
+
+/* --- panels (render.c) ---------------------------------------------- */
+
+/* A rounded panel filling r. */
+void render_panel(struct render_ctx *c, struct render_rect r);
+
+/* A panel's heading (Japanese over English) at its top left; returns the
+ * rectangle left below it for content. */
+struct render_rect render_panel_head(struct render_ctx *c,
+				     struct render_rect r, const char *ja,
+				     const char *en);
+
+/* The "データなし / No data" mark centred in r. */
+void render_nodata(struct render_ctx *c, struct render_rect r);
+
+/* A rounded rectangle path. */
+void render_round_rect(cairo_t *cr, struct render_rect r, double radius);
+
+/* A figure tile: a heading, one big value, a caption and optionally a
+ * share bar.  All strings are borrowed for the call. */
+struct render_tile {
+	const char *ja, *en;		/* heading */
+	const char *num;		/* the value; NULL: the no-data mark */
+	const char *unit;
+	uint32_t rgb;			/* of the value */
+	const char *cap_ja, *cap_en;	/* caption, may be NULL */
+	double bar;			/* share 0..1 drawn as a bar, or NAN */
+};
+
+/* Draws tile t filling r.  A wide, low tile has its heading and caption
+ * on the left and the value on the right; a narrow one stacks them. */
+void render_tile(struct render_ctx *c, struct render_rect r,
+		 const struct render_tile *t);
+
+/* --- charts (render_chart.c) ---------------------------------------- */
+
+/* Where a chart maps time and value to pixels. */
+struct render_axes {
+	struct render_rect plot;
+	double t0, t1;		/* Unix seconds at the left and right */
+	double v0, v1;		/* values at the bottom and top */
+};
+
+double render_axes_x(const struct render_axes *a, double t);
+double render_axes_y(const struct render_axes *a, double v);
+
+/* The round step (1, 2, 2.5 or 5 times a power of ten, and exact at
+ * decimals places) whose axis, from *bottom to *top on multiples of it,
+ * covers [vmin, vmax] in 2 to n intervals with the least room to spare. */
+double render_nice_range(double vmin, double vmax, int n, int decimals,
+			 double *bottom, double *top);
+
+/* Draws horizontal grid lines with value labels (decimals places) on
+ * the left, unit above them, and hour labels under the plot, for values
+ * vmin..vmax (already divided for display); r is the whole chart area,
+ * the plot what is left inside it.  Returns the axes. */
+struct render_axes render_chart_frame(struct render_ctx *c,
+				      struct render_rect r, double t0,
+				      double t1, double vmin, double vmax,
+				      int decimals, const char *unit);
+
+/* A curve from a summary "curve" array ([[ts, v], ...]), values divided
+ * by div; fill_alpha > 0 fills the area under it with a fading
+ * gradient.  Returns the number of points drawn. */
+int render_chart_curve(struct render_ctx *c, const struct render_axes *a,
+		       json_t *curve, double div, uint32_t rgb, double width,
+		       double fill_alpha);
+
+/* The same array drawn as steps, each reading held for step_s seconds
+ * or until the next one. */
+int render_chart_steps(struct render_ctx *c, const struct render_axes *a,
+		       json_t *curve, double div, double step_s,
+		       uint32_t rgb, double width, bool dashed);
+
+/* A dot at the curve's last point with its value (decimals places) as
+ * a label. */
+void render_chart_last(struct render_ctx *c, const struct render_axes *a,
+		       json_t *curve, double div, int decimals, uint32_t rgb);
+
+/* A thin vertical line at time t across the plot, labelled 現在 / now. */
+void render_chart_now(struct render_ctx *c, const struct render_axes *a,
+		      double t);
+
+/* A legend entry (a short line or block of colour, then a label) ending
+ * at x_right; returns the x where it starts, for the next one. */
+double render_legend(struct render_ctx *c, double x_right, double y,
+		     uint32_t rgb, bool block, const char *ja, const char *en);
+
+/* A horizontal bar of share (0..1) in r, colour rgb on a dim track. */
+void render_share_bar(struct render_ctx *c, struct render_rect r,
+		      double share, uint32_t rgb);
+
+/* --- summary access (render_data.c) --------------------------------- */
+
+/* The point named "<site>/<name>" (or any key ending in "/name") in a
+ * summary, borrowed, or NULL. */
+json_t *render_point(json_t *site, const char *name);
+
+/* A JSON number (integer or real) into *out; false for null, absent or
+ * not a number. */
+bool render_num(json_t *v, double *out);
+
+/* obj[a][b] as a number (b may be NULL for obj[a]). */
+bool render_get(json_t *obj, const char *a, const char *b, double *out);
+
+/* The point's latest reading; false when there is none. */
+bool render_latest(json_t *pt, double *value, int64_t *ts);
+
+/* A summary time field ("at", "day_start", "...ts") as Unix seconds. */
+bool render_time(json_t *obj, const char *field, int64_t *out);
+
+/* The local day the summary covers, [*t0, *t1), in its zone. */
+bool render_day(struct render_ctx *c, int64_t *t0, int64_t *t1);
+
+/* The whole days by which the site's points were shifted at import (the
+ * first non-zero shift_days among them, else 0); false when the summary
+ * has no points to tell. */
+bool render_shift_days(json_t *site, int *days);
+
+/* A JSON array of curve pairs or hourly values, or NULL. */
+json_t *render_array(json_t *pt, const char *field);
+
+/* --- slides --------------------------------------------------------- */
+
+void render_grid(struct render_ctx *c, struct render_rect body);
+void render_solar(struct render_ctx *c, struct render_rect body);
+void render_household(struct render_ctx *c, struct render_rect body);
+void render_air(struct render_ctx *c, struct render_rect body);
+
+/* The solar share of demand, now (latest readings) and over today so
+ * far (energy); each is NAN when its inputs are missing.  Returns false
+ * when neither is known. */
+bool render_solar_share(json_t *grid, double *now, double *today);
+
+/* The usage gauge (render_gauge.c): usage in %, the hour it is for. */
+void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
+		  int64_t hour_ts);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * render_solar.c - slide 2, 太陽光 / Solar: the area's solar output today
+ * drawn under its demand, so the share is seen as well as read, and
+ * figures for output now and the share of demand now and for the day.
+ *
+ * Coordinates: device pixels, origin top left, y down.  Landscape puts
+ * the chart on the left and the figures in a column on the right;
+ * portrait puts the chart on top and the figures under it.
+ */
+#include "render/render_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#define MAN_KW 10000.0
+
+bool render_solar_share(json_t *grid, double *now, double *today)
+{
+	json_t *sol = render_point(grid, "solar");
+	json_t *dem = render_point(grid, "demand");
+	double sv, dv, se, de;
+	int64_t sts, dts;
+
+	*now = NAN;
+	*today = NAN;
+
+	/* Now: the latest solar reading over demand at the same moment. */
+	if (render_latest(sol, &sv, &sts) && render_latest(dem, &dv, &dts) &&
+	    sts == dts && dv > 0)
+		*now = sv / dv;
+
+	/* The day: energy generated over energy used, both so far. */
+	if (render_get(sol, "today", "energy_kwh", &se) &&
+	    render_get(dem, "today", "energy_kwh", &de) && de > 0)
+		*today = se / de;
+	return !isnan(*now) || !isnan(*today);
+}
+
+static void solar_chart(struct render_ctx *c, struct render_rect r)
+{
+	json_t *sol = render_point(c->site, "solar");
+	json_t *dem = render_point(c->site, "demand");
+	json_t *scurve = render_array(sol, "curve");
+	double vmax = 0, v, x;
+	struct render_axes a;
+	struct render_rect in;
+	int64_t t0, t1;
+
+	render_panel(c, r);
+	in = render_panel_head(c, r, "太陽光発電と需要",
+			       "Solar and demand today");
+	x = render_legend(c, r.x + r.w - 30 * c->u, r.y + 34 * c->u,
+			  RENDER_RGB_DEMAND, false, "需要", "Demand");
+	render_legend(c, x, r.y + 34 * c->u, RENDER_RGB_SOLAR, true,
+		      "太陽光", "Solar");
+
+	if (!render_day(c, &t0, &t1) || !json_array_size(scurve)) {
+		render_nodata(c, in);
+		return;
+	}
+	if (render_get(dem, "today", "max", &v))
+		vmax = fmax(vmax, v);
+	if (render_get(sol, "today", "max", &v))
+		vmax = fmax(vmax, v);
+
+	a = render_chart_frame(c, in, (double)t0, (double)t1, 0,
+			       fmax(vmax / MAN_KW, 1), 0, "万kW");
+	render_chart_curve(c, &a, render_array(dem, "curve"), MAN_KW,
+			   RENDER_RGB_DEMAND, 3 * c->u, 0.16);
+	render_chart_curve(c, &a, scurve, MAN_KW, RENDER_RGB_SOLAR, 5 * c->u,
+			   0.7);
+	render_chart_last(c, &a, scurve, MAN_KW, 0, RENDER_RGB_SOLAR);
+}
+
+static void solar_tiles(struct render_ctx *c, struct render_rect r)
+{
+	json_t *sol = render_point(c->site, "solar");
+	struct render_tile out_t = {
+		"現在の発電量", "Solar output now", .unit = "万kW",
+		.rgb = RENDER_RGB_SOLAR, .bar = NAN,
+	};
+	struct render_tile now_t = {
+		"需要に占める割合 (現在)", "Share of demand now", .unit = "%",
+		.rgb = RENDER_RGB_SOLAR,
+	};
+	struct render_tile day_t = {
+		"需要に占める割合 (本日)", "Share of demand today",
+		.unit = "%", .rgb = RENDER_RGB_SOLAR,
+	};
+	struct render_rect t[3];
+	char num[3][32], hm[16], cja[2][64], cen[2][64], kwh[32];
+	double v, e;
+	int64_t ts;
+
+	if (render_latest(sol, &v, &ts)) {
+		render_fmt_num(num[0], sizeof(num[0]), v / MAN_KW, 0);
+		render_fmt_hm(hm, sizeof(hm), ts, c->tz);
+		snprintf(cja[0], sizeof(cja[0]), "%s 時点", hm);
+		snprintf(cen[0], sizeof(cen[0]), "as of %s", hm);
+		out_t.num = num[0];
+		out_t.cap_ja = cja[0];
+		out_t.cap_en = cen[0];
+	}
+
+	render_solar_share(c->site, &now_t.bar, &day_t.bar);
+	if (!isnan(now_t.bar)) {
+		snprintf(num[1], sizeof(num[1]), "%.1f", now_t.bar * 100);
+		now_t.num = num[1];
+	}
+	if (!isnan(day_t.bar)) {
+		snprintf(num[2], sizeof(num[2]), "%.1f", day_t.bar * 100);
+		day_t.num = num[2];
+		if (render_get(sol, "today", "energy_kwh", &e)) {
+			render_fmt_num(kwh, sizeof(kwh), e / MAN_KW, 0);
+			snprintf(cja[1], sizeof(cja[1]), "発電量 %s 万kWh",
+				 kwh);
+			snprintf(cen[1], sizeof(cen[1]),
+				 "generated: %s 万kWh", kwh);
+			day_t.cap_ja = cja[1];
+			day_t.cap_en = cen[1];
+		}
+	}
+
+	render_split(r, 3, 28 * c->u, true, t);
+	render_tile(c, t[0], &out_t);
+	render_tile(c, t[1], &now_t);
+	render_tile(c, t[2], &day_t);
+}
+
+void render_solar(struct render_ctx *c, struct render_rect body)
+{
+	double gap = 28 * c->u;
+	struct render_rect chart, tiles;
+
+	if (c->portrait)
+		render_cut(body, 0.45, gap, true, &chart, &tiles);
+	else
+		render_cut(body, 0.64, gap, false, &chart, &tiles);
+	solar_chart(c, chart);
+	solar_tiles(c, tiles);
+}

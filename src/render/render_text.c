@@ -1,0 +1,237 @@
+/*
+ * render_text.c - text through Pango, and the formatting of numbers and
+ * local times for the slides.
+ *
+ * Coordinates: device pixels, origin top left, y down.  A text's (x, y)
+ * is the top of its logical box, or its baseline when the style says so;
+ * x is the left edge, the centre or the right edge by the alignment.
+ * Text is placed with cairo_move_to only, never through a transform, so
+ * the Pango context is updated from cr's unchanged matrix.
+ */
+#include "render/render_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+PangoLayout *render_layout_new(PangoContext *pc, const char *text,
+			       double px, bool bold)
+{
+	PangoLayout *lo = pango_layout_new(pc);
+	PangoFontDescription *fd = pango_font_description_new();
+
+	pango_font_description_set_family(fd, RENDER_FONT_FAMILY);
+	pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD
+						  : PANGO_WEIGHT_NORMAL);
+	pango_font_description_set_absolute_size(fd, px * PANGO_SCALE);
+	pango_layout_set_font_description(lo, fd);
+	pango_font_description_free(fd);
+	pango_layout_set_text(lo, text, -1);
+	return lo;
+}
+
+/* A layout for text in style st, shrunk to st->max_w when too wide. */
+static PangoLayout *styled_layout(struct render_ctx *c,
+				  const struct render_style *st,
+				  const char *text, struct render_extent *ext)
+{
+	PangoLayout *lo;
+	int lw, lh;
+
+	pango_cairo_update_context(c->cr, c->pango);
+	lo = render_layout_new(c->pango, text, st->px, st->bold);
+	pango_layout_get_size(lo, &lw, &lh);
+	if (st->max_w > 0 && lw > st->max_w * PANGO_SCALE) {
+		double px = st->px * st->max_w * PANGO_SCALE / lw;
+
+		g_object_unref(lo);
+		lo = render_layout_new(c->pango, text, px, st->bold);
+		pango_layout_get_size(lo, &lw, &lh);
+	}
+	ext->w = (double)lw / PANGO_SCALE;
+	ext->h = (double)lh / PANGO_SCALE;
+	ext->baseline = (double)pango_layout_get_baseline(lo) / PANGO_SCALE;
+	return lo;
+}
+
+struct render_extent render_text_measure(struct render_ctx *c,
+					 const struct render_style *st,
+					 const char *text)
+{
+	struct render_extent ext;
+	PangoLayout *lo = styled_layout(c, st, text, &ext);
+
+	g_object_unref(lo);
+	return ext;
+}
+
+struct render_extent render_text(struct render_ctx *c,
+				 const struct render_style *st, double x,
+				 double y, const char *text)
+{
+	struct render_extent ext;
+	PangoLayout *lo = styled_layout(c, st, text, &ext);
+
+	if (c->stats) {
+		c->stats->layouts++;
+		c->stats->unknown_glyphs +=
+		    pango_layout_get_unknown_glyphs_count(lo);
+	}
+	if (st->align == RENDER_ALIGN_CENTER)
+		x -= ext.w / 2;
+	else if (st->align == RENDER_ALIGN_RIGHT)
+		x -= ext.w;
+	if (st->baseline)
+		y -= ext.baseline;
+
+	render_set_rgb(c->cr, render_rgb_hex(st->rgb), 1.0);
+	cairo_move_to(c->cr, x, y);
+	pango_cairo_show_layout(c->cr, lo);
+	g_object_unref(lo);
+	return ext;
+}
+
+double render_label(struct render_ctx *c, const char *ja, const char *en,
+		    double x, double y, double px, double px_en,
+		    enum render_align align, double max_w)
+{
+	struct render_style sj = {
+		.px = px, .bold = true, .rgb = RENDER_RGB_TEXT,
+		.align = align, .max_w = max_w,
+	};
+	struct render_style se = {
+		.px = px_en, .rgb = RENDER_RGB_TEXT_2, .align = align,
+		.max_w = max_w,
+	};
+	struct render_extent e1, e2 = { 0 };
+
+	/* CJK line boxes carry generous leading; pull English up into it. */
+	e1 = render_text(c, &sj, x, y, ja);
+	if (en)
+		e2 = render_text(c, &se, x, y + e1.h * 0.86, en);
+	return en ? e1.h * 0.86 + e2.h : e1.h;
+}
+
+double render_value(struct render_ctx *c, const char *num, const char *unit,
+		    double x, double baseline, double px, uint32_t rgb,
+		    enum render_align align, double max_w)
+{
+	struct render_style sn = {
+		.px = px, .bold = true, .rgb = rgb, .baseline = true,
+	};
+	struct render_style su = {
+		.px = px * 0.4, .rgb = RENDER_RGB_TEXT_2, .baseline = true,
+	};
+	struct render_extent en, eu = { 0 };
+	double gap = px * 0.12, total, scale = 1.0;
+
+	en = render_text_measure(c, &sn, num);
+	if (unit && *unit)
+		eu = render_text_measure(c, &su, unit);
+	total = en.w + (unit && *unit ? gap + eu.w : 0);
+
+	/* Shrink number and unit together so they stay in proportion. */
+	if (max_w > 0 && total > max_w) {
+		scale = max_w / total;
+		sn.px *= scale;
+		su.px *= scale;
+		gap *= scale;
+		total = max_w;
+	}
+	if (align == RENDER_ALIGN_CENTER)
+		x -= total / 2;
+	else if (align == RENDER_ALIGN_RIGHT)
+		x -= total;
+
+	en = render_text(c, &sn, x, baseline, num);
+	if (unit && *unit)
+		render_text(c, &su, x + en.w + gap, baseline, unit);
+	return total;
+}
+
+void render_fmt_num(char *buf, size_t len, double value, int decimals)
+{
+	char raw[64], out[96];
+	const char *p, *dot;
+	size_t n = 0, digits;
+
+	if (!isfinite(value)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	snprintf(raw, sizeof(raw), "%.*f", decimals, value);
+	p = raw;
+	if (*p == '-')
+		out[n++] = *p++;
+	dot = strchr(p, '.');
+	digits = dot ? (size_t)(dot - p) : strlen(p);
+
+	/* Group the integer digits in threes from the left. */
+	for (size_t i = 0; i < digits; i++) {
+		out[n++] = p[i];
+		if ((digits - i - 1) % 3 == 0 && i + 1 < digits)
+			out[n++] = ',';
+	}
+	if (dot) {
+		size_t rest = strlen(dot);
+
+		memcpy(out + n, dot, rest);
+		n += rest;
+	}
+	out[n] = '\0';
+	snprintf(buf, len, "%s", out);
+}
+
+/* ts as a local date-time in tz; the caller unrefs it. */
+static GDateTime *local_dt(int64_t ts, GTimeZone *tz)
+{
+	GDateTime *utc = g_date_time_new_from_unix_utc(ts);
+	GDateTime *loc = g_date_time_to_timezone(utc, tz);
+
+	g_date_time_unref(utc);
+	return loc;
+}
+
+void render_fmt_hm(char *buf, size_t len, int64_t ts, GTimeZone *tz)
+{
+	GDateTime *t = local_dt(ts, tz);
+
+	snprintf(buf, len, "%d:%02d", g_date_time_get_hour(t),
+		 g_date_time_get_minute(t));
+	g_date_time_unref(t);
+}
+
+/* Weekday and month names are spelled here rather than taken from the
+ * process locale, which on a signage box is usually C. */
+static const char *const wday_ja[] = {
+	"月", "火", "水", "木", "金", "土", "日",
+};
+static const char *const wday_en[] = {
+	"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+};
+static const char *const month_en[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+};
+
+void render_fmt_date_ja(char *buf, size_t len, int64_t ts, GTimeZone *tz)
+{
+	GDateTime *t = local_dt(ts, tz);
+
+	snprintf(buf, len, "%d年%d月%d日(%s)", g_date_time_get_year(t),
+		 g_date_time_get_month(t), g_date_time_get_day_of_month(t),
+		 wday_ja[g_date_time_get_day_of_week(t) - 1]);
+	g_date_time_unref(t);
+}
+
+void render_fmt_date_en(char *buf, size_t len, int64_t ts, GTimeZone *tz)
+{
+	GDateTime *t = local_dt(ts, tz);
+
+	snprintf(buf, len, "%s %d %s %d",
+		 wday_en[g_date_time_get_day_of_week(t) - 1],
+		 g_date_time_get_day_of_month(t),
+		 month_en[g_date_time_get_month(t) - 1],
+		 g_date_time_get_year(t));
+	g_date_time_unref(t);
+}

@@ -1,0 +1,626 @@
+/*
+ * test_render.c - the slides rendered from real summaries at 1920x1080
+ * and 1080x1920, checked by measuring pixels and the text that was laid
+ * out.  Every image is also written to the build directory as
+ * render_<slide>_<w>x<h>[_<case>].png so that it can be looked at.
+ *
+ * The fixtures in tests/data/render/ are site summaries computed by
+ * make_fixtures.py straight from the files in data/ (TEPCO 2022-06-27,
+ * the Ausgrid home and the UCI room lined up on that day), with the
+ * clock at 11:00 JST or 21:00 JST.
+ */
+#include <cairo.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "render/render_internal.h"
+
+/* 2022-06-27T11:00:00+09:00 and 21:00 the same day: 2022-06-27T00:00Z is
+ * 1656288000 (19170 days after 1970-01-01), 11:00 JST is 02:00Z. */
+#define T_1100 (1656288000 + 2 * 3600)
+#define T_2100 (1656288000 + 12 * 3600)
+
+static const int sizes[][2] = { { 1920, 1080 }, { 1080, 1920 } };
+
+static json_t *load(const char *name)
+{
+	const char *top = getenv("AKARI_SOURCE_DIR");
+	char path[1024];
+	json_error_t err;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/tests/data/render/%s",
+		 top ? top : "..", name);
+	j = json_load_file(path, 0, &err);
+	CHECK_AT(j != NULL, "cannot load %s: %s", path, err.text);
+	return j;
+}
+
+/* --- pixels --------------------------------------------------------- */
+
+struct image {
+	cairo_surface_t *s;
+	int w, h;
+};
+
+static uint32_t px_at(const struct image *im, int x, int y)
+{
+	int stride = cairo_image_surface_get_stride(im->s);
+	const unsigned char *row = cairo_image_surface_get_data(im->s) +
+				   (size_t)y * (size_t)stride;
+
+	return ((const uint32_t *)row)[x] & 0xffffff;
+}
+
+/* Clamps r to the image, as integer bounds. */
+static void bounds(const struct image *im, struct render_rect r, int *x0,
+		   int *y0, int *x1, int *y1)
+{
+	*x0 = r.x < 0 ? 0 : (int)r.x;
+	*y0 = r.y < 0 ? 0 : (int)r.y;
+	*x1 = r.x + r.w > im->w ? im->w : (int)(r.x + r.w);
+	*y1 = r.y + r.h > im->h ? im->h : (int)(r.y + r.h);
+}
+
+/* Pixels of exactly colour rgb inside r. */
+static long count_rgb(const struct image *im, struct render_rect r,
+		      uint32_t rgb)
+{
+	int x0, y0, x1, y1;
+	long n = 0;
+
+	bounds(im, r, &x0, &y0, &x1, &y1);
+	for (int y = y0; y < y1; y++)
+		for (int x = x0; x < x1; x++)
+			n += px_at(im, x, y) == rgb;
+	return n;
+}
+
+/* Pixels inside r that are neither the slide's background nor a
+ * panel's flat fill: what was drawn on top. */
+static long count_ink(const struct image *im, struct render_rect r)
+{
+	int x0, y0, x1, y1;
+	long n = 0;
+
+	bounds(im, r, &x0, &y0, &x1, &y1);
+	for (int y = y0; y < y1; y++)
+		for (int x = x0; x < x1; x++) {
+			uint32_t p = px_at(im, x, y);
+
+			n += p != RENDER_RGB_BG && p != RENDER_RGB_PANEL;
+		}
+	return n;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* How many different colours r holds. */
+static long count_colours(const struct image *im, struct render_rect r)
+{
+	int x0, y0, x1, y1;
+	size_t n = 0, distinct = 0;
+	uint32_t *all;
+
+	bounds(im, r, &x0, &y0, &x1, &y1);
+	all = malloc(sizeof(*all) * (size_t)(x1 - x0) * (size_t)(y1 - y0));
+	if (!all)
+		return 0;
+	for (int y = y0; y < y1; y++)
+		for (int x = x0; x < x1; x++)
+			all[n++] = px_at(im, x, y);
+	qsort(all, n, sizeof(*all), cmp_u32);
+	for (size_t i = 0; i < n; i++)
+		distinct += i == 0 || all[i] != all[i - 1];
+	free(all);
+	return (long)distinct;
+}
+
+/* Pixels that differ between a and b inside r. */
+static long count_diff(const struct image *a, const struct image *b,
+		       struct render_rect r)
+{
+	int x0, y0, x1, y1;
+	long n = 0;
+
+	bounds(a, r, &x0, &y0, &x1, &y1);
+	for (int y = y0; y < y1; y++)
+		for (int x = x0; x < x1; x++)
+			n += px_at(a, x, y) != px_at(b, x, y);
+	return n;
+}
+
+/* Renders slide into a new image and saves it; tag names the case. */
+static struct image draw(const struct render_data *d,
+			 enum render_slide slide, int w, int h,
+			 const char *tag, struct render_stats *st)
+{
+	struct image im = { cairo_image_surface_create(CAIRO_FORMAT_RGB24, w,
+						       h), w, h };
+	cairo_t *cr = cairo_create(im.s);
+	char path[256];
+	int rc;
+
+	rc = render_slide_stats(cr, w, h, slide, d, st);
+	CHECK_INT(rc, 0);
+	CHECK_INT(cairo_status(cr), CAIRO_STATUS_SUCCESS);
+	cairo_destroy(cr);
+	cairo_surface_flush(im.s);
+	snprintf(path, sizeof(path), "render_%s_%dx%d%s%s.png",
+		 render_slide_name(slide), w, h, tag ? "_" : "",
+		 tag ? tag : "");
+	CHECK_INT(cairo_surface_write_to_png(im.s, path),
+		  CAIRO_STATUS_SUCCESS);
+	return im;
+}
+
+static void image_free(struct image *im)
+{
+	cairo_surface_destroy(im->s);
+}
+
+/* The area under the header, where the panels are. */
+static struct render_rect body_of(const struct image *im,
+				  const struct render_stats *st)
+{
+	return (struct render_rect){ 0, st->header.h, im->w,
+				     im->h - st->header.h };
+}
+
+/* --- fixtures ------------------------------------------------------- */
+
+struct fixtures {
+	json_t *grid, *home, *air;
+};
+
+static struct render_data data_at(const struct fixtures *f, int64_t now)
+{
+	return (struct render_data){
+		.grid = f->grid, .home = f->home, .air = f->air, .now = now,
+	};
+}
+
+/* The latest reading of point name in summary site, for editing. */
+static json_t *latest_of(json_t *site, const char *name)
+{
+	return json_object_get(render_point(site, name), "latest");
+}
+
+/* --- the checks ----------------------------------------------------- */
+
+/* Every slide at both sizes: drawn, with all text in real glyphs and
+ * plenty on every panel. */
+static void test_all_slides(const struct fixtures *f)
+{
+	struct render_data d = data_at(f, T_1100);
+
+	for (int s = 0; s < RENDER_SLIDE_COUNT; s++) {
+		for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+			struct render_stats st;
+			struct image im = draw(&d, s, sizes[i][0], sizes[i][1],
+					       NULL, &st);
+			struct render_rect body = body_of(&im, &st);
+			long area = (long)body.w * (long)body.h;
+			long ink = count_ink(&im, body);
+
+			/* A slide's body is panels of charts, figures and
+			 * text: a blank or half-drawn one has little ink
+			 * and few colours (anti-aliasing alone gives some
+			 * dozens). */
+			CHECK_AT(ink > area / 20, "%s %dx%d: ink %ld of %ld",
+				 render_slide_name(s), im.w, im.h, ink, area);
+			CHECK_AT(count_colours(&im, body) > 300,
+				 "%s %dx%d: %ld colours", render_slide_name(s),
+				 im.w, im.h, count_colours(&im, body));
+			CHECK_AT(st.layouts > 12, "%s: %d layouts",
+				 render_slide_name(s), st.layouts);
+			CHECK_INT(st.unknown_glyphs, 0);
+			CHECK_INT(st.nodata_panels, 0);
+
+			/* The header carries the title and the clock. */
+			CHECK(count_ink(&im, st.header) > 2000);
+
+			/* No no-data mark anywhere on a full slide, which
+			 * makes the no-data checks below mean something. */
+			CHECK_INT(count_rgb(&im, body, RENDER_RGB_NODATA), 0);
+			image_free(&im);
+		}
+	}
+}
+
+/* The gauge shows usage in its band's colour.  Usage is the latest
+ * tepco/usage_hourly reading: at 11:00 the 10:00 row of
+ * 20220627_power_usage.csv, 96 % (tight); at 21:00 the 20:00 row, 85 %
+ * (stable).  98 % (very tight) is the 11:00 fixture edited. */
+static void check_gauge(const struct render_data *d, const char *tag,
+			enum render_band want)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		struct render_stats st;
+		struct image im = draw(d, RENDER_GRID, sizes[i][0],
+				       sizes[i][1], tag, &st);
+		long n[RENDER_BAND_COUNT];
+
+		CHECK(st.gauge_drawn);
+		CHECK_INT(st.gauge_band, want);
+		for (int b = 0; b < RENDER_BAND_COUNT; b++)
+			n[b] = count_rgb(&im, st.gauge, render_band_rgb(b));
+
+		/* The value arc is about 0.75 * 2 pi * r * usage long and
+		 * 0.16 r wide: tens of thousands of pixels at r > 200. */
+		CHECK_AT(n[want] > 20000, "%s %dx%d: %ld pixels of %06x",
+			 tag, im.w, im.h, n[want], render_band_rgb(want));
+		for (int b = 0; b < RENDER_BAND_COUNT; b++)
+			if (b != (int)want)
+				CHECK_AT(n[b] < n[want] / 50,
+					 "%s: band %d has %ld pixels", tag, b,
+					 n[b]);
+
+		/* Where the layout puts it: the left third of a landscape
+		 * slide, the upper half of a portrait one. */
+		if (im.w > im.h)
+			CHECK(st.gauge.x + st.gauge.w / 2 < im.w / 3.0);
+		else
+			CHECK(st.gauge.y + st.gauge.h / 2 < im.h / 2.0);
+		CHECK(st.gauge.y >= st.header.h);
+		image_free(&im);
+	}
+}
+
+static void test_gauge(struct fixtures *f, json_t *grid_2100)
+{
+	struct render_data d = data_at(f, T_1100);
+	json_t *latest = latest_of(f->grid, "usage_hourly");
+	double was = json_number_value(json_object_get(latest, "value"));
+
+	CHECK_DBL(was, 96, 0);
+	check_gauge(&d, "tight", RENDER_BAND_TIGHT);
+
+	json_object_set_new(latest, "value", json_real(98));
+	check_gauge(&d, "verytight", RENDER_BAND_VERY_TIGHT);
+	json_object_set_new(latest, "value", json_real(92));
+	check_gauge(&d, "slightlytight", RENDER_BAND_SLIGHTLY_TIGHT);
+	json_object_set_new(latest, "value", json_real(was));
+
+	d.grid = grid_2100;
+	d.now = T_2100;
+	CHECK_DBL(json_number_value(json_object_get(
+			  latest_of(grid_2100, "usage_hourly"), "value")),
+		  85, 0);
+	check_gauge(&d, "stable", RENDER_BAND_STABLE);
+}
+
+static void test_bands(void)
+{
+	/* TEPCO: under 90 stable, 90 up slightly tight, 95 up tight, 97 up
+	 * very tight. */
+	CHECK_INT(render_band_of(0), RENDER_BAND_STABLE);
+	CHECK_INT(render_band_of(89.9), RENDER_BAND_STABLE);
+	CHECK_INT(render_band_of(90), RENDER_BAND_SLIGHTLY_TIGHT);
+	CHECK_INT(render_band_of(94.9), RENDER_BAND_SLIGHTLY_TIGHT);
+	CHECK_INT(render_band_of(95), RENDER_BAND_TIGHT);
+	CHECK_INT(render_band_of(96.9), RENDER_BAND_TIGHT);
+	CHECK_INT(render_band_of(97), RENDER_BAND_VERY_TIGHT);
+	CHECK_INT(render_band_of(120), RENDER_BAND_VERY_TIGHT);
+
+	/* Each its own colour, and none of them the theme's. */
+	for (int a = 0; a < RENDER_BAND_COUNT; a++) {
+		for (int b = a + 1; b < RENDER_BAND_COUNT; b++)
+			CHECK(render_band_rgb(a) != render_band_rgb(b));
+		CHECK(render_band_rgb(a) != RENDER_RGB_PANEL);
+		CHECK(render_band_rgb(a) != RENDER_RGB_GRIDLINE);
+	}
+	CHECK_INT(render_band_rgb(RENDER_BAND_TIGHT), 0xF2802A);
+}
+
+/* The renderer's font is the Japanese face, and the unknown-glyph count
+ * that test_all_slides relies on does catch boxes. */
+static void test_glyphs(void)
+{
+	PangoFontMap *fm = pango_cairo_font_map_get_default();
+	PangoContext *pc = pango_font_map_create_context(fm);
+	PangoLayout *lo;
+	PangoLayoutIter *it;
+	PangoLayoutRun *run;
+	PangoFontDescription *fd;
+	PangoAttrList *attrs;
+	char *family = NULL;
+
+	pango_context_set_language(pc, pango_language_from_string("ja"));
+	lo = render_layout_new(pc, "でんき予報 室内環境", 64, true);
+	CHECK_INT(pango_layout_get_unknown_glyphs_count(lo), 0);
+	it = pango_layout_get_iter(lo);
+	run = pango_layout_iter_get_run_readonly(it);
+	CHECK(run != NULL);
+	if (run) {
+		fd = pango_font_describe(run->item->analysis.font);
+		family = g_strdup(pango_font_description_get_family(fd));
+		pango_font_description_free(fd);
+	}
+	CHECK_STR(family, RENDER_FONT_FAMILY);
+	g_free(family);
+	pango_layout_iter_free(it);
+
+	/* Without fallback a Latin-only face has no kana: those become hex
+	 * boxes, and the count says so. */
+	attrs = pango_attr_list_new();
+	pango_attr_list_insert(attrs, pango_attr_fallback_new(FALSE));
+	pango_attr_list_insert(attrs, pango_attr_family_new("DejaVu Sans"));
+	pango_layout_set_attributes(lo, attrs);
+	pango_attr_list_unref(attrs);
+	CHECK(pango_layout_get_unknown_glyphs_count(lo) > 0);
+	g_object_unref(lo);
+	g_object_unref(pc);
+}
+
+/* The replay and stale marks change the header and nothing else, and
+ * say what they should. */
+static void test_marks(const struct fixtures *f)
+{
+	struct render_data d = data_at(f, T_1100);
+	struct render_data r = d, s = d;
+
+	r.replay = true;
+	s.stale = true;
+	s.data_as_of = T_1100 - 5 * 60;		/* 10:55 JST */
+
+	for (int sl = 0; sl < RENDER_SLIDE_COUNT; sl++) {
+		for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+			int w = sizes[i][0], h = sizes[i][1];
+			struct render_stats st0, st1, st2;
+			struct image base = draw(&d, sl, w, h, NULL, &st0);
+			struct image rep = draw(&r, sl, w, h, "replay", &st1);
+			struct image old = draw(&s, sl, w, h, "stale", &st2);
+			struct render_rect body = body_of(&base, &st0);
+
+			/* A badge is a few hundred by 88 pixels of tint,
+			 * outline, icon and text. */
+			CHECK_AT(count_diff(&base, &rep, st0.header) > 10000,
+				 "%s %dx%d: replay changed %ld header pixels",
+				 render_slide_name(sl), w, h,
+				 count_diff(&base, &rep, st0.header));
+			CHECK_AT(count_diff(&base, &old, st0.header) > 10000,
+				 "%s %dx%d: stale changed %ld header pixels",
+				 render_slide_name(sl), w, h,
+				 count_diff(&base, &old, st0.header));
+			CHECK_INT(count_diff(&base, &rep, body), 0);
+			CHECK_INT(count_diff(&base, &old, body), 0);
+			CHECK(count_rgb(&rep, st0.header,
+					RENDER_RGB_REPLAY) > 500);
+			CHECK(count_rgb(&old, st0.header,
+					RENDER_RGB_STALE) > 500);
+			CHECK_INT(st1.unknown_glyphs, 0);
+			CHECK_INT(st2.unknown_glyphs, 0);
+			image_free(&base);
+			image_free(&rep);
+			image_free(&old);
+		}
+	}
+}
+
+/* What the marks say: the recorded day is now less the points' shift,
+ * in the site's zone, and "data as of" is in that zone too. */
+static void test_mark_text(const struct fixtures *f)
+{
+	struct render_data d = data_at(f, T_1100);
+	struct render_stats st;
+	struct image im;
+
+	d.replay = true;
+	d.stale = true;
+	d.data_as_of = T_1100 - 5 * 60;
+
+	/* home12: 11:00 JST is 12:00 in Brisbane (UTC+10) on 2022-06-27;
+	 * less 3654 days (ten years with the leap days of 2016 and 2020
+	 * are 3652, two more) is Monday 2012-06-25.  10:55 JST is 11:55
+	 * there. */
+	im = draw(&d, RENDER_HOUSEHOLD, 1920, 1080, "marks", &st);
+	CHECK_AT(strstr(st.marks, "2012年6月25日(月)の記録") != NULL,
+		 "marks: %s", st.marks);
+	CHECK_AT(strstr(st.marks, "recorded Mon 25 Jun 2012") != NULL,
+		 "marks: %s", st.marks);
+	CHECK_AT(strstr(st.marks, "データ更新: 11:55") != NULL, "marks: %s",
+		 st.marks);
+	CHECK_AT(strstr(st.marks, "data as of 11:55") != NULL, "marks: %s",
+		 st.marks);
+	image_free(&im);
+
+	/* tepco: not shifted, so the recorded day is the day itself. */
+	im = draw(&d, RENDER_GRID, 1080, 1920, "marks", &st);
+	CHECK_AT(strstr(st.marks, "2022年6月27日(月)の記録") != NULL,
+		 "marks: %s", st.marks);
+	CHECK_AT(strstr(st.marks, "データ更新: 10:55") != NULL, "marks: %s",
+		 st.marks);
+	image_free(&im);
+
+	/* A copy from an earlier day names its date. */
+	d.data_as_of = T_1100 - 86400;
+	im = draw(&d, RENDER_AIR, 1920, 1080, "marks", &st);
+	CHECK_AT(strstr(st.marks, "データ更新: 6/26 11:00") != NULL,
+		 "marks: %s", st.marks);
+	image_free(&im);
+}
+
+/* Missing data never crashes and says so, whole slide or one panel. */
+static void test_nodata(struct fixtures *f)
+{
+	struct render_data none = { .now = T_1100, .replay = true };
+	json_t *junk = json_string("not a summary");
+	json_t *empty = json_pack("{s:s, s:s, s:[]}", "site", "tepco", "tz",
+				  "Asia/Tokyo", "points");
+	struct render_data d;
+	json_t *latest, *saved;
+
+	for (int s = 0; s < RENDER_SLIDE_COUNT; s++) {
+		for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+			struct render_stats st;
+			struct image im = draw(&none, s, sizes[i][0],
+					       sizes[i][1], "nodata", &st);
+			struct render_rect body = body_of(&im, &st);
+
+			CHECK_INT(st.nodata_panels, 1);
+			CHECK_INT(st.unknown_glyphs, 0);
+
+			/* The mark's icon and its データなし line are
+			 * drawn in RENDER_RGB_NODATA, which a full slide
+			 * never uses (test_all_slides). */
+			CHECK_AT(count_rgb(&im, body, RENDER_RGB_NODATA) >
+					 2000,
+				 "%s: %ld no-data pixels", render_slide_name(s),
+				 count_rgb(&im, body, RENDER_RGB_NODATA));
+			image_free(&im);
+		}
+	}
+
+	/* A summary that is not one, or one without points: every panel
+	 * says it has nothing. */
+	d = data_at(f, T_1100);
+	d.grid = junk;
+	for (int pass = 0; pass < 2; pass++) {
+		struct render_stats st;
+		struct image im = draw(&d, RENDER_GRID, 1920, 1080,
+				       pass ? "empty" : "junk", &st);
+
+		CHECK_INT(st.nodata_panels, 5);	/* gauge, chart, 3 tiles */
+		CHECK(!st.gauge_drawn);
+		image_free(&im);
+		im = draw(&d, RENDER_SOLAR, 1080, 1920,
+			  pass ? "empty" : "junk", &st);
+		CHECK_INT(st.nodata_panels, 4);	/* chart, 3 tiles */
+		image_free(&im);
+		d.grid = empty;
+	}
+
+	/* One null value: only its panel says so. */
+	d = data_at(f, T_1100);
+	latest = latest_of(f->grid, "usage_hourly");
+	saved = json_incref(latest);
+	json_object_set_new(render_point(f->grid, "usage_hourly"), "latest",
+			    json_null());
+	{
+		struct render_stats st;
+		struct image im = draw(&d, RENDER_GRID, 1920, 1080,
+				       "nullusage", &st);
+
+		CHECK_INT(st.nodata_panels, 1);
+		CHECK(!st.gauge_drawn);
+		image_free(&im);
+	}
+	json_object_set_new(render_point(f->grid, "usage_hourly"), "latest",
+			    saved);
+
+	latest = latest_of(f->air, "co2");
+	saved = json_incref(latest);
+	json_object_set_new(render_point(f->air, "co2"), "latest",
+			    json_null());
+	{
+		struct render_stats st;
+		struct image im = draw(&d, RENDER_AIR, 1080, 1920, "nullco2",
+				       &st);
+
+		CHECK_INT(st.nodata_panels, 1);
+		image_free(&im);
+	}
+	json_object_set_new(render_point(f->air, "co2"), "latest", saved);
+
+	json_decref(junk);
+	json_decref(empty);
+}
+
+/* Solar's share of demand.  At 11:00 the latest five-minute row of
+ * 20220627_power_usage.csv is 10:55: demand 5017, solar 1316 万kW, so
+ * 1316 / 5017 = 0.26231 (the file's own column rounds it to 26 %).  For
+ * the day so far, the 132 rows 0:00-10:55 sum to 422246 万kW of demand
+ * and 51785 of solar, each held five minutes, so 51785 / 422246 =
+ * 0.12264. */
+static void test_solar_share(const struct fixtures *f)
+{
+	double now, today;
+
+	CHECK(render_solar_share(f->grid, &now, &today));
+	CHECK_DBL(now, 1316.0 / 5017.0, 1e-9);
+	CHECK_DBL(today, 51785.0 / 422246.0, 1e-6);
+	CHECK(!render_solar_share(NULL, &now, &today));
+	CHECK(isnan(now) && isnan(today));
+}
+
+static void test_png_and_names(const struct fixtures *f)
+{
+	struct render_data d = data_at(f, T_1100);
+	cairo_surface_t *s;
+	enum render_slide sl;
+
+	CHECK_INT(render_png(&d, RENDER_AIR, 640, 360, "render_png.png"), 0);
+	s = cairo_image_surface_create_from_png("render_png.png");
+	CHECK_INT(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+	CHECK_INT(cairo_image_surface_get_width(s), 640);
+	CHECK_INT(cairo_image_surface_get_height(s), 360);
+	cairo_surface_destroy(s);
+	CHECK_INT(render_png(&d, RENDER_AIR, 640, 360,
+			     "no-such-dir/render.png"), -1);
+	CHECK_INT(render_png(&d, RENDER_AIR, 0, 360, "render_zero.png"), -1);
+
+	for (int i = 0; i < RENDER_SLIDE_COUNT; i++) {
+		CHECK_INT(render_slide_parse(render_slide_name(i), &sl), 0);
+		CHECK_INT(sl, i);
+	}
+	CHECK_STR(render_slide_name(RENDER_HOUSEHOLD), "household");
+	CHECK_INT(render_slide_parse("weather", &sl), -1);
+	CHECK(render_slide_name(RENDER_SLIDE_COUNT) == NULL);
+}
+
+int main(void)
+{
+	struct fixtures f = {
+		load("tepco_1100.json"), load("home12_1100.json"),
+		load("room1_1100.json"),
+	};
+	struct fixtures f21 = {
+		load("tepco_2100.json"), load("home12_2100.json"),
+		load("room1_2100.json"),
+	};
+	struct render_data evening = data_at(&f21, T_2100);
+
+	if (!f.grid || !f.home || !f.air || !f21.grid || !f21.home ||
+	    !f21.air)
+		return check_finish();
+
+	test_bands();
+	test_glyphs();
+	test_all_slides(&f);
+	test_gauge(&f, f21.grid);
+	test_marks(&f);
+	test_mark_text(&f);
+	test_nodata(&f);
+	test_solar_share(&f);
+	test_png_and_names(&f);
+
+	/* The evening set, for looking at whole days. */
+	for (int s = 0; s < RENDER_SLIDE_COUNT; s++)
+		for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+			struct render_stats st;
+			struct image im = draw(&evening, s, sizes[i][0],
+					       sizes[i][1], "2100", &st);
+
+			CHECK_INT(st.unknown_glyphs, 0);
+			CHECK_INT(st.nodata_panels, 0);
+			image_free(&im);
+		}
+
+	json_decref(f.grid);
+	json_decref(f.home);
+	json_decref(f.air);
+	json_decref(f21.grid);
+	json_decref(f21.home);
+	json_decref(f21.air);
+	return check_finish();
+}
