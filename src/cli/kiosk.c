@@ -1,9 +1,317 @@
+/*
+ * kiosk.c - `akari kiosk`: the signage player, pointed at a server.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "core/timeutil.h"
+#include "kiosk/kiosk.h"
+
+#define DEFAULT_FALLBACK_DIR "var/kiosk-frames"
+/* A box that fell back to files must not fill its disk: at one frame a
+ * second plus fades, 1000 frames are the last few minutes. */
+#define DEFAULT_FALLBACK_KEEP 1000
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: akari kiosk --server URL\n"
+"                   [--fullscreen | --window WxH | --png-dir DIR]\n"
+"                   [--replay FROM,TO --speed X] [--cache DIR | --no-cache]\n"
+"                   [--slide-seconds S] [--slides LIST] [--frames N]\n"
+"                   [--grid-site S --home-site S --air-site S] ...\n"
+"\n"
+"Plays the signage slides from an akari server's data until the window\n"
+"closes, Esc or q is pressed, or SIGINT/SIGTERM.  When the server is\n"
+"unreachable it plays from its cache and marks the slides stale.\n"
+"\n"
+"  --server URL          the akari server, e.g. http://127.0.0.1:8080\n"
+"  --window WxH          a window of that size (the default, 1920x1080);\n"
+"                        with --png-dir, the size of the frames\n"
+"  --fullscreen          the whole screen\n"
+"  --png-dir DIR         write numbered PNG frames to DIR, no display\n"
+"  --png-keep N          keep only the newest N PNG frames (default all,\n"
+"                        1000 after a fallback from a window)\n"
+"  --fallback-dir DIR    where PNG frames go when no window can be\n"
+"                        opened (default " DEFAULT_FALLBACK_DIR ")\n"
+"  --replay FROM,TO      replay recorded time from FROM to TO, looping;\n"
+"                        RFC 3339 with an offset or Unix seconds\n"
+"  --speed X             replay X times faster than real time (1)\n"
+"  --cache DIR           the last good data (default $XDG_CACHE_HOME/akari,\n"
+"                        or var/kiosk-cache without XDG_CACHE_HOME)\n"
+"  --no-cache            keep nothing on disk\n"
+"  --slides LIST         which slides, in order: grid,solar,household,air\n"
+"  --slide-seconds S     real seconds per slide (10)\n"
+"  --fade-seconds S      cross-fade between slides (0.8; 0 for none)\n"
+"  --fetch-seconds S     real seconds between fetches (5)\n"
+"  --retry-max S         longest wait between retries while the server\n"
+"                        is away (60)\n"
+"  --grid-site S         site for the grid and solar slides (tepco)\n"
+"  --home-site S         site for the household slide (home12)\n"
+"  --air-site S          site for the indoor air slide (room1)\n"
+"  --frames N            stop after N frames\n"
+"  --duration S          stop after S seconds\n"
+"\n"
+"See docs/kiosk.md.\n");
+}
+
+enum {
+	OPT_SERVER = 256, OPT_WINDOW, OPT_FULLSCREEN, OPT_PNG_DIR,
+	OPT_PNG_KEEP, OPT_FALLBACK, OPT_REPLAY, OPT_SPEED, OPT_CACHE,
+	OPT_NO_CACHE, OPT_SLIDES, OPT_SLIDE_S, OPT_FADE_S, OPT_FETCH_S,
+	OPT_RETRY_MAX, OPT_GRID, OPT_HOME, OPT_AIR, OPT_FRAMES,
+	OPT_DURATION, OPT_HELP,
+};
+
+/* In the order of the enum above: options[c - OPT_SERVER] is c's entry. */
+static const struct option options[] = {
+	{"server", required_argument, NULL, OPT_SERVER},
+	{"window", required_argument, NULL, OPT_WINDOW},
+	{"fullscreen", no_argument, NULL, OPT_FULLSCREEN},
+	{"png-dir", required_argument, NULL, OPT_PNG_DIR},
+	{"png-keep", required_argument, NULL, OPT_PNG_KEEP},
+	{"fallback-dir", required_argument, NULL, OPT_FALLBACK},
+	{"replay", required_argument, NULL, OPT_REPLAY},
+	{"speed", required_argument, NULL, OPT_SPEED},
+	{"cache", required_argument, NULL, OPT_CACHE},
+	{"no-cache", no_argument, NULL, OPT_NO_CACHE},
+	{"slides", required_argument, NULL, OPT_SLIDES},
+	{"slide-seconds", required_argument, NULL, OPT_SLIDE_S},
+	{"fade-seconds", required_argument, NULL, OPT_FADE_S},
+	{"fetch-seconds", required_argument, NULL, OPT_FETCH_S},
+	{"retry-max", required_argument, NULL, OPT_RETRY_MAX},
+	{"grid-site", required_argument, NULL, OPT_GRID},
+	{"home-site", required_argument, NULL, OPT_HOME},
+	{"air-site", required_argument, NULL, OPT_AIR},
+	{"frames", required_argument, NULL, OPT_FRAMES},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+static int bad(const char *opt, const char *arg, const char *want)
+{
+	fprintf(stderr, "akari kiosk: --%s '%s': %s\n", opt, arg, want);
+	return -1;
+}
+
+/* A finite number >= min (> 0 when min is 0 and positive is set). */
+static int parse_seconds(const char *s, bool zero_ok, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 ||
+	    (v == 0 && !zero_ok))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_count(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "FROM,TO", each RFC 3339 with an offset or Unix seconds. */
+static int parse_replay(const char *s, int64_t *from, int64_t *to)
+{
+	const char *comma = strchr(s, ',');
+	char first[64];
+
+	if (!comma || (size_t)(comma - s) >= sizeof first)
+		return -1;
+	memcpy(first, s, (size_t)(comma - s));
+	first[comma - s] = '\0';
+	if (core_time_parse(first, from) || core_time_parse(comma + 1, to))
+		return -1;
+	return *from < *to ? 0 : -1;
+}
+
+/* "grid,air": a comma-separated list of slide names. */
+static int parse_slides(const char *s, struct kiosk_options *o)
+{
+	char name[32];
+	size_t n;
+
+	o->nslides = 0;
+	while (*s) {
+		n = strcspn(s, ",");
+		if (n == 0 || n >= sizeof name ||
+		    o->nslides == RENDER_SLIDE_COUNT)
+			return -1;
+		memcpy(name, s, n);
+		name[n] = '\0';
+		if (render_slide_parse(name, &o->slides[o->nslides]))
+			return -1;
+		o->nslides++;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return o->nslides > 0 ? 0 : -1;
+}
+
+static int parse_args(int argc, char **argv, struct kiosk_options *o,
+		      char *cache, size_t cachelen)
+{
+	bool fullscreen = false, no_cache = false, speed_set = false;
+	bool keep_set = false;
+	const char *png_dir = NULL, *cache_dir = NULL;
+	int c, rc = 0;
+
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		const char *name = c >= OPT_SERVER && c <= OPT_HELP
+					   ? options[c - OPT_SERVER].name
+					   : "";
+
+		switch (c) {
+		case OPT_SERVER: o->fetch.server = optarg; break;
+		case OPT_WINDOW:
+			if (display_parse_size(optarg, &o->display.width,
+					       &o->display.height))
+				rc = bad(name, optarg,
+					 "want WxH, e.g. 1280x720");
+			break;
+		case OPT_FULLSCREEN: fullscreen = true; break;
+		case OPT_PNG_DIR: png_dir = optarg; break;
+		case OPT_PNG_KEEP: {
+			long n;
+
+			if (parse_count(optarg, &n) || n > 1000000000)
+				rc = bad(name, optarg, "want a count");
+			else
+				o->display.png_keep = (int)n;
+			keep_set = true;
+			break;
+		}
+		case OPT_FALLBACK: o->display.fallback_dir = optarg; break;
+		case OPT_REPLAY:
+			o->replay = true;
+			if (parse_replay(optarg, &o->replay_from,
+					 &o->replay_to))
+				rc = bad(name, optarg, "want FROM,TO with FROM "
+					 "before TO, RFC 3339 or Unix seconds");
+			break;
+		case OPT_SPEED:
+			speed_set = true;
+			if (parse_seconds(optarg, false, &o->speed))
+				rc = bad(name, optarg, "want a number > 0");
+			break;
+		case OPT_CACHE: cache_dir = optarg; break;
+		case OPT_NO_CACHE: no_cache = true; break;
+		case OPT_SLIDES:
+			if (parse_slides(optarg, o))
+				rc = bad(name, optarg, "want names among grid, "
+					 "solar, household, air");
+			break;
+		case OPT_SLIDE_S:
+			if (parse_seconds(optarg, false, &o->slide_seconds))
+				rc = bad(name, optarg, "want seconds > 0");
+			break;
+		case OPT_FADE_S:
+			if (parse_seconds(optarg, true, &o->fade_seconds))
+				rc = bad(name, optarg, "want seconds >= 0");
+			break;
+		case OPT_FETCH_S:
+			if (parse_seconds(optarg, false, &o->fetch_seconds))
+				rc = bad(name, optarg, "want seconds > 0");
+			break;
+		case OPT_RETRY_MAX:
+			if (parse_seconds(optarg, false, &o->retry_max))
+				rc = bad(name, optarg, "want seconds > 0");
+			break;
+		case OPT_GRID: o->fetch.site[FETCH_GRID] = optarg; break;
+		case OPT_HOME: o->fetch.site[FETCH_HOME] = optarg; break;
+		case OPT_AIR: o->fetch.site[FETCH_AIR] = optarg; break;
+		case OPT_FRAMES:
+			if (parse_count(optarg, &o->frames))
+				rc = bad(name, optarg, "want a count >= 1");
+			break;
+		case OPT_DURATION:
+			if (parse_seconds(optarg, false, &o->duration))
+				rc = bad(name, optarg, "want seconds > 0");
+			break;
+		case OPT_HELP: usage(stdout); return 1;
+		default: usage(stderr); return -1;
+		}
+		if (rc)
+			return rc;
+	}
+
+	if (optind < argc) {
+		fprintf(stderr, "akari kiosk: unexpected argument '%s'\n",
+			argv[optind]);
+		return -1;
+	}
+	if (!o->fetch.server) {
+		fprintf(stderr, "akari kiosk: --server URL is required\n");
+		return -1;
+	}
+	if (fullscreen && png_dir) {
+		fprintf(stderr, "akari kiosk: --fullscreen and --png-dir "
+			"exclude each other\n");
+		return -1;
+	}
+	if (speed_set && !o->replay) {
+		fprintf(stderr, "akari kiosk: --speed needs --replay\n");
+		return -1;
+	}
+	if (no_cache && cache_dir) {
+		fprintf(stderr, "akari kiosk: --cache and --no-cache exclude "
+			"each other\n");
+		return -1;
+	}
+
+	o->display.mode = png_dir ? DISPLAY_PNG
+		       : fullscreen ? DISPLAY_FULLSCREEN : DISPLAY_WINDOW;
+	o->display.png_dir = png_dir;
+	if (!o->display.fallback_dir)
+		o->display.fallback_dir = DEFAULT_FALLBACK_DIR;
+	if (!keep_set && o->display.mode == DISPLAY_WINDOW)
+		o->display.png_keep = DEFAULT_FALLBACK_KEEP;
+	o->display.title = "akari kiosk";
+
+	if (no_cache) {
+		o->cache_dir = NULL;
+	} else if (cache_dir) {
+		o->cache_dir = cache_dir;
+	} else if (fetch_cache_default_dir(cache, cachelen) == FETCH_OK) {
+		o->cache_dir = cache;
+	} else {
+		fprintf(stderr, "akari kiosk: $XDG_CACHE_HOME is too long; "
+			"give --cache DIR\n");
+		return -1;
+	}
+	return 0;
+}
 
 int cli_kiosk(int argc, char **argv)
 {
-	fprintf(stderr, "akari: 'kiosk' is not built yet\n");
-	return 1;
+	struct kiosk_options o;
+	char cache[4096];
+	int rc;
+
+	kiosk_options_init(&o);
+	rc = parse_args(argc, argv, &o, cache, sizeof cache);
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	return kiosk_run(&o) ? 1 : 0;
 }

@@ -1,9 +1,171 @@
+/*
+ * render.c - `akari render`: one slide as a PNG file, drawn from a
+ * server's data at a given time, for previews and tests.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
+#include "core/timeutil.h"
+#include "display/display.h"
+#include "fetch/fetch.h"
+#include "render/render.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: akari render --server URL --slide grid|solar|household|air\n"
+"                    [--at TIME] [--size WxH] [--replay] -o FILE.png\n"
+"                    [--grid-site S --home-site S --air-site S]\n"
+"\n"
+"Fetches the slide data as the server sees it at TIME and draws one\n"
+"slide into FILE.png.\n"
+"\n"
+"  --server URL   the akari server, e.g. http://127.0.0.1:8080\n"
+"  --slide NAME   grid, solar, household or air\n"
+"  --at TIME      RFC 3339 with an offset, or Unix seconds (default now)\n"
+"  --size WxH     pixels (default 1920x1080)\n"
+"  --replay       mark the slide as a replay of recorded days\n"
+"  -o FILE.png    where to write the picture\n"
+"  --grid-site S, --home-site S, --air-site S\n"
+"                 the sites the slides read (tepco, home12, room1)\n");
+}
+
+enum {
+	OPT_SERVER = 256, OPT_SLIDE, OPT_AT, OPT_SIZE, OPT_REPLAY, OPT_GRID,
+	OPT_HOME, OPT_AIR, OPT_HELP,
+};
+
+static const struct option options[] = {
+	{"server", required_argument, NULL, OPT_SERVER},
+	{"slide", required_argument, NULL, OPT_SLIDE},
+	{"at", required_argument, NULL, OPT_AT},
+	{"size", required_argument, NULL, OPT_SIZE},
+	{"replay", no_argument, NULL, OPT_REPLAY},
+	{"grid-site", required_argument, NULL, OPT_GRID},
+	{"home-site", required_argument, NULL, OPT_HOME},
+	{"air-site", required_argument, NULL, OPT_AIR},
+	{"output", required_argument, NULL, 'o'},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+struct render_args {
+	struct fetch_config fetch;
+	enum render_slide slide;
+	bool slide_set;
+	int64_t at;
+	int w, h;
+	bool replay;
+	const char *out;
+};
+
+static int parse_args(int argc, char **argv, struct render_args *a)
+{
+	int c;
+
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "o:", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_SERVER: a->fetch.server = optarg; break;
+		case OPT_SLIDE:
+			if (render_slide_parse(optarg, &a->slide)) {
+				fprintf(stderr, "akari render: --slide '%s': "
+					"want grid, solar, household or "
+					"air\n", optarg);
+				return -1;
+			}
+			a->slide_set = true;
+			break;
+		case OPT_AT:
+			if (core_time_parse(optarg, &a->at)) {
+				fprintf(stderr, "akari render: --at '%s': want "
+					"RFC 3339 with an offset or Unix "
+					"seconds\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_SIZE:
+			if (display_parse_size(optarg, &a->w, &a->h)) {
+				fprintf(stderr, "akari render: --size '%s': "
+					"want WxH, e.g. 1920x1080\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_REPLAY: a->replay = true; break;
+		case OPT_GRID: a->fetch.site[FETCH_GRID] = optarg; break;
+		case OPT_HOME: a->fetch.site[FETCH_HOME] = optarg; break;
+		case OPT_AIR: a->fetch.site[FETCH_AIR] = optarg; break;
+		case 'o': a->out = optarg; break;
+		case OPT_HELP: usage(stdout); return 1;
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "akari render: unexpected argument '%s'\n",
+			argv[optind]);
+		return -1;
+	}
+	if (!a->fetch.server || !a->slide_set || !a->out) {
+		fprintf(stderr, "akari render: --server, --slide and -o are "
+			"required\n");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
 
 int cli_render(int argc, char **argv)
 {
-	fprintf(stderr, "akari: 'render' is not built yet\n");
-	return 1;
+	struct render_args a = {.at = (int64_t)time(NULL), .w = 1920,
+				.h = 1080};
+	struct fetch_client *client = NULL;
+	struct fetch_bundle b;
+	struct render_data rd;
+	char err[512];
+	int rc;
+
+	fetch_bundle_init(&b);
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc > 0 ? 0 : 2;
+
+	client = fetch_client_create(&a.fetch);
+	if (!client) {
+		fprintf(stderr, "akari render: bad server URL '%s' (want "
+			"http://...)\n", a.fetch.server);
+		rc = 2;
+		goto out;
+	}
+	if (fetch_client_get(client, a.at, &b, err, sizeof err)) {
+		fprintf(stderr, "akari render: cannot fetch the slide data: "
+			"%s\n", err);
+		rc = 1;
+		goto out;
+	}
+
+	/* Drawn as the kiosk draws fresh data at the same clock time. */
+	rd = (struct render_data){
+		.grid = b.site[FETCH_GRID],
+		.home = b.site[FETCH_HOME],
+		.air = b.site[FETCH_AIR],
+		.now = a.at,
+		.replay = a.replay,
+		.stale = false,
+		.data_as_of = a.replay ? b.at : b.fetched_at,
+	};
+	if (render_png(&rd, a.slide, a.w, a.h, a.out)) {
+		fprintf(stderr, "akari render: cannot write %s\n", a.out);
+		rc = 1;
+		goto out;
+	}
+	rc = 0;
+
+out:
+	fetch_bundle_finish(&b);
+	fetch_client_destroy(client);
+	return rc;
 }

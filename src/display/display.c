@@ -33,7 +33,7 @@ struct display {
 	char *png_dir;
 	int png_keep;
 
-	char *fallback;		/* why the window gave way to PNG files */
+	char *fallback;		/* why PNG files replaced the window */
 	char describe[512];
 };
 

@@ -25,7 +25,7 @@
 
 enum fetch_rc {
 	FETCH_OK = 0,
-	FETCH_UNREACHABLE = -1,	/* no connection, timeout, cut transfer */
+	FETCH_UNREACHABLE = -1,	/* no connection, timeout, cut off */
 	FETCH_HTTP = -2,	/* the server answered with an error status */
 	FETCH_BAD_ANSWER = -3,	/* the answer is not a site summary */
 	FETCH_NO_CACHE = -4,	/* no cache file yet */
@@ -160,8 +160,8 @@ void fetch_schedule_hurry(struct fetch_schedule *s, double now);
 struct fetch_result {
 	int rc;			/* FETCH_OK or why the fetch failed */
 	char err[256];
-	struct fetch_bundle bundle;	/* owned; filled when rc is FETCH_OK */
-	int cache_rc;		/* FETCH_OK, or why saving the cache failed */
+	struct fetch_bundle bundle;	/* owned; filled when rc is 0 */
+	int cache_rc;		/* FETCH_OK, or why the cache was not saved */
 	char cache_err[256];
 };
 

@@ -54,7 +54,7 @@ struct kiosk {
 
 	/* The data on screen and where it came from. */
 	struct fetch_bundle data;
-	bool fresh;		/* from this run's latest fetch, which worked */
+	bool fresh;		/* from the latest fetch, which worked */
 	bool down;		/* the latest fetch failed */
 	bool fetched_once;
 	long fetches;		/* results taken, good or bad */
@@ -171,9 +171,24 @@ static void log_missing_sites(struct kiosk *k)
 	}
 }
 
-static void took_data(struct kiosk *k, struct fetch_result *r)
+static bool same_sites(const struct fetch_bundle *a,
+		       const struct fetch_bundle *b)
+{
+	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
+		if (!a->site[i] != !b->site[i])
+			return false;
+		if (a->site[i] && !json_equal(a->site[i], b->site[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Returns whether the picture changes: new data, or the stale mark
+ * goes away. */
+static bool took_data(struct kiosk *k, struct fetch_result *r)
 {
 	bool was_down = k->down, first = !k->fetched_once;
+	bool changed = !k->fresh || !same_sites(&k->data, &r->bundle);
 	char buf[40];
 
 	fetch_bundle_move(&k->data, &r->bundle);
@@ -197,6 +212,7 @@ static void took_data(struct kiosk *k, struct fetch_result *r)
 	else if (!r->cache_rc && k->cache_failing)
 		log_info(MOD, "the cache is saved again");
 	k->cache_failing = r->cache_rc != FETCH_OK;
+	return changed;
 }
 
 static void fetch_failed(struct kiosk *k, const struct fetch_result *r)
@@ -231,12 +247,14 @@ static void fetch_if_due(struct kiosk *k)
 	if (fetch_worker_take(k->worker, &r)) {
 		k->fetches++;
 		fetch_schedule_done(&k->sched, k->mono, r.rc == FETCH_OK);
-		if (r.rc == FETCH_OK)
-			took_data(k, &r);
-		else
+		if (r.rc == FETCH_OK) {
+			if (took_data(k, &r))
+				k->dirty = true;
+		} else {
+			/* The stale mark appears. */
+			k->dirty = k->dirty || k->fresh || !k->down;
 			fetch_failed(k, &r);
-		/* New data, or the stale mark comes or goes. */
-		k->dirty = true;
+		}
 	}
 	fetch_result_finish(&r);
 
@@ -416,7 +434,7 @@ static double next_wake(const struct kiosk *k)
 	if (k->fade < 1)
 		return 1 / FADE_FPS;
 	if (k->presented == 0)
-		return 0.02;	/* the first frame waits for the first fetch */
+		return 0.02;	/* the first frame awaits the first fetch */
 
 	if (o->replay)
 		d = k->clock.start + (double)(k->second + 1) - k->mono;

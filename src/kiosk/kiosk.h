@@ -26,7 +26,7 @@ struct kiosk_options {
 	const char *cache_dir;		/* NULL: no cache on disk */
 	struct display_config display;
 
-	bool replay;			/* replay [replay_from, replay_to) */
+	bool replay;			/* [replay_from, replay_to) */
 	int64_t replay_from;
 	int64_t replay_to;
 	double speed;			/* replay: times real time */
@@ -41,7 +41,7 @@ struct kiosk_options {
 	int nslides;
 
 	long frames;			/* stop after N frames; 0: never */
-	double duration;		/* stop after S real seconds; 0: never */
+	double duration;		/* stop after S seconds; 0: never */
 };
 
 /* Fills o with the defaults: 10 s slides, 0.8 s fade, a fetch every

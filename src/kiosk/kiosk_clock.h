@@ -18,7 +18,7 @@ struct kiosk_clock {
 	bool replay;
 	int64_t from;		/* replay: first instant shown, Unix s */
 	int64_t to;		/* replay: where it jumps back */
-	double speed;		/* replay: virtual seconds per real second */
+	double speed;		/* replay: clock seconds per real one */
 	double start;		/* monotonic seconds when play started */
 };
 

@@ -1,0 +1,504 @@
+"""it_kiosk: the kiosk player against a real `akari serve`.
+
+(a) PNG frames.  A database is made with the CLI (site, device, points)
+and TEPCO's 27 June 2022 readings before 12:00 JST go in over HTTP with
+the device's token.  `akari kiosk --png-dir` replays 14:00 JST so slowly
+that its clock stands still, so every frame drawn from the same data is
+the same picture, and that picture must be exactly what `akari render`
+draws at 14:00.  Then the server is stopped: the kiosk keeps writing
+frames from its cache, identical to the fresh one except for a small
+area, the stale mark, and its log names the cached data's time.  A
+second kiosk started while the server is away draws the same stale
+frame from the cache alone.  A server is started again on the same
+database and port and the readings from 12:00 on are sent: the kiosk
+picks them up by itself and its frames become what `akari render` now
+draws.
+(b) SDL.  Under Xvfb, `akari kiosk --window 1280x720` opens a real X11
+window; a screenshot of the root window (xwd, decoded here) shows the
+slide: the window covers the screen, with many colours and no black,
+and it is the picture `akari render` draws at that size.
+
+Expected pictures come from `akari render`, a separate command that
+shares no state with the kiosk; expected data come from the raw CSV.
+"""
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import akari_it as it  # noqa: E402
+
+JST = dt.timezone(dt.timedelta(hours=9))
+MAN_KW = 10000  # 1 万kW in kW
+# The replayed instant, and the cut between the two batches of readings.
+FROM = int(dt.datetime(2022, 6, 27, 14, 0, tzinfo=JST).timestamp())
+TO = FROM + 3600
+SPLIT = int(dt.datetime(2022, 6, 27, 12, 0, tzinfo=JST).timestamp())
+W, H = 640, 360
+DEADLINE = 90  # seconds any single wait may take before it counts as failed
+
+c = it.Checks()
+work = it.tmpdir()
+db = os.path.join(work, "kiosk.db")
+cache = os.path.join(work, "cache")
+frames = os.path.join(work, "frames")
+procs = []  # every process started here, stopped in the finally below
+
+
+# --- the raw file, read without akari ----------------------------------------
+
+def tepco_readings(path):
+    """[(point, ts, value)] of one daily file: the hourly table (demand,
+    forecast, usage %, supply) and the 5-minute table (demand, solar).
+    A row's time is the start of its interval, JST; 万kW becomes kW."""
+    text = open(path, "rb").read().decode("cp932")
+    out, table, header = [], None, None
+    for line in text.splitlines():
+        fields = line.split(",")
+        if not line.strip():
+            table = None
+        elif fields[:2] == ["DATE", "TIME"]:
+            header = fields
+            table = ("hourly" if "当日実績(万kW)" in fields else
+                     "five" if "当日実績(５分間隔値)(万kW)" in fields else None)
+        elif table:
+            row = dict(zip(header, fields))
+            y, m, d = map(int, row["DATE"].split("/"))
+            hh, mm = map(int, row["TIME"].split(":"))
+            ts = int(dt.datetime(y, m, d, hh, mm, tzinfo=JST).timestamp())
+            if table == "hourly":
+                cols = [("tepco/demand_hourly", "当日実績(万kW)", MAN_KW),
+                        ("tepco/forecast_hourly", "予測値(万kW)", MAN_KW),
+                        ("tepco/usage_hourly", "使用率(%)", 1),
+                        ("tepco/supply_hourly", "供給力(万kW)", MAN_KW)]
+            else:
+                cols = [("tepco/demand", "当日実績(５分間隔値)(万kW)", MAN_KW),
+                        ("tepco/solar", "太陽光発電実績(５分間隔値)(万kW)",
+                         MAN_KW)]
+            for key, col, scale in cols:
+                if row.get(col, "").strip():
+                    out.append((key, ts, float(row[col]) * scale))
+    return out
+
+
+# --- PNG and XWD pictures, decoded with the standard library -----------------
+
+def png_rgb(path):
+    """(width, height, bytes of RGB rows) of an 8-bit RGB or RGBA PNG."""
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(path + ": not a PNG")
+    pos, idat, w = 8, [], None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            if depth != 8 or ctype not in (2, 6):
+                raise ValueError(f"{path}: PNG type {ctype}/{depth}")
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + n
+    bpp = 4 if ctype == 6 else 3
+    raw = zlib.decompress(b"".join(idat))
+    stride = w * bpp
+    prev = bytearray(stride)
+    rgb = bytearray()
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        if f == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 255
+        elif f == 2:
+            for i in range(stride):
+                line[i] = (line[i] + prev[i]) & 255
+        elif f == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
+        elif f == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b = prev[i]
+                cc = prev[i - bpp] if i >= bpp else 0
+                p = a + b - cc
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - cc)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else cc
+                line[i] = (line[i] + pred) & 255
+        prev = line
+        if bpp == 4:
+            del line[3::4]
+        rgb += line
+    return w, h, bytes(rgb)
+
+
+def xwd_rgb(data):
+    """(width, height, bytes of RGB rows) of an xwd dump of a TrueColor
+    window (ZPixmap, 32 bits per pixel), as `xwd -root` writes it."""
+    fields = struct.unpack(">25I", data[:100])
+    (header_size, _version, pixmap_format, _depth, w, h, _xoff, byte_order,
+     _unit, _bit_order, _pad, bits_per_pixel, bytes_per_line, _visual,
+     red_mask, green_mask, blue_mask, _bits_rgb, _cmap, ncolors) = fields[:20]
+    if pixmap_format != 2 or bits_per_pixel != 32:
+        raise ValueError(f"xwd format {pixmap_format}/{bits_per_pixel}")
+    pos = header_size + 12 * ncolors
+    order = "<" if byte_order == 0 else ">"
+
+    def shift(mask):
+        return (mask & -mask).bit_length() - 1
+
+    rs, gs, bs = shift(red_mask), shift(green_mask), shift(blue_mask)
+    rgb = bytearray()
+    for y in range(h):
+        row = data[pos + y * bytes_per_line:pos + y * bytes_per_line + 4 * w]
+        for (p,) in struct.iter_unpack(order + "I", row):
+            rgb += bytes(((p & red_mask) >> rs, (p & green_mask) >> gs,
+                          (p & blue_mask) >> bs))
+    return w, h, bytes(rgb)
+
+
+def diff_box(a, b):
+    """Bounding box (x0, y0, x1, y1) of the pixels where two pictures of
+    the same size differ, or None when they are the same."""
+    (w, h, pa), (_, _, pb) = a, b
+    rows = [y for y in range(h) if pa[y * w * 3:(y + 1) * w * 3] !=
+            pb[y * w * 3:(y + 1) * w * 3]]
+    if not rows:
+        return None
+    xs = set()
+    for y in rows:
+        ra, rb = pa[y * w * 3:(y + 1) * w * 3], pb[y * w * 3:(y + 1) * w * 3]
+        xs.update(i // 3 for i in range(0, w * 3) if ra[i] != rb[i])
+    return min(xs), rows[0], max(xs) + 1, rows[-1] + 1
+
+
+# --- processes ---------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout=DEADLINE, step=0.1):
+    """Polls cond until it is true; the deadline only stops a broken run
+    from hanging.  Returns cond's last value."""
+    end = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() > end:
+            return v
+        time.sleep(step)
+
+
+def read(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def start(args, log, env=None):
+    f = open(log, "w")
+    p = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT,
+                         env=env)
+    f.close()
+    procs.append(p)
+    return p
+
+
+def stop(p, sig=signal.SIGTERM):
+    if p.poll() is None:
+        p.send_signal(sig)
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    return p.returncode
+
+
+def serve(port, log):
+    p = start([it.AKARI, "serve", "--db", db, "--listen",
+               f"127.0.0.1:{port}"], log)
+    if not wait_for(lambda: "listening on" in read(log) or
+                    p.poll() is not None):
+        raise RuntimeError("akari serve did not start:\n" + read(log))
+    if p.poll() is not None:
+        raise RuntimeError("akari serve exited:\n" + read(log))
+    return p
+
+
+def ingest(url, token, rows, what):
+    body = {"readings": [{"point": k, "ts": ts, "value": v}
+                         for k, ts, v in rows]}
+    status, _, answer = it.http("POST", url + "/api/v1/ingest", body, {
+        "Authorization": "Bearer " + token,
+        "Content-Type": "application/json"})
+    c.eq(status, 200, what + ": ingest status")
+    c.eq(answer.get("accepted") if isinstance(answer, dict) else answer,
+         len(rows), what + ": rows accepted")
+
+
+def render(url, path, w=W, h=H):
+    it.run("render", "--server", url, "--slide", "grid", "--at", str(FROM),
+           "--size", f"{w}x{h}", "--replay", "-o", path)
+    return png_rgb(path)
+
+
+def frame_numbers(d):
+    return sorted(int(m.group(1)) for m in
+                  (re.match(r"frame-(\d+)\.png$", n) for n in
+                   (os.listdir(d) if os.path.isdir(d) else [])) if m)
+
+
+def frame_after(d, n):
+    """The first frame numbered above n, once it exists."""
+    got = wait_for(lambda: [k for k in frame_numbers(d) if k > n])
+    if not got:
+        return None, n
+    k = got[0]
+    return png_rgb(os.path.join(d, f"frame-{k:06d}.png")), k
+
+
+def latest_frame(d):
+    nums = frame_numbers(d)
+    return nums[-1] if nums else 0
+
+
+def kiosk_args(url, *extra):
+    return [it.AKARI, "kiosk", "--server", url, "--replay", f"{FROM},{TO}",
+            # The clock moves a millisecond per real second: 14:00:00
+            # for the whole test.
+            "--speed", "0.001", "--slides", "grid",
+            "--fetch-seconds", "0.5", "--retry-max", "1", *extra]
+
+
+# --- the test ----------------------------------------------------------------
+
+def phase_png():
+    rows = tepco_readings(os.path.join(it.DATA, "tepco",
+                                       "20220627_power_usage.csv"))
+    early = [r for r in rows if r[1] < SPLIT]
+    late = [r for r in rows if r[1] >= SPLIT]
+    c.true(len(early) > 100 and len(late) > 100, "readings on both sides")
+
+    def cli(*args):
+        return it.run(*args[:2], "--db", db, *args[2:]).stdout
+
+    cli("site", "add", "tepco", "--kind", "grid", "--tz", "Asia/Tokyo")
+    token = cli("device", "add", "--site", "tepco", "logger").strip()
+    for key, q, unit, step in [
+            ("tepco/demand", "power", "kW", 300),
+            ("tepco/solar", "power", "kW", 300),
+            ("tepco/demand_hourly", "power", "kW", 3600),
+            ("tepco/forecast_hourly", "power", "kW", 3600),
+            ("tepco/supply_hourly", "power", "kW", 3600),
+            ("tepco/usage_hourly", "ratio", "%", 3600)]:
+        cli("point", "add", key, "--site", "tepco", "--quantity", q,
+            "--unit", unit, "--step", str(step))
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    srv = serve(port, os.path.join(work, "serve1.log"))
+    ingest(url, token, early, "before 12:00")
+    ref_old = render(url, os.path.join(work, "ref-old.png"))
+
+    # A corrupt cache from some earlier run is ignored, not trusted.
+    os.makedirs(cache)
+    with open(os.path.join(cache, "slide-data.json"), "w") as f:
+        f.write('{"format": "akari-slide-data", "version": 1, "at": ')
+    klog = os.path.join(work, "kiosk.log")
+    kiosk = start(kiosk_args(url, "--png-dir", frames, "--window",
+                             f"{W}x{H}", "--cache", cache), klog)
+
+    # (a1) fresh data: the kiosk's frame is the picture render draws.
+    c.true(wait_for(lambda: "fetched slide data" in read(klog)),
+           "kiosk fetched its data")
+    c.true("ignoring the cache" in read(klog), "corrupt cache ignored")
+    fresh, n = frame_after(frames, latest_frame(frames))
+    c.true(fresh is not None, "a frame after the fetch")
+    c.true(fresh == ref_old, "fresh frame is what akari render draws")
+    saved = json.load(open(os.path.join(cache, "slide-data.json")))
+    c.eq(saved.get("at"), FROM, "cache holds the data at 14:00")
+    c.eq(saved.get("sites", {}).get("grid", {}).get("site"), "tepco",
+         "cache holds the grid summary")
+
+    # (a2) server gone: frames go on, from the cache, with a stale mark.
+    c.eq(stop(srv), 0, "server stopped cleanly")
+    c.true(wait_for(lambda: "playing from cached data" in read(klog)),
+           "kiosk says it plays from its cache")
+    m = re.search(r"playing from cached data as of (\S+),", read(klog))
+    as_of = None
+    if m:
+        as_of = int(dt.datetime.fromisoformat(m.group(1)).timestamp())
+    c.eq(as_of, FROM, "log names the replayed time of the cached data")
+    stale, n = frame_after(frames, latest_frame(frames))
+    stale2, n = frame_after(frames, n)
+    c.true(stale is not None and stale2 is not None,
+           "frames keep coming while the server is away")
+    c.true(stale == stale2, "stale frames are steady")
+    box = diff_box(stale, ref_old) if stale else None
+    c.true(box is not None, "stale frame differs from the fresh one")
+    if box:
+        x0, y0, x1, y1 = box
+        # The stale mark is a badge, not a new picture: the rest of the
+        # slide is the cached data, drawn as before.
+        c.true((x1 - x0) * (y1 - y0) < W * H / 4,
+               f"only a small area changed ({box})")
+
+    # A kiosk that starts while the server is away plays the cache too.
+    other = os.path.join(work, "frames-offline")
+    p = it.run(*kiosk_args(url, "--png-dir", other, "--window", f"{W}x{H}",
+                           "--cache", cache, "--frames", "2")[1:])
+    c.true("playing from cached data" in p.stderr, "offline start: log")
+    got = png_rgb(os.path.join(other, "frame-000002.png"))
+    c.true(got == stale, "offline start draws the cached, stale slide")
+
+    # (a3) a server again, on the same database and port, with the
+    # afternoon's readings: the kiosk recovers by itself.
+    srv = serve(port, os.path.join(work, "serve2.log"))
+    ingest(url, token, late, "from 12:00")
+    ref_new = render(url, os.path.join(work, "ref-new.png"))
+    c.true(ref_new != ref_old, "the new readings change the slide")
+    c.true(wait_for(lambda: "server answers again" in read(klog)),
+           "kiosk says the server is back")
+    n = latest_frame(frames)
+
+    def caught_up():
+        nonlocal n
+        f, n = frame_after(frames, n)
+        return f == ref_new
+
+    c.true(wait_for(caught_up, step=0), "kiosk shows the new data, "
+           "without the stale mark")
+
+    c.eq(stop(kiosk), 0, "kiosk stops cleanly on SIGTERM")
+    c.true("Terminated: stopping" in read(klog), "kiosk logs the stop")
+    return url, srv
+
+
+def free_display():
+    for n in range(99, 400):
+        if not (os.path.exists(f"/tmp/.X{n}-lock") or
+                os.path.exists(f"/tmp/.X11-unix/X{n}")):
+            return n
+    raise RuntimeError("no free X display number")
+
+
+def phase_sdl(url):
+    if not shutil.which("Xvfb") or not shutil.which("xwd"):
+        c.true(False, "Xvfb and xwd are installed "
+               "(scripts/install-deps.sh)")
+        return
+    n = free_display()
+    xvfb = start(["Xvfb", f":{n}", "-screen", "0", "1280x720x24",
+                  "-nolisten", "tcp", "-br"], os.path.join(work, "xvfb.log"))
+    sock = f"/tmp/.X11-unix/X{n}"
+    if not wait_for(lambda: os.path.exists(sock) or xvfb.poll() is not None) \
+            or xvfb.poll() is not None:
+        c.true(False, "Xvfb started:\n" + read(os.path.join(work,
+                                                             "xvfb.log")))
+        return
+    env = dict(os.environ, DISPLAY=f":{n}")
+    env.pop("WAYLAND_DISPLAY", None)
+    env.pop("SDL_VIDEODRIVER", None)
+    klog = os.path.join(work, "kiosk-sdl.log")
+    kiosk = start(kiosk_args(url, "--window", "1280x720", "--no-cache",
+                             "--fallback-dir", os.path.join(work, "fb")),
+                  klog, env=env)
+    c.true(wait_for(lambda: "first frame shown" in read(klog) or
+                    kiosk.poll() is not None), "SDL kiosk shows a frame")
+    c.true("x11 window 1280x720" in read(klog), "it is an X11 window")
+    c.true(not os.path.exists(os.path.join(work, "fb")),
+           "no fallback to PNG files")
+    ref = render(url, os.path.join(work, "ref-1280.png"), 1280, 720)
+
+    shot = None
+
+    def screenshot_matches():
+        nonlocal shot
+        p = subprocess.run(["xwd", "-root", "-silent", "-display", f":{n}"],
+                           capture_output=True, timeout=60)
+        shot = xwd_rgb(p.stdout) if p.returncode == 0 else None
+        return shot == ref
+
+    wait_for(screenshot_matches, step=0.5)
+    c.true(shot is not None, "screenshot taken")
+    if shot:
+        w, h, px = shot
+        c.eq((w, h), (1280, 720), "screenshot size")
+        pixels = [px[i:i + 3] for i in range(0, len(px), 3 * 97)]
+        black = sum(1 for p in pixels if max(p) < 8)
+        c.true(black < len(pixels) / 20, f"screen is not black "
+               f"({black} of {len(pixels)} sampled pixels are)")
+        c.true(len(set(pixels)) > 50, f"many colours "
+               f"({len(set(pixels))} in the sample)")
+        c.true(shot == ref, "the window shows what akari render draws")
+    c.eq(stop(kiosk), 0, "SDL kiosk stops cleanly")
+    stop(xvfb)
+
+
+def phase_cli():
+    """Usage errors say what was wrong; an absent server is an error of
+    its own, reported quickly."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    for args, what in [
+            (["kiosk"], "--server"),
+            (["kiosk", "--server", dead, "--replay",
+              f"{TO},{FROM}"], "--replay"),
+            (["kiosk", "--server", dead, "--replay",
+              "2022-06-27T14:00:00,2022-06-27T15:00:00"], "--replay"),
+            (["kiosk", "--server", dead, "--speed", "2"], "--speed"),
+            (["kiosk", "--server", dead, "--window", "big"], "--window"),
+            (["kiosk", "--server", dead, "--slides", "grid,news"],
+             "--slides"),
+            (["kiosk", "--server", dead, "--fullscreen", "--png-dir",
+              work], "--png-dir"),
+            (["render", "--server", dead, "--slide", "weather", "-o",
+              "x.png"], "--slide"),
+            (["render", "--server", dead, "--slide", "grid", "--at",
+              "yesterday", "-o", "x.png"], "--at")]:
+        p = it.run(*args, check=False)
+        c.eq(p.returncode, 2, f"{' '.join(args[:1] + args[3:])}: status")
+        c.true(what in p.stderr, f"{args}: names {what}: {p.stderr!r}")
+
+    out = os.path.join(work, "never.png")
+    p = it.run("render", "--server", dead, "--slide", "grid", "-o", out,
+               check=False)
+    c.eq(p.returncode, 1, "render without a server: status")
+    c.true("cannot fetch" in p.stderr, "render says it cannot fetch")
+    c.true(not os.path.exists(out), "render wrote no file")
+
+
+def main():
+    try:
+        phase_cli()
+        url, srv = phase_png()
+        phase_sdl(url)
+        stop(srv)
+    finally:
+        for p in reversed(procs):
+            stop(p)
+    if c.failed:
+        for name in sorted(os.listdir(work)):
+            if name.endswith(".log"):
+                print(f"--- {name}\n{read(os.path.join(work, name))}")
+        print("work directory kept:", work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    c.finish()
+
+
+main()

@@ -1,0 +1,145 @@
+/*
+ * test_kiosk.c - the kiosk's clock, and a whole kiosk run into PNG files
+ * with no server to talk to.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "display/display.h"
+#include "fetch/fetch.h"
+#include "kiosk/kiosk.h"
+#include "kiosk/kiosk_clock.h"
+
+static void make_tmpdir(char *buf, size_t len)
+{
+	snprintf(buf, len, "/tmp/akari-test-kiosk-XXXXXX");
+	if (!mkdtemp(buf)) {
+		perror("mkdtemp");
+		exit(2);
+	}
+}
+
+static void remove_tree(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static int count_pngs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, "frame-", 6) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* --- clock ------------------------------------------------------------- */
+
+static void test_clock_real(void)
+{
+	struct kiosk_clock c;
+
+	kiosk_clock_real(&c, 50);
+	/* The real clock is the wall clock, whatever the monotonic one. */
+	CHECK_DBL(kiosk_clock_at(&c, 1e6, 1656306000.5), 1656306000.5, 0);
+	CHECK_INT(kiosk_clock_lap(&c, 1e6), 0);
+}
+
+static void test_clock_replay(void)
+{
+	/* 2022-06-27T00:00:00+09:00 = 1656255600, a day later 1656342000 */
+	const int64_t from = 1656255600, to = 1656342000;
+	struct kiosk_clock c;
+
+	CHECK_INT(kiosk_clock_replay(&c, from, to, 240, 100), 0);
+	/* At start the replay shows FROM, whatever the wall clock says. */
+	CHECK_DBL(kiosk_clock_at(&c, 100, 5), (double)from, 1e-6);
+	/* 10 real seconds at 240x are 2400 s: 00:40 JST. */
+	CHECK_DBL(kiosk_clock_at(&c, 110, 5), (double)from + 2400, 1e-6);
+	CHECK_INT(kiosk_clock_lap(&c, 110), 0);
+	/* A day is 86400 / 240 = 360 real seconds; 361 s in, the replay
+	 * is back at FROM plus 240 s, on its second lap. */
+	CHECK_DBL(kiosk_clock_at(&c, 100 + 361, 5), (double)from + 240,
+		  1e-6);
+	CHECK_INT(kiosk_clock_lap(&c, 100 + 361), 1);
+	CHECK_INT(kiosk_clock_lap(&c, 100 + 359), 0);
+	/* Never TO itself: exactly one lap in it shows FROM. */
+	CHECK_DBL(kiosk_clock_at(&c, 100 + 360, 5), (double)from, 1e-6);
+	/* A monotonic reading before the start counts as the start. */
+	CHECK_DBL(kiosk_clock_at(&c, 90, 5), (double)from, 1e-6);
+
+	/* Slower than real time works too: 0.5x. */
+	CHECK_INT(kiosk_clock_replay(&c, from, to, 0.5, 0), 0);
+	CHECK_DBL(kiosk_clock_at(&c, 10, 5), (double)from + 5, 1e-6);
+
+	c.from = 42;
+	CHECK_INT(kiosk_clock_replay(&c, to, from, 1, 0), -1);
+	CHECK_INT(kiosk_clock_replay(&c, from, from, 1, 0), -1);
+	CHECK_INT(kiosk_clock_replay(&c, from, to, 0, 0), -1);
+	CHECK_INT(kiosk_clock_replay(&c, from, to, -2, 0), -1);
+	CHECK_INT(c.from, 42);	/* untouched by the refusals */
+}
+
+/* --- a whole run ------------------------------------------------------- */
+
+static void test_run_offline(void)
+{
+	struct kiosk_options o;
+	struct fetch_bundle b;
+	char dir[64], frames[128], cache[128], err[256];
+
+	make_tmpdir(dir, sizeof dir);
+	snprintf(frames, sizeof frames, "%s/frames", dir);
+	snprintf(cache, sizeof cache, "%s/cache", dir);
+
+	/* Port 1 on loopback refuses connections: the server is away. */
+	kiosk_options_init(&o);
+	o.fetch.server = "http://127.0.0.1:1";
+	o.cache_dir = cache;
+	o.display.mode = DISPLAY_PNG;
+	o.display.png_dir = frames;
+	o.display.width = 320;
+	o.display.height = 180;
+	o.frames = 2;
+	CHECK_INT(kiosk_run(&o), 0);
+	CHECK_INT(count_pngs(frames), 2);
+	/* Nothing was fetched, so nothing was cached. */
+	fetch_bundle_init(&b);
+	CHECK_INT(fetch_cache_load(cache, &b, err, sizeof err),
+		  FETCH_NO_CACHE);
+
+	/* Options the loop refuses. */
+	o.replay = true;
+	o.replay_from = 10;
+	o.replay_to = 5;
+	CHECK_INT(kiosk_run(&o), -1);
+	o.replay = false;
+	o.slide_seconds = 0;
+	CHECK_INT(kiosk_run(&o), -1);
+	o.slide_seconds = 10;
+	o.fetch.server = "gopher://x";
+	CHECK_INT(kiosk_run(&o), -1);
+
+	remove_tree(dir);
+}
+
+int main(void)
+{
+	test_clock_real();
+	test_clock_replay();
+	test_run_offline();
+	return check_finish();
+}
