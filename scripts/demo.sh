@@ -56,8 +56,10 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
 else
 	mkdir -p "$var/frames"
 	echo "demo: no display; the kiosk writes PNG frames to $var/frames"
+	echo "demo: (the newest 600 are kept)"
 	echo "demo: press Ctrl-C to stop"
-	"$akari" "${kiosk[@]}" --png-dir "$var/frames" --window 1280x720 &
+	"$akari" "${kiosk[@]}" --png-dir "$var/frames" --png-keep 600 \
+		--window 1280x720 &
 fi
 pids+=($!)
 wait "${pids[1]}" || true
