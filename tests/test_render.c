@@ -553,6 +553,38 @@ static void test_solar_share(const struct fixtures *f)
 	CHECK(isnan(now) && isnan(today));
 }
 
+/* Other screens the kiosk meets (the demo's 1280x720 window, a small
+ * 800x480 panel, a tall 768x1366 one): everything still laid out, in
+ * real glyphs, with no panel left empty. */
+static void test_other_sizes(const struct fixtures *f)
+{
+	static const int other[][2] = {
+		{ 1280, 720 }, { 800, 480 }, { 768, 1366 },
+	};
+	struct render_data d = data_at(f, T_1100);
+
+	for (int s = 0; s < RENDER_SLIDE_COUNT; s++) {
+		for (size_t i = 0; i < G_N_ELEMENTS(other); i++) {
+			struct render_stats st;
+			struct image im = draw(&d, s, other[i][0], other[i][1],
+					       NULL, &st);
+			struct render_rect body = body_of(&im, &st);
+			long area = (long)body.w * (long)body.h;
+
+			CHECK_AT(count_ink(&im, body) > area / 20,
+				 "%s %dx%d: ink %ld of %ld",
+				 render_slide_name(s), im.w, im.h,
+				 count_ink(&im, body), area);
+			CHECK_INT(st.unknown_glyphs, 0);
+			CHECK_INT(st.nodata_panels, 0);
+			if (s == RENDER_GRID)
+				CHECK(count_rgb(&im, st.gauge,
+						RENDER_RGB_TIGHT) > 2000);
+			image_free(&im);
+		}
+	}
+}
+
 static void test_png_and_names(const struct fixtures *f)
 {
 	struct render_data d = data_at(f, T_1100);
@@ -602,6 +634,7 @@ int main(void)
 	test_mark_text(&f);
 	test_nodata(&f);
 	test_solar_share(&f);
+	test_other_sizes(&f);
 	test_png_and_names(&f);
 
 	/* The evening set, for looking at whole days. */

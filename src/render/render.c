@@ -6,8 +6,8 @@
  * Coordinates: device pixels, origin top left, y down; sizes in layout
  * units (c->u, 1/1080 of the shorter side).  A landscape slide has a
  * one-row header (title | marks | clock over the place); a portrait one
- * puts the marks on a second row, since its width holds only the title
- * and the clock.  The header is the same height whether or not marks
+ * puts the place and the marks on a second row, since its width holds
+ * only the title and the clock.  The header is the same height whether or not marks
  * are shown, so a slide does not jump when the kiosk goes stale.
  */
 #include "render/render_internal.h"
@@ -230,13 +230,13 @@ void render_tile(struct render_ctx *c, struct render_rect r,
 		px = fmin(124 * c->u, in.h * 0.8);
 		base = in.y + in.h / 2 + px * 0.36;
 		render_value(c, t->num, t->unit, in.x + in.w, base, px,
-			     t->rgb, RENDER_ALIGN_RIGHT, in.w * 0.6);
+			     t->rgb, RENDER_ALIGN_RIGHT, in.w * 0.58);
 		if (t->cap_ja)
 			render_label(c, t->cap_ja, t->cap_en, in.x,
 				     fmax(in.y + in.h - cap_h,
 					  in.y + head_h + 6 * c->u),
 				     26 * c->u, 20 * c->u, RENDER_ALIGN_LEFT,
-				     in.w * 0.4);
+				     in.w * 0.38);
 	} else {
 		/* narrow: heading, value, caption from the top down, the
 		 * value and caption centred in what the heading leaves */
@@ -316,52 +316,70 @@ static GTimeZone *zone_of(json_t *site)
 }
 
 /* A header badge: an icon, a Japanese line and its English line, in a
- * tinted pill of colour rgb, ending at x_right.  Returns its left x. */
-static double badge(struct render_ctx *c, double x_right, double cy,
-		    uint32_t rgb, bool replay_icon, const char *ja,
-		    const char *en)
+ * tinted pill of colour rgb. */
+struct badge {
+	uint32_t rgb;
+	bool replay_icon;	/* a play triangle, else a clock face */
+	char ja[96], en[96];
+};
+
+/* The badge's width at scale s (1 = full size). */
+static double badge_width(struct render_ctx *c, const struct badge *b,
+			  double s)
+{
+	struct render_style sj = { .px = 28 * s * c->u, .bold = true };
+	struct render_style se = { .px = 20 * s * c->u };
+
+	return (22 + 34 + 16 + 22) * s * c->u +
+	       fmax(render_text_measure(c, &sj, b->ja).w,
+		    render_text_measure(c, &se, b->en).w);
+}
+
+/* Draws b at scale s ending at x_right, centred on cy; returns its left
+ * edge. */
+static double badge_draw(struct render_ctx *c, const struct badge *b,
+			 double x_right, double cy, double s)
 {
 	cairo_t *cr = c->cr;
-	struct render_rgb col = render_rgb_hex(rgb);
-	struct render_style sj = { .px = 28 * c->u, .bold = true,
+	struct render_rgb col = render_rgb_hex(b->rgb);
+	struct render_style sj = { .px = 28 * s * c->u, .bold = true,
 				   .rgb = RENDER_RGB_TEXT };
-	struct render_style se = { .px = 20 * c->u, .rgb = RENDER_RGB_TEXT };
-	struct render_extent ej = render_text_measure(c, &sj, ja);
-	struct render_extent ee = render_text_measure(c, &se, en);
-	double icon = 34 * c->u, pad = 22 * c->u, h = 88 * c->u;
-	double tw = fmax(ej.w, ee.w);
-	struct render_rect r = {
-		x_right - (pad + icon + 16 * c->u + tw + pad), cy - h / 2,
-		pad + icon + 16 * c->u + tw + pad, h,
-	};
-	double ix = r.x + pad + icon / 2;
+	struct render_style se = { .px = 20 * s * c->u,
+				   .rgb = RENDER_RGB_TEXT };
+	struct render_extent ej = render_text_measure(c, &sj, b->ja);
+	struct render_extent ee = render_text_measure(c, &se, b->en);
+	double u = s * c->u, icon = 34 * u, h = 88 * u;
+	double w = badge_width(c, b, s);
+	struct render_rect r = { x_right - w, cy - h / 2, w, h };
+	double ix = r.x + 22 * u + icon / 2, tx = ix + icon / 2 + 16 * u;
+	double ty = cy - (ej.h * 0.86 + ee.h) / 2;
 
 	if (c->stats) {
 		size_t used = strlen(c->stats->marks);
 
 		snprintf(c->stats->marks + used,
-			 sizeof(c->stats->marks) - used, "%s / %s\n", ja, en);
+			 sizeof(c->stats->marks) - used, "%s / %s\n", b->ja,
+			 b->en);
 	}
 
 	cairo_save(cr);
-	render_round_rect(cr, r, 14 * c->u);
+	render_round_rect(cr, r, 14 * u);
 	render_set_rgb(cr, render_rgb_mix(render_rgb_hex(RENDER_RGB_HEADER),
 					  col, 0.28), 1.0);
 	cairo_fill_preserve(cr);
 	render_set_rgb(cr, col, 1.0);
-	cairo_set_line_width(cr, 3 * c->u);
+	cairo_set_line_width(cr, 3 * u);
 	cairo_stroke(cr);
 
 	/* the icon: a play triangle for replay, a clock face for stale data */
-	render_set_rgb(cr, col, 1.0);
-	if (replay_icon) {
+	if (b->replay_icon) {
 		cairo_move_to(cr, ix - icon * 0.38, cy - icon * 0.5);
 		cairo_line_to(cr, ix + icon * 0.5, cy);
 		cairo_line_to(cr, ix - icon * 0.38, cy + icon * 0.5);
 		cairo_close_path(cr);
 		cairo_fill(cr);
 	} else {
-		cairo_set_line_width(cr, 4 * c->u);
+		cairo_set_line_width(cr, 4 * u);
 		cairo_new_path(cr);
 		cairo_arc(cr, ix, cy, icon / 2, 0, 2 * G_PI);
 		cairo_stroke(cr);
@@ -372,10 +390,8 @@ static double badge(struct render_ctx *c, double x_right, double cy,
 	}
 	cairo_restore(cr);
 
-	render_text(c, &sj, ix + icon / 2 + 16 * c->u,
-		    cy - (ej.h * 0.86 + ee.h) / 2, ja);
-	render_text(c, &se, ix + icon / 2 + 16 * c->u,
-		    cy - (ej.h * 0.86 + ee.h) / 2 + ej.h * 0.86, en);
+	render_text(c, &sj, tx, ty, b->ja);
+	render_text(c, &se, tx, ty + ej.h * 0.86, b->en);
 	return r.x;
 }
 
@@ -404,37 +420,57 @@ static void as_of_text(struct render_ctx *c, char *buf, size_t len)
 	g_date_time_unref(nl);
 }
 
-/* The replay and stale marks, right to left from x_right. */
-static void header_marks(struct render_ctx *c, double x_right, double cy)
+/* The replay and stale marks, right to left from x_right, shrunk (to
+ * no less than 0.7) when they would reach left of x_left. */
+static void header_marks(struct render_ctx *c, double x_left,
+			 double x_right, double cy)
 {
 	const struct render_data *d = c->d;
-	char ja[96], en[96], day_ja[48], day_en[48], when[48];
-	double x = x_right;
-	int shift;
+	struct badge b[2];
+	char day_ja[48], day_en[48], when[48];
+	double total = 0, s = 1, gap = 20 * c->u, x = x_right;
+	int n = 0, shift;
 
 	if (d->stale) {
 		as_of_text(c, when, sizeof(when));
-		snprintf(ja, sizeof(ja), "データ更新: %s", when);
-		snprintf(en, sizeof(en), "data as of %s", when);
-		x = badge(c, x, cy, RENDER_RGB_STALE, false, ja, en) -
-		    20 * c->u;
+		b[n] = (struct badge){ .rgb = RENDER_RGB_STALE };
+		snprintf(b[n].ja, sizeof(b[n].ja), "データ更新: %s", when);
+		snprintf(b[n].en, sizeof(b[n].en), "data as of %s", when);
+		n++;
 	}
-	if (d->replay && render_shift_days(c->site, &shift)) {
-		int64_t rec = d->now - (int64_t)shift * 86400;
+	if (d->replay) {
+		b[n] = (struct badge){ .rgb = RENDER_RGB_REPLAY,
+				       .replay_icon = true };
+		snprintf(b[n].ja, sizeof(b[n].ja), "再生");
+		snprintf(b[n].en, sizeof(b[n].en), "Replay");
 
-		render_fmt_date_ja(day_ja, sizeof(day_ja), rec, c->tz);
-		render_fmt_date_en(day_en, sizeof(day_en), rec, c->tz);
-		snprintf(ja, sizeof(ja), "再生 · %sの記録", day_ja);
-		snprintf(en, sizeof(en), "Replay · recorded %s", day_en);
-		badge(c, x, cy, RENDER_RGB_REPLAY, true, ja, en);
-	} else if (d->replay) {
 		/* With no points the shift, and so the day, is unknown. */
-		badge(c, x, cy, RENDER_RGB_REPLAY, true, "再生", "Replay");
+		if (render_shift_days(c->site, &shift)) {
+			int64_t rec = d->now - (int64_t)shift * 86400;
+
+			render_fmt_date_ja(day_ja, sizeof(day_ja), rec,
+					   c->tz);
+			render_fmt_date_en(day_en, sizeof(day_en), rec,
+					   c->tz);
+			snprintf(b[n].ja, sizeof(b[n].ja), "再生 · %sの記録",
+				 day_ja);
+			snprintf(b[n].en, sizeof(b[n].en),
+				 "Replay · recorded %s", day_en);
+		}
+		n++;
 	}
+
+	for (int i = 0; i < n; i++)
+		total += badge_width(c, &b[i], 1) + (i ? gap : 0);
+	if (total > x_right - x_left)
+		s = fmax((x_right - x_left) / total, 0.7);
+	for (int i = 0; i < n; i++)
+		x = badge_draw(c, &b[i], x, cy, s) - gap * s;
 }
 
-/* Title on the left, the clock over the place on the right, the marks
- * between (landscape) or on a second row (portrait). */
+/* Title on the left, the clock on the right, the marks between them
+ * and the place under the clock (landscape), or the place and the marks
+ * on a second row (portrait). */
 static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 			struct render_rect hr)
 {
@@ -456,7 +492,9 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	double pad = PAD * c->u, right = hr.x + hr.w - pad;
 	double row = HEADER_ROW * c->u, tbase = 104 * c->u, x;
 	char hm[16], dja[48], den[48], place[160];
-	struct render_extent et, e1, e2;
+	struct render_style st_title = { .px = 64 * c->u, .bold = true };
+	struct render_extent et, e1, e2, title;
+	double cy;
 
 	/* band and accent rule */
 	cairo_save(cr);
@@ -470,6 +508,7 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 
 	render_label(c, sd->title_ja, sd->title_en, pad, 20 * c->u,
 		     64 * c->u, 34 * c->u, RENDER_ALIGN_LEFT, 0);
+	title = render_text_measure(c, &st_title, sd->title_ja);
 
 	/* the clock: time big, the date stacked to its left */
 	render_fmt_hm(hm, sizeof(hm), c->d->now, c->tz);
@@ -486,11 +525,20 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 		snprintf(place, sizeof(place), "%s · %s", site, zone);
 	else
 		snprintf(place, sizeof(place), "%s", site ? site : "");
-	render_text(c, &st_small, right, row - 24 * c->u, place);
-	if (c->portrait)
-		header_marks(c, right, row + HEADER_ROW2 * c->u / 2 - 2 * c->u);
-	else
-		header_marks(c, x - 40 * c->u, row / 2);
+	if (!c->portrait) {
+		render_text(c, &st_small, right, row - 24 * c->u, place);
+		header_marks(c, title.w + pad + 40 * c->u, x - 40 * c->u,
+			     row / 2);
+		return;
+	}
+
+	/* Portrait: the place on the left of the second row, the marks on
+	 * its right. */
+	cy = row + HEADER_ROW2 * c->u / 2 - 2 * c->u;
+	st_small.align = RENDER_ALIGN_LEFT;
+	st_small.px = 26 * c->u;
+	et = render_text(c, &st_small, pad, cy + 9 * c->u, place);
+	header_marks(c, pad + et.w + 40 * c->u, right, cy);
 }
 
 int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,

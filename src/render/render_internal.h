@@ -65,7 +65,9 @@ void render_set_rgb(cairo_t *cr, struct render_rgb c, double alpha);
 #define RENDER_RGB_AIR		0xA78BFA	/* indoor air accent, violet */
 #define RENDER_RGB_REPLAY	0x8B5CF6	/* replay badge */
 #define RENDER_RGB_STALE	0xF59E0B	/* stale-data badge */
-#define RENDER_RGB_NODATA	0x7C8BA1	/* the no-data mark */
+#define RENDER_RGB_NODATA	0x7A8CAA	/* the no-data mark; off every
+						 * blend of two theme colours,
+						 * so a test can find it */
 
 /* --- the drawing context -------------------------------------------- */
 
