@@ -7,8 +7,9 @@
  * units (c->u, 1/1080 of the shorter side).  A landscape slide has a
  * one-row header (title | marks | clock over the place); a portrait one
  * puts the place and the marks on a second row, since its width holds
- * only the title and the clock.  The header is the same height whether or not marks
- * are shown, so a slide does not jump when the kiosk goes stale.
+ * only the title and the clock.  The header is the same height whether
+ * or not marks are shown, so a slide does not jump when the kiosk goes
+ * stale.
  */
 #include "render/render_internal.h"
 
