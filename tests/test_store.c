@@ -95,6 +95,46 @@ static void test_registry(struct store *st)
 		  STORE_NOT_FOUND);
 }
 
+/* Names and keys end up in JSON answers, URLs and log lines, so text
+ * that is not UTF-8 or holds control characters is refused. */
+static void test_bad_text(struct store *st)
+{
+	struct store_point p = {0}, got;
+	char token[STORE_TOKEN_LEN + 1];
+	static const char *const bad[] = {"p/\xffx", "p/\xe2\x82", "p/a\nb",
+					  "p/\x7f", "p/\tx"};
+
+	CHECK_INT(store_site_add(st, "bad\xff", "grid", "UTC", NULL),
+		  STORE_INVALID);
+	CHECK(strstr(store_errmsg(st), "site name") != NULL);
+	CHECK_INT(store_site_add(st, "ok", "gr\nid", "UTC", NULL),
+		  STORE_INVALID);
+	CHECK_INT(store_device_add(st, "tepco", "gw\x01", "gateway", token,
+				   sizeof token),
+		  STORE_INVALID);
+
+	snprintf(p.site, sizeof p.site, "tepco");
+	snprintf(p.quantity, sizeof p.quantity, "power");
+	snprintf(p.unit, sizeof p.unit, "kW");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(p.key, sizeof p.key, "%s", bad[i]);
+		CHECK_AT(store_point_add(st, &p) == STORE_INVALID,
+			 "key %zu accepted", i);
+		CHECK_INT(store_point_get(st, bad[i], &got), STORE_NOT_FOUND);
+	}
+	snprintf(p.key, sizeof p.key, "p/unit");
+	snprintf(p.unit, sizeof p.unit, "\xe2\x82");
+	CHECK_INT(store_point_add(st, &p), STORE_INVALID);
+	CHECK(strstr(store_errmsg(st), "unit") != NULL);
+
+	/* Any other text is fine, '%', '?', '#', spaces and all. */
+	snprintf(p.key, sizeof p.key, "a%%b?c#d e/\xc3\xbc");
+	snprintf(p.unit, sizeof p.unit, "\xc2\xb0" "C");
+	CHECK_INT(store_point_add(st, &p), STORE_OK);
+	CHECK_INT(store_point_get(st, "a%b?c#d e/\xc3\xbc", &got), STORE_OK);
+	CHECK_STR(got.unit, "\xc2\xb0" "C");
+}
+
 static void test_readings(struct store *st)
 {
 	struct store_point p;
@@ -148,6 +188,7 @@ int main(void)
 		return check_finish();
 	CHECK_INT(store_schema_version(st), 1);
 	test_registry(st);
+	test_bad_text(st);
 	test_readings(st);
 	store_close(st);
 

@@ -329,10 +329,22 @@ static int site_id(struct store *st, const char *name, int64_t *id)
 	return rc;
 }
 
+/*
+ * Registry text goes into JSON answers, URLs and log lines: JSON cannot
+ * carry bytes that are not UTF-8, and a control character would forge a
+ * log line or hide in a URL, so both are refused here, once for all.
+ */
 static int check_name(const char *what, const char *s, size_t max)
 {
 	if (!s || !*s)
 		return fail(STORE_INVALID, "%s is empty", what);
+	if (!g_utf8_validate(s, -1, NULL))
+		return fail(STORE_INVALID, "%s is not UTF-8 text", what);
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return fail(STORE_INVALID,
+				    "%s holds the control character 0x%02x",
+				    what, (unsigned)(unsigned char)*c);
 	if (strlen(s) >= max)
 		return fail(STORE_INVALID, "%s '%s' is longer than %zu bytes",
 			    what, s, max - 1);
