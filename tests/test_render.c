@@ -419,7 +419,7 @@ static void test_mark_text(const struct fixtures *f)
 	d.stale = true;
 	d.data_as_of = T_1100 - 5 * 60;
 
-	/* home12: 11:00 JST is 12:00 in Brisbane (UTC+10) on 2022-06-27;
+	/* home12: 11:00 JST is 12:00 at the home (UTC+10) on 2022-06-27;
 	 * less 3654 days (ten years with the leap days of 2016 and 2020
 	 * are 3652, two more) is Monday 2012-06-25.  10:55 JST is 11:55
 	 * there. */

@@ -83,9 +83,12 @@ static void ticks(struct render_ctx *c, double cx, double cy, double r_in,
 	}
 }
 
-/* The band's name in a badge of its colour, centred on (cx, top). */
-static void status_badge(struct render_ctx *c, double cx, double top,
-			 double scale, double max_w, enum render_band b)
+/* The band's name in a badge of its colour, its top centred at (cx,
+ * top), kept inside the circle of radius r_in about (cx, cy) that the
+ * arc leaves free. */
+static void status_badge(struct render_ctx *c, double cx, double cy,
+			 double top, double r_in, double scale,
+			 enum render_band b)
 {
 	cairo_t *cr = c->cr;
 	struct render_style sj = {
@@ -98,9 +101,11 @@ static void status_badge(struct render_ctx *c, double cx, double top,
 	};
 	struct render_extent ej = render_text_measure(c, &sj, band_ja[b]);
 	struct render_extent ee = render_text_measure(c, &se, band_en[b]);
-	double pad = 34 * scale;
-	double w = fmin(fmax(ej.w, ee.w) + 2 * pad, max_w);
+	double pad = 30 * scale;
 	double h = ej.h * 0.82 + ee.h + 12 * scale;
+	double low = top + h - cy;
+	double max_w = 2 * sqrt(fmax(r_in * r_in - low * low, 0));
+	double w = fmin(fmax(ej.w, ee.w) + 2 * pad, max_w);
 	struct render_rect r = { cx - w / 2, top, w, h };
 
 	cairo_save(cr);
@@ -157,11 +162,11 @@ void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
 
 	/* the number, big, with the badge under it */
 	snprintf(num, sizeof(num), "%.0f", usage);
-	render_value(c, num, "%", cx, cy + r_track * 0.14,
-		     r_track * 0.78, RENDER_RGB_TEXT, RENDER_ALIGN_CENTER,
+	render_value(c, num, "%", cx, cy + r_track * 0.08,
+		     r_track * 0.74, RENDER_RGB_TEXT, RENDER_ALIGN_CENTER,
 		     r_track * 1.5);
-	status_badge(c, cx, cy + r_track * 0.3, scale * 1.35, r_track * 1.6,
-		     band);
+	status_badge(c, cx, cy, cy + r_track * 0.2,
+		     r_track - tw / 2 - 10 * c->u, scale * 1.35, band);
 
 	/* which hour the figure is for */
 	render_fmt_hm(hm0, sizeof(hm0), hour_ts, c->tz);

@@ -150,7 +150,7 @@ void render_grid(struct render_ctx *c, struct render_rect body)
 	struct render_rect gauge, rest, chart, tiles;
 
 	if (c->portrait) {
-		render_cut(body, 0.42, gap, true, &gauge, &rest);
+		render_cut(body, 0.46, gap, true, &gauge, &rest);
 		render_cut(rest, 0.58, gap, true, &chart, &tiles);
 	} else {
 		render_cut(body, 0.34, gap, false, &gauge, &rest);

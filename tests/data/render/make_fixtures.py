@@ -23,7 +23,7 @@ TOP = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 DATA = os.path.join(TOP, "data")
 
 JST = dt.timezone(dt.timedelta(hours=9))
-AEST = dt.timezone(dt.timedelta(hours=10))	# Ausgrid: fixed UTC+10
+AEST = dt.timezone(dt.timedelta(hours=10))	# Ausgrid: fixed UTC+10, zone "+10:00"
 DAY = 86400
 
 HOME_SHIFT = 3654
@@ -222,10 +222,10 @@ def main():
 				 0, tp["forecast_hourly"]),
 				("tepco/supply_hourly", "power", "kW", 3600,
 				 0, tp["supply_hourly"]),
-				("tepco/usage_hourly", "usage", "%", 3600, 0,
+				("tepco/usage_hourly", "ratio", "%", 3600, 0,
 				 tp["usage_hourly"])]))
 		write("home12_%s.json" % hhmm, site_summary(
-			"home12", "home", "Australia/Brisbane", AEST, at, [
+			"home12", "home", "+10:00", AEST, at, [
 				("home12/consumption", "power", "kW", 1800,
 				 HOME_SHIFT, hp["consumption"]),
 				("home12/pv", "power", "kW", 1800, HOME_SHIFT,
