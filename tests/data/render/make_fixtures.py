@@ -23,7 +23,7 @@ TOP = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 DATA = os.path.join(TOP, "data")
 
 JST = dt.timezone(dt.timedelta(hours=9))
-AEST = dt.timezone(dt.timedelta(hours=10))	# Ausgrid: fixed UTC+10, zone "+10:00"
+AEST = dt.timezone(dt.timedelta(hours=10))	# Ausgrid: fixed UTC+10 ("+10:00")
 DAY = 86400
 
 HOME_SHIFT = 3654
