@@ -23,7 +23,8 @@ TOP = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 DATA = os.path.join(TOP, "data")
 
 JST = dt.timezone(dt.timedelta(hours=9))
-AEST = dt.timezone(dt.timedelta(hours=10))	# Ausgrid: fixed UTC+10 ("+10:00")
+# Ausgrid: fixed UTC+10, which the importer names "+10:00"
+AEST = dt.timezone(dt.timedelta(hours=10))
 DAY = 86400
 
 HOME_SHIFT = 3654
