@@ -157,6 +157,15 @@ static void test_bad_json(void)
 	CHECK_INT(ingest(&importer, "", &res), 0);
 	CHECK_INT(res.status, 400);
 	CHECK_STR(field(res.answer, "error"), "bad_json");
+	CHECK(strstr(field(res.answer, "message"), "empty") != NULL);
+	ingest_result_finish(&res);
+
+	/* A POST with no body at all hands over no buffer. */
+	CHECK_INT(ingest_body(st, &importer, NULL, 0, &res), 0);
+	CHECK_INT(res.status, 400);
+	CHECK_STR(field(res.answer, "error"), "bad_json");
+	CHECK(strstr(field(res.answer, "message"), "empty") != NULL);
+	CHECK_INT(count(), before);
 	ingest_result_finish(&res);
 }
 

@@ -390,6 +390,13 @@ int ingest_body(struct store *st, const struct ingest_source *src,
 	char msg[JSON_ERROR_TEXT_LENGTH + 64];
 	int rc;
 
+	/* jansson's message for no body at all is "wrong arguments". */
+	if (!body || !len) {
+		memset(res, 0, sizeof *res);
+		set_error(res, 400, "bad_json",
+			  "the body is empty; send {\"readings\": [...]}");
+		return 0;
+	}
 	batch = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!batch) {
 		memset(res, 0, sizeof *res);
