@@ -102,19 +102,19 @@ static void answer_error(struct answer *a, int status, const char *code,
 static void answer_error(struct answer *a, int status, const char *code,
 			 const char *fmt, ...)
 {
-	char msg[512];
-	const char *end;
+	char msg[512], *text;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 
-	/* Truncation may have split a UTF-8 sequence of a quoted name. */
-	if (!g_utf8_validate(msg, -1, &end))
-		*(char *)end = '\0';
+	/* A quoted name from the URL may hold bytes that are not UTF-8, or
+	 * have been cut inside a sequence; JSON takes neither. */
+	text = g_utf8_make_valid(msg, -1);
 	answer_json(a, status,
-		    json_pack("{s:s, s:s}", "error", code, "message", msg));
+		    json_pack("{s:s, s:s}", "error", code, "message", text));
+	g_free(text);
 }
 
 static void log_answer(const struct request *req, const struct answer *a)
@@ -284,30 +284,45 @@ static void do_health(struct request *req, struct answer *a)
 			      (json_int_t)n));
 }
 
+struct points_walk {
+	json_t *list;
+	bool failed;	/* an entry could not be built: out of memory */
+};
+
 static int add_point_json(const struct store_point *p, void *ctx)
 {
-	json_t *list = ctx;
+	struct points_walk *w = ctx;
 
-	return json_array_append_new(
-	    list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "key", p->key,
-			    "site", p->site, "quantity", p->quantity, "unit",
-			    p->unit, "kind", store_kind_name(p->kind),
-			    "step_s", p->step_s));
+	/* A list cut short would look whole to the client; stop and say. */
+	if (json_array_append_new(
+		w->list,
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "key", p->key,
+			  "site", p->site, "quantity", p->quantity, "unit",
+			  p->unit, "kind", store_kind_name(p->kind), "step_s",
+			  p->step_s)))
+		w->failed = true;
+	return w->failed;
 }
 
 static void do_points(struct request *req, struct answer *a)
 {
-	json_t *list = json_array();
+	struct points_walk w = {.list = json_array()};
 	int rc;
 
-	rc = store_points_each(req->api->st, NULL, add_point_json, list);
+	rc = store_points_each(req->api->st, NULL, add_point_json, &w);
 	if (rc) {
-		json_decref(list);
+		json_decref(w.list);
 		answer_error(a, 500, "storage", "listing points: %s",
 			     store_errmsg(req->api->st));
 		return;
 	}
-	answer_json(a, 200, json_pack("{s:o}", "points", list));
+	if (w.failed || !w.list) {
+		json_decref(w.list);
+		answer_error(a, 500, "internal",
+			     "out of memory listing the points");
+		return;
+	}
+	answer_json(a, 200, json_pack("{s:o}", "points", w.list));
 }
 
 struct readings_walk {
@@ -315,6 +330,7 @@ struct readings_walk {
 	GTimeZone *tz;
 	size_t n;
 	bool full;
+	bool failed;	/* an entry could not be built: out of memory */
 };
 
 /* Runs under the store's lock: no store calls in here. */
@@ -329,9 +345,11 @@ static int add_reading_json(int64_t ts, double value, void *ctx)
 	}
 	core_time_format(ts, w->tz, stamp, sizeof stamp);
 	w->n++;
-	return json_array_append_new(w->list,
-				     json_pack("{s:s, s:f}", "ts", stamp,
-					       "value", value));
+	if (json_array_append_new(w->list,
+				  json_pack("{s:s, s:f}", "ts", stamp,
+					    "value", value)))
+		w->failed = true;
+	return w->failed;
 }
 
 static void do_readings(struct request *req, struct answer *a)
@@ -355,6 +373,11 @@ static void do_readings(struct request *req, struct answer *a)
 	if (rc) {
 		answer_error(a, 500, "storage", "reading \"%s\": %s", p.key,
 			     store_errmsg(req->api->st));
+		json_decref(w.list);
+	} else if (w.failed || !w.list) {
+		answer_error(a, 500, "internal",
+			     "out of memory listing the readings of \"%s\"",
+			     p.key);
 		json_decref(w.list);
 	} else if (w.full) {
 		answer_error(a, 400, "too_many_readings",
@@ -514,23 +537,35 @@ static bool is_get(const char *method)
 
 /* --- the ingest request's headers --------------------------------------- */
 
-/* "Bearer TOKEN" -> TOKEN, or NULL. */
-static const char *bearer_token(const char *header)
+/*
+ * "Bearer TOKEN" -> TOKEN in buf, or NULL.  Blanks around the token are
+ * not part of it (libmicrohttpd keeps trailing ones); a token too long
+ * for buf is cut, which no real token is, so it stays unknown.
+ */
+static const char *bearer_token(const char *header, char *buf, size_t len)
 {
+	size_t n;
+
 	if (!header || strncasecmp(header, "Bearer", 6) ||
 	    (header[6] != ' ' && header[6] != '\t'))
 		return NULL;
 	header += 7;
-	while (*header == ' ' || *header == '\t')
-		header++;
-	return *header ? header : NULL;
+	header += strspn(header, " \t");
+	n = strlen(header);
+	while (n && (header[n - 1] == ' ' || header[n - 1] == '\t'))
+		n--;
+	if (!n)
+		return NULL;
+	snprintf(buf, len, "%.*s", (int)n, header);
+	return buf;
 }
 
 static int check_token(struct request *req, struct answer *a)
 {
 	const char *h = MHD_lookup_connection_value(
 	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	const char *token = bearer_token(h);
+	char buf[256];
+	const char *token = bearer_token(h, buf, sizeof buf);
 	int rc;
 
 	a->unauthorized = true;
