@@ -206,7 +206,7 @@ void render_nodata(struct render_ctx *c, struct render_rect r)
 void render_tile(struct render_ctx *c, struct render_rect r,
 		 const struct render_tile *t)
 {
-	struct render_rect in = render_inset(r, 30 * c->u), bar;
+	struct render_rect in = render_inset(r, 30 * c->u), bar = in;
 	bool has_bar = !isnan(t->bar) && t->num;
 	double px, base, head_h, cap_h;
 

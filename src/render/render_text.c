@@ -38,11 +38,13 @@ static PangoLayout *styled_layout(struct render_ctx *c,
 	PangoLayout *lo;
 	int lw, lh;
 
+	/* A slide squeezed below any readable size still lays out, with
+	 * text of one pixel rather than a size Pango refuses. */
 	pango_cairo_update_context(c->cr, c->pango);
-	lo = render_layout_new(c->pango, text, st->px, st->bold);
+	lo = render_layout_new(c->pango, text, fmax(st->px, 1), st->bold);
 	pango_layout_get_size(lo, &lw, &lh);
 	if (st->max_w > 0 && lw > st->max_w * PANGO_SCALE) {
-		double px = st->px * st->max_w * PANGO_SCALE / lw;
+		double px = fmax(st->px * st->max_w * PANGO_SCALE / lw, 1);
 
 		g_object_unref(lo);
 		lo = render_layout_new(c->pango, text, px, st->bold);
