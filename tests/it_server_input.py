@@ -135,6 +135,18 @@ p = it.run("site", "add", "--db", db, "x", "--kind", "b\tc", "--tz", "UTC",
 c.true(p.returncode == 1 and "site kind" in p.stderr,
        f"site kind with a tab refused: {p.stderr!r}")
 
+# A body limit too large for the counter must not wrap round to a small
+# one: 2**54 + 1 KiB is 1 KiB modulo 2**64.
+for size in ("18014398509481985K", "1025M", "1073741825", "0", "-1K"):
+    try:
+        p = subprocess.run([it.AKARI, "serve", "--db", db, "--listen",
+                            "127.0.0.1:0", "--max-body", size],
+                           capture_output=True, text=True, timeout=20)
+        c.true(p.returncode == 2 and "--max-body" in p.stderr,
+               f"--max-body {size} refused: {p.returncode} {p.stderr!r}")
+    except subprocess.TimeoutExpired:
+        c.true(False, f"--max-body {size} refused: the server started")
+
 srv = it.Server(db).start()
 st, _, body = it.get(srv.url + "/api/v1/points")
 c.eq([p.get("key") for p in body.get("points", [])],

@@ -78,22 +78,26 @@ static int parse_listen(const char *s, char *host, size_t hostlen,
 /* "8388608", "64K" or "8M" (binary multiples). */
 static int parse_size(const char *s, size_t *out)
 {
+	const unsigned long long max = 1ULL << 30;
 	unsigned long long v;
+	unsigned shift = 0;
 	char *end;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s || s[0] == '-')
 		return -1;
-	if (*end == 'K' || *end == 'k') {
-		v <<= 10;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	if (shift)
 		end++;
-	} else if (*end == 'M' || *end == 'm') {
-		v <<= 20;
-		end++;
-	}
-	if (*end || v == 0 || v > (1ULL << 30))
+
+	/* Checked before the shift, which would wrap a huge count round. */
+	if (*end || v == 0 || v > max >> shift)
 		return -1;
+	v <<= shift;
 	*out = (size_t)v;
 	return 0;
 }
