@@ -128,12 +128,7 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 			break;
 		case OPT_FORMAT:
 			a->fmt = import_format_find(optarg);
-			if (a->opt.from.year && a->opt.to.year &&
-	    date_after(&a->opt.from, &a->opt.to)) {
-		fprintf(stderr, "akari import: --from is after --to\n");
-		return 2;
-	}
-	if (!a->fmt) {
+			if (!a->fmt) {
 				fprintf(stderr, "akari import: unknown format "
 					"'%s' (see --help)\n", optarg);
 				return 2;
