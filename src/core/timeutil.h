@@ -12,14 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Parses "2022-06-27T09:00:00+09:00", "...Z", fractional seconds
- * (truncated), or a plain integer of Unix seconds.  A date-time without
- * an offset is refused, since it names no instant.  0 on success, -1 on
- * malformed input (*out is untouched). */
+/* Parses RFC 3339 ("2022-06-27T09:00:00+09:00", "...Z"; 't', 'z' and a
+ * space for the T are also taken, a fraction of a second is dropped) or
+ * a plain integer of Unix seconds ("-3600").  Nothing else: no offset
+ * (it names no instant), no missing seconds, no ISO 8601 week or
+ * ordinal dates, no blanks.  Any year 0000..9999 parses; the caller
+ * judges the range.  0 on success, -1 on malformed input (*out is
+ * untouched). */
 int core_time_parse(const char *s, int64_t *out);
 
 /* Writes ts as RFC 3339 in zone tz ("2022-06-27T09:00:00+09:00"; "Z" is
- * never used, the offset is always written).  buf needs 32 bytes. */
+ * never used, the offset is always written).  Any ts gives a string,
+ * with more than four digits of year past 9999.  buf needs 32 bytes. */
 void core_time_format(int64_t ts, GTimeZone *tz, char *buf, size_t len);
 
 /* Returns a new reference to the zone named by an IANA identifier, or
