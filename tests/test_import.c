@@ -502,6 +502,46 @@ static void test_import_bad_file(void)
 	store_close(st);
 }
 
+/*
+ * Rows that the shift moves out of the years ingest stores are refused
+ * one by one, and the report still names their shifted local time: with
+ * --shift-days 2, 9999-12-30 00:00 at +10:00 becomes 10000-01-01, and
+ * 0001-01-01 (already before 1900) becomes 0001-01-03.  GDateTime has no
+ * year 10000 or 0000 (UTC), which once gave "0000-00-00T00:00:00+00:00"
+ * and GLib criticals; those are fatal here.
+ */
+static void test_import_year_edges(void)
+{
+	struct store *st = fresh_store();
+	struct messages m = {g_string_new(NULL), 0};
+	struct import_options opt = {.shift_days = 2};
+	struct import_summary sum;
+	struct series s;
+	GLogLevelFlags fatal = g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL |
+						      G_LOG_LEVEL_WARNING);
+
+	CHECK_INT(run_import(st, "ausgrid", "ausgrid_year_edges.csv", &opt,
+			     &sum, &m), IMPORT_REJECTED);
+	CHECK_INT(sum.accepted, 2);
+	CHECK_INT(sum.rejected, 4);
+	CHECK_INT(m.n, 4);
+	CHECK(strstr(m.all->str, ":3: home12/consumption at "
+			   "10000-01-01T00:00:00+10:00 refused") != NULL);
+	CHECK(strstr(m.all->str, ":4: home12/pv at "
+			   "0001-01-03T00:00:00+10:00 refused") != NULL);
+	CHECK(strstr(m.all->str, "0000-00-00") == NULL);
+
+	/* 2011-07-01 00:00 at +10:00 is 2011-06-30T14:00Z; two days on. */
+	s = readings(st, "home12/consumption");
+	CHECK_INT(s.n, 1);
+	CHECK_INT(s.ts[0], utc("2011-07-02T14:00:00Z"));
+	CHECK_DBL(s.v[0], 0.392, 0);
+
+	g_log_set_always_fatal(fatal);
+	g_string_free(m.all, TRUE);
+	store_close(st);
+}
+
 static void test_import_registry(void)
 {
 	struct store *st = fresh_store();
@@ -585,6 +625,7 @@ int main(void)
 		test_import_tepco();
 		test_import_shift_and_dates();
 		test_import_bad_file();
+		test_import_year_edges();
 		test_import_registry();
 		remove_tree(tmp);
 		g_free(tmp);
