@@ -585,6 +585,111 @@ static void test_other_sizes(const struct fixtures *f)
 	}
 }
 
+/* How far a and b overlap in each direction; both > 0 is a collision.
+ * Half a pixel is allowed for anti-aliased edges that touch. */
+static bool collide(struct render_rect a, struct render_rect b)
+{
+	double ox = fmin(a.x + a.w, b.x + b.w) - fmax(a.x, b.x);
+	double oy = fmin(a.y + a.h, b.y + b.h) - fmax(a.y, b.y);
+
+	return ox > 0.5 && oy > 0.5;
+}
+
+static bool inside(struct render_rect in, struct render_rect out)
+{
+	return in.x >= out.x - 0.5 && in.y >= out.y - 0.5 &&
+	       in.x + in.w <= out.x + out.w + 0.5 &&
+	       in.y + in.h <= out.y + out.h + 0.5;
+}
+
+/* No two texts of a rendering touch, and each stays in its panel. */
+static void check_text_layout(const struct render_stats *st,
+			      enum render_slide s, int w, int h,
+			      const char *tag)
+{
+	struct render_rect slide = { 0, 0, w, h };
+
+	CHECK_AT(st->ntexts == st->layouts || st->ntexts ==
+		 RENDER_STATS_TEXTS, "%s %dx%d: %d of %d texts kept",
+		 render_slide_name(s), w, h, st->ntexts, st->layouts);
+	for (int i = 0; i < st->ntexts; i++) {
+		const struct render_text_box *a = &st->texts[i];
+
+		CHECK_AT(inside(a->ink, a->panel) && inside(a->ink, slide),
+			 "%s %dx%d %s: \"%s\" (%.0f,%.0f %.0fx%.0f) leaves "
+			 "its panel (%.0f,%.0f %.0fx%.0f)",
+			 render_slide_name(s), w, h, tag, a->text, a->ink.x,
+			 a->ink.y, a->ink.w, a->ink.h, a->panel.x,
+			 a->panel.y, a->panel.w, a->panel.h);
+		for (int j = i + 1; j < st->ntexts; j++) {
+			const struct render_text_box *b = &st->texts[j];
+
+			CHECK_AT(!collide(a->ink, b->ink),
+				 "%s %dx%d %s: \"%s\" (%.0f,%.0f %.0fx%.0f) "
+				 "overlaps \"%s\" (%.0f,%.0f %.0fx%.0f)",
+				 render_slide_name(s), w, h, tag, a->text,
+				 a->ink.x, a->ink.y, a->ink.w, a->ink.h,
+				 b->text, b->ink.x, b->ink.y, b->ink.w,
+				 b->ink.h);
+		}
+	}
+}
+
+/* The collision check itself: two texts drawn on top of each other are
+ * caught, and so is one drawn off its panel. */
+static void test_collide(void)
+{
+	struct render_rect a = { 10, 10, 100, 40 };
+	struct render_rect b = { 100, 40, 50, 50 };
+	struct render_rect c = { 110, 10, 50, 40 };
+
+	CHECK(collide(a, b));
+	CHECK(!collide(a, c));		/* side by side, touching */
+	CHECK(inside(b, (struct render_rect){ 100, 40, 50, 50 }));
+	CHECK(!inside(b, (struct render_rect){ 100, 40, 50, 49 }));
+}
+
+/* Every slide at every screen size the kiosk is likely to meet, morning
+ * and evening, fresh and with both header marks: no text is drawn over
+ * another or outside its panel.  This is what caught the solar tiles'
+ * big share figure drawn over their heading at 1280x720. */
+static void test_no_collisions(const struct fixtures *f,
+			       const struct fixtures *f21)
+{
+	static const int all[][2] = {
+		{ 1920, 1080 }, { 1080, 1920 }, { 1280, 720 }, { 800, 480 },
+		{ 3840, 2160 }, { 768, 1366 }, { 1366, 768 }, { 1024, 768 },
+		{ 720, 1280 }, { 480, 800 },
+	};
+
+	for (int pass = 0; pass < 4; pass++) {
+		const struct fixtures *fx = pass % 2 ? f21 : f;
+		struct render_data d = data_at(fx, pass % 2 ? T_2100 : T_1100);
+
+		d.replay = d.stale = pass >= 2;
+		d.data_as_of = d.now - 86400;
+		for (int s = 0; s < RENDER_SLIDE_COUNT; s++)
+			for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
+				int w = all[i][0], h = all[i][1];
+				struct render_stats st;
+				struct image im = draw(&d, s, w, h, "layout",
+						       &st);
+
+				check_text_layout(&st, s, w, h,
+						  pass >= 2 ? "marked" : "");
+
+				/* Both marks fit beside or under the title at
+				 * a readable size. */
+				if (d.replay)
+					CHECK_AT(st.mark_scale >= 0.7,
+						 "%s %dx%d: marks at %.2f",
+						 render_slide_name(s), w, h,
+						 st.mark_scale);
+				image_free(&im);
+			}
+	}
+}
+
 /* Degenerate surfaces lay out without a crash or a GLib warning (main
  * makes those fatal). */
 static void test_tiny(const struct fixtures *f)
@@ -656,6 +761,8 @@ int main(void)
 	test_nodata(&f);
 	test_solar_share(&f);
 	test_other_sizes(&f);
+	test_collide();
+	test_no_collisions(&f, &f21);
 	test_tiny(&f);
 	test_png_and_names(&f);
 

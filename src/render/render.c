@@ -5,9 +5,10 @@
  *
  * Coordinates: device pixels, origin top left, y down; sizes in layout
  * units (c->u, 1/1080 of the shorter side).  A landscape slide has a
- * one-row header (title | marks | clock over the place); a portrait one
- * puts the place and the marks on a second row, since its width holds
- * only the title and the clock.  The header is the same height whether
+ * one-row header (title | marks | clock over the place) when it is at
+ * least HEADER_WIDE units wide; a portrait or squarer one puts the place
+ * and the marks on a second row, since its width holds only the title
+ * and the clock.  The header is the same height whether
  * or not marks are shown, so a slide does not jump when the kiosk goes
  * stale.
  */
@@ -20,7 +21,9 @@
 #include "core/timeutil.h"
 
 #define HEADER_ROW	168	/* layout units */
-#define HEADER_ROW2	104	/* portrait only: site and marks */
+#define HEADER_ROW2	104	/* narrow only: site and marks */
+#define HEADER_WIDE	1760	/* room for the marks between title and
+				 * clock: 16:9 has 1920, 4:3 1440 */
 #define PAD		48	/* slide margin */
 
 /* --- geometry and colour -------------------------------------------- */
@@ -143,6 +146,7 @@ void render_panel(struct render_ctx *c, struct render_rect r)
 {
 	cairo_t *cr = c->cr;
 
+	c->panel = r;
 	cairo_save(cr);
 	render_round_rect(cr, r, 20 * c->u);
 	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_PANEL), 1.0);
@@ -203,12 +207,87 @@ void render_nodata(struct render_ctx *c, struct render_rect r)
 	render_text(c, &se, cx, cy + 24 * s + e.h * 0.9, "No data");
 }
 
+/* Sizes inside a tile, in layout units. */
+#define TILE_VALUE_PX	124	/* the value at its largest */
+#define TILE_GAP	24	/* between the value and the text beside it */
+#define TILE_CAP_PX	26	/* the caption, Japanese and English */
+#define TILE_CAP_PX_EN	20
+
+/* The caption's size, or nothing when there is none. */
+static struct render_extent tile_caption(struct render_ctx *c,
+					 const struct render_tile *t,
+					 double max_w)
+{
+	if (!t->cap_ja)
+		return (struct render_extent){ 0 };
+	return render_label_measure(c, t->cap_ja, t->cap_en,
+				    TILE_CAP_PX * c->u, TILE_CAP_PX_EN * c->u,
+				    max_w);
+}
+
+static void tile_caption_draw(struct render_ctx *c,
+			      const struct render_tile *t, double x, double y,
+			      double max_w)
+{
+	if (t->cap_ja)
+		render_label(c, t->cap_ja, t->cap_en, x, y,
+			     TILE_CAP_PX * c->u, TILE_CAP_PX_EN * c->u,
+			     RENDER_ALIGN_LEFT, max_w);
+}
+
+/* A wide, low tile: heading top left, caption bottom left, and the value
+ * on the right, either beside both at the tile's whole height or under
+ * the heading beside the caption, whichever lets it be drawn bigger.  A
+ * long heading leaves the value only the second place. */
+static void tile_wide(struct render_ctx *c, struct render_rect in,
+		      double head_bottom, double head_w,
+		      const struct render_tile *t)
+{
+	double gap = TILE_GAP * c->u, px_max = TILE_VALUE_PX * c->u;
+	struct render_extent cap = tile_caption(c, t, in.w * 0.38);
+	double side = fmax(head_w, cap.w) + gap;
+	double low_x = cap.w > 0 ? cap.w + gap : 0;
+	double low_h = in.y + in.h - head_bottom;
+	struct render_fit beside = render_value_fit(c, t->num, t->unit,
+						    in.w - side, in.h, px_max);
+	struct render_fit under = render_value_fit(c, t->num, t->unit,
+						   in.w - low_x, low_h, px_max);
+	struct render_fit *f = beside.px >= under.px ? &beside : &under;
+	double top = f == &beside ? in.y : head_bottom;
+	double room = f == &beside ? in.h : low_h;
+
+	render_value(c, t->num, t->unit, in.x + in.w,
+		     top + (room - f->ink_h) / 2 + f->above, f->px, t->rgb,
+		     RENDER_ALIGN_RIGHT, 0);
+	tile_caption_draw(c, t, in.x,
+			  fmax(in.y + in.h - cap.h, head_bottom), in.w * 0.38);
+}
+
+/* A narrow tile: heading, value and caption from the top down, the value
+ * and caption centred in what the heading leaves. */
+static void tile_narrow(struct render_ctx *c, struct render_rect in,
+			double head_bottom, const struct render_tile *t)
+{
+	double gap = 14 * c->u;
+	struct render_extent cap = tile_caption(c, t, in.w);
+	double cap_h = cap.h > 0 ? cap.h + gap : 0;
+	double room = in.y + in.h - head_bottom;
+	struct render_fit f = render_value_fit(c, t->num, t->unit, in.w,
+					       room - cap_h,
+					       TILE_VALUE_PX * c->u);
+	double top = head_bottom + fmax((room - f.ink_h - cap_h) / 2, 0);
+
+	render_value(c, t->num, t->unit, in.x, top + f.above, f.px, t->rgb,
+		     RENDER_ALIGN_LEFT, 0);
+	tile_caption_draw(c, t, in.x, top + f.ink_h + gap, in.w);
+}
+
 void render_tile(struct render_ctx *c, struct render_rect r,
 		 const struct render_tile *t)
 {
 	struct render_rect in = render_inset(r, 30 * c->u), bar = in;
 	bool has_bar = !isnan(t->bar) && t->num;
-	double px, base, head_h, cap_h;
+	double head_h, head_bottom, head_w;
 
 	render_panel(c, r);
 	if (has_bar) {
@@ -218,41 +297,20 @@ void render_tile(struct render_ctx *c, struct render_rect r,
 	}
 	head_h = render_label(c, t->ja, t->en, in.x, in.y - 6 * c->u,
 			      36 * c->u, 22 * c->u, RENDER_ALIGN_LEFT, in.w);
+	head_w = render_label_measure(c, t->ja, t->en, 36 * c->u, 22 * c->u,
+				      in.w).w;
+	head_bottom = in.y - 6 * c->u + head_h;
 	if (!t->num) {
 		in.y += head_h;
 		in.h -= head_h;
 		render_nodata(c, in);
 		return;
 	}
-	cap_h = t->cap_ja ? 70 * c->u : 0;
 
-	if (in.w > in.h * 2.6) {
-		/* wide: the value right, centred on the tile's height */
-		px = fmin(124 * c->u, in.h * 0.8);
-		base = in.y + in.h / 2 + px * 0.36;
-		render_value(c, t->num, t->unit, in.x + in.w, base, px,
-			     t->rgb, RENDER_ALIGN_RIGHT, in.w * 0.58);
-		if (t->cap_ja)
-			render_label(c, t->cap_ja, t->cap_en, in.x,
-				     fmax(in.y + in.h - cap_h,
-					  in.y + head_h + 6 * c->u),
-				     26 * c->u, 20 * c->u, RENDER_ALIGN_LEFT,
-				     in.w * 0.38);
-	} else {
-		/* narrow: heading, value, caption from the top down, the
-		 * value and caption centred in what the heading leaves */
-		double room = in.h - head_h - cap_h;
-
-		px = fmin(124 * c->u, room * 0.9);
-		base = in.y + head_h + fmax((room - px * 0.8) * 0.5, 0) +
-		       px * 0.8;
-		render_value(c, t->num, t->unit, in.x, base, px, t->rgb,
-			     RENDER_ALIGN_LEFT, in.w);
-		if (t->cap_ja)
-			render_label(c, t->cap_ja, t->cap_en, in.x,
-				     base + 14 * c->u, 26 * c->u, 20 * c->u,
-				     RENDER_ALIGN_LEFT, in.w);
-	}
+	if (in.w > in.h * 2.6)
+		tile_wide(c, in, head_bottom, head_w, t);
+	else
+		tile_narrow(c, in, head_bottom, t);
 	if (has_bar)
 		render_share_bar(c, bar, t->bar, t->rgb);
 }
@@ -421,8 +479,9 @@ static void as_of_text(struct render_ctx *c, char *buf, size_t len)
 	g_date_time_unref(nl);
 }
 
-/* The replay and stale marks, right to left from x_right, shrunk (to
- * no less than 0.7) when they would reach left of x_left. */
+/* The replay and stale marks, right to left from x_right, shrunk when
+ * they would reach left of x_left: the header's width (HEADER_WIDE)
+ * keeps them at 0.7 of their size or more. */
 static void header_marks(struct render_ctx *c, double x_left,
 			 double x_right, double cy)
 {
@@ -464,14 +523,23 @@ static void header_marks(struct render_ctx *c, double x_left,
 	for (int i = 0; i < n; i++)
 		total += badge_width(c, &b[i], 1) + (i ? gap : 0);
 	if (total > x_right - x_left)
-		s = fmax((x_right - x_left) / total, 0.7);
+		s = fmax((x_right - x_left) / total, 0);
+	if (c->stats && n)
+		c->stats->mark_scale = s;
 	for (int i = 0; i < n; i++)
 		x = badge_draw(c, &b[i], x, cy, s) - gap * s;
 }
 
+/* Whether the header needs a second row for the place and the marks;
+ * by the width alone, so that a slide is the same with marks or not. */
+static bool two_rows(const struct render_ctx *c)
+{
+	return c->w < HEADER_WIDE * c->u;
+}
+
 /* Title on the left, the clock on the right, the marks between them
- * and the place under the clock (landscape), or the place and the marks
- * on a second row (portrait). */
+ * and the place under the clock (wide), or the place and the marks on a
+ * second row (narrow). */
 static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 			struct render_rect hr)
 {
@@ -526,15 +594,15 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 		snprintf(place, sizeof(place), "%s · %s", site, zone);
 	else
 		snprintf(place, sizeof(place), "%s", site ? site : "");
-	if (!c->portrait) {
+	if (!two_rows(c)) {
 		render_text(c, &st_small, right, row - 24 * c->u, place);
 		header_marks(c, title.w + pad + 40 * c->u, x - 40 * c->u,
 			     row / 2);
 		return;
 	}
 
-	/* Portrait: the place on the left of the second row, the marks on
-	 * its right. */
+	/* Narrow: the place on the left of the second row, the marks on its
+	 * right. */
 	cy = row + HEADER_ROW2 * c->u / 2 - 2 * c->u;
 	st_small.align = RENDER_ALIGN_LEFT;
 	st_small.px = 26 * c->u;
@@ -585,7 +653,8 @@ int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 	/* header, then the slide's body under it */
 	pad = PAD * c.u;
 	hr = (struct render_rect){ 0, 0, w,
-		(HEADER_ROW + (c.portrait ? HEADER_ROW2 : 0)) * c.u };
+		(HEADER_ROW + (two_rows(&c) ? HEADER_ROW2 : 0)) * c.u };
+	c.panel = hr;
 	draw_header(&c, sd, hr);
 	if (stats)
 		stats->header = hr;

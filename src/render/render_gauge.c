@@ -53,8 +53,17 @@ static void band_ring(struct render_ctx *c, double cx, double cy,
 	cairo_restore(cr);
 }
 
+/* Whether two tick labels' boxes meet. */
+static bool boxes_meet(struct render_rect a, struct render_rect b)
+{
+	return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h &&
+	       b.y < a.y + a.h;
+}
+
 /* Ticks across the ring at the band edges and the ends, with labels
- * outside it. */
+ * outside it.  90, 95 and 97 are close on the arc: on a small gauge a
+ * label that would meet the one before it moves outward until it does
+ * not. */
 static void ticks(struct render_ctx *c, double cx, double cy, double r_in,
 		  double r_out, double r_label)
 {
@@ -64,10 +73,14 @@ static void ticks(struct render_ctx *c, double cx, double cy, double r_in,
 		.px = 22 * c->u, .bold = true, .rgb = RENDER_RGB_TEXT_2,
 		.align = RENDER_ALIGN_CENTER,
 	};
+	struct render_rect prev = { 0 };
 	char buf[16];
 
 	for (size_t i = 0; i < G_N_ELEMENTS(at); i++) {
 		double a = angle_of(at[i]), ca = cos(a), sa = sin(a);
+		double rl = r_label, pad = 3 * c->u;
+		struct render_extent e;
+		struct render_rect box;
 
 		cairo_save(cr);
 		render_set_rgb(cr, render_rgb_hex(RENDER_RGB_TEXT_2), 1.0);
@@ -78,8 +91,21 @@ static void ticks(struct render_ctx *c, double cx, double cy, double r_in,
 		cairo_restore(cr);
 
 		snprintf(buf, sizeof(buf), "%g", at[i]);
-		render_text(c, &st, cx + ca * r_label,
-			    cy + sa * r_label - 16 * c->u, buf);
+		e = render_text_measure(c, &st, buf);
+		for (int step = 0; step < 40; step++, rl += 2 * c->u) {
+			double top = cy + sa * rl - 16 * c->u;
+
+			box = (struct render_rect){
+				cx + ca * rl - e.w / 2 - pad,
+				top + e.ink_top - pad, e.w + 2 * pad,
+				e.ink_bottom - e.ink_top + 2 * pad,
+			};
+			if (i == 0 || !boxes_meet(box, prev))
+				break;
+		}
+		render_text(c, &st, cx + ca * rl, cy + sa * rl - 16 * c->u,
+			    buf);
+		prev = box;
 	}
 }
 

@@ -71,9 +71,20 @@ void render_set_rgb(cairo_t *cr, struct render_rgb c, double alpha);
 
 /* --- the drawing context -------------------------------------------- */
 
+/* One text as drawn, for a test that looks for collisions. */
+struct render_text_box {
+	struct render_rect ink;		/* where its glyphs' ink is */
+	struct render_rect panel;	/* the panel it was drawn in */
+	char text[64];			/* its first bytes */
+};
+
+#define RENDER_STATS_TEXTS 320
+
 /* What a test can learn about one rendering (see render_slide_stats). */
 struct render_stats {
 	int layouts;		/* text layouts drawn */
+	int ntexts;		/* of them in texts[] (the first ones) */
+	struct render_text_box texts[RENDER_STATS_TEXTS];
 	int unknown_glyphs;	/* summed over them: boxes, not glyphs */
 	int nodata_panels;	/* "データなし / No data" panels drawn */
 	bool gauge_drawn;
@@ -81,6 +92,7 @@ struct render_stats {
 	enum render_band gauge_band;
 	struct render_rect header;
 	char marks[512];	/* the header badges' text, one a line */
+	double mark_scale;	/* of the badges, 1 at full size */
 };
 
 struct render_ctx {
@@ -92,6 +104,7 @@ struct render_ctx {
 	const struct render_data *d;
 	json_t *site;		/* the slide's summary, borrowed, may be NULL */
 	GTimeZone *tz;		/* the site's zone, owned */
+	struct render_rect panel;	/* the one being drawn in */
 	struct render_stats *stats;	/* NULL unless a test asks */
 };
 
@@ -124,6 +137,7 @@ struct render_style {
 struct render_extent {
 	double w, h;		/* logical width and height */
 	double baseline;	/* from the top */
+	double ink_top, ink_bottom;	/* the glyphs' ink, from the top */
 };
 
 /* A Pango layout for text in the renderer's font and language; the
@@ -148,11 +162,30 @@ double render_label(struct render_ctx *c, const char *ja, const char *en,
 		    double x, double y, double px, double px_en,
 		    enum render_align align, double max_w);
 
+/* The height and width render_label() takes for the same arguments. */
+struct render_extent render_label_measure(struct render_ctx *c,
+					  const char *ja, const char *en,
+					  double px, double px_en,
+					  double max_w);
+
 /* A big number followed by its unit on the same baseline, starting at x
  * (or centred on x).  Returns the total width. */
 double render_value(struct render_ctx *c, const char *num, const char *unit,
 		    double x, double baseline, double px, uint32_t rgb,
 		    enum render_align align, double max_w);
+
+/* How render_value() is to draw a number to fit a box. */
+struct render_fit {
+	double px;		/* the size; 0 when nothing fits */
+	double above;		/* from the ink's top to the baseline */
+	double ink_h;		/* the ink's height */
+};
+
+/* The largest size, up to px_max, at which render_value() keeps num and
+ * unit inside a box w x h: no wider than w, their ink no taller than h. */
+struct render_fit render_value_fit(struct render_ctx *c, const char *num,
+				   const char *unit, double w, double h,
+				   double px_max);
 
 /* value with thousands separators and decimals places: 4995 -> "4,995". */
 void render_fmt_num(char *buf, size_t len, double value, int decimals);

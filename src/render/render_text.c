@@ -36,6 +36,7 @@ static PangoLayout *styled_layout(struct render_ctx *c,
 				  const char *text, struct render_extent *ext)
 {
 	PangoLayout *lo;
+	PangoRectangle ink;
 	int lw, lh;
 
 	/* A slide squeezed below any readable size still lays out, with
@@ -53,7 +54,35 @@ static PangoLayout *styled_layout(struct render_ctx *c,
 	ext->w = (double)lw / PANGO_SCALE;
 	ext->h = (double)lh / PANGO_SCALE;
 	ext->baseline = (double)pango_layout_get_baseline(lo) / PANGO_SCALE;
+	pango_layout_get_extents(lo, &ink, NULL);
+	ext->ink_top = (double)ink.y / PANGO_SCALE;
+	ext->ink_bottom = (double)(ink.y + ink.height) / PANGO_SCALE;
 	return lo;
+}
+
+/* Counts a layout drawn at (x, y) and keeps where its ink went. */
+static void note_text(struct render_ctx *c, PangoLayout *lo, double x,
+		      double y, const char *text)
+{
+	struct render_stats *st = c->stats;
+	struct render_text_box *b;
+	PangoRectangle ink;
+
+	st->layouts++;
+	st->unknown_glyphs += pango_layout_get_unknown_glyphs_count(lo);
+	pango_layout_get_extents(lo, &ink, NULL);
+	if (ink.width <= 0 || ink.height <= 0 ||
+	    st->ntexts >= RENDER_STATS_TEXTS)
+		return;
+	b = &st->texts[st->ntexts++];
+	b->ink = (struct render_rect){
+		x + (double)ink.x / PANGO_SCALE,
+		y + (double)ink.y / PANGO_SCALE,
+		(double)ink.width / PANGO_SCALE,
+		(double)ink.height / PANGO_SCALE,
+	};
+	b->panel = c->panel;
+	g_strlcpy(b->text, text, sizeof(b->text));
 }
 
 struct render_extent render_text_measure(struct render_ctx *c,
@@ -74,23 +103,48 @@ struct render_extent render_text(struct render_ctx *c,
 	struct render_extent ext;
 	PangoLayout *lo = styled_layout(c, st, text, &ext);
 
-	if (c->stats) {
-		c->stats->layouts++;
-		c->stats->unknown_glyphs +=
-		    pango_layout_get_unknown_glyphs_count(lo);
-	}
 	if (st->align == RENDER_ALIGN_CENTER)
 		x -= ext.w / 2;
 	else if (st->align == RENDER_ALIGN_RIGHT)
 		x -= ext.w;
 	if (st->baseline)
 		y -= ext.baseline;
+	if (c->stats)
+		note_text(c, lo, x, y, text);
 
 	render_set_rgb(c->cr, render_rgb_hex(st->rgb), 1.0);
 	cairo_move_to(c->cr, x, y);
 	pango_cairo_show_layout(c->cr, lo);
 	g_object_unref(lo);
 	return ext;
+}
+
+/* CJK line boxes carry generous leading: the English line is pulled up
+ * into it, by this much of the Japanese line's height. */
+#define LABEL_EN_AT 0.86
+
+/* A value's unit beside its number: this much of the number's size, and
+ * this much of it apart. */
+#define VALUE_UNIT 0.4
+#define VALUE_GAP 0.12
+
+struct render_extent render_label_measure(struct render_ctx *c,
+					  const char *ja, const char *en,
+					  double px, double px_en,
+					  double max_w)
+{
+	struct render_style sj = { .px = px, .bold = true, .max_w = max_w };
+	struct render_style se = { .px = px_en, .max_w = max_w };
+	struct render_extent e1 = render_text_measure(c, &sj, ja), e2;
+
+	if (!en)
+		return e1;
+	e2 = render_text_measure(c, &se, en);
+	return (struct render_extent){
+		.w = fmax(e1.w, e2.w), .h = e1.h * LABEL_EN_AT + e2.h,
+		.baseline = e1.baseline, .ink_top = e1.ink_top,
+		.ink_bottom = e1.h * LABEL_EN_AT + e2.ink_bottom,
+	};
 }
 
 double render_label(struct render_ctx *c, const char *ja, const char *en,
@@ -107,11 +161,10 @@ double render_label(struct render_ctx *c, const char *ja, const char *en,
 	};
 	struct render_extent e1, e2 = { 0 };
 
-	/* CJK line boxes carry generous leading; pull English up into it. */
 	e1 = render_text(c, &sj, x, y, ja);
 	if (en)
-		e2 = render_text(c, &se, x, y + e1.h * 0.86, en);
-	return en ? e1.h * 0.86 + e2.h : e1.h;
+		e2 = render_text(c, &se, x, y + e1.h * LABEL_EN_AT, en);
+	return en ? e1.h * LABEL_EN_AT + e2.h : e1.h;
 }
 
 double render_value(struct render_ctx *c, const char *num, const char *unit,
@@ -122,10 +175,11 @@ double render_value(struct render_ctx *c, const char *num, const char *unit,
 		.px = px, .bold = true, .rgb = rgb, .baseline = true,
 	};
 	struct render_style su = {
-		.px = px * 0.4, .rgb = RENDER_RGB_TEXT_2, .baseline = true,
+		.px = px * VALUE_UNIT, .rgb = RENDER_RGB_TEXT_2,
+		.baseline = true,
 	};
 	struct render_extent en, eu = { 0 };
-	double gap = px * 0.12, total, scale = 1.0;
+	double gap = px * VALUE_GAP, total, scale = 1.0;
 
 	en = render_text_measure(c, &sn, num);
 	if (unit && *unit)
@@ -149,6 +203,41 @@ double render_value(struct render_ctx *c, const char *num, const char *unit,
 	if (unit && *unit)
 		render_text(c, &su, x + en.w + gap, baseline, unit);
 	return total;
+}
+
+struct render_fit render_value_fit(struct render_ctx *c, const char *num,
+				   const char *unit, double w, double h,
+				   double px_max)
+{
+	struct render_style sn = { .px = px_max, .bold = true };
+	struct render_style su = { .px = px_max * VALUE_UNIT };
+	struct render_fit fit = { 0 };
+	struct render_extent en, eu;
+	double width, above, below, s;
+
+	if (!(w > 0 && h > 0 && px_max > 0))
+		return fit;
+
+	/* Measured once at full size: width and ink grow with the size. */
+	en = render_text_measure(c, &sn, num);
+	above = en.baseline - en.ink_top;
+	below = en.ink_bottom - en.baseline;
+	width = en.w;
+	if (unit && *unit) {
+		eu = render_text_measure(c, &su, unit);
+		above = fmax(above, eu.baseline - eu.ink_top);
+		below = fmax(below, eu.ink_bottom - eu.baseline);
+		width += px_max * VALUE_GAP + eu.w;
+	}
+	if (!(width > 0 && above + below > 0))
+		return fit;
+
+	/* A little short of the exact fit, as sizes round in Pango. */
+	s = fmin(1, 0.98 * fmin(w / width, h / (above + below)));
+	fit.px = px_max * s;
+	fit.above = above * s;
+	fit.ink_h = (above + below) * s;
+	return fit;
 }
 
 void render_fmt_num(char *buf, size_t len, double value, int decimals)
