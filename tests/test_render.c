@@ -553,6 +553,40 @@ static void test_solar_share(const struct fixtures *f)
 	CHECK(isnan(now) && isnan(today));
 }
 
+/* The first drawn text that starts with prefix, or NULL. */
+static const char *find_text(const struct render_stats *st,
+			     const char *prefix)
+{
+	for (int i = 0; i < st->ntexts; i++)
+		if (strncmp(st->texts[i].text, prefix, strlen(prefix)) == 0)
+			return st->texts[i].text;
+	return NULL;
+}
+
+/* Today so far is set beside yesterday by the same time of day, and the
+ * same time is the one today's total was taken at, not the clock: a
+ * stale copy or a fast replay lags it.  The 11:00 JST home summary is
+ * 12:00 at the home (UTC+10); the 24 half-hours of 2012-06-24 before
+ * 12:00 in ausgrid_customer12_2011-2012.csv sum to 8.254 kW, so 4.127
+ * kWh.  Four hours later by the clock, the same copy must still say
+ * 4.13, not the 7.01 kWh of the 32 half-hours before 16:00. */
+static void test_yesterday_by_now(const struct fixtures *f)
+{
+	for (int late = 0; late < 2; late++) {
+		struct render_data d = data_at(f, T_1100 + late * 4 * 3600);
+		struct render_stats st;
+		struct image im;
+
+		d.stale = late;
+		d.data_as_of = T_1100;
+		im = draw(&d, RENDER_HOUSEHOLD, 1920, 1080,
+			  late ? "late" : NULL, &st);
+		CHECK_STR(find_text(&st, "昨日の同時刻"),
+			  "昨日の同時刻 4.13 kWh");
+		image_free(&im);
+	}
+}
+
 /* Other screens the kiosk meets (the demo's 1280x720 window, a small
  * 800x480 panel, a tall 768x1366 one): everything still laid out, in
  * real glyphs, with no panel left empty. */
@@ -760,6 +794,7 @@ int main(void)
 	test_mark_text(&f);
 	test_nodata(&f);
 	test_solar_share(&f);
+	test_yesterday_by_now(&f);
 	test_other_sizes(&f);
 	test_collide();
 	test_no_collisions(&f, &f21);

@@ -78,6 +78,13 @@ bool render_latest(json_t *pt, double *value, int64_t *ts)
 	return true;
 }
 
+int64_t render_data_at(struct render_ctx *c)
+{
+	int64_t at;
+
+	return render_time(c->site, "at", &at) ? at : c->d->now;
+}
+
 bool render_day(struct render_ctx *c, int64_t *t0, int64_t *t1)
 {
 	int64_t start;

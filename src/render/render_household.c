@@ -90,26 +90,28 @@ static void hourly_chart(struct render_ctx *c, struct render_rect r)
 	render_chart_now(c, &a, (double)c->d->now);
 }
 
-/* Yesterday's kWh up to the same time of day as now: whole hours, and
- * the current hour pro rata.  false without yesterday's data. */
+/* Yesterday's kWh up to the time of day today's total was taken at:
+ * whole hours, and the last hour pro rata.  false without yesterday's
+ * data. */
 static bool yesterday_by_now(struct render_ctx *c, json_t *pt, double *out)
 {
 	json_t *yday = render_array(pt, "hourly_yesterday");
+	double at = (double)render_data_at(c);
 	int64_t t0, t1;
 	double sum = 0, v, frac;
 	bool any = false;
 	size_t i;
 
-	if (!render_day(c, &t0, &t1) || c->d->now < t0)
+	if (!render_day(c, &t0, &t1) || at < (double)t0)
 		return false;
 	for (i = 0; i < json_array_size(yday); i++) {
 		double start = (double)(t0 + (int64_t)i * 3600);
 
-		if (start >= (double)c->d->now)
+		if (start >= at)
 			break;
 		if (!render_num(json_array_get(yday, i), &v))
 			continue;
-		frac = fmin(((double)c->d->now - start) / 3600, 1);
+		frac = fmin((at - start) / 3600, 1);
 		sum += v * frac;
 		any = true;
 	}

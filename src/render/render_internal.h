@@ -305,6 +305,11 @@ bool render_latest(json_t *pt, double *value, int64_t *ts);
 /* A summary time field ("at", "day_start", "...ts") as Unix seconds. */
 bool render_time(json_t *obj, const char *field, int64_t *out);
 
+/* The time the summary describes (its "at"), or the clock when it does
+ * not say.  Figures compared with the summary's "so far" totals must be
+ * taken at this time: a replay or a stale copy lags the clock. */
+int64_t render_data_at(struct render_ctx *c);
+
 /* The local day the summary covers, [*t0, *t1), in its zone. */
 bool render_day(struct render_ctx *c, int64_t *t0, int64_t *t1);
 
