@@ -3,6 +3,7 @@
  * on a real SQLite file.
  */
 #include <glib.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,56 @@ static void test_readings(struct store *st)
 	g_array_free(a, TRUE);
 }
 
+struct put_job {
+	struct store *st;
+	struct store_reading row;
+	int rc;
+};
+
+static void *put_thread(void *arg)
+{
+	struct put_job *j = arg;
+
+	j->rc = store_readings_put(j->st, &j->row, 1);
+	return NULL;
+}
+
+/*
+ * Another program (akari import on the same file) holds the write lock.
+ * A write of the server waits for it, but reads must not wait behind
+ * that write: the GETs of the server and the kiosk would stall for the
+ * whole busy timeout, and the write would time out behind its own
+ * readers.  The other program lets go only after the reads came back.
+ */
+static void test_read_during_write(struct store *st)
+{
+	struct put_job job = {.st = st, .rc = 1};
+	struct store_point p;
+	pthread_t t;
+	sqlite3 *other;
+	int64_t count = -1;
+
+	CHECK_INT(store_point_get(st, "tepco/demand", &p), STORE_OK);
+	job.row = (struct store_reading){p.id, 7000, 7.0};
+	CHECK_INT(sqlite3_open(path, &other), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+		  SQLITE_OK);
+
+	pthread_create(&t, NULL, put_thread, &job);
+	/* Ordering only: let the write reach the lock first. */
+	usleep(300 * 1000);
+	CHECK_INT(store_readings_count(st, &count), STORE_OK);
+	CHECK_INT(count, 2);
+	CHECK_INT(store_point_get(st, "tepco/demand", &p), STORE_OK);
+
+	CHECK_INT(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	pthread_join(t, NULL);
+	sqlite3_close(other);
+	CHECK_INT(job.rc, STORE_OK);
+	CHECK_INT(store_readings_count(st, &count), STORE_OK);
+	CHECK_INT(count, 3);
+}
+
 int main(void)
 {
 	struct store *st;
@@ -190,6 +241,7 @@ int main(void)
 	test_registry(st);
 	test_bad_text(st);
 	test_readings(st);
+	test_read_during_write(st);
 	store_close(st);
 
 	/* WAL mode is a property of the file; another connection sees it. */
@@ -206,7 +258,7 @@ int main(void)
 		int64_t count;
 
 		CHECK_INT(store_readings_count(st, &count), STORE_OK);
-		CHECK_INT(count, 2);
+		CHECK_INT(count, 3);
 		store_close(st);
 	}
 

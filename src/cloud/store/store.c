@@ -1,9 +1,13 @@
 /*
  * store.c - the SQLite implementation of store.h.
  *
- * One connection per handle, guarded by a mutex: SQLite serialises
- * writers anyway, and holding the lock for a whole call keeps a batch in
- * one transaction.  Statements used per request are prepared once.
+ * Two connections per handle, each guarded by its own mutex.  Writes go
+ * through the writer, and holding its lock for a whole call keeps a
+ * batch in one transaction.  Reads go through the reader: in WAL mode a
+ * reader sees the last commit and never waits for a writer, so a write
+ * stalled on a slow disk or on another program's lock (akari import on
+ * the same file, up to the busy timeout) does not stall every GET of
+ * the server behind it.  Statements used per request are prepared once.
  */
 #include "cloud/store/store.h"
 
@@ -20,14 +24,23 @@
 
 #include "core/timeutil.h"
 
-struct store {
+/* How long a call waits for another connection's lock on the file. */
+#define BUSY_TIMEOUT_MS 10000
+
+/* One SQLite connection and the lock that makes it one caller's. */
+struct conn {
 	sqlite3 *db;
 	pthread_mutex_t lock;
-	sqlite3_stmt *put;	/* upsert one reading */
-	sqlite3_stmt *range;	/* readings of a point in [from, to) */
-	sqlite3_stmt *latest;	/* newest reading before a time */
-	sqlite3_stmt *point;	/* a point and its site by key */
-	sqlite3_stmt *auth;	/* a device by token hash */
+};
+
+struct store {
+	struct conn w;		/* writes, and the lookups inside them */
+	struct conn r;		/* reads */
+	sqlite3_stmt *put;	/* w: upsert one reading */
+	sqlite3_stmt *range;	/* r: readings of a point in [from, to) */
+	sqlite3_stmt *latest;	/* r: newest reading before a time */
+	sqlite3_stmt *point;	/* r: a point and its site by key */
+	sqlite3_stmt *auth;	/* r: a device by token hash */
 };
 
 static _Thread_local char errmsg[512];
@@ -75,6 +88,15 @@ static const char *const migrations[] = {
 static const char *const kind_names[] = {"instantaneous", "counter",
 					 "state"};
 
+/* The columns point_from_row() reads, and the join that gives them. */
+#define POINT_SELECT                                                      \
+	"SELECT p.id, p.key, p.site_id, s.name, s.tz, p.quantity, p.unit, " \
+	"p.kind, p.step_s, p.shift_days FROM points p "                    \
+	"JOIN sites s ON s.id = p.site_id "
+
+/* The columns site_from_row() reads. */
+#define SITE_SELECT "SELECT id, name, kind, tz, parent_id FROM sites "
+
 static int fail(int rc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -88,9 +110,17 @@ static int fail(int rc, const char *fmt, ...)
 	return rc;
 }
 
-static int fail_db(struct store *st, const char *what)
+/* A failure of c's last call.  "database is locked" alone would not tell
+ * an operator that another program holds the file. */
+static int fail_db(struct conn *c, const char *what)
 {
-	return fail(STORE_IO, "%s: %s", what, sqlite3_errmsg(st->db));
+	int code = sqlite3_errcode(c->db);
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return fail(STORE_IO, "%s: %s (another connection held the "
+			    "database for %d s)", what, sqlite3_errmsg(c->db),
+			    BUSY_TIMEOUT_MS / 1000);
+	return fail(STORE_IO, "%s: %s", what, sqlite3_errmsg(c->db));
 }
 
 const char *store_errmsg(struct store *st)
@@ -100,6 +130,8 @@ const char *store_errmsg(struct store *st)
 
 const char *store_kind_name(enum store_point_kind kind)
 {
+	if ((size_t)kind >= sizeof kind_names / sizeof kind_names[0])
+		return "?";
 	return kind_names[kind];
 }
 
@@ -119,41 +151,77 @@ static void copy_text(char *dst, size_t len, const unsigned char *src)
 	snprintf(dst, len, "%s", src ? (const char *)src : "");
 }
 
+/* Fills p from a row of POINT_SELECT. */
+static void point_from_row(sqlite3_stmt *s, void *out)
+{
+	struct store_point *p = out;
+
+	memset(p, 0, sizeof *p);
+	p->id = sqlite3_column_int64(s, 0);
+	copy_text(p->key, sizeof p->key, sqlite3_column_text(s, 1));
+	p->site_id = sqlite3_column_int64(s, 2);
+	copy_text(p->site, sizeof p->site, sqlite3_column_text(s, 3));
+	copy_text(p->tz, sizeof p->tz, sqlite3_column_text(s, 4));
+	copy_text(p->quantity, sizeof p->quantity, sqlite3_column_text(s, 5));
+	copy_text(p->unit, sizeof p->unit, sqlite3_column_text(s, 6));
+	if (store_kind_parse((const char *)sqlite3_column_text(s, 7),
+			     &p->kind))
+		p->kind = STORE_INSTANTANEOUS;
+	p->step_s = sqlite3_column_int(s, 8);
+	p->shift_days = sqlite3_column_int(s, 9);
+}
+
+/* Fills site from a row of SITE_SELECT. */
+static void site_from_row(sqlite3_stmt *s, void *out)
+{
+	struct store_site *site = out;
+
+	memset(site, 0, sizeof *site);
+	site->id = sqlite3_column_int64(s, 0);
+	copy_text(site->name, sizeof site->name, sqlite3_column_text(s, 1));
+	copy_text(site->kind, sizeof site->kind, sqlite3_column_text(s, 2));
+	copy_text(site->tz, sizeof site->tz, sqlite3_column_text(s, 3));
+	site->parent_id = sqlite3_column_int64(s, 4);
+}
+
 /* --- opening and schema ----------------------------------------------- */
 
-static int exec(struct store *st, const char *sql)
+static int exec(struct conn *c, const char *sql)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		fail(STORE_IO, "%s", msg ? msg : sqlite3_errmsg(st->db));
+	if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		if (msg)
+			fail(STORE_IO, "%s", msg);
+		else
+			fail_db(c, "running SQL");
 		sqlite3_free(msg);
 		return STORE_IO;
 	}
 	return STORE_OK;
 }
 
-static int user_version(struct store *st, int *version)
+static int user_version(struct conn *c, int *version)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
+	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s,
 			       NULL) != SQLITE_OK)
-		return fail_db(st, "reading the schema version");
+		return fail_db(c, "reading the schema version");
 	rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : STORE_IO;
 	*version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return rc == STORE_OK ? STORE_OK
-			      : fail_db(st, "reading the schema version");
+			      : fail_db(c, "reading the schema version");
 }
 
-static int migrate(struct store *st)
+static int migrate(struct conn *c)
 {
 	char sql[64];
 	int version, rc;
 
-	rc = user_version(st, &version);
+	rc = user_version(c, &version);
 	if (rc)
 		return rc;
 	if (version > MIGRATION_COUNT)
@@ -164,35 +232,35 @@ static int migrate(struct store *st)
 
 	/* Each migration and its version bump commit together. */
 	for (; version < MIGRATION_COUNT; version++) {
-		rc = exec(st, "BEGIN IMMEDIATE");
+		rc = exec(c, "BEGIN IMMEDIATE");
 		if (rc)
 			return rc;
-		rc = exec(st, migrations[version]);
+		rc = exec(c, migrations[version]);
 		if (!rc) {
 			snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
 				 version + 1);
-			rc = exec(st, sql);
+			rc = exec(c, sql);
 		}
 		if (rc) {
 			char why[sizeof errmsg];
 
 			snprintf(why, sizeof why, "%s", errmsg);
-			exec(st, "ROLLBACK");
+			exec(c, "ROLLBACK");
 			return fail(rc, "migration %d failed: %s", version + 1,
 				    why);
 		}
-		rc = exec(st, "COMMIT");
+		rc = exec(c, "COMMIT");
 		if (rc)
 			return rc;
 	}
 	return STORE_OK;
 }
 
-static int prepare(struct store *st, sqlite3_stmt **s, const char *sql)
+static int prepare(struct conn *c, sqlite3_stmt **s, const char *sql)
 {
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s,
+	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s,
 			       NULL) != SQLITE_OK)
-		return fail_db(st, "preparing a statement");
+		return fail_db(c, "preparing a statement");
 	return STORE_OK;
 }
 
@@ -200,32 +268,48 @@ static int prepare_all(struct store *st)
 {
 	int rc;
 
-	rc = prepare(st, &st->put,
+	rc = prepare(&st->w, &st->put,
 		     "INSERT INTO readings (point_id, ts, value) "
 		     "VALUES (?1, ?2, ?3) ON CONFLICT (point_id, ts) "
 		     "DO UPDATE SET value = excluded.value");
 	if (!rc)
-		rc = prepare(st, &st->range,
+		rc = prepare(&st->r, &st->range,
 			     "SELECT ts, value FROM readings WHERE "
 			     "point_id = ?1 AND ts >= ?2 AND ts < ?3 "
 			     "ORDER BY ts");
 	if (!rc)
-		rc = prepare(st, &st->latest,
+		rc = prepare(&st->r, &st->latest,
 			     "SELECT ts, value FROM readings WHERE "
 			     "point_id = ?1 AND ts < ?2 "
 			     "ORDER BY ts DESC LIMIT 1");
 	if (!rc)
-		rc = prepare(st, &st->point,
-			     "SELECT p.id, p.key, p.site_id, s.name, s.tz, "
-			     "p.quantity, p.unit, p.kind, p.step_s, "
-			     "p.shift_days FROM points p "
-			     "JOIN sites s ON s.id = p.site_id "
-			     "WHERE p.key = ?1");
+		rc = prepare(&st->r, &st->point,
+			     POINT_SELECT "WHERE p.key = ?1");
 	if (!rc)
-		rc = prepare(st, &st->auth,
+		rc = prepare(&st->r, &st->auth,
 			     "SELECT id, site_id FROM devices "
 			     "WHERE token_hash = ?1");
 	return rc;
+}
+
+/* Opens one connection to path; the caller sets it up further. */
+static int conn_open(struct conn *c, const char *path)
+{
+	pthread_mutex_init(&c->lock, NULL);
+	if (sqlite3_open_v2(path, &c->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		return fail(STORE_IO, "cannot open %s: %s", path,
+			    c->db ? sqlite3_errmsg(c->db) : "out of memory");
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	return STORE_OK;
+}
+
+static void conn_close(struct conn *c)
+{
+	sqlite3_close(c->db);
+	pthread_mutex_destroy(&c->lock);
 }
 
 int store_open(const char *path, struct store **out, char *errbuf,
@@ -240,27 +324,24 @@ int store_open(const char *path, struct store **out, char *errbuf,
 		rc = fail(STORE_IO, "out of memory");
 		goto out;
 	}
-	pthread_mutex_init(&st->lock, NULL);
-
-	if (sqlite3_open_v2(path, &st->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		rc = fail(STORE_IO, "cannot open %s: %s", path,
-			  st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		goto out;
-	}
-	sqlite3_busy_timeout(st->db, 10000);
 
 	/*
 	 * WAL with synchronous=FULL fsyncs the log at every commit, so an
-	 * acknowledged write survives power loss, not only a crash.
+	 * acknowledged write survives power loss, not only a crash.  The
+	 * schema is brought up to date before the reader opens.
 	 */
-	rc = exec(st, "PRAGMA journal_mode = WAL;"
-		      "PRAGMA synchronous = FULL;"
-		      "PRAGMA foreign_keys = ON;");
+	rc = conn_open(&st->w, path);
+	if (rc)
+		goto out;
+	rc = exec(&st->w, "PRAGMA journal_mode = WAL;"
+			  "PRAGMA synchronous = FULL;"
+			  "PRAGMA foreign_keys = ON;");
 	if (!rc)
-		rc = migrate(st);
+		rc = migrate(&st->w);
+	if (!rc)
+		rc = conn_open(&st->r, path);
+	if (!rc)
+		rc = exec(&st->r, "PRAGMA query_only = ON;");
 	if (!rc)
 		rc = prepare_all(st);
 	if (rc) {
@@ -290,8 +371,10 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->latest);
 	sqlite3_finalize(st->point);
 	sqlite3_finalize(st->auth);
-	sqlite3_close(st->db);
-	pthread_mutex_destroy(&st->lock);
+	if (st->r.db)
+		conn_close(&st->r);
+	if (st->w.db)
+		conn_close(&st->w);
 	free(st);
 }
 
@@ -299,32 +382,70 @@ int store_schema_version(struct store *st)
 {
 	int version = -1;
 
-	pthread_mutex_lock(&st->lock);
-	user_version(st, &version);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_lock(&st->r.lock);
+	user_version(&st->r, &version);
+	pthread_mutex_unlock(&st->r.lock);
 	return version;
+}
+
+/*
+ * Steps s (prepared on c, whose lock the caller holds) to its end and
+ * collects each row, read by from_row into an element of size bytes,
+ * in a new array (*all, g_free) of *n elements.
+ */
+static int collect_rows(struct conn *c, sqlite3_stmt *s, size_t size,
+			void (*from_row)(sqlite3_stmt *, void *), void **all,
+			size_t *n, const char *what)
+{
+	size_t cap = 0;
+	char *v = NULL;
+	int rc;
+
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			v = g_realloc_n(v, cap, size);
+		}
+		from_row(s, v + *n * size);
+		(*n)++;
+	}
+	*all = v;
+	return rc == SQLITE_DONE ? STORE_OK : fail_db(c, what);
+}
+
+/* Steps s (prepared on c, whose lock the caller holds) for the one row
+ * it may give: STORE_OK with the row ready to read, STORE_NOT_FOUND
+ * (the caller says what was not found), or a failure of c. */
+static int step_one(struct conn *c, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	if (rc == SQLITE_DONE)
+		return STORE_NOT_FOUND;
+	return fail_db(c, what);
 }
 
 /* --- sites ------------------------------------------------------------ */
 
+/* Runs on the writer, inside the writes that need a site's id. */
 static int site_id(struct store *st, const char *name, int64_t *id)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT id FROM sites WHERE name = ?1",
-			       -1, &s, NULL) != SQLITE_OK)
-		return fail_db(st, "looking up a site");
+	if (sqlite3_prepare_v2(st->w.db,
+			       "SELECT id FROM sites WHERE name = ?1", -1, &s,
+			       NULL) != SQLITE_OK)
+		return fail_db(&st->w, "looking up a site");
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = step_one(&st->w, s, "looking up a site");
+	if (rc == STORE_OK)
 		*id = sqlite3_column_int64(s, 0);
-		rc = STORE_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = fail(STORE_NOT_FOUND, "no site named '%s'", name);
-	} else {
-		rc = fail_db(st, "looking up a site");
-	}
+	else if (rc == STORE_NOT_FOUND)
+		fail(rc, "no site named '%s'", name);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -351,6 +472,17 @@ static int check_name(const char *what, const char *s, size_t max)
 	return STORE_OK;
 }
 
+/* Steps an INSERT prepared on the writer.  A clash on a unique column
+ * is STORE_EXISTS, which the caller describes. */
+static int insert_step(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	if (sqlite3_step(s) == SQLITE_DONE)
+		return STORE_OK;
+	if (sqlite3_extended_errcode(st->w.db) == SQLITE_CONSTRAINT_UNIQUE)
+		return STORE_EXISTS;
+	return fail_db(&st->w, what);
+}
+
 int store_site_add(struct store *st, const char *name, const char *kind,
 		   const char *tz, const char *parent)
 {
@@ -372,17 +504,17 @@ int store_site_add(struct store *st, const char *name, const char *kind,
 		return fail(STORE_INVALID, "unknown time zone '%s'", tz);
 	g_time_zone_unref(zone);
 
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(&st->w.lock);
 	if (parent) {
 		rc = site_id(st, parent, &parent_id);
 		if (rc)
 			goto out;
 	}
-	if (sqlite3_prepare_v2(st->db,
+	if (sqlite3_prepare_v2(st->w.db,
 			       "INSERT INTO sites (name, kind, tz, parent_id) "
 			       "VALUES (?1, ?2, ?3, ?4)",
 			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(st, "adding a site");
+		rc = fail_db(&st->w, "adding a site");
 		goto out;
 	}
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -390,18 +522,13 @@ int store_site_add(struct store *st, const char *name, const char *kind,
 	sqlite3_bind_text(s, 3, tz, -1, SQLITE_STATIC);
 	if (parent_id)
 		sqlite3_bind_int64(s, 4, parent_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		rc = STORE_OK;
-	else if (sqlite3_extended_errcode(st->db) ==
-		 SQLITE_CONSTRAINT_UNIQUE)
-		rc = fail(STORE_EXISTS, "a site named '%s' exists", name);
-	else
-		rc = fail_db(st, "adding a site");
+	rc = insert_step(st, s, "adding a site");
+	if (rc == STORE_EXISTS)
+		fail(rc, "a site named '%s' exists", name);
 
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->w.lock);
 	return rc;
 }
 
@@ -411,73 +538,42 @@ int store_site_get(struct store *st, const char *name,
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, name, kind, tz, parent_id "
-			       "FROM sites WHERE name = ?1",
-			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(st, "reading a site");
+	pthread_mutex_lock(&st->r.lock);
+	if (sqlite3_prepare_v2(st->r.db, SITE_SELECT "WHERE name = ?1", -1,
+			       &s, NULL) != SQLITE_OK) {
+		rc = fail_db(&st->r, "reading a site");
 		goto out;
 	}
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(s, 0);
-		copy_text(out->name, sizeof out->name,
-			  sqlite3_column_text(s, 1));
-		copy_text(out->kind, sizeof out->kind,
-			  sqlite3_column_text(s, 2));
-		copy_text(out->tz, sizeof out->tz, sqlite3_column_text(s, 3));
-		out->parent_id = sqlite3_column_int64(s, 4);
-		rc = STORE_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = fail(STORE_NOT_FOUND, "no site named '%s'", name);
-	} else {
-		rc = fail_db(st, "reading a site");
-	}
+	rc = step_one(&st->r, s, "reading a site");
+	if (rc == STORE_OK)
+		site_from_row(s, out);
+	else if (rc == STORE_NOT_FOUND)
+		fail(rc, "no site named '%s'", name);
 
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->r.lock);
 	return rc;
 }
 
 int store_sites_each(struct store *st, store_site_fn fn, void *ctx)
 {
 	struct store_site *all = NULL;
-	size_t n = 0, cap = 0;
 	sqlite3_stmt *s = NULL;
+	size_t n = 0;
 	int rc;
 
 	/* Collected first, so that fn runs unlocked, as for points. */
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, name, kind, tz, parent_id "
-			       "FROM sites ORDER BY name",
-			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(st, "listing sites");
-		pthread_mutex_unlock(&st->lock);
-		return rc;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_site *site;
-
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			all = g_realloc_n(all, cap, sizeof *all);
-		}
-		site = &all[n++];
-		site->id = sqlite3_column_int64(s, 0);
-		copy_text(site->name, sizeof site->name,
-			  sqlite3_column_text(s, 1));
-		copy_text(site->kind, sizeof site->kind,
-			  sqlite3_column_text(s, 2));
-		copy_text(site->tz, sizeof site->tz, sqlite3_column_text(s, 3));
-		site->parent_id = sqlite3_column_int64(s, 4);
-	}
-	rc = rc == SQLITE_DONE ? STORE_OK : fail_db(st, "listing sites");
+	pthread_mutex_lock(&st->r.lock);
+	if (sqlite3_prepare_v2(st->r.db, SITE_SELECT "ORDER BY name", -1, &s,
+			       NULL) != SQLITE_OK)
+		rc = fail_db(&st->r, "listing sites");
+	else
+		rc = collect_rows(&st->r, s, sizeof *all, site_from_row,
+				  (void **)&all, &n, "listing sites");
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->r.lock);
 
 	for (size_t i = 0; !rc && i < n; i++)
 		if (fn(&all[i], ctx))
@@ -532,34 +628,28 @@ int store_device_add(struct store *st, const char *site, const char *name,
 		return rc;
 	hash = token_hash(token);
 
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(&st->w.lock);
 	rc = site_id(st, site, &sid);
 	if (rc)
 		goto out;
-	if (sqlite3_prepare_v2(st->db,
+	if (sqlite3_prepare_v2(st->w.db,
 			       "INSERT INTO devices (site_id, name, kind, "
 			       "token_hash) VALUES (?1, ?2, ?3, ?4)",
 			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(st, "adding a device");
+		rc = fail_db(&st->w, "adding a device");
 		goto out;
 	}
 	sqlite3_bind_int64(s, 1, sid);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		rc = STORE_OK;
-	else if (sqlite3_extended_errcode(st->db) ==
-		 SQLITE_CONSTRAINT_UNIQUE)
-		rc = fail(STORE_EXISTS, "site '%s' has a device named '%s'",
-			  site, name);
-	else
-		rc = fail_db(st, "adding a device");
+	rc = insert_step(st, s, "adding a device");
+	if (rc == STORE_EXISTS)
+		fail(rc, "site '%s' has a device named '%s'", site, name);
 
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->w.lock);
 	g_free(hash);
 	if (rc)
 		memset(token, 0, tokenlen);
@@ -576,21 +666,18 @@ int store_device_auth(struct store *st, const char *token,
 		return fail(STORE_NOT_FOUND, "no token given");
 	hash = token_hash(token);
 
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(&st->r.lock);
 	sqlite3_bind_text(st->auth, 1, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st->auth);
-	if (rc == SQLITE_ROW) {
+	rc = step_one(&st->r, st->auth, "checking a device token");
+	if (rc == STORE_OK) {
 		*device_id = sqlite3_column_int64(st->auth, 0);
 		*site_id_out = sqlite3_column_int64(st->auth, 1);
-		rc = STORE_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = fail(STORE_NOT_FOUND, "unknown device token");
-	} else {
-		rc = fail_db(st, "checking a device token");
+	} else if (rc == STORE_NOT_FOUND) {
+		fail(rc, "unknown device token");
 	}
 	sqlite3_reset(st->auth);
 	sqlite3_clear_bindings(st->auth);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->r.lock);
 	g_free(hash);
 	return rc;
 }
@@ -615,16 +702,16 @@ int store_point_add(struct store *st, const struct store_point *p)
 	if (rc)
 		return rc;
 
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(&st->w.lock);
 	rc = site_id(st, p->site, &sid);
 	if (rc)
 		goto out;
-	if (sqlite3_prepare_v2(st->db,
+	if (sqlite3_prepare_v2(st->w.db,
 			       "INSERT INTO points (key, site_id, quantity, "
 			       "unit, kind, step_s, shift_days) VALUES "
 			       "(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(st, "adding a point");
+		rc = fail_db(&st->w, "adding a point");
 		goto out;
 	}
 	sqlite3_bind_text(s, 1, p->key, -1, SQLITE_STATIC);
@@ -634,18 +721,13 @@ int store_point_add(struct store *st, const struct store_point *p)
 	sqlite3_bind_text(s, 5, kind_names[p->kind], -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 6, p->step_s);
 	sqlite3_bind_int(s, 7, p->shift_days);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		rc = STORE_OK;
-	else if (sqlite3_extended_errcode(st->db) ==
-		 SQLITE_CONSTRAINT_UNIQUE)
-		rc = fail(STORE_EXISTS, "a point '%s' exists", p->key);
-	else
-		rc = fail_db(st, "adding a point");
+	rc = insert_step(st, s, "adding a point");
+	if (rc == STORE_EXISTS)
+		fail(rc, "a point '%s' exists", p->key);
 
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->w.lock);
 	return rc;
 }
 
@@ -655,19 +737,19 @@ int store_point_set_shift(struct store *st, int64_t point_id,
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
+	pthread_mutex_lock(&st->w.lock);
+	if (sqlite3_prepare_v2(st->w.db,
 			       "UPDATE points SET shift_days = ?2 "
 			       "WHERE id = ?1",
 			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(st, "changing a point");
+		rc = fail_db(&st->w, "changing a point");
 		goto out;
 	}
 	sqlite3_bind_int64(s, 1, point_id);
 	sqlite3_bind_int(s, 2, shift_days);
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = fail_db(st, "changing a point");
-	else if (sqlite3_changes(st->db) == 0)
+		rc = fail_db(&st->w, "changing a point");
+	else if (sqlite3_changes(st->w.db) == 0)
 		rc = fail(STORE_NOT_FOUND, "no point with id %lld",
 			  (long long)point_id);
 	else
@@ -675,26 +757,8 @@ int store_point_set_shift(struct store *st, int64_t point_id,
 
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->w.lock);
 	return rc;
-}
-
-/* Fills p from a row of the columns that st->point selects. */
-static void point_from_row(sqlite3_stmt *s, struct store_point *p)
-{
-	memset(p, 0, sizeof *p);
-	p->id = sqlite3_column_int64(s, 0);
-	copy_text(p->key, sizeof p->key, sqlite3_column_text(s, 1));
-	p->site_id = sqlite3_column_int64(s, 2);
-	copy_text(p->site, sizeof p->site, sqlite3_column_text(s, 3));
-	copy_text(p->tz, sizeof p->tz, sqlite3_column_text(s, 4));
-	copy_text(p->quantity, sizeof p->quantity, sqlite3_column_text(s, 5));
-	copy_text(p->unit, sizeof p->unit, sqlite3_column_text(s, 6));
-	if (store_kind_parse((const char *)sqlite3_column_text(s, 7),
-			     &p->kind))
-		p->kind = STORE_INSTANTANEOUS;
-	p->step_s = sqlite3_column_int(s, 8);
-	p->shift_days = sqlite3_column_int(s, 9);
 }
 
 int store_point_get(struct store *st, const char *key,
@@ -702,20 +766,16 @@ int store_point_get(struct store *st, const char *key,
 {
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(&st->r.lock);
 	sqlite3_bind_text(st->point, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st->point);
-	if (rc == SQLITE_ROW) {
+	rc = step_one(&st->r, st->point, "reading a point");
+	if (rc == STORE_OK)
 		point_from_row(st->point, out);
-		rc = STORE_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = fail(STORE_NOT_FOUND, "no point '%s'", key);
-	} else {
-		rc = fail_db(st, "reading a point");
-	}
+	else if (rc == STORE_NOT_FOUND)
+		fail(rc, "no point '%s'", key);
 	sqlite3_reset(st->point);
 	sqlite3_clear_bindings(st->point);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->r.lock);
 	return rc;
 }
 
@@ -723,39 +783,28 @@ int store_points_each(struct store *st, const char *site, store_point_fn fn,
 		      void *ctx)
 {
 	struct store_point *all = NULL;
-	size_t n = 0, cap = 0;
 	sqlite3_stmt *s = NULL;
+	size_t n = 0;
 	int rc;
 
 	/*
 	 * Collect first and call fn after unlocking, so that fn may call
 	 * back into the store (analytics walks readings per point).
 	 */
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT p.id, p.key, p.site_id, s.name, s.tz, "
-			       "p.quantity, p.unit, p.kind, p.step_s, "
-			       "p.shift_days FROM points p "
-			       "JOIN sites s ON s.id = p.site_id "
-			       "WHERE ?1 IS NULL OR s.name = ?1 "
+	pthread_mutex_lock(&st->r.lock);
+	if (sqlite3_prepare_v2(st->r.db,
+			       POINT_SELECT "WHERE ?1 IS NULL OR s.name = ?1 "
 			       "ORDER BY p.key",
 			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(st, "listing points");
-		pthread_mutex_unlock(&st->lock);
-		return rc;
+		rc = fail_db(&st->r, "listing points");
+	} else {
+		if (site)
+			sqlite3_bind_text(s, 1, site, -1, SQLITE_STATIC);
+		rc = collect_rows(&st->r, s, sizeof *all, point_from_row,
+				  (void **)&all, &n, "listing points");
 	}
-	if (site)
-		sqlite3_bind_text(s, 1, site, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			all = g_realloc_n(all, cap, sizeof *all);
-		}
-		point_from_row(s, &all[n++]);
-	}
-	rc = rc == SQLITE_DONE ? STORE_OK : fail_db(st, "listing points");
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->r.lock);
 
 	for (size_t i = 0; !rc && i < n; i++)
 		if (fn(&all[i], ctx))
@@ -774,8 +823,8 @@ int store_readings_put(struct store *st, const struct store_reading *rows,
 	if (n == 0)
 		return STORE_OK;
 
-	pthread_mutex_lock(&st->lock);
-	rc = exec(st, "BEGIN IMMEDIATE");
+	pthread_mutex_lock(&st->w.lock);
+	rc = exec(&st->w, "BEGIN IMMEDIATE");
 	if (rc)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -783,19 +832,19 @@ int store_readings_put(struct store *st, const struct store_reading *rows,
 		sqlite3_bind_int64(st->put, 2, rows[i].ts);
 		sqlite3_bind_double(st->put, 3, rows[i].value);
 		if (sqlite3_step(st->put) != SQLITE_DONE) {
-			rc = fail_db(st, "storing a reading");
+			rc = fail_db(&st->w, "storing a reading");
 			sqlite3_reset(st->put);
-			exec(st, "ROLLBACK");
+			exec(&st->w, "ROLLBACK");
 			goto out;
 		}
 		sqlite3_reset(st->put);
 	}
-	rc = exec(st, "COMMIT");
+	rc = exec(&st->w, "COMMIT");
 	if (rc)
-		exec(st, "ROLLBACK");
+		exec(&st->w, "ROLLBACK");
 
 out:
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->w.lock);
 	return rc;
 }
 
@@ -805,7 +854,7 @@ int store_readings_each(struct store *st, int64_t point_id, int64_t from,
 	int rc;
 
 	/* fn runs under the lock: it must not call back into the store. */
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(&st->r.lock);
 	sqlite3_bind_int64(st->range, 1, point_id);
 	sqlite3_bind_int64(st->range, 2, from);
 	sqlite3_bind_int64(st->range, 3, to);
@@ -815,9 +864,9 @@ int store_readings_each(struct store *st, int64_t point_id, int64_t from,
 			break;
 	rc = rc == SQLITE_ROW || rc == SQLITE_DONE
 		     ? STORE_OK
-		     : fail_db(st, "reading readings");
+		     : fail_db(&st->r, "reading readings");
 	sqlite3_reset(st->range);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->r.lock);
 	return rc;
 }
 
@@ -826,21 +875,18 @@ int store_reading_latest(struct store *st, int64_t point_id, int64_t before,
 {
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(&st->r.lock);
 	sqlite3_bind_int64(st->latest, 1, point_id);
 	sqlite3_bind_int64(st->latest, 2, before);
-	rc = sqlite3_step(st->latest);
-	if (rc == SQLITE_ROW) {
+	rc = step_one(&st->r, st->latest, "reading the latest reading");
+	if (rc == STORE_OK) {
 		*ts = sqlite3_column_int64(st->latest, 0);
 		*value = sqlite3_column_double(st->latest, 1);
-		rc = STORE_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = fail(STORE_NOT_FOUND, "no reading");
-	} else {
-		rc = fail_db(st, "reading the latest reading");
+	} else if (rc == STORE_NOT_FOUND) {
+		fail(rc, "no reading");
 	}
 	sqlite3_reset(st->latest);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->r.lock);
 	return rc;
 }
 
@@ -849,21 +895,20 @@ int store_readings_count(struct store *st, int64_t *count)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM readings", -1,
+	pthread_mutex_lock(&st->r.lock);
+	if (sqlite3_prepare_v2(st->r.db, "SELECT count(*) FROM readings", -1,
 			       &s, NULL) != SQLITE_OK) {
-		rc = fail_db(st, "counting readings");
+		rc = fail_db(&st->r, "counting readings");
 		goto out;
 	}
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	rc = step_one(&st->r, s, "counting readings");
+	if (rc == STORE_OK)
 		*count = sqlite3_column_int64(s, 0);
-		rc = STORE_OK;
-	} else {
-		rc = fail_db(st, "counting readings");
-	}
+	else if (rc == STORE_NOT_FOUND)
+		rc = fail(STORE_IO, "counting readings: no row");
 
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&st->r.lock);
 	return rc;
 }

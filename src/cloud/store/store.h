@@ -6,9 +6,11 @@
  * that returned STORE_OK for a write has its data on disk.  Schema
  * changes are numbered migrations tracked in PRAGMA user_version.
  *
- * Threads: a store handle may be shared; every call takes the handle's
- * lock for its whole duration, so a batch is one transaction that no
- * other call interleaves with.
+ * Threads: a store handle may be shared.  Writes take the handle's
+ * write lock for their whole duration, so a batch is one transaction
+ * that no other write interleaves with.  Reads go through a second
+ * connection under its own lock: they see the last commit and never
+ * wait for a write in progress (nor for another program's lock).
  *
  * Errors: every int-returning function returns STORE_OK (0) or a
  * negative enum store_rc.  store_errmsg() then describes the last failure
