@@ -51,8 +51,7 @@ static int ausgrid_parse(struct import_parse *p)
 
 	while ((line = import_next_line(p))) {
 		struct import_civil c;
-		int64_t ts;
-		int n = import_csv_split(line, f, MAX_FIELDS);
+		int rc, n = import_csv_split(line, f, MAX_FIELDS);
 
 		if (n != nfields)
 			return import_fail(p, "row has %d fields, the header "
@@ -60,18 +59,11 @@ static int ausgrid_parse(struct import_parse *p)
 		if (import_civil_parse(f[0], &c))
 			return import_fail(p, "bad time '%s', expected "
 					   "YYYY-MM-DD HH:MM:SS", f[0]);
-		ts = import_civil_to_unix(p->tz, &c);
-
-		for (size_t i = 0; i < G_N_ELEMENTS(ausgrid_columns); i++) {
-			double v;
-			int rc = import_value(p, f[col[i]],
-					      ausgrid_columns[i], &v);
-
-			if (rc < 0)
-				return rc;
-			if (rc == 0)
-				import_row_add(p, (int)i, ts, v);
-		}
+		rc = import_row_values(p, f, col, ausgrid_columns,
+				       G_N_ELEMENTS(ausgrid_columns),
+				       import_civil_to_unix(p->tz, &c));
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

@@ -121,6 +121,14 @@ int import_fail(struct import_parse *p, const char *fmt, ...)
 void import_row_add(struct import_parse *p, int point, int64_t ts,
 		    double value);
 
+/* Reads fields[col[i]] as the value of point i, for i < n (a point's
+ * index in the format is its index here), and adds a row at ts for each
+ * field that is not empty.  names[i] is the column's name for messages.
+ * 0, or import_fail()'s code for the first field that is no number. */
+int import_row_values(struct import_parse *p, char *const *fields,
+		      const int *col, const char *const *names, size_t n,
+		      int64_t ts);
+
 /* Splits line in place at commas into at most max fields; a field may be
  * in double quotes ("" inside is a quote).  Returns the number of fields,
  * or -1 when there are more than max, -2 for an unclosed quote. */

@@ -61,8 +61,7 @@ static int occupancy_parse(struct import_parse *p)
 
 	while ((line = import_next_line(p))) {
 		struct import_civil c;
-		int64_t ts;
-		int n = import_csv_split(line, f, MAX_FIELDS);
+		int rc, n = import_csv_split(line, f, MAX_FIELDS);
 
 		if (n != nheader + 1 || !is_index(f[0]))
 			return import_fail(p, "expected a row index and then "
@@ -70,18 +69,13 @@ static int occupancy_parse(struct import_parse *p)
 		if (import_civil_parse(f[date + 1], &c))
 			return import_fail(p, "bad time '%s', expected "
 					   "YYYY-MM-DD HH:MM:SS", f[date + 1]);
-		ts = import_civil_to_unix(p->tz, &c);
 
-		for (size_t i = 0; i < G_N_ELEMENTS(occupancy_columns); i++) {
-			double v;
-			int rc = import_value(p, f[col[i] + 1],
-					      occupancy_columns[i], &v);
-
-			if (rc < 0)
-				return rc;
-			if (rc == 0)
-				import_row_add(p, (int)i, ts, v);
-		}
+		/* Past the index, row field i + 1 is header column i. */
+		rc = import_row_values(p, f + 1, col, occupancy_columns,
+				       G_N_ELEMENTS(occupancy_columns),
+				       import_civil_to_unix(p->tz, &c));
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

@@ -143,6 +143,22 @@ bad:
 	return import_fail(p, "%s value '%s' is not a number", what, s);
 }
 
+int import_row_values(struct import_parse *p, char *const *fields,
+		      const int *col, const char *const *names, size_t n,
+		      int64_t ts)
+{
+	for (size_t i = 0; i < n; i++) {
+		double v;
+		int rc = import_value(p, fields[col[i]], names[i], &v);
+
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			import_row_add(p, (int)i, ts, v);
+	}
+	return 0;
+}
+
 /* Reads 1..maxdigits decimal digits at *s; advances *s past them. */
 static int read_uint(const char **s, int maxdigits, int *out)
 {
