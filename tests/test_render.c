@@ -724,6 +724,76 @@ static void test_no_collisions(const struct fixtures *f,
 	}
 }
 
+/* A summary edited into the worst a broken or hostile server could
+ * send that still passes the fetcher's shape check: times past any
+ * calendar, numbers near DBL_MAX, curves of junk, a zone name that is a
+ * path.  Each slide still draws, without a GLib warning (main makes
+ * those fatal) or undefined behaviour (the sanitizer build). */
+static json_t *hostile(json_t *site)
+{
+	json_t *h = json_deep_copy(site), *pt, *junk;
+	size_t i;
+
+	json_object_set_new(h, "tz", json_string("../../../../etc/passwd"));
+	json_object_set_new(h, "at", json_integer(-INT64_MAX));
+	json_object_set_new(h, "day_start", json_integer(INT64_MAX));
+	json_array_foreach(json_object_get(h, "points"), i, pt) {
+		json_object_set_new(pt, "latest",
+				    json_pack("{s:f, s:I}", "value", 1e300,
+					      "ts", (json_int_t)INT64_MAX));
+		junk = json_pack("{s:f, s:f, s:f, s:{s:f, s:I}}",
+				 "energy_kwh", -1e308, "max", 1e308, "min",
+				 -1e308, "peak", "value", 1e308, "ts",
+				 (json_int_t)INT64_MIN);
+		json_object_set(pt, "today", junk);
+		json_object_set(pt, "month", junk);
+		json_decref(junk);
+		json_object_set_new(pt, "curve",
+				    json_pack("[[I, f], [I, f], [s, n], [i]]",
+					      (json_int_t)INT64_MIN, 1e308,
+					      (json_int_t)INT64_MAX, -1e308,
+					      "x", 1656288000));
+		json_object_set_new(pt, "shift_days",
+				    json_integer(INT64_MAX));
+	}
+	return h;
+}
+
+static void test_hostile(const struct fixtures *f)
+{
+	struct fixtures hf = {
+		hostile(f->grid), hostile(f->home), hostile(f->air),
+	};
+	struct render_data d = data_at(&hf, T_1100);
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
+							 64, 64);
+	cairo_t *cr = cairo_create(s);
+
+	d.replay = d.stale = true;
+	d.data_as_of = INT64_MAX;
+	for (int sl = 0; sl < RENDER_SLIDE_COUNT; sl++) {
+		struct render_stats st;
+		struct image im = draw(&d, sl, 1280, 720, "hostile", &st);
+
+		check_text_layout(&st, sl, 1280, 720, "hostile");
+		image_free(&im);
+	}
+
+	/* A clock no calendar can show is refused, not drawn. */
+	d.now = RENDER_TIME_MAX + 1;
+	CHECK_INT(render_slide(cr, 64, 64, RENDER_GRID, &d), -1);
+	d.now = INT64_MIN;
+	CHECK_INT(render_slide(cr, 64, 64, RENDER_GRID, &d), -1);
+	d.now = RENDER_TIME_MIN;
+	CHECK_INT(render_slide(cr, 64, 64, RENDER_GRID, &d), 0);
+
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+	json_decref(hf.grid);
+	json_decref(hf.home);
+	json_decref(hf.air);
+}
+
 /* Degenerate surfaces lay out without a crash or a GLib warning (main
  * makes those fatal). */
 static void test_tiny(const struct fixtures *f)
@@ -798,6 +868,7 @@ int main(void)
 	test_other_sizes(&f);
 	test_collide();
 	test_no_collisions(&f, &f21);
+	test_hostile(&f);
 	test_tiny(&f);
 	test_png_and_names(&f);
 

@@ -140,6 +140,8 @@ static int parse_replay(const char *s, int64_t *from, int64_t *to)
 	first[comma - s] = '\0';
 	if (core_time_parse(first, from) || core_time_parse(comma + 1, to))
 		return -1;
+	if (*from < RENDER_TIME_MIN || *to > RENDER_TIME_MAX)
+		return -1;
 	return *from < *to ? 0 : -1;
 }
 
@@ -208,7 +210,8 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 			if (parse_replay(optarg, &o->replay_from,
 					 &o->replay_to))
 				rc = bad(name, optarg, "want FROM,TO with FROM "
-					 "before TO, RFC 3339 or Unix seconds");
+					 "before TO, RFC 3339 or Unix seconds, "
+					 "from 1900 to 9998");
 			break;
 		case OPT_SPEED:
 			speed_set = true;

@@ -87,6 +87,12 @@ static int parse_args(int argc, char **argv, struct render_args *a)
 					"seconds\n", optarg);
 				return -1;
 			}
+			if (a->at < RENDER_TIME_MIN ||
+			    a->at > RENDER_TIME_MAX) {
+				fprintf(stderr, "akari render: --at '%s': want "
+					"a time from 1900 to 9998\n", optarg);
+				return -1;
+			}
 			break;
 		case OPT_SIZE:
 			if (display_parse_size(optarg, &a->w, &a->h)) {

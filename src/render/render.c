@@ -364,12 +364,26 @@ static json_t *site_of(const struct render_data *d, enum render_slide s)
 	}
 }
 
+/* Whether name can be an IANA zone ("Asia/Tokyo") or an offset
+ * ("+10:00"): GLib opens a zone's name as a file under its zoneinfo
+ * directory, and a summary is not to make it open "../../etc/passwd". */
+static bool zone_name_ok(const char *name)
+{
+	if (!name || !*name || name[0] == '/' || strstr(name, "..") ||
+	    strlen(name) > 64)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!g_ascii_isalnum(*p) && !strchr("/_+-:", *p))
+			return false;
+	return true;
+}
+
 /* The site's zone; with none known, the box's own, since the viewer
  * stands in front of it. */
 static GTimeZone *zone_of(json_t *site)
 {
 	const char *name = json_string_value(json_object_get(site, "tz"));
-	GTimeZone *tz = name ? core_tz_new(name) : NULL;
+	GTimeZone *tz = zone_name_ok(name) ? core_tz_new(name) : NULL;
 
 	return tz ? tz : g_time_zone_new_local();
 }
@@ -459,11 +473,19 @@ static double badge_draw(struct render_ctx *c, const struct badge *b,
  * morning's. */
 static void as_of_text(struct render_ctx *c, char *buf, size_t len)
 {
-	GDateTime *a = g_date_time_new_from_unix_utc(c->d->data_as_of);
-	GDateTime *n = g_date_time_new_from_unix_utc(c->d->now);
-	GDateTime *al = g_date_time_to_timezone(a, c->tz);
-	GDateTime *nl = g_date_time_to_timezone(n, c->tz);
+	GDateTime *a, *n, *al, *nl;
 	char hm[16], day[24] = "";
+
+	/* A cache file can say anything; an impossible time says nothing. */
+	if (c->d->data_as_of < RENDER_TIME_MIN ||
+	    c->d->data_as_of > RENDER_TIME_MAX) {
+		snprintf(buf, len, "--:--");
+		return;
+	}
+	a = g_date_time_new_from_unix_utc(c->d->data_as_of);
+	n = g_date_time_new_from_unix_utc(c->d->now);
+	al = g_date_time_to_timezone(a, c->tz);
+	nl = g_date_time_to_timezone(n, c->tz);
 
 	render_fmt_hm(hm, sizeof(hm), c->d->data_as_of, c->tz);
 	if (g_date_time_get_day_of_year(al) !=
@@ -621,7 +643,8 @@ int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 	double pad;
 
 	if (!cr || !d || w <= 0 || h <= 0 || (int)slide < 0 ||
-	    slide >= RENDER_SLIDE_COUNT)
+	    slide >= RENDER_SLIDE_COUNT || d->now < RENDER_TIME_MIN ||
+	    d->now > RENDER_TIME_MAX)
 		return -1;
 	sd = &slides[slide];
 	if (stats)

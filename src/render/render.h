@@ -37,13 +37,20 @@ struct render_data {
 	int64_t data_as_of;	/* when the cached data was fetched */
 };
 
+/* The times a slide can show, 1900-01-01 to 9999-01-01 UTC in Unix
+ * seconds.  A clock (render_data.now) outside them makes render_slide()
+ * fail; a time in a summary outside them counts as missing. */
+#define RENDER_TIME_MIN (-2208988800LL)
+#define RENDER_TIME_MAX 253370764800LL
+
 /* "grid", "solar", "household", "air".  parse returns 0, or -1 for an
  * unknown name (*out untouched); name returns NULL for a bad slide. */
 int render_slide_parse(const char *s, enum render_slide *out);
 const char *render_slide_name(enum render_slide slide);
 
 /* Draws slide over the whole of cr's target, w x h pixels.  Returns 0,
- * or -1 when Cairo reports an error.  cr's state is left as it was. */
+ * or -1 when Cairo reports an error or d->now is out of range.  cr's
+ * state is left as it was.  Any summary, however malformed, draws. */
 int render_slide(cairo_t *cr, int w, int h, enum render_slide slide,
 		 const struct render_data *d);
 

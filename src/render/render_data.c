@@ -55,13 +55,20 @@ bool render_get(json_t *obj, const char *a, const char *b, double *out)
 bool render_time(json_t *obj, const char *field, int64_t *out)
 {
 	json_t *v = json_object_get(obj, field);
+	int64_t t;
 
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
-		return true;
-	}
-	return json_is_string(v) &&
-	       core_time_parse(json_string_value(v), out) == 0;
+	if (json_is_integer(v))
+		t = json_integer_value(v);
+	else if (!json_is_string(v) ||
+		 core_time_parse(json_string_value(v), &t))
+		return false;
+
+	/* A time no calendar can show is as good as none, and keeps the
+	 * day arithmetic below from overflowing. */
+	if (t < RENDER_TIME_MIN || t > RENDER_TIME_MAX)
+		return false;
+	*out = t;
+	return true;
 }
 
 bool render_latest(json_t *pt, double *value, int64_t *ts)

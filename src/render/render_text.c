@@ -246,7 +246,9 @@ void render_fmt_num(char *buf, size_t len, double value, int decimals)
 	const char *p, *dot;
 	size_t n = 0, digits;
 
-	if (!isfinite(value)) {
+	/* No reading comes near 1e15; a number that does is not one, and
+	 * would not fit raw. */
+	if (!isfinite(value) || fabs(value) >= 1e15) {
 		snprintf(buf, len, "-");
 		return;
 	}
@@ -273,10 +275,13 @@ void render_fmt_num(char *buf, size_t len, double value, int decimals)
 	snprintf(buf, len, "%s", out);
 }
 
-/* ts as a local date-time in tz; the caller unrefs it. */
+/* ts as a local date-time in tz; the caller unrefs it.  Times come
+ * checked (render_time); the clamp keeps GLib's calendar from ever
+ * being asked for a year it has not. */
 static GDateTime *local_dt(int64_t ts, GTimeZone *tz)
 {
-	GDateTime *utc = g_date_time_new_from_unix_utc(ts);
+	GDateTime *utc = g_date_time_new_from_unix_utc(
+	    CLAMP(ts, RENDER_TIME_MIN, RENDER_TIME_MAX));
 	GDateTime *loc = g_date_time_to_timezone(utc, tz);
 
 	g_date_time_unref(utc);
