@@ -212,13 +212,14 @@ check_error("no content type", it.http(
     {"Authorization": "Bearer " + token, "Content-Type": ""}),
     415, "unsupported_media_type", url, empty)
 
-# 422: the only row names the wrong unit; the message names both.
+# 422: the only row names a unit of another quantity; the message names
+# both.
 st, _, body = post(url, {"readings": [row("tepco/demand", T0, 1,
-                                          unit="MW")]}, token)
+                                          unit="kWh")]}, token)
 c.eq(st, 422, "wrong unit: status")
 c.eq(rejected(body), [(0, "wrong_unit")], "wrong unit: reason")
 msg = body["rejected"][0]["message"] if rejected(body) else ""
-c.true('"MW"' in msg and '"kW"' in msg, f"wrong unit message: {msg!r}")
+c.true('"kWh"' in msg and '"kW"' in msg, f"wrong unit message: {msg!r}")
 c.eq(snapshot(url), empty, "wrong unit: database unchanged")
 
 # 405, with the methods that would do.

@@ -236,8 +236,8 @@ row_refused("ts past 9999", ingest(one(253402300800)), 422, "bad_ts",
 row_refused("ts as a float past 9999", ingest(one(1e300)), 422, "bad_ts")
 row_refused("ts before 1900", ingest(one(-2208988801)), 422, "bad_ts")
 row_refused("ts true", ingest(one(True)), 422, "bad_ts")
-row_refused("unit of another scale", ingest(one(unit="MW")), 422,
-            "wrong_unit", ['"MW"', '"kW"'])
+row_refused("unit of another quantity", ingest(one(unit="kWh")), 422,
+            "wrong_unit", ['"kWh"', '"kW"'])
 row_refused("unit a number", ingest(one(unit=1)), 422, "bad_unit")
 row_refused("point of another key", ingest(one(point="hall/Power")), 404,
             "unknown_point", ["hall/Power"])

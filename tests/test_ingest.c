@@ -89,6 +89,7 @@ static void setup(void)
 	add_point("a/power", "a", "kW");
 	add_point("a/temp", "a", "degC");
 	add_point("b/power", "b", "kW");
+	add_point("a/lux", "a", "lx");
 
 	/* Scoping goes through the real token lookup, as the API does. */
 	CHECK_INT(store_device_add(st, "a", "meter", "meter", token,
@@ -222,7 +223,7 @@ static void test_partial(void)
 	    /* 2 */ "{'point': 'a/temp', 'ts': '2022-06-27T09:05:00+09:00',"
 	    " 'value': 21.5},"
 	    /* 3 */ "{'point': 'a/power', 'ts': 1656288300, 'value': 1,"
-	    " 'unit': 'W'},"
+	    " 'unit': 'kWh'},"
 	    /* 4 */ "{'point': 'a/power', 'ts': 'yesterday', 'value': 1},"
 	    /* 5 */ "{'point': 'a/power', 'ts': 1656288600, 'value': '7'},"
 	    /* 6 */ "{'point': 'b/power', 'ts': 1656288000, 'value': 1},"
@@ -281,19 +282,111 @@ static void test_wrong_unit_message(void)
 
 	CHECK_INT(ingest(&importer,
 			 "{'readings': [{'point': 'a/power',"
-			 " 'ts': 1656291600, 'value': 3, 'unit': 'W'}]}",
+			 " 'ts': 1656291600, 'value': 3, 'unit': 'degC'}]}",
 			 &res),
 		  0);
 	/* The only row is refused for its unit: neither 404 nor 403. */
 	CHECK_INT(res.status, 422);
 	CHECK_INT(res.accepted, 0);
 	msg = field(rejected(&res, 0), "message");
-	CHECK_AT(msg && strstr(msg, "\"W\"") && strstr(msg, "\"kW\"") &&
-		     strstr(msg, "a/power"),
+	CHECK_AT(msg && strstr(msg, "\"degC\"") && strstr(msg, "\"kW\"") &&
+		     strstr(msg, "a/power") && strstr(msg, "power"),
 		 "message names neither both units nor the point: %s",
 		 msg ? msg : "(null)");
 	ingest_result_finish(&res);
 	CHECK_INT(reading_at("a/power", T0 + 3600).n, 0);
+}
+
+/*
+ * A value in another unit of the point's quantity is stored in the
+ * point's unit.  Expected values by hand:
+ *   1500 W = 1500 / 1000 kW = 1.5 kW
+ *   0.3 万kW = 0.3 * 10000 kW = 3000 kW
+ *   2 MW = 2000 kW
+ *   68 degF = (68 - 32) * 5 / 9 degC = 20 degC
+ *   300 K = 300 - 273.15 degC = 26.85 degC
+ */
+static void test_unit_conversion(void)
+{
+	static const char body[] =
+	    "{'readings': ["
+	    "{'point': 'a/power', 'ts': 1656302400, 'value': 1500,"
+	    " 'unit': 'W'},"
+	    "{'point': 'a/power', 'ts': 1656302700, 'value': 0.3,"
+	    " 'unit': '\u4e07kW'},"
+	    "{'point': 'a/power', 'ts': 1656303000, 'value': 2,"
+	    " 'unit': 'MW'},"
+	    "{'point': 'a/temp', 'ts': 1656302400, 'value': 68,"
+	    " 'unit': 'degF'},"
+	    "{'point': 'a/temp', 'ts': 1656302700, 'value': 300,"
+	    " 'unit': 'K'},"
+	    "{'point': 'a/temp', 'ts': 1656303000, 'value': 19.5,"
+	    " 'unit': 'degC'}"
+	    "]}";
+	struct ingest_result res;
+
+	CHECK_INT(ingest(&importer, body, &res), 0);
+	CHECK_INT(res.status, 200);
+	CHECK_INT(res.accepted, 6);
+	CHECK_INT(res.rejected, 0);
+	ingest_result_finish(&res);
+
+	/* 1656302400 is T0 + 14400. */
+	CHECK_DBL(reading_at("a/power", T0 + 14400).value, 1.5, 1e-12);
+	CHECK_DBL(reading_at("a/power", T0 + 14700).value, 3000.0, 1e-9);
+	CHECK_DBL(reading_at("a/power", T0 + 15000).value, 2000.0, 1e-9);
+	CHECK_DBL(reading_at("a/temp", T0 + 14400).value, 20.0, 1e-12);
+	CHECK_DBL(reading_at("a/temp", T0 + 14700).value, 26.85, 1e-9);
+	CHECK_DBL(reading_at("a/temp", T0 + 15000).value, 19.5, 0);
+}
+
+/* Units that cannot become the point's: each refused, nothing stored. */
+static void test_unit_refused(void)
+{
+	static const struct {
+		const char *body;
+		const char *error;
+		const char *words[3];
+	} cases[] = {
+		/* energy for a power point */
+		{"{'readings': [{'point': 'a/power', 'ts': 1656306000,"
+		 " 'value': 1, 'unit': 'kWh'}]}",
+		 "wrong_unit", {"\"kWh\"", "not a unit of power", "\"kW\""}},
+		/* a unit akari does not know */
+		{"{'readings': [{'point': 'a/temp', 'ts': 1656306000,"
+		 " 'value': 1, 'unit': 'furlong'}]}",
+		 "wrong_unit", {"\"furlong\"", "temperature", "\"degC\""}},
+		/* a point whose own unit is outside the table */
+		{"{'readings': [{'point': 'a/lux', 'ts': 1656306000,"
+		 " 'value': 1, 'unit': 'W'}]}",
+		 "wrong_unit", {"\"W\"", "\"lx\"", "a/lux"}},
+		/* units are case-sensitive: kw is not kW */
+		{"{'readings': [{'point': 'a/power', 'ts': 1656306000,"
+		 " 'value': 1, 'unit': 'kw'}]}",
+		 "wrong_unit", {"\"kw\"", "\"kW\"", "a/power"}},
+		/* 1e308 MW is 1e311 kW, past a double */
+		{"{'readings': [{'point': 'a/power', 'ts': 1656306000,"
+		 " 'value': 1e308, 'unit': 'MW'}]}",
+		 "bad_value", {"\"MW\"", "range", "\"kW\""}},
+	};
+	int64_t before = count();
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct ingest_result res;
+		const char *msg;
+
+		CHECK_INT(ingest(&importer, cases[i].body, &res), 0);
+		CHECK_INT(res.status, 422);
+		CHECK_INT(res.accepted, 0);
+		CHECK_STR(field(rejected(&res, 0), "error"), cases[i].error);
+		msg = field(rejected(&res, 0), "message");
+		for (size_t w = 0; w < 3; w++)
+			CHECK_AT(msg && strstr(msg, cases[i].words[w]),
+				 "case %zu: message lacks '%s': %s", i,
+				 cases[i].words[w], msg ? msg : "(null)");
+		ingest_result_finish(&res);
+	}
+	CHECK_INT(count(), before);
 }
 
 static void test_last_write_wins(void)
@@ -402,6 +495,8 @@ int main(void)
 	test_too_many_rows();
 	test_partial();
 	test_wrong_unit_message();
+	test_unit_conversion();
+	test_unit_refused();
 	test_last_write_wins();
 	test_scoping();
 	test_none_stored_status();

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/ingest/units.h"
 #include "core/timeutil.h"
 
 /*
@@ -148,6 +149,42 @@ static int check_ts(json_t *jts, int64_t *ts, struct row_error *err)
 }
 
 /*
+ * Brings *value from unit into the point's unit, or says why it cannot:
+ * a unit of another quantity, or one akari does not know.
+ */
+static int convert_unit(const char *unit, const struct store_point *p,
+			double *value, struct row_error *err)
+{
+	const char *quantity = units_quantity(p->unit);
+
+	switch (units_convert(unit, p->unit, *value, value)) {
+	case UNITS_OK:
+		return 0;
+	case UNITS_RANGE:
+		return row_fail(err, "bad_value",
+				"value in \"%.32s\" is out of range in "
+				"\"%s\"", unit, p->unit);
+	case UNITS_UNKNOWN_FROM:
+	case UNITS_UNKNOWN_TO:
+		if (quantity && units_quantity(unit) == NULL)
+			return row_fail(err, "wrong_unit",
+					"unit \"%.32s\" is not a unit of "
+					"%s that akari knows (point "
+					"\"%.128s\" is in \"%s\")",
+					unit, quantity, p->key, p->unit);
+		return row_fail(err, "wrong_unit",
+				"unit \"%.32s\" cannot be converted to "
+				"\"%s\", the unit of point \"%.128s\"",
+				unit, p->unit, p->key);
+	default:
+		return row_fail(err, "wrong_unit",
+				"unit \"%.32s\" is not a unit of %s (point "
+				"\"%.128s\" is in \"%s\")",
+				unit, quantity, p->key, p->unit);
+	}
+}
+
+/*
  * Checks one row.  Returns 0 with *out filled, 1 with err filled when
  * the row is refused, or a negative store_rc when the store failed.
  */
@@ -201,11 +238,11 @@ static int check_row(struct batch *b, json_t *row, struct store_reading *out,
 	if (junit && !json_is_string(junit))
 		return row_fail(err, "bad_unit", "unit is not a string");
 	unit = json_string_value(junit);
-	if (unit && strcmp(unit, pe->p.unit) != 0)
-		return row_fail(err, "wrong_unit",
-				"unit \"%.32s\" does not match point "
-				"\"%.128s\", which is in \"%s\"",
-				unit, key, pe->p.unit);
+	if (unit) {
+		rc = convert_unit(unit, &pe->p, &value, err);
+		if (rc)
+			return rc;
+	}
 
 	out->point_id = pe->p.id;
 	out->value = value;

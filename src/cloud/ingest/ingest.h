@@ -6,7 +6,9 @@
  *   {"readings": [{"point": "tepco/demand", "ts": "2022-06-27T09:00:00+09:00",
  *                  "value": 46690000, "unit": "kW"}, ...]}
  * "ts" is RFC 3339 with an offset or Unix seconds (number or string);
- * "unit" is optional and, when given, must equal the point's unit.
+ * "unit" is optional; a value in another unit of the point's quantity
+ * (W or MW for a point in kW, degF for degC) is converted to the point's
+ * unit (see units.h), and a unit of another quantity is refused.
  *
  * Whole-batch errors (malformed JSON, no "readings" array, too many rows)
  * store nothing.  Otherwise every row is checked on its own: good rows
