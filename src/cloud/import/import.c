@@ -251,6 +251,11 @@ int import_file(struct import_sink *sink, const struct import_format *fmt,
 		goto out;
 	}
 	sum->rows = run.rows.n;
+	sum->dropped = run.rows.dropped;
+	if (run.rows.dropped)
+		report(opt, "%s:%d: %zu values not stored: %s (the first of "
+		       "them on this line)", path, run.rows.dropped_line,
+		       run.rows.dropped, run.rows.dropped_why);
 	sum->skipped = keep_dates(&run.rows, run.tz, opt);
 
 	rc = import_sink_prepare(sink, fmt, opt->shift_days, err, sizeof err);

@@ -12,6 +12,11 @@ static const struct import_format *const formats[] = {
 	&import_format_tepco,
 	&import_format_ausgrid,
 	&import_format_occupancy,
+	&import_format_tepco_mix,
+	&import_format_uci_household,
+	&import_format_nrel_pv,
+	&import_format_jma_hourly,
+	&import_format_acn_ev,
 };
 
 const struct import_format *import_format_find(const char *name)

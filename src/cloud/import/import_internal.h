@@ -39,6 +39,11 @@ struct import_row {
 struct import_rows {
 	struct import_row *v;	/* owned */
 	size_t n, cap;
+	/* Values the file holds but the format chose not to store (a
+	 * missing-value mark, a doubtful quality flag), for a warning. */
+	size_t dropped;
+	int dropped_line;	/* line of the first of them */
+	const char *dropped_why;	/* static text for the first */
 };
 
 /* The state a parser works on. */
@@ -71,6 +76,11 @@ struct import_format {
 extern const struct import_format import_format_tepco;
 extern const struct import_format import_format_ausgrid;
 extern const struct import_format import_format_occupancy;
+extern const struct import_format import_format_tepco_mix;
+extern const struct import_format import_format_uci_household;
+extern const struct import_format import_format_nrel_pv;
+extern const struct import_format import_format_jma_hourly;
+extern const struct import_format import_format_acn_ev;
 
 /* Reads the file at path, converts it to UTF-8 and parses it whole.
  * On success rows holds every reading (free with import_rows_finish());
@@ -161,5 +171,27 @@ bool import_civil_valid(const struct import_civil *c);
 
 /* The instant of wall-clock time c in zone tz. */
 int64_t import_civil_to_unix(GTimeZone *tz, const struct import_civil *c);
+
+/* --- more helpers (import_fields.c) ----------------------------------- */
+
+/* Counts a value of the current line that is not stored; why (static)
+ * is kept for the first one. */
+void import_drop(struct import_parse *p, const char *why);
+
+/* True when line is empty and so is every line after it: the blank
+ * lines some files end with, which hold no row. */
+bool import_blank_tail(const struct import_parse *p, const char *line);
+
+/* Splits line in place at sep into at most max fields, no quoting.
+ * Returns the number of fields, or -1 when there are more than max. */
+int import_split_plain(char *line, char sep, char **fields, int max);
+
+/* Parses "Y/M/D H:MM[:SS]" with the date's month and day and the hour
+ * padded or not ("2025/1/1 1:00:00", "2025/4/1 00:00:00").  0 or -1. */
+int import_civil_parse_slashed_dt(const char *s, struct import_civil *out);
+
+/* Parses "YYYY-MM-DD HH:MM:SS+HH:MM" (or "T" for the blank, "Z" for a
+ * zero offset) into the instant it names.  0 or -1. */
+int import_time_offset_parse(const char *s, int64_t *out);
 
 #endif
