@@ -181,7 +181,7 @@ for ctype in ("application/jsonx", "text/json", "application/ld+json"):
     refused(f"Content-Type {ctype!r}", ingest(one(), ctype=ctype), 415,
             "unsupported_media_type", [ctype])
 
-# --- bodies --------------------------------------------------------------------
+# --- bodies ------------------------------------------------------------------
 
 auth = [("Authorization", "Bearer " + token),
         ("Content-Type", "application/json")]
@@ -222,7 +222,7 @@ c.eq(len(before), 100000, "100000 rows stored")
 st, _, body = ingest({"readings": []})
 c.eq((st, body), (200, {"accepted": 0, "rejected": []}), "empty batch")
 
-# --- rows ----------------------------------------------------------------------
+# --- rows --------------------------------------------------------------------
 
 row_refused("value as a string", ingest(one(value="NaN")), 422, "bad_value")
 row_refused("value Infinity as a string", ingest(one(value="Infinity")),
@@ -252,7 +252,7 @@ c.eq((st, body), (200, {"accepted": 2, "rejected": []}),
      "zero and negative ts")
 before = db_rows()
 
-# --- URLs ------------------------------------------------------------------------
+# --- URLs --------------------------------------------------------------------
 
 # A key with '%', '?', '#' and a space reads back when percent-encoded.
 key = urllib.parse.quote("hall/a%b?c#d e", safe="")
@@ -278,7 +278,7 @@ for path in ("/", "/api/v1", "/api/v1/points/", "/api/v2/points",
     st, _, body = it.get(srv.url + path)
     c.eq((st, body.get("error")), (404, "not_found"), f"GET {path}")
 
-# --- read queries that cannot be answered ------------------------------------------
+# --- read queries that cannot be answered ------------------------------------
 
 agg = srv.url + "/api/v1/points/hall%2Fpower/aggregate"
 day = f"from={T0}&to={T0 + 86400}"

@@ -122,14 +122,15 @@ static void test_sweep(void)
 
 			if (i % 2)
 				lo = 0, hi = 2000000000LL;
-			ts = lo + (int64_t)(g_rand_double(r) * (double)(hi - lo));
+			ts = lo + (int64_t)(g_rand_double(r) *
+					    (double)(hi - lo));
 			whole = glib_format(ts, tz, want, sizeof want);
 			core_time_format(ts, tz, got, sizeof got);
 			if ((whole && strcmp(got, want)) ||
 			    core_time_parse(got, &back) || back != ts) {
 				if (bad++ < 3)
-					CHECK_AT(0, "%s %lld: got %s (back %lld)"
-						 ", want %s", zones[z],
+					CHECK_AT(0, "%s %lld: got %s (back "
+						 "%lld), want %s", zones[z],
 						 (long long)ts, got,
 						 (long long)back, want);
 			}
