@@ -22,6 +22,7 @@ struct import_args {
 	const char *push;
 	const char *token;
 	const struct import_format *fmt;
+	const char *map;	/* the csv format's column map */
 	struct import_options opt;
 };
 
@@ -53,6 +54,9 @@ static void import_usage(FILE *f)
 		fprintf(f, "                     %-14s %s\n",
 			import_format_name(fmt), import_format_about(fmt));
 	fprintf(f,
+		"  --map SPEC       the column map of --format csv, such as\n"
+		"                   time=0,tz=Asia/Tokyo,point:hall/power=2,"
+		"unit=kW\n"
 		"  --shift-days N   add N whole days to every time (a replay "
 		"lined up on\n"
 		"                   other days); recorded on the points with "
@@ -100,7 +104,7 @@ static bool date_after(const struct import_date *a,
 static int parse_args(int argc, char **argv, struct import_args *a)
 {
 	enum { OPT_DB = 256, OPT_PUSH, OPT_TOKEN, OPT_FORMAT, OPT_SHIFT,
-	       OPT_FROM, OPT_TO };
+	       OPT_FROM, OPT_TO, OPT_MAP };
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, OPT_DB},
 		{"push", required_argument, NULL, OPT_PUSH},
@@ -109,6 +113,7 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 		{"shift-days", required_argument, NULL, OPT_SHIFT},
 		{"from", required_argument, NULL, OPT_FROM},
 		{"to", required_argument, NULL, OPT_TO},
+		{"map", required_argument, NULL, OPT_MAP},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -133,6 +138,9 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 					"'%s' (see --help)\n", optarg);
 				return 2;
 			}
+			break;
+		case OPT_MAP:
+			a->map = optarg;
 			break;
 		case OPT_SHIFT:
 			if (parse_shift(optarg, &a->opt.shift_days)) {
@@ -182,6 +190,11 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 		fprintf(stderr, "akari import: --format NAME is required\n");
 		return 2;
 	}
+	if (import_format_needs_map(a->fmt) != !!a->map) {
+		fprintf(stderr, "akari import: --map goes with --format csv, "
+			"and csv needs it\n");
+		return 2;
+	}
 	if (optind == argc) {
 		fprintf(stderr, "akari import: no files to import\n");
 		return 2;
@@ -216,12 +229,21 @@ int cli_import(int argc, char **argv)
 	};
 	struct store *st = NULL;
 	struct import_sink *sink = NULL;
+	struct import_format *mapped = NULL;
 	char err[256];
 	int rc, status = 0;
 
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if (a.map) {
+		if (import_csv_format_new(a.map, NULL, NULL, &mapped, err,
+					  sizeof err)) {
+			fprintf(stderr, "akari import: --map: %s\n", err);
+			return 2;
+		}
+		a.fmt = mapped;
+	}
 
 	if (a.db) {
 		rc = store_open(a.db, &st, err, sizeof err);
@@ -254,6 +276,7 @@ int cli_import(int argc, char **argv)
 
 out:
 	import_sink_destroy(sink);
+	import_csv_format_free(mapped);
 	store_close(st);
 	fflush(stdout);
 	return status;

@@ -211,9 +211,12 @@ static void stored_range(struct file_run *run)
 	}
 }
 
-int import_file(struct import_sink *sink, const struct import_format *fmt,
-		const char *path, const struct import_options *opt,
-		struct import_summary *sum)
+/* A file at path, or the len bytes at data when data is not NULL. */
+static int import_run(struct import_sink *sink,
+		      const struct import_format *fmt, const char *path,
+		      const char *data, size_t len,
+		      const struct import_options *opt,
+		      struct import_summary *sum)
 {
 	static const struct import_options no_options;
 	struct file_run run = {.path = path, .fmt = fmt, .sink = sink};
@@ -223,7 +226,7 @@ int import_file(struct import_sink *sink, const struct import_format *fmt,
 	*sum = (struct import_summary){0};
 	if (!opt)
 		opt = &no_options;
-	if (!sink || !fmt || !path ||
+	if (!sink || !fmt || !path || import_format_needs_map(fmt) ||
 	    abs(opt->shift_days) > IMPORT_MAX_SHIFT_DAYS)
 		return IMPORT_INVALID;
 	run.opt = opt;
@@ -244,7 +247,12 @@ int import_file(struct import_sink *sink, const struct import_format *fmt,
 
 	/* The whole file is read and checked before any of it is sent.
 	 * Its message already names the path and the line. */
-	rc = import_read(fmt, path, run.tz, &run.rows, err, sizeof err);
+	if (data)
+		rc = import_read_buffer(fmt, path, data, len, run.tz,
+					&run.rows, err, sizeof err);
+	else
+		rc = import_read(fmt, path, run.tz, &run.rows, err,
+				 sizeof err);
 	if (rc) {
 		report(opt, "%s", err);
 		*err = '\0';
@@ -253,9 +261,10 @@ int import_file(struct import_sink *sink, const struct import_format *fmt,
 	sum->rows = run.rows.n;
 	sum->dropped = run.rows.dropped;
 	if (run.rows.dropped)
-		report(opt, "%s:%d: %zu values not stored: %s (the first of "
-		       "them on this line)", path, run.rows.dropped_line,
-		       run.rows.dropped, run.rows.dropped_why);
+		report(opt, "%s:%d: %zu value%s not stored: %s (the first "
+		       "on this line)", path, run.rows.dropped_line,
+		       run.rows.dropped, run.rows.dropped == 1 ? "" : "s",
+		       run.rows.dropped_why);
 	sum->skipped = keep_dates(&run.rows, run.tz, opt);
 
 	rc = import_sink_prepare(sink, fmt, opt->shift_days, err, sizeof err);
@@ -279,4 +288,23 @@ out:
 	if (run.tz)
 		g_time_zone_unref(run.tz);
 	return rc;
+}
+
+int import_file(struct import_sink *sink, const struct import_format *fmt,
+		const char *path, const struct import_options *opt,
+		struct import_summary *sum)
+{
+	return import_run(sink, fmt, path, NULL, 0, opt, sum);
+}
+
+int import_buffer(struct import_sink *sink, const struct import_format *fmt,
+		  const char *name, const char *data, size_t len,
+		  const struct import_options *opt,
+		  struct import_summary *sum)
+{
+	if (!data) {
+		*sum = (struct import_summary){0};
+		return IMPORT_INVALID;
+	}
+	return import_run(sink, fmt, name, data, len, opt, sum);
 }

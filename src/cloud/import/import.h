@@ -17,6 +17,7 @@
 #ifndef AKARI_IMPORT_H
 #define AKARI_IMPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -102,6 +103,12 @@ int import_sink_local_create(struct store *st, struct import_sink **out);
 int import_sink_push_create(const char *url, const char *token,
 			    struct import_sink **out);
 
+/* Batches go through ingest_batch() on st (borrowed) as the device
+ * device_id of site site_id would send them over HTTP: only that site's
+ * points, which must exist; the registry is never changed. */
+int import_sink_device_create(struct store *st, int64_t device_id,
+			      int64_t site_id, struct import_sink **out);
+
 void import_sink_destroy(struct import_sink *sink);	/* accepts NULL */
 
 /* Imports the file at path.  Always fills *sum (zeroed first).
@@ -112,5 +119,29 @@ void import_sink_destroy(struct import_sink *sink);	/* accepts NULL */
 int import_file(struct import_sink *sink, const struct import_format *fmt,
 		const char *path, const struct import_options *opt,
 		struct import_summary *sum);
+
+/* The same for len bytes at data (borrowed), such as an HTTP body; name
+ * stands for the path in messages. */
+int import_buffer(struct import_sink *sink, const struct import_format *fmt,
+		  const char *name, const char *data, size_t len,
+		  const struct import_options *opt,
+		  struct import_summary *sum);
+
+/* --- csv: a column map given at run time (docs/import.md) -------------- */
+
+/* True for a format that parses only with a map: build one with
+ * import_csv_format_new() and import with that. */
+bool import_format_needs_map(const struct import_format *fmt);
+
+/* Builds the csv format that spec describes ("time=0,tz=Asia/Tokyo,
+ * point:hall/power=2,unit=kW").  site and tz, when not NULL, are what
+ * spec may leave out (a device's site and its zone); spec naming
+ * another site is then an error.  On success *out is owned by the
+ * caller (free with import_csv_format_free()); on failure it is NULL and
+ * err says which item is wrong. */
+int import_csv_format_new(const char *spec, const char *site,
+			  const char *tz, struct import_format **out,
+			  char *err, size_t errlen);
+void import_csv_format_free(struct import_format *fmt);	/* accepts NULL */
 
 #endif

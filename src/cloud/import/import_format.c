@@ -17,6 +17,7 @@ static const struct import_format *const formats[] = {
 	&import_format_nrel_pv,
 	&import_format_jma_hourly,
 	&import_format_acn_ev,
+	&import_format_csv,
 };
 
 const struct import_format *import_format_find(const char *name)
@@ -106,24 +107,26 @@ static int to_utf8(const struct import_format *fmt, const char *path,
 	return 0;
 }
 
-int import_read(const struct import_format *fmt, const char *path,
-		GTimeZone *tz, struct import_rows *rows, char *err,
-		size_t errlen)
+int import_read_buffer(const struct import_format *fmt, const char *name,
+		       const char *data, size_t len, GTimeZone *tz,
+		       struct import_rows *rows, char *err, size_t errlen)
 {
-	gchar *raw = NULL, *text = NULL;
-	struct import_parse p = {.path = path, .tz = tz};
-	GError *ge = NULL;
-	gsize len;
+	gchar *raw = g_malloc(len + 1), *text = NULL;
+	struct import_parse p = {.fmt = fmt, .path = name, .tz = tz};
 	int rc;
 
+	/* A copy, as the text is converted and then cut up in place. */
+	if (len)
+		memcpy(raw, data, len);
+	raw[len] = '\0';
 	*rows = (struct import_rows){0};
-	if (!g_file_get_contents(path, &raw, &len, &ge)) {
-		snprintf(err, errlen, "%s: %s", path, ge->message);
-		g_error_free(ge);
-		rc = IMPORT_IO;
+	if (fmt->needs_map && !fmt->ctx) {
+		snprintf(err, errlen, "%s: format %s needs a column map",
+			 name, fmt->name);
+		rc = IMPORT_INVALID;
 		goto out;
 	}
-	rc = to_utf8(fmt, path, &raw, len, &text, err, errlen);
+	rc = to_utf8(fmt, name, &raw, len, &text, err, errlen);
 	if (rc)
 		goto out;
 
@@ -142,6 +145,26 @@ int import_read(const struct import_format *fmt, const char *path,
 
 out:
 	g_free(text);
+	g_free(raw);
+	return rc;
+}
+
+int import_read(const struct import_format *fmt, const char *path,
+		GTimeZone *tz, struct import_rows *rows, char *err,
+		size_t errlen)
+{
+	gchar *raw = NULL;
+	GError *ge = NULL;
+	gsize len;
+	int rc;
+
+	*rows = (struct import_rows){0};
+	if (!g_file_get_contents(path, &raw, &len, &ge)) {
+		snprintf(err, errlen, "%s: %s", path, ge->message);
+		g_error_free(ge);
+		return IMPORT_IO;
+	}
+	rc = import_read_buffer(fmt, path, raw, len, tz, rows, err, errlen);
 	g_free(raw);
 	return rc;
 }

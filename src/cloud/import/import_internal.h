@@ -48,6 +48,7 @@ struct import_rows {
 
 /* The state a parser works on. */
 struct import_parse {
+	const struct import_format *fmt;	/* borrowed */
 	const char *path;	/* borrowed, for messages */
 	GTimeZone *tz;		/* borrowed: zone of the file's times */
 	char *next;		/* start of the next line; NULL at the end */
@@ -71,6 +72,11 @@ struct import_format {
 	const struct import_point_def *points;
 	size_t npoints;
 	import_parse_fn parse;
+	/* What a format built at run time (csv) parses by; NULL for the
+	 * fixed ones.  A format with needs_map and no ctx is only a name
+	 * for the table and cannot parse. */
+	const void *ctx;
+	bool needs_map;
 };
 
 extern const struct import_format import_format_tepco;
@@ -81,6 +87,7 @@ extern const struct import_format import_format_uci_household;
 extern const struct import_format import_format_nrel_pv;
 extern const struct import_format import_format_jma_hourly;
 extern const struct import_format import_format_acn_ev;
+extern const struct import_format import_format_csv;
 
 /* Reads the file at path, converts it to UTF-8 and parses it whole.
  * On success rows holds every reading (free with import_rows_finish());
@@ -89,6 +96,12 @@ extern const struct import_format import_format_acn_ev;
 int import_read(const struct import_format *fmt, const char *path,
 		GTimeZone *tz, struct import_rows *rows, char *err,
 		size_t errlen);
+
+/* The same for len bytes at data (borrowed) instead of a file; name
+ * stands for the path in messages. */
+int import_read_buffer(const struct import_format *fmt, const char *name,
+		       const char *data, size_t len, GTimeZone *tz,
+		       struct import_rows *rows, char *err, size_t errlen);
 
 void import_rows_finish(struct import_rows *rows);	/* accepts empty */
 
@@ -100,7 +113,7 @@ int import_sink_zone(struct import_sink *sink, const struct import_format *fmt,
 		     char *tz, size_t tzlen, char *err, size_t errlen);
 
 /* Makes sure fmt's site and points exist and match it, and records the
- * shift on the points.  A no-op for the push sink. */
+ * shift on the points.  A no-op for the push and device sinks. */
 int import_sink_prepare(struct import_sink *sink,
 			const struct import_format *fmt, int shift_days,
 			char *err, size_t errlen);

@@ -19,6 +19,9 @@
 
 struct import_sink {
 	struct store *st;	/* local: borrowed; NULL when pushing */
+	/* As whom the local batches go in: the importer (all zero) or a
+	 * device, which also leaves the registry alone. */
+	struct ingest_source src;
 	CURL *curl;		/* push: one handle keeps the connection */
 	struct curl_slist *headers;
 	char *url;		/* push: the ingest endpoint */
@@ -66,6 +69,18 @@ int import_sink_push_create(const char *url, const char *token,
 	return IMPORT_OK;
 }
 
+int import_sink_device_create(struct store *st, int64_t device_id,
+			      int64_t site_id, struct import_sink **out)
+{
+	*out = NULL;
+	if (!st || device_id <= 0 || site_id <= 0)
+		return IMPORT_INVALID;
+	*out = g_new0(struct import_sink, 1);
+	(*out)->st = st;
+	(*out)->src = (struct ingest_source){device_id, site_id};
+	return IMPORT_OK;
+}
+
 void import_sink_destroy(struct import_sink *sink)
 {
 	if (!sink)
@@ -96,7 +111,7 @@ int import_sink_zone(struct import_sink *sink, const struct import_format *fmt,
 	int rc;
 
 	g_strlcpy(tz, fmt->tz, tzlen);
-	if (!sink->st || !fmt->tz_from_site)
+	if (!sink->st || sink->src.device_id || !fmt->tz_from_site)
 		return IMPORT_OK;
 
 	rc = store_site_get(sink->st, fmt->site, &site);
@@ -193,7 +208,7 @@ int import_sink_prepare(struct import_sink *sink,
 	struct store_site site;
 	int rc;
 
-	if (!sink->st)
+	if (!sink->st || sink->src.device_id)
 		return IMPORT_OK;
 
 	rc = ensure_site(sink->st, fmt, &site, err, errlen);
@@ -206,12 +221,11 @@ int import_sink_prepare(struct import_sink *sink,
 static void send_local(struct import_sink *sink, json_t *batch,
 		       int *status, json_t **answer)
 {
-	const struct ingest_source src = {.device_id = 0, .site_id = 0};
 	struct ingest_result res;
 
 	/* A store failure comes back as status 500 with an answer that
 	 * explains it, so the return code tells nothing more. */
-	ingest_batch(sink->st, &src, batch, &res);
+	ingest_batch(sink->st, &sink->src, batch, &res);
 	*status = res.status;
 	*answer = res.answer ? json_incref(res.answer) : NULL;
 	ingest_result_finish(&res);
