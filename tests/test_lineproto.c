@@ -66,7 +66,8 @@ static int render_error(size_t lineno, const char *msg, void *ctx)
 	return 0;
 }
 
-#define PARSES_AS(input, want) parses_as(__LINE__, input, sizeof input - 1, want)
+#define PARSES_AS(input, want)                                               \
+	parses_as(__LINE__, input, sizeof input - 1, want)
 
 static void parses_as(int at, const char *in, size_t len, const char *want)
 {
@@ -548,7 +549,7 @@ static void test_write_partial(void)
 	CHECK_INT(res.refused, 3);
 	CHECK_INT(res.first_line, 2);
 	CHECK_STR(res.message,
-		  "partial write: 2 of 2 readings stored; "
+		  "partial write: 2 readings stored, 3 refused; "
 		  "line 2: field \"name\" is a string; akari stores numbers, "
 		  "and booleans for state points\n"
 		  "line 3: missing field value\n"

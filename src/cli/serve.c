@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cloud/api/api.h"
+#include "cloud/ingest/lineproto.h"
 #include "cloud/store/store.h"
 #include "core/log.h"
 
@@ -24,6 +25,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: akari serve --db FILE --listen ADDR:PORT\n"
 		"                   [--threads N] [--max-body BYTES]\n"
+		"                   [--lp-map FILE]\n"
 		"\n"
 		"Serves the HTTP API (docs/api.md) on the database FILE,\n"
 		"which is created if missing.  Stops cleanly on SIGINT or\n"
@@ -36,6 +38,8 @@ static void usage(FILE *f)
 		"  --threads N        worker threads (default %d)\n"
 		"  --max-body BYTES   largest ingest body, with an optional\n"
 		"                     K or M suffix (default 8M)\n"
+		"  --lp-map FILE      rules naming the point of each line\n"
+		"                     protocol field (docs/ingest-lineproto.md)\n"
 		"\n"
 		"Once bound it prints one line, \"listening on "
 		"http://ADDR:PORT\".\n",
@@ -118,6 +122,7 @@ static int parse_threads(const char *s, unsigned *out)
 struct serve_args {
 	const char *db;
 	const char *listen;
+	const char *lp_map;
 	char host[256];
 	struct api_config cfg;
 };
@@ -130,6 +135,7 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 		{"listen", required_argument, NULL, 'l'},
 		{"threads", required_argument, NULL, 't'},
 		{"max-body", required_argument, NULL, 'm'},
+		{"lp-map", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -163,6 +169,9 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 					optarg);
 				return 2;
 			}
+			break;
+		case 'p':
+			a->lp_map = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -204,6 +213,7 @@ int cli_serve(int argc, char **argv)
 	struct serve_args a = {0};
 	struct store *st = NULL;
 	struct api *api = NULL;
+	struct lineproto_map *map = NULL;
 	char err[512];
 	sigset_t stop;
 	int rc, sig;
@@ -223,6 +233,14 @@ int cli_serve(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+
+	if (a.lp_map &&
+	    lineproto_map_load(a.lp_map, &map, err, sizeof err)) {
+		fprintf(stderr, "akari serve: --lp-map: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	a.cfg.lp_map = map;
 
 	if (store_open(a.db, &st, err, sizeof err)) {
 		fprintf(stderr, "akari serve: %s\n", err);
@@ -251,5 +269,6 @@ int cli_serve(int argc, char **argv)
 out:
 	api_stop(api);
 	store_close(st);
+	lineproto_map_free(map);
 	return rc;
 }

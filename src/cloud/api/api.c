@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "cloud/analytics/analytics.h"
+#include "cloud/api/api_influx.h"
 #include "cloud/ingest/ingest.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -48,6 +49,7 @@ struct api {
 	struct store *st;
 	size_t max_body;
 	unsigned port;
+	struct api_influx_env influx;	/* for api_influx.c's routes */
 };
 
 enum route {
@@ -58,6 +60,7 @@ enum route {
 	ROUTE_AGGREGATE,
 	ROUTE_SUMMARY,
 	ROUTE_HEALTH,
+	ROUTE_INFLUX,		/* handed to api_influx.c */
 };
 
 /* What a handler decided to send. */
@@ -84,6 +87,7 @@ struct request {
 	bool too_big;
 	bool oom;		/* the body did not fit in memory */
 	bool answered;
+	struct api_influx *influx;	/* ROUTE_INFLUX's own state */
 };
 
 /* --- answers ---------------------------------------------------------- */
@@ -716,6 +720,12 @@ static enum MHD_Result request_begin(struct api *api,
 	req->url = g_strdup(url);
 	req->route = route_of(url, &req->arg);
 	client_address(conn, req->client, sizeof req->client);
+	if (req->route == ROUTE_NONE && api_influx_route(url)) {
+		req->route = ROUTE_INFLUX;
+		return api_influx_begin(&api->influx, conn,
+					api_influx_route(url), req->method,
+					req->url, req->client, &req->influx);
+	}
 
 	if (precheck(req, &a))
 		return send_answer(req, &a);
@@ -733,6 +743,8 @@ static enum MHD_Result request_receive(struct request *req, const char *data,
 {
 	size_t n = *size, max = req->api->max_body;
 
+	if (req->route == ROUTE_INFLUX)
+		return api_influx_receive(req->influx, data, size);
 	*size = 0;
 	if (req->answered || req->route != ROUTE_INGEST)
 		return MHD_YES;
@@ -756,6 +768,8 @@ static enum MHD_Result request_finish(struct request *req)
 {
 	struct answer a = {0};
 
+	if (req->route == ROUTE_INFLUX)
+		return api_influx_finish(req->influx);
 	if (req->answered)
 		return MHD_YES;
 	if (req->oom) {
@@ -791,6 +805,7 @@ static enum MHD_Result request_finish(struct request *req)
 		do_health(req, &a);
 		break;
 	case ROUTE_NONE:
+	case ROUTE_INFLUX:
 		break;
 	}
 	return send_answer(req, &a);
@@ -821,6 +836,7 @@ static void request_done(void *cls, struct MHD_Connection *conn,
 		log_debug(MOD, "%s %s from %s: connection ended before an "
 			  "answer (%d)",
 			  req->method, req->url, req->client, (int)toe);
+	api_influx_free(req->influx);
 	free(req->body);
 	g_free(req->arg);
 	g_free(req->url);
@@ -894,6 +910,9 @@ int api_start(struct store *st, const struct api_config *cfg,
 	}
 	api->st = st;
 	api->max_body = cfg->max_body;
+	api->influx.st = st;
+	api->influx.max_body = cfg->max_body;
+	api->influx.map = cfg->lp_map;
 
 	/*
 	 * jansson seeds its hash on first use; do it before the threads.

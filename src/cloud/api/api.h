@@ -2,8 +2,9 @@
  * api.h - akari's HTTP API (docs/api.md) over libmicrohttpd.
  *
  * A pool of worker threads answers requests; they share one store handle,
- * whose calls serialise on its lock.  Every answer is JSON.  A 2xx answer
- * to a write is sent only after the store reported the data durable.
+ * whose calls serialise on its lock.  Every answer is JSON, but for the
+ * empty 204s of the InfluxDB routes (api_influx.h).  A 2xx answer to a
+ * write is sent only after the store reported the data durable.
  *
  * The server logs each request at debug and each refused one at warn
  * (5xx at error), through core/log.h under the module tag "api".
@@ -26,9 +27,13 @@ struct api_config {
 	unsigned port;		/* 0 picks a free port; see api_port() */
 	unsigned threads;	/* worker threads, 1 or more */
 	size_t max_body;	/* largest request body accepted, in bytes */
+	/* Line protocol mapping rules (lineproto.h), borrowed: they must
+	 * outlive the server.  NULL for the default mapping. */
+	const struct lineproto_map *lp_map;
 };
 
 struct api;
+struct lineproto_map;
 
 /*
  * Binds host:port and starts serving.  st is borrowed and must outlive
