@@ -9,6 +9,8 @@ packages=(
   build-essential cmake pkg-config
   # cloud
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libglib2.0-dev
+  # hashing, HMAC, random tokens and backup encryption
+  libmbedtls-dev
   # import --push and the kiosk's fetcher
   libcurl4-openssl-dev curl
   # kiosk: drawing, text, display

@@ -12,5 +12,7 @@ int cli_point(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_render(int argc, char **argv);
 int cli_kiosk(int argc, char **argv);
+int cli_backup(int argc, char **argv);
+int cli_restore(int argc, char **argv);
 
 #endif

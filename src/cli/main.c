@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	{"import", cli_import, "import --db FILE --format NAME FILE..."},
 	{"render", cli_render, "render --server URL --slide S -o FILE.png"},
 	{"kiosk", cli_kiosk, "kiosk --server URL [--window WxH]"},
+	{"backup", cli_backup, "backup --db FILE -o BACKUP [--passphrase-...]"},
+	{"restore", cli_restore, "restore --db FILE -i BACKUP [--force]"},
 };
 
 static void usage(FILE *f)
