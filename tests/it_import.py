@@ -187,6 +187,39 @@ with it.Server(db) as srv:
     want = sum(co2) / len(co2)
     c.close(got and got[0], want, 1e-9 * want, "room1 mean CO2, 10-11h")
 
+    # Calendar months of the home at UTC+10: each month's kWh is the sum
+    # of its half hours x 0.5 h, July 2011 to June 2012.
+    months = {}
+    for r in home:
+        key = r[""][:7]
+        months[key] = months.get(key, 0.0) + float(r["GG"]) * 0.5
+    c.eq(len(months), 12, "twelve months in the raw file")
+    got = aggregate(url, "home12/pv", dt.datetime(2011, 7, 1, tzinfo=AEST),
+                    dt.datetime(2012, 7, 1, tzinfo=AEST), "month", "energy")
+    c.eq(len(got or []), 12, "home12 PV: twelve month buckets")
+    for g, (m, want) in zip(got or [], sorted(months.items())):
+        c.close(g, want, rel(want), f"home12 PV kWh in {m}")
+
+    # All of June 2022 from the thirty files' 5-minute demand; the month
+    # bucket is the local (JST) calendar month.
+    want = sum(float(r["当日実績(５分間隔値)(万kW)"])
+               for f in TEPCO for r in tepco_tables(f)["five"]
+               if r["当日実績(５分間隔値)(万kW)"]) * MAN_KW / 12
+    june = dt.datetime(2022, 6, 1, tzinfo=JST)
+    got = aggregate(url, "tepco/demand", june,
+                    dt.datetime(2022, 7, 1, tzinfo=JST), "month", "energy")
+    c.close(got and got[0], want, rel(want), "tepco/demand kWh in June 2022")
+
+    # The room's day figures on 2015-02-09 from its minute rows.
+    temp = [float(r["Temperature"]) for r in room
+            if r["date"].startswith("2015-02-09")]
+    day = dt.datetime(2015, 2, 9, tzinfo=JST)
+    for fn, want in (("min", min(temp)), ("max", max(temp)),
+                     ("avg", sum(temp) / len(temp)), ("sum", sum(temp))):
+        got = aggregate(url, "room1/temperature", day, day + DAY, "day", fn)
+        c.close(got and got[0], want, rel(want),
+                f"room1 temperature {fn} on 2015-02-09")
+
 # --- --shift-days and --from/--to ----------------------------------------
 
 # Monday 2012-06-25 moved 3654 days is Monday 2022-06-27.
