@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "cloud/analytics/analytics.h"
+#include "cloud/api/api_csv.h"
 #include "cloud/api/api_influx.h"
 #include "cloud/ingest/ingest.h"
 #include "core/log.h"
@@ -61,6 +62,7 @@ enum route {
 	ROUTE_SUMMARY,
 	ROUTE_HEALTH,
 	ROUTE_INFLUX,		/* handed to api_influx.c */
+	ROUTE_INGEST_CSV,	/* ROUTE_INGEST's checks, then api_csv.c */
 };
 
 /* What a handler decided to send. */
@@ -520,6 +522,8 @@ static enum route route_of(const char *url, char **arg)
 	*arg = NULL;
 	if (!strcmp(url, PREFIX "/ingest"))
 		return ROUTE_INGEST;
+	if (!strcmp(url, API_CSV_PATH))
+		return ROUTE_INGEST_CSV;
 	if (!strcmp(url, PREFIX "/points"))
 		return ROUTE_POINTS;
 	if (!strcmp(url, PREFIX "/health"))
@@ -595,17 +599,20 @@ static int check_token(struct request *req, struct answer *a)
 	return 0;
 }
 
-/* The media type must be application/json; parameters are ignored. */
+/* The media type must be application/json (text/csv for the CSV
+ * route); parameters are ignored. */
 static int check_type(struct request *req, struct answer *a)
 {
 	const char *t = MHD_lookup_connection_value(
 	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *want = req->route == ROUTE_INGEST_CSV ? API_CSV_TYPE
+							 : "application/json";
 	size_t n = t ? strcspn(t, "; \t") : 0;
 
-	if (t && n == 16 && !strncasecmp(t, "application/json", n))
+	if (t && n == strlen(want) && !strncasecmp(t, want, n))
 		return 0;
 	answer_error(a, 415, "unsupported_media_type",
-		     "Content-Type must be application/json, not %s%.64s%s",
+		     "Content-Type must be %s, not %s%.64s%s", want,
 		     t ? "\"" : "", t ? t : "none", t ? "\"" : "");
 	return -1;
 }
@@ -662,6 +669,7 @@ static int precheck(struct request *req, struct answer *a)
 			     req->url);
 		return -1;
 	case ROUTE_INGEST:
+	case ROUTE_INGEST_CSV:
 		if (strcmp(req->method, MHD_HTTP_METHOD_POST)) {
 			a->allow = "POST";
 			answer_error(a, 405, "method_not_allowed",
@@ -746,7 +754,8 @@ static enum MHD_Result request_receive(struct request *req, const char *data,
 	if (req->route == ROUTE_INFLUX)
 		return api_influx_receive(req->influx, data, size);
 	*size = 0;
-	if (req->answered || req->route != ROUTE_INGEST)
+	if (req->answered ||
+	    (req->route != ROUTE_INGEST && req->route != ROUTE_INGEST_CSV))
 		return MHD_YES;
 
 	if (req->too_big || n > max - req->len) {
@@ -788,6 +797,10 @@ static enum MHD_Result request_finish(struct request *req)
 	switch (req->route) {
 	case ROUTE_INGEST:
 		do_ingest(req, &a);
+		break;
+	case ROUTE_INGEST_CSV:
+		a.status = api_csv_ingest(req->api->st, &req->src, req->conn,
+					  req->body, req->len, &a.body);
 		break;
 	case ROUTE_POINTS:
 		do_points(req, &a);
