@@ -565,7 +565,32 @@ static void test_worker(void)
 	CHECK_INT(fetch_cache_load(dir, &cached, err, sizeof err), FETCH_OK);
 	CHECK_INT(cached.at, 1656306000);
 	CHECK(json_equal(cached.site[FETCH_GRID], r.bundle.site[FETCH_GRID]));
+
+	/* The next good fetch, seconds later, is shown but not written:
+	 * the default keeps a minute between saves. */
+	CHECK(fetch_worker_request(w, 1656306300));
+	CHECK(take_wait(w, &r));
+	CHECK_INT(r.rc, FETCH_OK);
+	CHECK_INT(r.cache_rc, FETCH_OK);
+	CHECK_INT(r.bundle.at, 1656306300);
+	CHECK_INT(fetch_cache_load(dir, &cached, err, sizeof err), FETCH_OK);
+	CHECK_INT(cached.at, 1656306000);
 	fetch_worker_destroy(w);
+
+	/* With saves allowed every microsecond, each one is written. */
+	CHECK_INT(fetch_worker_create(&(struct fetch_config){
+	    .server = url, .cache_every = 1e-6}, dir, &w, err, sizeof err),
+	    FETCH_OK);
+	for (int i = 1; i <= 2; i++) {
+		CHECK(fetch_worker_request(w, 1656306000 + i * 600));
+		CHECK(take_wait(w, &r));
+		CHECK_INT(fetch_cache_load(dir, &cached, err, sizeof err),
+			  FETCH_OK);
+		CHECK_INT(cached.at, 1656306000 + i * 600);
+	}
+	fetch_worker_destroy(w);
+	CHECK_INT(fetch_cache_load(dir, &cached, err, sizeof err), FETCH_OK);
+	CHECK_INT(cached.at, 1656307200);
 
 	/* A failed fetch leaves the cache as it was. */
 	fd = listen_any(&port, -1);
@@ -577,7 +602,7 @@ static void test_worker(void)
 	CHECK_INT(r.rc, FETCH_UNREACHABLE);
 	CHECK(bundle_is_empty(&r.bundle));
 	CHECK_INT(fetch_cache_load(dir, &cached, err, sizeof err), FETCH_OK);
-	CHECK_INT(cached.at, 1656306000);
+	CHECK_INT(cached.at, 1656307200);
 	fetch_worker_destroy(w);
 	close(fd);
 

@@ -48,12 +48,18 @@ const char *fetch_rc_name(int rc);
 
 #define FETCH_DEFAULT_CONNECT_MS 3000
 #define FETCH_DEFAULT_TOTAL_MS 10000
+/* A kiosk fetches every few seconds; writing and fsync'ing the cache
+ * each time would wear a signage box's SD card for a copy that is only
+ * read at start.  The worker saves at most once a minute. */
+#define FETCH_DEFAULT_CACHE_EVERY 60.0
 
 struct fetch_config {
 	const char *server;	/* base URL, e.g. "http://127.0.0.1:8080" */
 	const char *site[FETCH_ROLE_COUNT];	/* NULL: the default name */
 	long connect_ms;	/* 0: FETCH_DEFAULT_CONNECT_MS */
 	long total_ms;		/* 0: FETCH_DEFAULT_TOTAL_MS */
+	double cache_every;	/* worker: seconds between cache saves;
+				 * 0: FETCH_DEFAULT_CACHE_EVERY */
 };
 
 /* The default site name of a role: "tepco", "home12", "room1". */
@@ -171,7 +177,9 @@ void fetch_result_finish(struct fetch_result *r);
 struct fetch_worker;
 
 /* Starts a thread that runs one fetch at a time, on request, and saves
- * each good bundle to the cache in cache_dir (no cache when NULL).  The
+ * a good bundle to the cache in cache_dir (no cache when NULL): the
+ * first, then one at most every cfg->cache_every seconds, and every one
+ * while saving fails (a skipped save reports FETCH_OK).  The
  * thread masks every signal, so SIGINT and SIGTERM reach the caller's
  * threads.  Returns FETCH_OK with *out owning the worker. */
 int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,

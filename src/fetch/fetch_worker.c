@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum worker_state {
 	WORKER_IDLE,		/* waiting for a request */
@@ -24,6 +25,9 @@ struct fetch_worker {
 	pthread_cond_t wake;
 	struct fetch_client *client;	/* used only by the thread */
 	char *cache_dir;		/* NULL: no cache */
+	double cache_every;		/* seconds between saves */
+	double saved_at;		/* monotonic, of the last good save */
+	bool saved;			/* the last save worked */
 	enum worker_state state;
 	bool quit;
 	int64_t at;
@@ -42,16 +46,33 @@ void fetch_result_finish(struct fetch_result *r)
 	fetch_result_init(r);
 }
 
-/* One fetch, and the cache write that follows a good one. */
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One fetch, and the cache write that follows a good one when it is
+ * due.  Only the worker's thread touches saved and saved_at. */
 static void run_fetch(struct fetch_worker *w, int64_t at,
 		      struct fetch_result *r)
 {
+	double now;
+
 	r->rc = fetch_client_get(w->client, at, &r->bundle, r->err,
 				 sizeof r->err);
-	if (r->rc == FETCH_OK && w->cache_dir)
-		r->cache_rc = fetch_cache_save(w->cache_dir, &r->bundle,
-					       r->cache_err,
-					       sizeof r->cache_err);
+	if (r->rc != FETCH_OK || !w->cache_dir)
+		return;
+	now = mono_now();
+	if (w->saved && now - w->saved_at < w->cache_every)
+		return;
+	r->cache_rc = fetch_cache_save(w->cache_dir, &r->bundle, r->cache_err,
+				       sizeof r->cache_err);
+	w->saved = r->cache_rc == FETCH_OK;
+	if (w->saved)
+		w->saved_at = now;
 }
 
 static void *worker_main(void *arg)
@@ -96,6 +117,9 @@ int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,
 		return FETCH_INVALID;
 	}
 	fetch_result_init(&w->result);
+	w->cache_every = cfg && cfg->cache_every > 0
+				 ? cfg->cache_every
+				 : FETCH_DEFAULT_CACHE_EVERY;
 	w->client = fetch_client_create(cfg);
 	if (!w->client) {
 		snprintf(err, errlen, "bad server URL '%s' (want http://...)",
