@@ -86,11 +86,35 @@ static void test_clock_replay(void)
 	CHECK_DBL(kiosk_clock_at(&c, 10, 5), (double)from + 5, 1e-6);
 
 	c.from = 42;
+	CHECK_INT(kiosk_clock_replay(&c, from, to, 2e6, 0), -1);
 	CHECK_INT(kiosk_clock_replay(&c, to, from, 1, 0), -1);
 	CHECK_INT(kiosk_clock_replay(&c, from, from, 1, 0), -1);
 	CHECK_INT(kiosk_clock_replay(&c, from, to, 0, 0), -1);
 	CHECK_INT(kiosk_clock_replay(&c, from, to, -2, 0), -1);
 	CHECK_INT(c.from, 42);	/* untouched by the refusals */
+}
+
+/* A replay fetches often enough that its data keeps within five
+ * recorded minutes of the clock, but no more than twice a second. */
+static void test_fetch_period(void)
+{
+	struct kiosk_clock c;
+
+	kiosk_clock_real(&c, 0);
+	CHECK_DBL(kiosk_clock_fetch_period(&c, 5), 5, 0);
+
+	/* 240x: 300 recorded seconds are 1.25 real ones. */
+	kiosk_clock_replay(&c, 0, 86400, 240, 0);
+	CHECK_DBL(kiosk_clock_fetch_period(&c, 5), 1.25, 1e-12);
+	/* 30x: 10 s, but the kiosk asked for every 5 s. */
+	kiosk_clock_replay(&c, 0, 86400, 30, 0);
+	CHECK_DBL(kiosk_clock_fetch_period(&c, 5), 5, 0);
+	/* 5000x would be every 60 ms: held at 0.5 s. */
+	kiosk_clock_replay(&c, 0, 86400, 5000, 0);
+	CHECK_DBL(kiosk_clock_fetch_period(&c, 5), 0.5, 0);
+	/* A slow replay fetches as asked. */
+	kiosk_clock_replay(&c, 0, 86400, 0.001, 0);
+	CHECK_DBL(kiosk_clock_fetch_period(&c, 0.5), 0.5, 0);
 }
 
 /* --- a whole run ------------------------------------------------------- */
@@ -129,6 +153,8 @@ static void test_run_offline(void)
 	o.replay = false;
 	o.slide_seconds = 0;
 	CHECK_INT(kiosk_run(&o), -1);
+	o.slide_seconds = 1e-300;
+	CHECK_INT(kiosk_run(&o), -1);
 	o.slide_seconds = 10;
 	o.fetch.server = "gopher://x";
 	CHECK_INT(kiosk_run(&o), -1);
@@ -140,6 +166,7 @@ int main(void)
 {
 	test_clock_real();
 	test_clock_replay();
+	test_fetch_period();
 	test_run_offline();
 	return check_finish();
 }

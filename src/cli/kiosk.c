@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "core/timeutil.h"
 #include "kiosk/kiosk.h"
+#include "kiosk/kiosk_clock.h"
 
 #define DEFAULT_FALLBACK_DIR "var/kiosk-frames"
 /* A box that fell back to files must not fill its disk: at one frame a
@@ -215,8 +216,10 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 			break;
 		case OPT_SPEED:
 			speed_set = true;
-			if (parse_seconds(optarg, false, &o->speed))
-				rc = bad(name, optarg, "want a number > 0");
+			if (parse_seconds(optarg, false, &o->speed) ||
+			    o->speed > KIOSK_SPEED_MAX)
+				rc = bad(name, optarg, "want a number > 0, "
+					 "at most 1000000");
 			break;
 		case OPT_CACHE: cache_dir = optarg; break;
 		case OPT_NO_CACHE: no_cache = true; break;
@@ -226,8 +229,10 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 					 "solar, household, air");
 			break;
 		case OPT_SLIDE_S:
-			if (parse_seconds(optarg, false, &o->slide_seconds))
-				rc = bad(name, optarg, "want seconds > 0");
+			if (parse_seconds(optarg, false, &o->slide_seconds) ||
+			    o->slide_seconds < KIOSK_SLIDE_MIN)
+				rc = bad(name, optarg, "want seconds, 0.01 or "
+					 "more");
 			break;
 		case OPT_FADE_S:
 			if (parse_seconds(optarg, true, &o->fade_seconds))

@@ -531,7 +531,8 @@ static void log_plan(struct kiosk *k)
 			sizeof list - strlen(list) - 1);
 	}
 	log_info(MOD, "slides: %s, %g s each; fetch every %g s",
-		 list, o->slide_seconds, o->fetch_seconds);
+		 list, o->slide_seconds,
+		 kiosk_clock_fetch_period(&k->clock, o->fetch_seconds));
 }
 
 static int open_display(struct kiosk *k)
@@ -572,8 +573,11 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	} else {
 		memcpy(k->slides, o->slides, sizeof k->slides);
 	}
-	if (!(o->slide_seconds > 0) || !(o->fetch_seconds > 0)) {
-		log_error(MOD, "slide and fetch periods must be positive");
+	/* Shorter slides would count periods past the range of a long. */
+	if (!(o->slide_seconds >= KIOSK_SLIDE_MIN) ||
+	    !(o->fetch_seconds > 0)) {
+		log_error(MOD, "slides must last %g s or more and fetches "
+			  "come at a positive period", KIOSK_SLIDE_MIN);
 		return -1;
 	}
 
@@ -582,7 +586,8 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 		if (kiosk_clock_replay(&k->clock, o->replay_from, o->replay_to,
 				       o->speed, k->mono)) {
 			log_error(MOD, "replay needs FROM before TO and a "
-				  "positive speed");
+				  "speed above 0 and at most %g",
+				  KIOSK_SPEED_MAX);
 			return -1;
 		}
 	} else {
@@ -598,8 +603,10 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	load_cache(k);
 	if (open_display(k))
 		return -1;
-	fetch_schedule_init(&k->sched, o->fetch_seconds, o->retry_max,
-			    k->mono);
+	fetch_schedule_init(&k->sched,
+			    kiosk_clock_fetch_period(&k->clock,
+						     o->fetch_seconds),
+			    o->retry_max, k->mono);
 	set_signals(k);
 	k->status = 0;
 	return 0;

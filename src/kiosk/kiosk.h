@@ -21,6 +21,8 @@
 #include "fetch/fetch.h"
 #include "render/render.h"
 
+#define KIOSK_SLIDE_MIN 0.01
+
 struct kiosk_options {
 	struct fetch_config fetch;	/* server and site names */
 	const char *cache_dir;		/* NULL: no cache on disk */
@@ -31,7 +33,8 @@ struct kiosk_options {
 	int64_t replay_to;
 	double speed;			/* replay: times real time */
 
-	double slide_seconds;		/* real seconds per slide */
+	double slide_seconds;		/* real seconds per slide, at
+					 * least KIOSK_SLIDE_MIN */
 	double fade_seconds;		/* cross-fade between slides */
 	double fetch_seconds;		/* real seconds between fetches */
 	double retry_max;		/* longest wait between retries */

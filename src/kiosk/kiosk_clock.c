@@ -31,7 +31,7 @@ void kiosk_clock_real(struct kiosk_clock *c, double mono_now)
 int kiosk_clock_replay(struct kiosk_clock *c, int64_t from, int64_t to,
 		       double speed, double mono_now)
 {
-	if (from >= to || !(speed > 0) || !isfinite(speed))
+	if (from >= to || !(speed > 0) || !(speed <= KIOSK_SPEED_MAX))
 		return -1;
 	*c = (struct kiosk_clock){.replay = true, .from = from, .to = to,
 				  .speed = speed, .start = mono_now};
@@ -61,4 +61,18 @@ long kiosk_clock_lap(const struct kiosk_clock *c, double mono)
 	if (!c->replay)
 		return 0;
 	return (long)floor(played(c, mono) / (double)(c->to - c->from));
+}
+
+/* Recorded seconds a replay's data may lag its clock, and the shortest
+ * real wait between fetches. */
+#define REPLAY_DATA_STEP 300.0
+#define REPLAY_FETCH_MIN 0.5
+
+double kiosk_clock_fetch_period(const struct kiosk_clock *c,
+				double fetch_seconds)
+{
+	if (!c->replay)
+		return fetch_seconds;
+	return fmin(fetch_seconds,
+		    fmax(REPLAY_DATA_STEP / c->speed, REPLAY_FETCH_MIN));
 }

@@ -28,7 +28,12 @@ double kiosk_wall_now(void);
 
 void kiosk_clock_real(struct kiosk_clock *c, double mono_now);
 
-/* Returns 0, or -1 (c untouched) unless from < to and speed > 0. */
+/* The fastest replay: a year in half a minute.  Faster, the clock's
+ * arithmetic would leave the range of a long. */
+#define KIOSK_SPEED_MAX 1e6
+
+/* Returns 0, or -1 (c untouched) unless from < to and
+ * 0 < speed <= KIOSK_SPEED_MAX. */
 int kiosk_clock_replay(struct kiosk_clock *c, int64_t from, int64_t to,
 		       double speed, double mono_now);
 
@@ -40,5 +45,14 @@ double kiosk_clock_at(const struct kiosk_clock *c, double mono, double wall);
  * clock); a change means the data on screen belongs to the other end of
  * the replay. */
 long kiosk_clock_lap(const struct kiosk_clock *c, double mono);
+
+/* Real seconds between two fetches, for a kiosk asked to fetch every
+ * fetch_seconds.  A replay fetches more often as it runs faster, so the
+ * data keeps up with its clock: at least once per five recorded minutes
+ * (the step of the finest data), but no more than twice a second.  At
+ * the demo's 240x that is every 1.25 s rather than 5 s, which would be
+ * 20 recorded minutes behind. */
+double kiosk_clock_fetch_period(const struct kiosk_clock *c,
+				double fetch_seconds);
 
 #endif
