@@ -9,6 +9,8 @@ packages=(
   build-essential cmake pkg-config
   # cloud
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libglib2.0-dev
+  # gzip bodies of InfluxDB line protocol writes
+  zlib1g-dev
   # hashing, HMAC, random tokens and backup encryption
   libmbedtls-dev
   # import --push and the kiosk's fetcher
@@ -20,12 +22,24 @@ packages=(
   xvfb xauth x11-apps python3 tzdata sqlite3
 )
 
+# The Node clients of tests/it_*.js, pinned by tests/node/package-lock.json,
+# where node is installed.  Skipped while node_modules is newer than the
+# lock file; a failure only warns, since those tests install on their own.
+node_deps() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
+  command -v npm >/dev/null 2>&1 || return 0
+  [ "$dir/node_modules" -nt "$dir/package-lock.json" ] && return 0
+  npm ci --prefix "$dir" --no-audit --no-fund --silent ||
+    echo "install-deps: npm ci in tests/node failed" >&2
+}
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
     missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && { node_deps; exit 0; }
 
 echo "install-deps: missing Debian packages: ${missing[*]}"
 if [ "$(id -u)" -eq 0 ]; then
@@ -40,3 +54,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+node_deps
