@@ -365,7 +365,7 @@ int display_present(struct display *d, cairo_surface_t *frame, char *err,
 	return present_sdl(d, frame, err, errlen);
 }
 
-static unsigned event_bits(const SDL_Event *ev)
+static unsigned event_bits(struct display *d, const SDL_Event *ev)
 {
 	switch (ev->type) {
 	case SDL_QUIT:
@@ -387,8 +387,14 @@ static unsigned event_bits(const SDL_Event *ev)
 			return DISPLAY_EV_QUIT;
 		}
 		return 0;
-	case SDL_RENDER_TARGETS_RESET:
 	case SDL_RENDER_DEVICE_RESET:
+		/* The texture itself is gone (a GPU reset, a new driver):
+		 * the next frame makes a new one. */
+		if (d->tex)
+			SDL_DestroyTexture(d->tex);
+		d->tex = NULL;
+		return DISPLAY_EV_EXPOSED;
+	case SDL_RENDER_TARGETS_RESET:
 		/* The texture's contents are gone: draw it again. */
 		return DISPLAY_EV_EXPOSED;
 	}
@@ -414,8 +420,8 @@ unsigned display_wait(struct display *d, double timeout)
 
 	ms = (int)ceil(timeout * 1000);
 	if (SDL_WaitEventTimeout(&ev, ms))
-		bits |= event_bits(&ev);
+		bits |= event_bits(d, &ev);
 	while (SDL_PollEvent(&ev))
-		bits |= event_bits(&ev);
+		bits |= event_bits(d, &ev);
 	return bits;
 }

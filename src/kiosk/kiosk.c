@@ -370,6 +370,13 @@ static void render_frame(struct kiosk *k)
 	if (k->quit)
 		return;
 	display_size(k->disp, &w, &h);
+
+	/* A minimised window may have no pixels: keep the last frame and
+	 * draw again when it has some. */
+	if (w <= 0 || h <= 0) {
+		k->show = false;
+		return;
+	}
 	if (w != k->w || h != k->h) {
 		if (make_surfaces(k, w, h)) {
 			k->quit = true;
@@ -396,7 +403,7 @@ static void present(struct kiosk *k)
 {
 	char err[256];
 
-	if (k->quit || !k->show)
+	if (k->quit || !k->show || !k->frame)
 		return;
 	if (k->presented == 0 && k->fetches == 0 &&
 	    k->mono - k->clock.start < FIRST_FETCH_WAIT)
