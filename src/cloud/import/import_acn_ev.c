@@ -161,8 +161,8 @@ static int read_session(struct import_parse *p, json_t *o,
 	return 0;
 }
 
-/* Reads the array of sessions into ss. */
-static int read_sessions(struct import_parse *p, GArray *ss)
+/* Reads the array of sessions into ss; *open is the line of its '['. */
+static int read_sessions(struct import_parse *p, GArray *ss, int *open)
 {
 	struct acn_cursor k = {.text = p->next ? p->next : "", .line = 1};
 	json_error_t e;
@@ -172,6 +172,7 @@ static int read_sessions(struct import_parse *p, GArray *ss)
 	set_line(p, &k, k.off);
 	if (k.text[k.off] != '[')
 		return import_fail(p, "expected a JSON array of sessions");
+	*open = p->line;
 	k.off++;
 	skip_blanks(&k);
 	if (k.text[k.off] == ']')
@@ -247,15 +248,14 @@ static int acn_parse(struct import_parse *p)
 {
 	GArray *ss = g_array_new(FALSE, FALSE, sizeof(struct acn_session));
 	double *kwh = NULL, *count = NULL;
-	int *line = NULL, last_line;
+	int *line = NULL, open = 0;
 	int64_t t0 = INT64_MAX, t1 = INT64_MIN;
 	size_t nh;
 	int rc;
 
-	rc = read_sessions(p, ss);
+	rc = read_sessions(p, ss, &open);
 	if (rc)
 		goto out;
-	last_line = p->line;
 	for (guint i = 0; i < ss->len; i++) {
 		const struct acn_session *s =
 		    &g_array_index(ss, struct acn_session, i);
@@ -278,11 +278,12 @@ static int acn_parse(struct import_parse *p)
 		spread(&g_array_index(ss, struct acn_session, i), t0, kwh,
 		       count, line);
 
-	/* A row names the first session behind it, for refusals. */
+	/* A row names the first session behind it, for refusals; an hour
+	 * without one names the array. */
 	for (size_t h = 0; h < nh; h++) {
 		int64_t ts = t0 + (int64_t)h * HOUR_S;
 
-		p->line = line[h] ? line[h] : last_line;
+		p->line = line[h] ? line[h] : open;
 		import_row_add(p, SESSIONS, ts, count[h]);
 		import_row_add(p, POWER, ts, kwh[h]);
 	}
