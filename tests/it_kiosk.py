@@ -17,11 +17,21 @@ draws.
 window; a screenshot of the root window (xwd, decoded here) shows the
 slide: the window covers the screen, with many colours and no black,
 and it is the picture `akari render` draws at that size.
+(c) Faults.  A kiosk is started with no server and no cache: it writes
+frames (the no-data slide) from the start.  A proxy in this file then
+takes the server's port and passes the real server's answers through:
+the kiosk recovers by itself and draws what `akari render` draws.  The
+proxy then answers 500, then bytes that are not JSON, then accepts
+requests and never answers (as a server stopped with SIGSTOP does):
+each time the kiosk keeps writing frames, and while a request hangs the
+frames still come.  When the proxy passes answers through again, the
+kiosk says so and its frames become the rendered picture again.
 
 Expected pictures come from `akari render`, a separate command that
 shares no state with the kiosk; expected data come from the raw CSV.
 """
 import datetime as dt
+import http.server
 import json
 import os
 import re
@@ -31,7 +41,10 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -389,6 +402,151 @@ def phase_png():
     return url, srv
 
 
+class FaultProxy:
+    """A loopback HTTP server in front of the real one.  mode "pass"
+    relays each GET, "500" answers an error, "junk" answers 200 with
+    bytes that are not JSON, "hang" reads the request and answers nothing
+    until the mode changes.  hanging counts the requests held now."""
+
+    def __init__(self, port, upstream):
+        self.mode = "pass"
+        self.hanging = 0
+        self.answered = 0
+        self.cond = threading.Condition()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                with proxy.cond:
+                    if proxy.mode == "hang":
+                        proxy.hanging += 1
+                        proxy.cond.wait_for(lambda: proxy.mode != "hang")
+                        proxy.hanging -= 1
+                        return
+                    mode = proxy.mode
+                if mode == "500":
+                    self.reply(500, b'{"error": "internal", '
+                               b'"message": "injected"}')
+                elif mode == "junk":
+                    self.reply(200, b"\x00\xff{{ not json")
+                else:
+                    try:
+                        with urllib.request.urlopen(upstream + self.path,
+                                                    timeout=30) as r:
+                            status, body = r.status, r.read()
+                    except urllib.error.HTTPError as e:
+                        status, body = e.code, e.read()
+                    self.reply(status, body)
+                with proxy.cond:
+                    proxy.answered += 1
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port),
+                                                     Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def set(self, mode):
+        with self.cond:
+            self.mode = mode
+            self.answered = 0
+            self.cond.notify_all()
+
+    def close(self):
+        self.set("pass")
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def many_colours(frame):
+    w, h, px = frame
+    return len({px[i:i + 3] for i in range(0, len(px), 3 * 37)}) > 20
+
+
+def phase_faults(url):
+    port = free_port()
+    proxied = f"http://127.0.0.1:{port}"
+    fdir = os.path.join(work, "frames-faults")
+    klog = os.path.join(work, "kiosk-faults.log")
+    ref = render(url, os.path.join(work, "ref-faults.png"))
+
+    # Nobody on the port and no cache: the kiosk plays the no-data slide
+    # from the start and says why.
+    kiosk = start(kiosk_args(proxied, "--png-dir", fdir, "--window",
+                             f"{W}x{H}", "--cache",
+                             os.path.join(work, "cache-faults")), klog)
+    c.true(wait_for(lambda: "no cached data either" in read(klog)),
+           "down from the start: the kiosk says it has nothing")
+    first, n = frame_after(fdir, latest_frame(fdir))
+    later, n = frame_after(fdir, n)
+    c.true(first is not None and later is not None,
+           "down from the start: frames keep coming")
+    c.true(first is not None and many_colours(first),
+           "down from the start: the frame is a slide, not blank")
+
+    proxy = FaultProxy(port, url)
+    try:
+        def shows(picture):
+            def check():
+                nonlocal n
+                f, n = frame_after(fdir, n)
+                return f == picture
+            return check
+
+        c.true(wait_for(lambda: "fetched slide data" in read(klog)),
+               "the server comes: the kiosk fetches")
+        c.true(wait_for(shows(ref), step=0),
+               "the server comes: frames are what akari render draws")
+
+        for mode, said in [("500", "HTTP 500"),
+                           ("junk", None), ("hang", None)]:
+            proxy.set(mode)
+            if mode == "hang":
+                c.true(wait_for(lambda: proxy.hanging > 0),
+                       "hang: a request is held")
+            else:
+                c.true(wait_for(lambda: proxy.answered > 0),
+                       f"{mode}: the kiosk asked")
+            if said:
+                c.true(wait_for(lambda: said in read(klog)),
+                       f"{mode}: the kiosk logs {said}")
+            f1, n = frame_after(fdir, n)
+            f2, n = frame_after(fdir, n)
+            c.true(f1 is not None and f2 is not None,
+                   f"{mode}: frames keep coming")
+            if mode == "hang":
+                c.true(proxy.hanging > 0,
+                       "hang: the frames came while a request was held")
+            c.eq(kiosk.poll(), None, f"{mode}: the kiosk runs on")
+        stale, n = frame_after(fdir, n)
+        box = diff_box(stale, ref) if stale else None
+        c.true(box is not None and (box[2] - box[0]) * (box[3] - box[1]) <
+               W * H / 4, f"after the faults: the slide is the last good "
+               f"data with the stale mark ({box})")
+
+        log_before = read(klog).count("server answers again")
+        proxy.set("pass")
+        c.true(wait_for(lambda: read(klog).count("server answers again") >
+                        log_before), "the server answers again: logged")
+        c.true(wait_for(shows(ref), step=0),
+               "the server answers again: the stale mark is gone")
+        c.eq(stop(kiosk), 0, "fault kiosk stops cleanly")
+    finally:
+        proxy.close()
+
+
 def free_display():
     for n in range(99, 400):
         if not (os.path.exists(f"/tmp/.X{n}-lock") or
@@ -486,6 +644,7 @@ def main():
     try:
         phase_cli()
         url, srv = phase_png()
+        phase_faults(url)
         phase_sdl(url)
         stop(srv)
     finally:
