@@ -14,6 +14,7 @@ import datetime as dt
 import email.utils
 import json
 import os
+import shutil
 import sys
 import urllib.parse
 import zoneinfo
@@ -355,4 +356,5 @@ with it.Server(csv_db) as srv:
     c.eq(status, 422, f"a unit of another quantity: 422 {ans!r}")
     c.eq(count_readings(url, "hall/power"), before, "nothing stored")
 
+shutil.rmtree(tmp, ignore_errors=True)
 c.finish()
