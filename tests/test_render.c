@@ -712,6 +712,17 @@ static void test_no_collisions(const struct fixtures *f,
 				check_text_layout(&st, s, w, h,
 						  pass >= 2 ? "marked" : "");
 
+				/* A row of figures reads as one: every value
+				 * at one size. */
+				for (int t = 1; t < st.ntiles; t++)
+					CHECK_AT(st.tile_px[t] ==
+							 st.tile_px[0],
+						 "%s %dx%d: tile %d at %.1f px,"
+						 " tile 0 at %.1f",
+						 render_slide_name(s), w, h, t,
+						 st.tile_px[t], st.tile_px[0]);
+				CHECK(s == RENDER_AIR || st.ntiles == 3);
+
 				/* Both marks fit beside or under the title at
 				 * a readable size. */
 				if (d.replay)

@@ -208,111 +208,188 @@ void render_nodata(struct render_ctx *c, struct render_rect r)
 }
 
 /* Sizes inside a tile, in layout units. */
+#define TILE_PAD	30	/* the panel's inner margin */
+#define TILE_HEAD_PX	36	/* the heading, Japanese and English */
+#define TILE_HEAD_PX_EN	22
 #define TILE_VALUE_PX	124	/* the value at its largest */
 #define TILE_GAP	24	/* between the value and the text beside it */
 #define TILE_CAP_PX	26	/* the caption, Japanese and English */
 #define TILE_CAP_PX_EN	20
+#define TILE_BAR	20	/* the share bar's height */
 
-/* The caption's size, or nothing when there is none. */
-static struct render_extent tile_caption(struct render_ctx *c,
-					 const struct render_tile *t,
-					 double max_w)
-{
-	if (!t->cap_ja)
-		return (struct render_extent){ 0 };
-	return render_label_measure(c, t->cap_ja, t->cap_en,
-				    TILE_CAP_PX * c->u, TILE_CAP_PX_EN * c->u,
-				    max_w);
-}
+/* Where the parts of a tile go: worked out first, so that a row of
+ * tiles can draw their values at one size, then drawn. */
+struct tile_plan {
+	struct render_rect in;		/* inside the margin, above the bar */
+	struct render_rect bar;
+	bool has_bar;
+	double head_top;
+	struct render_extent head, cap;
+	struct render_fit fit;		/* the value's size */
+	double value_x, baseline;
+	enum render_align value_align;
+	double cap_x, cap_y, cap_w;
+};
 
-static void tile_caption_draw(struct render_ctx *c,
-			      const struct render_tile *t, double x, double y,
-			      double max_w)
+/* Fits the value into a room of w x h whose top is top, centred in its
+ * height, and says where it goes. */
+static void plan_value(struct render_ctx *c, const struct render_tile *t,
+		       struct tile_plan *p, double w, double top, double h,
+		       double px_max)
 {
-	if (t->cap_ja)
-		render_label(c, t->cap_ja, t->cap_en, x, y,
-			     TILE_CAP_PX * c->u, TILE_CAP_PX_EN * c->u,
-			     RENDER_ALIGN_LEFT, max_w);
+	p->fit = render_value_fit(c, t->num, t->unit, w, h, px_max);
+	p->baseline = top + (h - p->fit.ink_h) / 2 + p->fit.above;
 }
 
 /* A wide, low tile: heading top left, caption bottom left, and the value
  * on the right, either beside both at the tile's whole height or under
  * the heading beside the caption, whichever lets it be drawn bigger.  A
  * long heading leaves the value only the second place. */
-static void tile_wide(struct render_ctx *c, struct render_rect in,
-		      double head_bottom, double head_w,
-		      const struct render_tile *t)
+static void plan_wide(struct render_ctx *c, const struct render_tile *t,
+		      struct tile_plan *p, double px_max)
 {
-	double gap = TILE_GAP * c->u, px_max = TILE_VALUE_PX * c->u;
-	struct render_extent cap = tile_caption(c, t, in.w * 0.38);
-	double side = fmax(head_w, cap.w) + gap;
-	double low_x = cap.w > 0 ? cap.w + gap : 0;
+	struct render_rect in = p->in;
+	double gap = TILE_GAP * c->u;
+	double head_bottom = p->head_top + p->head.h;
+	double side = fmax(fmin(p->head.w, in.w), p->cap.w) + gap;
+	double low_x = p->cap.w > 0 ? p->cap.w + gap : 0;
 	double low_h = in.y + in.h - head_bottom;
 	struct render_fit beside = render_value_fit(c, t->num, t->unit,
 						    in.w - side, in.h, px_max);
 	struct render_fit under = render_value_fit(c, t->num, t->unit,
 						   in.w - low_x, low_h, px_max);
-	struct render_fit *f = beside.px >= under.px ? &beside : &under;
-	double top = f == &beside ? in.y : head_bottom;
-	double room = f == &beside ? in.h : low_h;
 
-	render_value(c, t->num, t->unit, in.x + in.w,
-		     top + (room - f->ink_h) / 2 + f->above, f->px, t->rgb,
-		     RENDER_ALIGN_RIGHT, 0);
-	tile_caption_draw(c, t, in.x,
-			  fmax(in.y + in.h - cap.h, head_bottom), in.w * 0.38);
+	if (beside.px >= under.px)
+		plan_value(c, t, p, in.w - side, in.y, in.h, px_max);
+	else
+		plan_value(c, t, p, in.w - low_x, head_bottom, low_h, px_max);
+	p->value_x = in.x + in.w;
+	p->value_align = RENDER_ALIGN_RIGHT;
+	p->cap_x = in.x;
+	p->cap_y = fmax(in.y + in.h - p->cap.h, head_bottom);
 }
 
 /* A narrow tile: heading, value and caption from the top down, the value
  * and caption centred in what the heading leaves. */
-static void tile_narrow(struct render_ctx *c, struct render_rect in,
-			double head_bottom, const struct render_tile *t)
+static void plan_narrow(struct render_ctx *c, const struct render_tile *t,
+			struct tile_plan *p, double px_max)
 {
+	struct render_rect in = p->in;
 	double gap = 14 * c->u;
-	struct render_extent cap = tile_caption(c, t, in.w);
-	double cap_h = cap.h > 0 ? cap.h + gap : 0;
+	double head_bottom = p->head_top + p->head.h;
+	double cap_h = p->cap.h > 0 ? p->cap.h + gap : 0;
 	double room = in.y + in.h - head_bottom;
-	struct render_fit f = render_value_fit(c, t->num, t->unit, in.w,
-					       room - cap_h,
-					       TILE_VALUE_PX * c->u);
-	double top = head_bottom + fmax((room - f.ink_h - cap_h) / 2, 0);
+	double top;
 
-	render_value(c, t->num, t->unit, in.x, top + f.above, f.px, t->rgb,
-		     RENDER_ALIGN_LEFT, 0);
-	tile_caption_draw(c, t, in.x, top + f.ink_h + gap, in.w);
+	p->fit = render_value_fit(c, t->num, t->unit, in.w, room - cap_h,
+				  px_max);
+	top = head_bottom + fmax((room - p->fit.ink_h - cap_h) / 2, 0);
+	p->baseline = top + p->fit.above;
+	p->value_x = in.x;
+	p->value_align = RENDER_ALIGN_LEFT;
+	p->cap_x = in.x;
+	p->cap_y = top + p->fit.ink_h + gap;
 }
 
-void render_tile(struct render_ctx *c, struct render_rect r,
-		 const struct render_tile *t)
+static void tile_plan(struct render_ctx *c, struct render_rect r,
+		      const struct render_tile *t, double px_max,
+		      struct tile_plan *p)
 {
-	struct render_rect in = render_inset(r, 30 * c->u), bar = in;
-	bool has_bar = !isnan(t->bar) && t->num;
-	double head_h, head_bottom, head_w;
+	bool wide;
+
+	memset(p, 0, sizeof(*p));
+	p->in = render_inset(r, TILE_PAD * c->u);
+	p->has_bar = !isnan(t->bar) && t->num;
+	if (p->has_bar) {
+		p->bar = (struct render_rect){
+			p->in.x, p->in.y + p->in.h - TILE_BAR * c->u,
+			p->in.w, TILE_BAR * c->u };
+		p->in.h -= (TILE_BAR + TILE_GAP) * c->u;
+	}
+	p->head_top = p->in.y - 6 * c->u;
+	p->head = render_label_measure(c, t->ja, t->en, TILE_HEAD_PX * c->u,
+				       TILE_HEAD_PX_EN * c->u, p->in.w);
+	if (!t->num)
+		return;
+
+	wide = p->in.w > p->in.h * 2.6;
+	p->cap_w = wide ? p->in.w * 0.38 : p->in.w;
+	if (t->cap_ja)
+		p->cap = render_label_measure(c, t->cap_ja, t->cap_en,
+					      TILE_CAP_PX * c->u,
+					      TILE_CAP_PX_EN * c->u, p->cap_w);
+	if (wide)
+		plan_wide(c, t, p, px_max);
+	else
+		plan_narrow(c, t, p, px_max);
+}
+
+static void tile_draw(struct render_ctx *c, struct render_rect r,
+		      const struct render_tile *t, const struct tile_plan *p)
+{
+	struct render_rect rest = p->in;
 
 	render_panel(c, r);
-	if (has_bar) {
-		bar = (struct render_rect){ in.x, in.y + in.h - 20 * c->u,
-					    in.w, 20 * c->u };
-		in.h -= 44 * c->u;
-	}
-	head_h = render_label(c, t->ja, t->en, in.x, in.y - 6 * c->u,
-			      36 * c->u, 22 * c->u, RENDER_ALIGN_LEFT, in.w);
-	head_w = render_label_measure(c, t->ja, t->en, 36 * c->u, 22 * c->u,
-				      in.w).w;
-	head_bottom = in.y - 6 * c->u + head_h;
+	render_label(c, t->ja, t->en, p->in.x, p->head_top,
+		     TILE_HEAD_PX * c->u, TILE_HEAD_PX_EN * c->u,
+		     RENDER_ALIGN_LEFT, p->in.w);
 	if (!t->num) {
-		in.y += head_h;
-		in.h -= head_h;
-		render_nodata(c, in);
+		rest.y += p->head.h;
+		rest.h -= p->head.h;
+		render_nodata(c, rest);
 		return;
 	}
+	render_value(c, t->num, t->unit, p->value_x, p->baseline, p->fit.px,
+		     t->rgb, p->value_align, 0);
+	if (t->cap_ja)
+		render_label(c, t->cap_ja, t->cap_en, p->cap_x, p->cap_y,
+			     TILE_CAP_PX * c->u, TILE_CAP_PX_EN * c->u,
+			     RENDER_ALIGN_LEFT, p->cap_w);
+	if (p->has_bar)
+		render_share_bar(c, p->bar, t->bar, t->rgb);
+}
 
-	if (in.w > in.h * 2.6)
-		tile_wide(c, in, head_bottom, head_w, t);
+void render_tiles(struct render_ctx *c, struct render_rect r, bool vertical,
+		  const struct render_tile *t, int n)
+{
+	struct render_rect cell[RENDER_TILES_MAX];
+	struct tile_plan p;
+
+	G_STATIC_ASSERT(RENDER_TILES_MAX == G_N_ELEMENTS(
+		((struct render_stats *)0)->tile_px));
+	double px = TILE_VALUE_PX * c->u;
+
+	n = CLAMP(n, 0, RENDER_TILES_MAX);
+	if (n == 0)
+		return;
+	render_split(r, n, 28 * c->u, vertical, cell);
+
+	/* The smallest size any of them needs is the size of all. */
+	for (int i = 0; i < n; i++) {
+		tile_plan(c, cell[i], &t[i], TILE_VALUE_PX * c->u, &p);
+		if (t[i].num)
+			px = fmin(px, p.fit.px);
+	}
+	for (int i = 0; i < n; i++) {
+		tile_plan(c, cell[i], &t[i], px, &p);
+		tile_draw(c, cell[i], &t[i], &p);
+		if (c->stats)
+			c->stats->tile_px[i] = p.fit.px;
+	}
+	if (c->stats)
+		c->stats->ntiles = n;
+}
+
+void render_chart_and_tiles(struct render_ctx *c, struct render_rect body,
+			    struct render_rect *chart,
+			    struct render_rect *tiles)
+{
+	double gap = 28 * c->u;
+
+	if (c->portrait)
+		render_cut(body, 0.45, gap, true, chart, tiles);
 	else
-		tile_narrow(c, in, head_bottom, t);
-	if (has_bar)
-		render_share_bar(c, bar, t->bar, t->rgb);
+		render_cut(body, 0.64, gap, false, chart, tiles);
 }
 
 /* --- the frame ------------------------------------------------------ */

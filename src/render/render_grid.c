@@ -91,7 +91,6 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 		"供給力", "Supply", .unit = "万kW", .rgb = RENDER_RGB_SUPPLY,
 		.bar = NAN,
 	};
-	struct render_rect t[3];
 	char num[3][32], hm[16], cja[3][64], cen[3][64], room[32];
 	double v, dv;
 	int64_t ts, dts;
@@ -138,10 +137,8 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 		sup_t.cap_en = cen[2];
 	}
 
-	render_split(r, 3, 28 * c->u, false, t);
-	render_tile(c, t[0], &peak_t);
-	render_tile(c, t[1], &now_t);
-	render_tile(c, t[2], &sup_t);
+	render_tiles(c, r, false,
+		     (struct render_tile[]){ peak_t, now_t, sup_t }, 3);
 }
 
 void render_grid(struct render_ctx *c, struct render_rect body)

@@ -139,7 +139,6 @@ static void household_tiles(struct render_ctx *c, struct render_rect r)
 		"太陽光の発電量", "Rooftop solar today", .unit = "kWh",
 		.rgb = RENDER_RGB_SOLAR, .bar = NAN,
 	};
-	struct render_rect t[3];
 	char num[3][32], other[32], cja[3][64], cen[3][64];
 	double v, y, kw;
 	int64_t t0, t1;
@@ -189,21 +188,15 @@ static void household_tiles(struct render_ctx *c, struct render_rect r)
 		}
 	}
 
-	render_split(r, 3, 28 * c->u, true, t);
-	render_tile(c, t[0], &day_t);
-	render_tile(c, t[1], &month_t);
-	render_tile(c, t[2], &pv_t);
+	render_tiles(c, r, true,
+		     (struct render_tile[]){ day_t, month_t, pv_t }, 3);
 }
 
 void render_household(struct render_ctx *c, struct render_rect body)
 {
-	double gap = 28 * c->u;
 	struct render_rect chart, tiles;
 
-	if (c->portrait)
-		render_cut(body, 0.45, gap, true, &chart, &tiles);
-	else
-		render_cut(body, 0.64, gap, false, &chart, &tiles);
+	render_chart_and_tiles(c, body, &chart, &tiles);
 	hourly_chart(c, chart);
 	household_tiles(c, tiles);
 }

@@ -93,6 +93,8 @@ struct render_stats {
 	struct render_rect header;
 	char marks[512];	/* the header badges' text, one a line */
 	double mark_scale;	/* of the badges, 1 at full size */
+	int ntiles;		/* of the last row of tiles drawn */
+	double tile_px[4];	/* the size of each one's value */
 };
 
 struct render_ctx {
@@ -223,10 +225,22 @@ struct render_tile {
 	double bar;			/* share 0..1 drawn as a bar, or NAN */
 };
 
-/* Draws tile t filling r.  A wide, low tile has its heading and caption
- * on the left and the value on the right; a narrow one stacks them. */
-void render_tile(struct render_ctx *c, struct render_rect r,
-		 const struct render_tile *t);
+#define RENDER_TILES_MAX 4
+
+/* Tiles t[0..n) side by side (or one under the other when vertical) in
+ * r.  A wide, low tile has its heading and caption on the left and the
+ * value on the right; a narrow one stacks them.  Every value is drawn
+ * at the size the tightest of them allows, so that a row reads as one.
+ * n is at most RENDER_TILES_MAX. */
+void render_tiles(struct render_ctx *c, struct render_rect r, bool vertical,
+		  const struct render_tile *t, int n);
+
+/* The chart-beside-figures layout of the solar and household slides:
+ * the chart left and the tiles' column right, or the chart on top in
+ * portrait. */
+void render_chart_and_tiles(struct render_ctx *c, struct render_rect body,
+			    struct render_rect *chart,
+			    struct render_rect *tiles);
 
 /* --- charts (render_chart.c) ---------------------------------------- */
 

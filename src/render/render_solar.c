@@ -87,7 +87,6 @@ static void solar_tiles(struct render_ctx *c, struct render_rect r)
 		"需要に占める割合 (本日)", "Share of demand today",
 		.unit = "%", .rgb = RENDER_RGB_SOLAR,
 	};
-	struct render_rect t[3];
 	char num[3][32], hm[16], cja[2][64], cen[2][64], kwh[32];
 	double v, e;
 	int64_t ts;
@@ -121,21 +120,15 @@ static void solar_tiles(struct render_ctx *c, struct render_rect r)
 		}
 	}
 
-	render_split(r, 3, 28 * c->u, true, t);
-	render_tile(c, t[0], &out_t);
-	render_tile(c, t[1], &now_t);
-	render_tile(c, t[2], &day_t);
+	render_tiles(c, r, true,
+		     (struct render_tile[]){ out_t, now_t, day_t }, 3);
 }
 
 void render_solar(struct render_ctx *c, struct render_rect body)
 {
-	double gap = 28 * c->u;
 	struct render_rect chart, tiles;
 
-	if (c->portrait)
-		render_cut(body, 0.45, gap, true, &chart, &tiles);
-	else
-		render_cut(body, 0.64, gap, false, &chart, &tiles);
+	render_chart_and_tiles(c, body, &chart, &tiles);
 	solar_chart(c, chart);
 	solar_tiles(c, tiles);
 }

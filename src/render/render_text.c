@@ -232,8 +232,10 @@ struct render_fit render_value_fit(struct render_ctx *c, const char *num,
 	if (!(width > 0 && above + below > 0))
 		return fit;
 
-	/* A little short of the exact fit, as sizes round in Pango. */
-	s = fmin(1, 0.98 * fmin(w / width, h / (above + below)));
+	/* A little short of the exact fit, as sizes round in Pango; a size
+	 * that fits is kept as it is, so fitting twice changes nothing. */
+	s = fmin(w / width, h / (above + below));
+	s = s >= 1 ? 1 : 0.98 * s;
 	fit.px = px_max * s;
 	fit.above = above * s;
 	fit.ink_h = (above + below) * s;
