@@ -196,7 +196,7 @@ static void air_tile(struct render_ctx *c, struct render_rect r,
 	bool wide = r.w > r.h * 1.5;
 	struct render_rect in, left, right;
 	double v, px, y;
-	char num[32], hm[16], cja[48], cen[48];
+	char num[32], cja[48], cen[48];
 	int64_t ts;
 
 	render_panel(c, r);
@@ -221,9 +221,7 @@ static void air_tile(struct render_ctx *c, struct render_rect r,
 		     RENDER_ALIGN_LEFT, in.w);
 	y += 30 * c->u;
 	y += state_pill(c, in.x, y, ad, air_state(ad, v)) + 18 * c->u;
-	render_fmt_hm(hm, sizeof(hm), ts, c->tz);
-	snprintf(cja, sizeof(cja), "%s 時点", hm);
-	snprintf(cen, sizeof(cen), "as of %s", hm);
+	render_fmt_as_of(cja, sizeof(cja), cen, sizeof(cen), ts, c->tz);
 	y += render_label(c, cja, cen, in.x, y, 26 * c->u, 20 * c->u,
 			  RENDER_ALIGN_LEFT, in.w);
 

@@ -375,6 +375,22 @@ double render_legend(struct render_ctx *c, double x_right, double y,
 	return x - 30 * c->u;
 }
 
+struct render_rect render_chart_panel(struct render_ctx *c,
+				      struct render_rect r, const char *ja,
+				      const char *en,
+				      const struct render_key *keys, int n)
+{
+	struct render_rect in;
+	double x = r.x + r.w - 30 * c->u;
+
+	render_panel(c, r);
+	in = render_panel_head(c, r, ja, en);
+	for (int i = 0; i < n; i++)
+		x = render_legend(c, x, r.y + 34 * c->u, keys[i].rgb,
+				  keys[i].block, keys[i].ja, keys[i].en);
+	return in;
+}
+
 void render_share_bar(struct render_ctx *c, struct render_rect r,
 		      double share, uint32_t rgb)
 {

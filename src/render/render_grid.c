@@ -39,17 +39,18 @@ static void demand_chart(struct render_ctx *c, struct render_rect r)
 	json_t *sup = render_point(c->site, "supply_hourly");
 	json_t *dcurve = render_array(dem, "curve");
 	json_t *scurve = render_array(sup, "curve");
-	double vmax = 0, v, step_s = 3600, x;
+	double vmax = 0, v, step_s = 3600;
 	struct render_axes a;
 	struct render_rect in;
 	int64_t t0, t1;
 
-	render_panel(c, r);
-	in = render_panel_head(c, r, "需要と供給力", "Demand and supply");
-	x = render_legend(c, r.x + r.w - 30 * c->u, r.y + 34 * c->u,
-			  RENDER_RGB_SUPPLY, false, "供給力", "Supply");
-	render_legend(c, x, r.y + 34 * c->u, RENDER_RGB_DEMAND, false,
-		      "需要", "Demand");
+	in = render_chart_panel(c, r, "需要と供給力", "Demand and supply",
+				(struct render_key[]){
+					{ RENDER_RGB_SUPPLY, false, "供給力",
+					  "Supply" },
+					{ RENDER_RGB_DEMAND, false, "需要",
+					  "Demand" },
+				}, 2);
 
 	if (!render_day(c, &t0, &t1) ||
 	    (!json_array_size(dcurve) && !json_array_size(scurve))) {
@@ -108,9 +109,8 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 
 	if (render_latest(dem, &v, &ts)) {
 		render_fmt_num(num[1], sizeof(num[1]), v / MAN_KW, 0);
-		render_fmt_hm(hm, sizeof(hm), ts, c->tz);
-		snprintf(cja[1], sizeof(cja[1]), "%s 時点", hm);
-		snprintf(cen[1], sizeof(cen[1]), "as of %s", hm);
+		render_fmt_as_of(cja[1], sizeof(cja[1]), cen[1],
+				 sizeof(cen[1]), ts, c->tz);
 		now_t.num = num[1];
 		now_t.cap_ja = cja[1];
 		now_t.cap_en = cen[1];

@@ -59,17 +59,18 @@ static void hourly_chart(struct render_ctx *c, struct render_rect r)
 	json_t *pt = render_point(c->site, "consumption");
 	json_t *today = render_array(pt, "hourly_today");
 	json_t *yday = render_array(pt, "hourly_yesterday");
-	double vmax, x;
+	double vmax;
 	struct render_axes a;
 	struct render_rect in;
 	int64_t t0, t1;
 
-	render_panel(c, r);
-	in = render_panel_head(c, r, "時間別の使用量", "Use by hour");
-	x = render_legend(c, r.x + r.w - 30 * c->u, r.y + 34 * c->u,
-			  RENDER_RGB_TODAY, true, "今日", "Today");
-	render_legend(c, x, r.y + 34 * c->u, RENDER_RGB_YESTERDAY, true,
-		      "昨日", "Yesterday");
+	in = render_chart_panel(c, r, "時間別の使用量", "Use by hour",
+				(struct render_key[]){
+					{ RENDER_RGB_TODAY, true, "今日",
+					  "Today" },
+					{ RENDER_RGB_YESTERDAY, true, "昨日",
+					  "Yesterday" },
+				}, 2);
 
 	vmax = fmax(array_max(today), array_max(yday));
 	if (!render_day(c, &t0, &t1) || vmax <= 0) {

@@ -192,6 +192,10 @@ struct render_fit render_value_fit(struct render_ctx *c, const char *num,
 /* value with thousands separators and decimals places: 4995 -> "4,995". */
 void render_fmt_num(char *buf, size_t len, double value, int decimals);
 
+/* The caption of a reading's time: "HH:MM 時点" and "as of HH:MM". */
+void render_fmt_as_of(char *ja, size_t ja_len, char *en, size_t en_len,
+		      int64_t ts, GTimeZone *tz);
+
 /* Local wall-clock pieces of ts in tz. */
 void render_fmt_hm(char *buf, size_t len, int64_t ts, GTimeZone *tz);
 void render_fmt_date_ja(char *buf, size_t len, int64_t ts, GTimeZone *tz);
@@ -295,6 +299,21 @@ void render_chart_now(struct render_ctx *c, const struct render_axes *a,
  * at x_right; returns the x where it starts, for the next one. */
 double render_legend(struct render_ctx *c, double x_right, double y,
 		     uint32_t rgb, bool block, const char *ja, const char *en);
+
+/* What a legend entry shows. */
+struct render_key {
+	uint32_t rgb;
+	bool block;		/* a block of colour, else a short line */
+	const char *ja, *en;
+};
+
+/* A chart's panel filling r: its heading (ja over en) on the left, the
+ * legend's n entries from the right edge leftward.  Returns the room
+ * under the heading. */
+struct render_rect render_chart_panel(struct render_ctx *c,
+				      struct render_rect r, const char *ja,
+				      const char *en,
+				      const struct render_key *keys, int n);
 
 /* A horizontal bar of share (0..1) in r, colour rgb on a dim track. */
 void render_share_bar(struct render_ctx *c, struct render_rect r,

@@ -41,18 +41,19 @@ static void solar_chart(struct render_ctx *c, struct render_rect r)
 	json_t *sol = render_point(c->site, "solar");
 	json_t *dem = render_point(c->site, "demand");
 	json_t *scurve = render_array(sol, "curve");
-	double vmax = 0, v, x;
+	double vmax = 0, v;
 	struct render_axes a;
 	struct render_rect in;
 	int64_t t0, t1;
 
-	render_panel(c, r);
-	in = render_panel_head(c, r, "太陽光発電と需要",
-			       "Solar and demand today");
-	x = render_legend(c, r.x + r.w - 30 * c->u, r.y + 34 * c->u,
-			  RENDER_RGB_DEMAND, false, "需要", "Demand");
-	render_legend(c, x, r.y + 34 * c->u, RENDER_RGB_SOLAR, true,
-		      "太陽光", "Solar");
+	in = render_chart_panel(c, r, "太陽光発電と需要",
+				"Solar and demand today",
+				(struct render_key[]){
+					{ RENDER_RGB_DEMAND, false, "需要",
+					  "Demand" },
+					{ RENDER_RGB_SOLAR, true, "太陽光",
+					  "Solar" },
+				}, 2);
 
 	if (!render_day(c, &t0, &t1) || !json_array_size(scurve)) {
 		render_nodata(c, in);
@@ -87,15 +88,14 @@ static void solar_tiles(struct render_ctx *c, struct render_rect r)
 		"需要に占める割合 (本日)", "Share of demand today",
 		.unit = "%", .rgb = RENDER_RGB_SOLAR,
 	};
-	char num[3][32], hm[16], cja[2][64], cen[2][64], kwh[32];
+	char num[3][32], cja[2][64], cen[2][64], kwh[32];
 	double v, e;
 	int64_t ts;
 
 	if (render_latest(sol, &v, &ts)) {
 		render_fmt_num(num[0], sizeof(num[0]), v / MAN_KW, 0);
-		render_fmt_hm(hm, sizeof(hm), ts, c->tz);
-		snprintf(cja[0], sizeof(cja[0]), "%s 時点", hm);
-		snprintf(cen[0], sizeof(cen[0]), "as of %s", hm);
+		render_fmt_as_of(cja[0], sizeof(cja[0]), cen[0],
+				 sizeof(cen[0]), ts, c->tz);
 		out_t.num = num[0];
 		out_t.cap_ja = cja[0];
 		out_t.cap_en = cen[0];

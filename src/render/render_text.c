@@ -299,6 +299,16 @@ void render_fmt_hm(char *buf, size_t len, int64_t ts, GTimeZone *tz)
 	g_date_time_unref(t);
 }
 
+void render_fmt_as_of(char *ja, size_t ja_len, char *en, size_t en_len,
+		      int64_t ts, GTimeZone *tz)
+{
+	char hm[16];
+
+	render_fmt_hm(hm, sizeof(hm), ts, tz);
+	snprintf(ja, ja_len, "%s 時点", hm);
+	snprintf(en, en_len, "as of %s", hm);
+}
+
 /* Weekday and month names are spelled here rather than taken from the
  * process locale, which on a signage box is usually C. */
 static const char *const wday_ja[] = {
