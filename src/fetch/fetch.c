@@ -3,6 +3,7 @@
  * asks the server for the three site summaries of a bundle.
  */
 #include "fetch/fetch.h"
+#include "fetch/fetch_internal.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -171,10 +172,7 @@ void fetch_client_cancel(struct fetch_client *c)
 		atomic_store(&c->cancel, true);
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+void fetch_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -279,7 +277,7 @@ static int get_summary(struct fetch_client *c, const char *site, int64_t at,
 	url = summary_url(c, site, at);
 	headers = curl_slist_append(NULL, "Accept: application/json");
 	if (!url || !headers) {
-		set_err(err, errlen, "out of memory");
+		fetch_set_err(err, errlen, "out of memory");
 		rc = FETCH_INVALID;
 		goto out;
 	}
@@ -288,18 +286,18 @@ static int get_summary(struct fetch_client *c, const char *site, int64_t at,
 	c->curl_err[0] = '\0';
 	cc = curl_easy_perform(c->curl);
 	if (cc == CURLE_ABORTED_BY_CALLBACK) {
-		set_err(err, errlen, "GET %s: cancelled", url);
+		fetch_set_err(err, errlen, "GET %s: cancelled", url);
 		rc = FETCH_UNREACHABLE;
 		goto out;
 	}
 	if (cc == CURLE_WRITE_ERROR && a.too_big) {
-		set_err(err, errlen, "GET %s: answer over %u bytes", url,
+		fetch_set_err(err, errlen, "GET %s: answer over %u bytes", url,
 			ANSWER_MAX);
 		rc = FETCH_BAD_ANSWER;
 		goto out;
 	}
 	if (cc != CURLE_OK) {
-		set_err(err, errlen, "GET %s: %s", url,
+		fetch_set_err(err, errlen, "GET %s: %s", url,
 			c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc));
 		rc = FETCH_UNREACHABLE;
 		goto out;
@@ -315,13 +313,13 @@ static int get_summary(struct fetch_client *c, const char *site, int64_t at,
 		const char *msg = json_string_value(
 		    json_object_get(doc, "message"));
 
-		set_err(err, errlen, "GET %s: HTTP %ld%s%s", url, status,
+		fetch_set_err(err, errlen, "GET %s: HTTP %ld%s%s", url, status,
 			msg ? ": " : "", msg ? msg : "");
 		rc = FETCH_HTTP;
 		goto out;
 	}
 	if (!fetch_summary_valid(doc, site)) {
-		set_err(err, errlen, "GET %s: not a summary of site '%s'",
+		fetch_set_err(err, errlen, "GET %s: not a summary of site '%s'",
 			url, site);
 		rc = FETCH_BAD_ANSWER;
 		goto out;
@@ -347,7 +345,7 @@ int fetch_client_get(struct fetch_client *c, int64_t at,
 	fetch_bundle_init(&b);
 	fetch_bundle_finish(out);
 	if (!c) {
-		set_err(err, errlen, "no client");
+		fetch_set_err(err, errlen, "no client");
 		return FETCH_INVALID;
 	}
 

@@ -3,10 +3,10 @@
  * starts or runs while its server is away still has something to show.
  */
 #include "fetch/fetch.h"
+#include "fetch/fetch_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,20 +16,6 @@
 #define CACHE_FILE "slide-data.json"
 #define CACHE_FORMAT "akari-slide-data"
 #define CACHE_VERSION 1
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int fetch_cache_default_dir(char *buf, size_t len)
 {
@@ -50,7 +36,8 @@ static int make_dirs(const char *dir, char *err, size_t errlen)
 	size_t n = strlen(dir);
 
 	if (n == 0 || n >= sizeof path) {
-		set_err(err, errlen, "cache directory name too long or empty");
+		fetch_set_err(err, errlen,
+			      "cache directory name too long or empty");
 		return FETCH_INVALID;
 	}
 	memcpy(path, dir, n + 1);
@@ -61,7 +48,7 @@ static int make_dirs(const char *dir, char *err, size_t errlen)
 			continue;
 		*p = '\0';
 		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			set_err(err, errlen, "cannot create %s: %s", path,
+			fetch_set_err(err, errlen, "cannot create %s: %s", path,
 				strerror(errno));
 			return FETCH_IO;
 		}
@@ -125,7 +112,7 @@ int fetch_cache_save(const char *dir, const struct fetch_bundle *b,
 	int rc;
 
 	if (!dir || !b || b->fetched_at <= 0) {
-		set_err(err, errlen, "nothing to cache");
+		fetch_set_err(err, errlen, "nothing to cache");
 		return FETCH_INVALID;
 	}
 	rc = make_dirs(dir, err, errlen);
@@ -137,43 +124,43 @@ int fetch_cache_save(const char *dir, const struct fetch_bundle *b,
 	doc = bundle_to_json(b);
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	if (!text) {
-		set_err(err, errlen, "out of memory");
+		fetch_set_err(err, errlen, "out of memory");
 		rc = FETCH_INVALID;
 		goto out;
 	}
 
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		set_err(err, errlen, "cannot create a file in %s: %s", dir,
-			strerror(errno));
+		fetch_set_err(err, errlen, "cannot create a file in %s: %s",
+			      dir, strerror(errno));
 		tmp[0] = '\0';
 		rc = FETCH_IO;
 		goto out;
 	}
 	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1) ||
 	    fsync(fd)) {
-		set_err(err, errlen, "cannot write %s: %s", tmp,
+		fetch_set_err(err, errlen, "cannot write %s: %s", tmp,
 			strerror(errno));
 		rc = FETCH_IO;
 		goto out;
 	}
 	if (close(fd)) {
 		fd = -1;
-		set_err(err, errlen, "cannot write %s: %s", tmp,
+		fetch_set_err(err, errlen, "cannot write %s: %s", tmp,
 			strerror(errno));
 		rc = FETCH_IO;
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path)) {
-		set_err(err, errlen, "cannot rename %s to %s: %s", tmp, path,
-			strerror(errno));
+		fetch_set_err(err, errlen, "cannot rename %s to %s: %s", tmp,
+			      path, strerror(errno));
 		rc = FETCH_IO;
 		goto out;
 	}
 	tmp[0] = '\0';
 	if (sync_dir(dir)) {
-		set_err(err, errlen, "cannot sync %s: %s", dir,
+		fetch_set_err(err, errlen, "cannot sync %s: %s", dir,
 			strerror(errno));
 		rc = FETCH_IO;
 		goto out;
@@ -201,23 +188,23 @@ static int bundle_from_json(json_t *doc, struct fetch_bundle *out,
 	json_t *sites = json_object_get(doc, "sites");
 
 	if (!json_is_object(doc) || !format || strcmp(format, CACHE_FORMAT)) {
-		set_err(err, errlen, "not an akari slide data file");
+		fetch_set_err(err, errlen, "not an akari slide data file");
 		return FETCH_CORRUPT;
 	}
 	if (json_integer_value(version) != CACHE_VERSION) {
-		set_err(err, errlen, "unknown cache version");
+		fetch_set_err(err, errlen, "unknown cache version");
 		return FETCH_CORRUPT;
 	}
 	if (!json_is_integer(at) || !json_is_integer(fetched) ||
 	    json_integer_value(fetched) <= 0 || !json_is_object(sites)) {
-		set_err(err, errlen, "missing at, fetched_at or sites");
+		fetch_set_err(err, errlen, "missing at, fetched_at or sites");
 		return FETCH_CORRUPT;
 	}
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
 		json_t *s = json_object_get(sites, fetch_role_name(i));
 
 		if (!s || (!json_is_null(s) && !fetch_summary_valid(s, NULL))) {
-			set_err(err, errlen, "site '%s' is not a summary",
+			fetch_set_err(err, errlen, "site '%s' is not a summary",
 				fetch_role_name(i));
 			return FETCH_CORRUPT;
 		}
@@ -244,22 +231,22 @@ int fetch_cache_load(const char *dir, struct fetch_bundle *out, char *err,
 
 	fetch_bundle_finish(out);
 	if (!dir) {
-		set_err(err, errlen, "no cache directory");
+		fetch_set_err(err, errlen, "no cache directory");
 		return FETCH_INVALID;
 	}
 	snprintf(path, sizeof path, "%s/%s", dir, CACHE_FILE);
 	if (stat(path, &st) != 0) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		fetch_set_err(err, errlen, "%s: %s", path, strerror(errno));
 		return errno == ENOENT ? FETCH_NO_CACHE : FETCH_CORRUPT;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "%s: not a regular file", path);
+		fetch_set_err(err, errlen, "%s: not a regular file", path);
 		return FETCH_CORRUPT;
 	}
 
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
-		set_err(err, errlen, "%s: line %d column %d: %s", path,
+		fetch_set_err(err, errlen, "%s: line %d column %d: %s", path,
 			jerr.line, jerr.column, jerr.text);
 		return FETCH_CORRUPT;
 	}
@@ -268,7 +255,7 @@ int fetch_cache_load(const char *dir, struct fetch_bundle *out, char *err,
 		char why[200];
 
 		snprintf(why, sizeof why, "%s", err ? err : "");
-		set_err(err, errlen, "%s: %s", path, why);
+		fetch_set_err(err, errlen, "%s: %s", path, why);
 	}
 	json_decref(doc);
 	return rc;
