@@ -123,6 +123,18 @@ static void test_display_png(void)
 	CHECK_INT(display_wait(d, 0.001), 0);
 	display_close(d);
 
+	/* A second run in the same directory numbers on from the first's
+	 * frames, so its own are the newest by name and --png-keep covers
+	 * both runs: frame 4 comes, frame 2 goes. */
+	CHECK_INT(display_open(&cfg, &d, err, sizeof err), 0);
+	CHECK_INT(display_present(d, s, err, sizeof err), 0);
+	CHECK_INT(display_frames(d), 1);
+	CHECK(exists(sub, "frame-000004.png"));
+	CHECK(!exists(sub, "frame-000001.png"));
+	CHECK(!exists(sub, "frame-000002.png"));
+	CHECK_INT(count_pngs(sub), 2);
+	display_close(d);
+
 	/* The frame on disk is the picture presented: pure red, which is
 	 * 0xFFFF0000 as a native ARGB32 word. */
 	snprintf(path, sizeof path, "%s/frame-000003.png", sub);
@@ -142,7 +154,7 @@ static void test_display_png(void)
 	cfg.png_dir = NULL;
 	CHECK_INT(display_open(&cfg, &d, err, sizeof err), -1);
 	CHECK(d == NULL);
-	snprintf(sub, sizeof sub, "%s/frames/x/frame-000002.png/y", dir);
+	snprintf(sub, sizeof sub, "%s/frames/x/frame-000003.png/y", dir);
 	cfg.png_dir = sub;
 	CHECK_INT(display_open(&cfg, &d, err, sizeof err), -1);
 	remove_tree(dir);

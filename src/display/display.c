@@ -4,6 +4,7 @@
 #include "display/display.h"
 
 #include <SDL.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ struct display {
 	/* PNG */
 	char *png_dir;
 	int png_keep;
+	long png_base;		/* the highest number found at open */
 
 	char *fallback;		/* why PNG files replaced the window */
 	char describe[512];
@@ -65,6 +67,30 @@ static int make_dirs(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* The highest N of the frame-N.png files in dir, 0 for none. */
+static long last_frame_number(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+	long last = 0;
+
+	if (!dh)
+		return 0;
+	while ((e = readdir(dh))) {
+		char *end;
+		long n;
+
+		if (strncmp(e->d_name, "frame-", 6) != 0)
+			continue;
+		n = strtol(e->d_name + 6, &end, 10);
+		if (end != e->d_name + 6 && strcmp(end, ".png") == 0 &&
+		    n > last)
+			last = n;
+	}
+	closedir(dh);
+	return last;
+}
+
 static int open_png(struct display *d, const char *dir, char *err,
 		    size_t errlen)
 {
@@ -79,6 +105,11 @@ static int open_png(struct display *d, const char *dir, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+
+	/* Numbering goes on from an earlier run's frames: starting again
+	 * at 1 would leave that run's frames as the newest by name, and
+	 * out of reach of --png-keep, for ever. */
+	d->png_base = last_frame_number(dir);
 	d->mode = DISPLAY_PNG;
 	return 0;
 }
@@ -287,7 +318,7 @@ static int present_png(struct display *d, cairo_surface_t *frame,
 {
 	char path[4200], tmp[4300];
 	cairo_status_t st;
-	long n = d->frames + 1;
+	long n = d->png_base + d->frames + 1;
 
 	/* Written under another name first, so a reader never sees half a
 	 * frame. */
@@ -310,7 +341,7 @@ static int present_png(struct display *d, cairo_surface_t *frame,
 		frame_path(d, n - d->png_keep, path, sizeof path);
 		unlink(path);
 	}
-	d->frames = n;
+	d->frames++;
 	return 0;
 }
 

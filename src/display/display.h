@@ -21,7 +21,8 @@
 enum display_mode {
 	DISPLAY_WINDOW,
 	DISPLAY_FULLSCREEN,	/* SDL_WINDOW_FULLSCREEN_DESKTOP */
-	DISPLAY_PNG,		/* frame-000001.png, ... in a directory */
+	DISPLAY_PNG,		/* frame-000001.png, ... in a directory,
+				 * numbered on from the frames there */
 };
 
 struct display_config {
