@@ -289,6 +289,9 @@ static void test_gauge(struct fixtures *f, json_t *grid_2100)
 	check_gauge(&d, "verytight", RENDER_BAND_VERY_TIGHT);
 	json_object_set_new(latest, "value", json_real(92));
 	check_gauge(&d, "slightlytight", RENDER_BAND_SLIGHTLY_TIGHT);
+	/* 89.6 is drawn as "90 %", so in 90's band. */
+	json_object_set_new(latest, "value", json_real(89.6));
+	check_gauge(&d, "rounded", RENDER_BAND_SLIGHTLY_TIGHT);
 	json_object_set_new(latest, "value", json_real(was));
 
 	d.grid = grid_2100;
@@ -823,6 +826,38 @@ static void test_tiny(const struct fixtures *f)
 		}
 }
 
+static void test_fmt_num(void)
+{
+	static const struct {
+		double v;
+		int decimals;
+		const char *want;
+	} cases[] = {
+		{ 4995, 0, "4,995" },
+		{ 1234567.891, 2, "1,234,567.89" },
+		{ 999.5, 0, "1,000" },
+		/* room1's CO2 at 11:58:59 on 2015-02-05 is 1122.5 ppm in
+		 * uci_occupancy_training.txt: read as 1,123, not rounded to
+		 * even. */
+		{ 1122.5, 0, "1,123" },
+		{ 2.25, 1, "2.3" },
+		{ -2.5, 0, "-3" },
+		{ -1234.5, 1, "-1,234.5" },
+		/* A solar meter's night-time noise is no "-0". */
+		{ -0.3, 0, "0" },
+		{ -0.004, 2, "0.00" },
+		{ 1e15, 0, "-" },
+		{ NAN, 1, "-" },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		render_fmt_num(buf, sizeof(buf), cases[i].v,
+			       cases[i].decimals);
+		CHECK_STR(buf, cases[i].want);
+	}
+}
+
 static void test_png_and_names(const struct fixtures *f)
 {
 	struct render_data d = data_at(f, T_1100);
@@ -868,6 +903,7 @@ int main(void)
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
 
 	test_bands();
+	test_fmt_num();
 	test_glyphs();
 	test_all_slides(&f);
 	test_gauge(&f, f21.grid);

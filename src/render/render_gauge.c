@@ -149,7 +149,9 @@ void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
 		  int64_t hour_ts)
 {
 	cairo_t *cr = c->cr;
-	enum render_band band = render_band_of(usage);
+	/* The band of the figure as shown: 89.6 reads "90 %", and 90 % is
+	 * slightly tight, not stable. */
+	enum render_band band = render_band_of(round(usage));
 	double caption_h = 76 * c->u, label_gap = 46 * c->u;
 	double h = r.h - caption_h;
 	double r_out = fmin(r.w / 2, h / 1.72);
@@ -187,7 +189,7 @@ void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
 	      r_ring + label_gap * 0.62);
 
 	/* the number, big, with the badge under it */
-	snprintf(num, sizeof(num), "%.0f", usage);
+	render_fmt_num(num, sizeof(num), usage, 0);
 	render_value(c, num, "%", cx, cy + r_track * 0.08,
 		     r_track * 0.74, RENDER_RGB_TEXT, RENDER_ALIGN_CENTER,
 		     r_track * 1.5);

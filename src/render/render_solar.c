@@ -103,11 +103,11 @@ static void solar_tiles(struct render_ctx *c, struct render_rect r)
 
 	render_solar_share(c->site, &now_t.bar, &day_t.bar);
 	if (!isnan(now_t.bar)) {
-		snprintf(num[1], sizeof(num[1]), "%.1f", now_t.bar * 100);
+		render_fmt_num(num[1], sizeof(num[1]), now_t.bar * 100, 1);
 		now_t.num = num[1];
 	}
 	if (!isnan(day_t.bar)) {
-		snprintf(num[2], sizeof(num[2]), "%.1f", day_t.bar * 100);
+		render_fmt_num(num[2], sizeof(num[2]), day_t.bar * 100, 1);
 		day_t.num = num[2];
 		if (render_get(sol, "today", "energy_kwh", &e)) {
 			render_fmt_num(kwh, sizeof(kwh), e / MAN_KW, 0);

@@ -247,6 +247,7 @@ void render_fmt_num(char *buf, size_t len, double value, int decimals)
 	char raw[64], out[96];
 	const char *p, *dot;
 	size_t n = 0, digits;
+	double scale;
 
 	/* No reading comes near 1e15; a number that does is not one, and
 	 * would not fit raw. */
@@ -254,6 +255,14 @@ void render_fmt_num(char *buf, size_t len, double value, int decimals)
 		snprintf(buf, len, "-");
 		return;
 	}
+
+	/* Halves away from zero, as a reader rounds (printf rounds 1122.5
+	 * ppm to even, 1,122), and no "-0" for a value that rounds to
+	 * nothing. */
+	scale = pow(10, decimals);
+	value = round(value * scale) / scale;
+	if (value == 0)
+		value = 0;
 	snprintf(raw, sizeof(raw), "%.*f", decimals, value);
 	p = raw;
 	if (*p == '-')
