@@ -9,7 +9,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DAKARI_WERROR=ON
 endif
 
-.PHONY: all deps build run test test-plain test-asan clean
+.PHONY: all deps build run test test-plain test-asan bench clean
 
 all: build
 
@@ -38,6 +38,17 @@ test-asan: deps
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
+
+# Figures, not a test: ingestion rate, bytes on disk and query latency,
+# beside InfluxDB 1.x when it can be installed (docs/performance.md).
+# QUICK=1 runs a smaller workload in well under a minute.
+bench: build
+	mkdir -p $(BUILD)/bench
+	$(CC) -std=c17 -O2 -g -Wall -Wextra -o $(BUILD)/bench/loadgen \
+	  bench/loadgen.c -lcurl -pthread -lm
+	@sh bench/install-influxdb.sh
+	python3 bench/bench.py --akari $(BUILD)/src/cli/akari \
+	  --loadgen $(BUILD)/bench/loadgen $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
