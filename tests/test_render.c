@@ -808,6 +808,45 @@ static void test_hostile(const struct fixtures *f)
 	json_decref(hf.air);
 }
 
+/* The ends of a day.  The household chart's "現在 now" label, a few
+ * minutes after the home's midnight (UTC+10: 2022-06-27T00:05+10:00 is
+ * T_1100 - 11 h 55 min) or before the next, stays over the plot rather
+ * than over the value labels beside it; the gauge's last hour reads
+ * 23:00〜24:00, not 〜0:00 (its reading edited to 23:00 JST, T_1100 +
+ * 12 h). */
+static void test_day_ends(const struct fixtures *f)
+{
+	static const int64_t nows[] = {
+		T_1100 - 11 * 3600 - 55 * 60, T_1100 + 11 * 3600 + 58 * 60,
+	};
+	json_t *latest = latest_of(f->grid, "usage_hourly");
+	json_t *saved = json_deep_copy(latest);
+	struct render_data d;
+	struct render_stats st;
+	struct image im;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(nows); i++) {
+		d = data_at(f, nows[i]);
+		for (size_t k = 0; k < G_N_ELEMENTS(sizes); k++) {
+			im = draw(&d, RENDER_HOUSEHOLD, sizes[k][0],
+				  sizes[k][1], "dayend", &st);
+			CHECK(find_text(&st, "現在 now") != NULL);
+			check_text_layout(&st, RENDER_HOUSEHOLD, sizes[k][0],
+					  sizes[k][1], "day end");
+			image_free(&im);
+		}
+	}
+
+	json_object_set_new(latest, "ts", json_integer(T_1100 + 12 * 3600));
+	d = data_at(f, T_1100 + 12 * 3600 + 1800);
+	im = draw(&d, RENDER_GRID, 1920, 1080, "2300", &st);
+	CHECK_STR(find_text(&st, "23:00〜"), "23:00〜24:00 の使用率");
+	CHECK_STR(find_text(&st, "usage rate"), "usage rate, 23:00–24:00");
+	image_free(&im);
+	json_object_update(latest, saved);
+	json_decref(saved);
+}
+
 /* Degenerate surfaces lay out without a crash or a GLib warning (main
  * makes those fatal). */
 static void test_tiny(const struct fixtures *f)
@@ -916,6 +955,7 @@ int main(void)
 	test_collide();
 	test_no_collisions(&f, &f21);
 	test_hostile(&f);
+	test_day_ends(&f);
 	test_tiny(&f);
 	test_png_and_names(&f);
 

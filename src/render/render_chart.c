@@ -323,7 +323,7 @@ void render_chart_now(struct render_ctx *c, const struct render_axes *a,
 		.px = 20 * c->u, .bold = true, .rgb = RENDER_RGB_TEXT,
 		.align = RENDER_ALIGN_CENTER,
 	};
-	double x = render_axes_x(a, t);
+	double x = render_axes_x(a, t), half;
 
 	if (t < a->t0 || t > a->t1)
 		return;
@@ -334,6 +334,10 @@ void render_chart_now(struct render_ctx *c, const struct render_axes *a,
 	cairo_line_to(cr, x, a->plot.y + a->plot.h);
 	cairo_stroke(cr);
 	cairo_restore(cr);
+	/* Near midnight the label would reach over the value labels left
+	 * of the plot, or past its right edge: keep it above the plot. */
+	half = render_text_measure(c, &st, "現在 now").w / 2;
+	x = fmax(fmin(x, a->plot.x + a->plot.w - half), a->plot.x + half);
 	render_text(c, &st, x, a->plot.y - 26 * c->u, "現在 now");
 }
 

@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #define ARC_START (0.75 * G_PI)
 #define ARC_SWEEP (1.5 * G_PI)
@@ -199,6 +200,9 @@ void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
 	/* which hour the figure is for */
 	render_fmt_hm(hm0, sizeof(hm0), hour_ts, c->tz);
 	render_fmt_hm(hm1, sizeof(hm1), hour_ts + 3600, c->tz);
+	/* The day's last hour ends at 24:00, as TEPCO writes it. */
+	if (strcmp(hm1, "0:00") == 0)
+		snprintf(hm1, sizeof(hm1), "24:00");
 	snprintf(cap_ja, sizeof(cap_ja), "%s〜%s の使用率", hm0, hm1);
 	snprintf(cap_en, sizeof(cap_en), "usage rate, %s–%s", hm0, hm1);
 	render_label(c, cap_ja, cap_en, cx, r.y + r.h - caption_h,
