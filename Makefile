@@ -9,7 +9,8 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DAKARI_WERROR=ON
 endif
 
-.PHONY: all deps build run test test-plain test-asan bench clean
+.PHONY: all deps build run test test-plain test-asan bench bench-kiosk \
+  clean
 
 all: build
 
@@ -49,6 +50,22 @@ bench: build
 	@sh bench/install-influxdb.sh
 	python3 bench/bench.py --akari $(BUILD)/src/cli/akari \
 	  --loadgen $(BUILD)/bench/loadgen $(if $(QUICK),--quick)
+
+# Figures, not a test: the kiosk's frame times, fades, memory, start and
+# CPU, beside Chromium in kiosk mode on bench/kiosk/slide.html, installed
+# for this if it can be (docs/performance.md).  QUICK=1 takes about three
+# minutes, the full run about eight.  The bench program needs its own
+# build dir, configured with -DAKARI_BENCH=ON.
+KIOSK_BENCH_BUILD ?= build-bench-kiosk
+bench-kiosk: deps
+	cmake -S . -B $(KIOSK_BENCH_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DAKARI_BENCH=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(KIOSK_BENCH_BUILD) -j $(JOBS) \
+	  --target akari akari_bench_render
+	@bash bench/kiosk/install-chromium.sh || \
+	  echo "bench-kiosk: no chromium; the browser figures are left out"
+	python3 bench/kiosk/bench.py --build $(KIOSK_BENCH_BUILD) \
+	  $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
