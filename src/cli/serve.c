@@ -17,6 +17,7 @@
 #include "cloud/ingest/lineproto.h"
 #include "cloud/store/store.h"
 #include "core/log.h"
+#include "core/notify.h"
 
 #define MOD "serve"
 
@@ -208,12 +209,25 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 	return 0;
 }
 
+/* The watchdog's health check: the database still answers a read. */
+static int store_answers(void *ctx, char *err, size_t errlen)
+{
+	struct store *st = ctx;
+
+	if (store_schema_version(st) >= 0)
+		return 0;
+	snprintf(err, errlen, "the database does not answer: %s",
+		 store_errmsg(st));
+	return -1;
+}
+
 int cli_serve(int argc, char **argv)
 {
 	struct serve_args a = {0};
 	struct store *st = NULL;
 	struct api *api = NULL;
 	struct lineproto_map *map = NULL;
+	struct notify_pinger *pinger = NULL;
 	char err[512];
 	sigset_t stop;
 	int rc, sig;
@@ -260,13 +274,18 @@ int cli_serve(int argc, char **argv)
 	fflush(stdout);
 	log_info(MOD, "serving %s with %u threads, bodies up to %zu bytes",
 		 a.db, a.cfg.threads, a.cfg.max_body);
+	if (notify_pinger_start(store_answers, st, &pinger, err, sizeof err))
+		log_warn(MOD, "%s; serving without watchdog pings", err);
+	notify_ready("serving %s on port %u", a.db, api_port(api));
 
 	sigwait(&stop, &sig);
+	notify_stopping("stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	log_info(MOD, "%s: finishing requests in flight and stopping",
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 
 out:
+	notify_pinger_stop(pinger);
 	api_stop(api);
 	store_close(st);
 	lineproto_map_free(map);

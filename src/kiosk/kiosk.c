@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/notify.h"
 #include "core/timeutil.h"
 #include "kiosk/kiosk_clock.h"
 
@@ -51,6 +52,7 @@ struct kiosk {
 	GTimeZone *log_tz;	/* the box's zone, for times in the log */
 	struct sigaction old_int, old_term;
 	bool signals_set;
+	struct notify_watchdog watchdog;
 
 	/* The data on screen and where it came from. */
 	struct fetch_bundle data;
@@ -416,9 +418,11 @@ static void present(struct kiosk *k)
 	}
 	k->show = false;
 	k->presented++;
-	if (k->presented == 1)
+	if (k->presented == 1) {
 		log_info(MOD, "first frame shown: %s",
 			 display_describe(k->disp));
+		notify_ready("playing on %s", display_describe(k->disp));
+	}
 	log_debug(MOD, "frame %ld: %s slide%s%s", k->presented,
 		  render_slide_name(k->slides[k->slide]),
 		  k->fade < 1 ? ", fading in" : "",
@@ -615,6 +619,7 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 						     o->fetch_seconds),
 			    o->retry_max, k->mono);
 	set_signals(k);
+	notify_watchdog_init(&k->watchdog);
 	k->status = 0;
 	return 0;
 }
@@ -650,7 +655,9 @@ int kiosk_run(const struct kiosk_options *o)
 		render_frame(&k);
 		present(&k);
 		handle_events(&k);
+		notify_watchdog_tick(&k.watchdog, k.mono);
 	}
+	notify_stopping("stopped after %ld frames", k.presented);
 	log_info(MOD, "stopped after %ld frames", k.presented);
 
 out:
