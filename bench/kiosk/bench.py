@@ -467,7 +467,10 @@ def chromium_first_frame(work, x, w, h, beacon):
 # ---- report ------------------------------------------------------------
 
 def fmt(v, spec):
-    return "-" if v is None else format(v, spec)
+    """v by spec, or a dash as wide as spec says."""
+    if v is None:
+        return format("-", ">" + re.match(r"\d*", spec).group())
+    return format(v, spec)
 
 
 def main():
@@ -559,18 +562,19 @@ def report(times, first, mem, fade, rot, chrome, chrome_first, minute,
                            text=True).stdout.strip()
         out(f"browser: {v}")
     out("")
-    out(f"Per slide: render = one frame in-process, median and p95 of "
-        f"{frames} (first = the process's very first frame, cold fonts);")
+    out(f"Per slide: render = one frame in-process, min, median and p95 "
+        f"of {frames} (first = the process's very first frame, cold "
+        f"fonts);")
     out(f"fade = frames shown per second while it fades in (kiosk caps "
         f"at 30); start = launch to first frame, median of {runs};")
     out("PSS/RSS of the kiosk 2 s after its first frame, playing only "
         "that slide.")
     out("")
-    hdr = (f"{'slide':<10} {'size':<10} {'render':>7} {'p95':>7} "
+    hdr = (f"{'slide':<10} {'size':<10} {'min':>6} {'render':>7} {'p95':>7} "
            f"{'first':>7} {'max fade':>9} {'fade':>6} {'start':>7} "
            f"{'PSS':>8} {'RSS':>8}")
     out(hdr)
-    out(f"{'':<10} {'':<10} {'ms':>7} {'ms':>7} {'ms':>7} "
+    out(f"{'':<10} {'':<10} {'ms':>6} {'ms':>7} {'ms':>7} {'ms':>7} "
         f"{'fps':>9} {'fps':>6} {'ms':>7} {'MiB':>8} {'MiB':>8}")
     for w, h in SIZES:
         size = f"{w}x{h}"
@@ -579,6 +583,7 @@ def report(times, first, mem, fade, rot, chrome, chrome_first, minute,
             cold = float(r["first_ms"])
             m = mem.get((s, size))
             out(f"{s:<10} {size:<10} "
+                f"{fmt(float(r['min_ms']), '6.2f')} "
                 f"{fmt(float(r['median_ms']), '7.2f')} "
                 f"{fmt(float(r['p95_ms']), '7.2f')} "
                 f"{fmt(None if cold != cold else cold, '7.1f')} "
