@@ -38,6 +38,7 @@ TZ = "Asia/Tokyo"
 DAY_START = 1705244400		# 2024-01-15T00:00:00+09:00
 YEAR_START = 1672498800		# 2023-01-01T00:00:00+09:00
 QUERY_REPEAT = 5		# each single query, to take the median
+LOAD_AT_START = 0.0
 
 
 class BenchError(Exception):
@@ -426,6 +427,14 @@ def machine():
            f"{platform.system()} {platform.release()}"
 
 
+def revision():
+    """The source tree's commit, so that figures can be traced to code."""
+    p = subprocess.run(["git", "-C", os.path.dirname(__file__) or ".",
+                        "describe", "--always", "--dirty"],
+                       capture_output=True, text=True)
+    return p.stdout.strip() or "unknown"
+
+
 def rate(rep):
     return rep["readings"] / rep["wall_s"]
 
@@ -442,6 +451,8 @@ def report(w, ak, ak_q, inf, inf_q, influx_version):
     out = []
     p = out.append
     p(f"machine: {machine()}")
+    p(f"akari: {revision()}; load average at the start "
+      f"{LOAD_AT_START:.2f} (other work on the machine skews the figures)")
     p(f"workload: {w.points} points x {w.minutes} one-minute readings = "
       f"{w.readings:,} readings, arrival order, over HTTP on loopback")
     if influx_version:
@@ -511,6 +522,8 @@ def main():
                     help="keep the work directory")
     args = ap.parse_args()
 
+    global LOAD_AT_START
+    LOAD_AT_START = os.getloadavg()[0]
     w = Workload(args.quick)
     workdir = tempfile.mkdtemp(prefix="akari-bench-")
     has_influx = not args.no_influx and shutil.which("influxd")
