@@ -33,6 +33,7 @@
 
 #include "cloud/analytics/analytics.h"
 #include "cloud/api/api_csv.h"
+#include "cloud/api/api_displays.h"
 #include "cloud/api/api_influx.h"
 #include "cloud/ingest/ingest.h"
 #include "core/log.h"
@@ -63,6 +64,8 @@ enum route {
 	ROUTE_HEALTH,
 	ROUTE_INFLUX,		/* handed to api_influx.c */
 	ROUTE_INGEST_CSV,	/* ROUTE_INGEST's checks, then api_csv.c */
+	ROUTE_DISPLAYS,		/* api_displays.c */
+	ROUTE_HEARTBEAT,	/* a POST without a token, api_displays.c */
 };
 
 /* What a handler decided to send. */
@@ -534,6 +537,10 @@ static enum route route_of(const char *url, char **arg)
 		return ROUTE_AGGREGATE;
 	if ((*arg = url_arg(url, "/sites/", "/summary")))
 		return ROUTE_SUMMARY;
+	if (!strcmp(url, API_DISPLAYS_PATH))
+		return ROUTE_DISPLAYS;
+	if ((*arg = url_arg(url, "/displays/", "/heartbeat")))
+		return ROUTE_HEARTBEAT;
 	return ROUTE_NONE;
 }
 
@@ -670,6 +677,7 @@ static int precheck(struct request *req, struct answer *a)
 		return -1;
 	case ROUTE_INGEST:
 	case ROUTE_INGEST_CSV:
+	case ROUTE_HEARTBEAT:
 		if (strcmp(req->method, MHD_HTTP_METHOD_POST)) {
 			a->allow = "POST";
 			answer_error(a, 405, "method_not_allowed",
@@ -677,8 +685,8 @@ static int precheck(struct request *req, struct answer *a)
 				     req->method);
 			return -1;
 		}
-		if (check_token(req, a) || check_type(req, a) ||
-		    check_length(req, a))
+		if ((req->route != ROUTE_HEARTBEAT && check_token(req, a)) ||
+		    check_type(req, a) || check_length(req, a))
 			return -1;
 		return 0;
 	default:
@@ -755,7 +763,8 @@ static enum MHD_Result request_receive(struct request *req, const char *data,
 		return api_influx_receive(req->influx, data, size);
 	*size = 0;
 	if (req->answered ||
-	    (req->route != ROUTE_INGEST && req->route != ROUTE_INGEST_CSV))
+	    (req->route != ROUTE_INGEST && req->route != ROUTE_INGEST_CSV &&
+	     req->route != ROUTE_HEARTBEAT))
 		return MHD_YES;
 
 	if (req->too_big || n > max - req->len) {
@@ -816,6 +825,14 @@ static enum MHD_Result request_finish(struct request *req)
 		break;
 	case ROUTE_HEALTH:
 		do_health(req, &a);
+		break;
+	case ROUTE_DISPLAYS:
+		a.status = api_displays_list(req->api->st, req->conn, &a.body);
+		break;
+	case ROUTE_HEARTBEAT:
+		a.status = api_displays_beat(req->api->st, req->arg,
+					     req->client, req->body, req->len,
+					     &a.body);
 		break;
 	case ROUTE_NONE:
 	case ROUTE_INFLUX:

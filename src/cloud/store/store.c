@@ -10,6 +10,7 @@
  * the server behind it.  Statements used per request are prepared once.
  */
 #include "cloud/store/store.h"
+#include "cloud/store/store_internal.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -910,5 +911,29 @@ int store_readings_count(struct store *st, int64_t *count)
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->r.lock);
+	return rc;
+}
+
+/* --- for the store's other files (store_internal.h) --------------------- */
+
+int store_with_conn(struct store *st, bool write, store_conn_fn fn,
+		    void *ctx)
+{
+	struct conn *c = write ? &st->w : &st->r;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = fn(c->db, ctx);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int store_fail(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+	va_end(ap);
 	return rc;
 }

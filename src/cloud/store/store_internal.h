@@ -1,0 +1,25 @@
+/*
+ * store_internal.h - what the store's other files (store_displays.c) use
+ * of store.c: its two connections, under their locks, and its per-thread
+ * error message.
+ */
+#ifndef AKARI_STORE_INTERNAL_H
+#define AKARI_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "cloud/store/store.h"
+
+/* Runs fn on the write connection (write true) or the read-only one,
+ * holding that connection's lock for the call.  fn returns STORE_OK or
+ * a negative enum store_rc, having set the message with store_fail(). */
+typedef int (*store_conn_fn)(sqlite3 *db, void *ctx);
+int store_with_conn(struct store *st, bool write, store_conn_fn fn,
+		    void *ctx);
+
+/* Sets what store_errmsg() says on this thread; returns rc. */
+int store_fail(int rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif
