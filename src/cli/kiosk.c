@@ -57,6 +57,9 @@ static void usage(FILE *f)
 "  --air-site S          site for the indoor air slide (room1)\n"
 "  --frames N            stop after N frames\n"
 "  --duration S          stop after S seconds\n"
+"  --display-id ID       send heartbeats to the server as display ID\n"
+"                        (1 to 63 of A-Z a-z 0-9 . _ -); none without\n"
+"  --heartbeat-seconds S seconds between heartbeats (30)\n"
 "\n"
 "See docs/kiosk.md.\n");
 }
@@ -66,7 +69,7 @@ enum {
 	OPT_PNG_KEEP, OPT_FALLBACK, OPT_REPLAY, OPT_SPEED, OPT_CACHE,
 	OPT_NO_CACHE, OPT_SLIDES, OPT_SLIDE_S, OPT_FADE_S, OPT_FETCH_S,
 	OPT_RETRY_MAX, OPT_GRID, OPT_HOME, OPT_AIR, OPT_FRAMES,
-	OPT_DURATION, OPT_HELP,
+	OPT_DURATION, OPT_DISPLAY_ID, OPT_HEARTBEAT_S, OPT_HELP,
 };
 
 /* In the order of the enum above: options[c - OPT_SERVER] is c's entry. */
@@ -91,6 +94,8 @@ static const struct option options[] = {
 	{"air-site", required_argument, NULL, OPT_AIR},
 	{"frames", required_argument, NULL, OPT_FRAMES},
 	{"duration", required_argument, NULL, OPT_DURATION},
+	{"display-id", required_argument, NULL, OPT_DISPLAY_ID},
+	{"heartbeat-seconds", required_argument, NULL, OPT_HEARTBEAT_S},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -255,6 +260,20 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 			break;
 		case OPT_DURATION:
 			if (parse_seconds(optarg, false, &o->duration))
+				rc = bad(name, optarg, "want seconds > 0");
+			break;
+		case OPT_DISPLAY_ID:
+			o->fetch.display_id = optarg;
+			if (!*optarg || strlen(optarg) > 63 ||
+			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
+				strlen(optarg))
+				rc = bad(name, optarg, "want 1 to 63 of A-Z "
+					 "a-z 0-9 . _ -");
+			break;
+		case OPT_HEARTBEAT_S:
+			if (parse_seconds(optarg, false,
+					  &o->fetch.heartbeat_every))
 				rc = bad(name, optarg, "want seconds > 0");
 			break;
 		case OPT_HELP: usage(stdout); return 1;

@@ -60,6 +60,9 @@ struct fetch_config {
 	long total_ms;		/* 0: FETCH_DEFAULT_TOTAL_MS */
 	double cache_every;	/* worker: seconds between cache saves;
 				 * 0: FETCH_DEFAULT_CACHE_EVERY */
+	const char *display_id;	/* worker: heartbeats as this display
+				 * (fetch_heartbeat.h); NULL: none */
+	double heartbeat_every;	/* 0: FETCH_DEFAULT_HEARTBEAT_EVERY */
 };
 
 /* The default site name of a role: "tepco", "home12", "room1". */
@@ -199,5 +202,11 @@ bool fetch_worker_busy(struct fetch_worker *w);
 /* Moves a finished fetch's result into res (initialised by the caller)
  * and returns true, or returns false when none is ready. */
 bool fetch_worker_take(struct fetch_worker *w, struct fetch_result *res);
+
+/* What the next heartbeat reports: the slide on screen (a string that
+ * lives as long as the worker) and the wall clock its data was fetched
+ * at (0: no data). */
+void fetch_worker_showing(struct fetch_worker *w, const char *slide,
+			  int64_t data_fetched_at);
 
 #endif

@@ -4,6 +4,7 @@
  * drawing, and takes the result on a later tick.
  */
 #include "fetch/fetch.h"
+#include "fetch/fetch_heartbeat.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -32,6 +33,14 @@ struct fetch_worker {
 	bool quit;
 	int64_t at;
 	struct fetch_result result;
+
+	/* Heartbeats; hb NULL: none.  slide and data_at are the kiosk's,
+	 * under lock; the rest only the thread's. */
+	struct fetch_heartbeat_sender *hb;
+	double hb_every, hb_sent_at, started;
+	bool hb_sent;
+	const char *slide;
+	int64_t data_at;
 };
 
 void fetch_result_init(struct fetch_result *r)
@@ -75,6 +84,32 @@ static void run_fetch(struct fetch_worker *w, int64_t at,
 		w->saved_at = now;
 }
 
+/* Sends a heartbeat after a fetch when one is due.  Called and returns
+ * with the lock held, which it drops while the request runs. */
+static void heartbeat_if_due(struct fetch_worker *w)
+{
+	struct fetch_heartbeat hb = {.version = AKARI_VERSION};
+	double now = mono_now();
+	char err[256];
+
+	if (!w->hb || (w->hb_sent && now - w->hb_sent_at < w->hb_every))
+		return;
+	hb.slide = w->slide;
+	hb.uptime_s = (int64_t)(now - w->started);
+	hb.cache_age_s = w->data_at > 0 ? (int64_t)time(NULL) - w->data_at
+					: -1;
+	/* A clock set back since the fetch says nothing about the age. */
+	if (w->data_at > 0 && hb.cache_age_s < 0)
+		hb.cache_age_s = 0;
+	pthread_mutex_unlock(&w->lock);
+
+	/* A lost heartbeat is not retried: the next says the same, newer. */
+	fetch_heartbeat_send(w->hb, &hb, err, sizeof err);
+	w->hb_sent = true;
+	w->hb_sent_at = now;
+	pthread_mutex_lock(&w->lock);
+}
+
 static void *worker_main(void *arg)
 {
 	struct fetch_worker *w = arg;
@@ -98,6 +133,7 @@ static void *worker_main(void *arg)
 		fetch_result_finish(&w->result);
 		w->result = r;
 		w->state = WORKER_DONE;
+		heartbeat_if_due(w);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -135,6 +171,19 @@ int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,
 			goto fail;
 		}
 	}
+	if (cfg && cfg->display_id) {
+		w->hb = fetch_heartbeat_sender_create(cfg->server,
+						      cfg->display_id);
+		if (!w->hb) {
+			snprintf(err, errlen, "out of memory");
+			rc = FETCH_INVALID;
+			goto fail;
+		}
+		w->hb_every = cfg->heartbeat_every > 0
+				      ? cfg->heartbeat_every
+				      : FETCH_DEFAULT_HEARTBEAT_EVERY;
+		w->started = mono_now();
+	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 
@@ -155,6 +204,7 @@ int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,
 	return FETCH_OK;
 
 fail:
+	fetch_heartbeat_sender_destroy(w->hb);
 	fetch_client_destroy(w->client);
 	free(w->cache_dir);
 	free(w);
@@ -170,12 +220,14 @@ void fetch_worker_destroy(struct fetch_worker *w)
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	fetch_client_cancel(w->client);
+	fetch_heartbeat_cancel(w->hb);
 	pthread_join(w->thread, NULL);
 
 	fetch_result_finish(&w->result);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	fetch_client_destroy(w->client);
+	fetch_heartbeat_sender_destroy(w->hb);
 	free(w->cache_dir);
 	free(w);
 }
@@ -219,4 +271,13 @@ bool fetch_worker_take(struct fetch_worker *w, struct fetch_result *res)
 	}
 	pthread_mutex_unlock(&w->lock);
 	return ready;
+}
+
+void fetch_worker_showing(struct fetch_worker *w, const char *slide,
+			  int64_t data_fetched_at)
+{
+	pthread_mutex_lock(&w->lock);
+	w->slide = slide;
+	w->data_at = data_fetched_at;
+	pthread_mutex_unlock(&w->lock);
 }

@@ -261,8 +261,13 @@ static void fetch_if_due(struct kiosk *k)
 	fetch_result_finish(&r);
 
 	if (fetch_schedule_due(&k->sched, k->mono) &&
-	    !fetch_worker_busy(k->worker))
+	    !fetch_worker_busy(k->worker)) {
+		/* For the heartbeat the worker sends after the fetch. */
+		fetch_worker_showing(k->worker,
+				     render_slide_name(k->slides[k->slide]),
+				     k->data.fetched_at);
 		fetch_worker_request(k->worker, (int64_t)floor(k->at));
+	}
 }
 
 static void pick_slide(struct kiosk *k)
