@@ -110,6 +110,20 @@ void render_round_rect(cairo_t *cr, struct render_rect r, double radius)
 	cairo_close_path(cr);
 }
 
+/* --- theme --------------------------------------------------------- */
+
+static const struct theme *theme_cur;
+
+void render_set_theme(const struct theme *t)
+{
+	theme_cur = t;
+}
+
+const struct theme *render_theme(void)
+{
+	return theme_cur ? theme_cur : theme_builtin();
+}
+
 /* --- bands ---------------------------------------------------------- */
 
 enum render_band render_band_of(double usage_pct)
@@ -128,13 +142,13 @@ uint32_t render_band_rgb(enum render_band band)
 {
 	switch (band) {
 	case RENDER_BAND_STABLE:
-		return RENDER_RGB_STABLE;
+		return RENDER_RGB(THEME_STABLE);
 	case RENDER_BAND_SLIGHTLY_TIGHT:
-		return RENDER_RGB_SLIGHTLY_TIGHT;
+		return RENDER_RGB(THEME_SLIGHTLY_TIGHT);
 	case RENDER_BAND_TIGHT:
-		return RENDER_RGB_TIGHT;
+		return RENDER_RGB(THEME_TIGHT);
 	case RENDER_BAND_VERY_TIGHT:
-		return RENDER_RGB_VERY_TIGHT;
+		return RENDER_RGB(THEME_VERY_TIGHT);
 	default:
 		return 0;
 	}
@@ -397,17 +411,17 @@ void render_chart_and_tiles(struct render_ctx *c, struct render_rect body,
 static const struct slide_def {
 	const char *name;
 	const char *title_ja, *title_en;
-	uint32_t accent;
+	enum theme_color accent;
 	void (*draw)(struct render_ctx *c, struct render_rect body);
 } slides[RENDER_SLIDE_COUNT] = {
 	[RENDER_GRID] = { "grid", "でんき予報", "Grid status",
-			  RENDER_RGB_DEMAND, render_grid },
+			  THEME_DEMAND, render_grid },
 	[RENDER_SOLAR] = { "solar", "太陽光", "Solar",
-			   RENDER_RGB_SOLAR, render_solar },
+			   THEME_SOLAR, render_solar },
 	[RENDER_HOUSEHOLD] = { "household", "わが家の電気", "Household",
-			       RENDER_RGB_TODAY, render_household },
+			       THEME_TODAY, render_household },
 	[RENDER_AIR] = { "air", "室内環境", "Indoor air",
-			 RENDER_RGB_AIR, render_air },
+			 THEME_AIR, render_air },
 };
 
 int render_slide_parse(const char *s, enum render_slide *out)
@@ -670,7 +684,7 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_HEADER), 1.0);
 	cairo_fill(cr);
 	cairo_rectangle(cr, hr.x, hr.y + hr.h - 6 * c->u, hr.w, 6 * c->u);
-	render_set_rgb(cr, render_rgb_hex(sd->accent), 1.0);
+	render_set_rgb(cr, render_rgb_hex(RENDER_RGB(sd->accent)), 1.0);
 	cairo_fill(cr);
 	cairo_restore(cr);
 
@@ -727,7 +741,7 @@ int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
 	c.stats = stats;
-	c.u = fmin(w, h) / 1080.0;
+	c.u = fmin(w, h) / 1080.0 * render_theme()->scale;
 	c.portrait = h > w;
 	c.site = site_of(d, slide);
 	c.tz = zone_of(c.site);

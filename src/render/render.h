@@ -43,6 +43,13 @@ struct render_data {
 #define RENDER_TIME_MIN (-2208988800LL)
 #define RENDER_TIME_MAX 253370764800LL
 
+struct theme;
+
+/* Draws every later slide in theme t (see themes/theme.h), borrowed: it
+ * must outlive its use.  NULL restores the compiled-in dark theme, the
+ * default.  Process-wide; set it before rendering starts. */
+void render_set_theme(const struct theme *t);
+
 /* "grid", "solar", "household", "air".  parse returns 0, or -1 for an
  * unknown name (*out untouched); name returns NULL for a bad slide. */
 int render_slide_parse(const char *s, enum render_slide *out);
@@ -68,7 +75,8 @@ int render_png(const struct render_data *d, enum render_slide slide, int w,
  *   95 to under 97 %  厳しい     tight           0xF2802A  (242, 128, 42)
  *   97 % and over     非常に厳しい very tight    0xE5383B  (229, 56, 59)
  * The gauge's value arc and status badge are filled with exactly these
- * colours (opaque), so a test can find them by pixel.
+ * colours (opaque), so a test can find them by pixel.  These are the
+ * default theme's; another theme may have its own (render_band_rgb()).
  */
 enum render_band {
 	RENDER_BAND_STABLE,
@@ -86,7 +94,8 @@ enum render_band {
 /* The band that usage_pct falls in, per the table above. */
 enum render_band render_band_of(double usage_pct);
 
-/* The band's colour as 0xRRGGBB; 0 for a bad band. */
+/* The band's colour in the current theme as 0xRRGGBB; 0 for a bad
+ * band. */
 uint32_t render_band_rgb(enum render_band band);
 
 #endif

@@ -31,7 +31,7 @@ struct air_def {
 	double min, max;		/* the band bar's range */
 	const char *std;		/* the standard, under the bar */
 	const char *state_ja[3], *state_en[3];
-	uint32_t state_rgb[3];
+	enum render_band state_band[3];	/* its colour */
 };
 
 static const struct air_def air_defs[] = {
@@ -39,22 +39,22 @@ static const struct air_def air_defs[] = {
 		"temperature", "室温", "Temperature", "℃", 1, false,
 		18, 28, 10, 36, "基準 18〜28 ℃  standard",
 		{ "寒い", "快適", "暑い" }, { "Cold", "Comfortable", "Hot" },
-		{ RENDER_RGB_SLIGHTLY_TIGHT, RENDER_RGB_STABLE,
-		  RENDER_RGB_VERY_TIGHT },
+		{ RENDER_BAND_SLIGHTLY_TIGHT, RENDER_BAND_STABLE,
+		  RENDER_BAND_VERY_TIGHT },
 	},
 	{
 		"humidity", "湿度", "Humidity", "%", 0, false,
 		40, 70, 0, 100, "基準 40〜70 %  standard",
 		{ "乾燥", "快適", "多湿" }, { "Dry", "Comfortable", "Humid" },
-		{ RENDER_RGB_SLIGHTLY_TIGHT, RENDER_RGB_STABLE,
-		  RENDER_RGB_SLIGHTLY_TIGHT },
+		{ RENDER_BAND_SLIGHTLY_TIGHT, RENDER_BAND_STABLE,
+		  RENDER_BAND_SLIGHTLY_TIGHT },
 	},
 	{
 		"co2", "CO₂ 濃度", "CO₂", "ppm", 0, true,
 		1000, 1500, 400, 2000, "基準 1000 ppm 以下  standard",
 		{ "良好", "換気を", "悪い" }, { "Good", "Ventilate", "Poor" },
-		{ RENDER_RGB_STABLE, RENDER_RGB_SLIGHTLY_TIGHT,
-		  RENDER_RGB_VERY_TIGHT },
+		{ RENDER_BAND_STABLE, RENDER_BAND_SLIGHTLY_TIGHT,
+		  RENDER_BAND_VERY_TIGHT },
 	},
 };
 
@@ -84,7 +84,8 @@ static double state_pill(struct render_ctx *c, double x, double y,
 
 	cairo_save(cr);
 	render_round_rect(cr, (struct render_rect){ x, y, w, h }, h / 2);
-	render_set_rgb(cr, render_rgb_hex(ad->state_rgb[s]), 1.0);
+	render_set_rgb(cr, render_rgb_hex(render_band_rgb(ad->state_band[s])),
+		       1.0);
 	cairo_fill(cr);
 	cairo_restore(cr);
 
@@ -112,7 +113,8 @@ static void band_bar(struct render_ctx *c, struct render_rect r,
 	/* the bands, the current one bright */
 	cairo_save(cr);
 	for (int i = 0; i < 3; i++) {
-		struct render_rgb col = render_rgb_hex(ad->state_rgb[i]);
+		struct render_rgb col = render_rgb_hex(
+			render_band_rgb(ad->state_band[i]));
 		double x0 = r.x + (edge[i] - ad->min) / span * r.w;
 		double x1 = r.x + (edge[i + 1] - ad->min) / span * r.w;
 

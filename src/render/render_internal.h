@@ -15,6 +15,7 @@
 #include <pango/pangocairo.h>
 
 #include "render/render.h"
+#include "themes/theme.h"
 
 /* --- geometry ------------------------------------------------------- */
 
@@ -47,27 +48,32 @@ struct render_rgb render_rgb_mix(struct render_rgb a, struct render_rgb b,
 				 double t);
 void render_set_rgb(cairo_t *cr, struct render_rgb c, double alpha);
 
-/* The dark theme.  Background and panels are flat fills so that a test
- * can tell drawn content from empty space by colour. */
-#define RENDER_RGB_BG		0x0B1019	/* slide background */
-#define RENDER_RGB_HEADER	0x111926	/* header band */
-#define RENDER_RGB_PANEL	0x162130	/* panel fill */
-#define RENDER_RGB_PANEL_EDGE	0x24334A	/* panel outline */
-#define RENDER_RGB_TEXT		0xF1F5F9	/* primary text */
-#define RENDER_RGB_TEXT_2	0x94A3B8	/* English lines, captions */
-#define RENDER_RGB_GRIDLINE	0x2A3A52	/* chart grid */
-#define RENDER_RGB_INK_DARK	0x0B1019	/* text on a coloured badge */
-#define RENDER_RGB_DEMAND	0x38BDF8	/* demand curve, cyan */
-#define RENDER_RGB_SUPPLY	0xE2E8F0	/* supply steps, near white */
-#define RENDER_RGB_SOLAR	0xFBBF24	/* solar, amber */
-#define RENDER_RGB_TODAY	0x2DD4BF	/* household today, teal */
-#define RENDER_RGB_YESTERDAY	0x64748B	/* household yesterday, slate */
-#define RENDER_RGB_AIR		0xA78BFA	/* indoor air accent, violet */
-#define RENDER_RGB_REPLAY	0x8B5CF6	/* replay badge */
-#define RENDER_RGB_STALE	0xF59E0B	/* stale-data badge */
-#define RENDER_RGB_NODATA	0x7A8CAA	/* the no-data mark; off every
-						 * blend of two theme colours,
-						 * so a test can find it */
+/* The theme's colours (see render_set_theme()); the default is the
+ * dark theme.  Background and panels are flat fills so that a test can
+ * tell drawn content from empty space by colour. */
+#define RENDER_RGB(c)		(render_theme()->rgb[(c)])
+#define RENDER_RGB_BG		RENDER_RGB(THEME_BG)
+#define RENDER_RGB_HEADER	RENDER_RGB(THEME_HEADER)
+#define RENDER_RGB_PANEL	RENDER_RGB(THEME_PANEL)
+#define RENDER_RGB_PANEL_EDGE	RENDER_RGB(THEME_PANEL_EDGE)
+#define RENDER_RGB_TEXT		RENDER_RGB(THEME_TEXT)
+#define RENDER_RGB_TEXT_2	RENDER_RGB(THEME_TEXT_2)
+#define RENDER_RGB_GRIDLINE	RENDER_RGB(THEME_GRIDLINE)
+#define RENDER_RGB_INK_DARK	RENDER_RGB(THEME_INK_DARK)
+#define RENDER_RGB_DEMAND	RENDER_RGB(THEME_DEMAND)
+#define RENDER_RGB_SUPPLY	RENDER_RGB(THEME_SUPPLY)
+#define RENDER_RGB_SOLAR	RENDER_RGB(THEME_SOLAR)
+#define RENDER_RGB_TODAY	RENDER_RGB(THEME_TODAY)
+#define RENDER_RGB_YESTERDAY	RENDER_RGB(THEME_YESTERDAY)
+#define RENDER_RGB_AIR		RENDER_RGB(THEME_AIR)
+#define RENDER_RGB_REPLAY	RENDER_RGB(THEME_REPLAY)
+#define RENDER_RGB_STALE	RENDER_RGB(THEME_STALE)
+/* The no-data mark: in the dark theme off every blend of two theme
+ * colours, so a test can find it. */
+#define RENDER_RGB_NODATA	RENDER_RGB(THEME_NODATA)
+
+/* The theme set with render_set_theme(), never NULL. */
+const struct theme *render_theme(void);
 
 /* --- the drawing context -------------------------------------------- */
 
@@ -117,7 +123,7 @@ int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 
 /* --- text (render_text.c) ------------------------------------------- */
 
-#define RENDER_FONT_FAMILY "Noto Sans CJK JP"
+#define RENDER_FONT_FAMILY (render_theme()->family)
 #define RENDER_LANGUAGE "ja"
 
 enum render_align {
