@@ -237,7 +237,7 @@ int main(void)
 	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
 	if (!st)
 		return check_finish();
-	CHECK_INT(store_schema_version(st), 1);
+	CHECK_INT(store_schema_version(st), 2);
 	test_registry(st);
 	test_bad_text(st);
 	test_readings(st);
@@ -248,7 +248,7 @@ int main(void)
 	mode = pragma("journal_mode");
 	CHECK_STR(mode, "wal");
 	version = pragma("user_version");
-	CHECK_STR(version, "1");
+	CHECK_STR(version, "2");
 	g_free(mode);
 	g_free(version);
 
@@ -260,6 +260,30 @@ int main(void)
 		CHECK_INT(store_readings_count(st, &count), STORE_OK);
 		CHECK_INT(count, 3);
 		store_close(st);
+	}
+
+	/* A file left at schema 1 by an older akari gets migration 2 and
+	 * keeps its readings. */
+	{
+		sqlite3 *db;
+		int64_t count;
+
+		CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+		CHECK_INT(sqlite3_exec(db, "DROP TABLE displays;"
+				       "PRAGMA user_version = 1", NULL, NULL,
+				       NULL),
+			  SQLITE_OK);
+		sqlite3_close(db);
+		CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+		if (st) {
+			CHECK_INT(store_schema_version(st), 2);
+			CHECK_INT(store_readings_count(st, &count), STORE_OK);
+			CHECK_INT(count, 3);
+			store_close(st);
+		}
+		version = pragma("user_version");
+		CHECK_STR(version, "2");
+		g_free(version);
 	}
 
 	/* An unopenable path says which path and why. */

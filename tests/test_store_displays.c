@@ -54,7 +54,7 @@ int main(void)
 	snprintf(path, sizeof path, "%s/d.db", dir);
 	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
 
-	/* No heartbeat yet, so no table yet: an empty listing. */
+	/* A new database has the table and no display yet. */
 	CHECK_INT(store_displays_each(st, collect, &s), STORE_OK);
 	CHECK_INT(s.n, 0);
 

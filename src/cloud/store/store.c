@@ -82,6 +82,18 @@ static const char *const migrations[] = {
 	"  ts INTEGER NOT NULL,"
 	"  value REAL NOT NULL,"
 	"  PRIMARY KEY (point_id, ts)) WITHOUT ROWID;",
+
+	/* 2: signage displays and their latest heartbeat */
+	"CREATE TABLE displays ("
+	"  id TEXT PRIMARY KEY,"
+	"  version TEXT NOT NULL,"
+	"  slide TEXT NOT NULL,"
+	"  address TEXT NOT NULL,"
+	"  uptime_s INTEGER NOT NULL,"
+	"  cache_age_s INTEGER,"	/* NULL: no data shown yet */
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  beats INTEGER NOT NULL);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -2,10 +2,7 @@
  * store_displays.c - the displays table: one row per display, its latest
  * heartbeat.
  *
- * The table is created on first use rather than by store.c's numbered
- * migrations: CREATE TABLE IF NOT EXISTS runs before every heartbeat is
- * written (a no-op once the table is there), and a listing on a database
- * without the table lists nothing.
+ * The table comes from store.c's migration 2.
  */
 #include "cloud/store/store_displays.h"
 
@@ -15,18 +12,6 @@
 #include <string.h>
 
 #include "cloud/store/store_internal.h"
-
-#define CREATE_TABLE                                                    \
-	"CREATE TABLE IF NOT EXISTS displays ("                         \
-	"  id TEXT PRIMARY KEY,"                                        \
-	"  version TEXT NOT NULL,"                                      \
-	"  slide TEXT NOT NULL,"                                        \
-	"  address TEXT NOT NULL,"                                      \
-	"  uptime_s INTEGER NOT NULL,"                                  \
-	"  cache_age_s INTEGER,"	/* NULL: no data shown */       \
-	"  first_seen INTEGER NOT NULL,"                                \
-	"  last_seen INTEGER NOT NULL,"                                 \
-	"  beats INTEGER NOT NULL)"
 
 bool store_display_id_ok(const char *id)
 {
@@ -78,8 +63,6 @@ static int beat_on(sqlite3 *db, void *ctx)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if (sqlite3_exec(db, CREATE_TABLE, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, "creating the displays table");
 	if (sqlite3_prepare_v2(db, upsert, -1, &s, NULL) != SQLITE_OK) {
 		rc = db_fail(db, "recording a heartbeat");
 		goto out;
@@ -145,9 +128,6 @@ static void copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
 
 static int each_on(sqlite3 *db, void *ctx)
 {
-	static const char table[] =
-	    "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND "
-	    "name = 'displays'";
 	static const char list[] =
 	    "SELECT id, version, slide, address, uptime_s,"
 	    "  coalesce(cache_age_s, -1), first_seen, last_seen, beats"
@@ -155,19 +135,6 @@ static int each_on(sqlite3 *db, void *ctx)
 	struct walk *w = ctx;
 	sqlite3_stmt *s = NULL;
 	int rc, step;
-
-	/* No heartbeat yet on this database: nothing to list. */
-	if (sqlite3_prepare_v2(db, table, -1, &s, NULL) != SQLITE_OK) {
-		rc = db_fail(db, "listing displays");
-		goto out;
-	}
-	step = sqlite3_step(s);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (step == SQLITE_DONE)
-		return STORE_OK;
-	if (step != SQLITE_ROW)
-		return db_fail(db, "listing displays");
 
 	if (sqlite3_prepare_v2(db, list, -1, &s, NULL) != SQLITE_OK) {
 		rc = db_fail(db, "listing displays");
