@@ -12,6 +12,8 @@
 #include "core/timeutil.h"
 #include "kiosk/kiosk.h"
 #include "kiosk/kiosk_clock.h"
+#include "render/render.h"
+#include "themes/theme.h"
 
 #define DEFAULT_FALLBACK_DIR "var/kiosk-frames"
 /* A box that fell back to files must not fill its disk: at one frame a
@@ -60,6 +62,8 @@ static void usage(FILE *f)
 "  --display-id ID       send heartbeats to the server as display ID\n"
 "                        (1 to 63 of A-Z a-z 0-9 . _ -); none without\n"
 "  --heartbeat-seconds S seconds between heartbeats (30)\n"
+"  --theme NAME|FILE     dark (the default), light, high-contrast, or a\n"
+"                        theme file (see docs/themes.md)\n"
 "\n"
 "See docs/kiosk.md.\n");
 }
@@ -69,7 +73,7 @@ enum {
 	OPT_PNG_KEEP, OPT_FALLBACK, OPT_REPLAY, OPT_SPEED, OPT_CACHE,
 	OPT_NO_CACHE, OPT_SLIDES, OPT_SLIDE_S, OPT_FADE_S, OPT_FETCH_S,
 	OPT_RETRY_MAX, OPT_GRID, OPT_HOME, OPT_AIR, OPT_FRAMES,
-	OPT_DURATION, OPT_DISPLAY_ID, OPT_HEARTBEAT_S, OPT_HELP,
+	OPT_DURATION, OPT_DISPLAY_ID, OPT_HEARTBEAT_S, OPT_THEME, OPT_HELP,
 };
 
 /* In the order of the enum above: options[c - OPT_SERVER] is c's entry. */
@@ -96,6 +100,7 @@ static const struct option options[] = {
 	{"duration", required_argument, NULL, OPT_DURATION},
 	{"display-id", required_argument, NULL, OPT_DISPLAY_ID},
 	{"heartbeat-seconds", required_argument, NULL, OPT_HEARTBEAT_S},
+	{"theme", required_argument, NULL, OPT_THEME},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -176,7 +181,7 @@ static int parse_slides(const char *s, struct kiosk_options *o)
 }
 
 static int parse_args(int argc, char **argv, struct kiosk_options *o,
-		      char *cache, size_t cachelen)
+		      char *cache, size_t cachelen, const char **theme)
 {
 	bool fullscreen = false, no_cache = false, speed_set = false;
 	bool keep_set = false;
@@ -276,6 +281,7 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 					  &o->fetch.heartbeat_every))
 				rc = bad(name, optarg, "want seconds > 0");
 			break;
+		case OPT_THEME: *theme = optarg; break;
 		case OPT_HELP: usage(stdout); return 1;
 		default: usage(stderr); return -1;
 		}
@@ -333,12 +339,26 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 int cli_kiosk(int argc, char **argv)
 {
 	struct kiosk_options o;
-	char cache[4096];
+	struct theme theme;
+	const char *theme_spec = NULL;
+	char cache[4096], err[512];
 	int rc;
 
 	kiosk_options_init(&o);
-	rc = parse_args(argc, argv, &o, cache, sizeof cache);
+	rc = parse_args(argc, argv, &o, cache, sizeof cache, &theme_spec);
 	if (rc)
 		return rc > 0 ? 0 : 2;
-	return kiosk_run(&o) ? 1 : 0;
+
+	/* A bad theme stops the kiosk before it opens a window, while
+	 * whoever typed it is still watching. */
+	if (theme_spec) {
+		if (theme_open(theme_spec, &theme, err, sizeof(err))) {
+			fprintf(stderr, "akari kiosk: --theme: %s\n", err);
+			return 2;
+		}
+		render_set_theme(&theme);
+	}
+	rc = kiosk_run(&o) ? 1 : 0;
+	render_set_theme(NULL);
+	return rc;
 }

@@ -12,6 +12,7 @@
 #include "display/display.h"
 #include "fetch/fetch.h"
 #include "render/render.h"
+#include "themes/theme.h"
 
 static void usage(FILE *f)
 {
@@ -19,6 +20,7 @@ static void usage(FILE *f)
 "usage: akari render --server URL --slide grid|solar|household|air\n"
 "                    [--at TIME] [--size WxH] [--replay] -o FILE.png\n"
 "                    [--grid-site S --home-site S --air-site S]\n"
+"                    [--theme NAME|FILE]\n"
 "\n"
 "Fetches the slide data as the server sees it at TIME and draws one\n"
 "slide into FILE.png.\n"
@@ -30,12 +32,14 @@ static void usage(FILE *f)
 "  --replay       mark the slide as a replay of recorded days\n"
 "  -o FILE.png    where to write the picture\n"
 "  --grid-site S, --home-site S, --air-site S\n"
-"                 the sites the slides read (tepco, home12, room1)\n");
+"                 the sites the slides read (tepco, home12, room1)\n"
+"  --theme NAME|FILE  dark (the default), light, high-contrast, or a\n"
+"                 theme file (see docs/themes.md)\n");
 }
 
 enum {
 	OPT_SERVER = 256, OPT_SLIDE, OPT_AT, OPT_SIZE, OPT_REPLAY, OPT_GRID,
-	OPT_HOME, OPT_AIR, OPT_HELP,
+	OPT_HOME, OPT_AIR, OPT_THEME, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -47,6 +51,7 @@ static const struct option options[] = {
 	{"grid-site", required_argument, NULL, OPT_GRID},
 	{"home-site", required_argument, NULL, OPT_HOME},
 	{"air-site", required_argument, NULL, OPT_AIR},
+	{"theme", required_argument, NULL, OPT_THEME},
 	{"output", required_argument, NULL, 'o'},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
@@ -60,10 +65,13 @@ struct render_args {
 	int w, h;
 	bool replay;
 	const char *out;
+	struct theme theme;
+	bool theme_set;
 };
 
 static int parse_args(int argc, char **argv, struct render_args *a)
 {
+	char err[512];
 	int c;
 
 	optind = 1;
@@ -105,6 +113,14 @@ static int parse_args(int argc, char **argv, struct render_args *a)
 		case OPT_GRID: a->fetch.site[FETCH_GRID] = optarg; break;
 		case OPT_HOME: a->fetch.site[FETCH_HOME] = optarg; break;
 		case OPT_AIR: a->fetch.site[FETCH_AIR] = optarg; break;
+		case OPT_THEME:
+			if (theme_open(optarg, &a->theme, err, sizeof(err))) {
+				fprintf(stderr, "akari render: --theme: %s\n",
+					err);
+				return -1;
+			}
+			a->theme_set = true;
+			break;
 		case 'o': a->out = optarg; break;
 		case OPT_HELP: usage(stdout); return 1;
 		default: usage(stderr); return -1;
@@ -163,6 +179,8 @@ int cli_render(int argc, char **argv)
 		.stale = false,
 		.data_as_of = a.replay ? b.at : b.fetched_at,
 	};
+	if (a.theme_set)
+		render_set_theme(&a.theme);
 	if (render_png(&rd, a.slide, a.w, a.h, a.out)) {
 		fprintf(stderr, "akari render: cannot write %s\n", a.out);
 		rc = 1;
@@ -171,6 +189,7 @@ int cli_render(int argc, char **argv)
 	rc = 0;
 
 out:
+	render_set_theme(NULL);
 	fetch_bundle_finish(&b);
 	fetch_client_destroy(client);
 	return rc;
