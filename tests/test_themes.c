@@ -82,6 +82,24 @@ static int check_theme_file(const char *path)
 			 (unsigned)t.rgb[bg], r);
 	}
 
+	/* The header badges: text over the badge colour mixed 28 % into
+	 * the header (render.c's badge_draw), rounded to 8 bits. */
+	for (int k = 0; k < 2; k++) {
+		enum theme_color bc = k ? THEME_STALE : THEME_REPLAY;
+		uint32_t h = t.rgb[THEME_HEADER], b = t.rgb[bc], mix = 0;
+		double r;
+
+		for (int sh = 0; sh <= 16; sh += 8) {
+			double ch = (h >> sh) & 0xff, cb = (b >> sh) & 0xff;
+
+			mix |= (uint32_t)lround(ch + (cb - ch) * 0.28) << sh;
+		}
+		r = contrast(t.rgb[THEME_TEXT], mix);
+		CHECK_AT(r >= 4.5, "%s: text on the %s badge #%06X is %.4f:1, "
+			 "under 4.5:1", path, theme_color_key(bc),
+			 (unsigned)mix, r);
+	}
+
 	/* the gauge tells the bands apart by colour alone */
 	for (int a = THEME_STABLE; a <= THEME_VERY_TIGHT; a++)
 		for (int b = a + 1; b <= THEME_VERY_TIGHT; b++)
@@ -121,7 +139,7 @@ static void test_shipped_themes(void)
 	g_free(dir);
 
 	/* the compiled-in pairs cover text on every surface */
-	CHECK(theme_npairs >= 15);
+	CHECK(theme_npairs >= 16);
 }
 
 /* themes/dark.theme and the compiled-in fallback are one theme. */

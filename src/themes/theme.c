@@ -35,9 +35,10 @@ static const char *const color_keys[THEME_COLOR_COUNT] = {
 };
 
 /* Every text the renderer draws, by colour, over what it is drawn on:
- * labels and values on the background, header and panels, the no-data
- * mark on a panel, badge ink on the band colours of the gauge and the
- * indoor-air pills.  The header badges' text is THEME_TEXT over a tint
+ * labels and values on the background, header and panels, series
+ * colours as tile values and as a chart's last-value label (on a plate
+ * of panel colour), the no-data mark on a panel, badge ink on the band
+ * colours of the gauge and the indoor-air pills.  The header badges' text is THEME_TEXT over a tint
  * of the header, which the header pair stands for. */
 const struct theme_pair theme_pairs[] = {
 	{ THEME_TEXT, THEME_BG },
@@ -51,6 +52,7 @@ const struct theme_pair theme_pairs[] = {
 	{ THEME_SUPPLY, THEME_PANEL },
 	{ THEME_SOLAR, THEME_PANEL },
 	{ THEME_TODAY, THEME_PANEL },
+	{ THEME_AIR, THEME_PANEL },
 	{ THEME_INK_DARK, THEME_STABLE },
 	{ THEME_INK_DARK, THEME_SLIGHTLY_TIGHT },
 	{ THEME_INK_DARK, THEME_TIGHT },
