@@ -247,7 +247,8 @@ static void test_errors(void)
 	expect_error(s, "t.theme:13: colour 'text' is 'white', not #RRGGBB");
 	g_free(s);
 
-	/* band-tight, line 28 (13 + 15 colours on), the same as band-slightly-tight */
+	/* band-tight, line 28 (13 + 15 colours on), made the same as
+	 * band-slightly-tight */
 	s = dark_replaced("band-tight=#F2802A", "band-tight=#F2C94C");
 	expect_error(s, "t.theme:28: colour 'band-tight' is the same as "
 		     "'band-slightly-tight'");
@@ -329,8 +330,9 @@ static json_t *load(const char *name)
 
 static uint32_t px_at(cairo_surface_t *s, int x, int y)
 {
+	size_t stride = (size_t)cairo_image_surface_get_stride(s);
 	const unsigned char *row = cairo_image_surface_get_data(s) +
-				   (size_t)y * cairo_image_surface_get_stride(s);
+				   (size_t)y * stride;
 
 	return ((const uint32_t *)row)[x] & 0xffffff;
 }

@@ -38,8 +38,8 @@ static const char *const color_keys[THEME_COLOR_COUNT] = {
  * labels and values on the background, header and panels, series
  * colours as tile values and as a chart's last-value label (on a plate
  * of panel colour), the no-data mark on a panel, badge ink on the band
- * colours of the gauge and the indoor-air pills.  The header badges' text is THEME_TEXT over a tint
- * of the header, which the header pair stands for. */
+ * colours of the gauge and the indoor-air pills.  The header badges'
+ * text sits on a tint of the header, which test_themes works out. */
 const struct theme_pair theme_pairs[] = {
 	{ THEME_TEXT, THEME_BG },
 	{ THEME_TEXT, THEME_HEADER },
