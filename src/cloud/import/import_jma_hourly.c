@@ -219,8 +219,8 @@ static int jma_value(struct import_parse *p, const struct jma_layout *l,
 
 static int jma_parse(struct import_parse *p)
 {
-	struct jma_layout l;
-	char *f[MAX_FIELDS], *line;
+	struct jma_layout l = {0};
+	char *f[MAX_FIELDS], *line = NULL;
 	int rc;
 
 	rc = jma_header(p, &l, &line);

@@ -98,7 +98,7 @@ static int mix_header(struct import_parse *p, int *col, int *nfields)
 static int mix_parse(struct import_parse *p)
 {
 	char *f[MAX_FIELDS], *line;
-	int col[NPOINTS], nfields, rc;
+	int col[NPOINTS], nfields = 0, rc;
 
 	rc = mix_header(p, col, &nfields);
 	if (rc)

@@ -551,7 +551,7 @@ static int decrypt_file(FILE *fin, const char *in, const char *out,
 	unsigned char in_buf[CHUNK], out_buf[CHUNK];
 	mbedtls_gcm_context gcm;
 	FILE *fout = NULL;
-	uint64_t left;
+	uint64_t left = 0;
 	int rc;
 
 	mbedtls_gcm_init(&gcm);
