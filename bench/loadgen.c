@@ -182,13 +182,18 @@ static int read_urls(struct run *r)
 		if (!len)
 			continue;
 		urls = realloc(urls, (n + 1) * sizeof *urls);
-		urls[n++] = strdup(line);
+		if (!urls || !(urls[n++] = strdup(line))) {
+			perror("loadgen");
+			exit(1);
+		}
 	}
 	free(line);
 	fclose(f);
 
 	r->njobs = n * (size_t)r->o->repeat;
 	r->jobs = calloc(r->njobs ? r->njobs : 1, sizeof *r->jobs);
+	if (!r->jobs)
+		return -1;
 	for (size_t k = 0; k < r->njobs; k++) {
 		r->jobs[k].data = urls[k % n];
 		r->jobs[k].len = strlen(urls[k % n]);
