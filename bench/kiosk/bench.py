@@ -641,7 +641,7 @@ def ratio(a, b):
 
 
 def targets(times, first, rot):
-    """The issue's targets at 1920x1080, each said met or missed."""
+    """The kiosk's targets at 1920x1080, each said met or missed."""
     size = "1920x1080"
     if size not in rot:
         return
