@@ -136,6 +136,16 @@ static int fail_db(struct conn *c, const char *what)
 	return fail(STORE_IO, "%s: %s", what, sqlite3_errmsg(c->db));
 }
 
+/* Prepares sql on c for one call; a failure is c's, described as what.
+ * *s is NULL then, so the caller's sqlite3_finalize stays safe. */
+static int prepare_once(struct conn *c, const char *sql, sqlite3_stmt **s,
+			const char *what)
+{
+	if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL) != SQLITE_OK)
+		return fail_db(c, what);
+	return STORE_OK;
+}
+
 const char *store_errmsg(struct store *st)
 {
 	return errmsg;
@@ -219,9 +229,10 @@ static int user_version(struct conn *c, int *version)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s,
-			       NULL) != SQLITE_OK)
-		return fail_db(c, "reading the schema version");
+	rc = prepare_once(c, "PRAGMA user_version", &s,
+			  "reading the schema version");
+	if (rc)
+		return rc;
 	rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : STORE_IO;
 	*version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
@@ -449,10 +460,10 @@ static int site_id(struct store *st, const char *name, int64_t *id)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->w.db,
-			       "SELECT id FROM sites WHERE name = ?1", -1, &s,
-			       NULL) != SQLITE_OK)
-		return fail_db(&st->w, "looking up a site");
+	rc = prepare_once(&st->w, "SELECT id FROM sites WHERE name = ?1", &s,
+			  "looking up a site");
+	if (rc)
+		return rc;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	rc = step_one(&st->w, s, "looking up a site");
 	if (rc == STORE_OK)
@@ -523,13 +534,12 @@ int store_site_add(struct store *st, const char *name, const char *kind,
 		if (rc)
 			goto out;
 	}
-	if (sqlite3_prepare_v2(st->w.db,
-			       "INSERT INTO sites (name, kind, tz, parent_id) "
-			       "VALUES (?1, ?2, ?3, ?4)",
-			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(&st->w, "adding a site");
+	rc = prepare_once(&st->w,
+			  "INSERT INTO sites (name, kind, tz, parent_id) "
+			  "VALUES (?1, ?2, ?3, ?4)",
+			  &s, "adding a site");
+	if (rc)
 		goto out;
-	}
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, tz, -1, SQLITE_STATIC);
@@ -552,11 +562,10 @@ int store_site_get(struct store *st, const char *name,
 	int rc;
 
 	pthread_mutex_lock(&st->r.lock);
-	if (sqlite3_prepare_v2(st->r.db, SITE_SELECT "WHERE name = ?1", -1,
-			       &s, NULL) != SQLITE_OK) {
-		rc = fail_db(&st->r, "reading a site");
+	rc = prepare_once(&st->r, SITE_SELECT "WHERE name = ?1", &s,
+			  "reading a site");
+	if (rc)
 		goto out;
-	}
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	rc = step_one(&st->r, s, "reading a site");
 	if (rc == STORE_OK)
@@ -579,10 +588,9 @@ int store_sites_each(struct store *st, store_site_fn fn, void *ctx)
 
 	/* Collected first, so that fn runs unlocked, as for points. */
 	pthread_mutex_lock(&st->r.lock);
-	if (sqlite3_prepare_v2(st->r.db, SITE_SELECT "ORDER BY name", -1, &s,
-			       NULL) != SQLITE_OK)
-		rc = fail_db(&st->r, "listing sites");
-	else
+	rc = prepare_once(&st->r, SITE_SELECT "ORDER BY name", &s,
+			  "listing sites");
+	if (!rc)
 		rc = collect_rows(&st->r, s, sizeof *all, site_from_row,
 				  (void **)&all, &n, "listing sites");
 	sqlite3_finalize(s);
@@ -645,13 +653,12 @@ int store_device_add(struct store *st, const char *site, const char *name,
 	rc = site_id(st, site, &sid);
 	if (rc)
 		goto out;
-	if (sqlite3_prepare_v2(st->w.db,
-			       "INSERT INTO devices (site_id, name, kind, "
-			       "token_hash) VALUES (?1, ?2, ?3, ?4)",
-			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(&st->w, "adding a device");
+	rc = prepare_once(&st->w,
+			  "INSERT INTO devices (site_id, name, kind, "
+			  "token_hash) VALUES (?1, ?2, ?3, ?4)",
+			  &s, "adding a device");
+	if (rc)
 		goto out;
-	}
 	sqlite3_bind_int64(s, 1, sid);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
@@ -719,14 +726,13 @@ int store_point_add(struct store *st, const struct store_point *p)
 	rc = site_id(st, p->site, &sid);
 	if (rc)
 		goto out;
-	if (sqlite3_prepare_v2(st->w.db,
-			       "INSERT INTO points (key, site_id, quantity, "
-			       "unit, kind, step_s, shift_days) VALUES "
-			       "(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(&st->w, "adding a point");
+	rc = prepare_once(&st->w,
+			  "INSERT INTO points (key, site_id, quantity, "
+			  "unit, kind, step_s, shift_days) VALUES "
+			  "(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			  &s, "adding a point");
+	if (rc)
 		goto out;
-	}
 	sqlite3_bind_text(s, 1, p->key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, sid);
 	sqlite3_bind_text(s, 3, p->quantity, -1, SQLITE_STATIC);
@@ -751,13 +757,12 @@ int store_point_set_shift(struct store *st, int64_t point_id,
 	int rc;
 
 	pthread_mutex_lock(&st->w.lock);
-	if (sqlite3_prepare_v2(st->w.db,
-			       "UPDATE points SET shift_days = ?2 "
-			       "WHERE id = ?1",
-			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(&st->w, "changing a point");
+	rc = prepare_once(&st->w,
+			  "UPDATE points SET shift_days = ?2 "
+			  "WHERE id = ?1",
+			  &s, "changing a point");
+	if (rc)
 		goto out;
-	}
 	sqlite3_bind_int64(s, 1, point_id);
 	sqlite3_bind_int(s, 2, shift_days);
 	if (sqlite3_step(s) != SQLITE_DONE)
@@ -805,12 +810,11 @@ int store_points_each(struct store *st, const char *site, store_point_fn fn,
 	 * back into the store (analytics walks readings per point).
 	 */
 	pthread_mutex_lock(&st->r.lock);
-	if (sqlite3_prepare_v2(st->r.db,
-			       POINT_SELECT "WHERE ?1 IS NULL OR s.name = ?1 "
-			       "ORDER BY p.key",
-			       -1, &s, NULL) != SQLITE_OK) {
-		rc = fail_db(&st->r, "listing points");
-	} else {
+	rc = prepare_once(&st->r,
+			  POINT_SELECT "WHERE ?1 IS NULL OR s.name = ?1 "
+			  "ORDER BY p.key",
+			  &s, "listing points");
+	if (!rc) {
 		if (site)
 			sqlite3_bind_text(s, 1, site, -1, SQLITE_STATIC);
 		rc = collect_rows(&st->r, s, sizeof *all, point_from_row,
@@ -909,11 +913,10 @@ int store_readings_count(struct store *st, int64_t *count)
 	int rc;
 
 	pthread_mutex_lock(&st->r.lock);
-	if (sqlite3_prepare_v2(st->r.db, "SELECT count(*) FROM readings", -1,
-			       &s, NULL) != SQLITE_OK) {
-		rc = fail_db(&st->r, "counting readings");
+	rc = prepare_once(&st->r, "SELECT count(*) FROM readings", &s,
+			  "counting readings");
+	if (rc)
 		goto out;
-	}
 	rc = step_one(&st->r, s, "counting readings");
 	if (rc == STORE_OK)
 		*count = sqlite3_column_int64(s, 0);
