@@ -618,6 +618,29 @@ static void test_write_duplicates(void)
 	lineproto_result_finish(&res);
 }
 
+/*
+ * A refusal quotes a name cut to 64 bytes.  Field "a" and 70 "\xc3\xa9" (e
+ * acute) maps to a 147-byte key, too long, and the cut falls inside the
+ * 32nd e: the message must still be UTF-8, or no JSON answer can hold
+ * it.
+ */
+static void test_write_cut_names(void)
+{
+	struct lineproto_result res;
+	GString *body = g_string_new("meter a");
+
+	for (int i = 0; i < 70; i++)
+		g_string_append(body, "\xc3\xa9");
+	g_string_append(body, "=1 1656288000\n");
+	write_lp(body->str, LINEPROTO_S, &res);
+	CHECK_INT(res.status, 400);
+	CHECK_INT(res.refused, 1);
+	CHECK(res.message != NULL);
+	CHECK(g_utf8_validate(res.message, -1, NULL));
+	lineproto_result_finish(&res);
+	g_string_free(body, TRUE);
+}
+
 int main(void)
 {
 	test_reference_examples();
@@ -634,6 +657,7 @@ int main(void)
 	test_write_partial();
 	test_write_refused();
 	test_write_duplicates();
+	test_write_cut_names();
 	teardown();
 	return check_finish();
 }

@@ -347,11 +347,16 @@ static void refuse(struct write_ctx *c, size_t lineno, enum refusal_kind k,
 		   const char *fmt, ...)
 {
 	struct refusal r = {lineno, c->refusals->len, k, NULL};
+	char *text;
 	va_list ap;
 
 	va_start(ap, fmt);
-	r.msg = g_strdup_vprintf(fmt, ap);
+	text = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	/* A name cut with %.64s may end inside a character, and the
+	 * answer is JSON, which takes only UTF-8. */
+	r.msg = g_utf8_make_valid(text, -1);
+	g_free(text);
 	g_array_append_val(c->refusals, r);
 }
 
