@@ -3,7 +3,6 @@
  * fallback from a window to PNG files when SDL cannot open one.
  */
 #include <cairo.h>
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,25 +11,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test_util.h"
 #include "display/display.h"
-
-static void make_tmpdir(char *buf, size_t len)
-{
-	snprintf(buf, len, "/tmp/akari-test-display-XXXXXX");
-	if (!mkdtemp(buf)) {
-		perror("mkdtemp");
-		exit(2);
-	}
-}
-
-static void remove_tree(const char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
 
 static bool exists(const char *dir, const char *name)
 {
@@ -39,21 +21,6 @@ static bool exists(const char *dir, const char *name)
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	return stat(path, &st) == 0;
-}
-
-static int count_pngs(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (strncmp(e->d_name, "frame-", 6) == 0)
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* --- display ----------------------------------------------------------- */
@@ -100,7 +67,7 @@ static void test_display_png(void)
 	unsigned char *px;
 	int w, h;
 
-	make_tmpdir(dir, sizeof dir);
+	test_make_tmpdir(dir, sizeof dir, "display");
 	snprintf(sub, sizeof sub, "%s/frames/x", dir);
 	cfg.png_dir = sub;
 	CHECK_INT(display_open(&cfg, &d, err, sizeof err), 0);
@@ -117,7 +84,7 @@ static void test_display_png(void)
 	CHECK(!exists(sub, "frame-000001.png"));
 	CHECK(exists(sub, "frame-000002.png"));
 	CHECK(exists(sub, "frame-000003.png"));
-	CHECK_INT(count_pngs(sub), 2);
+	CHECK_INT(test_count_pngs(sub), 2);
 	CHECK(!exists(sub, ".frame.tmp.png"));
 	/* No events in PNG mode. */
 	CHECK_INT(display_wait(d, 0.001), 0);
@@ -132,7 +99,7 @@ static void test_display_png(void)
 	CHECK(exists(sub, "frame-000004.png"));
 	CHECK(!exists(sub, "frame-000001.png"));
 	CHECK(!exists(sub, "frame-000002.png"));
-	CHECK_INT(count_pngs(sub), 2);
+	CHECK_INT(test_count_pngs(sub), 2);
 	display_close(d);
 
 	/* The frame on disk is the picture presented: pure red, which is
@@ -157,7 +124,7 @@ static void test_display_png(void)
 	snprintf(sub, sizeof sub, "%s/frames/x/frame-000003.png/y", dir);
 	cfg.png_dir = sub;
 	CHECK_INT(display_open(&cfg, &d, err, sizeof err), -1);
-	remove_tree(dir);
+	test_remove_tree(dir);
 }
 
 static void test_display_fallback(void)
@@ -170,7 +137,7 @@ static void test_display_fallback(void)
 
 	/* A video driver that does not exist: SDL cannot open anything. */
 	setenv("SDL_VIDEODRIVER", "akari-no-such-driver", 1);
-	make_tmpdir(dir, sizeof dir);
+	test_make_tmpdir(dir, sizeof dir, "display");
 
 	CHECK_INT(display_open(&cfg, &d, err, sizeof err), -1);
 	CHECK(d == NULL);
@@ -191,7 +158,7 @@ static void test_display_fallback(void)
 	CHECK_INT(display_open(&cfg, &d, err, sizeof err), -1);
 
 	unsetenv("SDL_VIDEODRIVER");
-	remove_tree(dir);
+	test_remove_tree(dir);
 }
 
 int main(void)

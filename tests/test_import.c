@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "test_util.h"
 #include "cloud/import/import.h"
 #include "cloud/import/import_internal.h"
 #include "cloud/store/store.h"
@@ -31,22 +32,6 @@ struct want {
 	int line;		/* line of the test file */
 };
 
-static char *data_path(const char *name)
-{
-	const char *top = getenv("AKARI_SOURCE_DIR");
-
-	return g_build_filename(top ? top : "..", "tests", "data", "import",
-				name, NULL);
-}
-
-static int64_t utc(const char *s)
-{
-	int64_t ts = 0;
-
-	CHECK_AT(core_time_parse(s, &ts) == 0, "bad time in test: %s", s);
-	return ts;
-}
-
 /* Parses the file name of format fmt with times in zone tz and checks
  * the rows against want, in order. */
 static void check_rows(const char *fmt, const char *name, const char *tz,
@@ -54,7 +39,7 @@ static void check_rows(const char *fmt, const char *name, const char *tz,
 {
 	const struct import_format *f = import_format_find(fmt);
 	GTimeZone *zone = core_tz_new(tz);
-	char *path = data_path(name), err[512] = "";
+	char *path = test_data_path("import", name), err[512] = "";
 	struct import_rows rows;
 	int rc;
 
@@ -66,7 +51,7 @@ static void check_rows(const char *fmt, const char *name, const char *tz,
 		const struct import_row *r = &rows.v[i];
 
 		CHECK_STR(f->points[r->point].key, want[i].point);
-		CHECK_INT(r->ts, utc(want[i].utc));
+		CHECK_INT(r->ts, test_utc(want[i].utc));
 		CHECK_DBL(r->value, want[i].value, 1e-9);
 		CHECK_INT(r->line, want[i].line);
 	}
@@ -240,7 +225,7 @@ static void test_bad_files(void)
 		const struct bad *b = &bad_files[i];
 		const struct import_format *f = import_format_find(b->fmt);
 		GTimeZone *zone = core_tz_new(f->tz);
-		char *path = data_path(b->file), err[512] = "";
+		char *path = test_data_path("import", b->file), err[512] = "";
 		char *want = g_strconcat(path, b->msg, NULL);
 		struct import_rows rows;
 		int rc;
@@ -291,7 +276,6 @@ static void test_text_helpers(void)
 /* --- the driver on a real store ---------------------------------------- */
 
 static char *tmp;
-static int ndb;
 
 struct messages {
 	GString *all;
@@ -306,19 +290,6 @@ static void collect_message(void *ctx, const char *msg)
 	m->n++;
 }
 
-static struct store *fresh_store(void)
-{
-	char name[32], *path, err[256];
-	struct store *st = NULL;
-
-	snprintf(name, sizeof name, "t%d.db", ++ndb);
-	path = g_build_filename(tmp, name, NULL);
-	CHECK_AT(store_open(path, &st, err, sizeof err) == STORE_OK,
-		 "store_open: %s", err);
-	g_free(path);
-	return st;
-}
-
 /* Imports file into st as fmt with the options; messages collected. */
 static int run_import(struct store *st, const char *fmt, const char *file,
 		      struct import_options *opt, struct import_summary *sum,
@@ -326,7 +297,7 @@ static int run_import(struct store *st, const char *fmt, const char *file,
 {
 	struct import_options none = {0};
 	struct import_sink *sink = NULL;
-	char *path = data_path(file);
+	char *path = test_data_path("import", file);
 	int rc;
 
 	if (!opt)
@@ -369,17 +340,9 @@ static struct series readings(struct store *st, const char *key)
 	return s;
 }
 
-static int64_t count(struct store *st)
-{
-	int64_t n = -1;
-
-	CHECK_INT(store_readings_count(st, &n), STORE_OK);
-	return n;
-}
-
 static void test_import_tepco(void)
 {
-	struct store *st = fresh_store();
+	struct store *st = test_fresh_store(tmp, "t");
 	struct messages m = {g_string_new(NULL), 0};
 	struct import_options opt = {.chunk_rows = 4};
 	struct import_summary sum;
@@ -394,10 +357,10 @@ static void test_import_tepco(void)
 	CHECK_INT(sum.rows, 18);
 	CHECK_INT(sum.accepted, 18);
 	CHECK_INT(sum.rejected, 0);
-	CHECK_INT(sum.first_ts, utc("2022-06-26T15:00:00Z"));
-	CHECK_INT(sum.last_ts, utc("2022-06-27T14:55:00Z"));
+	CHECK_INT(sum.first_ts, test_utc("2022-06-26T15:00:00Z"));
+	CHECK_INT(sum.last_ts, test_utc("2022-06-27T14:55:00Z"));
 	CHECK_STR(sum.tz, "Asia/Tokyo");
-	CHECK_INT(count(st), 18);
+	CHECK_INT(test_count_readings(st), 18);
 
 	CHECK_INT(store_site_get(st, "tepco", &site), STORE_OK);
 	CHECK_STR(site.kind, "grid");
@@ -412,13 +375,13 @@ static void test_import_tepco(void)
 
 	s = readings(st, "tepco/demand_hourly");
 	CHECK_INT(s.n, 3);
-	CHECK_INT(s.ts[1], utc("2022-06-27T09:00:00+09:00"));
+	CHECK_INT(s.ts[1], test_utc("2022-06-27T09:00:00+09:00"));
 	CHECK_DBL(s.v[1], 46690000, 0);
 
 	/* The same file again changes nothing: last write wins. */
 	CHECK_INT(run_import(st, "tepco-daily", "tepco_20220627_cut.csv", NULL,
 			     &sum, &m), IMPORT_OK);
-	CHECK_INT(count(st), 18);
+	CHECK_INT(test_count_readings(st), 18);
 
 	g_string_free(m.all, TRUE);
 	store_close(st);
@@ -426,7 +389,7 @@ static void test_import_tepco(void)
 
 static void test_import_shift_and_dates(void)
 {
-	struct store *st = fresh_store();
+	struct store *st = test_fresh_store(tmp, "t");
 	struct messages m = {g_string_new(NULL), 0};
 	struct import_options opt = {.shift_days = 3654};
 	struct import_summary sum;
@@ -438,11 +401,12 @@ static void test_import_shift_and_dates(void)
 	CHECK_INT(run_import(st, "ausgrid", "ausgrid_cut.csv", &opt, &sum, &m),
 		  IMPORT_OK);
 	CHECK_INT(sum.accepted, 8);
-	CHECK_INT(sum.first_ts, utc("2021-07-02T00:00:00+10:00"));
+	CHECK_INT(sum.first_ts, test_utc("2021-07-02T00:00:00+10:00"));
 	CHECK_STR(sum.tz, "+10:00");
 	s = readings(st, "home12/consumption");
 	CHECK_INT(s.n, 4);
-	CHECK_INT(s.ts[0], utc("2011-07-01T00:00:00+10:00") + 3654 * DAY_S);
+	CHECK_INT(s.ts[0],
+		  test_utc("2011-07-01T00:00:00+10:00") + 3654 * DAY_S);
 	CHECK_DBL(s.v[0], 0.392, 1e-12);
 	CHECK_INT(store_point_get(st, "home12/pv", &p), STORE_OK);
 	CHECK_INT(p.shift_days, 3654);
@@ -451,7 +415,7 @@ static void test_import_shift_and_dates(void)
 	/* --from/--to name the file's own dates: only 2011-07-01 (three
 	 * rows, two readings each); the 2012-06-30 row is skipped. */
 	store_close(st);
-	st = fresh_store();
+	st = test_fresh_store(tmp, "t");
 	opt = (struct import_options){
 		.from = {2011, 7, 1}, .to = {2011, 7, 1}, .shift_days = -1,
 	};
@@ -460,7 +424,7 @@ static void test_import_shift_and_dates(void)
 	CHECK_INT(sum.rows, 8);
 	CHECK_INT(sum.skipped, 2);
 	CHECK_INT(sum.accepted, 6);
-	CHECK_INT(sum.last_ts, utc("2011-06-30T12:00:00+10:00"));
+	CHECK_INT(sum.last_ts, test_utc("2011-06-30T12:00:00+10:00"));
 	CHECK_INT(store_point_get(st, "home12/pv", &p), STORE_OK);
 	CHECK_INT(p.shift_days, -1);
 
@@ -479,11 +443,11 @@ static void test_import_shift_and_dates(void)
 
 static void test_import_bad_file(void)
 {
-	struct store *st = fresh_store();
+	struct store *st = test_fresh_store(tmp, "t");
 	struct messages m = {g_string_new(NULL), 0};
 	struct import_summary sum;
 	struct store_site site;
-	char *path = data_path("tepco_bad_number.csv");
+	char *path = test_data_path("import", "tepco_bad_number.csv");
 	char *want = g_strdup_printf("%s:3: 当日実績(万kW) value '46x9' is "
 				     "not a number\n", path);
 
@@ -493,7 +457,7 @@ static void test_import_bad_file(void)
 			     &sum, &m), IMPORT_BAD_INPUT);
 	CHECK_STR(m.all->str, want);
 	CHECK_INT(sum.accepted, 0);
-	CHECK_INT(count(st), 0);
+	CHECK_INT(test_count_readings(st), 0);
 	CHECK_INT(store_site_get(st, "tepco", &site), STORE_NOT_FOUND);
 
 	g_free(want);
@@ -512,7 +476,7 @@ static void test_import_bad_file(void)
  */
 static void test_import_year_edges(void)
 {
-	struct store *st = fresh_store();
+	struct store *st = test_fresh_store(tmp, "t");
 	struct messages m = {g_string_new(NULL), 0};
 	struct import_options opt = {.shift_days = 2};
 	struct import_summary sum;
@@ -534,7 +498,7 @@ static void test_import_year_edges(void)
 	/* 2011-07-01 00:00 at +10:00 is 2011-06-30T14:00Z; two days on. */
 	s = readings(st, "home12/consumption");
 	CHECK_INT(s.n, 1);
-	CHECK_INT(s.ts[0], utc("2011-07-02T14:00:00Z"));
+	CHECK_INT(s.ts[0], test_utc("2011-07-02T14:00:00Z"));
 	CHECK_DBL(s.v[0], 0.392, 0);
 
 	g_log_set_always_fatal(fatal);
@@ -544,7 +508,7 @@ static void test_import_year_edges(void)
 
 static void test_import_registry(void)
 {
-	struct store *st = fresh_store();
+	struct store *st = test_fresh_store(tmp, "t");
 	struct messages m = {g_string_new(NULL), 0};
 	struct import_summary sum;
 	struct store_point p = {0};
@@ -556,14 +520,14 @@ static void test_import_registry(void)
 		  STORE_OK);
 	CHECK_INT(run_import(st, "tepco-daily", "tepco_crlf.csv", NULL, &sum,
 			     &m), IMPORT_REGISTRY);
-	path = data_path("tepco_crlf.csv");
+	path = test_data_path("import", "tepco_crlf.csv");
 	CHECK_AT(strstr(m.all->str, "site 'tepco' exists in zone "
 			"Europe/Berlin, but tepco-daily data is in Asia/Tokyo"),
 		 "message: %s", m.all->str);
 	CHECK_AT(!strncmp(m.all->str, path, strlen(path)), "message: %s",
 		 m.all->str);
 	g_free(path);
-	CHECK_INT(count(st), 0);
+	CHECK_INT(test_count_readings(st), 0);
 
 	/* A point of the same key in another unit. */
 	CHECK_INT(store_site_add(st, "home12", "home", "+10:00", NULL),
@@ -579,7 +543,7 @@ static void test_import_registry(void)
 	CHECK_AT(strstr(m.all->str, "point 'home12/pv' exists with unit 'W', "
 			"but the import writes 'kW'"), "message: %s",
 		 m.all->str);
-	CHECK_INT(count(st), 0);
+	CHECK_INT(test_count_readings(st), 0);
 
 	/* The room's file names no zone: it follows the site.  17:51 in
 	 * Europe/Berlin (UTC+1 in February) is 16:51Z. */
@@ -590,27 +554,11 @@ static void test_import_registry(void)
 	CHECK_STR(sum.tz, "Europe/Berlin");
 	s = readings(st, "room1/co2");
 	CHECK_INT(s.n, 3);
-	CHECK_INT(s.ts[0], utc("2015-02-04T16:51:00Z"));
+	CHECK_INT(s.ts[0], test_utc("2015-02-04T16:51:00Z"));
 	CHECK_DBL(s.v[0], 721.25, 0);
 
 	g_string_free(m.all, TRUE);
 	store_close(st);
-}
-
-static void remove_tree(const char *dir)
-{
-	GDir *d = g_dir_open(dir, 0, NULL);
-	const char *name;
-
-	while (d && (name = g_dir_read_name(d))) {
-		char *path = g_build_filename(dir, name, NULL);
-
-		g_remove(path);
-		g_free(path);
-	}
-	if (d)
-		g_dir_close(d);
-	g_rmdir(dir);
 }
 
 int main(void)
@@ -627,7 +575,7 @@ int main(void)
 		test_import_bad_file();
 		test_import_year_edges();
 		test_import_registry();
-		remove_tree(tmp);
+		test_remove_tree(tmp);
 		g_free(tmp);
 	}
 	return check_finish();

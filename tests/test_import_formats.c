@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "test_util.h"
 #include "cloud/import/import.h"
 #include "cloud/import/import_internal.h"
 #include "cloud/store/store.h"
@@ -28,28 +29,12 @@ struct want {
 	int line;		/* line of the test file */
 };
 
-static char *data_path(const char *name)
-{
-	const char *top = getenv("AKARI_SOURCE_DIR");
-
-	return g_build_filename(top ? top : "..", "tests", "data", "import",
-				name, NULL);
-}
-
-static int64_t utc(const char *s)
-{
-	int64_t ts = 0;
-
-	CHECK_AT(core_time_parse(s, &ts) == 0, "bad time in test: %s", s);
-	return ts;
-}
-
 /* Reads file name as format f in the format's zone. */
 static int read_file(const struct import_format *f, const char *name,
 		     struct import_rows *rows, char *err, size_t errlen)
 {
 	GTimeZone *zone = core_tz_new(f->tz);
-	char *path = data_path(name);
+	char *path = test_data_path("import", name);
 	int rc;
 
 	rc = import_read(f, path, zone, rows, err, errlen);
@@ -77,9 +62,9 @@ static void check_rows(const struct import_format *f, const char *name,
 		CHECK_AT(!strcmp(f->points[r->point].key, want[i].point),
 			 "%s row %zu: point %s, want %s", name, i,
 			 f->points[r->point].key, want[i].point);
-		CHECK_AT(r->ts == utc(want[i].utc), "%s row %zu (%s): ts %lld, "
-			 "want %s", name, i, want[i].point, (long long)r->ts,
-			 want[i].utc);
+		CHECK_AT(r->ts == test_utc(want[i].utc),
+			 "%s row %zu (%s): ts %lld, want %s", name, i,
+			 want[i].point, (long long)r->ts, want[i].utc);
 		CHECK_DBL(r->value, want[i].value, 1e-9);
 		CHECK_AT(r->line == want[i].line, "%s row %zu: line %d, want "
 			 "%d", name, i, r->line, want[i].line);
@@ -360,7 +345,7 @@ static void test_bad_files(void)
 		const struct bad *b = &bad_files[i];
 		struct import_format *mapped = NULL;
 		const struct import_format *f;
-		char *path = data_path(b->file), err[512] = "";
+		char *path = test_data_path("import", b->file), err[512] = "";
 		char *want = g_strconcat(path, b->msg, NULL);
 		struct import_rows rows;
 		int rc;
@@ -454,51 +439,29 @@ static void test_maps(void)
 /* --- the driver on a real store ---------------------------------------- */
 
 static char *tmp;
-static int ndb;
 
 static void collect_message(void *ctx, const char *msg)
 {
 	g_string_append_printf(ctx, "%s\n", msg);
 }
 
-static struct store *fresh_store(void)
-{
-	char name[32], *path, err[256];
-	struct store *st = NULL;
-
-	snprintf(name, sizeof name, "f%d.db", ++ndb);
-	path = g_build_filename(tmp, name, NULL);
-	CHECK_AT(store_open(path, &st, err, sizeof err) == STORE_OK,
-		 "store_open: %s", err);
-	g_free(path);
-	return st;
-}
-
-static int64_t count(struct store *st)
-{
-	int64_t n = -1;
-
-	CHECK_INT(store_readings_count(st, &n), STORE_OK);
-	return n;
-}
-
 /* A skipped quality flag is reported once with its line and counted. */
 static void test_dropped_reported(void)
 {
-	struct store *st = fresh_store();
+	struct store *st = test_fresh_store(tmp, "f");
 	struct import_sink *sink = NULL;
 	GString *msgs = g_string_new(NULL);
 	struct import_options opt = {.report = collect_message,
 				     .report_ctx = msgs};
 	struct import_summary sum;
-	char *path = data_path("jma_quality.csv"), *want;
+	char *path = test_data_path("import", "jma_quality.csv"), *want;
 
 	CHECK_INT(import_sink_local_create(st, &sink), IMPORT_OK);
 	CHECK_INT(import_file(sink, FMT("jma-hourly"), path, &opt, &sum),
 		  IMPORT_OK);
 	CHECK_INT(sum.accepted, G_N_ELEMENTS(jma_quality));
 	CHECK_INT(sum.dropped, 1);
-	CHECK_INT(count(st), G_N_ELEMENTS(jma_quality));
+	CHECK_INT(test_count_readings(st), G_N_ELEMENTS(jma_quality));
 	want = g_strdup_printf("%s:7: 1 value not stored: a 品質情報 flag "
 			       "other than 8 (normal) (the first on this "
 			       "line)\n", path);
@@ -522,7 +485,7 @@ static void test_device_csv(void)
 	    "time,hall,other,new\n"
 	    "2024-04-01 00:00,1.5,7,1\n"
 	    "2024-04-01T00:30:00+09:00,2.5,8,2\n";
-	struct store *st = fresh_store();
+	struct store *st = test_fresh_store(tmp, "f");
 	struct store_point p = {.kind = STORE_INSTANTANEOUS, .step_s = 1800};
 	struct import_format *f = NULL;
 	struct import_sink *sink = NULL;
@@ -568,13 +531,13 @@ static void test_device_csv(void)
 		CHECK_INT(sum.rows, 6);
 		CHECK_INT(sum.accepted, 2);
 		CHECK_INT(sum.rejected, 4);
-		CHECK_INT(count(st), 2);
+		CHECK_INT(test_count_readings(st), 2);
 		CHECK_INT(store_point_get(st, "hall/new", &got),
 			  STORE_NOT_FOUND);
 		CHECK_INT(store_point_get(st, "hall/power", &got), STORE_OK);
 		CHECK_INT(store_reading_latest(st, got.id, INT64_MAX / 2, &ts,
 					       &v), STORE_OK);
-		CHECK_INT(ts, utc("2024-03-31T15:30:00Z"));
+		CHECK_INT(ts, test_utc("2024-03-31T15:30:00Z"));
 		CHECK_DBL(v, 2.5, 1e-12);
 		CHECK_AT(strstr(msgs->str, "body:2: other/power at "
 				"2024-04-01T00:00:00+09:00 refused") != NULL,
@@ -584,22 +547,6 @@ static void test_device_csv(void)
 	import_csv_format_free(f);
 	g_string_free(msgs, TRUE);
 	store_close(st);
-}
-
-static void remove_tree(const char *dir)
-{
-	GDir *d = g_dir_open(dir, 0, NULL);
-	const char *name;
-
-	while (d && (name = g_dir_read_name(d))) {
-		char *path = g_build_filename(dir, name, NULL);
-
-		g_remove(path);
-		g_free(path);
-	}
-	if (d)
-		g_dir_close(d);
-	g_rmdir(dir);
 }
 
 int main(void)
@@ -613,7 +560,7 @@ int main(void)
 	if (tmp) {
 		test_dropped_reported();
 		test_device_csv();
-		remove_tree(tmp);
+		test_remove_tree(tmp);
 		g_free(tmp);
 	}
 	return check_finish();

@@ -2,49 +2,16 @@
  * test_kiosk.c - the kiosk's clock, and a whole kiosk run into PNG files
  * with no server to talk to.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "test_util.h"
 #include "display/display.h"
 #include "fetch/fetch.h"
 #include "kiosk/kiosk.h"
 #include "kiosk/kiosk_clock.h"
-
-static void make_tmpdir(char *buf, size_t len)
-{
-	snprintf(buf, len, "/tmp/akari-test-kiosk-XXXXXX");
-	if (!mkdtemp(buf)) {
-		perror("mkdtemp");
-		exit(2);
-	}
-}
-
-static void remove_tree(const char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
-
-static int count_pngs(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (strncmp(e->d_name, "frame-", 6) == 0)
-			n++;
-	closedir(d);
-	return n;
-}
 
 /* --- clock ------------------------------------------------------------- */
 
@@ -125,7 +92,7 @@ static void test_run_offline(void)
 	struct fetch_bundle b;
 	char dir[64], frames[128], cache[128], err[256];
 
-	make_tmpdir(dir, sizeof dir);
+	test_make_tmpdir(dir, sizeof dir, "kiosk");
 	snprintf(frames, sizeof frames, "%s/frames", dir);
 	snprintf(cache, sizeof cache, "%s/cache", dir);
 
@@ -139,7 +106,7 @@ static void test_run_offline(void)
 	o.display.height = 180;
 	o.frames = 2;
 	CHECK_INT(kiosk_run(&o), 0);
-	CHECK_INT(count_pngs(frames), 2);
+	CHECK_INT(test_count_pngs(frames), 2);
 	/* Nothing was fetched, so nothing was cached. */
 	fetch_bundle_init(&b);
 	CHECK_INT(fetch_cache_load(cache, &b, err, sizeof err),
@@ -159,7 +126,7 @@ static void test_run_offline(void)
 	o.fetch.server = "gopher://x";
 	CHECK_INT(kiosk_run(&o), -1);
 
-	remove_tree(dir);
+	test_remove_tree(dir);
 }
 
 int main(void)
