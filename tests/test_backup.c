@@ -403,6 +403,40 @@ static void test_target_rules(void)
 	CHECK_INT(stray_files(), 0);
 }
 
+/*
+ * A backup whose output is the database itself, by its name or another
+ * link to it, would rename a copy (or an encrypted file) over the live
+ * database: a server would go on writing into the replaced file, and
+ * an encrypted one would leave no database at all.
+ */
+static void test_onto_itself(void)
+{
+	char link_path[300], err[512];
+	struct stat before, after;
+
+	remember_target();
+	CHECK_INT(stat(target, &before), 0);
+	CHECK_INT(store_backup_create(target, target, NULL, 0, err,
+				      sizeof err),
+		  STORE_BACKUP_EXISTS);
+	check_target_untouched("plain backup onto itself");
+	CHECK_INT(store_backup_create(target, target, PASS, ITER, err,
+				      sizeof err),
+		  STORE_BACKUP_EXISTS);
+	check_target_untouched("encrypted backup onto itself");
+
+	join(link_path, sizeof link_path, "link.db");
+	CHECK_INT(link(target, link_path), 0);
+	CHECK_INT(store_backup_create(target, link_path, NULL, 0, err,
+				      sizeof err),
+		  STORE_BACKUP_EXISTS);
+	CHECK(strstr(err, "the database itself") != NULL);
+	check_target_untouched("backup onto a hard link");
+	unlink(link_path);
+	CHECK_INT(stat(target, &after), 0);
+	CHECK(after.st_ino == before.st_ino);
+}
+
 static void cleanup(void)
 {
 	DIR *d = opendir(dir);
@@ -440,6 +474,7 @@ int main(void)
 	test_tampered();
 	test_not_akari();
 	test_target_rules();
+	test_onto_itself();
 	cleanup();
 	return check_finish();
 }

@@ -607,6 +607,27 @@ out:
 
 /* --- backup ------------------------------------------------------------ */
 
+/*
+ * Whether out is the file at path or one of its sidecars, by any name:
+ * the rename would put the copy in place of the live database.
+ */
+static bool names_the_db(const char *out, const char *path)
+{
+	static const char *const ends[] = {"", "-wal", "-shm", "-journal"};
+	struct stat so, sd;
+	char name[4096];
+
+	if (stat(out, &so))
+		return false;
+	for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+		if ((size_t)snprintf(name, sizeof name, "%s%s", path,
+				     ends[i]) < sizeof name &&
+		    !stat(name, &sd) && sd.st_dev == so.st_dev &&
+		    sd.st_ino == so.st_ino)
+			return true;
+	return false;
+}
+
 int store_backup_create(const char *db, const char *out,
 			const char *passphrase, unsigned iterations,
 			char *err, size_t errlen)
@@ -624,6 +645,11 @@ int store_backup_create(const char *db, const char *out,
 		return fail(&e, STORE_BACKUP_PASSPHRASE,
 			    "%u PBKDF2 iterations asked; at most %u", iterations,
 			    STORE_BACKUP_MAX_ITERATIONS);
+
+	if (names_the_db(out, db))
+		return fail(&e, STORE_BACKUP_EXISTS,
+			    "%s is the database itself (or its -wal, -shm or "
+			    "-journal); back it up to another file", out);
 
 	rc = temp_beside(out, "backup", plain, sizeof plain, &e);
 	if (rc)
