@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test_util.h"
 #include "cloud/analytics/analytics.h"
 #include "cloud/store/store.h"
 #include "core/timeutil.h"
@@ -49,14 +50,7 @@ static int64_t add_point(const char *key, const char *site,
 {
 	struct store_point p;
 
-	memset(&p, 0, sizeof p);
-	snprintf(p.key, sizeof p.key, "%s", key);
-	snprintf(p.site, sizeof p.site, "%s", site);
-	snprintf(p.quantity, sizeof p.quantity, "%s", quantity);
-	snprintf(p.unit, sizeof p.unit, "%s", unit);
-	p.kind = STORE_INSTANTANEOUS;
-	p.step_s = step;
-	CHECK_INT(store_point_add(st, &p), STORE_OK);
+	test_add_point(st, key, site, quantity, unit, step);
 	CHECK_INT(store_point_get(st, key, &p), STORE_OK);
 	return p.id;
 }
@@ -961,18 +955,6 @@ static void test_tepco_day(void)
 
 /* --- setup --------------------------------------------------------------- */
 
-static void remove_db(void)
-{
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	char p[600];
-
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof p, "%s%s", dbpath, suffix[i]);
-		unlink(p);
-	}
-	rmdir(dir);
-}
-
 int main(void)
 {
 	char err[256] = "";
@@ -1004,7 +986,7 @@ int main(void)
 	test_tepco_day();
 
 	store_close(st);
-	remove_db();
+	test_remove_tree(dir);
 	g_free(dir);
 	return check_finish();
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test_util.h"
 #include "cloud/ingest/ingest.h"
 #include "cloud/store/store.h"
 
@@ -22,14 +23,6 @@ static char dir[] = "/tmp/akari-test-ingest-XXXXXX";
 static char dbpath[256];
 static struct ingest_source device_a;	/* a device of site "a" */
 static const struct ingest_source importer = {0, 0};
-
-static int64_t count(void)
-{
-	int64_t n = -1;
-
-	CHECK_INT(store_readings_count(st, &n), STORE_OK);
-	return n;
-}
 
 struct found {
 	int64_t ts;
@@ -61,17 +54,8 @@ static struct found reading_at(const char *key, int64_t ts)
 
 static void add_point(const char *key, const char *site, const char *unit)
 {
-	struct store_point p;
-
-	memset(&p, 0, sizeof p);
-	snprintf(p.key, sizeof p.key, "%s", key);
-	snprintf(p.site, sizeof p.site, "%s", site);
-	snprintf(p.quantity, sizeof p.quantity, "%s",
-		 strcmp(unit, "kW") ? "temperature" : "power");
-	snprintf(p.unit, sizeof p.unit, "%s", unit);
-	p.kind = STORE_INSTANTANEOUS;
-	p.step_s = 300;
-	CHECK_INT(store_point_add(st, &p), STORE_OK);
+	test_add_point(st, key, site,
+		       strcmp(unit, "kW") ? "temperature" : "power", unit, 300);
 }
 
 static void setup(void)
@@ -102,15 +86,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char path[300];
-
 	store_close(st);
-	unlink(dbpath);
-	snprintf(path, sizeof path, "%s-wal", dbpath);
-	unlink(path);
-	snprintf(path, sizeof path, "%s-shm", dbpath);
-	unlink(path);
-	rmdir(dir);
+	test_remove_tree(dir);
 }
 
 /* Ingests body, written with ' for " to keep the cases readable. */
@@ -142,7 +119,7 @@ static const char *field(json_t *obj, const char *name)
 static void test_bad_json(void)
 {
 	struct ingest_result res;
-	int64_t before = count();
+	int64_t before = test_count_readings(st);
 
 	/* Line 2 is `  {"point": }]}`; the '}' is its 13th character. */
 	CHECK_INT(ingest(&importer, "{'readings': [\n  {'point': }]}",
@@ -152,7 +129,7 @@ static void test_bad_json(void)
 	CHECK_STR(field(res.answer, "error"), "bad_json");
 	CHECK(strncmp(field(res.answer, "message"), "line 2 column 13: ",
 		      18) == 0);
-	CHECK_INT(count(), before);
+	CHECK_INT(test_count_readings(st), before);
 	ingest_result_finish(&res);
 
 	CHECK_INT(ingest(&importer, "", &res), 0);
@@ -166,7 +143,7 @@ static void test_bad_json(void)
 	CHECK_INT(res.status, 400);
 	CHECK_STR(field(res.answer, "error"), "bad_json");
 	CHECK(strstr(field(res.answer, "message"), "empty") != NULL);
-	CHECK_INT(count(), before);
+	CHECK_INT(test_count_readings(st), before);
 	ingest_result_finish(&res);
 }
 
@@ -178,7 +155,7 @@ static void test_bad_batch(void)
 		"{'readings': {'point': 'a/power'}}",
 	};
 	struct ingest_result res;
-	int64_t before = count();
+	int64_t before = test_count_readings(st);
 
 	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
 		CHECK_INT(ingest(&importer, bodies[i], &res), 0);
@@ -186,7 +163,7 @@ static void test_bad_batch(void)
 		CHECK_STR(field(res.answer, "error"), "bad_batch");
 		ingest_result_finish(&res);
 	}
-	CHECK_INT(count(), before);
+	CHECK_INT(test_count_readings(st), before);
 }
 
 /* One row over the limit refuses the batch, good rows and all. */
@@ -194,7 +171,7 @@ static void test_too_many_rows(void)
 {
 	json_t *batch = json_object(), *rows = json_array();
 	struct ingest_result res;
-	int64_t before = count();
+	int64_t before = test_count_readings(st);
 
 	for (int i = 0; i <= INGEST_MAX_ROWS; i++)
 		json_array_append_new(rows,
@@ -208,7 +185,7 @@ static void test_too_many_rows(void)
 	CHECK_INT(res.status, 400);
 	CHECK_STR(field(res.answer, "error"), "too_many_rows");
 	CHECK_INT(res.accepted, 0);
-	CHECK_INT(count(), before);
+	CHECK_INT(test_count_readings(st), before);
 	ingest_result_finish(&res);
 	json_decref(batch);
 }
@@ -241,7 +218,7 @@ static void test_partial(void)
 	};
 	size_t nwant = sizeof want / sizeof want[0];
 	struct ingest_result res;
-	int64_t before = count();
+	int64_t before = test_count_readings(st);
 	struct found f;
 
 	CHECK_INT(ingest(&device_a, body, &res), 0);
@@ -265,7 +242,7 @@ static void test_partial(void)
 	ingest_result_finish(&res);
 
 	/* Only rows 0 and 2 are stored; 09:05+09:00 is 00:05Z = T0 + 300. */
-	CHECK_INT(count(), before + 2);
+	CHECK_INT(test_count_readings(st), before + 2);
 	f = reading_at("a/power", T0);
 	CHECK_INT(f.n, 1);
 	CHECK_DBL(f.value, 10.0, 0);
@@ -369,7 +346,7 @@ static void test_unit_refused(void)
 		 " 'value': 1e308, 'unit': 'MW'}]}",
 		 "bad_value", {"\"MW\"", "range", "\"kW\""}},
 	};
-	int64_t before = count();
+	int64_t before = test_count_readings(st);
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ingest_result res;
@@ -386,13 +363,13 @@ static void test_unit_refused(void)
 				 cases[i].words[w], msg ? msg : "(null)");
 		ingest_result_finish(&res);
 	}
-	CHECK_INT(count(), before);
+	CHECK_INT(test_count_readings(st), before);
 }
 
 static void test_last_write_wins(void)
 {
 	struct ingest_result res;
-	int64_t before = count();
+	int64_t before = test_count_readings(st);
 	struct found f;
 
 	/* Three rows for one (point, ts) in a batch: the last one stays. */
@@ -408,7 +385,7 @@ static void test_last_write_wins(void)
 	CHECK_INT(res.status, 200);
 	CHECK_INT(res.accepted, 3);
 	ingest_result_finish(&res);
-	CHECK_INT(count(), before + 1);
+	CHECK_INT(test_count_readings(st), before + 1);
 	f = reading_at("a/power", T0 + 7200);
 	CHECK_INT(f.n, 1);
 	CHECK_DBL(f.value, 3.0, 0);
@@ -422,7 +399,7 @@ static void test_last_write_wins(void)
 		  0);
 	CHECK_INT(res.status, 200);
 	ingest_result_finish(&res);
-	CHECK_INT(count(), before + 1);
+	CHECK_INT(test_count_readings(st), before + 1);
 	f = reading_at("a/power", T0 + 7200);
 	CHECK_INT(f.n, 1);
 	CHECK_DBL(f.value, 4.5, 0);
@@ -434,27 +411,27 @@ static void test_scoping(void)
 	    "{'readings': [{'point': 'b/power', 'ts': 1656298800,"
 	    " 'value': 5}]}";
 	struct ingest_result res;
-	int64_t before = count();
+	int64_t before = test_count_readings(st);
 
 	/* Site a's device may not write site b's point... */
 	CHECK_INT(ingest(&device_a, body, &res), 0);
 	CHECK_INT(res.status, 403);
 	CHECK_STR(field(rejected(&res, 0), "error"), "other_site");
 	ingest_result_finish(&res);
-	CHECK_INT(count(), before);
+	CHECK_INT(test_count_readings(st), before);
 
 	/* ...but the local importer may write any point. */
 	CHECK_INT(ingest(&importer, body, &res), 0);
 	CHECK_INT(res.status, 200);
 	CHECK_INT(res.accepted, 1);
 	ingest_result_finish(&res);
-	CHECK_INT(count(), before + 1);
+	CHECK_INT(test_count_readings(st), before + 1);
 }
 
 static void test_none_stored_status(void)
 {
 	struct ingest_result res;
-	int64_t before = count();
+	int64_t before = test_count_readings(st);
 
 	CHECK_INT(ingest(&importer,
 			 "{'readings': ["
@@ -484,7 +461,7 @@ static void test_none_stored_status(void)
 		  0);
 	CHECK_INT(json_array_size(json_object_get(res.answer, "rejected")), 0);
 	ingest_result_finish(&res);
-	CHECK_INT(count(), before);
+	CHECK_INT(test_count_readings(st), before);
 }
 
 int main(void)
