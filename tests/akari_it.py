@@ -5,6 +5,7 @@ Every it_*.py test imports this module; ctest sets AKARI (the binary) and
 AKARI_SOURCE_DIR (the source tree).  Tests count their checks and end
 with the line "N passed, N failed".
 """
+import datetime
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 AKARI = os.environ.get("AKARI", "akari")
@@ -141,3 +143,32 @@ def http(method, url, body=None, headers=None):
 
 def get(url):
     return http("GET", url)
+
+
+def q(s):
+    """s quoted as one query value."""
+    return urllib.parse.quote(s, safe="")
+
+
+def aggregate(url, key, start, end, interval, fn):
+    """The buckets' values of one aggregate, or None on an error."""
+    status, _, body = get(
+        f"{url}/api/v1/points/{key}/aggregate?from={q(start.isoformat())}"
+        f"&to={q(end.isoformat())}&interval={interval}&fn={fn}")
+    if status != 200 or not isinstance(body, dict):
+        print(f"aggregate {key}: {status} {body!r}", flush=True)
+        return None
+    return [b["value"] for b in body["buckets"]]
+
+
+def readings(url, key, start, end):
+    """[(aware datetime, value)] of key in [start, end); [] on an
+    error."""
+    status, _, body = get(
+        f"{url}/api/v1/points/{key}/readings?from={q(start.isoformat())}"
+        f"&to={q(end.isoformat())}")
+    if status != 200 or not isinstance(body, dict):
+        print(f"readings {key}: {status} {body!r}", flush=True)
+        return []
+    return [(datetime.datetime.fromisoformat(r["ts"]), r["value"])
+            for r in body["readings"]]

@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import sys
-import urllib.parse
 import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -38,30 +37,8 @@ HOUR = dt.timedelta(hours=1)
 c = it.Checks()
 
 
-def q(s):
-    return urllib.parse.quote(s, safe="")
-
-
-def aggregate(url, key, start, end, interval, fn):
-    """The buckets' values of one aggregate, or None on an error."""
-    status, _, body = it.get(
-        f"{url}/api/v1/points/{key}/aggregate?from={q(start.isoformat())}"
-        f"&to={q(end.isoformat())}&interval={interval}&fn={fn}")
-    if status != 200 or not isinstance(body, dict):
-        print(f"aggregate {key}: {status} {body!r}", flush=True)
-        return None
-    return [b["value"] for b in body["buckets"]]
-
-
-def readings(url, key, start, end):
-    status, _, body = it.get(
-        f"{url}/api/v1/points/{key}/readings?from={q(start.isoformat())}"
-        f"&to={q(end.isoformat())}")
-    if status != 200 or not isinstance(body, dict):
-        print(f"readings {key}: {status} {body!r}", flush=True)
-        return []
-    return [(dt.datetime.fromisoformat(r["ts"]), r["value"])
-            for r in body["readings"]]
+aggregate = it.aggregate
+readings = it.readings
 
 
 def rel(want):
@@ -296,7 +273,7 @@ def post_csv(url, body, spec, tok=token, ctype="text/csv"):
     headers = {"Content-Type": ctype}
     if tok:
         headers["Authorization"] = f"Bearer {tok}"
-    return it.http("POST", f"{url}/api/v1/ingest/csv?map={q(spec)}",
+    return it.http("POST", f"{url}/api/v1/ingest/csv?map={it.q(spec)}",
                    body.encode(), headers)
 
 

@@ -13,7 +13,6 @@ import glob
 import os
 import shutil
 import sys
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
@@ -73,31 +72,13 @@ def occupancy_rows():
 
 # --- the server ----------------------------------------------------------
 
-def q(s):
-    return urllib.parse.quote(s, safe="")
-
-
-def aggregate(url, key, start, end, interval, fn):
-    """The buckets' values of one aggregate, or None on an error."""
-    status, _, body = it.get(
-        f"{url}/api/v1/points/{key}/aggregate?from={q(start.isoformat())}"
-        f"&to={q(end.isoformat())}&interval={interval}&fn={fn}")
-    if status != 200 or not isinstance(body, dict):
-        print(f"aggregate {key}: {status} {body!r}", flush=True)
-        return None
-    return [b["value"] for b in body["buckets"]]
+aggregate = it.aggregate
 
 
 def readings(url, key, start, end):
     """[(unix seconds, value)] of key in [start, end)."""
-    status, _, body = it.get(
-        f"{url}/api/v1/points/{key}/readings?from={q(start.isoformat())}"
-        f"&to={q(end.isoformat())}")
-    if status != 200 or not isinstance(body, dict):
-        print(f"readings {key}: {status} {body!r}", flush=True)
-        return []
-    return [(int(dt.datetime.fromisoformat(r["ts"]).timestamp()),
-             r["value"]) for r in body["readings"]]
+    return [(int(t.timestamp()), v)
+            for t, v in it.readings(url, key, start, end)]
 
 
 def rel(want):
