@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,17 @@ static inline void test_add_point(struct store *st, const char *key,
 	p.kind = STORE_INSTANTANEOUS;
 	p.step_s = step_s;
 	CHECK_INT(store_point_add(st, &p), STORE_OK);
+}
+
+/* got must be want, or with prefix only begin with it (one check). */
+static inline void test_check_message(const char *got, const char *want,
+				      bool prefix)
+{
+	if (prefix)
+		CHECK_AT(!strncmp(got, want, strlen(want)),
+			 "got \"%s\", want \"%s...\"", got, want);
+	else
+		CHECK_STR(got, want);
 }
 
 /* All readings in st (one check; -1 when the count failed). */
