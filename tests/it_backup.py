@@ -216,4 +216,19 @@ with it.Server(target):
                                              "--force"],
             ["stop akari serve"])
 
+# A backup onto the database itself would replace it; backup has no
+# --force, so the message must not offer one.
+refused("backup onto the database itself",
+        ["backup", "--db", target, "-o", target, "--passphrase-file",
+         passfile], ["the database itself"])
+p = it.run("backup", "--db", target, "-o", target, check=False)
+c.true("--force" not in p.stderr, f"backup offers no --force: {p.stderr!r}")
+
+# 2^32 + 1 iterations must not wrap to 1 on the way to an unsigned int.
+out = os.path.join(d, "wrapped.sealed")
+p = it.run("backup", "--db", target, "-o", out, "--passphrase-file",
+           passfile, "--kdf-iterations", str(2**32 + 1), check=False)
+c.eq(p.returncode, 2, "--kdf-iterations 2^32 + 1: exit status")
+c.true(not os.path.exists(out), "--kdf-iterations 2^32 + 1: no backup")
+
 c.finish()

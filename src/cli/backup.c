@@ -132,6 +132,7 @@ static int parse(int argc, char **argv, bool restore, struct backup_args *a)
 	};
 	void (*usage)(FILE *) = restore ? restore_usage : backup_usage;
 	const char *file_opt = restore ? "-i BACKUP" : "-o BACKUP";
+	unsigned long n;
 	char *end;
 	int c;
 
@@ -162,9 +163,10 @@ static int parse(int argc, char **argv, bool restore, struct backup_args *a)
 			if (restore)
 				goto unknown;
 			errno = 0;
-			a->iterations = (unsigned)strtoul(optarg, &end, 10);
-			if (errno || *end || !a->iterations ||
-			    a->iterations > STORE_BACKUP_MAX_ITERATIONS ||
+			n = strtoul(optarg, &end, 10);
+			/* Compared before the cast, which would wrap. */
+			if (errno || *end || end == optarg || !n ||
+			    n > STORE_BACKUP_MAX_ITERATIONS ||
 			    *optarg == '-') {
 				fprintf(stderr,
 					"akari %s: --kdf-iterations wants 1 "
@@ -173,6 +175,7 @@ static int parse(int argc, char **argv, bool restore, struct backup_args *a)
 					optarg);
 				return 2;
 			}
+			a->iterations = (unsigned)n;
 			break;
 		case 'F':
 			if (!restore)
@@ -240,8 +243,9 @@ static int run(int argc, char **argv, bool restore)
 	explicit_bzero(a.passphrase, sizeof a.passphrase);
 	if (rc) {
 		fprintf(stderr, "akari %s: %s%s\n", a.cmd, err,
-			rc == STORE_BACKUP_EXISTS ? " (--force replaces it)"
-						  : "");
+			restore && rc == STORE_BACKUP_EXISTS
+			    ? " (--force replaces it)"
+			    : "");
 		return 1;
 	}
 
