@@ -307,32 +307,14 @@ static int run_import(struct store *st, const char *fmt, const char *file,
 	return rc;
 }
 
-struct series {
-	int64_t ts[64];
-	double v[64];
-	int n;
-};
-
-static int collect_reading(int64_t ts, double value, void *ctx)
+static struct test_series readings(struct store *st, const char *key)
 {
-	struct series *s = ctx;
-
-	if (s->n < 64) {
-		s->ts[s->n] = ts;
-		s->v[s->n] = value;
-	}
-	s->n++;
-	return 0;
-}
-
-static struct series readings(struct store *st, const char *key)
-{
-	struct series s = {.n = 0};
+	struct test_series s = {.n = 0};
 	struct store_point p;
 
 	if (store_point_get(st, key, &p) == STORE_OK)
 		store_readings_each(st, p.id, INT64_MIN / 2, INT64_MAX / 2,
-				    collect_reading, &s);
+				    test_collect_reading, &s);
 	return s;
 }
 
@@ -344,7 +326,7 @@ static void test_import_tepco(void)
 	struct import_summary sum;
 	struct store_site site;
 	struct store_point p;
-	struct series s;
+	struct test_series s;
 
 	/* 18 readings in batches of 4: five batches, all stored. */
 	CHECK_INT(run_import(st, "tepco-daily", "tepco_20220627_cut.csv", &opt,
@@ -390,7 +372,7 @@ static void test_import_shift_and_dates(void)
 	struct import_options opt = {.shift_days = 3654};
 	struct import_summary sum;
 	struct store_point p;
-	struct series s;
+	struct test_series s;
 
 	/* Shifted by 3654 days: 2011-07-01T00:00+10:00 becomes
 	 * 2021-07-02T00:00+10:00 (3654 = 10 * 365 + 3 leap days + 1). */
@@ -476,7 +458,7 @@ static void test_import_year_edges(void)
 	struct messages m = {g_string_new(NULL), 0};
 	struct import_options opt = {.shift_days = 2};
 	struct import_summary sum;
-	struct series s;
+	struct test_series s;
 	GLogLevelFlags fatal = g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL |
 						      G_LOG_LEVEL_WARNING);
 
@@ -508,7 +490,7 @@ static void test_import_registry(void)
 	struct messages m = {g_string_new(NULL), 0};
 	struct import_summary sum;
 	struct store_point p = {0};
-	struct series s;
+	struct test_series s;
 	char *path;
 
 	/* A tepco site in another zone would put every hour wrong. */

@@ -30,25 +30,22 @@ struct found {
 	int n;
 };
 
-static int collect(int64_t ts, double value, void *ctx)
-{
-	struct found *f = ctx;
-
-	f->ts = ts;
-	f->value = value;
-	f->n++;
-	return 0;
-}
-
 /* The readings of key at exactly ts: how many (0 or 1) and the value. */
 static struct found reading_at(const char *key, int64_t ts)
 {
+	struct test_series s = {.n = 0};
 	struct store_point p;
 	struct found f = {0, 0, 0};
 
 	CHECK_INT(store_point_get(st, key, &p), STORE_OK);
-	CHECK_INT(store_readings_each(st, p.id, ts, ts + 1, collect, &f),
+	CHECK_INT(store_readings_each(st, p.id, ts, ts + 1,
+				      test_collect_reading, &s),
 		  STORE_OK);
+	f.n = s.n;
+	if (s.n > 0) {
+		f.ts = s.ts[0];
+		f.value = s.v[0];
+	}
 	return f;
 }
 

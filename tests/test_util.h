@@ -133,6 +133,26 @@ static inline void test_check_message(const char *got, const char *want,
 		CHECK_STR(got, want);
 }
 
+/* Up to 64 readings, and how many there were in all. */
+struct test_series {
+	int64_t ts[64];
+	double v[64];
+	int n;
+};
+
+/* A store_reading_fn that appends to the struct test_series ctx. */
+static inline int test_collect_reading(int64_t ts, double value, void *ctx)
+{
+	struct test_series *s = ctx;
+
+	if (s->n < 64) {
+		s->ts[s->n] = ts;
+		s->v[s->n] = value;
+	}
+	s->n++;
+	return 0;
+}
+
 /* All readings in st (one check; -1 when the count failed). */
 static inline int64_t test_count_readings(struct store *st)
 {
