@@ -266,6 +266,30 @@ static void test_errors(void)
 	}
 	g_free(s);
 
+	/* A key given twice would leave one of its values unused: in one
+	 * group (lines 4 and 5), and in a group opened again (2, 6) */
+	expect_error("[theme]\nname=x\n[colors]\nbackground=#000000\n"
+		     "background=#FFFFFF\n",
+		     "t.theme:5: 'background' is given twice (first on line "
+		     "4)");
+	expect_error("[colors]\nbackground=#000000\n[theme]\nname=x\n"
+		     "[colors]\nbackground=#FFFFFF\n",
+		     "t.theme:6: 'background' is given twice (first on line "
+		     "2)");
+
+	/* A family that is not UTF-8 is there, only unreadable */
+	s = dark_replaced("family=Noto Sans CJK JP", "family=\xff");
+	{
+		struct theme t;
+		char err[512] = "";
+
+		CHECK_INT(theme_parse(s, strlen(s), "t.theme", &t, err,
+				      sizeof(err)), -1);
+		CHECK_AT(strstr(err, "UTF-8") && !strstr(err, "missing"),
+			 "%s", err);
+	}
+	g_free(s);
+
 	/* GLib words a syntax error itself; the file name comes first */
 	{
 		struct theme t;

@@ -103,10 +103,11 @@ const struct theme *theme_builtin(void)
 	return &dark;
 }
 
-/* The 1-based line of key in [group] of text, or 0 when not found.
- * GKeyFile does not say where a key was, and an operator editing a
- * theme wants the line. */
-static int line_of(const char *text, const char *group, const char *key)
+/* The 1-based line of the nth (from 1) key in [group] of text, or 0
+ * when there are fewer.  GKeyFile does not say where a key was, and an
+ * operator editing a theme wants the line. */
+static int line_of_nth(const char *text, const char *group,
+		       const char *key, int nth)
 {
 	gchar **lines = g_strsplit(text, "\n", -1);
 	bool in_group = false;
@@ -128,11 +129,16 @@ static int line_of(const char *text, const char *group, const char *key)
 		l += klen;
 		while (*l == ' ' || *l == '\t')
 			l++;
-		if (*l == '=')
+		if (*l == '=' && --nth == 0)
 			found = i + 1;
 	}
 	g_strfreev(lines);
 	return found;
+}
+
+static int line_of(const char *text, const char *group, const char *key)
+{
+	return line_of_nth(text, group, key, 1);
 }
 
 /* "#RRGGBB" into *out; false for anything else. */
@@ -206,14 +212,26 @@ static int check_unknown(GKeyFile *kf, const char *text, const char *file,
 		keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
 		for (int k = 0; keys && keys[k] && !rc; k++) {
 			bool colors = strcmp(groups[g], "colors") == 0;
+			int again;
 
-			if (colors ? color_of_key(keys[k]) >= 0
-				   : other_key_ok(groups[g], keys[k]))
-				continue;
-			snprintf(err, err_len, "%s:%d: unknown %s '%s'", file,
-				 line_of(text, groups[g], keys[k]),
-				 colors ? "colour" : "key", keys[k]);
-			rc = -1;
+			if (!(colors ? color_of_key(keys[k]) >= 0
+				     : other_key_ok(groups[g], keys[k]))) {
+				snprintf(err, err_len, "%s:%d: unknown %s '%s'",
+					 file,
+					 line_of(text, groups[g], keys[k]),
+					 colors ? "colour" : "key", keys[k]);
+				rc = -1;
+				break;
+			}
+			/* GKeyFile keeps the last value without a word. */
+			again = line_of_nth(text, groups[g], keys[k], 2);
+			if (again) {
+				snprintf(err, err_len, "%s:%d: '%s' is given "
+					 "twice (first on line %d)", file,
+					 again, keys[k],
+					 line_of(text, groups[g], keys[k]));
+				rc = -1;
+			}
 		}
 		g_strfreev(keys);
 	}
@@ -225,11 +243,17 @@ static int check_unknown(GKeyFile *kf, const char *text, const char *file,
 static gchar *need(GKeyFile *kf, const char *file, const char *group,
 		   const char *key, char *err, size_t err_len)
 {
-	gchar *v = g_key_file_get_string(kf, group, key, NULL);
+	GError *gerr = NULL;
+	gchar *v = g_key_file_get_string(kf, group, key, &gerr);
 
-	if (!v)
+	/* A value that is not UTF-8 is there, only unreadable. */
+	if (!v && g_error_matches(gerr, G_KEY_FILE_ERROR,
+				  G_KEY_FILE_ERROR_UNKNOWN_ENCODING))
+		snprintf(err, err_len, "%s: %s", file, gerr->message);
+	else if (!v)
 		snprintf(err, err_len, "%s: missing key '[%s] %s'", file,
 			 group, key);
+	g_clear_error(&gerr);
 	return v;
 }
 
