@@ -182,6 +182,40 @@ def phase_serve():
     ns.close()
 
 
+def phase_long_status():
+    """STATUS= is cut to 255 bytes; the cut must not split a character,
+    or systemd drops the status as not UTF-8.  The database's directory
+    is k ASCII bytes then 3-byte characters, with k chosen so that byte
+    255 of "serving DB on port N" falls one byte into a character."""
+    prefix = "serving " + work + "/"
+    k = (254 - len(prefix.encode())) % 3
+    head = len(prefix.encode()) + k
+    c.eq((255 - head) % 3, 1, "long STATUS: the cut falls in a character")
+    sub = os.path.join(work, "a" * k + "\u30c7" * 80)
+    os.mkdir(sub)
+    db = os.path.join(sub, "s.db")
+    ns = NotifySocket(os.path.join(work, "long.sock"))
+    p = serve(db, ns.env(watchdog=False), os.path.join(work, "long.log"))
+    ns.sock.settimeout(DEADLINE)
+    try:
+        raw = ns.sock.recv(4096)
+    except socket.timeout:
+        raw = b""
+    status = raw.split(b"STATUS=", 1)[-1]
+    try:
+        text = status.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    c.true(text is not None, f"long STATUS: UTF-8 ({status[-4:]!r})")
+    full = f"serving {db} on port"
+    c.true(text is not None and 240 <= len(status) <= 255 and
+           full.startswith(text), "long STATUS: a prefix, whole characters")
+    listening_url(p)
+    p.send_signal(signal.SIGTERM)
+    exit_status(p)
+    ns.close()
+
+
 # --- (b) the kiosk -----------------------------------------------------------
 
 def phase_kiosk():
@@ -259,6 +293,7 @@ def phase_units():
 
 try:
     phase_serve()
+    phase_long_status()
     phase_kiosk()
     phase_units()
 finally:

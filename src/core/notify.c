@@ -27,6 +27,26 @@ bool notify_enabled(void)
 	return s && *s;
 }
 
+/*
+ * Drops a UTF-8 sequence that the cut at the end of s left incomplete:
+ * systemd ignores a STATUS= that is not UTF-8.
+ */
+static void trim_partial_utf8(char *s)
+{
+	size_t n = strlen(s), lead = n, need;
+	unsigned char c;
+
+	while (lead > 0 && n - lead < 3 &&
+	       ((unsigned char)s[lead - 1] & 0xC0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return;
+	c = (unsigned char)s[lead - 1];
+	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (n - (lead - 1) < need)
+		s[lead - 1] = '\0';
+}
+
 /* Sends head, then "STATUS=" and fmt's text when fmt is not NULL. */
 static void send_with_status(const char *head, const char *fmt, va_list ap)
 {
@@ -38,7 +58,8 @@ static void send_with_status(const char *head, const char *fmt, va_list ap)
 		sd_notify(0, head);
 		return;
 	}
-	vsnprintf(status, sizeof status, fmt, ap);
+	if (vsnprintf(status, sizeof status, fmt, ap) >= (int)sizeof status)
+		trim_partial_utf8(status);
 	/* A newline would start another assignment in the message. */
 	for (char *p = status; *p; p++)
 		if (*p == '\n')
