@@ -435,6 +435,14 @@ static void test_onto_itself(void)
 	unlink(link_path);
 	CHECK_INT(stat(target, &after), 0);
 	CHECK(after.st_ino == before.st_ino);
+
+	/* Restoring the database from itself would copy its main file
+	 * only, then delete the -wal that holds its latest commits. */
+	CHECK_INT(store_backup_restore(target, target, NULL, true, err,
+				       sizeof err),
+		  STORE_BACKUP_FORMAT);
+	CHECK(strstr(err, "the database itself") != NULL);
+	check_target_untouched("restore from itself");
 }
 
 static void cleanup(void)

@@ -608,8 +608,8 @@ out:
 /* --- backup ------------------------------------------------------------ */
 
 /*
- * Whether out is the file at path or one of its sidecars, by any name:
- * the rename would put the copy in place of the live database.
+ * Whether out is the file at path or one of its sidecars, by any name
+ * (compared by device and inode, so a hard link is caught too).
  */
 static bool names_the_db(const char *out, const char *path)
 {
@@ -826,6 +826,13 @@ int store_backup_restore(const char *in, const char *db,
 	struct errbuf e = {err, errlen};
 	char tmp[4096];
 	int rc;
+
+	/* Only the main file would be copied, and then the -wal with the
+	 * latest commits deleted. */
+	if (names_the_db(in, db))
+		return fail(&e, STORE_BACKUP_FORMAT,
+			    "%s is the database itself (or its -wal, -shm or "
+			    "-journal), not a backup of it", in);
 
 	rc = temp_beside(db, "restore", tmp, sizeof tmp, &e);
 	if (rc)
