@@ -23,7 +23,8 @@ static const struct unit units[] = {
 	{"kW", "power", 0, 1, 1},
 	{"W", "power", 0, 1, 1000},
 	{"MW", "power", 0, 1000, 1},
-	{"万kW", "power", 0, 10000, 1},		/* man-kW, used by utilities */
+	/* man-kW (10^4 kW), as Japanese utilities publish demand */
+	{"万kW", "power", 0, 10000, 1},
 
 	{"kWh", "energy", 0, 1, 1},
 	{"Wh", "energy", 0, 1, 1000},

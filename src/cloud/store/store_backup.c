@@ -643,8 +643,8 @@ int store_backup_create(const char *db, const char *out,
 		iterations = STORE_BACKUP_ITERATIONS;
 	if (iterations > STORE_BACKUP_MAX_ITERATIONS)
 		return fail(&e, STORE_BACKUP_PASSPHRASE,
-			    "%u PBKDF2 iterations asked; at most %u", iterations,
-			    STORE_BACKUP_MAX_ITERATIONS);
+			    "%u PBKDF2 iterations asked; at most %u",
+			    iterations, STORE_BACKUP_MAX_ITERATIONS);
 
 	if (names_the_db(out, db))
 		return fail(&e, STORE_BACKUP_EXISTS,
