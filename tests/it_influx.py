@@ -286,6 +286,11 @@ def test_errors(url, token):
         url, "/api/v2/write", bomb, dict(
             auth, **{"Content-Encoding": "gzip"}), precision="s"),
         413, "request too large", url, before)
+    # A 141-byte field key makes a key too long; the refusal quotes 64
+    # bytes of it, which end one byte into the 32nd e-acute.
+    check_refused("a long name cut inside a character", write(
+        url, "/api/v2/write", "hall a" + "\u00e9" * 70 + f"=1 {T0}", auth,
+        precision="s"), 400, "invalid", url, before)
 
     status, hdrs, _ = it.http("GET", url + "/api/v2/write")
     c.eq(status, 405, "GET /api/v2/write")

@@ -252,6 +252,28 @@ static void test_precision(void)
 	CHECK_INT(lineproto_ts_seconds(INT64_MAX / 60, LINEPROTO_HOUR, &s),
 		  -1);
 	CHECK_INT(lineproto_ts_seconds(INT64_MIN, LINEPROTO_MIN, &s), -1);
+
+	/* The edges: INT64_MAX is 9223372036854775807, so the last hour
+	 * is 2562047788015215 (* 3600 = 9223372036854774000) and one more
+	 * is past it; INT64_MIN is -9223372036854775808, the same hour
+	 * count below.  In ns the extremes are whole seconds 9223372036
+	 * and, rounded down, -9223372037. */
+	CHECK_INT(lineproto_ts_seconds(INT64_C(2562047788015215),
+				       LINEPROTO_HOUR, &s), 0);
+	CHECK_INT(s, INT64_C(9223372036854774000));
+	CHECK_INT(lineproto_ts_seconds(INT64_C(2562047788015216),
+				       LINEPROTO_HOUR, &s), -1);
+	CHECK_INT(lineproto_ts_seconds(INT64_C(-2562047788015215),
+				       LINEPROTO_HOUR, &s), 0);
+	CHECK_INT(s, INT64_C(-9223372036854774000));
+	CHECK_INT(lineproto_ts_seconds(INT64_C(-2562047788015216),
+				       LINEPROTO_HOUR, &s), -1);
+	CHECK_INT(lineproto_ts_seconds(INT64_MAX, LINEPROTO_NS, &s), 0);
+	CHECK_INT(s, INT64_C(9223372036));
+	CHECK_INT(lineproto_ts_seconds(INT64_MIN, LINEPROTO_NS, &s), 0);
+	CHECK_INT(s, INT64_C(-9223372037));
+	CHECK_INT(lineproto_ts_seconds(INT64_MAX, LINEPROTO_S, &s), 0);
+	CHECK_INT(s, INT64_MAX);
 }
 
 /* --- mapping ---------------------------------------------------------- */
