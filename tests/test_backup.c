@@ -343,12 +343,30 @@ static void test_not_akari(void)
 	b = slurp(out, &len);
 	CHECK(b && len > 8192);
 	if (b && len > 8192) {
+		unsigned char page_type = b[4096];
+
 		b[4096] = 0;
 		spill(bad, b, len);
 		CHECK_INT(store_backup_restore(bad, target, NULL, true, err,
 					       sizeof err),
 			  STORE_BACKUP_CORRUPT);
 		check_target_untouched("damaged page");
+		b[4096] = page_type;
+
+		/* Cut short by a byte, or by its last page (4096 bytes,
+		 * SQLite's default): its header still counts the pages. */
+		spill(bad, b, len - 1);
+		CHECK_INT(store_backup_restore(bad, target, NULL, true, err,
+					       sizeof err),
+			  STORE_BACKUP_FORMAT);
+		CHECK_AT(strstr(err, "cut short") != NULL, "%s", err);
+		check_target_untouched("plain, cut by a byte");
+		spill(bad, b, len - 4096);
+		CHECK_INT(store_backup_restore(bad, target, NULL, true, err,
+					       sizeof err),
+			  STORE_BACKUP_FORMAT);
+		CHECK_AT(strstr(err, "cut short") != NULL, "%s", err);
+		check_target_untouched("plain, cut by a page");
 	}
 	free(b);
 

@@ -680,6 +680,44 @@ out:
 
 /* --- restore ----------------------------------------------------------- */
 
+/*
+ * Refuses a plain SQLite file cut short.  SQLite reads the pages past
+ * the end as zeros, so integrity_check alone passes a file that lost
+ * its last bytes.  Its header gives the page size (at 16; 1 means
+ * 65536) and, valid when the word at 92 equals the change counter at
+ * 24, the page count (at 28).  fin is rewound.
+ */
+static int check_plain_size(FILE *fin, const char *in, struct errbuf *e)
+{
+	unsigned char h[100];
+	struct stat sb;
+	uint64_t page, pages;
+
+	if (fstat(fileno(fin), &sb))
+		return fail(e, STORE_BACKUP_IO, "cannot read %s: %s", in,
+			    strerror(errno));
+	if (fread(h, 1, sizeof h, fin) != sizeof h) {
+		rewind(fin);
+		return fail(e, STORE_BACKUP_FORMAT,
+			    "%s is cut short: it ends inside the header", in);
+	}
+	rewind(fin);
+	page = get_be(h + 16, 2);
+	if (page == 1)
+		page = 65536;
+	pages = get_be(h + 92, 4) == get_be(h + 24, 4) ? get_be(h + 28, 4)
+						       : 0;
+	if (page < 512 || (page & (page - 1)) ||
+	    (uint64_t)sb.st_size % page ||
+	    (uint64_t)sb.st_size < pages * page)
+		return fail(e, STORE_BACKUP_FORMAT,
+			    "%s is cut short or damaged: it has %lld bytes, "
+			    "not %llu pages of %llu bytes", in,
+			    (long long)sb.st_size, (unsigned long long)pages,
+			    (unsigned long long)page);
+	return STORE_BACKUP_OK;
+}
+
 /* The backup in, as a plain SQLite file, into the file tmp. */
 static int unpack(const char *in, const char *tmp, const char *passphrase,
 		  struct errbuf *e)
@@ -708,15 +746,19 @@ static int unpack(const char *in, const char *tmp, const char *passphrase,
 			rc = fail(e, STORE_BACKUP_PASSPHRASE,
 				  "%s is not encrypted, yet a passphrase was "
 				  "given", in);
-		} else if (!(fout = fopen(tmp, "wb"))) {
-			rc = fail(e, STORE_BACKUP_IO, "cannot write %s: %s",
-				  tmp, strerror(errno));
 		} else {
-			rc = copy_stream(fin, in, fout, tmp, e);
-			if (!rc)
-				rc = close_durably(fout, tmp, e);
-			else
-				fclose(fout);
+			rc = check_plain_size(fin, in, e);
+			if (!rc && !(fout = fopen(tmp, "wb")))
+				rc = fail(e, STORE_BACKUP_IO,
+					  "cannot write %s: %s", tmp,
+					  strerror(errno));
+			if (fout) {
+				rc = copy_stream(fin, in, fout, tmp, e);
+				if (!rc)
+					rc = close_durably(fout, tmp, e);
+				else
+					fclose(fout);
+			}
 		}
 	} else {
 		rc = fail(e, STORE_BACKUP_FORMAT,
