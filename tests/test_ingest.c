@@ -338,6 +338,11 @@ static void test_unit_refused(void)
 		{"{'readings': [{'point': 'a/power', 'ts': 1656306000,"
 		 " 'value': 1, 'unit': 'kw'}]}",
 		 "wrong_unit", {"\"kw\"", "\"kW\"", "a/power"}},
+		/* the quoted unit is cut at 32 bytes inside 電 (bytes 32-34):
+		 * the rest of the message must survive the cut */
+		{"{'readings': [{'point': 'a/temp', 'ts': 1656306000,"
+		 " 'value': 1, 'unit': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx電'}]}",
+		 "wrong_unit", {"temperature", "\"degC\"", "a/temp"}},
 		/* 1e308 MW is 1e311 kW, past a double */
 		{"{'readings': [{'point': 'a/power', 'ts': 1656306000,"
 		 " 'value': 1e308, 'unit': 'MW'}]}",

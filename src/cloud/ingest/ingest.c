@@ -81,9 +81,19 @@ static int row_fail(struct row_error *e, const char *code, const char *fmt,
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
 
-	/* Truncation may have split a UTF-8 sequence of a quoted key. */
-	if (!g_utf8_validate(e->message, -1, &end))
-		*(char *)end = '\0';
+	/*
+	 * A %.Ns cut may split a UTF-8 sequence inside the message: replace
+	 * the broken bytes rather than lose the text after them, then drop
+	 * whatever the copy back cut short at the end.
+	 */
+	if (!g_utf8_validate(e->message, -1, NULL)) {
+		gchar *fixed = g_utf8_make_valid(e->message, -1);
+
+		snprintf(e->message, sizeof e->message, "%s", fixed);
+		g_free(fixed);
+		if (!g_utf8_validate(e->message, -1, &end))
+			*(char *)end = '\0';
+	}
 	return 1;
 }
 
