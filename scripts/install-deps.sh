@@ -19,7 +19,7 @@ packages=(
   libsystemd-dev
   # kiosk: drawing, text, display
   libcairo2-dev libpango1.0-dev libsdl2-dev fonts-noto-cjk
-  # tests: X server for the SDL window, sanitizer runtime, python for
+  # tests: X server for the SDL window and xwd for its screenshot, python for
   # the independent reference computations, the sqlite3 shell
   xvfb xauth x11-apps python3 tzdata sqlite3
 )
