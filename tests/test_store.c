@@ -237,7 +237,7 @@ int main(void)
 	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
 	if (!st)
 		return check_finish();
-	CHECK_INT(store_schema_version(st), 2);
+	CHECK_INT(store_schema_version(st), 5);
 	test_registry(st);
 	test_bad_text(st);
 	test_readings(st);
@@ -248,7 +248,7 @@ int main(void)
 	mode = pragma("journal_mode");
 	CHECK_STR(mode, "wal");
 	version = pragma("user_version");
-	CHECK_STR(version, "2");
+	CHECK_STR(version, "5");
 	g_free(mode);
 	g_free(version);
 
@@ -262,27 +262,55 @@ int main(void)
 		store_close(st);
 	}
 
-	/* A file left at schema 1 by an older akari gets migration 2 and
-	 * keeps its readings. */
+	/* A file left at schema 1 by an older akari, as that akari wrote
+	 * it, gets every later migration and keeps its readings. */
 	{
+		static const char v1[] =
+		    "CREATE TABLE sites (id INTEGER PRIMARY KEY,"
+		    " name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+		    " tz TEXT NOT NULL,"
+		    " parent_id INTEGER REFERENCES sites(id),"
+		    " created INTEGER NOT NULL DEFAULT (unixepoch()));"
+		    "CREATE TABLE devices (id INTEGER PRIMARY KEY,"
+		    " site_id INTEGER NOT NULL REFERENCES sites(id),"
+		    " name TEXT NOT NULL, kind TEXT NOT NULL,"
+		    " token_hash TEXT NOT NULL UNIQUE,"
+		    " created INTEGER NOT NULL DEFAULT (unixepoch()),"
+		    " UNIQUE (site_id, name));"
+		    "CREATE TABLE points (id INTEGER PRIMARY KEY,"
+		    " key TEXT NOT NULL UNIQUE,"
+		    " site_id INTEGER NOT NULL REFERENCES sites(id),"
+		    " quantity TEXT NOT NULL, unit TEXT NOT NULL,"
+		    " kind TEXT NOT NULL CHECK (kind IN ('instantaneous',"
+		    " 'counter', 'state')),"
+		    " step_s INTEGER NOT NULL DEFAULT 0,"
+		    " shift_days INTEGER NOT NULL DEFAULT 0);"
+		    "CREATE TABLE readings ("
+		    " point_id INTEGER NOT NULL REFERENCES points(id),"
+		    " ts INTEGER NOT NULL, value REAL NOT NULL,"
+		    " PRIMARY KEY (point_id, ts)) WITHOUT ROWID;"
+		    "INSERT INTO sites (name, kind, tz)"
+		    " VALUES ('old', 'home', 'Asia/Tokyo');"
+		    "INSERT INTO points (key, site_id, quantity, unit, kind)"
+		    " VALUES ('old/p', 1, 'power', 'kW', 'instantaneous');"
+		    "INSERT INTO readings VALUES (1, 0, 1.5), (1, 60, 2.5);"
+		    "PRAGMA user_version = 1;";
 		sqlite3 *db;
 		int64_t count;
 
+		unlink(path);
 		CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-		CHECK_INT(sqlite3_exec(db, "DROP TABLE displays;"
-				       "PRAGMA user_version = 1", NULL, NULL,
-				       NULL),
-			  SQLITE_OK);
+		CHECK_INT(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
 		sqlite3_close(db);
 		CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
 		if (st) {
-			CHECK_INT(store_schema_version(st), 2);
+			CHECK_INT(store_schema_version(st), 5);
 			CHECK_INT(store_readings_count(st, &count), STORE_OK);
-			CHECK_INT(count, 3);
+			CHECK_INT(count, 2);
 			store_close(st);
 		}
 		version = pragma("user_version");
-		CHECK_STR(version, "2");
+		CHECK_STR(version, "5");
 		g_free(version);
 	}
 

@@ -94,6 +94,37 @@ static const char *const migrations[] = {
 	"  first_seen INTEGER NOT NULL,"
 	"  last_seen INTEGER NOT NULL,"
 	"  beats INTEGER NOT NULL);",
+
+	/* 3: credentials: admin tokens; retiring, revoking and liveness */
+	"CREATE TABLE admin_tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  token_hash TEXT NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL DEFAULT (unixepoch()),"
+	"  revoked INTEGER);"	/* NULL: valid */
+	"ALTER TABLE sites ADD COLUMN retired INTEGER;"
+	"ALTER TABLE devices ADD COLUMN retired INTEGER;"
+	"ALTER TABLE devices ADD COLUMN last_seen INTEGER;"
+	"ALTER TABLE points ADD COLUMN retired INTEGER;",
+
+	/* 4: rollups of readings, kept when raw readings expire */
+	"CREATE TABLE rollups ("
+	"  point_id INTEGER NOT NULL REFERENCES points(id),"
+	"  res INTEGER NOT NULL,"	/* bucket length code */
+	"  ts INTEGER NOT NULL,"	/* bucket start */
+	"  n INTEGER NOT NULL,"
+	"  sum REAL NOT NULL,"
+	"  min REAL NOT NULL,"
+	"  max REAL NOT NULL,"
+	"  PRIMARY KEY (point_id, res, ts)) WITHOUT ROWID;",
+
+	/* 5: signage content: playlists and emergency messages */
+	"CREATE TABLE playlists ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  body TEXT NOT NULL,"		/* JSON, see docs/playlists.md */
+	"  revision INTEGER NOT NULL DEFAULT 1,"
+	"  updated INTEGER NOT NULL DEFAULT (unixepoch()));",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
