@@ -116,7 +116,18 @@ static const char *const migrations[] = {
 	"  sum REAL NOT NULL,"
 	"  min REAL NOT NULL,"
 	"  max REAL NOT NULL,"
-	"  PRIMARY KEY (point_id, res, ts)) WITHOUT ROWID;",
+	"  PRIMARY KEY (point_id, res, ts)) WITHOUT ROWID;"
+	/* readings held back: a time too far ahead of the server's clock */
+	"CREATE TABLE quarantine ("
+	"  id INTEGER PRIMARY KEY,"
+	"  point_id INTEGER NOT NULL REFERENCES points(id),"
+	"  ts INTEGER NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  device_id INTEGER);"
+	/* a cumulative register's digit count: it wraps at 10^digits */
+	"ALTER TABLE points ADD COLUMN counter_digits INTEGER NOT NULL"
+	"  DEFAULT 0;",
 
 	/* 5: signage content: playlists and emergency messages */
 	"CREATE TABLE playlists ("
@@ -124,7 +135,21 @@ static const char *const migrations[] = {
 	"  name TEXT NOT NULL UNIQUE,"
 	"  body TEXT NOT NULL,"		/* JSON, see docs/playlists.md */
 	"  revision INTEGER NOT NULL DEFAULT 1,"
-	"  updated INTEGER NOT NULL DEFAULT (unixepoch()));",
+	"  updated INTEGER NOT NULL DEFAULT (unixepoch()));"
+	/* for rankings of buildings by energy per floor area */
+	"ALTER TABLE sites ADD COLUMN floor_area_m2 REAL;"
+	/* proof of play: what each display showed, and when */
+	"CREATE TABLE plays ("
+	"  display_id TEXT NOT NULL,"
+	"  slide TEXT NOT NULL,"
+	"  start INTEGER NOT NULL,"
+	"  seconds REAL NOT NULL,"
+	"  PRIMARY KEY (display_id, start, slide)) WITHOUT ROWID;"
+	/* the newest screenshot of each display */
+	"CREATE TABLE screenshots ("
+	"  display_id TEXT PRIMARY KEY,"
+	"  taken INTEGER NOT NULL,"
+	"  png BLOB NOT NULL);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
