@@ -19,6 +19,8 @@ packages=(
   libsystemd-dev
   # kiosk: drawing, text, display
   libcairo2-dev libpango1.0-dev libsdl2-dev fonts-noto-cjk
+  # msgfmt: compiles the slides' message catalogues (po/*.po)
+  gettext
   # tests: X server for the SDL window and xwd for its screenshot, python for
   # the independent reference computations, the sqlite3 shell
   xvfb xauth x11-apps python3 tzdata sqlite3
