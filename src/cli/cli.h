@@ -14,5 +14,6 @@ int cli_render(int argc, char **argv);
 int cli_kiosk(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
+int cli_admin(int argc, char **argv);
 
 #endif

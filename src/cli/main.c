@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{"site", cli_site, "site add --db FILE NAME --kind K --tz ZONE"},
 	{"device", cli_device, "device add --db FILE --site S NAME"},
 	{"point", cli_point, "point add --db FILE KEY --site S ..."},
+	{"admin", cli_admin, "admin token add|list|revoke --db FILE [NAME]"},
 	{"import", cli_import, "import --db FILE --format NAME FILE..."},
 	{"render", cli_render, "render --server URL --slide S -o FILE.png"},
 	{"kiosk", cli_kiosk, "kiosk --server URL [--window WxH]"},

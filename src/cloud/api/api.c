@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "cloud/analytics/analytics.h"
+#include "cloud/api/api_auth.h"
 #include "cloud/api/api_csv.h"
 #include "cloud/api/api_displays.h"
 #include "cloud/api/api_influx.h"
@@ -606,6 +607,34 @@ static int check_token(struct request *req, struct answer *a)
 	return 0;
 }
 
+/* A missing, unknown or revoked admin token is a 401 (api_auth.h). */
+static int check_admin(struct request *req, struct answer *a)
+{
+	const char *code = "internal";
+	char msg[256];
+	int status;
+
+	status = api_auth_admin(req->api->st, req->conn, &code, msg,
+				sizeof msg);
+	if (!status)
+		return 0;
+	a->unauthorized = status == 401;
+	answer_error(a, status, code, "%s", msg);
+	return -1;
+}
+
+/*
+ * Whether the request's route and method take an admin token.  A route
+ * that changes the registry or the signage adds itself here.
+ */
+static bool needs_admin(const struct request *req)
+{
+	switch (req->route) {
+	default:
+		return false;
+	}
+}
+
 /* The media type must be application/json (text/csv for the CSV
  * route); parameters are ignored. */
 static int check_type(struct request *req, struct answer *a)
@@ -670,6 +699,8 @@ static void client_address(struct MHD_Connection *conn, char *buf,
 /* Checks that need only the request line and headers. */
 static int precheck(struct request *req, struct answer *a)
 {
+	if (needs_admin(req) && check_admin(req, a))
+		return -1;
 	switch (req->route) {
 	case ROUTE_NONE:
 		answer_error(a, 404, "not_found", "no endpoint %.200s",

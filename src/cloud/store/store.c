@@ -11,6 +11,7 @@
  */
 #include "cloud/store/store.h"
 #include "cloud/store/store_internal.h"
+#include "cloud/store/store_registry.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -19,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <glib.h>
 
@@ -102,9 +102,16 @@ static const char *const migrations[] = {
 	"  token_hash TEXT NOT NULL UNIQUE,"
 	"  created INTEGER NOT NULL DEFAULT (unixepoch()),"
 	"  revoked INTEGER);"	/* NULL: valid */
-	"ALTER TABLE sites ADD COLUMN retired INTEGER;"
+	"ALTER TABLE sites ADD COLUMN retired INTEGER;"	/* Unix s */
 	"ALTER TABLE devices ADD COLUMN retired INTEGER;"
 	"ALTER TABLE devices ADD COLUMN last_seen INTEGER;"
+	"ALTER TABLE devices ADD COLUMN token_revoked INTEGER;"
+	/* request signing (docs/registry.md): NULL is off */
+	"ALTER TABLE devices ADD COLUMN hmac_secret TEXT;"
+	/* limits; NULL takes the server's default */
+	"ALTER TABLE devices ADD COLUMN rate_per_s REAL;"
+	"ALTER TABLE devices ADD COLUMN burst INTEGER;"
+	"ALTER TABLE devices ADD COLUMN max_body INTEGER;"
 	"ALTER TABLE points ADD COLUMN retired INTEGER;",
 
 	/* 4: rollups of readings, kept when raw readings expire */
@@ -368,7 +375,8 @@ static int prepare_all(struct store *st)
 	if (!rc)
 		rc = prepare(&st->r, &st->auth,
 			     "SELECT id, site_id FROM devices "
-			     "WHERE token_hash = ?1");
+			     "WHERE token_hash = ?1 AND retired IS NULL "
+			     "AND token_revoked IS NULL");
 	return rc;
 }
 
@@ -667,25 +675,10 @@ static char *token_hash(const char *token)
 	return g_compute_checksum_for_string(G_CHECKSUM_SHA256, token, -1);
 }
 
+/* CTR_DRBG, in store_registry.c. */
 static int token_new(char *token, size_t len)
 {
-	unsigned char raw[32];
-	gchar *b64;
-	size_t n;
-
-	if (len < STORE_TOKEN_LEN + 1)
-		return fail(STORE_INVALID, "token buffer too small");
-	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-		return fail(STORE_IO, "no randomness for a token: %s",
-			    strerror(errno));
-
-	/* base64url without padding: 32 bytes give 43 characters. */
-	b64 = g_base64_encode(raw, sizeof raw);
-	for (n = 0; b64[n] && b64[n] != '='; n++)
-		token[n] = b64[n] == '+' ? '-' : b64[n] == '/' ? '_' : b64[n];
-	token[n] = '\0';
-	g_free(b64);
-	return STORE_OK;
+	return store_token_new(token, len);
 }
 
 int store_device_add(struct store *st, const char *site, const char *name,
