@@ -339,6 +339,44 @@ st, _, body = it.get(f"{url}/api/v1/points/berlin%2Fpower/readings"
 c.eq(body.get("readings"), [{"ts": local(T0, CEST), "value": 0.5}],
      "berlin readings in +02:00")
 
+# --- conditional GET -----------------------------------------------------------
+def raw_get(url, headers):
+    """(status, headers, body bytes) without JSON parsing."""
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        conn.request("GET", u.path + "?" + u.query, headers=headers)
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+rurl = f"{url}/api/v1/points/berlin%2Fpower/readings?from={T0}&to={T0 + 120}"
+st, hdrs, body = raw_get(rurl, {})
+etag = hdrs.get("etag", "")
+c.eq(st, 200, "readings for an ETag")
+c.true(len(etag) > 2 and etag[0] == '"' and etag[-1] == '"',
+       f"a strong ETag in quotes ({etag!r})")
+for inm in (etag, "W/" + etag, '"other", ' + etag, "*"):
+    st, hdrs, body = raw_get(rurl, {"If-None-Match": inm})
+    c.eq((st, body, hdrs.get("etag")), (304, b"", etag),
+         f"If-None-Match {inm!r}: 304 without a body")
+st, _, body = raw_get(rurl, {"If-None-Match": '"other"'})
+c.eq(st, 200, "another ETag: the whole answer")
+st, _, _ = post(url, {"readings": [row("berlin/power", T0 + 60, 0.75)]},
+                berlin_token)
+st, hdrs, body = raw_get(rurl, {"If-None-Match": etag})
+c.eq(st, 200, "changed data: 200 for the old ETag")
+c.true(hdrs.get("etag") not in (None, etag), "changed data: a new ETag")
+c.eq(json.loads(body).get("readings"),
+     [{"ts": local(T0, CEST), "value": 0.5},
+      {"ts": local(T0 + 60, CEST), "value": 0.75}],
+     "changed data: the new reading is there")
+st, hdrs, _ = raw_get(f"{url}/api/v1/points/nope/readings?from=0&to=1",
+                      {"If-None-Match": "*"})
+c.eq((st, "etag" in hdrs), (404, False), "an error has no ETag and no 304")
+
 # --- concurrent writers ------------------------------------------------------
 results = []
 
@@ -355,7 +393,7 @@ for t in threads:
 for t in threads:
     t.join()
 c.eq(sorted(results), [200] * 8, "concurrent writers all succeed")
-total = 7 + 1 + 8 * 100
+total = 7 + 2 + 8 * 100
 c.eq(health_count(url), total, "concurrent writers all stored")
 
 # A clean stop also lets a sanitizer build report leaks by exit code.

@@ -143,6 +143,67 @@ static void log_answer(const struct request *req, const struct answer *a)
  * Serialises and queues the answer, then frees its body.  A body that
  * could not be built (out of memory) becomes a fixed 500.
  */
+/* The read routes whose answers carry an ETag and honour If-None-Match:
+ * a kiosk or dashboard polling every few seconds then gets a 304 with no
+ * body while nothing changed. */
+static bool conditional_route(enum route route)
+{
+	return route == ROUTE_POINTS || route == ROUTE_READINGS ||
+	       route == ROUTE_AGGREGATE || route == ROUTE_SUMMARY;
+}
+
+/*
+ * Whether an If-None-Match header matches etag: "*", or a list of tags
+ * of which one is etag, compared weakly (RFC 9110 13.1.2: a W/ prefix
+ * does not matter for GET).
+ */
+static bool etag_matches(const char *header, const char *etag)
+{
+	size_t n = strlen(etag);
+
+	while (header && *header) {
+		header += strspn(header, " \t,");
+		if (!strncmp(header, "W/", 2))
+			header += 2;
+		if (*header == '*')
+			return true;
+		if (!strncmp(header, etag, n) &&
+		    (header[n] == '\0' || header[n] == ',' || header[n] == ' '))
+			return true;
+		header += strcspn(header, ",");
+	}
+	return false;
+}
+
+/*
+ * Gives a 200 answer of a conditional route its ETag (a hash of the
+ * body) and turns it into a 304 when the client already has it.  text
+ * is the serialised body; returns the response to send or NULL to send
+ * text as it is.
+ */
+static struct MHD_Response *conditional(struct request *req,
+					struct answer *a, const char *text,
+					char *etag, size_t etaglen)
+{
+	const char *inm = MHD_lookup_connection_value(
+	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	gchar *sum;
+
+	etag[0] = '\0';
+	if (a->status != MHD_HTTP_OK || !conditional_route(req->route))
+		return NULL;
+	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+	if (!sum)
+		return NULL;
+	snprintf(etag, etaglen, "\"%.32s\"", sum);
+	g_free(sum);
+	if (!etag_matches(inm, etag))
+		return NULL;
+	a->status = MHD_HTTP_NOT_MODIFIED;
+	return MHD_create_response_from_buffer(0, NULL,
+					       MHD_RESPMEM_PERSISTENT);
+}
+
 static enum MHD_Result send_answer(struct request *req, struct answer *a)
 {
 	static char oom[] = "{\"error\": \"internal\", "
@@ -150,8 +211,13 @@ static enum MHD_Result send_answer(struct request *req, struct answer *a)
 	struct MHD_Response *resp = NULL;
 	char *text = a->body ? json_dumps(a->body, JSON_COMPACT) : NULL;
 	enum MHD_Result ret;
+	char etag[40] = "";
 	size_t n;
 
+	if (text && (resp = conditional(req, a, text, etag, sizeof etag))) {
+		free(text);
+		text = NULL;
+	}
 	if (text) {
 		/* A final newline keeps a terminal tidy after curl. */
 		n = strlen(text);
@@ -179,7 +245,11 @@ static enum MHD_Result send_answer(struct request *req, struct answer *a)
 		}
 	}
 
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, JSON_TYPE);
+	if (a->status != MHD_HTTP_NOT_MODIFIED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					JSON_TYPE);
+	if (etag[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
 	if (a->allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, a->allow);
 	if (a->unauthorized)
