@@ -22,7 +22,7 @@ static struct store *st;
 static char dir[] = "/tmp/akari-test-ingest-XXXXXX";
 static char dbpath[256];
 static struct ingest_source device_a;	/* a device of site "a" */
-static const struct ingest_source importer = {0, 0};
+static const struct ingest_source importer = {.device_id = 0};
 
 struct found {
 	int64_t ts;

@@ -199,7 +199,9 @@ void render_nodata(struct render_ctx *c, struct render_rect r)
 	struct render_style se = {
 		.px = 28 * s, .rgb = RENDER_RGB_TEXT_2,
 		.align = RENDER_ALIGN_CENTER, .max_w = r.w * 0.9,
+		.second = true,
 	};
+	const char *en = render_tr2(N_("No data"));
 	struct render_extent e;
 
 	if (c->stats)
@@ -217,8 +219,9 @@ void render_nodata(struct render_ctx *c, struct render_rect r)
 	cairo_stroke(cr);
 	cairo_restore(cr);
 
-	e = render_text(c, &sj, cx, cy + 24 * s, "データなし");
-	render_text(c, &se, cx, cy + 24 * s + e.h * 0.9, "No data");
+	e = render_text(c, &sj, cx, cy + 24 * s, _("No data"));
+	if (en)
+		render_text(c, &se, cx, cy + 24 * s + e.h * 0.9, en);
 }
 
 /* Sizes inside a tile, in layout units. */
@@ -410,17 +413,17 @@ void render_chart_and_tiles(struct render_ctx *c, struct render_rect body,
 
 static const struct slide_def {
 	const char *name;
-	const char *title_ja, *title_en;
+	const char *title;		/* msgid */
 	enum theme_color accent;
 	void (*draw)(struct render_ctx *c, struct render_rect body);
 } slides[RENDER_SLIDE_COUNT] = {
-	[RENDER_GRID] = { "grid", "でんき予報", "Grid status",
+	[RENDER_GRID] = { "grid", N_("Grid status"),
 			  THEME_DEMAND, render_grid },
-	[RENDER_SOLAR] = { "solar", "太陽光", "Solar",
+	[RENDER_SOLAR] = { "solar", N_("Solar"),
 			   THEME_SOLAR, render_solar },
-	[RENDER_HOUSEHOLD] = { "household", "わが家の電気", "Household",
+	[RENDER_HOUSEHOLD] = { "household", N_("Household"),
 			       THEME_TODAY, render_household },
-	[RENDER_AIR] = { "air", "室内環境", "Indoor air",
+	[RENDER_AIR] = { "air", N_("Indoor air"),
 			 THEME_AIR, render_air },
 };
 
@@ -479,8 +482,8 @@ static GTimeZone *zone_of(json_t *site)
 	return tz ? tz : g_time_zone_new_local();
 }
 
-/* A header badge: an icon, a Japanese line and its English line, in a
- * tinted pill of colour rgb. */
+/* A header badge: an icon, a line in the first language and one in the
+ * second (en "" with one language), in a tinted pill of colour rgb. */
 struct badge {
 	uint32_t rgb;
 	bool replay_icon;	/* a play triangle, else a clock face */
@@ -492,7 +495,7 @@ static double badge_width(struct render_ctx *c, const struct badge *b,
 			  double s)
 {
 	struct render_style sj = { .px = 28 * s * c->u, .bold = true };
-	struct render_style se = { .px = 20 * s * c->u };
+	struct render_style se = { .px = 20 * s * c->u, .second = true };
 
 	return (22 + 34 + 16 + 22) * s * c->u +
 	       fmax(render_text_measure(c, &sj, b->ja).w,
@@ -509,14 +512,18 @@ static double badge_draw(struct render_ctx *c, const struct badge *b,
 	struct render_style sj = { .px = 28 * s * c->u, .bold = true,
 				   .rgb = RENDER_RGB_TEXT };
 	struct render_style se = { .px = 20 * s * c->u,
-				   .rgb = RENDER_RGB_TEXT };
+				   .rgb = RENDER_RGB_TEXT, .second = true };
 	struct render_extent ej = render_text_measure(c, &sj, b->ja);
-	struct render_extent ee = render_text_measure(c, &se, b->en);
+	struct render_extent ee = { 0 };
 	double u = s * c->u, icon = 34 * u, h = 88 * u;
 	double w = badge_width(c, b, s);
 	struct render_rect r = { x_right - w, cy - h / 2, w, h };
 	double ix = r.x + 22 * u + icon / 2, tx = ix + icon / 2 + 16 * u;
-	double ty = cy - (ej.h * 0.86 + ee.h) / 2;
+	double ty;
+
+	if (*b->en)
+		ee = render_text_measure(c, &se, b->en);
+	ty = cy - (*b->en ? ej.h * 0.86 + ee.h : ej.h) / 2;
 
 	if (c->stats) {
 		size_t used = strlen(c->stats->marks);
@@ -555,7 +562,8 @@ static double badge_draw(struct render_ctx *c, const struct badge *b,
 	cairo_restore(cr);
 
 	render_text(c, &sj, tx, ty, b->ja);
-	render_text(c, &se, tx, ty + ej.h * 0.86, b->en);
+	if (*b->en)
+		render_text(c, &se, tx, ty + ej.h * 0.86, b->en);
 	return r.x;
 }
 
@@ -607,28 +615,30 @@ static void header_marks(struct render_ctx *c, double x_left,
 	if (d->stale) {
 		as_of_text(c, when, sizeof(when));
 		b[n] = (struct badge){ .rgb = RENDER_RGB_STALE };
-		snprintf(b[n].ja, sizeof(b[n].ja), "データ更新: %s", when);
-		snprintf(b[n].en, sizeof(b[n].en), "data as of %s", when);
+		render_trf(b[n].ja, sizeof(b[n].ja), b[n].en,
+			   sizeof(b[n].en), N_("data as of %s"), when);
 		n++;
 	}
 	if (d->replay) {
 		b[n] = (struct badge){ .rgb = RENDER_RGB_REPLAY,
 				       .replay_icon = true };
-		snprintf(b[n].ja, sizeof(b[n].ja), "再生");
-		snprintf(b[n].en, sizeof(b[n].en), "Replay");
+		render_trf(b[n].ja, sizeof(b[n].ja), b[n].en,
+			   sizeof(b[n].en), N_("Replay"));
 
 		/* With no points the shift, and so the day, is unknown. */
 		if (render_shift_days(c->site, &shift)) {
 			int64_t rec = d->now - (int64_t)shift * 86400;
 
-			render_fmt_date_ja(day_ja, sizeof(day_ja), rec,
-					   c->tz);
-			render_fmt_date_en(day_en, sizeof(day_en), rec,
-					   c->tz);
-			snprintf(b[n].ja, sizeof(b[n].ja), "再生 · %sの記録",
-				 day_ja);
-			snprintf(b[n].en, sizeof(b[n].en),
-				 "Replay · recorded %s", day_en);
+			render_fmt_date(day_ja, sizeof(day_ja), rec, c->tz,
+					render_i18n_first());
+			render_fmt_date(day_en, sizeof(day_en), rec, c->tz,
+					render_i18n_second());
+			snprintf(b[n].ja, sizeof(b[n].ja),
+				 _("Replay · recorded %s"), day_ja);
+			if (*b[n].en)
+				snprintf(b[n].en, sizeof(b[n].en),
+					 render_tr2(N_("Replay · recorded %s")),
+					 day_en);
 		}
 		n++;
 	}
@@ -688,18 +698,23 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	cairo_fill(cr);
 	cairo_restore(cr);
 
-	render_label(c, sd->title_ja, sd->title_en, pad, 20 * c->u,
+	render_label(c, L_(sd->title), pad, 20 * c->u,
 		     64 * c->u, 34 * c->u, RENDER_ALIGN_LEFT, 0);
-	title = render_text_measure(c, &st_title, sd->title_ja);
+	title = render_text_measure(c, &st_title, _(sd->title));
 
 	/* the clock: time big, the date stacked to its left */
 	render_fmt_hm(hm, sizeof(hm), c->d->now, c->tz);
-	render_fmt_date_ja(dja, sizeof(dja), c->d->now, c->tz);
-	render_fmt_date_en(den, sizeof(den), c->d->now, c->tz);
+	render_fmt_date(dja, sizeof(dja), c->d->now, c->tz,
+			render_i18n_first());
+	render_fmt_date(den, sizeof(den), c->d->now, c->tz,
+			render_i18n_second());
 	et = render_text(c, &st_time, right, tbase, hm);
 	x = right - et.w - 26 * c->u;
 	e1 = render_text(c, &st_dja, x, tbase - 38 * c->u, dja);
-	e2 = render_text(c, &st_small, x, tbase, den);
+	st_small.second = true;
+	e2 = *den ? render_text(c, &st_small, x, tbase, den)
+		  : (struct render_extent){ 0 };
+	st_small.second = false;
 	x -= fmax(e1.w, e2.w);
 
 	/* Where the figures are from; nothing when there are none. */

@@ -15,6 +15,7 @@
 #include <pango/pangocairo.h>
 
 #include "render/render.h"
+#include "render/render_i18n.h"
 #include "themes/theme.h"
 
 /* --- geometry ------------------------------------------------------- */
@@ -124,7 +125,31 @@ int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 /* --- text (render_text.c) ------------------------------------------- */
 
 #define RENDER_FONT_FAMILY (render_theme()->family)
-#define RENDER_LANGUAGE "ja"
+/* The Pango language of text in the slide's first language. */
+#define RENDER_LANGUAGE (render_lang_code(render_i18n_first()))
+
+/* A text's language.  Every layout is tagged with the language it is
+ * written in, so that Pango picks Japanese glyph shapes for Japanese
+ * (and never a Chinese font's) and Latin shaping for English.  The
+ * slide's languages are the ones render_i18n_select() chose: the first
+ * drawn large, the second, when there is one, beneath it. */
+
+/* msgid in the slide's second language, or NULL when only one language
+ * is drawn; with render_gettext() (the first) for a pair of
+ * parameters: f(c, L_(N_("Solar")), ...). */
+const char *render_tr2(const char *msgid) __attribute__((format_arg(1)));
+#define L_(id) render_gettext(id), render_tr2(id)
+
+/* printf with msgid's translation into first, and into second (""
+ * when only one language is drawn). */
+void render_trf(char *first, size_t first_len, char *second,
+		size_t second_len, const char *msgid, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* msgid in both languages on one line, "first second", into buf;
+ * returns the byte at which the second language starts (0 when only
+ * one is drawn), for render_style.split. */
+size_t render_tr_line(char *buf, size_t len, const char *msgid);
 
 enum render_align {
 	RENDER_ALIGN_LEFT,
@@ -145,11 +170,13 @@ struct render_style {
 struct render_extent {
 	double w, h;		/* logical width and height */
 	double baseline;	/* from the top */
+	bool second;		/* in the slide's second language */
+	size_t split;		/* > 0: from this byte on in the other */
 	double ink_top, ink_bottom;	/* the glyphs' ink, from the top */
 };
 
-/* A Pango layout for text in the renderer's font and language; the
- * caller unrefs it. */
+/* A Pango layout for text in the renderer's font and the slide's first
+ * language; the caller unrefs it. */
 PangoLayout *render_layout_new(PangoContext *pc, const char *text,
 			       double px, bool bold);
 
@@ -159,13 +186,21 @@ struct render_extent render_text_measure(struct render_ctx *c,
 					 const char *text);
 
 /* Draws text at (x, y) as st says and returns the extent it took. */
+/* The same in lang, and from byte split on (when > 0) in lang2. */
+PangoLayout *render_layout_new_lang(PangoContext *pc, const char *text,
+				    double px, bool bold,
+				    enum render_lang lang, size_t split,
+				    enum render_lang lang2);
+
 struct render_extent render_text(struct render_ctx *c,
 				 const struct render_style *st, double x,
 				 double y, const char *text);
 
-/* A Japanese label (bold, px) with its English line (px_en) beneath,
- * both aligned about x from top y; en may be NULL.  Returns the height
- * taken. */
+/* A label in the first language (bold, px) with its line in the second
+ * language (px_en) beneath, both aligned about x from top y; en may be
+ * NULL or "" for none (one language drawn).  Returns the height taken.
+ * The parameters keep their historic names: ja is the first language's
+ * text, en the second's; L_() gives both. */
 double render_label(struct render_ctx *c, const char *ja, const char *en,
 		    double x, double y, double px, double px_en,
 		    enum render_align align, double max_w);
@@ -198,7 +233,8 @@ struct render_fit render_value_fit(struct render_ctx *c, const char *num,
 /* value with thousands separators and decimals places: 4995 -> "4,995". */
 void render_fmt_num(char *buf, size_t len, double value, int decimals);
 
-/* The caption of a reading's time: "HH:MM 時点" and "as of HH:MM". */
+/* The caption of a reading's time in the first and second language,
+ * "HH:MM 時点" and "as of HH:MM" (en "" with one language). */
 void render_fmt_as_of(char *ja, size_t ja_len, char *en, size_t en_len,
 		      int64_t ts, GTimeZone *tz);
 
@@ -212,6 +248,11 @@ void render_fmt_date_en(char *buf, size_t len, int64_t ts, GTimeZone *tz);
 /* A rounded panel filling r. */
 void render_panel(struct render_ctx *c, struct render_rect r);
 
+/* The date in lang as one of the two above; "" for RENDER_LANG_NONE.
+ * Dates are spelled per language in code, as their order and their
+ * weekday and month names differ, rather than through the catalogue. */
+void render_fmt_date(char *buf, size_t len, int64_t ts, GTimeZone *tz,
+		     enum render_lang lang);
 /* A panel's heading (Japanese over English) at its top left; returns the
  * rectangle left below it for content. */
 struct render_rect render_panel_head(struct render_ctx *c,

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/analytics/counter.h"
 #include "core/timeutil.h"
 
 /* GDateTime covers the years 1..9999; one year of slack on each side
@@ -564,6 +565,49 @@ static int store_failed(struct store *st, int rc, const char *what,
 	return rc;
 }
 
+/* --- counter points ------------------------------------------------------ */
+
+/* A cumulative register of energy: its increments are energy. */
+static bool point_is_energy_counter(const struct store_point *p)
+{
+	return p->kind == STORE_COUNTER && counter_kwh_per_unit(p->unit) > 0;
+}
+
+/*
+ * Puts a counter point's increments per bucket (counter.h) into acc in
+ * place of what series_fold() made of the register values: in kWh for
+ * energy, in the point's unit for sum.  A bucket no pair of readings
+ * spans stays null.
+ */
+static int counter_fold(struct store *st, const struct store_point *p,
+			const struct bounds *b, int64_t w0, int64_t w1,
+			enum analytics_fn fn, struct acc *acc, char *err,
+			size_t errlen)
+{
+	size_t n = b->n ? b->n : 1;
+	double *amount = calloc(n, sizeof(*amount));
+	int64_t *covered = calloc(n, sizeof(*covered));
+	double scale = fn == ANALYTICS_ENERGY ? counter_kwh_per_unit(p->unit)
+					      : 1;
+	int rc = ANALYTICS_NOMEM;
+
+	if (amount && covered)
+		rc = counter_buckets(st, p, b->t, b->n, w0, w1, amount,
+				     covered, err, errlen);
+	else
+		snprintf(err, errlen, "out of memory");
+	for (size_t k = 0; !rc && k < b->n; k++) {
+		acc[k].kwh = amount[k] * scale;
+		acc[k].held = covered[k];
+		/* acc_value() shows a sum only for a bucket with a count */
+		acc[k].sum = amount[k];
+		acc[k].count = covered[k] > 0;
+	}
+	free(amount);
+	free(covered);
+	return rc;
+}
+
 /* --- aggregate ---------------------------------------------------------- */
 
 static json_t *aggregate_answer(const struct store_point *p, GTimeZone *tz,
@@ -620,10 +664,11 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
 		rc = store_failed(st, rc, "point", key, err, errlen);
 		goto out;
 	}
-	if (fn == ANALYTICS_ENERGY && !point_is_power(&p)) {
+	if (fn == ANALYTICS_ENERGY && !point_is_power(&p) &&
+	    !point_is_energy_counter(&p)) {
 		snprintf(err, errlen,
-			 "energy needs a power point in kW; %s is %s in %s",
-			 p.key, p.quantity, p.unit);
+			 "energy needs a power point in kW or an energy "
+			 "counter; %s is %s in %s", p.key, p.quantity, p.unit);
 		rc = ANALYTICS_INVALID;
 		goto out;
 	}
@@ -645,6 +690,12 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
 		goto out;
 	}
 	series_fold(&s, &b, from, to, fn == ANALYTICS_ENERGY, acc);
+	if (p.kind == STORE_COUNTER &&
+	    (fn == ANALYTICS_ENERGY || fn == ANALYTICS_SUM)) {
+		rc = counter_fold(st, &p, &b, from, to, fn, acc, err, errlen);
+		if (rc)
+			goto out;
+	}
 
 	*out = aggregate_answer(&p, tz, from, to, iv, fn, &b, acc);
 	if (!*out) {
@@ -771,6 +822,59 @@ static json_t *summary_hourly(const struct series *s, const struct bounds *b,
 	return arr;
 }
 
+/*
+ * An energy counter's figures in a summary: the day's, yesterday's and
+ * the month's energy and the hourly arrays, from its increments rather
+ * than by integrating its register values.  acc has room for a day's
+ * hours.
+ */
+static int summary_counter(struct store *st, const struct store_point *p,
+			   const struct summary_days *d, json_t *o,
+			   struct acc *acc, char *err, size_t errlen)
+{
+	const struct {
+		const char *name;
+		int64_t t0, t1;
+	} win[] = {
+		{"today", d->today, d->at},
+		{"yesterday", d->yesterday, d->today},
+		{"month", d->month, d->at},
+	};
+	const struct bounds *hours[] = {&d->hours_today, &d->hours_yesterday};
+	const char *names[] = {"hourly_today", "hourly_yesterday"};
+	const int64_t ends[] = {d->at, d->today};
+	int rc;
+
+	for (size_t i = 0; i < COUNT(win); i++) {
+		struct bounds b;
+		struct acc c = {0};
+		int64_t t[2];
+
+		bounds_single(&b, t, win[i].t0, win[i].t1);
+		rc = counter_fold(st, p, &b, win[i].t0, win[i].t1,
+				  ANALYTICS_ENERGY, &c, err, errlen);
+		if (rc)
+			return rc;
+		json_object_set_new(json_object_get(o, win[i].name),
+				    "energy_kwh", json_real_if(c.held, c.kwh));
+	}
+	for (size_t i = 0; i < COUNT(hours); i++) {
+		const struct bounds *b = hours[i];
+		json_t *arr = json_array();
+
+		memset(acc, 0, b->n * sizeof(*acc));
+		rc = counter_fold(st, p, b, b->t[0], ends[i],
+				  ANALYTICS_ENERGY, acc, err, errlen);
+		for (size_t k = 0; !rc && k < b->n; k++)
+			json_array_append_new(arr, acc_value(&acc[k],
+							     ANALYTICS_ENERGY));
+		json_object_set_new(o, names[i], arr);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int summary_point(struct store *st, const struct store_point *p,
 			 const struct summary_days *d, json_t **out,
 			 char *err, size_t errlen)
@@ -836,6 +940,13 @@ static int summary_point(struct store *st, const struct store_point *p,
 		&s, &d->hours_today, d->at, power, acc));
 	json_object_set_new(o, "hourly_yesterday", summary_hourly(
 		&s, &d->hours_yesterday, d->today, power, acc));
+	if (point_is_energy_counter(p)) {
+		rc = summary_counter(st, p, d, o, acc, err, errlen);
+		if (rc) {
+			json_decref(o);
+			goto out;
+		}
+	}
 	*out = o;
 
 out:

@@ -77,7 +77,8 @@ int import_sink_device_create(struct store *st, int64_t device_id,
 		return IMPORT_INVALID;
 	*out = g_new0(struct import_sink, 1);
 	(*out)->st = st;
-	(*out)->src = (struct ingest_source){device_id, site_id};
+	(*out)->src = (struct ingest_source){.device_id = device_id,
+					     .site_id = site_id};
 	return IMPORT_OK;
 }
 

@@ -6,7 +6,14 @@
  * entry in the answer's "rejected" list.  Points are looked up once per
  * key per batch, since a batch usually holds hundreds of rows of the
  * same few points.  Rows that name the same (point, ts) are collapsed
- * before storing, keeping the one that came last in the batch.
+ * before storing, keeping the one that came last in the batch; since
+ * every value is stored as a double, 5 and then 5.0 (or 5i and 5.0 in
+ * line protocol) at one (point, ts) are one row.
+ *
+ * A row may also be set aside: held in quarantine when its time is too
+ * far ahead of the server's clock, dropped when its value is a "no
+ * measurement" code.  Held rows are written before the readings, so a
+ * batch retried after a failure between the two leaves no duplicate.
  */
 #include "cloud/ingest/ingest.h"
 
@@ -16,8 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "cloud/analytics/counter.h"
 #include "cloud/ingest/units.h"
+#include "cloud/store/store_quarantine.h"
 #include "core/timeutil.h"
 
 /*
@@ -43,9 +53,14 @@ struct good_row {
 struct batch {
 	struct store *st;
 	const struct ingest_source *src;
+	int64_t future_limit;	/* ts past it is held; INT64_MAX: none */
 	GHashTable *points;	/* key -> struct point_entry */
 	struct good_row *good;
 	size_t ngood;
+	struct store_held *held;	/* rows for the quarantine */
+	size_t nheld;
+	size_t missing;		/* rows with a "no data" code */
+	json_t *set_aside;
 	json_t *rejected;
 	size_t unknown;		/* rows naming no known point */
 	size_t foreign;		/* rows naming another site's point */
@@ -194,9 +209,39 @@ static int convert_unit(const char *unit, const struct store_point *p,
 	}
 }
 
+/* What check_row() says of a row it does not refuse. */
+enum {
+	ROW_GOOD = 0,
+	ROW_REFUSED = 1,
+	ROW_FUTURE = 2,		/* *out filled, to be held in quarantine */
+	ROW_NO_DATA = 3,	/* a "no measurement" code: dropped */
+};
+
 /*
- * Checks one row.  Returns 0 with *out filled, 1 with err filled when
- * the row is refused, or a negative store_rc when the store failed.
+ * A counter register counts from 0 and, with digits, below 10^digits;
+ * any other value cannot have come from it.
+ */
+static int check_counter(const struct store_point *p, double value,
+			 struct row_error *err)
+{
+	if (p->kind != STORE_COUNTER)
+		return 0;
+	if (value < 0)
+		return row_fail(err, "bad_value",
+				"value %.17g is negative; counter point "
+				"\"%.128s\" counts up from 0", value, p->key);
+	if (!counter_is_valid(value, p->counter_digits))
+		return row_fail(err, "bad_value",
+				"value %.17g does not fit the %d digits of "
+				"counter point \"%.128s\"", value,
+				p->counter_digits, p->key);
+	return 0;
+}
+
+/*
+ * Checks one row.  Returns ROW_GOOD with *out filled, ROW_REFUSED with
+ * err filled, ROW_FUTURE or ROW_NO_DATA with err saying why the row is
+ * set aside, or a negative store_rc when the store failed.
  */
 static int check_row(struct batch *b, json_t *row, struct store_reading *out,
 		     struct row_error *err)
@@ -243,6 +288,12 @@ static int check_row(struct batch *b, json_t *row, struct store_reading *out,
 	value = json_number_value(jvalue);
 	if (!isfinite(value))
 		return row_fail(err, "bad_value", "value is not finite");
+	if (counter_is_sentinel(value)) {
+		row_fail(err, "no_measurement",
+			 "value %.17g is a \"no measurement\" code, not a "
+			 "reading; nothing is stored", value);
+		return ROW_NO_DATA;
+	}
 
 	junit = json_object_get(row, "unit");
 	if (junit && !json_is_string(junit))
@@ -254,9 +305,23 @@ static int check_row(struct batch *b, json_t *row, struct store_reading *out,
 			return rc;
 	}
 
+	rc = check_counter(&pe->p, value, err);
+	if (rc)
+		return rc;
+
 	out->point_id = pe->p.id;
 	out->value = value;
-	return 0;
+	if (out->ts > b->future_limit) {
+		row_fail(err, "future_ts",
+			 "ts %lld is %lld s ahead of the server's clock, "
+			 "more than the %lld s allowed; held in quarantine",
+			 (long long)out->ts,
+			 (long long)(out->ts - b->future_limit +
+				     b->src->future_tolerance_s),
+			 (long long)b->src->future_tolerance_s);
+		return ROW_FUTURE;
+	}
+	return ROW_GOOD;
 }
 
 static int reject_row(struct batch *b, size_t index, json_t *row,
@@ -282,6 +347,37 @@ static int reject_row(struct batch *b, size_t index, json_t *row,
 		b->oom = true;
 		return STORE_IO;
 	}
+	return 0;
+}
+
+/* Notes a row that is neither stored nor refused, and keeps a held one
+ * for the quarantine. */
+static int set_row_aside(struct batch *b, size_t index, json_t *row,
+			 int kind, const struct store_reading *r,
+			 const struct row_error *err)
+{
+	json_t *entry = json_pack("{s:I, s:O, s:s, s:s}", "index",
+				  (json_int_t)index, "point",
+				  json_object_get(row, "point"), "reason",
+				  err->code, "message", err->message);
+
+	if (!entry || json_array_append_new(b->set_aside, entry)) {
+		b->oom = true;
+		return STORE_IO;
+	}
+	if (kind == ROW_NO_DATA) {
+		b->missing++;
+		return 0;
+	}
+
+	b->held[b->nheld] = (struct store_held){
+		.point_id = r->point_id, .ts = r->ts, .value = r->value,
+		.received = (int64_t)time(NULL),
+		.device_id = b->src->device_id,
+	};
+	snprintf(b->held[b->nheld].reason, sizeof b->held[0].reason, "%s",
+		 err->code);
+	b->nheld++;
 	return 0;
 }
 
@@ -351,12 +447,15 @@ static int check_rows(struct batch *b, json_t *rows)
 		rc = check_row(b, row, &g->r, &err);
 		if (rc < 0)
 			return rc;
-		if (rc == 0) {
+		if (rc == ROW_GOOD) {
 			g->index = i;
 			b->ngood++;
 			continue;
 		}
-		rc = reject_row(b, i, row, &err);
+		if (rc == ROW_FUTURE || rc == ROW_NO_DATA)
+			rc = set_row_aside(b, i, row, rc, &g->r, &err);
+		else
+			rc = reject_row(b, i, row, &err);
 		if (rc)
 			return rc;
 	}
@@ -391,8 +490,14 @@ int ingest_batch(struct store *st, const struct ingest_source *src,
 	b.points = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					 g_free);
 	b.good = malloc((nrows ? nrows : 1) * sizeof *b.good);
+	b.held = malloc((nrows ? nrows : 1) * sizeof *b.held);
 	b.rejected = json_array();
-	if (!b.good || !b.rejected) {
+	b.set_aside = json_array();
+	b.future_limit = INT64_MAX;
+	if (src->future_tolerance_s > 0)
+		b.future_limit = (int64_t)time(NULL) +
+				 src->future_tolerance_s;
+	if (!b.good || !b.held || !b.rejected || !b.set_aside) {
 		b.oom = true;
 		rc = STORE_IO;
 		goto fail;
@@ -402,6 +507,9 @@ int ingest_batch(struct store *st, const struct ingest_source *src,
 	if (rc)
 		goto fail;
 
+	rc = store_quarantine_put(st, b.held, b.nheld);
+	if (rc)
+		goto fail;
 	if (b.ngood) {
 		rc = store_good_rows(&b);
 		if (rc)
@@ -410,19 +518,30 @@ int ingest_batch(struct store *st, const struct ingest_source *src,
 
 	res->accepted = b.ngood;
 	res->rejected = json_array_size(b.rejected);
-	res->status = b.ngood || !nrows ? 200 : none_stored_status(&b, nrows);
-	res->answer = json_pack("{s:I, s:O}", "accepted",
-				(json_int_t)b.ngood, "rejected", b.rejected);
+	res->quarantined = b.nheld;
+	res->missing = b.missing;
+	res->status = b.ngood || b.nheld || b.missing || !nrows
+			      ? 200
+			      : none_stored_status(&b, nrows);
+	res->answer = json_pack("{s:I, s:O, s:I, s:I, s:O}", "accepted",
+				(json_int_t)b.ngood, "rejected", b.rejected,
+				"quarantined", (json_int_t)b.nheld,
+				"missing", (json_int_t)b.missing,
+				"set_aside", b.set_aside);
 	goto out;
 
 fail:
 	res->accepted = 0;
 	res->rejected = 0;
+	res->quarantined = 0;
+	res->missing = 0;
 	set_error(res, 500, "storage",
 		  b.oom ? "out of memory while checking the batch"
 			: store_errmsg(st));
 out:
 	json_decref(b.rejected);
+	json_decref(b.set_aside);
+	free(b.held);
 	free(b.good);
 	if (b.points)
 		g_hash_table_destroy(b.points);

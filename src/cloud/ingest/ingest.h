@@ -31,19 +31,37 @@
 struct ingest_source {
 	int64_t device_id;	/* 0 for the local importer */
 	int64_t site_id;	/* 0: any site */
+	/* A reading more than this many seconds ahead of the server's
+	 * clock is held in quarantine, not stored; 0: no check (the
+	 * importer, whose replays may lie ahead on purpose). */
+	int64_t future_tolerance_s;
 };
 
 struct ingest_result {
 	int status;		/* HTTP status: 200, 400, 403, 404, 422, 500 */
 	size_t accepted;	/* rows stored */
 	size_t rejected;	/* rows refused */
+	size_t quarantined;	/* rows held back: time too far ahead */
+	size_t missing;		/* rows whose value is a "no data" code */
 	json_t *answer;		/* owned: the JSON answer body, see below */
 };
 
 /*
  * The answer, for status 200 (some or all rows stored):
  *   {"accepted": 286, "rejected": [{"index": 3, "point": "x/y",
- *     "error": "unknown_point", "message": "..."}]}
+ *     "error": "unknown_point", "message": "..."}],
+ *    "quarantined": 1, "missing": 1,
+ *    "set_aside": [{"index": 7, "point": "x/y", "reason": "future_ts",
+ *                   "message": "..."},
+ *                  {"index": 9, "point": "x/z",
+ *                   "reason": "no_measurement", "message": "..."}]}
+ * A row set aside is not an error and is not stored as a reading: a
+ * "future_ts" row (see future_tolerance_s) is kept in the quarantine
+ * table (store_quarantine.h), a "no_measurement" row (a value that is
+ * one of ECHONET Lite's "no data" codes, counter_is_sentinel()) is
+ * dropped.  Neither is ever a point's latest value.  A batch whose rows
+ * were all stored or set aside is a 200.  A counter point refuses a
+ * negative value, and with digits a value its register cannot hold.
  * When no row could be stored, status is 404 if every row named an
  * unknown point, 403 if every row named another site's point, else 422,
  * with the same body.  For whole-batch errors:

@@ -131,7 +131,10 @@ static const char *const migrations[] = {
 	"  ts INTEGER NOT NULL,"
 	"  value REAL NOT NULL,"
 	"  received INTEGER NOT NULL,"
-	"  device_id INTEGER);"
+	"  device_id INTEGER,"	/* NULL: the local importer */
+	"  reason TEXT NOT NULL,"
+	/* a reading sent again replaces its held copy, as in readings */
+	"  UNIQUE (point_id, ts));"
 	/* a cumulative register's digit count: it wraps at 10^digits */
 	"ALTER TABLE points ADD COLUMN counter_digits INTEGER NOT NULL"
 	"  DEFAULT 0;",
@@ -167,7 +170,7 @@ static const char *const kind_names[] = {"instantaneous", "counter",
 /* The columns point_from_row() reads, and the join that gives them. */
 #define POINT_SELECT                                                      \
 	"SELECT p.id, p.key, p.site_id, s.name, s.tz, p.quantity, p.unit, " \
-	"p.kind, p.step_s, p.shift_days FROM points p "                    \
+	"p.kind, p.step_s, p.shift_days, p.counter_digits FROM points p "  \
 	"JOIN sites s ON s.id = p.site_id "
 
 /* The columns site_from_row() reads. */
@@ -255,6 +258,7 @@ static void point_from_row(sqlite3_stmt *s, void *out)
 		p->kind = STORE_INSTANTANEOUS;
 	p->step_s = sqlite3_column_int(s, 8);
 	p->shift_days = sqlite3_column_int(s, 9);
+	p->counter_digits = sqlite3_column_int(s, 10);
 }
 
 /* Fills site from a row of SITE_SELECT. */
@@ -768,6 +772,10 @@ int store_point_add(struct store *st, const struct store_point *p)
 		rc = fail(STORE_INVALID, "bad point kind %d", (int)p->kind);
 	if (!rc && p->step_s < 0)
 		rc = fail(STORE_INVALID, "negative step %d", p->step_s);
+	if (!rc && (p->counter_digits < 0 ||
+		    p->counter_digits > STORE_COUNTER_DIGITS_MAX))
+		rc = fail(STORE_INVALID, "counter digits %d not in 0..%d",
+			  p->counter_digits, STORE_COUNTER_DIGITS_MAX);
 	if (rc)
 		return rc;
 
@@ -777,8 +785,8 @@ int store_point_add(struct store *st, const struct store_point *p)
 		goto out;
 	rc = prepare_once(&st->w,
 			  "INSERT INTO points (key, site_id, quantity, "
-			  "unit, kind, step_s, shift_days) VALUES "
-			  "(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			  "unit, kind, step_s, shift_days, counter_digits) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 			  &s, "adding a point");
 	if (rc)
 		goto out;
@@ -789,6 +797,7 @@ int store_point_add(struct store *st, const struct store_point *p)
 	sqlite3_bind_text(s, 5, kind_names[p->kind], -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 6, p->step_s);
 	sqlite3_bind_int(s, 7, p->shift_days);
+	sqlite3_bind_int(s, 8, p->counter_digits);
 	rc = insert_step(st, s, "adding a point");
 	if (rc == STORE_EXISTS)
 		fail(rc, "a point '%s' exists", p->key);

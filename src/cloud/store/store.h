@@ -58,7 +58,12 @@ struct store_point {
 	enum store_point_kind kind;
 	int step_s;		/* nominal spacing of readings, 0 if none */
 	int shift_days;		/* whole days added at import (replays) */
+	int counter_digits;	/* a counter wraps at 10^digits; 0: never */
 };
+
+/* The most digits a counter register may have: 10^15 is still exact in
+ * a double. */
+#define STORE_COUNTER_DIGITS_MAX 15
 
 struct store_reading {
 	int64_t point_id;
