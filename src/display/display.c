@@ -162,6 +162,21 @@ static int open_sdl(struct display *d, const struct display_config *cfg,
 		goto fail;
 	}
 
+	/*
+	 * The kiosk draws every frame with Cairo on the CPU; the display
+	 * only copies it out.  Under X11, SDL's default OpenGL renderer adds
+	 * nothing to that copy but loads Mesa and, without a GPU, LLVM for
+	 * llvmpipe: about 45 MiB of the process.  The software renderer
+	 * presents through X shared memory instead.  SDL_RENDER_DRIVER and
+	 * SDL_FRAMEBUFFER_ACCELERATION in the environment still decide.
+	 */
+	if (!strcmp(SDL_GetCurrentVideoDriver(), "x11")) {
+		SDL_SetHintWithPriority(SDL_HINT_RENDER_DRIVER, "software",
+					SDL_HINT_DEFAULT);
+		SDL_SetHintWithPriority(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0",
+					SDL_HINT_DEFAULT);
+	}
+
 	if (cfg->mode == DISPLAY_FULLSCREEN)
 		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
 	else

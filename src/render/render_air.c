@@ -23,36 +23,36 @@
  * good up to lo, tolerable up to hi, poor above. */
 struct air_def {
 	const char *name;		/* point name after "<site>/" */
-	const char *ja, *en;
+	const char *label;		/* msgid */
 	const char *unit;
 	int decimals;
 	bool one_sided;
 	double lo, hi;			/* band edges */
 	double min, max;		/* the band bar's range */
 	const char *std;		/* the standard, under the bar */
-	const char *state_ja[3], *state_en[3];
+	const char *state[3];		/* msgids */
 	enum render_band state_band[3];	/* its colour */
 };
 
 static const struct air_def air_defs[] = {
 	{
-		"temperature", "室温", "Temperature", "℃", 1, false,
-		18, 28, 10, 36, "基準 18〜28 ℃  standard",
-		{ "寒い", "快適", "暑い" }, { "Cold", "Comfortable", "Hot" },
+		"temperature", N_("Temperature"), "℃", 1, false,
+		18, 28, 10, 36, N_("standard 18–28 ℃"),
+		{ N_("Cold"), N_("Comfortable"), N_("Hot") },
 		{ RENDER_BAND_SLIGHTLY_TIGHT, RENDER_BAND_STABLE,
 		  RENDER_BAND_VERY_TIGHT },
 	},
 	{
-		"humidity", "湿度", "Humidity", "%", 0, false,
-		40, 70, 0, 100, "基準 40〜70 %  standard",
-		{ "乾燥", "快適", "多湿" }, { "Dry", "Comfortable", "Humid" },
+		"humidity", N_("Humidity"), "%", 0, false,
+		40, 70, 0, 100, N_("standard 40–70 %"),
+		{ N_("Dry"), N_("Comfortable"), N_("Humid") },
 		{ RENDER_BAND_SLIGHTLY_TIGHT, RENDER_BAND_STABLE,
 		  RENDER_BAND_SLIGHTLY_TIGHT },
 	},
 	{
-		"co2", "CO₂ 濃度", "CO₂", "ppm", 0, true,
-		1000, 1500, 400, 2000, "基準 1000 ppm 以下  standard",
-		{ "良好", "換気を", "悪い" }, { "Good", "Ventilate", "Poor" },
+		"co2", N_("CO₂"), "ppm", 0, true,
+		1000, 1500, 400, 2000, N_("standard ≤ 1000 ppm"),
+		{ N_("Good"), N_("Ventilate"), N_("Poor") },
 		{ RENDER_BAND_STABLE, RENDER_BAND_SLIGHTLY_TIGHT,
 		  RENDER_BAND_VERY_TIGHT },
 	},
@@ -74,13 +74,16 @@ static double state_pill(struct render_ctx *c, double x, double y,
 	struct render_style sj = { .px = 34 * c->u, .bold = true,
 				   .rgb = RENDER_RGB_INK_DARK };
 	struct render_style se = { .px = 22 * c->u, .bold = true,
-				   .rgb = RENDER_RGB_INK_DARK };
-	struct render_extent ej = render_text_measure(c, &sj,
-						      ad->state_ja[s]);
-	struct render_extent ee = render_text_measure(c, &se,
-						      ad->state_en[s]);
-	double pad = 24 * c->u, h = 62 * c->u;
-	double w = ej.w + 14 * c->u + ee.w + 2 * pad;
+				   .rgb = RENDER_RGB_INK_DARK, .second = true };
+	const char *ja = _(ad->state[s]), *en = render_tr2(ad->state[s]);
+	struct render_extent ej = render_text_measure(c, &sj, ja);
+	struct render_extent ee = { 0 };
+	double pad = 24 * c->u, h = 62 * c->u, gap = en ? 14 * c->u : 0;
+	double w;
+
+	if (en)
+		ee = render_text_measure(c, &se, en);
+	w = ej.w + gap + ee.w + 2 * pad;
 
 	cairo_save(cr);
 	render_round_rect(cr, (struct render_rect){ x, y, w, h }, h / 2);
@@ -89,9 +92,10 @@ static double state_pill(struct render_ctx *c, double x, double y,
 	cairo_fill(cr);
 	cairo_restore(cr);
 
-	render_text(c, &sj, x + pad, y + (h - ej.h) / 2, ad->state_ja[s]);
-	render_text(c, &se, x + pad + ej.w + 14 * c->u,
-		    y + (h - ee.h) / 2 + 3 * c->u, ad->state_en[s]);
+	render_text(c, &sj, x + pad, y + (h - ej.h) / 2, ja);
+	if (en)
+		render_text(c, &se, x + pad + ej.w + gap,
+			    y + (h - ee.h) / 2 + 3 * c->u, en);
 	return h;
 }
 
@@ -108,7 +112,7 @@ static void band_bar(struct render_ctx *c, struct render_rect r,
 		.align = RENDER_ALIGN_CENTER,
 	};
 	int cur = air_state(ad, v);
-	char buf[16];
+	char buf[16], std[160];
 
 	/* the bands, the current one bright */
 	cairo_save(cr);
@@ -137,7 +141,8 @@ static void band_bar(struct render_ctx *c, struct render_rect r,
 	}
 	st.align = RENDER_ALIGN_LEFT;
 	st.max_w = r.w;
-	render_text(c, &st, r.x, by + bh + 44 * c->u, ad->std);
+	st.split = render_tr_line(std, sizeof(std), ad->std);
+	render_text(c, &st, r.x, by + bh + 44 * c->u, std);
 
 	/* the marker: a triangle over the bar and a line through it */
 	x = r.x + (fmin(fmax(v, ad->min), ad->max) - ad->min) / span * r.w;
@@ -204,10 +209,10 @@ static void air_tile(struct render_ctx *c, struct render_rect r,
 	render_panel(c, r);
 	if (wide) {
 		render_cut(render_inset(r, 0), 0.4, 0, false, &left, &right);
-		in = render_panel_head(c, left, ad->ja, ad->en);
+		in = render_panel_head(c, left, L_(ad->label));
 		right = render_inset(right, 30 * c->u);
 	} else {
-		in = render_panel_head(c, r, ad->ja, ad->en);
+		in = render_panel_head(c, r, L_(ad->label));
 		right = in;
 	}
 	if (!render_latest(pt, &v, &ts)) {

@@ -324,7 +324,9 @@ void render_chart_now(struct render_ctx *c, const struct render_axes *a,
 		.align = RENDER_ALIGN_CENTER,
 	};
 	double x = render_axes_x(a, t), half;
+	char now[64];
 
+	st.split = render_tr_line(now, sizeof(now), N_("now"));
 	if (t < a->t0 || t > a->t1)
 		return;
 	cairo_save(cr);
@@ -336,9 +338,9 @@ void render_chart_now(struct render_ctx *c, const struct render_axes *a,
 	cairo_restore(cr);
 	/* Near midnight the label would reach over the value labels left
 	 * of the plot, or past its right edge: keep it above the plot. */
-	half = render_text_measure(c, &st, "現在 now").w / 2;
+	half = render_text_measure(c, &st, now).w / 2;
 	x = fmax(fmin(x, a->plot.x + a->plot.w - half), a->plot.x + half);
-	render_text(c, &st, x, a->plot.y - 26 * c->u, "現在 now");
+	render_text(c, &st, x, a->plot.y - 26 * c->u, now);
 }
 
 double render_legend(struct render_ctx *c, double x_right, double y,
@@ -351,14 +353,17 @@ double render_legend(struct render_ctx *c, double x_right, double y,
 	};
 	struct render_style se = {
 		.px = 20 * c->u, .rgb = RENDER_RGB_TEXT_2,
-		.align = RENDER_ALIGN_RIGHT,
+		.align = RENDER_ALIGN_RIGHT, .second = true,
 	};
-	struct render_extent ee, ej;
-	double sw = 34 * c->u, x;
+	struct render_extent ee = { 0 }, ej;
+	double sw = 34 * c->u, x, gap = 0;
 
-	ee = render_text(c, &se, x_right, y + 3 * c->u, en);
-	ej = render_text(c, &sj, x_right - ee.w - 8 * c->u, y, ja);
-	x = x_right - ee.w - 8 * c->u - ej.w - 10 * c->u - sw;
+	if (en && *en) {
+		ee = render_text(c, &se, x_right, y + 3 * c->u, en);
+		gap = 8 * c->u;
+	}
+	ej = render_text(c, &sj, x_right - ee.w - gap, y, ja);
+	x = x_right - ee.w - gap - ej.w - 10 * c->u - sw;
 
 	/* the swatch: a block for areas and bars, a line for curves */
 	cairo_save(cr);

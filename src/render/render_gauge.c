@@ -17,11 +17,8 @@
 #define ARC_START (0.75 * G_PI)
 #define ARC_SWEEP (1.5 * G_PI)
 
-static const char *const band_ja[RENDER_BAND_COUNT] = {
-	"安定", "やや厳しい", "厳しい", "非常に厳しい",
-};
-static const char *const band_en[RENDER_BAND_COUNT] = {
-	"Stable", "Slightly tight", "Tight", "Very tight",
+static const char *const band_names[RENDER_BAND_COUNT] = {
+	N_("Stable"), N_("Slightly tight"), N_("Tight"), N_("Very tight"),
 };
 
 /* The band edges on the 0..100 scale, bottom of each band. */
@@ -124,16 +121,21 @@ static void status_badge(struct render_ctx *c, double cx, double cy,
 	};
 	struct render_style se = {
 		.px = 24 * scale, .bold = true, .rgb = RENDER_RGB_INK_DARK,
-		.align = RENDER_ALIGN_CENTER,
+		.align = RENDER_ALIGN_CENTER, .second = true,
 	};
-	struct render_extent ej = render_text_measure(c, &sj, band_ja[b]);
-	struct render_extent ee = render_text_measure(c, &se, band_en[b]);
-	double pad = 30 * scale;
-	double h = ej.h * 0.82 + ee.h + 12 * scale;
-	double low = top + h - cy;
-	double max_w = 2 * sqrt(fmax(r_in * r_in - low * low, 0));
-	double w = fmin(fmax(ej.w, ee.w) + 2 * pad, max_w);
-	struct render_rect r = { cx - w / 2, top, w, h };
+	const char *ja = _(band_names[b]), *en = render_tr2(band_names[b]);
+	struct render_extent ej = render_text_measure(c, &sj, ja);
+	struct render_extent ee = { 0 };
+	double pad = 30 * scale, h, low, max_w, w;
+	struct render_rect r;
+
+	if (en)
+		ee = render_text_measure(c, &se, en);
+	h = (en ? ej.h * 0.82 + ee.h : ej.h) + 12 * scale;
+	low = top + h - cy;
+	max_w = 2 * sqrt(fmax(r_in * r_in - low * low, 0));
+	w = fmin(fmax(ej.w, ee.w) + 2 * pad, max_w);
+	r = (struct render_rect){ cx - w / 2, top, w, h };
 
 	cairo_save(cr);
 	render_round_rect(cr, r, h / 2);
@@ -142,8 +144,9 @@ static void status_badge(struct render_ctx *c, double cx, double cy,
 	cairo_restore(cr);
 
 	sj.max_w = se.max_w = w - pad;
-	render_text(c, &sj, cx, top + 4 * scale, band_ja[b]);
-	render_text(c, &se, cx, top + 4 * scale + ej.h * 0.82, band_en[b]);
+	render_text(c, &sj, cx, top + 4 * scale, ja);
+	if (en)
+		render_text(c, &se, cx, top + 4 * scale + ej.h * 0.82, en);
 }
 
 void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
@@ -203,8 +206,8 @@ void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
 	/* The day's last hour ends at 24:00, as TEPCO writes it. */
 	if (strcmp(hm1, "0:00") == 0)
 		snprintf(hm1, sizeof(hm1), "24:00");
-	snprintf(cap_ja, sizeof(cap_ja), "%s〜%s の使用率", hm0, hm1);
-	snprintf(cap_en, sizeof(cap_en), "usage rate, %s–%s", hm0, hm1);
+	render_trf(cap_ja, sizeof(cap_ja), cap_en, sizeof(cap_en),
+		   N_("usage rate, %s–%s"), hm0, hm1);
 	render_label(c, cap_ja, cap_en, cx, r.y + r.h - caption_h,
 		     30 * c->u, 22 * c->u, RENDER_ALIGN_CENTER, r.w);
 }

@@ -25,7 +25,7 @@ static void gauge_panel(struct render_ctx *c, struct render_rect r)
 	int64_t ts;
 
 	render_panel(c, r);
-	in = render_panel_head(c, r, "電力使用率", "Usage (demand / supply)");
+	in = render_panel_head(c, r, L_(N_("Usage (demand / supply)")));
 	if (!render_latest(pt, &usage, &ts)) {
 		render_nodata(c, in);
 		return;
@@ -44,12 +44,12 @@ static void demand_chart(struct render_ctx *c, struct render_rect r)
 	struct render_rect in;
 	int64_t t0, t1;
 
-	in = render_chart_panel(c, r, "需要と供給力", "Demand and supply",
+	in = render_chart_panel(c, r, L_(N_("Demand and supply")),
 				(struct render_key[]){
-					{ RENDER_RGB_SUPPLY, false, "供給力",
-					  "Supply" },
-					{ RENDER_RGB_DEMAND, false, "需要",
-					  "Demand" },
+					{ RENDER_RGB_SUPPLY, false,
+					  L_(N_("Supply")) },
+					{ RENDER_RGB_DEMAND, false,
+					  L_(N_("Demand")) },
 				}, 2);
 
 	if (!render_day(c, &t0, &t1) ||
@@ -81,15 +81,15 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 	json_t *sup = render_point(c->site, "supply_hourly");
 	json_t *peak = json_object_get(json_object_get(dem, "today"), "peak");
 	struct render_tile peak_t = {
-		"本日のピーク", "Today's peak", .unit = "万kW",
+		L_(N_("Today's peak")), .unit = "万kW",
 		.rgb = RENDER_RGB_TEXT, .bar = NAN,
 	};
 	struct render_tile now_t = {
-		"現在の需要", "Demand now", .unit = "万kW",
+		L_(N_("Demand now")), .unit = "万kW",
 		.rgb = RENDER_RGB_DEMAND, .bar = NAN,
 	};
 	struct render_tile sup_t = {
-		"供給力", "Supply", .unit = "万kW", .rgb = RENDER_RGB_SUPPLY,
+		L_(N_("Supply")), .unit = "万kW", .rgb = RENDER_RGB_SUPPLY,
 		.bar = NAN,
 	};
 	char num[3][32], hm[16], cja[3][64], cen[3][64], room[32];
@@ -100,8 +100,8 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 	    render_time(peak, "ts", &ts)) {
 		render_fmt_num(num[0], sizeof(num[0]), v / MAN_KW, 0);
 		render_fmt_hm(hm, sizeof(hm), ts, c->tz);
-		snprintf(cja[0], sizeof(cja[0]), "%s に記録", hm);
-		snprintf(cen[0], sizeof(cen[0]), "reached at %s", hm);
+		render_trf(cja[0], sizeof(cja[0]), cen[0], sizeof(cen[0]),
+			   N_("reached at %s"), hm);
 		peak_t.num = num[0];
 		peak_t.cap_ja = cja[0];
 		peak_t.cap_en = cen[0];
@@ -123,14 +123,14 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 		if (render_latest(dh, &dv, &dts) && dts == ts) {
 			render_fmt_num(room, sizeof(room), (v - dv) / MAN_KW,
 				       0);
-			snprintf(cja[2], sizeof(cja[2]), "余力 %s 万kW", room);
-			snprintf(cen[2], sizeof(cen[2]), "headroom %s 万kW",
-				 room);
+			render_trf(cja[2], sizeof(cja[2]), cen[2],
+				   sizeof(cen[2]), N_("headroom %s 万kW"),
+				   room);
 		} else {
 			render_fmt_hm(hm, sizeof(hm), ts, c->tz);
-			snprintf(cja[2], sizeof(cja[2]), "%s〜 の供給力", hm);
-			snprintf(cen[2], sizeof(cen[2]),
-				 "for the hour from %s", hm);
+			render_trf(cja[2], sizeof(cja[2]), cen[2],
+				   sizeof(cen[2]), N_("for the hour from %s"),
+				   hm);
 		}
 		sup_t.num = num[2];
 		sup_t.cap_ja = cja[2];

@@ -64,12 +64,12 @@ static void hourly_chart(struct render_ctx *c, struct render_rect r)
 	struct render_rect in;
 	int64_t t0, t1;
 
-	in = render_chart_panel(c, r, "時間別の使用量", "Use by hour",
+	in = render_chart_panel(c, r, L_(N_("Use by hour")),
 				(struct render_key[]){
-					{ RENDER_RGB_TODAY, true, "今日",
-					  "Today" },
-					{ RENDER_RGB_YESTERDAY, true, "昨日",
-					  "Yesterday" },
+					{ RENDER_RGB_TODAY, true,
+					  L_(N_("Today")) },
+					{ RENDER_RGB_YESTERDAY, true,
+					  L_(N_("Yesterday")) },
 				}, 2);
 
 	vmax = fmax(array_max(today), array_max(yday));
@@ -122,22 +122,26 @@ static bool yesterday_by_now(struct render_ctx *c, json_t *pt, double *out)
 
 static void household_tiles(struct render_ctx *c, struct render_rect r)
 {
-	static const char *const mon[] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+	/* One message a month: the day and month come in another order
+	 * and form in each language. */
+	static const char *const since[] = {
+		N_("since 1 Jan"), N_("since 1 Feb"), N_("since 1 Mar"),
+		N_("since 1 Apr"), N_("since 1 May"), N_("since 1 Jun"),
+		N_("since 1 Jul"), N_("since 1 Aug"), N_("since 1 Sep"),
+		N_("since 1 Oct"), N_("since 1 Nov"), N_("since 1 Dec"),
 	};
 	json_t *use = render_point(c->site, "consumption");
 	json_t *pv = render_point(c->site, "pv");
 	struct render_tile day_t = {
-		"今日の使用量", "Used today so far", .unit = "kWh",
+		L_(N_("Used today so far")), .unit = "kWh",
 		.rgb = RENDER_RGB_TODAY, .bar = NAN,
 	};
 	struct render_tile month_t = {
-		"今月の使用量", "This month so far", .unit = "kWh",
+		L_(N_("This month so far")), .unit = "kWh",
 		.rgb = RENDER_RGB_TEXT, .bar = NAN,
 	};
 	struct render_tile pv_t = {
-		"太陽光の発電量", "Rooftop solar today", .unit = "kWh",
+		L_(N_("Rooftop solar today")), .unit = "kWh",
 		.rgb = RENDER_RGB_SOLAR, .bar = NAN,
 	};
 	char num[3][32], other[32], cja[3][64], cen[3][64];
@@ -150,10 +154,9 @@ static void household_tiles(struct render_ctx *c, struct render_rect r)
 		day_t.num = num[0];
 		if (yesterday_by_now(c, use, &y)) {
 			render_fmt_num(other, sizeof(other), y, 2);
-			snprintf(cja[0], sizeof(cja[0]),
-				 "昨日の同時刻 %s kWh", other);
-			snprintf(cen[0], sizeof(cen[0]),
-				 "yesterday by now: %s kWh", other);
+			render_trf(cja[0], sizeof(cja[0]), cen[0],
+				   sizeof(cen[0]),
+				   N_("yesterday by now: %s kWh"), other);
 			day_t.cap_ja = cja[0];
 			day_t.cap_en = cen[0];
 		}
@@ -169,11 +172,9 @@ static void household_tiles(struct render_ctx *c, struct render_rect r)
 		g_date_time_unref(l);
 		g_date_time_unref(u);
 		render_fmt_num(num[1], sizeof(num[1]), v, 1);
-		snprintf(cja[1], sizeof(cja[1]), "%d月1日から", m);
-		snprintf(cen[1], sizeof(cen[1]), "since 1 %s", mon[m - 1]);
 		month_t.num = num[1];
-		month_t.cap_ja = cja[1];
-		month_t.cap_en = cen[1];
+		month_t.cap_ja = _(since[m - 1]);
+		month_t.cap_en = render_tr2(since[m - 1]);
 	}
 
 	/* rooftop solar today, and what it gives now */
@@ -182,8 +183,8 @@ static void household_tiles(struct render_ctx *c, struct render_rect r)
 		pv_t.num = num[2];
 		if (render_latest(pv, &kw, NULL)) {
 			render_fmt_num(other, sizeof(other), kw, 2);
-			snprintf(cja[2], sizeof(cja[2]), "現在 %s kW", other);
-			snprintf(cen[2], sizeof(cen[2]), "now %s kW", other);
+			render_trf(cja[2], sizeof(cja[2]), cen[2],
+				   sizeof(cen[2]), N_("now %s kW"), other);
 			pv_t.cap_ja = cja[2];
 			pv_t.cap_en = cen[2];
 		}

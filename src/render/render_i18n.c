@@ -40,6 +40,7 @@ static const char *const lang_codes[RENDER_LANG_COUNT] = {
 
 static struct catalogue cats[RENDER_LANG_COUNT];
 static char *loaded_dir;
+static bool init_tried;
 static enum render_lang sel_first = RENDER_LANG_JA;
 static enum render_lang sel_second = RENDER_LANG_EN;
 
@@ -200,6 +201,7 @@ int render_i18n_init(const char *localedir, char *err, size_t errlen)
 	int rc;
 
 	render_i18n_finish();
+	init_tried = true;
 	dir = localedir ? g_strdup(localedir) : find_dir();
 	if (!dir) {
 		snprintf(err, errlen, "no %s.mo for ja under $AKARI_LOCALEDIR,"
@@ -311,6 +313,11 @@ const char *render_i18n_text(enum render_lang lang, const char *msgid)
 
 	if (!msgid)
 		return "";
+	if (!init_tried) {
+		char err[512];
+
+		render_i18n_init(NULL, err, sizeof(err));
+	}
 	if (!render_lang_code(lang) || !cats[lang].msgs)
 		return msgid;
 	tr = g_hash_table_lookup(cats[lang].msgs, msgid);

@@ -53,7 +53,12 @@ enum render_bilingual {
  * the msgids (in English).  Call render_i18n_finish() in either case. */
 int render_i18n_init(const char *localedir, char *err, size_t errlen);
 
-/* Frees the catalogues; English msgids are drawn after it. */
+/* Without a call to render_i18n_init(), the first lookup loads the
+ * catalogues from the default places, quietly: a program that wants to
+ * report a missing catalogue calls render_i18n_init() itself. */
+
+/* Frees the catalogues; English msgids are drawn after it until the
+ * next render_i18n_init(). */
 void render_i18n_finish(void);
 
 /* The directory the catalogues came from, or NULL when none loaded;
@@ -86,10 +91,12 @@ enum render_lang render_i18n_second(void);
  * has no catalogue or the catalogue no entry.  Borrowed from the
  * catalogue (valid until the next init or finish) or msgid; "" for a
  * NULL msgid. */
-const char *render_i18n_text(enum render_lang lang, const char *msgid);
+const char *render_i18n_text(enum render_lang lang, const char *msgid)
+	__attribute__((format_arg(2)));
 
 /* msgid in the first language. */
-const char *render_gettext(const char *msgid);
+const char *render_gettext(const char *msgid)
+	__attribute__((format_arg(1)));
 
 /* Whether lang's catalogue holds msgid (a test's question). */
 bool render_i18n_has(enum render_lang lang, const char *msgid);

@@ -46,13 +46,12 @@ static void solar_chart(struct render_ctx *c, struct render_rect r)
 	struct render_rect in;
 	int64_t t0, t1;
 
-	in = render_chart_panel(c, r, "太陽光発電と需要",
-				"Solar and demand today",
+	in = render_chart_panel(c, r, L_(N_("Solar and demand today")),
 				(struct render_key[]){
-					{ RENDER_RGB_DEMAND, false, "需要",
-					  "Demand" },
-					{ RENDER_RGB_SOLAR, true, "太陽光",
-					  "Solar" },
+					{ RENDER_RGB_DEMAND, false,
+					  L_(N_("Demand")) },
+					{ RENDER_RGB_SOLAR, true,
+					  L_(N_("Solar")) },
 				}, 2);
 
 	if (!render_day(c, &t0, &t1) || !json_array_size(scurve)) {
@@ -77,15 +76,15 @@ static void solar_tiles(struct render_ctx *c, struct render_rect r)
 {
 	json_t *sol = render_point(c->site, "solar");
 	struct render_tile out_t = {
-		"現在の発電量", "Solar output now", .unit = "万kW",
+		L_(N_("Solar output now")), .unit = "万kW",
 		.rgb = RENDER_RGB_SOLAR, .bar = NAN,
 	};
 	struct render_tile now_t = {
-		"需要に占める割合 (現在)", "Share of demand now", .unit = "%",
+		L_(N_("Share of demand now")), .unit = "%",
 		.rgb = RENDER_RGB_SOLAR,
 	};
 	struct render_tile day_t = {
-		"需要に占める割合 (本日)", "Share of demand today",
+		L_(N_("Share of demand today")),
 		.unit = "%", .rgb = RENDER_RGB_SOLAR,
 	};
 	char num[3][32], cja[2][64], cen[2][64], kwh[32];
@@ -111,10 +110,9 @@ static void solar_tiles(struct render_ctx *c, struct render_rect r)
 		day_t.num = num[2];
 		if (render_get(sol, "today", "energy_kwh", &e)) {
 			render_fmt_num(kwh, sizeof(kwh), e / MAN_KW, 0);
-			snprintf(cja[1], sizeof(cja[1]), "発電量 %s 万kWh",
-				 kwh);
-			snprintf(cen[1], sizeof(cen[1]),
-				 "generated: %s 万kWh", kwh);
+			render_trf(cja[1], sizeof(cja[1]), cen[1],
+				   sizeof(cen[1]), N_("generated: %s 万kWh"),
+				   kwh);
 			day_t.cap_ja = cja[1];
 			day_t.cap_en = cen[1];
 		}

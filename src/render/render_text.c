@@ -11,14 +11,43 @@
 #include "render/render_internal.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-PangoLayout *render_layout_new(PangoContext *pc, const char *text,
-			       double px, bool bold)
+/* Tags [start, end) of the layout's text with lang. */
+static void add_language(PangoAttrList *al, enum render_lang lang,
+			 size_t start, size_t end)
+{
+	PangoAttribute *a = pango_attr_language_new(
+		pango_language_from_string(render_lang_code(lang)));
+
+	a->start_index = (guint)start;
+	a->end_index = (guint)end;
+	pango_attr_list_insert(al, a);
+}
+
+PangoLayout *render_layout_new_lang(PangoContext *pc, const char *text,
+				    double px, bool bold,
+				    enum render_lang lang, size_t split,
+				    enum render_lang lang2)
 {
 	PangoLayout *lo = pango_layout_new(pc);
 	PangoFontDescription *fd = pango_font_description_new();
+	PangoAttrList *al = pango_attr_list_new();
+	size_t len = strlen(text);
+
+	/* The attribute, not only the context's language: a layout of a
+	 * second language on the same context must not inherit the
+	 * first's glyph shapes. */
+	if (!render_lang_code(lang))
+		lang = render_i18n_first();
+	if (!render_lang_code(lang2))
+		lang2 = lang;
+	split = split < len ? split : len;
+	add_language(al, lang, 0, split > 0 ? split : len);
+	if (split > 0)
+		add_language(al, lang2, split, len);
 
 	pango_font_description_set_family(fd, RENDER_FONT_FAMILY);
 	pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD
@@ -27,7 +56,81 @@ PangoLayout *render_layout_new(PangoContext *pc, const char *text,
 	pango_layout_set_font_description(lo, fd);
 	pango_font_description_free(fd);
 	pango_layout_set_text(lo, text, -1);
+	pango_layout_set_attributes(lo, al);
+	pango_attr_list_unref(al);
 	return lo;
+}
+
+PangoLayout *render_layout_new(PangoContext *pc, const char *text,
+			       double px, bool bold)
+{
+	return render_layout_new_lang(pc, text, px, bold, render_i18n_first(),
+				      0, RENDER_LANG_NONE);
+}
+
+/* The languages of text in style st: its own, and the other one from
+ * st->split on. */
+static void style_langs(const struct render_style *st,
+			enum render_lang *lang, enum render_lang *lang2)
+{
+	enum render_lang first = render_i18n_first();
+	enum render_lang second = render_i18n_second();
+
+	if (second == RENDER_LANG_NONE)
+		second = first;
+	*lang = st->second ? second : first;
+	*lang2 = st->second ? first : second;
+}
+
+static PangoLayout *style_layout(struct render_ctx *c,
+				 const struct render_style *st,
+				 const char *text, double px)
+{
+	enum render_lang lang, lang2;
+
+	style_langs(st, &lang, &lang2);
+	return render_layout_new_lang(c->pango, text, px, st->bold, lang,
+				      st->split, lang2);
+}
+
+const char *render_tr2(const char *msgid)
+{
+	enum render_lang second = render_i18n_second();
+
+	return second == RENDER_LANG_NONE ? NULL
+					  : render_i18n_text(second, msgid);
+}
+
+void render_trf(char *first, size_t first_len, char *second,
+		size_t second_len, const char *msgid, ...)
+{
+	enum render_lang l2 = render_i18n_second();
+	va_list ap, ap2;
+
+	va_start(ap, msgid);
+	va_copy(ap2, ap);
+	vsnprintf(first, first_len,
+		  render_i18n_text(render_i18n_first(), msgid), ap);
+	if (l2 == RENDER_LANG_NONE)
+		snprintf(second, second_len, "%s", "");
+	else
+		vsnprintf(second, second_len, render_i18n_text(l2, msgid),
+			  ap2);
+	va_end(ap2);
+	va_end(ap);
+}
+
+size_t render_tr_line(char *buf, size_t len, const char *msgid)
+{
+	const char *a = render_gettext(msgid), *b = render_tr2(msgid);
+	size_t split = strlen(a) + 1;
+
+	if (!b) {
+		g_strlcpy(buf, a, len);
+		return 0;
+	}
+	snprintf(buf, len, "%s %s", a, b);
+	return split < strlen(buf) ? split : 0;
 }
 
 /* A layout for text in style st, shrunk to st->max_w when too wide. */
@@ -42,13 +145,13 @@ static PangoLayout *styled_layout(struct render_ctx *c,
 	/* A slide squeezed below any readable size still lays out, with
 	 * text of one pixel rather than a size Pango refuses. */
 	pango_cairo_update_context(c->cr, c->pango);
-	lo = render_layout_new(c->pango, text, fmax(st->px, 1), st->bold);
+	lo = style_layout(c, st, text, fmax(st->px, 1));
 	pango_layout_get_size(lo, &lw, &lh);
 	if (st->max_w > 0 && lw > st->max_w * PANGO_SCALE) {
 		double px = fmax(st->px * st->max_w * PANGO_SCALE / lw, 1);
 
 		g_object_unref(lo);
-		lo = render_layout_new(c->pango, text, px, st->bold);
+		lo = style_layout(c, st, text, px);
 		pango_layout_get_size(lo, &lw, &lh);
 	}
 	ext->w = (double)lw / PANGO_SCALE;
@@ -134,10 +237,11 @@ struct render_extent render_label_measure(struct render_ctx *c,
 					  double max_w)
 {
 	struct render_style sj = { .px = px, .bold = true, .max_w = max_w };
-	struct render_style se = { .px = px_en, .max_w = max_w };
+	struct render_style se = { .px = px_en, .max_w = max_w,
+				   .second = true };
 	struct render_extent e1 = render_text_measure(c, &sj, ja), e2;
 
-	if (!en)
+	if (!en || !*en)
 		return e1;
 	e2 = render_text_measure(c, &se, en);
 	return (struct render_extent){
@@ -157,14 +261,15 @@ double render_label(struct render_ctx *c, const char *ja, const char *en,
 	};
 	struct render_style se = {
 		.px = px_en, .rgb = RENDER_RGB_TEXT_2, .align = align,
-		.max_w = max_w,
+		.max_w = max_w, .second = true,
 	};
 	struct render_extent e1, e2 = { 0 };
+	bool two = en && *en;
 
 	e1 = render_text(c, &sj, x, y, ja);
-	if (en)
+	if (two)
 		e2 = render_text(c, &se, x, y + e1.h * LABEL_EN_AT, en);
-	return en ? e1.h * LABEL_EN_AT + e2.h : e1.h;
+	return two ? e1.h * LABEL_EN_AT + e2.h : e1.h;
 }
 
 double render_value(struct render_ctx *c, const char *num, const char *unit,
@@ -314,8 +419,7 @@ void render_fmt_as_of(char *ja, size_t ja_len, char *en, size_t en_len,
 	char hm[16];
 
 	render_fmt_hm(hm, sizeof(hm), ts, tz);
-	snprintf(ja, ja_len, "%s 時点", hm);
-	snprintf(en, en_len, "as of %s", hm);
+	render_trf(ja, ja_len, en, en_len, N_("as of %s"), hm);
 }
 
 /* Weekday and month names are spelled here rather than taken from the
@@ -351,4 +455,15 @@ void render_fmt_date_en(char *buf, size_t len, int64_t ts, GTimeZone *tz)
 		 month_en[g_date_time_get_month(t) - 1],
 		 g_date_time_get_year(t));
 	g_date_time_unref(t);
+}
+
+void render_fmt_date(char *buf, size_t len, int64_t ts, GTimeZone *tz,
+		     enum render_lang lang)
+{
+	if (lang == RENDER_LANG_JA)
+		render_fmt_date_ja(buf, len, ts, tz);
+	else if (lang == RENDER_LANG_EN)
+		render_fmt_date_en(buf, len, ts, tz);
+	else
+		g_strlcpy(buf, "", len);
 }
