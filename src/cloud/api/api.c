@@ -33,6 +33,7 @@
 
 #include "cloud/analytics/analytics.h"
 #include "cloud/api/api_auth.h"
+#include "cloud/api/api_content.h"
 #include "cloud/api/api_csv.h"
 #include "cloud/api/api_displays.h"
 #include "cloud/api/api_influx.h"
@@ -67,6 +68,7 @@ enum route {
 	ROUTE_INGEST_CSV,	/* ROUTE_INGEST's checks, then api_csv.c */
 	ROUTE_DISPLAYS,		/* api_displays.c */
 	ROUTE_HEARTBEAT,	/* a POST without a token, api_displays.c */
+	ROUTE_CONTENT,		/* handed to api_content.c */
 };
 
 /* What a handler decided to send. */
@@ -94,6 +96,7 @@ struct request {
 	bool oom;		/* the body did not fit in memory */
 	bool answered;
 	struct api_influx *influx;	/* ROUTE_INFLUX's own state */
+	struct api_content *content;	/* ROUTE_CONTENT's */
 };
 
 /* --- answers ---------------------------------------------------------- */
@@ -843,6 +846,12 @@ static enum MHD_Result request_begin(struct api *api,
 					api_influx_route(url), req->method,
 					req->url, req->client, &req->influx);
 	}
+	if (req->route == ROUTE_NONE && api_content_route(url)) {
+		req->route = ROUTE_CONTENT;
+		return api_content_begin(api->st, api->max_body, conn,
+					 req->method, req->url, req->client,
+					 &req->content);
+	}
 
 	if (precheck(req, &a))
 		return send_answer(req, &a);
@@ -862,6 +871,8 @@ static enum MHD_Result request_receive(struct request *req, const char *data,
 
 	if (req->route == ROUTE_INFLUX)
 		return api_influx_receive(req->influx, data, size);
+	if (req->route == ROUTE_CONTENT)
+		return api_content_receive(req->content, data, size);
 	*size = 0;
 	if (req->answered ||
 	    (req->route != ROUTE_INGEST && req->route != ROUTE_INGEST_CSV &&
@@ -889,6 +900,8 @@ static enum MHD_Result request_finish(struct request *req)
 
 	if (req->route == ROUTE_INFLUX)
 		return api_influx_finish(req->influx);
+	if (req->route == ROUTE_CONTENT)
+		return api_content_finish(req->content);
 	if (req->answered)
 		return MHD_YES;
 	if (req->oom) {
@@ -937,6 +950,7 @@ static enum MHD_Result request_finish(struct request *req)
 		break;
 	case ROUTE_NONE:
 	case ROUTE_INFLUX:
+	case ROUTE_CONTENT:
 		break;
 	}
 	return send_answer(req, &a);
@@ -968,6 +982,7 @@ static void request_done(void *cls, struct MHD_Connection *conn,
 			  "answer (%d)",
 			  req->method, req->url, req->client, (int)toe);
 	api_influx_free(req->influx);
+	api_content_free(req->content);
 	free(req->body);
 	g_free(req->arg);
 	g_free(req->url);

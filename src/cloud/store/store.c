@@ -146,6 +146,34 @@ static const char *const migrations[] = {
 	"  body TEXT NOT NULL,"		/* JSON, see docs/playlists.md */
 	"  revision INTEGER NOT NULL DEFAULT 1,"
 	"  updated INTEGER NOT NULL DEFAULT (unixepoch()));"
+	"CREATE TABLE display_groups ("
+	"  name TEXT PRIMARY KEY,"
+	"  tz TEXT NOT NULL);"
+	"CREATE TABLE group_members ("
+	"  display_id TEXT PRIMARY KEY,"
+	"  group_name TEXT NOT NULL REFERENCES display_groups(name));"
+	"CREATE TABLE schedules ("
+	"  id INTEGER PRIMARY KEY,"
+	"  playlist_id INTEGER NOT NULL REFERENCES playlists(id),"
+	"  group_name TEXT REFERENCES display_groups(name),"	/* NULL: all */
+	"  date_from TEXT,"		/* local date, included; NULL: open */
+	"  date_to TEXT,"		/* local date, excluded; NULL: open */
+	"  weekdays INTEGER NOT NULL,"	/* bit 0 Monday .. bit 6 Sunday */
+	"  start_min INTEGER NOT NULL,"
+	"  end_min INTEGER NOT NULL,"
+	"  priority INTEGER NOT NULL);"
+	"CREATE TABLE layer_rules ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  body TEXT NOT NULL,"
+	"  updated INTEGER NOT NULL);"
+	/* every set and clear of an emergency message, with who and when */
+	"CREATE TABLE emergency_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  target TEXT NOT NULL,"	/* '*' or a group */
+	"  action TEXT NOT NULL CHECK (action IN ('set', 'clear')),"
+	"  message TEXT,"
+	"  actor TEXT NOT NULL,"
+	"  at INTEGER NOT NULL);"
 	/* for rankings of buildings by energy per floor area */
 	"ALTER TABLE sites ADD COLUMN floor_area_m2 REAL;"
 	/* proof of play: what each display showed, and when */
