@@ -29,6 +29,7 @@ enum store_rc {
 	STORE_EXISTS = -2,	/* unique name or key already taken */
 	STORE_INVALID = -3,	/* bad argument (unknown zone, kind, ...) */
 	STORE_IO = -4,		/* SQLite or disk failure */
+	STORE_CONFLICT = -5,	/* retired, revoked or still in use */
 };
 
 enum store_point_kind {
