@@ -62,6 +62,15 @@ static void usage(FILE *f)
 "  --display-id ID       send heartbeats to the server as display ID\n"
 "                        (1 to 63 of A-Z a-z 0-9 . _ -); none without\n"
 "  --heartbeat-seconds S seconds between heartbeats (30)\n"
+"  --token-file FILE     the display's device token (akari device add\n"
+"                        --kind display ID); or $AKARI_DISPLAY_TOKEN\n"
+"  --screenshot-every S  send a screenshot every S seconds (default only\n"
+"                        when staff ask for one)\n"
+"  --screen-hours HH:MM-HH:MM  screen on only then, local time (off by\n"
+"                        DPMS where the display has it, else black)\n"
+"  --dim HH:MM-HH:MM@P%%  dim to P percent of brightness then\n"
+"  --pixel-shift         move the picture 1 px every 10 min in a 4 px\n"
+"                        box, against burn-in\n"
 "  --theme NAME|FILE     dark (the default), light, high-contrast, or a\n"
 "                        theme file (see docs/themes.md)\n"
 "\n"
@@ -73,7 +82,9 @@ enum {
 	OPT_PNG_KEEP, OPT_FALLBACK, OPT_REPLAY, OPT_SPEED, OPT_CACHE,
 	OPT_NO_CACHE, OPT_SLIDES, OPT_SLIDE_S, OPT_FADE_S, OPT_FETCH_S,
 	OPT_RETRY_MAX, OPT_GRID, OPT_HOME, OPT_AIR, OPT_FRAMES,
-	OPT_DURATION, OPT_DISPLAY_ID, OPT_HEARTBEAT_S, OPT_THEME, OPT_HELP,
+	OPT_DURATION, OPT_DISPLAY_ID, OPT_HEARTBEAT_S, OPT_THEME,
+	OPT_TOKEN_FILE, OPT_SHOT_EVERY, OPT_HOURS, OPT_DIM, OPT_SHIFT,
+	OPT_HELP,
 };
 
 /* In the order of the enum above: options[c - OPT_SERVER] is c's entry. */
@@ -101,6 +112,11 @@ static const struct option options[] = {
 	{"display-id", required_argument, NULL, OPT_DISPLAY_ID},
 	{"heartbeat-seconds", required_argument, NULL, OPT_HEARTBEAT_S},
 	{"theme", required_argument, NULL, OPT_THEME},
+	{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	{"screenshot-every", required_argument, NULL, OPT_SHOT_EVERY},
+	{"screen-hours", required_argument, NULL, OPT_HOURS},
+	{"dim", required_argument, NULL, OPT_DIM},
+	{"pixel-shift", no_argument, NULL, OPT_SHIFT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -282,6 +298,26 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 				rc = bad(name, optarg, "want seconds > 0");
 			break;
 		case OPT_THEME: *theme = optarg; break;
+		case OPT_TOKEN_FILE: o->fetch.display_token = optarg; break;
+		case OPT_SHOT_EVERY:
+			if (parse_seconds(optarg, false,
+					  &o->ops.screenshot_every))
+				rc = bad(name, optarg, "want seconds > 0");
+			break;
+		case OPT_HOURS:
+			o->ops.hours_set = true;
+			if (kiosk_power_parse_span(optarg, &o->ops.hours))
+				rc = bad(name, optarg, "want HH:MM-HH:MM, "
+					 "e.g. 06:00-23:00");
+			break;
+		case OPT_DIM:
+			o->ops.dim_set = true;
+			if (kiosk_power_parse_dim(optarg, &o->ops.dim_span,
+						  &o->ops.dim_level))
+				rc = bad(name, optarg, "want HH:MM-HH:MM@P%, "
+					 "e.g. 22:00-06:00@40%");
+			break;
+		case OPT_SHIFT: o->ops.pixel_shift = true; break;
 		case OPT_HELP: usage(stdout); return 1;
 		default: usage(stderr); return -1;
 		}
@@ -336,12 +372,55 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 	return 0;
 }
 
+/*
+ * The display's token from file, or from $AKARI_DISPLAY_TOKEN without
+ * one: never from the command line, which every user of the box can
+ * read and logs keep.  Blanks around it are not part of it.
+ */
+static int read_token(const char *file, char *buf, size_t len)
+{
+	const char *env = getenv("AKARI_DISPLAY_TOKEN");
+	size_t n = 0;
+	FILE *f;
+
+	if (file) {
+		f = fopen(file, "r");
+		if (!f) {
+			fprintf(stderr, "akari kiosk: --token-file %s: %s\n",
+				file, strerror(errno));
+			return -1;
+		}
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	} else if (env) {
+		n = strlen(env) < len ? strlen(env) : len - 1;
+		memcpy(buf, env, n);
+	} else {
+		fprintf(stderr, "akari kiosk: --display-id needs the display's "
+			"token: --token-file FILE or $AKARI_DISPLAY_TOKEN "
+			"(akari device add --kind display)\n");
+		return -1;
+	}
+	buf[n] = '\0';
+	while (n && strchr(" \t\r\n", buf[n - 1]))
+		buf[--n] = '\0';
+	n = strspn(buf, " \t");
+	memmove(buf, buf + n, strlen(buf + n) + 1);
+	if (!*buf || strcspn(buf, " \t\r\n") != strlen(buf)) {
+		fprintf(stderr, "akari kiosk: the display token %s%s is %s\n",
+			file ? "in " : "from $AKARI_DISPLAY_TOKEN",
+			file ? file : "", *buf ? "not one word" : "empty");
+		return -1;
+	}
+	return 0;
+}
+
 int cli_kiosk(int argc, char **argv)
 {
 	struct kiosk_options o;
 	struct theme theme;
 	const char *theme_spec = NULL;
-	char cache[4096], err[512];
+	char cache[4096], err[512], token[256];
 	int rc;
 
 	kiosk_options_init(&o);
@@ -358,6 +437,10 @@ int cli_kiosk(int argc, char **argv)
 		}
 		render_set_theme(&theme);
 	}
+	if (o.fetch.display_id &&
+	    read_token(o.fetch.display_token, token, sizeof token))
+		return 2;
+	o.fetch.display_token = o.fetch.display_id ? token : NULL;
 	rc = kiosk_run(&o) ? 1 : 0;
 	render_set_theme(NULL);
 	return rc;

@@ -4,6 +4,11 @@
 #include "display/display.h"
 
 #include <SDL.h>
+#include <SDL_syswm.h>
+#ifdef AKARI_HAVE_XDPMS
+#include <X11/Xlib.h>
+#include <X11/extensions/dpms.h>
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -314,6 +319,46 @@ int display_parse_size(const char *s, int *w, int *h)
 	*w = (int)a;
 	*h = (int)b;
 	return 0;
+}
+
+int display_set_power(struct display *d, bool on, char *err,
+		      size_t errlen)
+{
+#ifdef AKARI_HAVE_XDPMS
+	SDL_SysWMinfo info;
+	Display *dpy;
+
+	if (!d->win) {
+		snprintf(err, errlen, "no window");
+		return -1;
+	}
+	SDL_VERSION(&info.version);
+	if (!SDL_GetWindowWMInfo(d->win, &info) ||
+	    info.subsystem != SDL_SYSWM_X11) {
+		snprintf(err, errlen, "the %s video driver has no DPMS",
+			 SDL_GetCurrentVideoDriver());
+		return -1;
+	}
+	dpy = info.info.x11.display;
+	if (!DPMSCapable(dpy)) {
+		snprintf(err, errlen, "the X server has no DPMS");
+		return -1;
+	}
+	/* DPMS must be enabled for a forced level to hold; SDL's screen
+	 * saver inhibition does not stop a forced one. */
+	DPMSEnable(dpy);
+	if (!DPMSForceLevel(dpy, on ? DPMSModeOn : DPMSModeOff)) {
+		snprintf(err, errlen, "the X server refused a DPMS level");
+		return -1;
+	}
+	XFlush(dpy);
+	return 0;
+#else
+	(void)on;
+	snprintf(err, errlen, d->win ? "built without X11 DPMS"
+				     : "no window");
+	return -1;
+#endif
 }
 
 long display_frames(const struct display *d)

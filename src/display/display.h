@@ -83,6 +83,13 @@ unsigned display_wait(struct display *d, double timeout);
  * -1 with *w and *h untouched. */
 int display_parse_size(const char *s, int *w, int *h);
 
+/* Powers the screen down (on false) or up again where the display can:
+ * an X11 window on a server with the DPMS extension.  Returns 0, or -1
+ * with the reason in err when it cannot, and the caller shows black
+ * instead. */
+int display_set_power(struct display *d, bool on, char *err,
+		      size_t errlen);
+
 /* The number of frames presented so far. */
 long display_frames(const struct display *d);
 

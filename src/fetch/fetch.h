@@ -63,6 +63,7 @@ struct fetch_config {
 	const char *display_id;	/* worker: heartbeats as this display
 				 * (fetch_heartbeat.h); NULL: none */
 	double heartbeat_every;	/* 0: FETCH_DEFAULT_HEARTBEAT_EVERY */
+	const char *display_token;	/* the display's device token */
 };
 
 /* The default site name of a role: "tepco", "home12", "room1". */
@@ -206,6 +207,10 @@ bool fetch_worker_take(struct fetch_worker *w, struct fetch_result *res);
 /* What the next heartbeat reports: the slide on screen (a string that
  * lives as long as the worker) and the wall clock its data was fetched
  * at (0: no data). */
+/* Whether a heartbeat's answer asked for a screenshot since the last
+ * call (fetch_heartbeat.h). */
+bool fetch_worker_screenshot_wanted(struct fetch_worker *w);
+
 void fetch_worker_showing(struct fetch_worker *w, const char *slide,
 			  int64_t data_fetched_at);
 

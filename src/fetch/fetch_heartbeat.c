@@ -14,15 +14,38 @@
 
 #include "fetch/fetch.h"
 
+/* The answer is a small JSON object; more is not read. */
+#define ANSWER_MAX 4096
+
 struct fetch_heartbeat_sender {
 	CURL *curl;
 	char *url;
+	char auth[320];		/* "" without a token */
 	atomic_bool cancel;
+	atomic_bool shot_wanted;
 	char curl_err[CURL_ERROR_SIZE];
+	char answer[ANSWER_MAX];
+	size_t answer_len;
 };
 
-static size_t discard(char *ptr, size_t size, size_t nmemb, void *ud)
+int fetch_auth_header(const char *token, char *buf, size_t len)
 {
+	int n;
+
+	for (const char *c = token; *c; c++)
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+			return -1;
+	n = snprintf(buf, len, "Authorization: Bearer %s", token);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static size_t keep_answer(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct fetch_heartbeat_sender *s = ud;
+	size_t n = size * nmemb, room = sizeof s->answer - 1 - s->answer_len;
+
+	memcpy(s->answer + s->answer_len, ptr, n < room ? n : room);
+	s->answer_len += n < room ? n : room;
 	return size * nmemb;
 }
 
@@ -35,7 +58,8 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
 }
 
 struct fetch_heartbeat_sender *
-fetch_heartbeat_sender_create(const char *server, const char *id)
+fetch_heartbeat_sender_create(const char *server, const char *id,
+			      const char *token)
 {
 	struct fetch_heartbeat_sender *s;
 	size_t n;
@@ -47,6 +71,11 @@ fetch_heartbeat_sender_create(const char *server, const char *id)
 	if (!s)
 		return NULL;
 	atomic_init(&s->cancel, false);
+	atomic_init(&s->shot_wanted, false);
+	if (token && fetch_auth_header(token, s->auth, sizeof s->auth)) {
+		free(s);
+		return NULL;
+	}
 	s->curl = curl_easy_init();
 	n = strlen(server) + strlen(id) + 64;
 	s->url = malloc(n);
@@ -92,6 +121,25 @@ static char *heartbeat_body(const struct fetch_heartbeat *hb)
 	return body;
 }
 
+/* A request for a screenshot stays until taken, whatever later answers
+ * say, so that one asked for between two looks is not lost. */
+static void note_request(struct fetch_heartbeat_sender *s)
+{
+	json_t *o, *v;
+
+	s->answer[s->answer_len] = '\0';
+	o = json_loads(s->answer, 0, NULL);
+	v = json_object_get(o, "screenshot_requested");
+	if (json_is_true(v))
+		atomic_store(&s->shot_wanted, true);
+	json_decref(o);
+}
+
+bool fetch_heartbeat_take_request(struct fetch_heartbeat_sender *s)
+{
+	return s && atomic_exchange(&s->shot_wanted, false);
+}
+
 int fetch_heartbeat_send(struct fetch_heartbeat_sender *s,
 			 const struct fetch_heartbeat *hb, char *err,
 			 size_t errlen)
@@ -105,6 +153,8 @@ int fetch_heartbeat_send(struct fetch_heartbeat_sender *s,
 
 	body = heartbeat_body(hb);
 	headers = curl_slist_append(NULL, "Content-Type: application/json");
+	if (headers && s->auth[0])
+		headers = curl_slist_append(headers, s->auth);
 	if (!body || !headers) {
 		snprintf(err, errlen, "heartbeat: out of memory");
 		rc = FETCH_INVALID;
@@ -122,7 +172,9 @@ int fetch_heartbeat_send(struct fetch_heartbeat_sender *s,
 			 (long)FETCH_HEARTBEAT_CONNECT_MS);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)FETCH_HEARTBEAT_TOTAL_MS);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+	s->answer_len = 0;
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_answer);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, s);
@@ -143,6 +195,7 @@ int fetch_heartbeat_send(struct fetch_heartbeat_sender *s,
 		rc = FETCH_HTTP;
 		goto out;
 	}
+	note_request(s);
 	rc = FETCH_OK;
 
 out:

@@ -173,7 +173,8 @@ int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,
 	}
 	if (cfg && cfg->display_id) {
 		w->hb = fetch_heartbeat_sender_create(cfg->server,
-						      cfg->display_id);
+						      cfg->display_id,
+						      cfg->display_token);
 		if (!w->hb) {
 			snprintf(err, errlen, "out of memory");
 			rc = FETCH_INVALID;
@@ -271,6 +272,11 @@ bool fetch_worker_take(struct fetch_worker *w, struct fetch_result *res)
 	}
 	pthread_mutex_unlock(&w->lock);
 	return ready;
+}
+
+bool fetch_worker_screenshot_wanted(struct fetch_worker *w)
+{
+	return fetch_heartbeat_take_request(w->hb);
 }
 
 void fetch_worker_showing(struct fetch_worker *w, const char *slide,

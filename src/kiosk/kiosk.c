@@ -53,6 +53,7 @@ struct kiosk {
 	struct sigaction old_int, old_term;
 	bool signals_set;
 	struct notify_watchdog watchdog;
+	struct kiosk_ops *ops;	/* screen care, screenshots, plays */
 
 	/* The data on screen and where it came from. */
 	struct fetch_bundle data;
@@ -408,6 +409,7 @@ static void render_frame(struct kiosk *k)
 
 static void present(struct kiosk *k)
 {
+	cairo_surface_t *shown;
 	char err[256];
 
 	if (k->quit || !k->show || !k->frame)
@@ -415,7 +417,10 @@ static void present(struct kiosk *k)
 	if (k->presented == 0 && k->fetches == 0 &&
 	    k->mono - k->clock.start < FIRST_FETCH_WAIT)
 		return;
-	if (display_present(k->disp, k->frame, err, sizeof err)) {
+	shown = kiosk_ops_frame(k->ops, k->frame, k->wall, k->mono);
+	if (!shown || display_present(k->disp, shown, err, sizeof err)) {
+		if (!shown)
+			snprintf(err, sizeof err, "out of memory");
 		log_error(MOD, "cannot show a frame: %s; stopping", err);
 		k->quit = true;
 		k->status = -1;
@@ -423,6 +428,8 @@ static void present(struct kiosk *k)
 	}
 	k->show = false;
 	k->presented++;
+	kiosk_ops_presented(k->ops, shown, k->mono,
+			    fetch_worker_screenshot_wanted(k->worker));
 	if (k->presented == 1) {
 		log_info(MOD, "first frame shown: %s",
 			 display_describe(k->disp));
@@ -619,6 +626,11 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	load_cache(k);
 	if (open_display(k))
 		return -1;
+	if (kiosk_ops_create(&o->ops, &o->fetch, o->cache_dir, k->disp,
+			     &k->ops, err, sizeof err)) {
+		log_error(MOD, "cannot start the uploads: %s", err);
+		return -1;
+	}
 	fetch_schedule_init(&k->sched,
 			    kiosk_clock_fetch_period(&k->clock,
 						     o->fetch_seconds),
@@ -635,6 +647,7 @@ static void kiosk_finish(struct kiosk *k)
 		sigaction(SIGINT, &k->old_int, NULL);
 		sigaction(SIGTERM, &k->old_term, NULL);
 	}
+	kiosk_ops_destroy(k->ops, k->wall, kiosk_mono_now());
 	fetch_worker_destroy(k->worker);
 	display_close(k->disp);
 	cairo_surface_destroy(k->cur);
@@ -657,6 +670,9 @@ int kiosk_run(const struct kiosk_options *o)
 		clock_tick(&k);
 		fetch_if_due(&k);
 		pick_slide(&k);
+		kiosk_ops_showing(k.ops, k.seq,
+				  render_slide_name(k.slides[k.slide]), k.wall,
+				  k.mono);
 		render_frame(&k);
 		present(&k);
 		handle_events(&k);

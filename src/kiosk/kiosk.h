@@ -19,6 +19,7 @@
 
 #include "display/display.h"
 #include "fetch/fetch.h"
+#include "kiosk/kiosk_ops.h"
 #include "render/render.h"
 
 #define KIOSK_SLIDE_MIN 0.01
@@ -42,6 +43,8 @@ struct kiosk_options {
 	/* Which slides play, in order; nslides 0 plays all four. */
 	enum render_slide slides[RENDER_SLIDE_COUNT];
 	int nslides;
+
+	struct kiosk_ops_config ops;	/* screen care, screenshots */
 
 	long frames;			/* stop after N frames; 0: never */
 	double duration;		/* stop after S seconds; 0: never */

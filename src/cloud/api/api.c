@@ -67,7 +67,10 @@ enum route {
 	ROUTE_INFLUX,		/* handed to api_influx.c */
 	ROUTE_INGEST_CSV,	/* ROUTE_INGEST's checks, then api_csv.c */
 	ROUTE_DISPLAYS,		/* api_displays.c */
-	ROUTE_HEARTBEAT,	/* a POST without a token, api_displays.c */
+	ROUTE_HEARTBEAT,	/* api_displays.c, as are the next three */
+	ROUTE_SHOT,		/* POST with a token, or GET */
+	ROUTE_SHOT_REQUEST,
+	ROUTE_PLAYS,		/* POST with a token, or GET */
 	ROUTE_CONTENT,		/* handed to api_content.c */
 };
 
@@ -77,6 +80,7 @@ struct answer {
 	json_t *body;		/* owned */
 	const char *allow;	/* the Allow header of a 405 */
 	bool unauthorized;	/* add WWW-Authenticate to a 401 */
+	struct MHD_Response *raw;	/* owned; sent instead of body */
 };
 
 /* One request, from its headers to its answer. */
@@ -212,11 +216,13 @@ static enum MHD_Result send_answer(struct request *req, struct answer *a)
 	static char oom[] = "{\"error\": \"internal\", "
 			    "\"message\": \"out of memory\"}\n";
 	struct MHD_Response *resp = NULL;
-	char *text = a->body ? json_dumps(a->body, JSON_COMPACT) : NULL;
+	char *text = a->body && !a->raw ? json_dumps(a->body, JSON_COMPACT)
+					: NULL;
 	enum MHD_Result ret;
 	char etag[40] = "";
 	size_t n;
 
+	resp = a->raw;
 	if (text && (resp = conditional(req, a, text, etag, sizeof etag))) {
 		free(text);
 		text = NULL;
@@ -248,7 +254,7 @@ static enum MHD_Result send_answer(struct request *req, struct answer *a)
 		}
 	}
 
-	if (a->status != MHD_HTTP_NOT_MODIFIED)
+	if (!a->raw && a->status != MHD_HTTP_NOT_MODIFIED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					JSON_TYPE);
 	if (etag[0])
@@ -615,6 +621,12 @@ static enum route route_of(const char *url, char **arg)
 		return ROUTE_DISPLAYS;
 	if ((*arg = url_arg(url, "/displays/", "/heartbeat")))
 		return ROUTE_HEARTBEAT;
+	if ((*arg = url_arg(url, "/displays/", "/screenshot")))
+		return ROUTE_SHOT;
+	if ((*arg = url_arg(url, "/displays/", "/screenshot-request")))
+		return ROUTE_SHOT_REQUEST;
+	if ((*arg = url_arg(url, "/displays/", "/plays")))
+		return ROUTE_PLAYS;
 	return ROUTE_NONE;
 }
 
@@ -703,6 +715,8 @@ static int check_admin(struct request *req, struct answer *a)
 static bool needs_admin(const struct request *req)
 {
 	switch (req->route) {
+	case ROUTE_SHOT_REQUEST:
+		return true;
 	default:
 		return false;
 	}
@@ -715,7 +729,8 @@ static int check_type(struct request *req, struct answer *a)
 	const char *t = MHD_lookup_connection_value(
 	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const char *want = req->route == ROUTE_INGEST_CSV ? API_CSV_TYPE
-							 : "application/json";
+			   : req->route == ROUTE_SHOT	  ? "image/png"
+							  : "application/json";
 	size_t n = t ? strcspn(t, "; \t") : 0;
 
 	if (t && n == strlen(want) && !strncasecmp(t, want, n))
@@ -779,18 +794,30 @@ static int precheck(struct request *req, struct answer *a)
 		answer_error(a, 404, "not_found", "no endpoint %.200s",
 			     req->url);
 		return -1;
+	case ROUTE_SHOT:
+	case ROUTE_PLAYS:
+		if (is_get(req->method))
+			return 0;
+		/* A display sends them: the POST's checks. */
+		__attribute__((fallthrough));
 	case ROUTE_INGEST:
 	case ROUTE_INGEST_CSV:
 	case ROUTE_HEARTBEAT:
+	case ROUTE_SHOT_REQUEST:
 		if (strcmp(req->method, MHD_HTTP_METHOD_POST)) {
-			a->allow = "POST";
+			a->allow = req->route == ROUTE_SHOT ||
+					   req->route == ROUTE_PLAYS
+				       ? "GET, HEAD, POST"
+				       : "POST";
 			answer_error(a, 405, "method_not_allowed",
 				     "%s takes POST, not %s", req->url,
 				     req->method);
 			return -1;
 		}
-		if ((req->route != ROUTE_HEARTBEAT && check_token(req, a)) ||
-		    check_type(req, a) || check_length(req, a))
+		if (req->route == ROUTE_SHOT_REQUEST)
+			return 0;
+		if (check_token(req, a) || check_type(req, a) ||
+		    check_length(req, a))
 			return -1;
 		return 0;
 	default:
@@ -876,7 +903,8 @@ static enum MHD_Result request_receive(struct request *req, const char *data,
 	*size = 0;
 	if (req->answered ||
 	    (req->route != ROUTE_INGEST && req->route != ROUTE_INGEST_CSV &&
-	     req->route != ROUTE_HEARTBEAT))
+	     req->route != ROUTE_HEARTBEAT && req->route != ROUTE_SHOT &&
+	     req->route != ROUTE_PLAYS))
 		return MHD_YES;
 
 	if (req->too_big || n > max - req->len) {
@@ -945,8 +973,19 @@ static enum MHD_Result request_finish(struct request *req)
 		break;
 	case ROUTE_HEARTBEAT:
 		a.status = api_displays_beat(req->api->st, req->arg,
-					     req->client, req->body, req->len,
-					     &a.body);
+					     req->src.device_id, req->client,
+					     req->body, req->len, &a.body);
+		break;
+	case ROUTE_SHOT:
+	case ROUTE_SHOT_REQUEST:
+	case ROUTE_PLAYS:
+		a.status = api_displays_handle(
+		    req->api->st,
+		    req->route == ROUTE_SHOT	? API_DISPLAYS_SHOT
+		    : req->route == ROUTE_PLAYS ? API_DISPLAYS_PLAYS
+						: API_DISPLAYS_SHOT_REQUEST,
+		    is_get(req->method), req->arg, req->src.device_id,
+		    req->conn, req->body, req->len, &a.raw, &a.body);
 		break;
 	case ROUTE_NONE:
 	case ROUTE_INFLUX:

@@ -187,7 +187,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE screenshots ("
 	"  display_id TEXT PRIMARY KEY,"
 	"  taken INTEGER NOT NULL,"
-	"  png BLOB NOT NULL);",
+	"  png BLOB NOT NULL);"
+	/* staff asked for a screenshot the display has not sent yet */
+	"ALTER TABLE displays ADD COLUMN screenshot_requested INTEGER"
+	"  NOT NULL DEFAULT 0;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -2,10 +2,12 @@
  * store_displays.h - the signage displays that report to this server:
  * each display's latest heartbeat and when it arrived.
  *
- * A display is registered by its first heartbeat; there is no other
- * step.  The table is made by the first call that needs it (CREATE
- * TABLE IF NOT EXISTS on the write connection), not by a numbered
- * migration, so a database that never saw a display has none.
+ * A display is a device of kind "display" whose name is the display id
+ * (`akari device add --kind display`); its row here is made by its first
+ * heartbeat.  Beside the heartbeat the store keeps the newest screenshot
+ * of each display, whether staff asked for a new one, and the display's
+ * proof of play: which slide it showed, from when, for how long.
+ * Tables: displays (migration 2), screenshots and plays (migration 5).
  *
  * Errors and threads: as in store.h.
  */
@@ -48,5 +50,53 @@ int store_display_beat(struct store *st, const struct store_display *d,
  * into the store.  No display yet (or no table yet) calls fn never. */
 typedef int (*store_display_fn)(const struct store_display *d, void *ctx);
 int store_displays_each(struct store *st, store_display_fn fn, void *ctx);
+
+/* Whether device_id (from a device token) is a device of kind "display"
+ * named id.  STORE_NOT_FOUND when it is not: another kind of device, or
+ * the display of another name. */
+int store_display_device_ok(struct store *st, int64_t device_id,
+			    const char *id);
+
+/* Whether staff asked display id for a screenshot it has not sent yet.
+ * An unknown display is asked for none. */
+int store_display_screenshot_wanted(struct store *st, const char *id,
+				    bool *wanted);
+
+/* Asks display id for a screenshot with its next heartbeat.
+ * STORE_NOT_FOUND when no display of that id has sent a heartbeat. */
+int store_display_screenshot_request(struct store *st, const char *id);
+
+/* Keeps png (len bytes, borrowed) as display id's newest screenshot,
+ * taken at taken (server clock), replacing the one before, and clears
+ * a request for one.  STORE_INVALID for a bad id. */
+int store_display_screenshot_put(struct store *st, const char *id,
+				 int64_t taken, const void *png, size_t len);
+
+/* The newest screenshot of id: *png (owned by the caller, free()) of
+ * *len bytes, taken at *taken.  STORE_NOT_FOUND when there is none. */
+int store_display_screenshot_get(struct store *st, const char *id,
+				 int64_t *taken, void **png, size_t *len);
+
+/* One slide shown: from start (Unix seconds, the display's clock) for
+ * seconds. */
+struct store_play {
+	char slide[32];
+	int64_t start;
+	double seconds;
+};
+
+/* Records n plays of display id in one transaction.  A play already
+ * recorded (same display, start and slide) is kept as it was, so a batch
+ * sent again after a lost answer counts once; *added says how many were
+ * new (may be NULL).  STORE_INVALID for a bad id or slide name. */
+int store_display_plays_add(struct store *st, const char *id,
+			    const struct store_play *plays, size_t n,
+			    size_t *added);
+
+/* Calls fn for each play of id with from <= start < to, oldest first;
+ * fn returning non-zero stops the walk (fn as for store_displays_each). */
+typedef int (*store_play_fn)(const struct store_play *p, void *ctx);
+int store_display_plays_each(struct store *st, const char *id, int64_t from,
+			     int64_t to, store_play_fn fn, void *ctx);
 
 #endif
