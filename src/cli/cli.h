@@ -15,6 +15,8 @@ int cli_kiosk(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
 int cli_admin(int argc, char **argv);
+int cli_rollup(int argc, char **argv);
+int cli_prune(int argc, char **argv);
 int cli_playlist(int argc, char **argv);
 int cli_emergency(int argc, char **argv);
 

@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	{"kiosk", cli_kiosk, "kiosk --server URL [--window WxH]"},
 	{"backup", cli_backup, "backup --db FILE -o BACKUP [--passphrase-...]"},
 	{"restore", cli_restore, "restore --db FILE -i BACKUP [--force]"},
+	{"rollup", cli_rollup, "rollup rebuild --db FILE [--point KEY]"},
+	{"prune", cli_prune, "prune --db FILE --older-than-days N"},
 };
 
 static void usage(FILE *f)

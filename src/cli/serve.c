@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/retain.h"
 #include "cloud/api/api.h"
 #include "cloud/ingest/lineproto.h"
 #include "cloud/store/store.h"
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 		"usage: akari serve --db FILE --listen ADDR:PORT\n"
 		"                   [--threads N] [--max-body BYTES]\n"
 		"                   [--lp-map FILE]\n"
+		"                   [--retain-raw-days N]\n"
 		"\n"
 		"Serves the HTTP API (docs/api.md) on the database FILE,\n"
 		"which is created if missing.  Stops cleanly on SIGINT or\n"
@@ -41,6 +43,9 @@ static void usage(FILE *f)
 		"                     K or M suffix (default 8M)\n"
 		"  --lp-map FILE      rules naming the point of each line\n"
 		"                     protocol field (docs/ingest-lineproto.md)\n"
+		"  --retain-raw-days N  delete raw readings older than N days\n"
+		"                     in the background; rollups are kept\n"
+		"                     (default 0: keep forever)\n"
 		"\n"
 		"Once bound it prints one line, \"listening on "
 		"http://ADDR:PORT\".\n",
@@ -124,6 +129,7 @@ struct serve_args {
 	const char *db;
 	const char *listen;
 	const char *lp_map;
+	int retain_days;	/* 0: keep raw readings forever */
 	char host[256];
 	struct api_config cfg;
 };
@@ -137,6 +143,7 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 		{"threads", required_argument, NULL, 't'},
 		{"max-body", required_argument, NULL, 'm'},
 		{"lp-map", required_argument, NULL, 'p'},
+		{"retain-raw-days", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -173,6 +180,15 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 			break;
 		case 'p':
 			a->lp_map = optarg;
+			break;
+		case 'R':
+			if (cli_retain_parse_days(optarg, &a->retain_days)) {
+				fprintf(stderr, "akari serve: "
+					"--retain-raw-days '%s' is not a "
+					"number of days from 0 to 36500\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -228,6 +244,7 @@ int cli_serve(int argc, char **argv)
 	struct api *api = NULL;
 	struct lineproto_map *map = NULL;
 	struct notify_pinger *pinger = NULL;
+	struct cli_retain *retain = NULL;
 	char err[512];
 	sigset_t stop;
 	int rc, sig;
@@ -276,6 +293,8 @@ int cli_serve(int argc, char **argv)
 		 a.db, a.cfg.threads, a.cfg.max_body);
 	if (notify_pinger_start(store_answers, st, &pinger, err, sizeof err))
 		log_warn(MOD, "%s; serving without watchdog pings", err);
+	if (cli_retain_start(st, a.retain_days, &retain, err, sizeof err))
+		log_warn(MOD, "%s; raw readings are kept", err);
 	notify_ready("serving %s on port %u", a.db, api_port(api));
 
 	sigwait(&stop, &sig);
@@ -285,6 +304,7 @@ int cli_serve(int argc, char **argv)
 	rc = 0;
 
 out:
+	cli_retain_stop(retain);
 	notify_pinger_stop(pinger);
 	api_stop(api);
 	store_close(st);

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/store/store_bucket.h"
+#include "cloud/store/store_rollup.h"
 #include "cloud/analytics/counter.h"
 #include "core/timeutil.h"
 
@@ -84,142 +86,26 @@ const char *analytics_fn_name(enum analytics_fn fn)
 
 /* --- local time ------------------------------------------------------- */
 
-static GDateTime *dt_local(GTimeZone *tz, int64_t t)
-{
-	GDateTime *utc = g_date_time_new_from_unix_utc(t);
-	GDateTime *local = g_date_time_to_timezone(utc, tz);
+/* The rollups cut time where analytics does: both use store_bucket.h. */
+_Static_assert((int)ANALYTICS_MONTH == (int)STORE_BUCKET_MONTH &&
+		       (int)ANALYTICS_30MIN == (int)STORE_BUCKET_30MIN,
+	       "analytics intervals are store buckets");
 
-	g_date_time_unref(utc);
-	return local;
+static int64_t bucket_floor(GTimeZone *tz, enum analytics_interval iv,
+			    int64_t t)
+{
+	return store_bucket_floor(tz, (enum store_bucket)iv, t);
 }
 
-static int64_t dt_unix_unref(GDateTime *dt)
+static int64_t bucket_next(GTimeZone *tz, enum analytics_interval iv,
+			   int64_t b)
 {
-	int64_t t = g_date_time_to_unix(dt);
-
-	g_date_time_unref(dt);
-	return t;
-}
-
-static int32_t tz_offset(GTimeZone *tz, int64_t t)
-{
-	int iv = g_time_zone_find_interval(tz, G_TIME_TYPE_UNIVERSAL, t);
-
-	return g_time_zone_get_offset(tz, iv);
-}
-
-/* The first instant in (lo, hi] whose UTC offset differs from lo's.
- * The caller knows the offsets of lo and hi differ and that at most one
- * transition lies between them (they are an hour apart at most). */
-static int64_t tz_transition(GTimeZone *tz, int64_t lo, int64_t hi)
-{
-	int32_t off = tz_offset(tz, lo);
-
-	while (hi - lo > 1) {
-		int64_t mid = lo + (hi - lo) / 2;
-
-		if (tz_offset(tz, mid) == off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return hi;
-}
-
-/* The first instant of a local date at midnight.  GLib resolves a
- * wall-clock time in a gap forward and an ambiguous one to standard
- * time; a date starts at the first of two midnights, so look back. */
-static int64_t local_midnight(GTimeZone *tz, int y, int m, int d)
-{
-	int64_t t = dt_unix_unref(g_date_time_new(tz, y, m, d, 0, 0, 0));
-	int32_t now = tz_offset(tz, t), before = tz_offset(tz, t - 4 * 3600);
-	int64_t alt = t - (before - now);
-
-	if (alt < t && tz_offset(tz, alt) == before)
-		return alt;
-	return t;
-}
-
-/* Start of the local day or month (iv) that holds dt. */
-static int64_t period_start(GTimeZone *tz, GDateTime *dt,
-			    enum analytics_interval iv)
-{
-	int day = g_date_time_get_day_of_month(dt);
-
-	return local_midnight(tz, g_date_time_get_year(dt),
-			      g_date_time_get_month(dt),
-			      iv == ANALYTICS_MONTH ? 1 : day);
+	return store_bucket_next(tz, (enum store_bucket)iv, b);
 }
 
 static int interval_minutes(enum analytics_interval iv)
 {
-	switch (iv) {
-	case ANALYTICS_5MIN:
-		return 5;
-	case ANALYTICS_30MIN:
-		return 30;
-	case ANALYTICS_HOUR:
-		return 60;
-	default:
-		return 0;
-	}
-}
-
-/* Seconds since the last wall-clock multiple of minutes (5, 30, 60). */
-static int64_t wall_excess(GDateTime *dt, int minutes)
-{
-	return (int64_t)(g_date_time_get_minute(dt) % minutes) * 60 +
-	       g_date_time_get_second(dt);
-}
-
-/* Start of the bucket that holds t. */
-static int64_t bucket_floor(GTimeZone *tz, enum analytics_interval iv,
-			    int64_t t)
-{
-	GDateTime *dt = dt_local(tz, t);
-	int minutes = interval_minutes(iv);
-	int64_t b;
-
-	if (minutes) {
-		b = dt_unix_unref(g_date_time_add_seconds(
-			dt, -(gdouble)wall_excess(dt, minutes)));
-		/* An offset change in between starts a bucket of its own. */
-		if (tz_offset(tz, b) != tz_offset(tz, t))
-			b = tz_transition(tz, b, t);
-	} else {
-		b = period_start(tz, dt, iv);
-	}
-	g_date_time_unref(dt);
-	return b > t ? t : b;
-}
-
-/* Start of the bucket after the one that starts at b. */
-static int64_t bucket_next(GTimeZone *tz, enum analytics_interval iv,
-			   int64_t b)
-{
-	GDateTime *dt = dt_local(tz, b), *n;
-	int minutes = interval_minutes(iv);
-	int64_t next;
-
-	if (minutes) {
-		/* Wall-clock alignment survives a 30-minute DST shift only if
-		 * each step goes to the next aligned minute, not a fixed
-		 * length on from b. */
-		n = g_date_time_add_seconds(
-			dt, (gdouble)(minutes * 60 - wall_excess(dt, minutes)));
-		next = dt_unix_unref(n);
-		if (tz_offset(tz, next) != tz_offset(tz, b))
-			next = tz_transition(tz, b, next);
-	} else {
-		if (iv == ANALYTICS_MONTH)
-			n = g_date_time_add_months(dt, 1);
-		else
-			n = g_date_time_add_days(dt, 1);
-		next = period_start(tz, n, iv);
-		g_date_time_unref(n);
-	}
-	g_date_time_unref(dt);
-	return next;
+	return store_bucket_minutes((enum store_bucket)iv);
 }
 
 /* --- bucket boundaries -------------------------------------------------- */
@@ -610,6 +496,101 @@ static int counter_fold(struct store *st, const struct store_point *p,
 
 /* --- aggregate ---------------------------------------------------------- */
 
+/*
+ * The rollups hold exactly what a fold of the raw readings gives for a
+ * whole bucket, so whole buckets are read from them and only the parts
+ * of buckets that stick out of [from, to) from raw readings.  Energy is
+ * rolled up only where the hold cap is the point's step: with step 0 it
+ * is the median spacing of the readings a query reads.
+ */
+static bool rollups_answer(const struct store_point *p,
+			   enum analytics_interval iv, enum analytics_fn fn)
+{
+	if (iv == ANALYTICS_5MIN)
+		return false;
+	/* a counter's sum and energy are its increments: counter_fold() */
+	if (p->kind == STORE_COUNTER &&
+	    (fn == ANALYTICS_SUM || fn == ANALYTICS_ENERGY))
+		return false;
+	return fn != ANALYTICS_ENERGY ||
+	       (p->step_s > 0 && p->kind == STORE_INSTANTANEOUS);
+}
+
+struct rollup_fill {
+	const struct bounds *b;
+	struct acc *acc;
+	size_t k;		/* bucket the next rollup may be */
+};
+
+static int rollup_fill(const struct store_rollup *r, void *ctx)
+{
+	struct rollup_fill *f = ctx;
+	struct acc *c;
+
+	while (f->k < f->b->n && f->b->t[f->k] < r->ts)
+		f->k++;
+	if (f->k == f->b->n || f->b->t[f->k] != r->ts)
+		return 0;
+	c = &f->acc[f->k];
+	c->count = r->n;
+	c->sum = r->sum;
+	c->min = r->min;
+	c->max = r->max;
+	c->held = r->held;
+	c->kwh = r->kwh;
+	return 0;
+}
+
+/* Folds the raw readings of [w0, w1) into acc, as a whole query would. */
+static int fold_raw_window(struct store *st, const struct store_point *p,
+			   const struct bounds *b, int64_t w0, int64_t w1,
+			   bool energy, struct acc *acc, char *err,
+			   size_t errlen)
+{
+	struct series s;
+	int rc;
+
+	rc = series_load(st, p, w0, w1, &s, err, errlen);
+	if (rc)
+		return rc;
+	series_fold(&s, b, w0, w1, energy, acc);
+	series_finish(&s);
+	return 0;
+}
+
+static int aggregate_rollups(struct store *st, const struct store_point *p,
+			     int64_t from, int64_t to,
+			     enum analytics_interval iv, bool energy,
+			     const struct bounds *b, struct acc *acc,
+			     char *err, size_t errlen)
+{
+	size_t k0 = b->t[0] < from ? 1 : 0;
+	size_t k1 = b->t[b->n] > to ? b->n - 1 : b->n;
+	struct rollup_fill f = {b, acc, k0};
+	int rc;
+
+	/* No whole bucket: the range is inside one. */
+	if (k0 >= k1)
+		return fold_raw_window(st, p, b, from, to, energy, acc, err,
+				       errlen);
+
+	rc = store_rollups_each(st, p->id, (enum store_bucket)iv, b->t[k0],
+				b->t[k1], rollup_fill, &f);
+	if (rc) {
+		snprintf(err, errlen, "reading rollups of %s: %s", p->key,
+			 store_errmsg(st));
+		return rc;
+	}
+	if (k0 == 1)
+		rc = fold_raw_window(st, p, b, from, b->t[1], energy, acc, err,
+				     errlen);
+	if (!rc && k1 < b->n)
+		rc = fold_raw_window(st, p, b, b->t[k1], to, energy, acc, err,
+				     errlen);
+	return rc;
+}
+
+
 static json_t *aggregate_answer(const struct store_point *p, GTimeZone *tz,
 				int64_t from, int64_t to,
 				enum analytics_interval iv,
@@ -679,17 +660,25 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
 	rc = bounds_build(tz, iv, from, to, &b, err, errlen);
 	if (rc)
 		goto out;
-	rc = series_load(st, &p, from, to, &s, err, errlen);
-	if (rc)
-		goto out;
-
 	acc = calloc(b.n ? b.n : 1, sizeof(*acc));
 	if (!acc) {
 		snprintf(err, errlen, "out of memory");
 		rc = ANALYTICS_NOMEM;
 		goto out;
 	}
-	series_fold(&s, &b, from, to, fn == ANALYTICS_ENERGY, acc);
+
+	if (rollups_answer(&p, iv, fn)) {
+		rc = aggregate_rollups(st, &p, from, to, iv,
+				       fn == ANALYTICS_ENERGY, &b, acc, err,
+				       errlen);
+		if (rc)
+			goto out;
+	} else {
+		rc = series_load(st, &p, from, to, &s, err, errlen);
+		if (rc)
+			goto out;
+		series_fold(&s, &b, from, to, fn == ANALYTICS_ENERGY, acc);
+	}
 	if (p.kind == STORE_COUNTER &&
 	    (fn == ANALYTICS_ENERGY || fn == ANALYTICS_SUM)) {
 		rc = counter_fold(st, &p, &b, from, to, fn, acc, err, errlen);
@@ -875,19 +864,57 @@ static int summary_counter(struct store *st, const struct store_point *p,
 	return 0;
 }
 
+static int add_day_energy(const struct store_rollup *r, void *ctx)
+{
+	struct acc *c = ctx;
+
+	c->held += r->held;
+	c->kwh += r->kwh;
+	return 0;
+}
+
+/* The month's energy so far: its days before yesterday from the day
+ * rollups, yesterday and today from s (loaded from yesterday). */
+static int summary_month(struct store *st, const struct store_point *p,
+			 const struct summary_days *d,
+			 const struct series *s, struct acc *c, char *err,
+			 size_t errlen)
+{
+	struct acc days = {0};
+	int rc;
+
+	rc = store_rollups_each(st, p->id, STORE_BUCKET_DAY, d->month,
+				d->yesterday, add_day_energy, &days);
+	if (rc) {
+		snprintf(err, errlen, "reading rollups of %s: %s", p->key,
+			 store_errmsg(st));
+		return rc;
+	}
+	fold_window(s, d->yesterday, d->at, true, c);
+	c->held += days.held;
+	c->kwh = days.kwh + c->kwh;
+	return 0;
+}
+
 static int summary_point(struct store *st, const struct store_point *p,
 			 const struct summary_days *d, json_t **out,
 			 char *err, size_t errlen)
 {
 	bool power = point_is_power(p);
-	int64_t from = d->month < d->yesterday ? d->month : d->yesterday;
+	bool month_rollups = power && d->month < d->yesterday &&
+			     rollups_answer(p, ANALYTICS_DAY, ANALYTICS_ENERGY);
+	int64_t from = d->yesterday;
 	struct series s;
 	struct acc c, *acc = NULL;
 	size_t nacc;
 	json_t *o, *y, *m, *curve;
 	int rc;
 
+	/* Only the month needs more than yesterday and today: its whole
+	 * days come from the day rollups where they can. */
 	*out = NULL;
+	if (power && !month_rollups && d->month < d->yesterday)
+		from = d->month;
 	rc = series_load(st, p, from, d->at, &s, err, errlen);
 	if (rc)
 		return rc;
@@ -922,7 +949,14 @@ static int summary_point(struct store *st, const struct store_point *p,
 
 	m = json_object();
 	if (power) {
-		fold_window(&s, d->month, d->at, power, &c);
+		if (month_rollups)
+			rc = summary_month(st, p, d, &s, &c, err, errlen);
+		else
+			fold_window(&s, d->month, d->at, power, &c);
+		if (rc) {
+			json_decref(o);
+			goto out;
+		}
 		json_object_set_new(m, "energy_kwh",
 				    json_real_if(c.held, c.kwh));
 	}

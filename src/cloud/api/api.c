@@ -38,6 +38,7 @@
 #include "cloud/api/api_displays.h"
 #include "cloud/api/api_influx.h"
 #include "cloud/ingest/ingest.h"
+#include "cloud/store/store_rollup.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 
@@ -441,6 +442,27 @@ static int add_reading_json(int64_t ts, double value, void *ctx)
 	return w->failed;
 }
 
+/* A range that reaches before the raw horizon says so: the readings
+ * there may be gone, though aggregates still answer from rollups. */
+static json_t *readings_answer(struct store *st, const struct store_point *p,
+			       int64_t from, json_t *list)
+{
+	json_t *o = json_pack("{s:s, s:s, s:o}", "point", p->key, "unit",
+			      p->unit, "readings", list);
+	GTimeZone *tz = core_tz_new(p->tz);
+	int64_t horizon;
+	char at[40];
+
+	if (o && tz && store_raw_horizon(st, &horizon) == STORE_OK &&
+	    from < horizon) {
+		core_time_format(horizon, tz, at, sizeof at);
+		json_object_set_new(o, "pruned_before", json_string(at));
+	}
+	if (tz)
+		g_time_zone_unref(tz);
+	return o;
+}
+
 static void do_readings(struct request *req, struct answer *a)
 {
 	struct readings_walk w = {0};
@@ -475,9 +497,8 @@ static void do_readings(struct request *req, struct answer *a)
 			     p.key, API_MAX_READINGS);
 		json_decref(w.list);
 	} else {
-		answer_json(a, 200,
-			    json_pack("{s:s, s:s, s:o}", "point", p.key, "unit",
-				      p.unit, "readings", w.list));
+		answer_json(a, 200, readings_answer(req->api->st, &p, from,
+						    w.list));
 	}
 }
 

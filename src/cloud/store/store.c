@@ -11,6 +11,7 @@
  */
 #include "cloud/store/store.h"
 #include "cloud/store/store_internal.h"
+#include "cloud/store/store_rollup.h"
 #include "cloud/store/store_registry.h"
 
 #include <errno.h>
@@ -114,16 +115,24 @@ static const char *const migrations[] = {
 	"ALTER TABLE devices ADD COLUMN max_body INTEGER;"
 	"ALTER TABLE points ADD COLUMN retired INTEGER;",
 
-	/* 4: rollups of readings, kept when raw readings expire */
+	/* 4: rollups of readings, kept when raw readings expire
+	 * (docs/rollups.md); store_rollup.c fills them for the readings
+	 * already there in the same transaction */
 	"CREATE TABLE rollups ("
 	"  point_id INTEGER NOT NULL REFERENCES points(id),"
-	"  res INTEGER NOT NULL,"	/* bucket length code */
+	"  res INTEGER NOT NULL,"	/* 1 30 min, 2 hour, 3 day, 4 month */
 	"  ts INTEGER NOT NULL,"	/* bucket start */
-	"  n INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"		/* readings with ts in the bucket */
 	"  sum REAL NOT NULL,"
-	"  min REAL NOT NULL,"
-	"  max REAL NOT NULL,"
+	"  min REAL,"			/* NULL when n is 0 */
+	"  max REAL,"
+	"  held INTEGER NOT NULL,"	/* seconds of holds in the bucket */
+	"  kwh REAL NOT NULL,"		/* their energy */
 	"  PRIMARY KEY (point_id, res, ts)) WITHOUT ROWID;"
+	/* raw readings with ts < before may have been deleted */
+	"CREATE TABLE raw_pruned ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  before INTEGER NOT NULL);"
 	/* readings held back: a time too far ahead of the server's clock */
 	"CREATE TABLE quarantine ("
 	"  id INTEGER PRIMARY KEY,"
@@ -194,6 +203,9 @@ static const char *const migrations[] = {
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* The migration whose rollups are filled from the readings present. */
+#define ROLLUP_MIGRATION 4
 
 static const char *const kind_names[] = {"instantaneous", "counter",
 					 "state"};
@@ -358,6 +370,8 @@ static int migrate(struct conn *c)
 		if (rc)
 			return rc;
 		rc = exec(c, migrations[version]);
+		if (!rc && version + 1 == ROLLUP_MIGRATION)
+			rc = store_rollup_rebuild_db(c->db, 0);
 		if (!rc) {
 			snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
 				 version + 1);
@@ -924,33 +938,37 @@ int store_points_each(struct store *st, const char *site, store_point_fn fn,
 int store_readings_put(struct store *st, const struct store_reading *rows,
 		       size_t n)
 {
+	struct store_rollup_batch *batch = NULL;
 	int rc;
 
 	if (n == 0)
 		return STORE_OK;
 
+	/* The rollups change in the readings' transaction: a crash keeps
+	 * both or neither.  Each touched bucket is written once. */
 	pthread_mutex_lock(&st->w.lock);
 	rc = exec(&st->w, "BEGIN IMMEDIATE");
 	if (rc)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
+	rc = store_rollup_batch_begin(st->w.db, rows, n, &batch);
+	for (size_t i = 0; !rc && i < n; i++) {
 		sqlite3_bind_int64(st->put, 1, rows[i].point_id);
 		sqlite3_bind_int64(st->put, 2, rows[i].ts);
 		sqlite3_bind_double(st->put, 3, rows[i].value);
-		if (sqlite3_step(st->put) != SQLITE_DONE) {
+		if (sqlite3_step(st->put) != SQLITE_DONE)
 			rc = fail_db(&st->w, "storing a reading");
-			sqlite3_reset(st->put);
-			exec(&st->w, "ROLLBACK");
-			goto out;
-		}
 		sqlite3_reset(st->put);
 	}
-	rc = exec(&st->w, "COMMIT");
+	if (!rc)
+		rc = store_rollup_batch_apply(st->w.db, batch);
+	if (!rc)
+		rc = exec(&st->w, "COMMIT");
 	if (rc)
 		exec(&st->w, "ROLLBACK");
 
 out:
 	pthread_mutex_unlock(&st->w.lock);
+	store_rollup_batch_free(batch);
 	return rc;
 }
 

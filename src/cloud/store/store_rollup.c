@@ -1,0 +1,1016 @@
+/*
+ * store_rollup.c - rollups kept with the readings, in their transaction.
+ *
+ * A batch is worked out per point, its readings in ts order.  A reading
+ * newer than every stored one of its point is an append: it is added to
+ * the rows of the buckets that hold it and its hold, on top of what they
+ * had, in the order analytics folds raw readings, so the sums come out
+ * the same to the bit.  Anything else (a late reading, one that replaces
+ * a value, an append that shortens the previous reading's hold) makes
+ * every bucket it can change dirty: a reading at t changes the count of
+ * t's bucket and holds in [t, t + step) only.  A dirty 30-minute, hourly
+ * or daily bucket is recomputed from the raw readings in it; a dirty
+ * month is summed from its days, which are done first.  Nothing is ever
+ * subtracted, so a replaced value cannot count twice.
+ *
+ * Buckets that start before the raw horizon cannot be recomputed: they
+ * keep their rows (and take appends, which need no raw readings).
+ */
+#include "cloud/store/store_rollup.h"
+#include "cloud/store/store_internal.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "core/timeutil.h"
+
+#define RES_FIRST STORE_BUCKET_30MIN
+#define RES_LAST STORE_BUCKET_MONTH
+#define RES_COUNT (RES_LAST + 1)
+
+static int db_fail(sqlite3 *db, const char *what)
+{
+	return store_fail(STORE_IO, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+/* --- zones, with the last bucket looked up in each ---------------------- */
+
+/*
+ * A bucket boundary costs a few GDateTime allocations, and a batch asks
+ * for the same few buckets over and over; each zone remembers its last
+ * one per resolution.  Zones live as long as the process (a town has
+ * one or two), so lookups need no reference counting.
+ */
+struct zone {
+	GTimeZone *tz;
+	int64_t b0[RES_COUNT], b1[RES_COUNT];
+};
+
+static GMutex zones_lock;
+static GHashTable *zones;	/* IANA name -> struct zone */
+
+static struct zone *zone_get(const char *name)
+{
+	struct zone *z;
+
+	g_mutex_lock(&zones_lock);
+	if (!zones)
+		zones = g_hash_table_new(g_str_hash, g_str_equal);
+	z = g_hash_table_lookup(zones, name);
+	if (!z) {
+		GTimeZone *tz = core_tz_new(name);
+
+		if (tz) {
+			z = g_new0(struct zone, 1);
+			z->tz = tz;
+			g_hash_table_insert(zones, g_strdup(name), z);
+		}
+	}
+	g_mutex_unlock(&zones_lock);
+	return z;
+}
+
+/* The bucket [*b0, *b1) of res that holds t. */
+static void zone_bucket(struct zone *z, enum store_bucket res, int64_t t,
+			int64_t *b0, int64_t *b1)
+{
+	g_mutex_lock(&zones_lock);
+	if (!(z->b1[res] > z->b0[res] && z->b0[res] <= t && t < z->b1[res])) {
+		z->b0[res] = store_bucket_floor(z->tz, res, t);
+		z->b1[res] = store_bucket_next(z->tz, res, z->b0[res]);
+	}
+	*b0 = z->b0[res];
+	*b1 = z->b1[res];
+	g_mutex_unlock(&zones_lock);
+}
+
+/* --- statements ---------------------------------------------------------- */
+
+struct stmts {
+	sqlite3_stmt *last;	/* newest reading of a point */
+	sqlite3_stmt *info;	/* a point's zone, step and kind */
+	sqlite3_stmt *get;	/* one rollup */
+	sqlite3_stmt *set;	/* write one rollup */
+	sqlite3_stmt *del;	/* remove one rollup */
+	sqlite3_stmt *raw;	/* readings of a point in [from, to) */
+	sqlite3_stmt *days;	/* the day rollups of a point in [from, to) */
+	sqlite3_stmt *horizon;
+};
+
+static const char *const stmt_sql[] = {
+	"SELECT ts FROM readings WHERE point_id = ?1 "
+	"ORDER BY ts DESC LIMIT 1",
+	"SELECT s.tz, p.step_s, p.quantity, p.unit, p.kind FROM points p "
+	"JOIN sites s ON s.id = p.site_id WHERE p.id = ?1",
+	"SELECT n, sum, min, max, held, kwh FROM rollups "
+	"WHERE point_id = ?1 AND res = ?2 AND ts = ?3",
+	"INSERT OR REPLACE INTO rollups (point_id, res, ts, n, sum, min, "
+	"max, held, kwh) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	"DELETE FROM rollups WHERE point_id = ?1 AND res = ?2 AND ts = ?3",
+	"SELECT ts, value FROM readings WHERE point_id = ?1 AND ts >= ?2 "
+	"AND ts < ?3 ORDER BY ts",
+	"SELECT n, sum, min, max, held, kwh FROM rollups WHERE "
+	"point_id = ?1 AND res = 3 AND ts >= ?2 AND ts < ?3 ORDER BY ts",
+	"SELECT before FROM raw_pruned WHERE id = 1",
+};
+
+#define STMT_COUNT (sizeof stmt_sql / sizeof stmt_sql[0])
+
+static sqlite3_stmt **stmt_slot(struct stmts *s, size_t i)
+{
+	return (sqlite3_stmt **)s + i;
+}
+
+static void stmts_finalize(struct stmts *s)
+{
+	for (size_t i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(*stmt_slot(s, i));
+	memset(s, 0, sizeof *s);
+}
+
+static int stmts_prepare(sqlite3 *db, struct stmts *s)
+{
+	_Static_assert(STMT_COUNT * sizeof(sqlite3_stmt *) ==
+			       sizeof(struct stmts),
+		       "one statement per slot");
+	memset(s, 0, sizeof *s);
+	for (size_t i = 0; i < STMT_COUNT; i++) {
+		if (sqlite3_prepare_v2(db, stmt_sql[i], -1, stmt_slot(s, i),
+				       NULL) != SQLITE_OK) {
+			int rc = db_fail(db, "preparing the rollup queries");
+
+			stmts_finalize(s);
+			return rc;
+		}
+	}
+	return STORE_OK;
+}
+
+static void stmt_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static int read_horizon(sqlite3 *db, struct stmts *s, int64_t *before)
+{
+	int rc = sqlite3_step(s->horizon);
+
+	*before = INT64_MIN;
+	if (rc == SQLITE_ROW)
+		*before = sqlite3_column_int64(s->horizon, 0);
+	stmt_done(s->horizon);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, "reading the raw horizon");
+	return STORE_OK;
+}
+
+/* --- one point's buckets ------------------------------------------------ */
+
+struct bstate {
+	enum store_bucket res;
+	int64_t b0, b1;
+	struct store_rollup row;
+	bool dirty;		/* recompute: an increment would be wrong */
+	bool changed;		/* row differs from the stored one */
+	bool frozen;		/* starts before the raw horizon */
+};
+
+struct pointctx {
+	sqlite3 *db;
+	struct stmts *s;
+	int64_t point;
+	struct zone *zone;
+	int64_t step;		/* hold cap when energy is kept, else 0 */
+	int64_t horizon;
+	bool rebuild;		/* rows start empty, months from days */
+	GHashTable *map;	/* b0 * 8 + res -> struct bstate */
+	GPtrArray *order;	/* the same, in creation order; owns them */
+	struct bstate *hint[RES_COUNT];
+};
+
+static int64_t bkey(enum store_bucket res, int64_t b0)
+{
+	return b0 * 8 + (int64_t)res;
+}
+
+static void row_from_stmt(sqlite3_stmt *s, struct store_rollup *r)
+{
+	r->n = sqlite3_column_int64(s, 0);
+	r->sum = sqlite3_column_double(s, 1);
+	r->min = sqlite3_column_double(s, 2);
+	r->max = sqlite3_column_double(s, 3);
+	r->held = sqlite3_column_int64(s, 4);
+	r->kwh = sqlite3_column_double(s, 5);
+}
+
+static int row_load(struct pointctx *pc, struct bstate *b)
+{
+	sqlite3_stmt *s = pc->s->get;
+	int rc;
+
+	sqlite3_bind_int64(s, 1, pc->point);
+	sqlite3_bind_int(s, 2, (int)b->res);
+	sqlite3_bind_int64(s, 3, b->b0);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		row_from_stmt(s, &b->row);
+	stmt_done(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(pc->db, "reading a rollup");
+	return STORE_OK;
+}
+
+/* The state of the res bucket that holds t, created (with its stored
+ * row) on first use.  NULL on a failure, described. */
+static struct bstate *state_at(struct pointctx *pc, enum store_bucket res,
+			       int64_t t)
+{
+	struct bstate *b = pc->hint[res];
+	int64_t b0, b1, key;
+
+	if (b && b->b0 <= t && t < b->b1)
+		return b;
+	zone_bucket(pc->zone, res, t, &b0, &b1);
+	key = bkey(res, b0);
+	b = g_hash_table_lookup(pc->map, &key);
+	if (!b) {
+		b = g_new0(struct bstate, 1);
+		b->res = res;
+		b->b0 = b0;
+		b->b1 = b1;
+		b->row.ts = b0;
+		b->frozen = res != STORE_BUCKET_MONTH && b0 < pc->horizon;
+		g_ptr_array_add(pc->order, b);
+		g_hash_table_insert(pc->map, g_memdup2(&key, sizeof key), b);
+		if (!pc->rebuild && row_load(pc, b))
+			return NULL;
+	}
+	pc->hint[res] = b;
+	return b;
+}
+
+static void acc_reading(struct store_rollup *r, double v)
+{
+	if (r->n == 0 || v < r->min)
+		r->min = v;
+	if (r->n == 0 || v > r->max)
+		r->max = v;
+	r->sum += v;
+	r->n++;
+}
+
+static void acc_hold(struct store_rollup *r, double v, int64_t secs)
+{
+	r->held += secs;
+	r->kwh += v * (double)secs / 3600.0;
+}
+
+/* A rebuild leaves the rows before the horizon as they are. */
+static bool state_writable(const struct pointctx *pc, const struct bstate *b)
+{
+	return !(pc->rebuild && b->frozen);
+}
+
+static int add_reading(struct pointctx *pc, int64_t ts, double v)
+{
+	for (int res = RES_FIRST; res <= RES_LAST; res++) {
+		struct bstate *b = state_at(pc, res, ts);
+
+		if (!b)
+			return STORE_IO;
+		if (!state_writable(pc, b))
+			continue;
+		acc_reading(&b->row, v);
+		b->changed = true;
+	}
+	return STORE_OK;
+}
+
+/* Adds the hold of value v over [a, e), cut at every bucket boundary. */
+static int add_hold(struct pointctx *pc, int64_t a, int64_t e, double v)
+{
+	for (int res = RES_FIRST; res <= RES_LAST; res++) {
+		for (int64_t x = a; x < e;) {
+			struct bstate *b = state_at(pc, res, x);
+			int64_t cut;
+
+			if (!b)
+				return STORE_IO;
+			cut = b->b1 < e ? b->b1 : e;
+			if (state_writable(pc, b)) {
+				acc_hold(&b->row, v, cut - x);
+				b->changed = true;
+			}
+			x = cut;
+		}
+	}
+	return STORE_OK;
+}
+
+static int mark_dirty(struct pointctx *pc, int64_t a, int64_t e)
+{
+	for (int res = RES_FIRST; res <= RES_LAST; res++) {
+		for (int64_t x = a; x < e;) {
+			struct bstate *b = state_at(pc, res, x);
+
+			if (!b)
+				return STORE_IO;
+			b->dirty = true;
+			x = b->b1;
+		}
+	}
+	return STORE_OK;
+}
+
+/* The bucket's row from the raw readings: those in it, and the one
+ * before it whose hold may reach in.  The fold is analytics': count a
+ * reading, then add its hold, cut at the next reading and at step. */
+static int recompute_raw(struct pointctx *pc, struct bstate *b)
+{
+	sqlite3_stmt *s = pc->s->raw;
+	struct store_rollup *r = &b->row;
+	int64_t pts = 0, e;
+	double pv = 0;
+	bool have = false;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->ts = b->b0;
+	sqlite3_bind_int64(s, 1, pc->point);
+	sqlite3_bind_int64(s, 2, pc->step ? b->b0 - pc->step : b->b0);
+	sqlite3_bind_int64(s, 3, b->b1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t ts = sqlite3_column_int64(s, 0);
+		double v = sqlite3_column_double(s, 1);
+
+		if (have && pc->step) {
+			int64_t a = pts > b->b0 ? pts : b->b0;
+
+			e = pts + pc->step < ts ? pts + pc->step : ts;
+			if (a < e)
+				acc_hold(r, pv, e - a);
+		}
+		if (ts >= b->b0)
+			acc_reading(r, v);
+		pts = ts;
+		pv = v;
+		have = true;
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(pc->db, "reading readings for a rollup");
+	if (have && pc->step) {
+		int64_t a = pts > b->b0 ? pts : b->b0;
+
+		e = pts + pc->step < b->b1 ? pts + pc->step : b->b1;
+		if (a < e)
+			acc_hold(r, pv, e - a);
+	}
+	return STORE_OK;
+}
+
+/* A month's row as the sum of its days' rows. */
+static int compose_days(struct pointctx *pc, struct bstate *b)
+{
+	sqlite3_stmt *s = pc->s->days;
+	struct store_rollup *r = &b->row, d;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->ts = b->b0;
+	sqlite3_bind_int64(s, 1, pc->point);
+	sqlite3_bind_int64(s, 2, b->b0);
+	sqlite3_bind_int64(s, 3, b->b1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row_from_stmt(s, &d);
+		if (d.n && (r->n == 0 || d.min < r->min))
+			r->min = d.min;
+		if (d.n && (r->n == 0 || d.max > r->max))
+			r->max = d.max;
+		r->n += d.n;
+		r->sum += d.sum;
+		r->held += d.held;
+		r->kwh += d.kwh;
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(pc->db, "reading day rollups");
+	return STORE_OK;
+}
+
+static int row_write(struct pointctx *pc, const struct bstate *b)
+{
+	const struct store_rollup *r = &b->row;
+	sqlite3_stmt *s = r->n || r->held ? pc->s->set : pc->s->del;
+	int rc;
+
+	sqlite3_bind_int64(s, 1, pc->point);
+	sqlite3_bind_int(s, 2, (int)b->res);
+	sqlite3_bind_int64(s, 3, b->b0);
+	if (s == pc->s->set) {
+		sqlite3_bind_int64(s, 4, r->n);
+		sqlite3_bind_double(s, 5, r->sum);
+		if (r->n) {
+			sqlite3_bind_double(s, 6, r->min);
+			sqlite3_bind_double(s, 7, r->max);
+		}
+		sqlite3_bind_int64(s, 8, r->held);
+		sqlite3_bind_double(s, 9, r->kwh);
+	}
+	rc = sqlite3_step(s);
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(pc->db, "writing a rollup");
+	return STORE_OK;
+}
+
+/* Writes every touched bucket: days and shorter first, months after,
+ * since a dirty month is summed from its days. */
+static int flush(struct pointctx *pc)
+{
+	int rc = STORE_OK;
+
+	for (int pass = 0; pass < 2 && !rc; pass++) {
+		for (guint i = 0; i < pc->order->len && !rc; i++) {
+			struct bstate *b = g_ptr_array_index(pc->order, i);
+			bool month = b->res == STORE_BUCKET_MONTH;
+
+			if (month != (pass == 1) || !state_writable(pc, b))
+				continue;
+			if (month && (b->dirty || pc->rebuild))
+				rc = compose_days(pc, b);
+			else if (b->dirty && !b->frozen)
+				rc = recompute_raw(pc, b);
+			else if (!b->changed)
+				continue;
+			if (!rc)
+				rc = row_write(pc, b);
+		}
+	}
+	return rc;
+}
+
+/* Sets up pc for point: its zone, whether energy is kept, the horizon. */
+static int pointctx_init(struct pointctx *pc, sqlite3 *db, struct stmts *s,
+			 int64_t point, bool rebuild)
+{
+	const char *tz, *quantity, *unit, *kind;
+	int rc;
+
+	memset(pc, 0, sizeof *pc);
+	pc->db = db;
+	pc->s = s;
+	pc->point = point;
+	pc->rebuild = rebuild;
+	pc->map = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+					NULL);
+	pc->order = g_ptr_array_new_with_free_func(g_free);
+
+	rc = read_horizon(db, s, &pc->horizon);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s->info, 1, point);
+	rc = sqlite3_step(s->info);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE
+			     ? store_fail(STORE_NOT_FOUND,
+					  "no point with id %lld",
+					  (long long)point)
+			     : db_fail(db, "reading a point for its rollups");
+		goto out;
+	}
+	tz = (const char *)sqlite3_column_text(s->info, 0);
+	quantity = (const char *)sqlite3_column_text(s->info, 2);
+	unit = (const char *)sqlite3_column_text(s->info, 3);
+	kind = (const char *)sqlite3_column_text(s->info, 4);
+	pc->zone = zone_get(tz ? tz : "");
+	if (!pc->zone) {
+		rc = store_fail(STORE_INVALID, "point %lld: unknown zone '%s'",
+				(long long)point, tz ? tz : "");
+		goto out;
+	}
+	/* analytics integrates these only; see analytics.h */
+	if (quantity && unit && kind && !strcmp(quantity, "power") &&
+	    !strcmp(unit, "kW") && !strcmp(kind, "instantaneous"))
+		pc->step = sqlite3_column_int64(s->info, 1);
+	rc = STORE_OK;
+
+out:
+	stmt_done(s->info);
+	return rc;
+}
+
+static void pointctx_finish(struct pointctx *pc)
+{
+	if (pc->map)
+		g_hash_table_destroy(pc->map);
+	if (pc->order)
+		g_ptr_array_free(pc->order, TRUE);
+}
+
+/*
+ * Folds the readings rows[0..n) of pc's point (ts ascending, one per ts)
+ * into its buckets.  has_last and last_ts: the newest reading stored
+ * before these were written.
+ */
+static int fold_point(struct pointctx *pc, const struct store_reading *rows,
+		      size_t n, bool has_last, int64_t last_ts)
+{
+	int64_t step = pc->step, prev = last_ts;
+	bool has_prev = has_last;
+	int rc = STORE_OK;
+
+	for (size_t i = 0; i < n && !rc; i++) {
+		int64_t ts = rows[i].ts;
+
+		if (has_last && ts <= last_ts) {
+			rc = mark_dirty(pc, ts, ts + (step ? step : 1));
+			continue;
+		}
+		if (step && has_prev && prev + step > ts)
+			rc = mark_dirty(pc, ts, prev + step);
+		if (!rc)
+			rc = add_reading(pc, ts, rows[i].value);
+		if (!rc && step)
+			rc = add_hold(pc, ts, ts + step, rows[i].value);
+		prev = ts;
+		has_prev = true;
+	}
+	if (!rc)
+		rc = flush(pc);
+	return rc;
+}
+
+/* --- batches ------------------------------------------------------------ */
+
+struct group {
+	size_t first, n;	/* its readings in the batch's rows */
+	bool has_last;
+	int64_t last_ts;
+};
+
+struct store_rollup_batch {
+	struct store_reading *rows;	/* by point, then ts; one per ts */
+	size_t n;
+	struct group *groups;
+	size_t ngroups;
+};
+
+struct indexed {
+	struct store_reading r;
+	size_t i;
+};
+
+static int cmp_indexed(const void *pa, const void *pb)
+{
+	const struct indexed *a = pa, *b = pb;
+
+	if (a->r.point_id != b->r.point_id)
+		return a->r.point_id < b->r.point_id ? -1 : 1;
+	if (a->r.ts != b->r.ts)
+		return a->r.ts < b->r.ts ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+void store_rollup_batch_free(struct store_rollup_batch *b)
+{
+	if (!b)
+		return;
+	g_free(b->rows);
+	g_free(b->groups);
+	g_free(b);
+}
+
+int store_rollup_batch_begin(sqlite3 *db, const struct store_reading *rows,
+			     size_t n, struct store_rollup_batch **out)
+{
+	struct store_rollup_batch *b;
+	struct indexed *x;
+	sqlite3_stmt *last = NULL;
+	int rc = STORE_OK;
+
+	*out = NULL;
+	if (n == 0)
+		return STORE_OK;
+
+	/* Sorted, and of two writes at one (point, ts) the later wins, as
+	 * in the readings table. */
+	x = g_new(struct indexed, n);
+	for (size_t i = 0; i < n; i++) {
+		x[i].r = rows[i];
+		x[i].i = i;
+	}
+	qsort(x, n, sizeof *x, cmp_indexed);
+	b = g_new0(struct store_rollup_batch, 1);
+	b->rows = g_new(struct store_reading, n);
+	b->groups = g_new0(struct group, n);
+	for (size_t i = 0; i < n; i++) {
+		bool same_ts = i + 1 < n &&
+			       x[i + 1].r.point_id == x[i].r.point_id &&
+			       x[i + 1].r.ts == x[i].r.ts;
+
+		if (same_ts)
+			continue;
+		if (b->n == 0 ||
+		    b->rows[b->n - 1].point_id != x[i].r.point_id) {
+			b->groups[b->ngroups].first = b->n;
+			b->ngroups++;
+		}
+		b->groups[b->ngroups - 1].n++;
+		b->rows[b->n++] = x[i].r;
+	}
+	g_free(x);
+
+	if (sqlite3_prepare_v2(db, stmt_sql[0], -1, &last, NULL) != SQLITE_OK) {
+		rc = db_fail(db, "preparing the rollup queries");
+		goto out;
+	}
+	for (size_t g = 0; g < b->ngroups && !rc; g++) {
+		struct group *gr = &b->groups[g];
+		int step;
+
+		sqlite3_bind_int64(last, 1, b->rows[gr->first].point_id);
+		step = sqlite3_step(last);
+		if (step == SQLITE_ROW) {
+			gr->has_last = true;
+			gr->last_ts = sqlite3_column_int64(last, 0);
+		} else if (step != SQLITE_DONE) {
+			rc = db_fail(db, "reading a point's newest reading");
+		}
+		sqlite3_reset(last);
+	}
+
+out:
+	sqlite3_finalize(last);
+	if (rc)
+		store_rollup_batch_free(b);
+	else
+		*out = b;
+	return rc;
+}
+
+int store_rollup_batch_apply(sqlite3 *db, struct store_rollup_batch *b)
+{
+	struct stmts s;
+	int rc;
+
+	if (!b)
+		return STORE_OK;
+	rc = stmts_prepare(db, &s);
+	if (rc)
+		return rc;
+	for (size_t g = 0; g < b->ngroups && !rc; g++) {
+		const struct group *gr = &b->groups[g];
+		const struct store_reading *rows = b->rows + gr->first;
+		struct pointctx pc;
+
+		rc = pointctx_init(&pc, db, &s, rows[0].point_id, false);
+		if (!rc)
+			rc = fold_point(&pc, rows, gr->n, gr->has_last,
+					gr->last_ts);
+		pointctx_finish(&pc);
+	}
+	stmts_finalize(&s);
+	return rc;
+}
+
+/* --- rebuilding from raw ------------------------------------------------ */
+
+struct loaded {
+	struct store_reading *rows;
+	size_t n, cap;
+};
+
+static int rebuild_point(sqlite3 *db, struct stmts *s, int64_t point)
+{
+	struct loaded l = {0};
+	struct pointctx pc;
+	sqlite3_stmt *del = NULL;
+	int rc;
+
+	rc = pointctx_init(&pc, db, s, point, true);
+	if (rc)
+		goto out;
+
+	/* Buckets before the horizon keep their rows; the rest is made
+	 * again from the readings at or after it. */
+	if (sqlite3_prepare_v2(db,
+			       "DELETE FROM rollups WHERE point_id = ?1 "
+			       "AND ts >= ?2",
+			       -1, &del, NULL) != SQLITE_OK) {
+		rc = db_fail(db, "preparing a rollup rebuild");
+		goto out;
+	}
+	sqlite3_bind_int64(del, 1, point);
+	sqlite3_bind_int64(del, 2, pc.horizon);
+	if (sqlite3_step(del) != SQLITE_DONE) {
+		rc = db_fail(db, "clearing rollups for a rebuild");
+		goto out;
+	}
+
+	sqlite3_bind_int64(s->raw, 1, point);
+	sqlite3_bind_int64(s->raw, 2, pc.horizon);
+	sqlite3_bind_int64(s->raw, 3, INT64_MAX);
+	while ((rc = sqlite3_step(s->raw)) == SQLITE_ROW) {
+		if (l.n == l.cap) {
+			l.cap = l.cap ? 2 * l.cap : 1024;
+			l.rows = g_renew(struct store_reading, l.rows, l.cap);
+		}
+		l.rows[l.n].point_id = point;
+		l.rows[l.n].ts = sqlite3_column_int64(s->raw, 0);
+		l.rows[l.n].value = sqlite3_column_double(s->raw, 1);
+		l.n++;
+	}
+	stmt_done(s->raw);
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(db, "reading readings for a rebuild");
+		goto out;
+	}
+	rc = fold_point(&pc, l.rows, l.n, false, 0);
+
+out:
+	sqlite3_finalize(del);
+	g_free(l.rows);
+	pointctx_finish(&pc);
+	return rc;
+}
+
+int store_rollup_rebuild_db(sqlite3 *db, int64_t point_id)
+{
+	struct stmts s;
+	sqlite3_stmt *ids = NULL;
+	int rc, step;
+
+	rc = stmts_prepare(db, &s);
+	if (rc)
+		return rc;
+	if (point_id) {
+		rc = rebuild_point(db, &s, point_id);
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT id FROM points ORDER BY id", -1,
+			       &ids, NULL) != SQLITE_OK) {
+		rc = db_fail(db, "listing points for a rebuild");
+		goto out;
+	}
+	while (!rc && (step = sqlite3_step(ids)) == SQLITE_ROW)
+		rc = rebuild_point(db, &s, sqlite3_column_int64(ids, 0));
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(db, "listing points for a rebuild");
+
+out:
+	sqlite3_finalize(ids);
+	stmts_finalize(&s);
+	return rc;
+}
+
+/* --- the store.h-level calls -------------------------------------------- */
+
+struct rebuild_ctx {
+	const char *key;
+	int64_t points;
+};
+
+static int exec_db(sqlite3 *db, const char *sql)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, sql);
+	return STORE_OK;
+}
+
+static int point_id_of(sqlite3 *db, const char *key, int64_t *id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM points WHERE key = ?1", -1,
+			       &s, NULL) != SQLITE_OK)
+		return db_fail(db, "looking up a point");
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		rc = STORE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = store_fail(STORE_NOT_FOUND, "no point '%s'", key);
+	} else {
+		rc = db_fail(db, "looking up a point");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int rebuild_conn(sqlite3 *db, void *ctx)
+{
+	struct rebuild_ctx *r = ctx;
+	int64_t id = 0;
+	int rc;
+
+	rc = exec_db(db, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	if (r->key)
+		rc = point_id_of(db, r->key, &id);
+	if (!rc)
+		rc = store_rollup_rebuild_db(db, id);
+	if (!rc)
+		rc = exec_db(db, "COMMIT");
+	if (rc) {
+		exec_db(db, "ROLLBACK");
+		return rc;
+	}
+	if (r->key) {
+		r->points = 1;
+	} else {
+		sqlite3_stmt *s = NULL;
+
+		if (sqlite3_prepare_v2(db, "SELECT count(*) FROM points", -1,
+				       &s, NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW)
+			r->points = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	return STORE_OK;
+}
+
+int store_rollup_rebuild(struct store *st, const char *key,
+			 int64_t *points)
+{
+	struct rebuild_ctx r = {.key = key};
+	int rc;
+
+	rc = store_with_conn(st, true, rebuild_conn, &r);
+	*points = rc ? 0 : r.points;
+	return rc;
+}
+
+struct each_ctx {
+	int64_t point_id, from, to;
+	enum store_bucket res;
+	store_rollup_fn fn;
+	void *ctx;
+};
+
+static int each_conn(sqlite3 *db, void *ctx)
+{
+	struct each_ctx *e = ctx;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT ts, n, sum, min, max, held, kwh FROM "
+			       "rollups WHERE point_id = ?1 AND res = ?2 AND "
+			       "ts >= ?3 AND ts < ?4 ORDER BY ts",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, "reading rollups");
+	sqlite3_bind_int64(s, 1, e->point_id);
+	sqlite3_bind_int(s, 2, (int)e->res);
+	sqlite3_bind_int64(s, 3, e->from);
+	sqlite3_bind_int64(s, 4, e->to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_rollup r = {
+			.ts = sqlite3_column_int64(s, 0),
+			.n = sqlite3_column_int64(s, 1),
+			.sum = sqlite3_column_double(s, 2),
+			.min = sqlite3_column_double(s, 3),
+			.max = sqlite3_column_double(s, 4),
+			.held = sqlite3_column_int64(s, 5),
+			.kwh = sqlite3_column_double(s, 6),
+		};
+
+		if (e->fn(&r, e->ctx))
+			break;
+	}
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE
+		     ? STORE_OK
+		     : db_fail(db, "reading rollups");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_rollups_each(struct store *st, int64_t point_id,
+		       enum store_bucket res, int64_t from, int64_t to,
+		       store_rollup_fn fn, void *ctx)
+{
+	struct each_ctx e = {point_id, from, to, res, fn, ctx};
+
+	if (res < RES_FIRST || res > RES_LAST)
+		return store_fail(STORE_INVALID, "no rollups of bucket %d",
+				  (int)res);
+	return store_with_conn(st, false, each_conn, &e);
+}
+
+static int horizon_conn(sqlite3 *db, void *ctx)
+{
+	struct stmts s = {0};
+	int rc;
+
+	if (sqlite3_prepare_v2(db, stmt_sql[7], -1, &s.horizon, NULL) !=
+	    SQLITE_OK)
+		return db_fail(db, "reading the raw horizon");
+	rc = read_horizon(db, &s, ctx);
+	sqlite3_finalize(s.horizon);
+	return rc;
+}
+
+int store_raw_horizon(struct store *st, int64_t *before)
+{
+	return store_with_conn(st, false, horizon_conn, before);
+}
+
+struct prune_ctx {
+	int64_t before, limit, deleted;
+};
+
+/*
+ * One transaction: the horizon first, so that a late write that comes
+ * after this commit leaves the rollups of the pruned range alone, then
+ * up to limit readings, taken point by point from the oldest.
+ */
+static int prune_conn(sqlite3 *db, void *ctx)
+{
+	struct prune_ctx *p = ctx;
+	sqlite3_stmt *hz = NULL, *pts = NULL, *cut = NULL, *del = NULL;
+	int rc, step;
+
+	p->deleted = 0;
+	rc = exec_db(db, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO raw_pruned (id, before) "
+			       "VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET "
+			       "before = max(before, excluded.before)",
+			       -1, &hz, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT id FROM points ORDER BY id", -1,
+			       &pts, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT ts FROM readings WHERE point_id = ?1 "
+			       "AND ts < ?2 ORDER BY ts LIMIT 1 OFFSET ?3",
+			       -1, &cut, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "DELETE FROM readings WHERE point_id = ?1 "
+			       "AND ts < ?2",
+			       -1, &del, NULL) != SQLITE_OK) {
+		rc = db_fail(db, "preparing a prune");
+		goto out;
+	}
+	sqlite3_bind_int64(hz, 1, p->before);
+	if (sqlite3_step(hz) != SQLITE_DONE) {
+		rc = db_fail(db, "raising the raw horizon");
+		goto out;
+	}
+
+	while (p->deleted < p->limit &&
+	       (step = sqlite3_step(pts)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(pts, 0), upto = p->before;
+
+		/* At most what is left of the limit from this point. */
+		sqlite3_bind_int64(cut, 1, id);
+		sqlite3_bind_int64(cut, 2, p->before);
+		sqlite3_bind_int64(cut, 3, p->limit - p->deleted);
+		step = sqlite3_step(cut);
+		if (step == SQLITE_ROW)
+			upto = sqlite3_column_int64(cut, 0);
+		sqlite3_reset(cut);
+		if (step != SQLITE_ROW && step != SQLITE_DONE) {
+			rc = db_fail(db, "finding readings to prune");
+			goto out;
+		}
+		sqlite3_bind_int64(del, 1, id);
+		sqlite3_bind_int64(del, 2, upto);
+		if (sqlite3_step(del) != SQLITE_DONE) {
+			rc = db_fail(db, "deleting old readings");
+			goto out;
+		}
+		p->deleted += sqlite3_changes(db);
+		sqlite3_reset(del);
+	}
+	rc = exec_db(db, "COMMIT");
+
+out:
+	sqlite3_finalize(hz);
+	sqlite3_finalize(pts);
+	sqlite3_finalize(cut);
+	sqlite3_finalize(del);
+	if (rc) {
+		exec_db(db, "ROLLBACK");
+		p->deleted = 0;
+	}
+	return rc;
+}
+
+int store_raw_prune(struct store *st, int64_t before, int64_t limit,
+		    int64_t *deleted)
+{
+	struct prune_ctx p = {before, limit > 0 ? limit : 1, 0};
+	int rc;
+
+	rc = store_with_conn(st, true, prune_conn, &p);
+	*deleted = p.deleted;
+	return rc;
+}

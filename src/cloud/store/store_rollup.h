@@ -1,0 +1,86 @@
+/*
+ * store_rollup.h - rollups: per point, per 30-minute, hourly, local-day
+ * and local-month bucket, the count, sum, min and max of its readings and
+ * the energy of their holds, kept up to date as readings are written.
+ *
+ * A rollup equals what analytics computes from the raw readings of the
+ * same bucket (see analytics.h): count, min and max exactly; sum and
+ * energy exactly when readings arrive in order, and up to rounding in
+ * the last bits after a late write (a month is then summed from its
+ * days).  Energy is kept for power points in kW with a step (the hold
+ * cap of a point without one depends on the query); held is 0 otherwise.
+ * docs/rollups.md describes the design.
+ *
+ * Raw retention: store_raw_prune() deletes old readings and records a
+ * horizon; rollups of buckets that start before it are never recomputed
+ * from raw again (a late write there is stored but leaves them as they
+ * are), and are never deleted.
+ *
+ * Errors: STORE_OK or a negative enum store_rc, described by
+ * store_errmsg(), as in store.h.
+ */
+#ifndef AKARI_STORE_ROLLUP_H
+#define AKARI_STORE_ROLLUP_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "cloud/store/store.h"
+#include "cloud/store/store_bucket.h"
+
+struct store_rollup {
+	int64_t ts;		/* bucket start, Unix s */
+	int64_t n;		/* readings with ts in the bucket */
+	double sum, min, max;	/* of those; min and max 0 when n is 0 */
+	int64_t held;		/* seconds of holds inside the bucket */
+	double kwh;		/* value * held / 3600, summed */
+};
+
+/* Calls fn for each rollup of point at res (STORE_BUCKET_30MIN ..
+ * STORE_BUCKET_MONTH) with from <= ts < to, in ts order, on the reading
+ * connection.  fn runs locked and must not call the store; non-zero
+ * stops the walk. */
+typedef int (*store_rollup_fn)(const struct store_rollup *r, void *ctx);
+int store_rollups_each(struct store *st, int64_t point_id,
+		       enum store_bucket res, int64_t from, int64_t to,
+		       store_rollup_fn fn, void *ctx);
+
+/* Recomputes the rollups of point key (every point when key is NULL)
+ * from the raw readings, in one transaction; buckets that start before
+ * the raw horizon are kept.  *points receives how many were rebuilt. */
+int store_rollup_rebuild(struct store *st, const char *key,
+			 int64_t *points);
+
+/* The raw horizon: readings with ts < *before may have been pruned.
+ * INT64_MIN when nothing ever was. */
+int store_raw_horizon(struct store *st, int64_t *before);
+
+/* One step of raw retention: raises the horizon to before (never lowers
+ * it) and deletes at most limit readings with ts < before, in one
+ * transaction.  *deleted receives the count; 0 means nothing is left. */
+int store_raw_prune(struct store *st, int64_t before, int64_t limit,
+		    int64_t *deleted);
+
+/* --- for store.c: the readings write path and migration 4 ------------- */
+
+/* What a batch of readings changes in the rollups, worked out around
+ * store.c's upserts, inside its transaction on db. */
+struct store_rollup_batch;
+
+/* Before the readings are written: notes, per point of rows (borrowed
+ * for the call), the newest reading already stored.  *out is the batch
+ * to pass to the two calls below (NULL when n is 0). */
+int store_rollup_batch_begin(sqlite3 *db, const struct store_reading *rows,
+			     size_t n, struct store_rollup_batch **out);
+
+/* After they are written, still in the transaction: updates the rollups
+ * of every bucket the batch touched. */
+int store_rollup_batch_apply(sqlite3 *db, struct store_rollup_batch *b);
+
+void store_rollup_batch_free(struct store_rollup_batch *b); /* NULL ok */
+
+/* Rebuilds every point's rollups on db, inside the caller's transaction
+ * (migration 4 fills the rollups of readings written before it). */
+int store_rollup_rebuild_db(sqlite3 *db, int64_t point_id);
+
+#endif
