@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "cloud/analytics/analytics.h"
+#include "cloud/analytics/analytics_signage.h"
 #include "cloud/api/api_auth.h"
 #include "cloud/api/api_content.h"
 #include "cloud/api/api_csv.h"
@@ -603,6 +604,25 @@ static void do_ingest(struct request *req, struct answer *a)
 
 /* If url is PREFIX + head + ARG + tail, returns a copy of ARG. */
 static char *url_arg(const char *url, const char *head, const char *tail)
+/* ?solar=, ?ev= and ?weather= name the sites; by default the first of
+ * their kind. */
+static void do_signage(struct request *req, struct answer *a)
+{
+	struct analytics_signage_sites sites = {
+		param(req, "solar"), param(req, "ev"), param(req, "weather"),
+	};
+	int64_t at = time(NULL);
+	json_t *out = NULL;
+	char err[256] = "";
+	int rc;
+
+	if (param(req, "at") && time_param(req, "at", &at, a))
+		return;
+	rc = analytics_signage(req->api->st, &sites, at, &out, err,
+			       sizeof err);
+	answer_analytics(req, a, rc, out, err);
+}
+
 {
 	size_t nh = strlen(PREFIX) + strlen(head), nt = strlen(tail);
 	size_t nu = strlen(url);
@@ -673,6 +693,7 @@ static const char *bearer_token(const char *header, char *buf, size_t len)
 		return NULL;
 	header += 7;
 	header += strspn(header, " \t");
+	if (!strcmp(url, PREFIX "/signage"))
 	n = strlen(header);
 	while (n && (header[n - 1] == ' ' || header[n - 1] == '\t'))
 		n--;
@@ -1062,6 +1083,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n;
 
 	vsnprintf(line, sizeof line, fmt, ap);
+		do_signage(req, &a);
+		break;
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
