@@ -13,6 +13,7 @@
 #include "kiosk/kiosk.h"
 #include "kiosk/kiosk_clock.h"
 #include "render/render.h"
+#include "render/render_look.h"
 #include "themes/theme.h"
 
 #define DEFAULT_FALLBACK_DIR "var/kiosk-frames"
@@ -73,8 +74,9 @@ static void usage(FILE *f)
 "                        box, against burn-in\n"
 "  --theme NAME|FILE     dark (the default), light, high-contrast, or a\n"
 "                        theme file (see docs/themes.md)\n"
+"%s"
 "\n"
-"See docs/kiosk.md.\n");
+"See docs/kiosk.md.\n", render_look_usage);
 }
 
 enum {
@@ -84,7 +86,8 @@ enum {
 	OPT_RETRY_MAX, OPT_GRID, OPT_HOME, OPT_AIR, OPT_FRAMES,
 	OPT_DURATION, OPT_DISPLAY_ID, OPT_HEARTBEAT_S, OPT_THEME,
 	OPT_TOKEN_FILE, OPT_SHOT_EVERY, OPT_HOURS, OPT_DIM, OPT_SHIFT,
-	OPT_HELP,
+	OPT_LANG, OPT_BILINGUAL, OPT_ALTERNATE_S, OPT_PLACE,
+	OPT_TICKER, OPT_DIAGONAL, OPT_DISTANCE, OPT_HELP,
 };
 
 /* In the order of the enum above: options[c - OPT_SERVER] is c's entry. */
@@ -117,6 +120,13 @@ static const struct option options[] = {
 	{"screen-hours", required_argument, NULL, OPT_HOURS},
 	{"dim", required_argument, NULL, OPT_DIM},
 	{"pixel-shift", no_argument, NULL, OPT_SHIFT},
+	{"lang", required_argument, NULL, OPT_LANG},
+	{"bilingual", required_argument, NULL, OPT_BILINGUAL},
+	{"alternate-seconds", required_argument, NULL, OPT_ALTERNATE_S},
+	{"place", required_argument, NULL, OPT_PLACE},
+	{"ticker", required_argument, NULL, OPT_TICKER},
+	{"screen-diagonal", required_argument, NULL, OPT_DIAGONAL},
+	{"viewing-distance", required_argument, NULL, OPT_DISTANCE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -318,6 +328,18 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 					 "e.g. 22:00-06:00@40%");
 			break;
 		case OPT_SHIFT: o->ops.pixel_shift = true; break;
+		case OPT_LANG: case OPT_BILINGUAL: case OPT_ALTERNATE_S:
+		case OPT_PLACE: case OPT_TICKER: case OPT_DIAGONAL:
+		case OPT_DISTANCE: {
+			char err[256];
+
+			if (render_look_option(&o->look, name, optarg, err,
+					       sizeof err)) {
+				fprintf(stderr, "akari kiosk: %s\n", err);
+				rc = -1;
+			}
+			break;
+		}
 		case OPT_HELP: usage(stdout); return 1;
 		default: usage(stderr); return -1;
 		}

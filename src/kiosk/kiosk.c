@@ -121,6 +121,35 @@ void kiosk_options_init(struct kiosk_options *o)
 	o->fade_seconds = 0.8;
 	o->fetch_seconds = 5;
 	o->retry_max = 60;
+	render_look_init(&o->look);
+}
+
+/* The slides' look and languages.  Without its catalogue Japanese is
+ * drawn in English, which an operator must hear of. */
+static void kiosk_look_start(struct kiosk *k)
+{
+	const struct render_look *look = &k->opt->look;
+	char err[512];
+
+	render_set_look(look);
+	if (render_i18n_init(NULL, err, sizeof err))
+		log_error(MOD, "%s: Japanese text is drawn in English", err);
+	else
+		log_info(MOD, "messages from %s", render_i18n_dir());
+	if (look->screen_diagonal_in > 0 && look->viewing_distance_m > 0)
+		log_info(MOD, "text sized for %g m from a %g\" screen",
+			 look->viewing_distance_m, look->screen_diagonal_in);
+}
+
+/* The languages of this frame and the ticker's position; true when the
+ * slide must be drawn again for them. */
+static bool kiosk_look_tick(struct kiosk *k)
+{
+	double t = k->mono - k->clock.start;
+
+	render_set_ticker_time(t);
+	return render_look_select(&k->opt->look, k->seq, t) ||
+	       render_look_ticker() != NULL;
 }
 
 /* --- the steps of a tick ----------------------------------------------- */
@@ -394,6 +423,8 @@ static void render_frame(struct kiosk *k)
 		k->dirty = true;
 	}
 
+	if (kiosk_look_tick(k))
+		k->dirty = true;
 	if (k->dirty) {
 		draw_slide(k);
 		k->dirty = false;
@@ -596,6 +627,7 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	} else {
 		memcpy(k->slides, o->slides, sizeof k->slides);
 	}
+	kiosk_look_start(k);
 	/* Shorter slides would count periods past the range of a long. */
 	if (!(o->slide_seconds >= KIOSK_SLIDE_MIN) ||
 	    !(o->fetch_seconds > 0)) {
@@ -654,6 +686,8 @@ static void kiosk_finish(struct kiosk *k)
 	cairo_surface_destroy(k->prev);
 	cairo_surface_destroy(k->mix);
 	fetch_bundle_finish(&k->data);
+	render_set_ticker(NULL);
+	render_i18n_finish();
 	if (k->log_tz)
 		g_time_zone_unref(k->log_tz);
 }

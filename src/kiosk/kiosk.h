@@ -21,6 +21,7 @@
 #include "fetch/fetch.h"
 #include "kiosk/kiosk_ops.h"
 #include "render/render.h"
+#include "render/render_look.h"
 
 #define KIOSK_SLIDE_MIN 0.01
 
@@ -45,6 +46,8 @@ struct kiosk_options {
 	int nslides;
 
 	struct kiosk_ops_config ops;	/* screen care, screenshots */
+
+	struct render_look look;	/* zones, languages, text size */
 
 	long frames;			/* stop after N frames; 0: never */
 	double duration;		/* stop after S seconds; 0: never */

@@ -164,14 +164,14 @@ struct render_style {
 	enum render_align align;	/* about x */
 	bool baseline;		/* y is the baseline, else the top */
 	double max_w;		/* > 0: wider text is scaled down to fit */
+	bool second;		/* in the slide's second language */
+	size_t split;		/* > 0: from this byte on in the other */
 };
 
 /* The size a text takes. */
 struct render_extent {
 	double w, h;		/* logical width and height */
 	double baseline;	/* from the top */
-	bool second;		/* in the slide's second language */
-	size_t split;		/* > 0: from this byte on in the other */
 	double ink_top, ink_bottom;	/* the glyphs' ink, from the top */
 };
 
