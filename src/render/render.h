@@ -13,6 +13,7 @@
 #include <cairo.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum render_slide {
@@ -20,7 +21,25 @@ enum render_slide {
 	RENDER_SOLAR,		/* area solar curve and share of demand */
 	RENDER_HOUSEHOLD,	/* today vs yesterday by hour, month kWh */
 	RENDER_AIR,		/* temperature, humidity, CO2 with bands */
+	RENDER_CO2,		/* CO2 avoided by local solar, equivalents */
+	RENDER_RANKING,		/* buildings by energy per floor area */
+	RENDER_EV,		/* EV charging today: sessions, kWh */
+	RENDER_WEATHER,		/* outdoor weather (JMA observations) */
+	RENDER_MESSAGE,		/* a text with Pango markup */
+	RENDER_IMAGE,		/* a PNG or JPEG picture */
+	RENDER_QR,		/* a QR code to the resident portal */
 	RENDER_SLIDE_COUNT
+};
+
+/* What the message, image and QR slides show: given per slide by the
+ * kiosk's options or a playlist item.  All strings are borrowed. */
+struct render_params {
+	const char *message;	/* Pango markup (plain text where the
+				 * markup is invalid) */
+	const char *image;	/* path of a PNG or JPEG file */
+	const char *qr_url;	/* what the QR code holds */
+	const char *caption;	/* a line under the image or code; may be
+				 * NULL */
 };
 
 /* What the slides are drawn from.  Each json_t is one site summary as
@@ -31,6 +50,9 @@ struct render_data {
 	json_t *grid;		/* e.g. site "tepco" */
 	json_t *home;		/* e.g. site "home12" */
 	json_t *air;		/* e.g. site "room1" */
+	json_t *signage;	/* GET /api/v1/signage (analytics_signage.h):
+				 * the co2, ranking, ev and weather slides */
+	const struct render_params *params;	/* may be NULL */
 	int64_t now;		/* the kiosk clock, Unix seconds */
 	bool replay;		/* the clock replays recorded days */
 	bool stale;		/* server unreachable: drawn from the cache */
@@ -50,7 +72,8 @@ struct theme;
  * default.  Process-wide; set it before rendering starts. */
 void render_set_theme(const struct theme *t);
 
-/* "grid", "solar", "household", "air".  parse returns 0, or -1 for an
+/* "grid", "solar", "household", "air", "co2", "ranking", "ev",
+ * "weather", "message", "image", "qr".  parse returns 0, or -1 for an
  * unknown name (*out untouched); name returns NULL for a bad slide. */
 int render_slide_parse(const char *s, enum render_slide *out);
 const char *render_slide_name(enum render_slide slide);
@@ -60,6 +83,27 @@ const char *render_slide_name(enum render_slide slide);
  * state is left as it was.  Any summary, however malformed, draws. */
 int render_slide(cairo_t *cr, int w, int h, enum render_slide slide,
 		 const struct render_data *d);
+
+/* Whether slide draws from p alone (message, image, qr) rather than
+ * from server data, and whether p holds what it needs: a kiosk leaves
+ * such a slide out of its default rotation when it has nothing to show. */
+bool render_slide_standalone(enum render_slide slide);
+bool render_slide_has_params(enum render_slide slide,
+			     const struct render_params *p);
+
+/* Checks markup as the message slide reads it.  Returns 0, or -1 with
+ * err saying what Pango refused: the slide then draws the text as
+ * plain text, so the caller should log err once. */
+int render_markup_check(const char *markup, char *err, size_t errlen);
+
+/* Loads the image at path as the image slide would (PNG by Cairo, JPEG
+ * by libjpeg-turbo, told apart by their first bytes).  Returns 0, or -1
+ * with err saying what is wrong with the file; the slide draws a "no
+ * image" mark then, and a kiosk should skip it and log err. */
+int render_image_check(const char *path, char *err, size_t errlen);
+
+/* Frees the decoded image the image slide keeps between frames. */
+void render_image_forget(void);
 
 /* Renders slide at w x h into a new PNG file at path (replaced if it
  * exists).  Returns 0, or -1 when the surface or the file cannot be made

@@ -102,6 +102,12 @@ struct render_stats {
 	double mark_scale;	/* of the badges, 1 at full size */
 	int ntiles;		/* of the last row of tiles drawn */
 	double tile_px[4];	/* the size of each one's value */
+	bool markup_plain;	/* the message's markup was refused */
+	bool image_drawn;	/* the image slide drew its picture */
+	struct render_rect qr;	/* the QR symbol with its quiet zone */
+	int qr_modules;		/* its width in modules, quiet zone
+				 * included */
+	int ranking_rows;	/* buildings listed on the ranking slide */
 };
 
 struct render_ctx {

@@ -63,7 +63,8 @@ int store_site_set_floor_area(struct store *st, const char *site, double m2)
 
 static int get_on(sqlite3 *db, void *ctx)
 {
-	static const char q[] = "SELECT floor_area_m2 FROM sites WHERE name = ?1";
+	static const char q[] =
+	    "SELECT floor_area_m2 FROM sites WHERE name = ?1";
 	struct floor_op *op = ctx;
 	sqlite3_stmt *s = NULL;
 	int rc, step;

@@ -1,0 +1,109 @@
+/*
+ * render_weather.c - outdoor weather from the JMA hourly observations:
+ * the latest temperature, humidity, the hour's precipitation and
+ * today's sunshine.  An hour JMA marked 現象なし (no phenomenon) was
+ * stored as a real 0 by the importer, so it reads "なし / none" here
+ * rather than as missing.
+ *
+ * Coordinates: device pixels, origin top left, y down; sizes in layout
+ * units (c->u).  Landscape: two rows of two tiles; portrait: four tiles
+ * one under the other.
+ */
+#include "render/render_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+/* One figure's tile texts. */
+struct wx {
+	char num[32], cja[96], cen[96];
+};
+
+/* The latest reading of element name: value and its time. */
+static bool latest(struct render_ctx *c, const char *name, double *v,
+		   int64_t *ts)
+{
+	json_t *l = json_object_get(json_object_get(c->site, "latest"), name);
+
+	return render_num(json_object_get(l, "value"), v) &&
+	       render_time(l, "ts", ts);
+}
+
+static void as_of(struct render_ctx *c, struct wx *w, int64_t ts)
+{
+	render_fmt_as_of(w->cja, sizeof w->cja, w->cen, sizeof w->cen, ts,
+			 c->tz);
+}
+
+void render_weather(struct render_ctx *c, struct render_rect body)
+{
+	json_t *today = json_object_get(c->site, "today");
+	struct render_tile t[4] = {
+		{ "気温", "Temperature", .unit = "℃",
+		  .rgb = RENDER_RGB_DEMAND, .bar = NAN },
+		{ "湿度", "Humidity", .unit = "%",
+		  .rgb = RENDER_RGB_AIR, .bar = NAN },
+		{ "降水量 (1時間)", "Precipitation, last hour", .unit = "mm",
+		  .rgb = RENDER_RGB_SUPPLY, .bar = NAN },
+		{ "日照時間 (本日)", "Sunshine today", .unit = "時間",
+		  .rgb = RENDER_RGB_SOLAR, .bar = NAN },
+	};
+	struct wx w[4] = {0};
+	struct render_rect rows[2];
+	double v, hi, lo;
+	int64_t ts;
+
+	if (latest(c, "temperature", &v, &ts)) {
+		render_fmt_num(w[0].num, sizeof w[0].num, v, 1);
+		t[0].num = w[0].num;
+		if (render_get(today, "temperature_max", NULL, &hi) &&
+		    render_get(today, "temperature_min", NULL, &lo)) {
+			snprintf(w[0].cja, sizeof w[0].cja,
+				 "最高 %.1f℃ / 最低 %.1f℃", hi, lo);
+			snprintf(w[0].cen, sizeof w[0].cen,
+				 "high %.1f / low %.1f today", hi, lo);
+		} else {
+			as_of(c, &w[0], ts);
+		}
+	}
+	if (latest(c, "humidity", &v, &ts)) {
+		render_fmt_num(w[1].num, sizeof w[1].num, v, 0);
+		t[1].num = w[1].num;
+		as_of(c, &w[1], ts);
+	}
+	if (latest(c, "precipitation", &v, &ts)) {
+		render_fmt_num(w[2].num, sizeof w[2].num, v, 1);
+		t[2].num = w[2].num;
+		if (v == 0) {
+			snprintf(w[2].num, sizeof w[2].num, "なし");
+			t[2].unit = "";
+		}
+		as_of(c, &w[2], ts);
+		if (render_get(today, "precipitation_mm", NULL, &v)) {
+			snprintf(w[2].cja, sizeof w[2].cja,
+				 "本日の合計 %.1f mm", v);
+			snprintf(w[2].cen, sizeof w[2].cen,
+				 "today's total %.1f mm", v);
+		}
+	}
+	if (render_get(today, "sunshine_h", NULL, &v)) {
+		render_fmt_num(w[3].num, sizeof w[3].num, v, 1);
+		t[3].num = w[3].num;
+		if (latest(c, "sunshine", &v, &ts))
+			as_of(c, &w[3], ts);
+	}
+	for (int i = 0; i < 4; i++) {
+		if (t[i].num && w[i].cja[0]) {
+			t[i].cap_ja = w[i].cja;
+			t[i].cap_en = w[i].cen;
+		}
+	}
+
+	if (c->portrait) {
+		render_tiles(c, body, true, t, 4);
+		return;
+	}
+	render_split(body, 2, 28 * c->u, true, rows);
+	render_tiles(c, rows[0], false, t, 2);
+	render_tiles(c, rows[1], false, t + 2, 2);
+}

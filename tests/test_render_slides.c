@@ -1,0 +1,491 @@
+/*
+ * test_render_slides.c - the slides past the first four: CO2 avoided,
+ * building ranking, EV charging, weather, message, image and QR code.
+ *
+ * Each is drawn at 1920x1080 and 1080x1920 from a hand-written signage
+ * answer (tests/data/render/signage.json) and from none; a slide with
+ * data draws panels full of ink and no no-data mark, a slide without
+ * draws the mark and never an empty body.  The message slide is tried
+ * with good and broken markup, the image slide with a PNG and a JPEG
+ * written here and with broken files, and the QR slide's pixels are
+ * checked for crisp modules and the quiet zone (it_signage.py decodes
+ * the code with an independent reader).
+ */
+#include <stdio.h>
+/* jpeglib.h needs FILE and size_t declared before it. */
+#include <jpeglib.h>
+#include <math.h>
+#include <qrencode.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "render/render_internal.h"
+
+#define T_1400 (1656306000)	/* 2022-06-27 14:00 JST */
+
+static const int sizes[][2] = { { 1920, 1080 }, { 1080, 1920 } };
+
+static const enum render_slide data_slides[] = {
+	RENDER_CO2, RENDER_RANKING, RENDER_EV, RENDER_WEATHER,
+};
+
+struct image {
+	cairo_surface_t *s;
+	int w, h;
+};
+
+static uint32_t px_at(const struct image *im, int x, int y)
+{
+	int stride = cairo_image_surface_get_stride(im->s);
+	const unsigned char *row = cairo_image_surface_get_data(im->s) +
+				   (size_t)y * (size_t)stride;
+
+	return ((const uint32_t *)row)[x] & 0xffffff;
+}
+
+/* Pixels of r that are neither the background nor a panel's fill. */
+static long count_ink(const struct image *im, struct render_rect r)
+{
+	uint32_t bg = RENDER_RGB_BG, panel = RENDER_RGB_PANEL;
+	long n = 0;
+
+	for (int y = (int)r.y; y < (int)(r.y + r.h) && y < im->h; y++)
+		for (int x = (int)r.x; x < (int)(r.x + r.w) && x < im->w;
+		     x++) {
+			uint32_t p = px_at(im, x, y);
+
+			n += p != bg && p != panel;
+		}
+	return n;
+}
+
+static struct image draw(const struct render_data *d,
+			 enum render_slide slide, int w, int h,
+			 const char *tag, struct render_stats *st)
+{
+	struct image im = { cairo_image_surface_create(CAIRO_FORMAT_RGB24, w,
+						       h), w, h };
+	cairo_t *cr = cairo_create(im.s);
+	char path[256];
+
+	CHECK_INT(render_slide_stats(cr, w, h, slide, d, st), 0);
+	CHECK_INT(cairo_status(cr), CAIRO_STATUS_SUCCESS);
+	cairo_destroy(cr);
+	cairo_surface_flush(im.s);
+	snprintf(path, sizeof path, "slides_%s_%dx%d%s%s.png",
+		 render_slide_name(slide), w, h, tag ? "_" : "",
+		 tag ? tag : "");
+	CHECK_INT(cairo_surface_write_to_png(im.s, path),
+		  CAIRO_STATUS_SUCCESS);
+	return im;
+}
+
+static struct render_rect body_of(const struct image *im,
+				  const struct render_stats *st)
+{
+	return (struct render_rect){ 0, st->header.h, im->w,
+				     im->h - st->header.h };
+}
+
+static json_t *load_signage(void)
+{
+	const char *top = getenv("AKARI_SOURCE_DIR");
+	char path[1024];
+	json_error_t err;
+	json_t *j;
+
+	snprintf(path, sizeof path, "%s/tests/data/render/signage.json",
+		 top ? top : "..");
+	j = json_load_file(path, 0, &err);
+	CHECK_AT(j != NULL, "cannot load %s: %s", path, err.text);
+	return j;
+}
+
+/* Every data slide, with data and without. */
+static void test_data_slides(json_t *signage)
+{
+	struct render_data d = { .signage = signage, .now = T_1400 };
+	struct render_data none = { .now = T_1400 };
+
+	for (size_t k = 0; k < G_N_ELEMENTS(data_slides); k++) {
+		enum render_slide s = data_slides[k];
+
+		for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+			int w = sizes[i][0], h = sizes[i][1];
+			struct render_stats st;
+			struct image im = draw(&d, s, w, h, NULL, &st);
+			struct render_rect body = body_of(&im, &st);
+			long area = (long)body.w * (long)body.h;
+
+			CHECK_AT(st.nodata_panels == 0, "%s %dx%d: %d no-data "
+				 "marks with data", render_slide_name(s), w, h,
+				 st.nodata_panels);
+			CHECK_INT(st.unknown_glyphs, 0);
+			CHECK_AT(count_ink(&im, body) > area / 50,
+				 "%s %dx%d: ink %ld of %ld",
+				 render_slide_name(s), w, h,
+				 count_ink(&im, body), area);
+			if (s == RENDER_RANKING)
+				CHECK_INT(st.ranking_rows, 3);
+			cairo_surface_destroy(im.s);
+
+			im = draw(&none, s, w, h, "nodata", &st);
+			CHECK_AT(st.nodata_panels >= 1, "%s %dx%d: no mark "
+				 "without data", render_slide_name(s), w, h);
+			CHECK(count_ink(&im, body_of(&im, &st)) > 1000);
+			cairo_surface_destroy(im.s);
+		}
+	}
+}
+
+/* One missing figure marks its own tile, not the slide. */
+static void test_partial(json_t *signage)
+{
+	json_t *copy = json_deep_copy(signage);
+	json_t *latest = json_object_get(json_object_get(copy, "weather"),
+					 "latest");
+	struct render_data d = { .signage = copy, .now = T_1400 };
+	struct render_stats st;
+	struct image im;
+
+	json_object_set_new(latest, "humidity", json_null());
+	im = draw(&d, RENDER_WEATHER, 1920, 1080, "nohumidity", &st);
+	CHECK_INT(st.nodata_panels, 1);
+	cairo_surface_destroy(im.s);
+
+	/* An empty ranking is "no data", not an empty panel. */
+	json_array_clear(json_object_get(json_object_get(copy, "ranking"),
+					 "sites"));
+	im = draw(&d, RENDER_RANKING, 1080, 1920, "empty", &st);
+	CHECK_INT(st.nodata_panels, 1);
+	CHECK_INT(st.ranking_rows, 0);
+	cairo_surface_destroy(im.s);
+	json_decref(copy);
+}
+
+static void test_message(void)
+{
+	struct render_params p = {
+		.message = "<b>節電</b>にご協力ください\n"
+			   "<span foreground=\"#F2C94C\">14:00-17:00</span>",
+	};
+	struct render_data d = { .params = &p, .now = T_1400 };
+	struct render_stats st;
+	struct image im;
+	char err[256] = "";
+
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		im = draw(&d, RENDER_MESSAGE, sizes[i][0], sizes[i][1], NULL,
+			  &st);
+		CHECK(!st.markup_plain);
+		CHECK_INT(st.nodata_panels, 0);
+		CHECK_INT(st.unknown_glyphs, 0);
+		CHECK(count_ink(&im, body_of(&im, &st)) > 5000);
+		cairo_surface_destroy(im.s);
+	}
+	CHECK_INT(render_markup_check(p.message, err, sizeof err), 0);
+
+	/* Broken markup is drawn as the text it is, and said so. */
+	p.message = "<b>節電にご協力ください";
+	CHECK_INT(render_markup_check(p.message, err, sizeof err), -1);
+	CHECK(err[0] != '\0');
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		im = draw(&d, RENDER_MESSAGE, sizes[i][0], sizes[i][1],
+			  "broken", &st);
+		CHECK(st.markup_plain);
+		CHECK_INT(st.nodata_panels, 0);
+		CHECK(count_ink(&im, body_of(&im, &st)) > 5000);
+		cairo_surface_destroy(im.s);
+	}
+
+	/* A text far too long for the panel still draws, cut. */
+	{
+		GString *g = g_string_new("");
+
+		for (int i = 0; i < 3000; i++)
+			g_string_append(g, "お知らせ ");
+		p.message = g->str;
+		im = draw(&d, RENDER_MESSAGE, 1920, 1080, "long", &st);
+		CHECK_INT(st.nodata_panels, 0);
+		cairo_surface_destroy(im.s);
+		g_string_free(g, TRUE);
+	}
+
+	/* No text at all: the no-data mark. */
+	p.message = "";
+	im = draw(&d, RENDER_MESSAGE, 1920, 1080, "empty", &st);
+	CHECK_INT(st.nodata_panels, 1);
+	cairo_surface_destroy(im.s);
+	CHECK(!render_slide_has_params(RENDER_MESSAGE, &p));
+	CHECK(render_slide_has_params(RENDER_CO2, NULL));
+}
+
+/* A w x h picture of one colour as a PNG file. */
+static void write_png(const char *path, int w, int h, double r, double g,
+		      double b)
+{
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w,
+							h);
+	cairo_t *cr = cairo_create(s);
+
+	cairo_set_source_rgb(cr, r, g, b);
+	cairo_paint(cr);
+	cairo_destroy(cr);
+	CHECK_INT(cairo_surface_write_to_png(s, path), CAIRO_STATUS_SUCCESS);
+	cairo_surface_destroy(s);
+}
+
+/* The same as a JPEG, written with libjpeg here. */
+static void write_jpeg(const char *path, int w, int h, unsigned char r,
+		       unsigned char g, unsigned char b)
+{
+	struct jpeg_compress_struct ci;
+	struct jpeg_error_mgr jerr;
+	unsigned char *row = malloc((size_t)w * 3);
+	FILE *fp = fopen(path, "wb");
+
+	CHECK(fp && row);
+	for (int x = 0; x < w; x++) {
+		row[3 * x] = r;
+		row[3 * x + 1] = g;
+		row[3 * x + 2] = b;
+	}
+	ci.err = jpeg_std_error(&jerr);
+	jpeg_create_compress(&ci);
+	jpeg_stdio_dest(&ci, fp);
+	ci.image_width = (JDIMENSION)w;
+	ci.image_height = (JDIMENSION)h;
+	ci.input_components = 3;
+	ci.in_color_space = JCS_RGB;
+	jpeg_set_defaults(&ci);
+	jpeg_set_quality(&ci, 95, TRUE);
+	jpeg_start_compress(&ci, TRUE);
+	while (ci.next_scanline < ci.image_height)
+		jpeg_write_scanlines(&ci, &row, 1);
+	jpeg_finish_compress(&ci);
+	jpeg_destroy_compress(&ci);
+	fclose(fp);
+	free(row);
+}
+
+static void write_bytes(const char *path, const void *data, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+
+	CHECK(fp != NULL);
+	CHECK_INT(fwrite(data, 1, n, fp), n);
+	fclose(fp);
+}
+
+/* The colour in the middle of the body, as 0xRRGGBB. */
+static uint32_t centre(const struct image *im, const struct render_stats *st)
+{
+	struct render_rect b = body_of(im, st);
+
+	return px_at(im, (int)(b.x + b.w / 2), (int)(b.y + b.h / 2));
+}
+
+static bool near_rgb(uint32_t got, uint32_t want, int tol)
+{
+	for (int sh = 0; sh <= 16; sh += 8) {
+		int a = (int)((got >> sh) & 0xff), b = (int)((want >> sh) & 0xff);
+
+		if (abs(a - b) > tol)
+			return false;
+	}
+	return true;
+}
+
+static void test_image(void)
+{
+	struct render_params p = { .caption = "市民ホールの太陽光パネル" };
+	struct render_data d = { .params = &p, .now = T_1400 };
+	struct render_stats st;
+	struct image im;
+	char err[512];
+	unsigned char head[200];
+	FILE *fp;
+	size_t n;
+
+	write_png("slides_red.png", 400, 300, 1, 0, 0);
+	write_jpeg("slides_blue.jpg", 320, 240, 0, 0, 255);
+
+	p.image = "slides_red.png";
+	CHECK_INT(render_image_check(p.image, err, sizeof err), 0);
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		im = draw(&d, RENDER_IMAGE, sizes[i][0], sizes[i][1], "png",
+			  &st);
+		CHECK(st.image_drawn);
+		CHECK_INT(st.nodata_panels, 0);
+		CHECK_AT(centre(&im, &st) == 0xff0000, "png centre %06x",
+			 centre(&im, &st));
+		cairo_surface_destroy(im.s);
+	}
+
+	p.image = "slides_blue.jpg";
+	CHECK_INT(render_image_check(p.image, err, sizeof err), 0);
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		im = draw(&d, RENDER_IMAGE, sizes[i][0], sizes[i][1], "jpeg",
+			  &st);
+		CHECK(st.image_drawn);
+		/* JPEG is lossy: blue within a few steps. */
+		CHECK_AT(near_rgb(centre(&im, &st), 0x0000ff, 8),
+			 "jpeg centre %06x", centre(&im, &st));
+		cairo_surface_destroy(im.s);
+	}
+
+	/* A changed file is read again: the same name, now green and of
+	 * another size. */
+	write_png("slides_red.png", 200, 100, 0, 1, 0);
+	p.image = "slides_red.png";
+	im = draw(&d, RENDER_IMAGE, 1920, 1080, "changed", &st);
+	CHECK_AT(centre(&im, &st) == 0x00ff00, "changed centre %06x",
+		 centre(&im, &st));
+	cairo_surface_destroy(im.s);
+
+	/* Broken files: text, a JPEG cut short, a PNG cut short, none. */
+	write_bytes("slides_text.png", "not a picture\n", 14);
+	fp = fopen("slides_blue.jpg", "rb");
+	n = fread(head, 1, sizeof head, fp);
+	fclose(fp);
+	write_bytes("slides_cut.jpg", head, n);
+	fp = fopen("slides_red.png", "rb");
+	n = fread(head, 1, 60, fp);
+	fclose(fp);
+	write_bytes("slides_cut.png", head, n);
+	unlink("slides_missing.png");
+	{
+		const char *bad[] = { "slides_text.png", "slides_cut.jpg",
+				      "slides_cut.png", "slides_missing.png" };
+
+		for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+			p.image = bad[i];
+			err[0] = '\0';
+			CHECK_AT(render_image_check(p.image, err, sizeof err) ==
+					 -1, "%s was taken", bad[i]);
+			CHECK_AT(strstr(err, bad[i]) != NULL, "err '%s'", err);
+			im = draw(&d, RENDER_IMAGE, 1080, 1920, "broken", &st);
+			CHECK(!st.image_drawn);
+			CHECK_INT(st.nodata_panels, 1);
+			cairo_surface_destroy(im.s);
+		}
+	}
+	render_image_forget();
+}
+
+static void test_qr(void)
+{
+	const char *url = "https://portal.example.jp/resident?id=12";
+	struct render_params p = { .qr_url = url };
+	struct render_data d = { .params = &p, .now = T_1400 };
+	QRcode *code = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8,
+					   1);
+
+	CHECK(code != NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		struct render_stats st;
+		struct image im = draw(&d, RENDER_QR, sizes[i][0],
+				       sizes[i][1], NULL, &st);
+		struct render_rect q = st.qr;
+		int n = st.qr_modules, m, x0 = (int)q.x, y0 = (int)q.y;
+		long odd = 0, quiet_dark = 0;
+
+		CHECK_INT(n, code->width + 8);
+		CHECK(q.w > 0 && q.w == q.h);
+		CHECK(q.x == floor(q.x) && q.y == floor(q.y));
+		m = n > 0 ? (int)q.w / n : 0;
+		CHECK_AT(m * n == (int)q.w && m >= 4,
+			 "%dx%d: %d modules in %g px", im.w, im.h, n, q.w);
+
+		/* Crisp: only pure black and white inside the symbol. */
+		for (int y = y0; y < y0 + (int)q.h; y++)
+			for (int x = x0; x < x0 + (int)q.w; x++) {
+				uint32_t c = px_at(&im, x, y);
+				int mx = (x - x0) / m, my = (y - y0) / m;
+
+				odd += c != 0 && c != 0xffffff;
+				if (mx < 4 || my < 4 || mx >= n - 4 ||
+				    my >= n - 4)
+					quiet_dark += c != 0xffffff;
+			}
+		CHECK_AT(odd == 0, "%dx%d: %ld grey pixels", im.w, im.h, odd);
+		CHECK_INT(quiet_dark, 0);
+		CHECK_INT(st.nodata_panels, 0);
+		cairo_surface_destroy(im.s);
+	}
+	QRcode_free(code);
+
+	/* No URL, or one too long for any QR symbol: the no-data mark. */
+	{
+		struct render_stats st;
+		struct image im;
+		char *huge = g_strnfill(8000, 'a');
+
+		p.qr_url = NULL;
+		im = draw(&d, RENDER_QR, 1920, 1080, "none", &st);
+		CHECK_INT(st.nodata_panels, 1);
+		cairo_surface_destroy(im.s);
+		p.qr_url = huge;
+		im = draw(&d, RENDER_QR, 1920, 1080, "huge", &st);
+		CHECK_INT(st.nodata_panels, 1);
+		cairo_surface_destroy(im.s);
+		g_free(huge);
+	}
+}
+
+/* Hostile answers: every field of the wrong type still draws. */
+static void test_hostile(json_t *signage)
+{
+	json_t *bad = json_pack("{s:s, s:[i], s:{s:s}, s:{s:[s]}}",
+				"solar", "x", "ranking", 1, "ev", "sessions",
+				"many", "weather", "latest", "y");
+	json_t *rows = json_pack("{s:[s, i, {s:i}]}", "sites", "a", 2,
+				 "site", 3);
+	struct render_data d = { .signage = bad, .now = T_1400 };
+
+	json_object_set_new(bad, "ranking", rows);
+	for (size_t k = 0; k < G_N_ELEMENTS(data_slides); k++)
+		for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+			struct render_stats st;
+			struct image im = draw(&d, data_slides[k],
+					       sizes[i][0], sizes[i][1],
+					       "hostile", &st);
+
+			cairo_surface_destroy(im.s);
+		}
+	json_decref(bad);
+	(void)signage;
+}
+
+static void test_names(void)
+{
+	static const char *const names[] = {
+		"co2", "ranking", "ev", "weather", "message", "image", "qr",
+	};
+	enum render_slide s;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		CHECK_INT(render_slide_parse(names[i], &s), 0);
+		CHECK_INT(s, RENDER_CO2 + (int)i);
+		CHECK_STR(render_slide_name(s), names[i]);
+	}
+	CHECK(render_slide_standalone(RENDER_QR));
+	CHECK(!render_slide_standalone(RENDER_WEATHER));
+}
+
+int main(void)
+{
+	json_t *signage = load_signage();
+
+	test_names();
+	test_data_slides(signage);
+	test_partial(signage);
+	test_message();
+	test_image();
+	test_qr();
+	test_hostile(signage);
+	json_decref(signage);
+	return check_finish();
+}
