@@ -11,6 +11,8 @@ packages=(
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libglib2.0-dev
   # gzip bodies of InfluxDB line protocol writes
   zlib1g-dev
+  # IEEE 1888 (FIAP) SOAP messages
+  libxml2-dev
   # hashing, HMAC, random tokens and backup encryption
   libmbedtls-dev
   # import --push and the kiosk's fetcher

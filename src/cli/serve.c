@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/retain.h"
 #include "cloud/api/api.h"
+#include "cloud/api/api_fiap.h"
 #include "cloud/ingest/lineproto.h"
 #include "cloud/store/store.h"
 #include "core/log.h"
@@ -27,7 +28,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: akari serve --db FILE --listen ADDR:PORT\n"
 		"                   [--threads N] [--max-body BYTES]\n"
-		"                   [--lp-map FILE]\n"
+		"                   [--lp-map FILE] [--fiap-map FILE]\n"
 		"                   [--retain-raw-days N]\n"
 		"\n"
 		"Serves the HTTP API (docs/api.md) on the database FILE,\n"
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 		"                     K or M suffix (default 8M)\n"
 		"  --lp-map FILE      rules naming the point of each line\n"
 		"                     protocol field (docs/ingest-lineproto.md)\n"
+		"  --fiap-map FILE    rules naming the point of each IEEE 1888\n"
+		"                     point ID (docs/ieee1888.md)\n"
 		"  --retain-raw-days N  delete raw readings older than N days\n"
 		"                     in the background; rollups are kept\n"
 		"                     (default 0: keep forever)\n"
@@ -129,6 +132,7 @@ struct serve_args {
 	const char *db;
 	const char *listen;
 	const char *lp_map;
+	const char *fiap_map;
 	int retain_days;	/* 0: keep raw readings forever */
 	char host[256];
 	struct api_config cfg;
@@ -143,6 +147,7 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 		{"threads", required_argument, NULL, 't'},
 		{"max-body", required_argument, NULL, 'm'},
 		{"lp-map", required_argument, NULL, 'p'},
+		{"fiap-map", required_argument, NULL, 'f'},
 		{"retain-raw-days", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -180,6 +185,9 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 			break;
 		case 'p':
 			a->lp_map = optarg;
+			break;
+		case 'f':
+			a->fiap_map = optarg;
 			break;
 		case 'R':
 			if (cli_retain_parse_days(optarg, &a->retain_days)) {
@@ -243,6 +251,7 @@ int cli_serve(int argc, char **argv)
 	struct store *st = NULL;
 	struct api *api = NULL;
 	struct lineproto_map *map = NULL;
+	struct api_fiap_map *fiap_map = NULL;
 	struct notify_pinger *pinger = NULL;
 	struct cli_retain *retain = NULL;
 	char err[512];
@@ -272,6 +281,13 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	a.cfg.lp_map = map;
+	if (a.fiap_map &&
+	    api_fiap_map_load(a.fiap_map, &fiap_map, err, sizeof err)) {
+		fprintf(stderr, "akari serve: --fiap-map: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	a.cfg.fiap_map = fiap_map;
 
 	if (store_open(a.db, &st, err, sizeof err)) {
 		fprintf(stderr, "akari serve: %s\n", err);
@@ -309,5 +325,6 @@ out:
 	api_stop(api);
 	store_close(st);
 	lineproto_map_free(map);
+	api_fiap_map_free(fiap_map);
 	return rc;
 }

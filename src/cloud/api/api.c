@@ -37,6 +37,7 @@
 #include "cloud/api/api_content.h"
 #include "cloud/api/api_csv.h"
 #include "cloud/api/api_displays.h"
+#include "cloud/api/api_fiap.h"
 #include "cloud/api/api_influx.h"
 #include "cloud/ingest/ingest.h"
 #include "cloud/store/store_rollup.h"
@@ -56,6 +57,7 @@ struct api {
 	size_t max_body;
 	unsigned port;
 	struct api_influx_env influx;	/* for api_influx.c's routes */
+	struct api_fiap_env fiap;	/* for api_fiap.c's */
 };
 
 enum route {
@@ -67,6 +69,7 @@ enum route {
 	ROUTE_SUMMARY,
 	ROUTE_HEALTH,
 	ROUTE_INFLUX,		/* handed to api_influx.c */
+	ROUTE_FIAP,		/* handed to api_fiap.c */
 	ROUTE_INGEST_CSV,	/* ROUTE_INGEST's checks, then api_csv.c */
 	ROUTE_DISPLAYS,		/* api_displays.c */
 	ROUTE_HEARTBEAT,	/* api_displays.c, as are the next three */
@@ -102,6 +105,7 @@ struct request {
 	bool oom;		/* the body did not fit in memory */
 	bool answered;
 	struct api_influx *influx;	/* ROUTE_INFLUX's own state */
+	struct api_fiap *fiap;		/* ROUTE_FIAP's */
 	struct api_content *content;	/* ROUTE_CONTENT's */
 };
 
@@ -915,6 +919,11 @@ static enum MHD_Result request_begin(struct api *api,
 					api_influx_route(url), req->method,
 					req->url, req->client, &req->influx);
 	}
+	if (req->route == ROUTE_NONE && api_fiap_route(url)) {
+		req->route = ROUTE_FIAP;
+		return api_fiap_begin(&api->fiap, conn, req->method, req->url,
+				      req->client, &req->fiap);
+	}
 	if (req->route == ROUTE_NONE && api_content_route(url)) {
 		req->route = ROUTE_CONTENT;
 		return api_content_begin(api->st, api->max_body, conn,
@@ -940,6 +949,8 @@ static enum MHD_Result request_receive(struct request *req, const char *data,
 
 	if (req->route == ROUTE_INFLUX)
 		return api_influx_receive(req->influx, data, size);
+	if (req->route == ROUTE_FIAP)
+		return api_fiap_receive(req->fiap, data, size);
 	if (req->route == ROUTE_CONTENT)
 		return api_content_receive(req->content, data, size);
 	*size = 0;
@@ -970,6 +981,8 @@ static enum MHD_Result request_finish(struct request *req)
 
 	if (req->route == ROUTE_INFLUX)
 		return api_influx_finish(req->influx);
+	if (req->route == ROUTE_FIAP)
+		return api_fiap_finish(req->fiap);
 	if (req->route == ROUTE_CONTENT)
 		return api_content_finish(req->content);
 	if (req->answered)
@@ -1031,6 +1044,7 @@ static enum MHD_Result request_finish(struct request *req)
 		break;
 	case ROUTE_NONE:
 	case ROUTE_INFLUX:
+	case ROUTE_FIAP:
 	case ROUTE_CONTENT:
 		break;
 	}
@@ -1063,6 +1077,7 @@ static void request_done(void *cls, struct MHD_Connection *conn,
 			  "answer (%d)",
 			  req->method, req->url, req->client, (int)toe);
 	api_influx_free(req->influx);
+	api_fiap_free(req->fiap);
 	api_content_free(req->content);
 	free(req->body);
 	g_free(req->arg);
@@ -1142,6 +1157,7 @@ int api_start(struct store *st, const struct api_config *cfg,
 	api->influx.st = st;
 	api->influx.max_body = cfg->max_body;
 	api->influx.map = cfg->lp_map;
+	api_fiap_env_init(&api->fiap, st, cfg->max_body, cfg->fiap_map);
 
 	/*
 	 * jansson seeds its hash on first use; do it before the threads.
@@ -1188,5 +1204,6 @@ void api_stop(struct api *api)
 		return;
 	if (api->daemon)
 		MHD_stop_daemon(api->daemon);
+	api_fiap_env_finish(&api->fiap);
 	free(api);
 }

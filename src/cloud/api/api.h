@@ -30,10 +30,14 @@ struct api_config {
 	/* Line protocol mapping rules (lineproto.h), borrowed: they must
 	 * outlive the server.  NULL for the default mapping. */
 	const struct lineproto_map *lp_map;
+	/* IEEE 1888 point ID rules (api_fiap.h), borrowed likewise.  NULL
+	 * for the default rule. */
+	const struct api_fiap_map *fiap_map;
 };
 
 struct api;
 struct lineproto_map;
+struct api_fiap_map;
 
 /*
  * Binds host:port and starts serving.  st is borrowed and must outlive
