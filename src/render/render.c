@@ -19,12 +19,19 @@
 #include <string.h>
 
 #include "core/timeutil.h"
+#include "render/render_look.h"
 
 #define HEADER_ROW	168	/* layout units */
 #define HEADER_ROW2	104	/* narrow only: site and marks */
 #define HEADER_WIDE	1760	/* room for the marks between title and
 				 * clock: 16:9 has 1920, 4:3 1440 */
 #define PAD		48	/* slide margin */
+#define TICKER_ROW	64	/* the ticker line, landscape */
+#define TICKER_ROW_TALL	88	/* portrait: a narrow line needs more
+				 * height to show as many words */
+#define TICKER_PX	34	/* its text */
+#define TICKER_PX_TALL	42
+#define TICKER_SPEED	160	/* layout units a second */
 
 /* --- geometry and colour -------------------------------------------- */
 
@@ -735,7 +742,9 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	x -= fmax(e1.w, e2.w);
 
 	/* Where the figures are from; nothing when there are none. */
-	if (site && zone)
+	if (render_get_look()->place)
+		snprintf(place, sizeof(place), "%s", render_get_look()->place);
+	else if (site && zone)
 		snprintf(place, sizeof(place), "%s · %s", site, zone);
 	else
 		snprintf(place, sizeof(place), "%s", site ? site : "");
@@ -755,6 +764,71 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	header_marks(c, pad + et.w + 40 * c->u, right, cy);
 }
 
+void render_zones_of(int w, int h, struct render_zones *z)
+{
+	bool capped;
+	double u, pad, th, bottom;
+
+	memset(z, 0, sizeof(*z));
+	if (w <= 0 || h <= 0)
+		return;
+	u = fmin(w, h) / 1080.0 * render_theme()->scale *
+	    render_look_text_scale(w, h, render_get_look(), &capped);
+	pad = PAD * u;
+	z->u = u;
+	z->tmpl = h > w ? RENDER_TEMPLATE_PORTRAIT : RENDER_TEMPLATE_LANDSCAPE;
+
+	/* The header across the top: one row when the width holds title,
+	 * marks and clock, else a second row for the place and marks. */
+	z->header_two_rows = w < HEADER_WIDE * u;
+	z->header.w = w;
+	z->header.h = (HEADER_ROW + (z->header_two_rows ? HEADER_ROW2 : 0)) * u;
+
+	/* The ticker along the bottom edge, taller in portrait. */
+	z->has_ticker = render_look_ticker() != NULL;
+	th = z->has_ticker ? (z->tmpl == RENDER_TEMPLATE_PORTRAIT
+				      ? TICKER_ROW_TALL : TICKER_ROW) * u
+			   : 0;
+	z->ticker.y = h - th;
+	z->ticker.w = w;
+	z->ticker.h = th;
+
+	/* The main zone between them, inside the slide margin. */
+	bottom = z->has_ticker ? z->ticker.y - pad * 0.75 : h - pad;
+	z->main.x = pad;
+	z->main.y = z->header.h + pad * 0.75;
+	z->main.w = fmax(w - 2 * pad, 0);
+	z->main.h = fmax(bottom - z->main.y, 0);
+}
+
+/* The ticker line: the text scrolling right to left in a band, over
+ * and over, tagged with the first language. */
+static void draw_ticker(struct render_ctx *c, struct render_rect r)
+{
+	cairo_t *cr = c->cr;
+	const char *text = render_look_ticker();
+	bool tall = c->portrait;
+	struct render_style st = {
+		.px = (tall ? TICKER_PX_TALL : TICKER_PX) * c->u,
+		.rgb = RENDER_RGB_TEXT,
+	};
+	struct render_extent e;
+	double span, x;
+
+	cairo_save(cr);
+	cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_HEADER), 1.0);
+	cairo_fill_preserve(cr);
+	cairo_clip(cr);
+	c->panel = r;
+	e = render_text_measure(c, &st, text);
+	span = r.w + e.w;
+	x = r.x + r.w - fmod(render_look_ticker_time() * TICKER_SPEED * c->u,
+			     span > 0 ? span : 1);
+	render_text(c, &st, x, r.y + (r.h - e.h) / 2, text);
+	cairo_restore(cr);
+}
+
 int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 		       const struct render_data *d,
 		       struct render_stats *stats)
@@ -762,8 +836,8 @@ int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 	struct render_ctx c = { .cr = cr, .w = w, .h = h, .d = d };
 	const struct slide_def *sd;
 	cairo_font_options_t *fo;
+	struct render_zones z;
 	struct render_rect hr, body;
-	double pad;
 
 	if (!cr || !d || w <= 0 || h <= 0 || (int)slide < 0 ||
 	    slide >= RENDER_SLIDE_COUNT || d->now < RENDER_TIME_MIN ||
@@ -773,8 +847,9 @@ int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
 	c.stats = stats;
-	c.u = fmin(w, h) / 1080.0 * render_theme()->scale;
-	c.portrait = h > w;
+	render_zones_of(w, h, &z);
+	c.u = z.u;
+	c.portrait = z.tmpl == RENDER_TEMPLATE_PORTRAIT;
 	c.site = site_of(d, slide);
 	c.tz = zone_of(c.site);
 
@@ -797,15 +872,16 @@ int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 	cairo_fill(cr);
 
 	/* header, then the slide's body under it */
-	pad = PAD * c.u;
-	hr = (struct render_rect){ 0, 0, w,
-		(HEADER_ROW + (two_rows(&c) ? HEADER_ROW2 : 0)) * c.u };
+	hr = (struct render_rect){ z.header.x, z.header.y, z.header.w,
+				   z.header.h };
 	c.panel = hr;
 	draw_header(&c, sd, hr);
 	if (stats)
 		stats->header = hr;
-	body = (struct render_rect){ pad, hr.h + pad * 0.75, w - 2 * pad,
-				     h - hr.h - pad * 1.75 };
+	body = (struct render_rect){ z.main.x, z.main.y, z.main.w, z.main.h };
+	if (z.has_ticker)
+		draw_ticker(&c, (struct render_rect){ z.ticker.x, z.ticker.y,
+						      z.ticker.w, z.ticker.h });
 	if (!c.site && !render_slide_standalone(slide)) {
 		render_panel(&c, body);
 		render_nodata(&c, body);
