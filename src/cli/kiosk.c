@@ -49,7 +49,10 @@ static void usage(FILE *f)
 "  --cache DIR           the last good data (default $XDG_CACHE_HOME/akari,\n"
 "                        or var/kiosk-cache without XDG_CACHE_HOME)\n"
 "  --no-cache            keep nothing on disk\n"
-"  --slides LIST         which slides, in order: grid,solar,household,air\n"
+"  --slides LIST         which slides, in order, among grid, solar,\n"
+"                        household, air, co2, ranking, ev, weather,\n"
+"                        message, image, qr (default: all that have\n"
+"                        something to show)\n"
 "  --slide-seconds S     real seconds per slide (10)\n"
 "  --fade-seconds S      cross-fade between slides (0.8; 0 for none)\n"
 "  --fetch-seconds S     real seconds between fetches (5)\n"
@@ -72,6 +75,14 @@ static void usage(FILE *f)
 "  --dim HH:MM-HH:MM@P%%  dim to P percent of brightness then\n"
 "  --pixel-shift         move the picture 1 px every 10 min in a 4 px\n"
 "                        box, against burn-in\n"
+"  --message TEXT        the message slide's text, Pango markup\n"
+"  --image FILE          the image slide's PNG or JPEG file\n"
+"  --qr-url URL          the QR slide's link, e.g. the resident portal\n"
+"  --caption TEXT        a line under the image or beside the QR code\n"
+"  --solar-site S        site for the CO2 slide (the first of kind pv)\n"
+"  --ev-site S           site for the EV slide (the first of kind ev)\n"
+"  --weather-site S      site for the weather slide (the first of kind\n"
+"                        weather)\n"
 "  --theme NAME|FILE     dark (the default), light, high-contrast, or a\n"
 "                        theme file (see docs/themes.md)\n"
 "%s"
@@ -85,8 +96,9 @@ enum {
 	OPT_NO_CACHE, OPT_SLIDES, OPT_SLIDE_S, OPT_FADE_S, OPT_FETCH_S,
 	OPT_RETRY_MAX, OPT_GRID, OPT_HOME, OPT_AIR, OPT_FRAMES,
 	OPT_DURATION, OPT_DISPLAY_ID, OPT_HEARTBEAT_S, OPT_THEME,
-	OPT_TOKEN_FILE, OPT_SHOT_EVERY, OPT_HOURS, OPT_DIM, OPT_SHIFT,
-	OPT_LANG, OPT_BILINGUAL, OPT_ALTERNATE_S, OPT_PLACE,
+	OPT_MESSAGE, OPT_IMAGE, OPT_QR_URL, OPT_CAPTION, OPT_SOLAR, OPT_EV,
+	OPT_WEATHER, OPT_TOKEN_FILE, OPT_SHOT_EVERY, OPT_HOURS, OPT_DIM,
+	OPT_SHIFT, OPT_LANG, OPT_BILINGUAL, OPT_ALTERNATE_S, OPT_PLACE,
 	OPT_TICKER, OPT_DIAGONAL, OPT_DISTANCE, OPT_HELP,
 };
 
@@ -115,6 +127,13 @@ static const struct option options[] = {
 	{"display-id", required_argument, NULL, OPT_DISPLAY_ID},
 	{"heartbeat-seconds", required_argument, NULL, OPT_HEARTBEAT_S},
 	{"theme", required_argument, NULL, OPT_THEME},
+	{"message", required_argument, NULL, OPT_MESSAGE},
+	{"image", required_argument, NULL, OPT_IMAGE},
+	{"qr-url", required_argument, NULL, OPT_QR_URL},
+	{"caption", required_argument, NULL, OPT_CAPTION},
+	{"solar-site", required_argument, NULL, OPT_SOLAR},
+	{"ev-site", required_argument, NULL, OPT_EV},
+	{"weather-site", required_argument, NULL, OPT_WEATHER},
 	{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 	{"screenshot-every", required_argument, NULL, OPT_SHOT_EVERY},
 	{"screen-hours", required_argument, NULL, OPT_HOURS},
@@ -262,7 +281,8 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 		case OPT_SLIDES:
 			if (parse_slides(optarg, o))
 				rc = bad(name, optarg, "want names among grid, "
-					 "solar, household, air");
+					 "solar, household, air, co2, ranking, "
+					 "ev, weather, message, image, qr");
 			break;
 		case OPT_SLIDE_S:
 			if (parse_seconds(optarg, false, &o->slide_seconds) ||
@@ -308,6 +328,13 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 				rc = bad(name, optarg, "want seconds > 0");
 			break;
 		case OPT_THEME: *theme = optarg; break;
+		case OPT_MESSAGE: o->params.message = optarg; break;
+		case OPT_IMAGE: o->params.image = optarg; break;
+		case OPT_QR_URL: o->params.qr_url = optarg; break;
+		case OPT_CAPTION: o->params.caption = optarg; break;
+		case OPT_SOLAR: o->fetch.solar_site = optarg; break;
+		case OPT_EV: o->fetch.ev_site = optarg; break;
+		case OPT_WEATHER: o->fetch.weather_site = optarg; break;
 		case OPT_TOKEN_FILE: o->fetch.display_token = optarg; break;
 		case OPT_SHOT_EVERY:
 			if (parse_seconds(optarg, false,

@@ -17,16 +17,19 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: akari render --server URL --slide grid|solar|household|air\n"
+"usage: akari render --server URL --slide NAME\n"
 "                    [--at TIME] [--size WxH] [--replay] -o FILE.png\n"
 "                    [--grid-site S --home-site S --air-site S]\n"
-"                    [--theme NAME|FILE]\n"
+"                    [--theme NAME|FILE] [--message TEXT] [--image FILE]\n"
+"                    [--qr-url URL] [--caption TEXT]\n"
+"                    [--solar-site S --ev-site S --weather-site S]\n"
 "\n"
 "Fetches the slide data as the server sees it at TIME and draws one\n"
 "slide into FILE.png.\n"
 "\n"
 "  --server URL   the akari server, e.g. http://127.0.0.1:8080\n"
-"  --slide NAME   grid, solar, household or air\n"
+"  --slide NAME   grid, solar, household, air, co2, ranking, ev,\n"
+"                 weather, message, image or qr\n"
 "  --at TIME      RFC 3339 with an offset, or Unix seconds (default now)\n"
 "  --size WxH     pixels (default 1920x1080)\n"
 "  --replay       mark the slide as a replay of recorded days\n"
@@ -34,12 +37,18 @@ static void usage(FILE *f)
 "  --grid-site S, --home-site S, --air-site S\n"
 "                 the sites the slides read (tepco, home12, room1)\n"
 "  --theme NAME|FILE  dark (the default), light, high-contrast, or a\n"
-"                 theme file (see docs/themes.md)\n");
+"                 theme file (see docs/themes.md)\n"
+"  --message TEXT, --image FILE, --qr-url URL, --caption TEXT\n"
+"                 what the message, image and qr slides show\n"
+"  --solar-site S, --ev-site S, --weather-site S\n"
+"                 the sites of the co2, ev and weather slides (the\n"
+"                 server's first of kind pv, ev, weather)\n");
 }
 
 enum {
 	OPT_SERVER = 256, OPT_SLIDE, OPT_AT, OPT_SIZE, OPT_REPLAY, OPT_GRID,
-	OPT_HOME, OPT_AIR, OPT_THEME, OPT_HELP,
+	OPT_HOME, OPT_AIR, OPT_THEME, OPT_MESSAGE, OPT_IMAGE, OPT_QR_URL,
+	OPT_CAPTION, OPT_SOLAR, OPT_EV, OPT_WEATHER, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -52,6 +61,13 @@ static const struct option options[] = {
 	{"home-site", required_argument, NULL, OPT_HOME},
 	{"air-site", required_argument, NULL, OPT_AIR},
 	{"theme", required_argument, NULL, OPT_THEME},
+	{"message", required_argument, NULL, OPT_MESSAGE},
+	{"image", required_argument, NULL, OPT_IMAGE},
+	{"qr-url", required_argument, NULL, OPT_QR_URL},
+	{"caption", required_argument, NULL, OPT_CAPTION},
+	{"solar-site", required_argument, NULL, OPT_SOLAR},
+	{"ev-site", required_argument, NULL, OPT_EV},
+	{"weather-site", required_argument, NULL, OPT_WEATHER},
 	{"output", required_argument, NULL, 'o'},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
@@ -67,6 +83,7 @@ struct render_args {
 	const char *out;
 	struct theme theme;
 	bool theme_set;
+	struct render_params params;
 };
 
 static int parse_args(int argc, char **argv, struct render_args *a)
@@ -82,8 +99,9 @@ static int parse_args(int argc, char **argv, struct render_args *a)
 		case OPT_SLIDE:
 			if (render_slide_parse(optarg, &a->slide)) {
 				fprintf(stderr, "akari render: --slide '%s': "
-					"want grid, solar, household or "
-					"air\n", optarg);
+					"want grid, solar, household, air, "
+					"co2, ranking, ev, weather, message, "
+					"image or qr\n", optarg);
 				return -1;
 			}
 			a->slide_set = true;
@@ -121,6 +139,13 @@ static int parse_args(int argc, char **argv, struct render_args *a)
 			}
 			a->theme_set = true;
 			break;
+		case OPT_MESSAGE: a->params.message = optarg; break;
+		case OPT_IMAGE: a->params.image = optarg; break;
+		case OPT_QR_URL: a->params.qr_url = optarg; break;
+		case OPT_CAPTION: a->params.caption = optarg; break;
+		case OPT_SOLAR: a->fetch.solar_site = optarg; break;
+		case OPT_EV: a->fetch.ev_site = optarg; break;
+		case OPT_WEATHER: a->fetch.weather_site = optarg; break;
 		case 'o': a->out = optarg; break;
 		case OPT_HELP: usage(stdout); return 1;
 		default: usage(stderr); return -1;
@@ -174,6 +199,8 @@ int cli_render(int argc, char **argv)
 		.grid = b.site[FETCH_GRID],
 		.home = b.site[FETCH_HOME],
 		.air = b.site[FETCH_AIR],
+		.signage = b.signage,
+		.params = &a.params,
 		.now = a.at,
 		.replay = a.replay,
 		.stale = false,
@@ -181,6 +208,14 @@ int cli_render(int argc, char **argv)
 	};
 	if (a.theme_set)
 		render_set_theme(&a.theme);
+	if (a.params.message &&
+	    render_markup_check(a.params.message, err, sizeof err))
+		fprintf(stderr, "akari render: the message's markup is not "
+			"valid (%s): drawn as plain text\n", err);
+	if (a.params.image &&
+	    render_image_check(a.params.image, err, sizeof err))
+		fprintf(stderr, "akari render: cannot show the image %s\n",
+			err);
 	if (render_png(&rd, a.slide, a.w, a.h, a.out)) {
 		fprintf(stderr, "akari render: cannot write %s\n", a.out);
 		rc = 1;
@@ -189,6 +224,7 @@ int cli_render(int argc, char **argv)
 	rc = 0;
 
 out:
+	render_image_forget();
 	render_set_theme(NULL);
 	fetch_bundle_finish(&b);
 	fetch_client_destroy(client);

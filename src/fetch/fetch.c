@@ -21,6 +21,7 @@ struct fetch_client {
 	CURL *curl;
 	char *server;		/* without a trailing slash */
 	char *site[FETCH_ROLE_COUNT];
+	char *signage_query;	/* "&solar=...", escaped; "" for none */
 	long connect_ms;
 	long total_ms;
 	atomic_bool cancel;
@@ -78,6 +79,7 @@ void fetch_bundle_finish(struct fetch_bundle *b)
 {
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++)
 		json_decref(b->site[i]);
+	json_decref(b->signage);
 	fetch_bundle_init(b);
 }
 
@@ -110,6 +112,35 @@ static bool is_http_url(const char *s)
 {
 	return s && (strncmp(s, "http://", 7) == 0 ||
 		     strncmp(s, "https://", 8) == 0);
+}
+
+/* The signage request's site parameters, "&solar=a&ev=b", in a new
+ * string, or NULL when memory ran out. */
+static char *signage_query(CURL *curl, const struct fetch_config *cfg)
+{
+	const char *names[] = {"solar", "ev", "weather"};
+	const char *v[] = {cfg->solar_site, cfg->ev_site, cfg->weather_site};
+	char *esc[3] = {NULL, NULL, NULL}, *q = NULL;
+	size_t n = 1, used = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		esc[i] = v[i] ? curl_easy_escape(curl, v[i], 0) : NULL;
+		if (v[i] && !esc[i])
+			goto out;
+		n += esc[i] ? strlen(esc[i]) + 10 : 0;
+	}
+	q = malloc(n);
+	if (!q)
+		goto out;
+	q[0] = '\0';
+	for (size_t i = 0; i < 3; i++)
+		if (esc[i])
+			used += (size_t)snprintf(q + used, n - used, "&%s=%s",
+						 names[i], esc[i]);
+out:
+	for (size_t i = 0; i < 3; i++)
+		curl_free(esc[i]);
+	return q;
 }
 
 struct fetch_client *fetch_client_create(const struct fetch_config *cfg)
@@ -147,6 +178,9 @@ struct fetch_client *fetch_client_create(const struct fetch_config *cfg)
 	c->curl = curl_easy_init();
 	if (!c->curl)
 		goto fail;
+	c->signage_query = signage_query(c->curl, cfg);
+	if (!c->signage_query)
+		goto fail;
 	return c;
 
 fail:
@@ -162,6 +196,7 @@ void fetch_client_destroy(struct fetch_client *c)
 		curl_easy_cleanup(c->curl);
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++)
 		free(c->site[i]);
+	free(c->signage_query);
 	free(c->server);
 	free(c);
 }
@@ -237,6 +272,18 @@ static char *summary_url(struct fetch_client *c, const char *site,
 	return url;
 }
 
+/* Builds ".../api/v1/signage?at=AT&solar=..." in a new string. */
+static char *signage_url(struct fetch_client *c, int64_t at)
+{
+	size_t n = strlen(c->server) + strlen(c->signage_query) + 64;
+	char *url = malloc(n);
+
+	if (url)
+		snprintf(url, n, "%s/api/v1/signage?at=%lld%s", c->server,
+			 (long long)at, c->signage_query);
+	return url;
+}
+
 static void setup_request(struct fetch_client *c, const char *url,
 			  struct answer *a, struct curl_slist *headers)
 {
@@ -259,8 +306,9 @@ static void setup_request(struct fetch_client *c, const char *url,
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
 }
 
-/* GETs one summary.  *out is the summary, or NULL when the server does
- * not know the site. */
+/* GETs one summary (site not NULL) or the signage figures (site NULL).
+ * *out is the answer, or NULL when the server does not know the site or
+ * the route. */
 static int get_summary(struct fetch_client *c, const char *site, int64_t at,
 		       json_t **out, char *err, size_t errlen)
 {
@@ -274,7 +322,7 @@ static int get_summary(struct fetch_client *c, const char *site, int64_t at,
 	int rc;
 
 	*out = NULL;
-	url = summary_url(c, site, at);
+	url = site ? summary_url(c, site, at) : signage_url(c, at);
 	headers = curl_slist_append(NULL, "Accept: application/json");
 	if (!url || !headers) {
 		fetch_set_err(err, errlen, "out of memory");
@@ -318,7 +366,12 @@ static int get_summary(struct fetch_client *c, const char *site, int64_t at,
 		rc = FETCH_HTTP;
 		goto out;
 	}
-	if (!fetch_summary_valid(doc, site)) {
+	if (!site && !json_is_object(doc)) {
+		fetch_set_err(err, errlen, "GET %s: not a JSON object", url);
+		rc = FETCH_BAD_ANSWER;
+		goto out;
+	}
+	if (site && !fetch_summary_valid(doc, site)) {
 		fetch_set_err(err, errlen, "GET %s: not a summary of site '%s'",
 			url, site);
 		rc = FETCH_BAD_ANSWER;
@@ -354,6 +407,9 @@ int fetch_client_get(struct fetch_client *c, int64_t at,
 		if (rc)
 			goto out;
 	}
+	rc = get_summary(c, NULL, at, &b.signage, err, errlen);
+	if (rc)
+		goto out;
 	b.at = at;
 	b.fetched_at = (int64_t)time(NULL);
 	fetch_bundle_move(out, &b);

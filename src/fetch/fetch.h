@@ -5,7 +5,9 @@
  *
  * The slide data is one bundle of three site summaries, each the answer
  * of GET /api/v1/sites/{name}/summary?at=TIME (see analytics.h), for the
- * grid, home and air roles.  Which site plays which role is configured.
+ * grid, home and air roles, and the answer of GET /api/v1/signage?at=TIME
+ * (analytics_signage.h) for the slides past the first four.  Which site
+ * plays which role is configured.
  *
  * Errors: every int-returning function returns FETCH_OK (0) or a negative
  * enum fetch_rc, and writes a one-line reason into err when err is not
@@ -56,6 +58,9 @@ const char *fetch_rc_name(int rc);
 struct fetch_config {
 	const char *server;	/* base URL, e.g. "http://127.0.0.1:8080" */
 	const char *site[FETCH_ROLE_COUNT];	/* NULL: the default name */
+	/* The sites of GET /api/v1/signage's sections; NULL: the server's
+	 * choice (the first of its kind). */
+	const char *solar_site, *ev_site, *weather_site;
 	long connect_ms;	/* 0: FETCH_DEFAULT_CONNECT_MS */
 	long total_ms;		/* 0: FETCH_DEFAULT_TOTAL_MS */
 	double cache_every;	/* worker: seconds between cache saves;
@@ -73,6 +78,7 @@ const char *fetch_default_site(enum fetch_role role);
  * fetched_at == 0. */
 struct fetch_bundle {
 	json_t *site[FETCH_ROLE_COUNT];	/* owned; NULL: no such site */
+	json_t *signage;	/* owned; NULL: a server without the route */
 	int64_t at;		/* the time the summaries describe */
 	int64_t fetched_at;	/* wall clock when they were fetched */
 };
@@ -92,9 +98,10 @@ struct fetch_client;
 struct fetch_client *fetch_client_create(const struct fetch_config *cfg);
 void fetch_client_destroy(struct fetch_client *c);	/* accepts NULL */
 
-/* Fetches the three summaries as seen at time at (Unix seconds), one
- * request each over one connection.  A site the server does not know
- * (404 with a JSON error) is left NULL and is not an error; any other
+/* Fetches the three summaries and the signage figures as seen at time
+ * at (Unix seconds), one request each over one connection.  A site the
+ * server does not know, or a server without the signage route (404 with
+ * a JSON error), is left NULL and is not an error; any other
  * failure fails the whole bundle.  On success out (initialised by the
  * caller, and emptied first) owns the summaries and fetched_at is the
  * wall clock; on failure out is left empty. */
@@ -116,7 +123,9 @@ bool fetch_summary_valid(const json_t *summary, const char *site);
  * The cache is one file, DIR/slide-data.json:
  *   {"format": "akari-slide-data", "version": 1,
  *    "at": 1656306000, "fetched_at": 1700000000,
- *    "sites": {"grid": {summary} | null, "home": ..., "air": ...}}
+ *    "sites": {"grid": {summary} | null, "home": ..., "air": ...},
+ *    "signage": {GET /api/v1/signage} | null}
+ * A file without "signage" (written before it existed) loads with none.
  */
 
 /* Writes the default cache directory into buf: $XDG_CACHE_HOME/akari

@@ -67,10 +67,11 @@ static json_t *bundle_to_json(const struct fetch_bundle *b)
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++)
 		json_object_set(sites, fetch_role_name(i),
 				b->site[i] ? b->site[i] : json_null());
-	doc = json_pack("{s:s, s:i, s:I, s:I, s:o}", "format", CACHE_FORMAT,
-			"version", CACHE_VERSION, "at", (json_int_t)b->at,
-			"fetched_at", (json_int_t)b->fetched_at,
-			"sites", sites);
+	doc = json_pack("{s:s, s:i, s:I, s:I, s:o, s:O}", "format",
+			CACHE_FORMAT, "version", CACHE_VERSION, "at",
+			(json_int_t)b->at, "fetched_at",
+			(json_int_t)b->fetched_at, "sites", sites, "signage",
+			b->signage ? b->signage : json_null());
 	return doc;
 }
 
@@ -186,6 +187,7 @@ static int bundle_from_json(json_t *doc, struct fetch_bundle *out,
 	json_t *at = json_object_get(doc, "at");
 	json_t *fetched = json_object_get(doc, "fetched_at");
 	json_t *sites = json_object_get(doc, "sites");
+	json_t *signage = json_object_get(doc, "signage");
 
 	if (!json_is_object(doc) || !format || strcmp(format, CACHE_FORMAT)) {
 		fetch_set_err(err, errlen, "not an akari slide data file");
@@ -210,11 +212,17 @@ static int bundle_from_json(json_t *doc, struct fetch_bundle *out,
 		}
 	}
 
+	if (signage && !json_is_null(signage) && !json_is_object(signage)) {
+		fetch_set_err(err, errlen, "signage is not an object");
+		return FETCH_CORRUPT;
+	}
+
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
 		json_t *s = json_object_get(sites, fetch_role_name(i));
 
 		out->site[i] = json_is_null(s) ? NULL : json_incref(s);
 	}
+	out->signage = json_is_object(signage) ? json_incref(signage) : NULL;
 	out->at = json_integer_value(at);
 	out->fetched_at = json_integer_value(fetched);
 	return FETCH_OK;

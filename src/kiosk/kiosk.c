@@ -212,7 +212,9 @@ static bool same_sites(const struct fetch_bundle *a,
 		if (a->site[i] && !json_equal(a->site[i], b->site[i]))
 			return false;
 	}
-	return true;
+	if (!a->signage != !b->signage)
+		return false;
+	return !a->signage || json_equal(a->signage, b->signage);
 }
 
 /* Returns whether the picture changes: new data, or the stale mark
@@ -393,6 +395,7 @@ static void blend(struct kiosk *k)
 	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
 	cairo_set_source_surface(cr, k->prev, 0, 0);
 	cairo_paint(cr);
+		.signage = k->data.signage,
 	cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
 	cairo_set_source_surface(cr, k->cur, 0, 0);
 	/* Smoothstep: the change starts and ends gently. */

@@ -41,9 +41,12 @@ struct kiosk_options {
 	double fetch_seconds;		/* real seconds between fetches */
 	double retry_max;		/* longest wait between retries */
 
-	/* Which slides play, in order; nslides 0 plays all four. */
+	/* Which slides play, in order; nslides 0 plays every slide that
+	 * has something to show (the message, image and QR slides only
+	 * with their params). */
 	enum render_slide slides[RENDER_SLIDE_COUNT];
 	int nslides;
+	struct render_params params;	/* strings borrowed */
 
 	struct kiosk_ops_config ops;	/* screen care, screenshots */
 
