@@ -187,6 +187,30 @@ static void clock_tick(struct kiosk *k)
 	}
 }
 
+/* A message whose markup Pango refuses is shown as plain text, and an
+ * image that cannot be read is left out of the rotation: both are said
+ * once, here, rather than on every frame. */
+static void kiosk_check_params(struct kiosk *k)
+{
+	const struct render_params *p = &k->opt->params;
+	char err[512];
+	int n = 0;
+
+	if (p->message && render_markup_check(p->message, err, sizeof err))
+		log_warn(MOD, "the message's markup is not valid (%s): it is "
+			 "shown as plain text", err);
+	if (!p->image || !render_image_check(p->image, err, sizeof err))
+		return;
+	log_error(MOD, "cannot show the image %s: the image slide is "
+		  "skipped", err);
+	for (int i = 0; i < k->nslides; i++)
+		if (k->slides[i] != RENDER_IMAGE)
+			k->slides[n++] = k->slides[i];
+	/* An image alone is never a black screen: its no-data mark shows. */
+	if (n > 0)
+		k->nslides = n;
+}
+
 static void log_missing_sites(struct kiosk *k)
 {
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
@@ -366,6 +390,8 @@ static void draw_slide(struct kiosk *k)
 		.grid = k->data.site[FETCH_GRID],
 		.home = k->data.site[FETCH_HOME],
 		.air = k->data.site[FETCH_AIR],
+		.signage = k->data.signage,
+		.params = &k->opt->params,
 		.now = (int64_t)floor(k->at),
 		.replay = k->opt->replay,
 		.stale = k->data.fetched_at > 0 && !k->fresh,
@@ -395,7 +421,6 @@ static void blend(struct kiosk *k)
 	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
 	cairo_set_source_surface(cr, k->prev, 0, 0);
 	cairo_paint(cr);
-		.signage = k->data.signage,
 	cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
 	cairo_set_source_surface(cr, k->cur, 0, 0);
 	/* Smoothstep: the change starts and ends gently. */
@@ -565,7 +590,7 @@ static void load_cache(struct kiosk *k)
 static void log_plan(struct kiosk *k)
 {
 	const struct kiosk_options *o = k->opt;
-	char from[40], to[40], list[80] = "";
+	char from[40], to[40], list[160] = "";
 
 	log_info(MOD, "server %s; sites: grid %s, home %s, air %s",
 		 o->fetch.server,
@@ -624,12 +649,14 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 
 	k->nslides = o->nslides;
 	if (k->nslides <= 0 || k->nslides > RENDER_SLIDE_COUNT) {
-		k->nslides = RENDER_SLIDE_COUNT;
+		k->nslides = 0;
 		for (int i = 0; i < RENDER_SLIDE_COUNT; i++)
-			k->slides[i] = (enum render_slide)i;
+			if (render_slide_has_params(i, &o->params))
+				k->slides[k->nslides++] = (enum render_slide)i;
 	} else {
 		memcpy(k->slides, o->slides, sizeof k->slides);
 	}
+	kiosk_check_params(k);
 	kiosk_look_start(k);
 	/* Shorter slides would count periods past the range of a long. */
 	if (!(o->slide_seconds >= KIOSK_SLIDE_MIN) ||
@@ -689,6 +716,7 @@ static void kiosk_finish(struct kiosk *k)
 	cairo_surface_destroy(k->prev);
 	cairo_surface_destroy(k->mix);
 	fetch_bundle_finish(&k->data);
+	render_image_forget();
 	render_set_ticker(NULL);
 	render_i18n_finish();
 	if (k->log_tz)
