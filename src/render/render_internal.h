@@ -186,18 +186,18 @@ struct render_extent {
 PangoLayout *render_layout_new(PangoContext *pc, const char *text,
 			       double px, bool bold);
 
-/* Measures text as render_text() would draw it. */
-struct render_extent render_text_measure(struct render_ctx *c,
-					 const struct render_style *st,
-					 const char *text);
-
-/* Draws text at (x, y) as st says and returns the extent it took. */
 /* The same in lang, and from byte split on (when > 0) in lang2. */
 PangoLayout *render_layout_new_lang(PangoContext *pc, const char *text,
 				    double px, bool bold,
 				    enum render_lang lang, size_t split,
 				    enum render_lang lang2);
 
+/* Measures text as render_text() would draw it. */
+struct render_extent render_text_measure(struct render_ctx *c,
+					 const struct render_style *st,
+					 const char *text);
+
+/* Draws text at (x, y) as st says and returns the extent it took. */
 struct render_extent render_text(struct render_ctx *c,
 				 const struct render_style *st, double x,
 				 double y, const char *text);
@@ -248,17 +248,17 @@ void render_fmt_as_of(char *ja, size_t ja_len, char *en, size_t en_len,
 void render_fmt_hm(char *buf, size_t len, int64_t ts, GTimeZone *tz);
 void render_fmt_date_ja(char *buf, size_t len, int64_t ts, GTimeZone *tz);
 void render_fmt_date_en(char *buf, size_t len, int64_t ts, GTimeZone *tz);
+/* The date in lang as one of the two above; "" for RENDER_LANG_NONE.
+ * Dates are spelled per language in code, as their order and their
+ * weekday and month names differ, rather than through the catalogue. */
+void render_fmt_date(char *buf, size_t len, int64_t ts, GTimeZone *tz,
+		     enum render_lang lang);
 
 /* --- panels (render.c) ---------------------------------------------- */
 
 /* A rounded panel filling r. */
 void render_panel(struct render_ctx *c, struct render_rect r);
 
-/* The date in lang as one of the two above; "" for RENDER_LANG_NONE.
- * Dates are spelled per language in code, as their order and their
- * weekday and month names differ, rather than through the catalogue. */
-void render_fmt_date(char *buf, size_t len, int64_t ts, GTimeZone *tz,
-		     enum render_lang lang);
 /* A panel's heading (Japanese over English) at its top left; returns the
  * rectangle left below it for content. */
 struct render_rect render_panel_head(struct render_ctx *c,
@@ -413,6 +413,19 @@ void render_grid(struct render_ctx *c, struct render_rect body);
 void render_solar(struct render_ctx *c, struct render_rect body);
 void render_household(struct render_ctx *c, struct render_rect body);
 void render_air(struct render_ctx *c, struct render_rect body);
+void render_co2(struct render_ctx *c, struct render_rect body);
+void render_ranking(struct render_ctx *c, struct render_rect body);
+void render_ev(struct render_ctx *c, struct render_rect body);
+void render_weather(struct render_ctx *c, struct render_rect body);
+void render_message(struct render_ctx *c, struct render_rect body);
+void render_image(struct render_ctx *c, struct render_rect body);
+void render_qr(struct render_ctx *c, struct render_rect body);
+
+/* The part of d->signage a slide past the first four draws from (its
+ * section, with "site" and "tz" like a summary), or NULL
+ * (render_signage.c). */
+json_t *render_signage_site(const struct render_data *d,
+			    enum render_slide slide);
 
 /* The solar share of demand, now (latest readings) and over today so
  * far (energy); each is NAN when its inputs are missing.  Returns false

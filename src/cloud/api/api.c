@@ -67,6 +67,7 @@ enum route {
 	ROUTE_READINGS,
 	ROUTE_AGGREGATE,
 	ROUTE_SUMMARY,
+	ROUTE_SIGNAGE,		/* analytics_signage.c */
 	ROUTE_HEALTH,
 	ROUTE_INFLUX,		/* handed to api_influx.c */
 	ROUTE_FIAP,		/* handed to api_fiap.c */
@@ -582,6 +583,25 @@ static void do_summary(struct request *req, struct answer *a)
 	answer_analytics(req, a, rc, out, err);
 }
 
+/* ?solar=, ?ev= and ?weather= name the sites; by default the first of
+ * their kind. */
+static void do_signage(struct request *req, struct answer *a)
+{
+	struct analytics_signage_sites sites = {
+		param(req, "solar"), param(req, "ev"), param(req, "weather"),
+	};
+	int64_t at = time(NULL);
+	json_t *out = NULL;
+	char err[256] = "";
+	int rc;
+
+	if (param(req, "at") && time_param(req, "at", &at, a))
+		return;
+	rc = analytics_signage(req->api->st, &sites, at, &out, err,
+			       sizeof err);
+	answer_analytics(req, a, rc, out, err);
+}
+
 /* Stores the collected body; a 2xx only after the store said durable. */
 static void do_ingest(struct request *req, struct answer *a)
 {
@@ -608,25 +628,6 @@ static void do_ingest(struct request *req, struct answer *a)
 
 /* If url is PREFIX + head + ARG + tail, returns a copy of ARG. */
 static char *url_arg(const char *url, const char *head, const char *tail)
-/* ?solar=, ?ev= and ?weather= name the sites; by default the first of
- * their kind. */
-static void do_signage(struct request *req, struct answer *a)
-{
-	struct analytics_signage_sites sites = {
-		param(req, "solar"), param(req, "ev"), param(req, "weather"),
-	};
-	int64_t at = time(NULL);
-	json_t *out = NULL;
-	char err[256] = "";
-	int rc;
-
-	if (param(req, "at") && time_param(req, "at", &at, a))
-		return;
-	rc = analytics_signage(req->api->st, &sites, at, &out, err,
-			       sizeof err);
-	answer_analytics(req, a, rc, out, err);
-}
-
 {
 	size_t nh = strlen(PREFIX) + strlen(head), nt = strlen(tail);
 	size_t nu = strlen(url);
@@ -662,6 +663,8 @@ static enum route route_of(const char *url, char **arg)
 		return ROUTE_AGGREGATE;
 	if ((*arg = url_arg(url, "/sites/", "/summary")))
 		return ROUTE_SUMMARY;
+	if (!strcmp(url, PREFIX "/signage"))
+		return ROUTE_SIGNAGE;
 	if (!strcmp(url, API_DISPLAYS_PATH))
 		return ROUTE_DISPLAYS;
 	if ((*arg = url_arg(url, "/displays/", "/heartbeat")))
@@ -697,7 +700,6 @@ static const char *bearer_token(const char *header, char *buf, size_t len)
 		return NULL;
 	header += 7;
 	header += strspn(header, " \t");
-	if (!strcmp(url, PREFIX "/signage"))
 	n = strlen(header);
 	while (n && (header[n - 1] == ' ' || header[n - 1] == '\t'))
 		n--;
@@ -1020,6 +1022,9 @@ static enum MHD_Result request_finish(struct request *req)
 	case ROUTE_SUMMARY:
 		do_summary(req, &a);
 		break;
+	case ROUTE_SIGNAGE:
+		do_signage(req, &a);
+		break;
 	case ROUTE_HEALTH:
 		do_health(req, &a);
 		break;
@@ -1098,8 +1103,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n;
 
 	vsnprintf(line, sizeof line, fmt, ap);
-		do_signage(req, &a);
-		break;
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
