@@ -29,6 +29,7 @@
 #include "core/notify.h"
 #include "core/timeutil.h"
 #include "kiosk/kiosk_clock.h"
+#include "kiosk/kiosk_content.h"
 
 #define MOD "kiosk"
 #define FADE_FPS 30.0
@@ -47,6 +48,7 @@ struct kiosk {
 
 	struct display *disp;
 	struct fetch_worker *worker;
+	struct kiosk_content *content;	/* NULL: the fixed rotation */
 	struct fetch_schedule sched;
 	struct kiosk_clock clock;
 	GTimeZone *log_tz;	/* the box's zone, for times in the log */
@@ -334,9 +336,12 @@ static void pick_slide(struct kiosk *k)
 	double since = elapsed - (double)seq * o->slide_seconds;
 	bool fading;
 
+	if (k->content)
+		seq = kiosk_content_tick(k->content, k->mono, k->wall, k->at,
+					 &k->data, &since);
 	if (seq != k->seq) {
 		k->seq = seq;
-		if (k->nslides > 1) {
+		if (k->nslides > 1 || k->content) {
 			cairo_surface_t *t = k->prev;
 
 			/* The old slide's last picture is what the new one
@@ -398,9 +403,13 @@ static void draw_slide(struct kiosk *k)
 		.data_as_of = k->data.fetched_at > 0 ? data_as_of(k) : 0,
 	};
 	cairo_t *cr = cairo_create(k->cur);
+	struct render_alert alert;
 	int rc;
 
-	rc = render_slide(cr, k->w, k->h, slide, &rd);
+	if (k->content && kiosk_content_showing(k->content, &slide, &alert))
+		rc = render_alert(cr, k->w, k->h, &alert);
+	else
+		rc = render_slide(cr, k->w, k->h, slide, &rd);
 	if (!rc && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
 		rc = -1;
 	if (rc && !k->render_failing)
@@ -686,6 +695,8 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	}
 	log_plan(k);
 	load_cache(k);
+	k->content = kiosk_content_create(o, k->slides, k->nslides,
+					  k->log_tz);
 	if (open_display(k))
 		return -1;
 	if (kiosk_ops_create(&o->ops, &o->fetch, o->cache_dir, k->disp,
@@ -710,6 +721,7 @@ static void kiosk_finish(struct kiosk *k)
 		sigaction(SIGTERM, &k->old_term, NULL);
 	}
 	kiosk_ops_destroy(k->ops, k->wall, kiosk_mono_now());
+	kiosk_content_destroy(k->content);
 	fetch_worker_destroy(k->worker);
 	display_close(k->disp);
 	cairo_surface_destroy(k->cur);

@@ -1,0 +1,52 @@
+/*
+ * kiosk_content.h - the kiosk's side of server-edited content: polls it
+ * (fetch_content.h), decides at each slide boundary what plays
+ * (kiosk_playlist.h) and logs every change of layer and playlist.
+ *
+ * A changed playlist takes effect at the next slide boundary; an
+ * emergency message set or cleared takes effect at once.  Schedules are
+ * read on the kiosk's clock (the replayed one in a replay) in the zone
+ * of the display's group, else the box's own.  The real clock is not
+ * trusted while it reads before the time this kiosk was built or more
+ * than KIOSK_CLOCK_SKEW_MAX seconds from the server's Date header; the
+ * display then plays the playlist it last played, from its cache, and
+ * says so in the log, until the clock is trusted again.
+ */
+#ifndef AKARI_KIOSK_CONTENT_H
+#define AKARI_KIOSK_CONTENT_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "fetch/fetch.h"
+#include "kiosk/kiosk.h"
+#include "render/render_alert.h"
+
+#define KIOSK_CLOCK_SKEW_MAX 300
+
+struct kiosk_content;
+
+/* NULL (and nothing polled) when o has no display id: the kiosk plays
+ * its fixed rotation.  slides[0..n) is that rotation, used as the
+ * default layer when the server has no "default" playlist.  local is
+ * the box's zone, borrowed.  Logs what it does. */
+struct kiosk_content *kiosk_content_create(const struct kiosk_options *o,
+					   const enum render_slide *slides,
+					   int n, GTimeZone *local);
+void kiosk_content_destroy(struct kiosk_content *kc);	/* accepts NULL */
+
+/* One tick: takes new content, and at a slide boundary (or at once for
+ * an emergency) moves on.  mono and wall are the real clocks, at the
+ * kiosk's clock.  Returns the number of the slide period, which changes
+ * when a new slide starts, and sets *since to seconds into it. */
+long kiosk_content_tick(struct kiosk_content *kc, double mono, double wall,
+			double at, const struct fetch_bundle *data,
+			double *since);
+
+/* What is on: true with *alert filled for a notice, false with *slide
+ * set for a slide. */
+bool kiosk_content_showing(const struct kiosk_content *kc,
+			   enum render_slide *slide,
+			   struct render_alert *alert);
+
+#endif
