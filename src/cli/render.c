@@ -12,6 +12,7 @@
 #include "display/display.h"
 #include "fetch/fetch.h"
 #include "render/render.h"
+#include "render/render_look.h"
 #include "themes/theme.h"
 
 static void usage(FILE *f)
@@ -42,13 +43,14 @@ static void usage(FILE *f)
 "                 what the message, image and qr slides show\n"
 "  --solar-site S, --ev-site S, --weather-site S\n"
 "                 the sites of the co2, ev and weather slides (the\n"
-"                 server's first of kind pv, ev, weather)\n");
+"                 server's first of kind pv, ev, weather)\n"
+"%s", render_look_usage);
 }
 
 enum {
 	OPT_SERVER = 256, OPT_SLIDE, OPT_AT, OPT_SIZE, OPT_REPLAY, OPT_GRID,
 	OPT_HOME, OPT_AIR, OPT_THEME, OPT_MESSAGE, OPT_IMAGE, OPT_QR_URL,
-	OPT_CAPTION, OPT_SOLAR, OPT_EV, OPT_WEATHER, OPT_HELP,
+	OPT_CAPTION, OPT_SOLAR, OPT_EV, OPT_WEATHER, OPT_LOOK, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -68,6 +70,13 @@ static const struct option options[] = {
 	{"solar-site", required_argument, NULL, OPT_SOLAR},
 	{"ev-site", required_argument, NULL, OPT_EV},
 	{"weather-site", required_argument, NULL, OPT_WEATHER},
+	{"lang", required_argument, NULL, OPT_LOOK},
+	{"bilingual", required_argument, NULL, OPT_LOOK},
+	{"alternate-seconds", required_argument, NULL, OPT_LOOK},
+	{"place", required_argument, NULL, OPT_LOOK},
+	{"ticker", required_argument, NULL, OPT_LOOK},
+	{"screen-diagonal", required_argument, NULL, OPT_LOOK},
+	{"viewing-distance", required_argument, NULL, OPT_LOOK},
 	{"output", required_argument, NULL, 'o'},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
@@ -84,16 +93,17 @@ struct render_args {
 	struct theme theme;
 	bool theme_set;
 	struct render_params params;
+	struct render_look look;	/* languages, place, ticker, size */
 };
 
 static int parse_args(int argc, char **argv, struct render_args *a)
 {
 	char err[512];
-	int c;
+	int c, longi;
 
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "o:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:", options, &longi)) != -1) {
 		switch (c) {
 		case OPT_SERVER: a->fetch.server = optarg; break;
 		case OPT_SLIDE:
@@ -146,6 +156,13 @@ static int parse_args(int argc, char **argv, struct render_args *a)
 		case OPT_SOLAR: a->fetch.solar_site = optarg; break;
 		case OPT_EV: a->fetch.ev_site = optarg; break;
 		case OPT_WEATHER: a->fetch.weather_site = optarg; break;
+		case OPT_LOOK:
+			if (render_look_option(&a->look, options[longi].name,
+					       optarg, err, sizeof(err))) {
+				fprintf(stderr, "akari render: %s\n", err);
+				return -1;
+			}
+			break;
 		case 'o': a->out = optarg; break;
 		case OPT_HELP: usage(stdout); return 1;
 		default: usage(stderr); return -1;
@@ -176,6 +193,7 @@ int cli_render(int argc, char **argv)
 	int rc;
 
 	fetch_bundle_init(&b);
+	render_look_init(&a.look);
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc > 0 ? 0 : 2;
@@ -208,6 +226,10 @@ int cli_render(int argc, char **argv)
 	};
 	if (a.theme_set)
 		render_set_theme(&a.theme);
+
+	/* One frame: the first turn of an alternating look. */
+	render_set_look(&a.look);
+	render_look_select(&a.look, 0, 0);
 	if (a.params.message &&
 	    render_markup_check(a.params.message, err, sizeof err))
 		fprintf(stderr, "akari render: the message's markup is not "
@@ -226,6 +248,8 @@ int cli_render(int argc, char **argv)
 out:
 	render_image_forget();
 	render_set_theme(NULL);
+	render_set_look(NULL);
+	render_i18n_select(RENDER_LANG_JA, RENDER_LANG_EN);
 	fetch_bundle_finish(&b);
 	fetch_client_destroy(client);
 	return rc;
