@@ -59,7 +59,9 @@ def setup():
         f.write("# The BEMS gateway reads its meter in watts.\n"
                 "http://bems.example.jp/hall/meter1/power -> hall/power W\n"
                 "http://bems.example.jp/ignored/* -> -\n"
-                "urn:town:pool:* -> pool/*\n")
+                "urn:town:pool:* -> pool/*\n"
+                "# A mistake: this point is a temperature.\n"
+                "http://bems.example.jp/hall/temp-in-watts -> hall/temp W\n")
     return token
 
 
@@ -211,6 +213,10 @@ def test_write_errors(url, token):
                 "dataRS", "INVALID_REQUEST", ["<note>", "nothing was stored"],
                 url, before)
 
+    check_error("write-wrongunit", post(url, doc("write-wrongunit.xml"),
+                                        token),
+                "dataRS", "INVALID_REQUEST", ["\"W\"", "degC"], url, before)
+
     check_fault("write-cut", post(url, doc("write-cut.xml"), token), 500,
                 "Client", ["not well-formed"], url, before)
     check_fault("write-doctype", post(url, doc("write-doctype.xml"), token),
@@ -245,11 +251,12 @@ def test_fetch(url):
     c.eq(outcome(t), "OK", "fetch-range: OK")
     # hall/temp in [09:00, 00:02Z = 09:02): 09:00 and 09:01; hall/power
     # read back in the map's W.
+    nine, nine_one = jst(2026, 12, 1, 9, 0), jst(2026, 12, 1, 9, 1)
     c.eq(points(t), [
         ("http://akari.example/hall/temp",
-         [(jst(2026, 12, 1, 9, 0), "20.5"), (jst(2026, 12, 1, 9, 1), "-12.5")]),
+         [(nine, "20.5"), (nine_one, "-12.5")]),
         ("http://bems.example.jp/hall/meter1/power",
-         [(jst(2026, 12, 1, 9, 0), "1500"), (jst(2026, 12, 1, 9, 1), "2250.5")]),
+         [(nine, "1500"), (nine_one, "2250.5")]),
     ], "fetch-range: values")
     q = echoed(t)
     c.eq(q is not None and q.get("id"),
@@ -284,6 +291,11 @@ def test_fetch(url):
                 "QUERY_NOT_SUPPORTED", ["attrName \"value\""], url, before)
     check_error("fetch-stream", post(url, doc("fetch-stream.xml")), "queryRS",
                 "QUERY_NOT_SUPPORTED", ["stream"], url, before)
+    check_error("fetch-wrongunit", post(url, doc("fetch-wrongunit.xml")),
+                "queryRS", "SERVER_ERROR", ["in W", "in degC"], url, before)
+    check_fault("fetch-mustunderstand",
+                post(url, doc("fetch-mustunderstand.xml")), 500,
+                "MustUnderstand", ["Signature"], url, before)
     check_error("fetch-badtime", post(url, doc("fetch-badtime.xml")),
                 "queryRS", "INVALID_REQUEST", ["gteq", "UTC offset"], url,
                 before)
@@ -382,15 +394,43 @@ def test_bad_map():
            f"bad map: FILE:LINE and the unit ({p.stderr.strip()!r})")
 
 
+def test_limits(url, token):
+    """The message-size limits of IEEE 1888, on a server that takes
+    bodies of the default 8 MiB."""
+    before = count(url)
+    value = '<value time="2026-12-01T13:00:00+09:00">1</value>\n'
+    big = doc("write-many.xml").replace(b"<!--VALUES-->",
+                                        value.encode() * 100001)
+    check_error("write-many", post(url, big, token), "dataRS",
+                "TOO_MANY_VALUES", ["100001 values", "100000"], url, before)
+    key = '<key id="http://akari.example/hall/temp" attrName="time"/>\n'
+    many = doc("fetch-many.xml").replace(b"<!--KEYS-->",
+                                         key.encode() * 1001)
+    check_error("fetch-many", post(url, many), "queryRS", "TOO_MANY_KEYS",
+                ["1001 keys", "1000"], url, before)
+    _, _, raw = post(url, doc("fetch-many.xml").replace(
+        b"<!--KEYS-->", key.encode() * 1000))
+    c.eq(outcome(transport(raw, "queryRS")), "OK", "fetch 1000 keys: OK")
+
+
 def main():
     token = setup()
     test_bad_map()
-    with it.Server(db, ["--max-body", str(MAX_BODY), "--fiap-map",
-                        fiap_map]) as srv:
+    srv = it.Server(db, ["--max-body", str(MAX_BODY), "--fiap-map",
+                         fiap_map]).start()
+    try:
         test_write(srv.url, token)
         test_write_errors(srv.url, token)
         test_fetch(srv.url)
         test_paging(srv.url, token)
+    finally:
+        # Under the sanitizers a leak makes this exit status non-zero.
+        c.eq(srv.stop(), 0, "serve stops cleanly")
+    srv = it.Server(db, ["--fiap-map", fiap_map]).start()
+    try:
+        test_limits(srv.url, token)
+    finally:
+        c.eq(srv.stop(), 0, "serve stops cleanly, second run")
     c.finish()
 
 

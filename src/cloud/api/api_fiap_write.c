@@ -403,7 +403,7 @@ void fiap_write(const struct api_fiap_env *env,
 				 c.message);
 	else if (c.refused)
 		fiap_reply_error(reply, refused_type(&c),
-				 "values: %zu stored, %zu refused:\n%s%s",
+				 "values: %zu stored, %zu refused; %s%s",
 				 stored, c.refused, c.listed->str,
 				 c.refused > MAX_LISTED ? "\nand more" : "");
 	else
