@@ -226,9 +226,9 @@ c.eq(snapshot(url), empty, "wrong unit: database unchanged")
 a = it.get(url + "/api/v1/ingest")
 check_error("GET ingest", a, 405, "method_not_allowed", url, empty)
 c.eq(a[1].get("Allow"), "POST", "405 Allow for ingest")
-a = post(url, good, token, path="/api/v1/points")
-check_error("POST points", a, 405, "method_not_allowed", url, empty)
-c.eq(a[1].get("Allow"), "GET, HEAD", "405 Allow for points")
+a = post(url, good, token, path="/api/v1/health")
+check_error("POST health", a, 405, "method_not_allowed", url, empty)
+c.eq(a[1].get("Allow"), "GET, HEAD", "405 Allow for health")
 
 # --- writes that succeed -----------------------------------------------------
 batch = {"readings": [row("tepco/demand", T0, 4669.0),

@@ -268,9 +268,9 @@ c.eq((st, body.get("error"), body.get("message")),
      (404, "unknown_point", 'no point "hall/\ufffd"'),
      "key that is not UTF-8")
 
-st, hdrs, body = it.http("DELETE", srv.url + "/api/v1/points")
+st, hdrs, body = it.http("DELETE", srv.url + "/api/v1/health")
 c.eq((st, body.get("error"), hdrs.get("Allow")),
-     (405, "method_not_allowed", "GET, HEAD"), "DELETE points")
+     (405, "method_not_allowed", "GET, HEAD"), "DELETE health")
 st, hdrs, body = it.http("HEAD", srv.url + "/api/v1/ingest")
 c.eq((st, hdrs.get("Allow")), (405, "POST"), "HEAD ingest")
 for path in ("/", "/api/v1", "/api/v1/points/", "/api/v2/points",

@@ -30,6 +30,8 @@ static void usage(FILE *f)
 		"                   [--threads N] [--max-body BYTES]\n"
 		"                   [--lp-map FILE] [--fiap-map FILE]\n"
 		"                   [--retain-raw-days N]\n"
+		"                   [--rate N] [--burst B] [--skew SECONDS]\n"
+		"                   [--offline-after SECONDS]\n"
 		"\n"
 		"Serves the HTTP API (docs/api.md) on the database FILE,\n"
 		"which is created if missing.  Stops cleanly on SIGINT or\n"
@@ -49,6 +51,15 @@ static void usage(FILE *f)
 		"  --retain-raw-days N  delete raw readings older than N days\n"
 		"                     in the background; rollups are kept\n"
 		"                     (default 0: keep forever)\n"
+		"  --rate N           requests per second each device may\n"
+		"                     send (default 0: no limit); a device's\n"
+		"                     own setting wins (docs/registry.md)\n"
+		"  --burst B          requests a device may send at once\n"
+		"                     (default: the rate, at least 1)\n"
+		"  --skew SECONDS     how far a signed request's timestamp\n"
+		"                     may be from this clock (default 300)\n"
+		"  --offline-after S  a device silent this long is offline\n"
+		"                     (default 900)\n"
 		"\n"
 		"Once bound it prints one line, \"listening on "
 		"http://ADDR:PORT\".\n",
@@ -128,6 +139,42 @@ static int parse_threads(const char *s, unsigned *out)
 	return 0;
 }
 
+/*
+ * --rate, --burst, --skew and --offline-after into cfg.  Returns 0, or
+ * 2 after saying what is wrong.
+ */
+static int device_option(int c, const char *v, struct api_config *cfg)
+{
+	const char *name = c == 'r'   ? "--rate"
+			   : c == 'b' ? "--burst"
+			   : c == 'k' ? "--skew"
+				      : "--offline-after";
+	double max = c == 'r' ? 1e6 : c == 'b' ? 1e6 : 366.0 * 86400;
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || !(d >= 0 && d <= max) ||
+	    (c != 'r' && d != (double)(unsigned)d) ||
+	    ((c == 'k' || c == 'o') && d == 0)) {
+		fprintf(stderr, "akari serve: %s '%s' is not a %s from %d to "
+			"%.0f\n", name, v,
+			c == 'r' ? "number" : "whole number",
+			c == 'k' || c == 'o' ? 1 : 0, max);
+		return 2;
+	}
+	if (c == 'r')
+		cfg->rate_per_s = d;
+	else if (c == 'b')
+		cfg->burst = (unsigned)d;
+	else if (c == 'k')
+		cfg->skew_s = (unsigned)d;
+	else
+		cfg->offline_after_s = (unsigned)d;
+	return 0;
+}
+
 struct serve_args {
 	const char *db;
 	const char *listen;
@@ -149,6 +196,10 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 		{"lp-map", required_argument, NULL, 'p'},
 		{"fiap-map", required_argument, NULL, 'f'},
 		{"retain-raw-days", required_argument, NULL, 'R'},
+		{"rate", required_argument, NULL, 'r'},
+		{"burst", required_argument, NULL, 'b'},
+		{"skew", required_argument, NULL, 'k'},
+		{"offline-after", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -197,6 +248,13 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 					optarg);
 				return 2;
 			}
+			break;
+		case 'r':
+		case 'b':
+		case 'k':
+		case 'o':
+			if (device_option(c, optarg, &a->cfg))
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);

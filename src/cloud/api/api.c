@@ -36,6 +36,7 @@
 #include "cloud/api/api_auth.h"
 #include "cloud/api/api_content.h"
 #include "cloud/api/api_csv.h"
+#include "cloud/api/api_registry.h"
 #include "cloud/api/api_displays.h"
 #include "cloud/api/api_fiap.h"
 #include "cloud/api/api_influx.h"
@@ -57,6 +58,7 @@ struct api {
 	size_t max_body;
 	unsigned port;
 	struct api_influx_env influx;	/* for api_influx.c's routes */
+	struct api_auth *auth;		/* device limits, signing, liveness */
 	struct api_fiap_env fiap;	/* for api_fiap.c's */
 };
 
@@ -78,6 +80,7 @@ enum route {
 	ROUTE_SHOT_REQUEST,
 	ROUTE_PLAYS,		/* POST with a token, or GET */
 	ROUTE_CONTENT,		/* handed to api_content.c */
+	ROUTE_REGISTRY,		/* api_registry.c */
 };
 
 /* What a handler decided to send. */
@@ -87,6 +90,7 @@ struct answer {
 	const char *allow;	/* the Allow header of a 405 */
 	bool unauthorized;	/* add WWW-Authenticate to a 401 */
 	struct MHD_Response *raw;	/* owned; sent instead of body */
+	unsigned retry_after;	/* seconds for Retry-After; 0: none */
 };
 
 /* One request, from its headers to its answer. */
@@ -99,6 +103,7 @@ struct request {
 	char *arg;		/* the point key or site name in the URL */
 	char client[64];	/* the peer's address, for the log */
 	struct ingest_source src;
+	struct store_device dev;	/* the device of a device token */
 	char *body;
 	size_t len, cap;
 	size_t dropped;		/* bytes past the limit, dropped */
@@ -271,6 +276,13 @@ static enum MHD_Result send_answer(struct request *req, struct answer *a)
 	if (a->unauthorized)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer");
+	if (a->retry_after) {
+		char secs[16];
+
+		snprintf(secs, sizeof secs, "%u", a->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+					secs);
+	}
 
 	log_answer(req, a);
 	ret = MHD_queue_response(req->conn, (unsigned)a->status, resp);
@@ -382,12 +394,16 @@ static void do_health(struct request *req, struct answer *a)
 
 struct points_walk {
 	json_t *list;
+	bool with_retired;	/* ?retired=1: retired points too */
 	bool failed;	/* an entry could not be built: out of memory */
 };
 
 static int add_point_json(const struct store_point *p, void *ctx)
 {
 	struct points_walk *w = ctx;
+
+	if (p->retired && !w->with_retired)
+		return 0;
 
 	/* A list cut short would look whole to the client; stop and say. */
 	if (json_array_append_new(
@@ -402,9 +418,11 @@ static int add_point_json(const struct store_point *p, void *ctx)
 
 static void do_points(struct request *req, struct answer *a)
 {
+	const char *retired = param(req, "retired");
 	struct points_walk w = {.list = json_array()};
 	int rc;
 
+	w.with_retired = retired && !strcmp(retired, "1");
 	rc = store_points_each(req->api->st, NULL, add_point_json, &w);
 	if (rc) {
 		json_decref(w.list);
@@ -655,6 +673,8 @@ static enum route route_of(const char *url, char **arg)
 		return ROUTE_INGEST_CSV;
 	if (!strcmp(url, PREFIX "/points"))
 		return ROUTE_POINTS;
+	if (api_registry_route(url))
+		return ROUTE_REGISTRY;
 	if (!strcmp(url, PREFIX "/health"))
 		return ROUTE_HEALTH;
 	if ((*arg = url_arg(url, "/points/", "/readings")))
@@ -715,28 +735,21 @@ static int check_token(struct request *req, struct answer *a)
 	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	char buf[256];
 	const char *token = bearer_token(h, buf, sizeof buf);
-	int rc;
+	struct api_auth_refusal r;
 
-	a->unauthorized = true;
-	if (!token) {
-		answer_error(a, 401, "missing_token",
-			     "send the device token as 'Authorization: "
-			     "Bearer TOKEN' (akari device add prints it)");
+	/* The token, the device's rate and its body limit (api_auth.h). */
+	if (api_auth_device(req->api->auth, token,
+			    MHD_lookup_connection_value(
+				req->conn, MHD_HEADER_KIND,
+				MHD_HTTP_HEADER_CONTENT_LENGTH),
+			    &req->dev, &r)) {
+		a->unauthorized = r.status == 401;
+		a->retry_after = r.retry_after;
+		answer_error(a, r.status, r.code, "%s", r.message);
 		return -1;
 	}
-	rc = store_device_auth(req->api->st, token, &req->src.device_id,
-			       &req->src.site_id);
-	if (rc == STORE_NOT_FOUND) {
-		answer_error(a, 401, "bad_token",
-			     "the device token is not known to this server");
-		return -1;
-	}
-	a->unauthorized = false;
-	if (rc) {
-		answer_error(a, 500, "storage", "checking the token: %s",
-			     store_errmsg(req->api->st));
-		return -1;
-	}
+	req->src.device_id = req->dev.id;
+	req->src.site_id = req->dev.site_id;
 	return 0;
 }
 
@@ -765,6 +778,8 @@ static bool needs_admin(const struct request *req)
 	switch (req->route) {
 	case ROUTE_SHOT_REQUEST:
 		return true;
+	case ROUTE_REGISTRY:
+		return api_registry_needs_admin(req->method, req->url);
 	default:
 		return false;
 	}
@@ -832,6 +847,17 @@ static void client_address(struct MHD_Connection *conn, char *buf,
 		snprintf(buf, len, "?");
 }
 
+/* Whether the request declares a body. */
+static bool has_body(const struct request *req)
+{
+	const char *n = MHD_lookup_connection_value(
+	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (n && strcmp(n, "0")) ||
+	       MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
 /* Checks that need only the request line and headers. */
 static int precheck(struct request *req, struct answer *a)
 {
@@ -842,6 +868,11 @@ static int precheck(struct request *req, struct answer *a)
 		answer_error(a, 404, "not_found", "no endpoint %.200s",
 			     req->url);
 		return -1;
+	case ROUTE_REGISTRY:
+		/* A POST that makes a token or a secret carries no body. */
+		if (has_body(req))
+			return check_type(req, a) || check_length(req, a);
+		return 0;
 	case ROUTE_SHOT:
 	case ROUTE_PLAYS:
 		if (is_get(req->method))
@@ -880,6 +911,27 @@ static int precheck(struct request *req, struct answer *a)
 	}
 }
 
+/* The most body bytes the request may carry: its device's limit. */
+static size_t request_limit(const struct request *req)
+{
+	return req->dev.id ? api_auth_body_limit(req->api->auth, &req->dev)
+			   : req->api->max_body;
+}
+
+/* A device that signs its requests: the signature over the whole body
+ * (api_auth.h). */
+static int check_signature(struct request *req, struct answer *a)
+{
+	struct api_auth_refusal r;
+
+	if (!api_auth_verify(req->api->auth, &req->dev, req->conn,
+			     req->method, req->url, req->body, req->len, &r))
+		return 0;
+	a->unauthorized = true;
+	answer_error(a, r.status, r.code, "%s", r.message);
+	return -1;
+}
+
 /* Makes room for need bytes of body; the cap never passes the limit. */
 static int grow_body(struct request *req, size_t need)
 {
@@ -914,6 +966,9 @@ static enum MHD_Result request_begin(struct api *api,
 	req->method = g_strdup(method);
 	req->url = g_strdup(url);
 	req->route = route_of(url, &req->arg);
+	/* Listing points stays here; creating one is the registry's. */
+	if (req->route == ROUTE_POINTS && !is_get(method))
+		req->route = ROUTE_REGISTRY;
 	client_address(conn, req->client, sizeof req->client);
 	if (req->route == ROUTE_NONE && api_influx_route(url)) {
 		req->route = ROUTE_INFLUX;
@@ -947,7 +1002,7 @@ static enum MHD_Result request_begin(struct api *api,
 static enum MHD_Result request_receive(struct request *req, const char *data,
 				       size_t *size)
 {
-	size_t n = *size, max = req->api->max_body;
+	size_t n = *size, max = request_limit(req);
 
 	if (req->route == ROUTE_INFLUX)
 		return api_influx_receive(req->influx, data, size);
@@ -959,7 +1014,7 @@ static enum MHD_Result request_receive(struct request *req, const char *data,
 	if (req->answered ||
 	    (req->route != ROUTE_INGEST && req->route != ROUTE_INGEST_CSV &&
 	     req->route != ROUTE_HEARTBEAT && req->route != ROUTE_SHOT &&
-	     req->route != ROUTE_PLAYS))
+	     req->route != ROUTE_PLAYS && req->route != ROUTE_REGISTRY))
 		return MHD_YES;
 
 	if (req->too_big || n > max - req->len) {
@@ -996,11 +1051,15 @@ static enum MHD_Result request_finish(struct request *req)
 	}
 	if (req->too_big) {
 		answer_error(&a, 413, "body_too_large",
-			     "the body is over %zu bytes, the most this "
-			     "server accepts",
-			     req->api->max_body);
+			     "the body is over %zu bytes, the most %s "
+			     "accepts",
+			     request_limit(req),
+			     req->dev.id ? "this device's limit"
+					 : "this server");
 		return send_answer(req, &a);
 	}
+	if (req->dev.id && check_signature(req, &a))
+		return send_answer(req, &a);
 
 	switch (req->route) {
 	case ROUTE_INGEST:
@@ -1046,6 +1105,12 @@ static enum MHD_Result request_finish(struct request *req)
 						: API_DISPLAYS_SHOT_REQUEST,
 		    is_get(req->method), req->arg, req->src.device_id,
 		    req->conn, req->body, req->len, &a.raw, &a.body);
+		break;
+	case ROUTE_REGISTRY:
+		a.status = api_registry_handle(req->api->st, req->api->auth,
+					       req->conn, req->method,
+					       req->url, req->body, req->len,
+					       &a.body, &a.allow);
 		break;
 	case ROUTE_NONE:
 	case ROUTE_INFLUX:
@@ -1161,6 +1226,14 @@ int api_start(struct store *st, const struct api_config *cfg,
 	api->influx.max_body = cfg->max_body;
 	api->influx.map = cfg->lp_map;
 	api_fiap_env_init(&api->fiap, st, cfg->max_body, cfg->fiap_map);
+	api->auth = api_auth_create(
+	    st, &(struct api_auth_config){.rate_per_s = cfg->rate_per_s,
+					  .burst = cfg->burst,
+					  .max_body = cfg->max_body,
+					  .skew_s = cfg->skew_s,
+					  .offline_after_s =
+					      cfg->offline_after_s});
+	api->influx.auth = api->auth;
 
 	/*
 	 * jansson seeds its hash on first use; do it before the threads.
@@ -1207,6 +1280,7 @@ void api_stop(struct api *api)
 		return;
 	if (api->daemon)
 		MHD_stop_daemon(api->daemon);
+	api_auth_destroy(api->auth);
 	api_fiap_env_finish(&api->fiap);
 	free(api);
 }

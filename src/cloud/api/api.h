@@ -33,6 +33,13 @@ struct api_config {
 	/* IEEE 1888 point ID rules (api_fiap.h), borrowed likewise.  NULL
 	 * for the default rule. */
 	const struct api_fiap_map *fiap_map;
+	/* Per-device defaults (docs/registry.md): requests per second and
+	 * bucket size (0: no limit), the window of signed timestamps and
+	 * the silence after which a device is offline (0: the defaults). */
+	double rate_per_s;
+	unsigned burst;
+	unsigned skew_s;
+	unsigned offline_after_s;
 };
 
 struct api;

@@ -39,6 +39,8 @@ struct api_influx {
 	enum api_influx_route route;
 	const char *method, *url, *client;
 	struct ingest_source src;
+	struct store_device dev;	/* the token's (api_auth.h) */
+	unsigned retry_after;	/* for a 429's Retry-After */
 	enum lineproto_precision precision;
 	bool gzip;
 	GByteArray *body;
@@ -114,6 +116,13 @@ static enum MHD_Result answer(struct api_influx *r, int status,
 					JSON_TYPE);
 	MHD_add_response_header(resp, "X-Influxdb-Version", INFLUX_VERSION);
 	MHD_add_response_header(resp, "X-Influxdb-Build", "OSS");
+	if (r->retry_after) {
+		char secs[16];
+
+		snprintf(secs, sizeof secs, "%u", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+					secs);
+	}
 	if (status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 					r->route == API_INFLUX_PING
@@ -202,28 +211,37 @@ static char *request_token(const struct api_influx *r)
 	return param(r, "p") ? g_strdup(param(r, "p")) : NULL;
 }
 
+/* The token, the device's rate and body limit (api_auth.h). */
 static enum MHD_Result check_token(struct api_influx *r, bool *ok)
 {
 	char *token = request_token(r);
-	int rc = token && *token
-		     ? store_device_auth(r->env->st, token, &r->src.device_id,
-					 &r->src.site_id)
-		     : STORE_NOT_FOUND;
+	struct api_auth_refusal no;
+	int rc;
 
+	rc = api_auth_device(r->env->auth, token && *token ? token : NULL,
+			     header(r, MHD_HTTP_HEADER_CONTENT_LENGTH),
+			     &r->dev, &no);
 	g_free(token);
-	*ok = rc == STORE_OK;
-	if (rc == STORE_NOT_FOUND)
+	*ok = rc == 0;
+	if (*ok) {
+		r->src.device_id = r->dev.id;
+		r->src.site_id = r->dev.site_id;
+		return MHD_YES;
+	}
+	r->retry_after = no.retry_after;
+	if (!strcmp(no.code, "missing_token"))
 		return answerf(r, 401, "unauthorized",
 			       "unauthorized access: send the device token as "
 			       "'Authorization: Token TOKEN'%s",
 			       r->route == API_INFLUX_WRITE_V1
 				   ? ", Basic auth or the p parameter"
 				   : "");
-	if (rc)
-		return answerf(r, 500, "internal error",
-			       "checking the token: %s",
-			       store_errmsg(r->env->st));
-	return MHD_YES;
+	return answerf(r, no.status,
+		       no.status == 401   ? "unauthorized"
+		       : no.status == 413 ? "request too large"
+		       : no.status == 429 ? "too many requests"
+					  : "internal error",
+		       "%s", no.message);
 }
 
 /* Checks of a write that need only its headers.  *ok false: answered. */
@@ -309,7 +327,9 @@ enum MHD_Result api_influx_begin(const struct api_influx_env *env,
 enum MHD_Result api_influx_receive(struct api_influx *r, const char *data,
 				   size_t *size)
 {
-	size_t n = *size, max = r->env->max_body;
+	size_t n = *size, max = r->dev.id ? api_auth_body_limit(r->env->auth,
+								 &r->dev)
+				    : r->env->max_body;
 
 	*size = 0;
 	if (r->answered)
@@ -398,6 +418,7 @@ static enum MHD_Result write_body(struct api_influx *r, const GByteArray *b)
 
 enum MHD_Result api_influx_finish(struct api_influx *r)
 {
+	struct api_auth_refusal no;
 	GByteArray *plain = NULL;
 	enum MHD_Result ret;
 	char err[256];
@@ -409,6 +430,12 @@ enum MHD_Result api_influx_finish(struct api_influx *r)
 		return answerf(r, 413, "request too large",
 			       "the body is over %zu bytes, the most this "
 			       "server accepts", r->env->max_body);
+
+	/* A signature covers the body as sent, before any gunzip. */
+	if (api_auth_verify(r->env->auth, &r->dev, r->conn, r->method, r->url,
+			    r->body->data, r->body->len, &no))
+		return answerf(r, no.status, "unauthorized", "%s",
+			       no.message);
 	if (!r->gzip)
 		return write_body(r, r->body);
 

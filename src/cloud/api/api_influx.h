@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 #include <stddef.h>
 
+#include "cloud/api/api_auth.h"
 #include "cloud/ingest/lineproto.h"
 #include "cloud/store/store.h"
 
@@ -28,6 +29,7 @@ struct api_influx_env {
 	struct store *st;
 	size_t max_body;	/* bytes, before and after gunzip */
 	const struct lineproto_map *map;	/* NULL: the default */
+	struct api_auth *auth;	/* device limits and signatures */
 };
 
 struct api_influx;

@@ -276,6 +276,11 @@ static int check_row(struct batch *b, json_t *row, struct store_reading *out,
 				"not to this device's site",
 				key, pe->p.site);
 	}
+	if (pe->p.retired)
+		return row_fail(err, "retired_point",
+				"point \"%.128s\" is retired: its history "
+				"stays readable but it takes no new readings",
+				key);
 
 	rc = check_ts(json_object_get(row, "ts"), &out->ts, err);
 	if (rc)

@@ -213,7 +213,8 @@ static const char *const kind_names[] = {"instantaneous", "counter",
 /* The columns point_from_row() reads, and the join that gives them. */
 #define POINT_SELECT                                                      \
 	"SELECT p.id, p.key, p.site_id, s.name, s.tz, p.quantity, p.unit, " \
-	"p.kind, p.step_s, p.shift_days, p.counter_digits FROM points p "  \
+	"p.kind, p.step_s, p.shift_days, p.counter_digits, "               \
+	"coalesce(p.retired, 0) FROM points p "                            \
 	"JOIN sites s ON s.id = p.site_id "
 
 /* The columns site_from_row() reads. */
@@ -302,6 +303,7 @@ static void point_from_row(sqlite3_stmt *s, void *out)
 	p->step_s = sqlite3_column_int(s, 8);
 	p->shift_days = sqlite3_column_int(s, 9);
 	p->counter_digits = sqlite3_column_int(s, 10);
+	p->retired = sqlite3_column_int64(s, 11);
 }
 
 /* Fills site from a row of SITE_SELECT. */
@@ -573,13 +575,17 @@ static int site_id(struct store *st, const char *name, int64_t *id)
 	sqlite3_stmt *s;
 	int rc;
 
-	rc = prepare_once(&st->w, "SELECT id FROM sites WHERE name = ?1", &s,
-			  "looking up a site");
+	rc = prepare_once(&st->w,
+			  "SELECT id, retired IS NOT NULL FROM sites "
+			  "WHERE name = ?1",
+			  &s, "looking up a site");
 	if (rc)
 		return rc;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	rc = step_one(&st->w, s, "looking up a site");
-	if (rc == STORE_OK)
+	if (rc == STORE_OK && sqlite3_column_int(s, 1))
+		rc = fail(STORE_CONFLICT, "site '%s' is retired", name);
+	else if (rc == STORE_OK)
 		*id = sqlite3_column_int64(s, 0);
 	else if (rc == STORE_NOT_FOUND)
 		fail(rc, "no site named '%s'", name);

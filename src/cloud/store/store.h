@@ -60,6 +60,7 @@ struct store_point {
 	int step_s;		/* nominal spacing of readings, 0 if none */
 	int shift_days;		/* whole days added at import (replays) */
 	int counter_digits;	/* a counter wraps at 10^digits; 0: never */
+	int64_t retired;	/* Unix seconds; 0 while in service */
 };
 
 /* The most digits a counter register may have: 10^15 is still exact in

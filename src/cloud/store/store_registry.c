@@ -17,6 +17,7 @@
 #include <mbedtls/entropy.h>
 
 #include "cloud/store/store_internal.h"
+#include "core/timeutil.h"
 
 /* --- randomness -------------------------------------------------------- */
 
@@ -300,4 +301,996 @@ int store_admin_auth(struct store *st, const char *token, char *name,
 	rc = store_with_conn(st, false, admin_auth_fn, &c);
 	g_free(hash);
 	return rc;
+}
+
+/* --- transactions and lookups on the writer ----------------------------- */
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return fail_db(db, sql);
+	return STORE_OK;
+}
+
+/* Ends the transaction of a write: COMMIT after rc STORE_OK, else
+ * ROLLBACK with the failure's message kept. */
+static int finish_tx(sqlite3 *db, int rc)
+{
+	if (!rc) {
+		rc = exec(db, "COMMIT");
+		if (!rc)
+			return STORE_OK;
+	}
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Steps a statement that changes rows: a clash on a unique column is
+ * STORE_EXISTS (the caller describes it). */
+static int step_write(sqlite3 *db, sqlite3_stmt *s, const char *what)
+{
+	if (sqlite3_step(s) == SQLITE_DONE)
+		return STORE_OK;
+	if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
+		return STORE_EXISTS;
+	return fail_db(db, what);
+}
+
+/* One integer-returning query with up to two text parameters and one
+ * integer one; STORE_NOT_FOUND when it gives no row. */
+static int query_int(sqlite3 *db, const char *sql, const char *t1,
+		     const char *t2, int64_t i3, int64_t *out,
+		     const char *what)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = prepare(db, sql, &s, what);
+	if (rc)
+		return rc;
+	if (t1)
+		sqlite3_bind_text(s, 1, t1, -1, SQLITE_STATIC);
+	if (t2)
+		sqlite3_bind_text(s, 2, t2, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(s) >= 3)
+		sqlite3_bind_int64(s, 3, i3);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(s, 0);
+		rc = STORE_OK;
+	} else {
+		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : fail_db(db, what);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* The id of site name, and when it was retired (0: in service). */
+static int find_site(sqlite3 *db, const char *name, int64_t *id,
+		     int64_t *retired)
+{
+	int rc;
+
+	rc = query_int(db, "SELECT id FROM sites WHERE name = ?1", name, NULL,
+		       0, id, "looking up a site");
+	if (rc == STORE_NOT_FOUND)
+		return store_fail(rc, "no site named '%s'", name);
+	if (!rc)
+		rc = query_int(db, "SELECT coalesce(retired, 0) FROM sites "
+				   "WHERE id = ?3",
+			       NULL, NULL, *id, retired, "looking up a site");
+	return rc;
+}
+
+static int find_device(sqlite3 *db, const char *site, const char *name,
+		       int64_t *id, int64_t *retired)
+{
+	int rc;
+
+	rc = query_int(db, "SELECT d.id FROM devices d JOIN sites s ON "
+			   "s.id = d.site_id WHERE s.name = ?1 AND "
+			   "d.name = ?2",
+		       site, name, 0, id, "looking up a device");
+	if (rc == STORE_NOT_FOUND)
+		return store_fail(rc, "no device '%s' on site '%s'", name,
+				  site);
+	if (!rc)
+		rc = query_int(db, "SELECT coalesce(retired, 0) FROM devices "
+				   "WHERE id = ?3",
+			       NULL, NULL, *id, retired,
+			       "looking up a device");
+	return rc;
+}
+
+static int find_point(sqlite3 *db, const char *key, int64_t *id,
+		      int64_t *retired)
+{
+	int rc;
+
+	rc = query_int(db, "SELECT id FROM points WHERE key = ?1", key, NULL,
+		       0, id, "looking up a point");
+	if (rc == STORE_NOT_FOUND)
+		return store_fail(rc, "no point '%s'", key);
+	if (!rc)
+		rc = query_int(db, "SELECT coalesce(retired, 0) FROM points "
+				   "WHERE id = ?3",
+			       NULL, NULL, *id, retired, "looking up a point");
+	return rc;
+}
+
+/* --- sites -------------------------------------------------------------- */
+
+#define SITE_INFO_SELECT                                                  \
+	"SELECT s.id, s.name, s.kind, s.tz, coalesce(s.parent_id, 0), "   \
+	"coalesce(p.name, ''), s.created, coalesce(s.retired, 0) "        \
+	"FROM sites s LEFT JOIN sites p ON p.id = s.parent_id "
+
+static void site_info_from_row(sqlite3_stmt *s, struct store_site_info *o)
+{
+	memset(o, 0, sizeof *o);
+	o->site.id = sqlite3_column_int64(s, 0);
+	copy_text(o->site.name, sizeof o->site.name,
+		  sqlite3_column_text(s, 1));
+	copy_text(o->site.kind, sizeof o->site.kind,
+		  sqlite3_column_text(s, 2));
+	copy_text(o->site.tz, sizeof o->site.tz, sqlite3_column_text(s, 3));
+	o->site.parent_id = sqlite3_column_int64(s, 4);
+	copy_text(o->parent, sizeof o->parent, sqlite3_column_text(s, 5));
+	o->created = sqlite3_column_int64(s, 6);
+	o->retired = sqlite3_column_int64(s, 7);
+}
+
+/* A walk's rows, collected under the lock for fn to see unlocked. */
+struct walk {
+	const char *key;	/* a name to select by, or NULL */
+	bool with_retired;
+	GArray *all;
+};
+
+static int site_get_fn(sqlite3 *db, void *ctx)
+{
+	struct walk *w = ctx;
+	struct store_site_info info;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = prepare(db, SITE_INFO_SELECT "WHERE s.name = ?1", &s,
+		     "reading a site");
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, w->key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		site_info_from_row(s, &info);
+		g_array_append_val(w->all, info);
+		rc = STORE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = store_fail(STORE_NOT_FOUND, "no site named '%s'", w->key);
+	} else {
+		rc = fail_db(db, "reading a site");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_site_info_get(struct store *st, const char *name,
+			struct store_site_info *out)
+{
+	struct walk w = {.key = name};
+	int rc;
+
+	w.all = g_array_new(FALSE, FALSE, sizeof *out);
+	rc = store_with_conn(st, false, site_get_fn, &w);
+	if (!rc)
+		*out = g_array_index(w.all, struct store_site_info, 0);
+	g_array_free(w.all, TRUE);
+	return rc;
+}
+
+static int sites_list_fn(sqlite3 *db, void *ctx)
+{
+	struct walk *w = ctx;
+	struct store_site_info info;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = prepare(db, SITE_INFO_SELECT "WHERE ?1 OR s.retired IS NULL "
+					  "ORDER BY s.name",
+		     &s, "listing sites");
+	if (rc)
+		return rc;
+	sqlite3_bind_int(s, 1, w->with_retired);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		site_info_from_row(s, &info);
+		g_array_append_val(w->all, info);
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : fail_db(db, "listing sites");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_sites_list(struct store *st, bool with_retired,
+		     store_site_info_fn fn, void *ctx)
+{
+	struct walk w = {.with_retired = with_retired};
+	int rc;
+
+	w.all = g_array_new(FALSE, FALSE, sizeof(struct store_site_info));
+	rc = store_with_conn(st, false, sites_list_fn, &w);
+	for (guint i = 0; !rc && i < w.all->len; i++)
+		if (fn(&g_array_index(w.all, struct store_site_info, i), ctx))
+			break;
+	g_array_free(w.all, TRUE);
+	return rc;
+}
+
+struct site_change_ctx {
+	const char *name;
+	const struct store_site_change *c;
+};
+
+/* Whether making parent_id the parent of id would close a loop. */
+static int parent_loops(sqlite3 *db, int64_t id, int64_t parent_id,
+			bool *loops)
+{
+	int64_t at = parent_id;
+	int rc = STORE_OK;
+
+	*loops = false;
+	for (int depth = 0; at && depth < 1000; depth++) {
+		if (at == id) {
+			*loops = true;
+			return STORE_OK;
+		}
+		rc = query_int(db, "SELECT coalesce(parent_id, 0) FROM sites "
+				   "WHERE id = ?3",
+			       NULL, NULL, at, &at, "walking site parents");
+		if (rc)
+			return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+	}
+	return rc;
+}
+
+static int site_change_fn(sqlite3 *db, void *ctx)
+{
+	struct site_change_ctx *x = ctx;
+	const struct store_site_change *c = x->c;
+	int64_t id, retired, parent_id = 0, pretired;
+	sqlite3_stmt *s = NULL;
+	bool loops;
+	int rc;
+
+	rc = exec(db, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	rc = find_site(db, x->name, &id, &retired);
+	if (!rc && retired)
+		rc = store_fail(STORE_CONFLICT, "site '%s' is retired",
+				x->name);
+	if (!rc && c->parent && *c->parent) {
+		rc = find_site(db, c->parent, &parent_id, &pretired);
+		if (rc == STORE_NOT_FOUND)
+			rc = store_fail(rc, "parent: no site named '%s'",
+					c->parent);
+		else if (!rc && pretired)
+			rc = store_fail(STORE_CONFLICT, "parent: site '%s' is "
+					"retired", c->parent);
+		if (!rc)
+			rc = parent_loops(db, id, parent_id, &loops);
+		if (!rc && loops)
+			rc = store_fail(STORE_CONFLICT, "parent: site '%s' is "
+					"'%s' or inside it; a site cannot "
+					"contain itself",
+					c->parent, x->name);
+	}
+	if (!rc)
+		rc = prepare(db, "UPDATE sites SET name = coalesce(?2, name), "
+				 "kind = coalesce(?3, kind), "
+				 "tz = coalesce(?4, tz), "
+				 "parent_id = CASE WHEN ?5 THEN ?6 "
+				 "ELSE parent_id END WHERE id = ?1",
+			     &s, "changing a site");
+	if (!rc) {
+		sqlite3_bind_int64(s, 1, id);
+		if (c->name)
+			sqlite3_bind_text(s, 2, c->name, -1, SQLITE_STATIC);
+		if (c->kind)
+			sqlite3_bind_text(s, 3, c->kind, -1, SQLITE_STATIC);
+		if (c->tz)
+			sqlite3_bind_text(s, 4, c->tz, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 5, c->parent != NULL);
+		if (parent_id)
+			sqlite3_bind_int64(s, 6, parent_id);
+		rc = step_write(db, s, "changing a site");
+		if (rc == STORE_EXISTS)
+			store_fail(rc, "name: a site named '%s' exists",
+				   c->name);
+	}
+	sqlite3_finalize(s);
+	return finish_tx(db, rc);
+}
+
+int store_site_change(struct store *st, const char *name,
+		      const struct store_site_change *c)
+{
+	struct site_change_ctx x = {.name = name, .c = c};
+	struct store_site probe;
+	GTimeZone *zone;
+	int rc = STORE_OK;
+
+	if (c->name)
+		rc = check_name("name", c->name, sizeof probe.name);
+	if (!rc && c->kind)
+		rc = check_name("kind", c->kind, sizeof probe.kind);
+	if (!rc && c->tz)
+		rc = check_name("tz", c->tz, sizeof probe.tz);
+	if (!rc && c->parent && *c->parent)
+		rc = check_name("parent", c->parent, sizeof probe.name);
+	if (rc)
+		return rc;
+	if (c->tz) {
+		zone = core_tz_new(c->tz);
+		if (!zone)
+			return store_fail(STORE_INVALID, "tz: unknown time "
+					  "zone '%s'", c->tz);
+		g_time_zone_unref(zone);
+	}
+	return store_with_conn(st, true, site_change_fn, &x);
+}
+
+static int site_retire_fn(sqlite3 *db, void *ctx)
+{
+	const char *name = ctx;
+	int64_t id, retired, devices = 0, points = 0, sites = 0;
+	int rc;
+
+	rc = exec(db, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	rc = find_site(db, name, &id, &retired);
+	if (!rc && retired)
+		rc = store_fail(STORE_CONFLICT, "site '%s' is already retired",
+				name);
+	if (!rc)
+		rc = query_int(db, "SELECT count(*) FROM devices WHERE "
+				   "site_id = ?3 AND retired IS NULL",
+			       NULL, NULL, id, &devices, "retiring a site");
+	if (!rc)
+		rc = query_int(db, "SELECT count(*) FROM points WHERE "
+				   "site_id = ?3 AND retired IS NULL",
+			       NULL, NULL, id, &points, "retiring a site");
+	if (!rc)
+		rc = query_int(db, "SELECT count(*) FROM sites WHERE "
+				   "parent_id = ?3 AND retired IS NULL",
+			       NULL, NULL, id, &sites, "retiring a site");
+	if (!rc && (devices || points || sites))
+		rc = store_fail(STORE_CONFLICT,
+				"site '%s' still has %lld devices, %lld "
+				"points and %lld child sites in service; "
+				"retire them first",
+				name, (long long)devices, (long long)points,
+				(long long)sites);
+	if (!rc)
+		rc = query_int(db, "UPDATE sites SET retired = unixepoch() "
+				   "WHERE id = ?3 RETURNING id",
+			       NULL, NULL, id, &id, "retiring a site");
+	return finish_tx(db, rc);
+}
+
+int store_site_retire(struct store *st, const char *name)
+{
+	return store_with_conn(st, true, site_retire_fn, (void *)name);
+}
+
+/* --- devices ------------------------------------------------------------- */
+
+#define DEVICE_SELECT                                                     \
+	"SELECT d.id, d.site_id, s.name, d.name, d.kind, d.created, "     \
+	"coalesce(d.retired, 0), coalesce(d.token_revoked, 0), "          \
+	"coalesce(d.last_seen, 0), d.hmac_secret, "                       \
+	"coalesce(d.rate_per_s, 0), coalesce(d.burst, 0), "               \
+	"coalesce(d.max_body, 0) FROM devices d "                         \
+	"JOIN sites s ON s.id = d.site_id "
+
+static void device_from_row(sqlite3_stmt *s, struct store_device *d,
+			    bool with_secret)
+{
+	memset(d, 0, sizeof *d);
+	d->id = sqlite3_column_int64(s, 0);
+	d->site_id = sqlite3_column_int64(s, 1);
+	copy_text(d->site, sizeof d->site, sqlite3_column_text(s, 2));
+	copy_text(d->name, sizeof d->name, sqlite3_column_text(s, 3));
+	copy_text(d->kind, sizeof d->kind, sqlite3_column_text(s, 4));
+	d->created = sqlite3_column_int64(s, 5);
+	d->retired = sqlite3_column_int64(s, 6);
+	d->token_revoked = sqlite3_column_int64(s, 7);
+	d->last_seen = sqlite3_column_int64(s, 8);
+	d->signing = sqlite3_column_type(s, 9) != SQLITE_NULL;
+	if (with_secret)
+		copy_text(d->secret, sizeof d->secret,
+			  sqlite3_column_text(s, 9));
+	d->rate_per_s = sqlite3_column_double(s, 10);
+	d->burst = sqlite3_column_int64(s, 11);
+	d->max_body = sqlite3_column_int64(s, 12);
+}
+
+struct device_walk {
+	const char *site, *name;	/* one device, or all of a site */
+	bool with_retired;
+	GArray *all;
+};
+
+static int devices_fn(sqlite3 *db, void *ctx)
+{
+	struct device_walk *w = ctx;
+	struct store_device d;
+	sqlite3_stmt *s = NULL;
+	int64_t sid, sretired;
+	int rc;
+
+	if (w->site && !w->name) {
+		rc = find_site(db, w->site, &sid, &sretired);
+		if (rc)
+			return rc;
+	}
+	rc = prepare(db, DEVICE_SELECT
+		     "WHERE (?1 IS NULL OR s.name = ?1) AND "
+		     "(?2 IS NULL OR d.name = ?2) AND "
+		     "(?3 OR d.retired IS NULL) ORDER BY s.name, d.name",
+		     &s, "listing devices");
+	if (rc)
+		return rc;
+	if (w->site)
+		sqlite3_bind_text(s, 1, w->site, -1, SQLITE_STATIC);
+	if (w->name)
+		sqlite3_bind_text(s, 2, w->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, w->with_retired || w->name);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		device_from_row(s, &d, false);
+		g_array_append_val(w->all, d);
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : fail_db(db, "listing devices");
+	sqlite3_finalize(s);
+	if (!rc && w->name && w->all->len == 0)
+		rc = store_fail(STORE_NOT_FOUND, "no device '%s' on site '%s'",
+				w->name, w->site);
+	return rc;
+}
+
+int store_device_get(struct store *st, const char *site, const char *name,
+		     struct store_device *out)
+{
+	struct device_walk w = {.site = site, .name = name};
+	int rc;
+
+	w.all = g_array_new(FALSE, FALSE, sizeof *out);
+	rc = store_with_conn(st, false, devices_fn, &w);
+	if (!rc)
+		*out = g_array_index(w.all, struct store_device, 0);
+	g_array_free(w.all, TRUE);
+	return rc;
+}
+
+int store_devices_list(struct store *st, const char *site,
+		       bool with_retired, store_device_fn fn, void *ctx)
+{
+	struct device_walk w = {.site = site, .with_retired = with_retired};
+	int rc;
+
+	w.all = g_array_new(FALSE, FALSE, sizeof(struct store_device));
+	rc = store_with_conn(st, false, devices_fn, &w);
+	for (guint i = 0; !rc && i < w.all->len; i++)
+		if (fn(&g_array_index(w.all, struct store_device, i), ctx))
+			break;
+	g_array_free(w.all, TRUE);
+	return rc;
+}
+
+/* What one of the device writes below does, with its arguments. */
+enum device_op {
+	DEVICE_CHANGE,
+	DEVICE_RETIRE,
+	DEVICE_ROTATE,
+	DEVICE_REVOKE,
+	DEVICE_SECRET,
+	DEVICE_UNSIGN,
+};
+
+struct device_write {
+	enum device_op op;
+	const char *site, *name;
+	const struct store_device_change *c;
+	const char *text;	/* the new token's hash, or the secret */
+};
+
+static int device_change(sqlite3 *db, const struct device_write *x,
+			 int64_t id)
+{
+	const struct store_device_change *c = x->c;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = prepare(db, "UPDATE devices SET name = coalesce(?2, name), "
+			 "kind = coalesce(?3, kind), "
+			 "rate_per_s = CASE WHEN ?4 THEN nullif(?5, 0.0) "
+			 "ELSE rate_per_s END, "
+			 "burst = CASE WHEN ?6 THEN nullif(?7, 0) "
+			 "ELSE burst END, "
+			 "max_body = CASE WHEN ?8 THEN nullif(?9, 0) "
+			 "ELSE max_body END WHERE id = ?1",
+		     &s, "changing a device");
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	if (c->name)
+		sqlite3_bind_text(s, 2, c->name, -1, SQLITE_STATIC);
+	if (c->kind)
+		sqlite3_bind_text(s, 3, c->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, c->rate_per_s != NULL);
+	sqlite3_bind_double(s, 5, c->rate_per_s ? *c->rate_per_s : 0);
+	sqlite3_bind_int(s, 6, c->burst != NULL);
+	sqlite3_bind_int64(s, 7, c->burst ? *c->burst : 0);
+	sqlite3_bind_int(s, 8, c->max_body != NULL);
+	sqlite3_bind_int64(s, 9, c->max_body ? *c->max_body : 0);
+	rc = step_write(db, s, "changing a device");
+	if (rc == STORE_EXISTS)
+		store_fail(rc, "name: site '%s' has a device named '%s'",
+			   x->site, c->name);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int device_write_fn(sqlite3 *db, void *ctx)
+{
+	const struct device_write *x = ctx;
+	int64_t id, retired, flag = 0, one;
+	const char *sql = NULL;
+	int rc;
+
+	rc = exec(db, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	rc = find_device(db, x->site, x->name, &id, &retired);
+	if (!rc && retired)
+		rc = store_fail(STORE_CONFLICT, "device '%s' on site '%s' is "
+				"%sretired", x->name, x->site,
+				x->op == DEVICE_RETIRE ? "already " : "");
+	if (rc)
+		return finish_tx(db, rc);
+
+	switch (x->op) {
+	case DEVICE_CHANGE:
+		rc = device_change(db, x, id);
+		break;
+	case DEVICE_RETIRE:
+		sql = "UPDATE devices SET retired = unixepoch() WHERE id = ?3 "
+		      "RETURNING id";
+		break;
+	case DEVICE_ROTATE:
+		sql = "UPDATE devices SET token_hash = ?1, token_revoked = "
+		      "NULL WHERE id = ?3 RETURNING id";
+		break;
+	case DEVICE_REVOKE:
+		rc = query_int(db, "SELECT token_revoked IS NOT NULL FROM "
+				   "devices WHERE id = ?3",
+			       NULL, NULL, id, &flag, "revoking a token");
+		if (!rc && flag)
+			rc = store_fail(STORE_CONFLICT, "the token of device "
+					"'%s' on site '%s' is already revoked",
+					x->name, x->site);
+		sql = "UPDATE devices SET token_revoked = unixepoch() "
+		      "WHERE id = ?3 RETURNING id";
+		break;
+	case DEVICE_SECRET:
+		sql = "UPDATE devices SET hmac_secret = ?1 WHERE id = ?3 "
+		      "RETURNING id";
+		break;
+	case DEVICE_UNSIGN:
+		rc = query_int(db, "SELECT hmac_secret IS NULL FROM devices "
+				   "WHERE id = ?3",
+			       NULL, NULL, id, &flag, "ending signing");
+		if (!rc && flag)
+			rc = store_fail(STORE_CONFLICT, "device '%s' on site "
+					"'%s' does not sign its requests",
+					x->name, x->site);
+		sql = "UPDATE devices SET hmac_secret = NULL WHERE id = ?3 "
+		      "RETURNING id";
+		break;
+	}
+	if (!rc && sql) {
+		rc = query_int(db, sql, x->text, NULL, id, &one,
+			       "changing a device");
+		if (rc == STORE_EXISTS || rc == STORE_IO)
+			rc = store_fail(STORE_IO, "changing device '%s' on "
+					"site '%s': %s", x->name, x->site,
+					sqlite3_errmsg(db));
+	}
+	return finish_tx(db, rc);
+}
+
+static int device_write(struct store *st, struct device_write *x)
+{
+	return store_with_conn(st, true, device_write_fn, x);
+}
+
+int store_device_change(struct store *st, const char *site,
+			const char *name, const struct store_device_change *c)
+{
+	struct device_write x = {DEVICE_CHANGE, site, name, c, NULL};
+	int rc = STORE_OK;
+
+	if (c->name)
+		rc = check_name("name", c->name, 64);
+	if (!rc && c->kind)
+		rc = check_name("kind", c->kind, 32);
+	if (!rc && c->rate_per_s &&
+	    !(*c->rate_per_s >= 0 && *c->rate_per_s <= 1e6))
+		rc = store_fail(STORE_INVALID, "rate_per_s %g is not from 0 "
+				"to 1000000", *c->rate_per_s);
+	if (!rc && c->burst && (*c->burst < 0 || *c->burst > 1000000))
+		rc = store_fail(STORE_INVALID, "burst %lld is not from 0 to "
+				"1000000", (long long)*c->burst);
+	if (!rc && c->max_body && *c->max_body < 0)
+		rc = store_fail(STORE_INVALID, "max_body %lld is negative",
+				(long long)*c->max_body);
+	if (rc)
+		return rc;
+	return device_write(st, &x);
+}
+
+int store_device_retire(struct store *st, const char *site,
+			const char *name)
+{
+	struct device_write x = {DEVICE_RETIRE, site, name, NULL, NULL};
+
+	return device_write(st, &x);
+}
+
+int store_device_token_rotate(struct store *st, const char *site,
+			      const char *name, char *token, size_t len)
+{
+	struct device_write x = {DEVICE_ROTATE, site, name, NULL, NULL};
+	char *hash;
+	int rc;
+
+	rc = store_token_new(token, len);
+	if (rc)
+		return rc;
+	hash = token_hash(token);
+	x.text = hash;
+	rc = device_write(st, &x);
+	g_free(hash);
+	if (rc)
+		memset(token, 0, len);
+	return rc;
+}
+
+int store_device_token_revoke(struct store *st, const char *site,
+			      const char *name)
+{
+	struct device_write x = {DEVICE_REVOKE, site, name, NULL, NULL};
+
+	return device_write(st, &x);
+}
+
+int store_device_secret_new(struct store *st, const char *site,
+			    const char *name, char *secret, size_t len)
+{
+	struct device_write x = {DEVICE_SECRET, site, name, NULL, secret};
+	int rc;
+
+	rc = store_token_new(secret, len);
+	if (!rc)
+		rc = device_write(st, &x);
+	if (rc)
+		memset(secret, 0, len);
+	return rc;
+}
+
+int store_device_secret_clear(struct store *st, const char *site,
+			      const char *name)
+{
+	struct device_write x = {DEVICE_UNSIGN, site, name, NULL, NULL};
+
+	return device_write(st, &x);
+}
+
+struct device_auth {
+	const char *hash;
+	struct store_device *out;
+};
+
+static int device_auth_fn(sqlite3 *db, void *ctx)
+{
+	struct device_auth *x = ctx;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = prepare(db, DEVICE_SELECT "WHERE d.token_hash = ?1", &s,
+		     "checking a device token");
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, x->hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		device_from_row(s, x->out, true);
+		rc = STORE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = store_fail(STORE_NOT_FOUND, "the device token is not "
+				"known to this server");
+	} else {
+		rc = fail_db(db, "checking a device token");
+	}
+	sqlite3_finalize(s);
+	if (!rc && x->out->retired)
+		rc = store_fail(STORE_CONFLICT, "device '%s' on site '%s' is "
+				"retired", x->out->name, x->out->site);
+	else if (!rc && x->out->token_revoked)
+		rc = store_fail(STORE_CONFLICT, "the token of device '%s' on "
+				"site '%s' is revoked",
+				x->out->name, x->out->site);
+	return rc;
+}
+
+int store_device_auth_full(struct store *st, const char *token,
+			   struct store_device *out)
+{
+	struct device_auth x = {.out = out};
+	char *hash;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!token || !*token)
+		return store_fail(STORE_NOT_FOUND, "no device token given");
+	hash = token_hash(token);
+	x.hash = hash;
+	rc = store_with_conn(st, false, device_auth_fn, &x);
+	g_free(hash);
+	if (rc)
+		memset(out->secret, 0, sizeof out->secret);
+	return rc;
+}
+
+struct touch {
+	const int64_t *ids, *seen;
+	size_t n;
+};
+
+static int touch_fn(sqlite3 *db, void *ctx)
+{
+	struct touch *x = ctx;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = exec(db, "BEGIN IMMEDIATE");
+	if (!rc)
+		rc = prepare(db, "UPDATE devices SET last_seen = "
+				 "max(coalesce(last_seen, 0), ?2) "
+				 "WHERE id = ?1",
+			     &s, "recording when devices were seen");
+	for (size_t i = 0; !rc && i < x->n; i++) {
+		sqlite3_bind_int64(s, 1, x->ids[i]);
+		sqlite3_bind_int64(s, 2, x->seen[i]);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = fail_db(db, "recording when devices were seen");
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return finish_tx(db, rc);
+}
+
+int store_devices_touch(struct store *st, const int64_t *ids,
+			const int64_t *seen, size_t n)
+{
+	struct touch x = {ids, seen, n};
+
+	if (!n)
+		return STORE_OK;
+	return store_with_conn(st, true, touch_fn, &x);
+}
+
+/* --- points -------------------------------------------------------------- */
+
+#define POINT_INFO_SELECT                                                 \
+	"SELECT p.id, p.key, p.site_id, s.name, s.tz, p.quantity, p.unit, " \
+	"p.kind, p.step_s, p.shift_days, coalesce(p.retired, 0) "           \
+	"FROM points p JOIN sites s ON s.id = p.site_id "
+
+static void point_info_from_row(sqlite3_stmt *s, struct store_point_info *o)
+{
+	struct store_point *p = &o->point;
+
+	memset(o, 0, sizeof *o);
+	p->id = sqlite3_column_int64(s, 0);
+	copy_text(p->key, sizeof p->key, sqlite3_column_text(s, 1));
+	p->site_id = sqlite3_column_int64(s, 2);
+	copy_text(p->site, sizeof p->site, sqlite3_column_text(s, 3));
+	copy_text(p->tz, sizeof p->tz, sqlite3_column_text(s, 4));
+	copy_text(p->quantity, sizeof p->quantity, sqlite3_column_text(s, 5));
+	copy_text(p->unit, sizeof p->unit, sqlite3_column_text(s, 6));
+	if (store_kind_parse((const char *)sqlite3_column_text(s, 7),
+			     &p->kind))
+		p->kind = STORE_INSTANTANEOUS;
+	p->step_s = sqlite3_column_int(s, 8);
+	p->shift_days = sqlite3_column_int(s, 9);
+	o->retired = sqlite3_column_int64(s, 10);
+}
+
+struct point_walk {
+	const char *site, *key;
+	bool with_retired;
+	GArray *all;
+};
+
+static int points_fn(sqlite3 *db, void *ctx)
+{
+	struct point_walk *w = ctx;
+	struct store_point_info p;
+	sqlite3_stmt *s = NULL;
+	int64_t sid, sretired;
+	int rc;
+
+	if (w->site) {
+		rc = find_site(db, w->site, &sid, &sretired);
+		if (rc)
+			return rc;
+	}
+	rc = prepare(db, POINT_INFO_SELECT
+		     "WHERE (?1 IS NULL OR s.name = ?1) AND "
+		     "(?2 IS NULL OR p.key = ?2) AND "
+		     "(?3 OR p.retired IS NULL) ORDER BY p.key",
+		     &s, "listing points");
+	if (rc)
+		return rc;
+	if (w->site)
+		sqlite3_bind_text(s, 1, w->site, -1, SQLITE_STATIC);
+	if (w->key)
+		sqlite3_bind_text(s, 2, w->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, w->with_retired || w->key);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		point_info_from_row(s, &p);
+		g_array_append_val(w->all, p);
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : fail_db(db, "listing points");
+	sqlite3_finalize(s);
+	if (!rc && w->key && w->all->len == 0)
+		rc = store_fail(STORE_NOT_FOUND, "no point '%s'", w->key);
+	return rc;
+}
+
+int store_point_info_get(struct store *st, const char *key,
+			 struct store_point_info *out)
+{
+	struct point_walk w = {.key = key};
+	int rc;
+
+	w.all = g_array_new(FALSE, FALSE, sizeof *out);
+	rc = store_with_conn(st, false, points_fn, &w);
+	if (!rc)
+		*out = g_array_index(w.all, struct store_point_info, 0);
+	g_array_free(w.all, TRUE);
+	return rc;
+}
+
+int store_points_list(struct store *st, const char *site,
+		      bool with_retired, store_point_info_fn fn, void *ctx)
+{
+	struct point_walk w = {.site = site, .with_retired = with_retired};
+	int rc;
+
+	w.all = g_array_new(FALSE, FALSE, sizeof(struct store_point_info));
+	rc = store_with_conn(st, false, points_fn, &w);
+	for (guint i = 0; !rc && i < w.all->len; i++)
+		if (fn(&g_array_index(w.all, struct store_point_info, i),
+		       ctx))
+			break;
+	g_array_free(w.all, TRUE);
+	return rc;
+}
+
+struct point_write {
+	const char *key;
+	const struct store_point_change *c;	/* NULL: retire */
+};
+
+static int point_write_fn(sqlite3 *db, void *ctx)
+{
+	const struct point_write *x = ctx;
+	const struct store_point_change *c = x->c;
+	int64_t id, retired, one;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = exec(db, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	rc = find_point(db, x->key, &id, &retired);
+	if (!rc && retired)
+		rc = store_fail(STORE_CONFLICT, "point '%s' is %sretired",
+				x->key, c ? "" : "already ");
+	if (!rc && !c)
+		rc = query_int(db, "UPDATE points SET retired = unixepoch() "
+				   "WHERE id = ?3 RETURNING id",
+			       NULL, NULL, id, &one, "retiring a point");
+	if (!rc && c)
+		rc = prepare(db, "UPDATE points SET "
+				 "quantity = coalesce(?2, quantity), "
+				 "unit = coalesce(?3, unit), "
+				 "kind = coalesce(?4, kind), "
+				 "step_s = coalesce(?5, step_s) WHERE id = ?1",
+			     &s, "changing a point");
+	if (!rc && c) {
+		sqlite3_bind_int64(s, 1, id);
+		if (c->quantity)
+			sqlite3_bind_text(s, 2, c->quantity, -1,
+					  SQLITE_STATIC);
+		if (c->unit)
+			sqlite3_bind_text(s, 3, c->unit, -1, SQLITE_STATIC);
+		if (c->kind)
+			sqlite3_bind_text(s, 4, store_kind_name(*c->kind), -1,
+					  SQLITE_STATIC);
+		if (c->step_s)
+			sqlite3_bind_int(s, 5, *c->step_s);
+		rc = step_write(db, s, "changing a point");
+	}
+	sqlite3_finalize(s);
+	return finish_tx(db, rc);
+}
+
+int store_point_change(struct store *st, const char *key,
+		       const struct store_point_change *c)
+{
+	struct point_write x = {key, c};
+	struct store_point probe;
+	int rc = STORE_OK;
+
+	if (c->quantity)
+		rc = check_name("quantity", c->quantity,
+				sizeof probe.quantity);
+	if (!rc && c->unit)
+		rc = check_name("unit", c->unit, sizeof probe.unit);
+	if (!rc && c->kind &&
+	    (*c->kind < STORE_INSTANTANEOUS || *c->kind > STORE_STATE))
+		rc = store_fail(STORE_INVALID, "kind: bad point kind %d",
+				(int)*c->kind);
+	if (!rc && c->step_s && (*c->step_s < 0 || *c->step_s > 31 * 86400))
+		rc = store_fail(STORE_INVALID, "step_s %d is not from 0 to "
+				"2678400", *c->step_s);
+	if (rc)
+		return rc;
+	return store_with_conn(st, true, point_write_fn, &x);
+}
+
+int store_point_retire(struct store *st, const char *key)
+{
+	struct point_write x = {key, NULL};
+
+	return store_with_conn(st, true, point_write_fn, &x);
+}
+
+struct point_retired {
+	int64_t id, *retired;
+};
+
+static int point_retired_fn(sqlite3 *db, void *ctx)
+{
+	struct point_retired *x = ctx;
+	int rc;
+
+	rc = query_int(db, "SELECT coalesce(retired, 0) FROM points "
+			   "WHERE id = ?3",
+		       NULL, NULL, x->id, x->retired, "reading a point");
+	if (rc == STORE_NOT_FOUND)
+		rc = store_fail(rc, "no point with id %lld",
+				(long long)x->id);
+	return rc;
+}
+
+int store_point_retired(struct store *st, int64_t point_id,
+			int64_t *retired)
+{
+	struct point_retired x = {point_id, retired};
+
+	*retired = 0;
+	return store_with_conn(st, false, point_retired_fn, &x);
 }
