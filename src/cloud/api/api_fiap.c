@@ -446,27 +446,44 @@ static xmlNodePtr must_understand(xmlNodePtr hdr)
 	return NULL;
 }
 
+/* Builds the dataRS or queryRS under body, down to its header. */
+static void reply_init(struct fiap_reply *reply, xmlDocPtr doc,
+		       xmlNodePtr body, bool data)
+{
+	xmlNodePtr rs = xmlNewChild(body, NULL,
+				    (const xmlChar *)(data ? "dataRS"
+							   : "queryRS"),
+				    NULL);
+
+	xmlSetNs(rs, xmlNewNs(rs, (const xmlChar *)FIAP_SOAP_NS,
+			      (const xmlChar *)"ns2"));
+	reply->doc = doc;
+	reply->transport = xmlNewChild(rs, NULL, (const xmlChar *)"transport",
+				       NULL);
+	reply->ns = xmlNewNs(reply->transport, (const xmlChar *)FIAP_NS, NULL);
+	xmlSetNs(reply->transport, reply->ns);
+	reply->header = fiap_child(reply, reply->transport, "header");
+}
+
+/* A FIAP error is the sender's affair, but for the server's own. */
+static enum log_level reply_level(const struct fiap_reply *reply)
+{
+	if (!reply->error)
+		return LOG_DEBUG;
+	return strcmp(reply->error, FIAP_SERVER_ERROR) ? LOG_WARN : LOG_ERROR;
+}
+
 /* Runs the operation of op and answers its RS. */
 static enum MHD_Result operate(struct api_fiap *r, xmlNodePtr op,
 			       bool data)
 {
 	struct fiap_reply reply = {0};
-	xmlNodePtr body, rs, transport = NULL, second = NULL;
-	xmlNsPtr soap, fiap_soap;
+	xmlNodePtr body, transport, second;
+	xmlNsPtr soap;
 	xmlDocPtr doc = envelope(&body, &soap);
 	char what[96];
 
-	rs = xmlNewChild(body, NULL,
-			 (const xmlChar *)(data ? "dataRS" : "queryRS"), NULL);
-	fiap_soap = xmlNewNs(rs, (const xmlChar *)FIAP_SOAP_NS,
-			     (const xmlChar *)"ns2");
-	xmlSetNs(rs, fiap_soap);
-	reply.doc = doc;
-	reply.transport = xmlNewChild(rs, NULL, (const xmlChar *)"transport",
-				      NULL);
-	reply.ns = xmlNewNs(reply.transport, (const xmlChar *)FIAP_NS, NULL);
-	xmlSetNs(reply.transport, reply.ns);
-	reply.header = fiap_child(&reply, reply.transport, "header");
+	reply_init(&reply, doc, body, data);
 
 	transport = next_element(op->children);
 	second = transport ? next_element(transport->next) : NULL;
@@ -485,10 +502,7 @@ static enum MHD_Result operate(struct api_fiap *r, xmlNodePtr op,
 	else
 		snprintf(what, sizeof what, "%s OK, %zu values", op->name,
 			 reply.stored);
-	log_answer(r, !reply.error ? LOG_DEBUG
-		      : strcmp(reply.error, FIAP_SERVER_ERROR) ? LOG_WARN
-							       : LOG_ERROR,
-		   200, what, reply.message);
+	log_answer(r, reply_level(&reply), 200, what, reply.message);
 	g_free(reply.message);
 	return send_doc(r, 200, doc, false);
 }

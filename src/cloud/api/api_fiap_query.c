@@ -495,7 +495,7 @@ static int fill_page(const struct api_fiap_env *env, struct page *pg,
 			   (const xmlChar *)pg->q->keys[pg->key].id);
 		pg->in_key = 0;
 		rc = walk_key(env, pg, pos);
-		if (rc)
+		if (rc < 0)
 			return rc;
 
 		/* A key the page stopped before belongs to the next one. */
@@ -586,7 +586,7 @@ void fiap_query(const struct api_fiap_env *env, xmlNodePtr transport,
 
 	body = xmlNewNode(reply->ns, (const xmlChar *)"body");
 	rc = fill_page(env, &pg, body, &pos);
-	if (rc) {
+	if (rc < 0) {
 		fiap_reply_error(reply, FIAP_SERVER_ERROR, "reading values: %s",
 				 store_errmsg(env->st));
 		goto echo;
