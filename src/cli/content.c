@@ -37,8 +37,8 @@ struct args {
 static void playlist_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: akari playlist put    --db FILE NAME --file PLAYLIST.json"
-		"\n       akari playlist list   --db FILE\n"
+		"usage: akari playlist put    --db FILE NAME --file FILE.json\n"
+		"       akari playlist list   --db FILE\n"
 		"       akari playlist show   --db FILE NAME\n"
 		"       akari playlist delete --db FILE NAME\n\n"
 		"A playlist is {\"items\": [{\"slide\": \"grid\", \"seconds\": "
@@ -51,7 +51,8 @@ static void emergency_usage(FILE *f)
 	fprintf(f,
 		"usage: akari emergency set   --db FILE [--group G] [--by WHO] "
 		"MESSAGE\n"
-		"       akari emergency clear --db FILE [--group G] [--by WHO]\n"
+		"       akari emergency clear --db FILE [--group G] "
+		"[--by WHO]\n"
 		"       akari emergency log   --db FILE\n\n"
 		"Without --group the message is for every display.  Displays "
 		"show it\nwithin seconds, in large type, until it is "

@@ -160,7 +160,8 @@ static void take(struct kiosk_content *kc)
 		log_info(MOD, "content: the server answers again");
 	kc->down = st.rc != FETCH_OK;
 	if (st.cache_rc && !kc->cache_failing)
-		log_warn(MOD, "cannot save the content cache: %s", st.cache_err);
+		log_warn(MOD, "cannot save the content cache: %s",
+			 st.cache_err);
 	kc->cache_failing = st.cache_rc != FETCH_OK;
 	kc->st = st;
 }
@@ -287,6 +288,7 @@ long kiosk_content_tick(struct kiosk_content *kc, double mono, double wall,
 		.home = data->site[FETCH_HOME],
 	};
 	struct kiosk_playlist_pick p;
+	const char *saved;
 	bool urgent;
 
 	take(kc);
@@ -304,10 +306,8 @@ long kiosk_content_tick(struct kiosk_content *kc, double mono, double wall,
 
 	/* What plays under a trusted clock is what an untrusted one will
 	 * fall back to, after a restart too. */
-	if (in.clock_trusted && p.layer <= KIOSK_LAYER_SCHEDULE &&
-	    kc->poller && g_strcmp0(p.playlist, kc->saved_playing[0]
-						    ? kc->saved_playing
-						    : NULL)) {
+	saved = kc->saved_playing[0] ? kc->saved_playing : NULL;
+	if (in.clock_trusted && kc->poller && g_strcmp0(p.playlist, saved)) {
 		g_strlcpy(kc->saved_playing, p.playlist ? p.playlist : "",
 			  sizeof kc->saved_playing);
 		g_strlcpy(kc->last_playing, kc->saved_playing,

@@ -143,7 +143,8 @@ static bool latest(json_t *site, const char *name, double *out)
 		size_t k = key ? strlen(key) : 0;
 		json_t *v;
 
-		if (k <= n || key[k - n - 1] != '/' || strcmp(key + k - n, name))
+		if (k <= n || key[k - n - 1] != '/' ||
+		    strcmp(key + k - n, name))
 			continue;
 		v = json_object_get(json_object_get(pt, "latest"), "value");
 		if (!json_is_number(v) || !isfinite(json_number_value(v)))

@@ -18,8 +18,8 @@ bool store_content_name_ok(const char *name)
 
 	if (n == 0 || n > STORE_CONTENT_NAME_MAX)
 		return false;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			    "0123456789._-") == n;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
 static int db_fail(sqlite3 *db, const char *what)
