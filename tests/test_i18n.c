@@ -299,7 +299,8 @@ static void ink_of(cairo_surface_t *s, struct ink *out)
 	out->h = y1 - y0 + 1 < 240 ? y1 - y0 + 1 : 240;
 	for (int y = 0; y < out->h; y++)
 		for (int x = 0; x < out->w; x++)
-			out->px[y * 240 + x] = d[(y0 + y) * stride + x0 + x] > 127;
+			out->px[y * 240 + x] =
+				d[(y0 + y) * stride + x0 + x] > 127;
 }
 
 /* The share of pixels, over the larger of the two boxes, where a and b
