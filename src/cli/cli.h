@@ -10,6 +10,7 @@ int cli_site(int argc, char **argv);
 int cli_device(int argc, char **argv);
 int cli_point(int argc, char **argv);
 int cli_import(int argc, char **argv);
+int cli_quarantine(int argc, char **argv);
 int cli_render(int argc, char **argv);
 int cli_kiosk(int argc, char **argv);
 int cli_backup(int argc, char **argv);

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{"admin", cli_admin, "admin token add|list|revoke --db FILE [NAME]"},
 	{"playlist", cli_playlist, "playlist put|list|show|delete --db FILE"},
 	{"emergency", cli_emergency, "emergency set|clear|log --db FILE"},
+	{"quarantine", cli_quarantine, "quarantine list --db FILE"},
 	{"import", cli_import, "import --db FILE --format NAME FILE..."},
 	{"render", cli_render, "render --server URL --slide S -o FILE.png"},
 	{"kiosk", cli_kiosk, "kiosk --server URL [--window WxH]"},

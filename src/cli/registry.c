@@ -18,6 +18,7 @@ struct reg_args {
 	const char *cmd;	/* "site add", for messages */
 	const char *db, *kind, *tz, *parent, *site, *quantity, *unit;
 	const char *step;
+	const char *digits;	/* a counter's register digits */
 	const char *name;	/* the one positional argument, if any */
 };
 
@@ -31,6 +32,7 @@ static const struct option all_opts[] = {
 	{"quantity", required_argument, NULL, 'q'},
 	{"unit", required_argument, NULL, 'u'},
 	{"step", required_argument, NULL, 'S'},
+	{"digits", required_argument, NULL, 'D'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -61,6 +63,9 @@ static void set_opt(struct reg_args *a, int c, const char *v)
 		break;
 	case 'S':
 		a->step = v;
+		break;
+	case 'D':
+		a->digits = v;
 		break;
 	}
 }
@@ -354,6 +359,7 @@ static void point_usage(FILE *f)
 		"--unit U\n"
 		"                       [--kind instantaneous|counter|state]"
 		" [--step SECONDS]\n"
+		"                       [--digits N]\n"
 		"       akari point list --db FILE [--site S]\n"
 		"\n"
 		"  KEY          the point's stable key, e.g. tepco/demand\n"
@@ -365,7 +371,10 @@ static void point_usage(FILE *f)
 		"               the default), counter or state\n"
 		"  --step S     nominal seconds between readings (default 0,\n"
 		"               none); energy holds a reading at most this "
-		"long\n");
+		"long\n"
+		"  --digits N   a counter's register digits: it wraps from\n"
+		"               10^N - 1 to 0 (docs/counters.md; default 0,\n"
+		"               never)\n");
 }
 
 static int copy_field(const struct reg_args *a, char *dst, size_t len,
@@ -417,6 +426,20 @@ static int point_fill(const struct reg_args *a, struct store_point *p)
 		}
 	}
 	p->step_s = (int)step;
+	if (a->digits) {
+		errno = 0;
+		step = strtol(a->digits, &end, 10);
+		if (errno || end == a->digits || *end || step < 1 ||
+		    step > STORE_COUNTER_DIGITS_MAX ||
+		    p->kind != STORE_COUNTER) {
+			fprintf(stderr, "akari %s: --digits '%s' is not a "
+				"number from 1 to %d for a --kind counter "
+				"point\n", a->cmd, a->digits,
+				STORE_COUNTER_DIGITS_MAX);
+			return 2;
+		}
+		p->counter_digits = (int)step;
+	}
 	return 0;
 }
 
@@ -498,7 +521,7 @@ int cli_point(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "add")) {
 		a.cmd = "point add";
-		rc = parse(argc - 1, argv + 1, "dsqukS", "KEY", point_usage,
+		rc = parse(argc - 1, argv + 1, "dsqukSD", "KEY", point_usage,
 			   &a);
 		return rc ? (rc < 0 ? 0 : rc) : point_add(&a);
 	}

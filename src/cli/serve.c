@@ -28,6 +28,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: akari serve --db FILE --listen ADDR:PORT\n"
 		"                   [--threads N] [--max-body BYTES]\n"
+		"                   [--future-tolerance SECONDS]\n"
 		"                   [--lp-map FILE] [--fiap-map FILE]\n"
 		"                   [--retain-raw-days N]\n"
 		"                   [--rate N] [--burst B] [--skew SECONDS]\n"
@@ -44,6 +45,9 @@ static void usage(FILE *f)
 		"  --threads N        worker threads (default %d)\n"
 		"  --max-body BYTES   largest ingest body, with an optional\n"
 		"                     K or M suffix (default 8M)\n"
+		"  --future-tolerance S  hold readings more than S seconds\n"
+		"                     ahead of this clock in quarantine\n"
+		"                     (default 300; 0: never)\n"
 		"  --lp-map FILE      rules naming the point of each line\n"
 		"                     protocol field (docs/ingest-lineproto.md)\n"
 		"  --fiap-map FILE    rules naming the point of each IEEE 1888\n"
@@ -175,6 +179,20 @@ static int device_option(int c, const char *v, struct api_config *cfg)
 	return 0;
 }
 
+/* Seconds, 0 to a leap year. */
+static int parse_tolerance(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 366LL * 86400)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 struct serve_args {
 	const char *db;
 	const char *listen;
@@ -194,6 +212,7 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 		{"threads", required_argument, NULL, 't'},
 		{"max-body", required_argument, NULL, 'm'},
 		{"lp-map", required_argument, NULL, 'p'},
+		{"future-tolerance", required_argument, NULL, 'F'},
 		{"fiap-map", required_argument, NULL, 'f'},
 		{"retain-raw-days", required_argument, NULL, 'R'},
 		{"rate", required_argument, NULL, 'r'},
@@ -207,6 +226,7 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 
 	a->cfg.threads = API_DEFAULT_THREADS;
 	a->cfg.max_body = API_DEFAULT_MAX_BODY;
+	a->cfg.future_tolerance_s = API_DEFAULT_FUTURE_TOLERANCE;
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -236,6 +256,16 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 			break;
 		case 'p':
 			a->lp_map = optarg;
+			break;
+		case 'F':
+			if (parse_tolerance(optarg,
+					    &a->cfg.future_tolerance_s)) {
+				fprintf(stderr, "akari serve: "
+					"--future-tolerance '%s' is not a "
+					"number of seconds from 0 to "
+					"31622400\n", optarg);
+				return 2;
+			}
 			break;
 		case 'f':
 			a->fiap_map = optarg;

@@ -40,6 +40,7 @@
 #include "cloud/api/api_displays.h"
 #include "cloud/api/api_fiap.h"
 #include "cloud/api/api_influx.h"
+#include "cloud/api/api_quarantine.h"
 #include "cloud/ingest/ingest.h"
 #include "cloud/store/store_rollup.h"
 #include "core/log.h"
@@ -58,6 +59,7 @@ struct api {
 	size_t max_body;
 	unsigned port;
 	struct api_influx_env influx;	/* for api_influx.c's routes */
+	int64_t future_tolerance_s;	/* ingest_source's */
 	struct api_auth *auth;		/* device limits, signing, liveness */
 	struct api_fiap_env fiap;	/* for api_fiap.c's */
 };
@@ -71,6 +73,7 @@ enum route {
 	ROUTE_SUMMARY,
 	ROUTE_SIGNAGE,		/* analytics_signage.c */
 	ROUTE_HEALTH,
+	ROUTE_QUARANTINE,	/* api_quarantine.c, admin */
 	ROUTE_INFLUX,		/* handed to api_influx.c */
 	ROUTE_FIAP,		/* handed to api_fiap.c */
 	ROUTE_INGEST_CSV,	/* ROUTE_INGEST's checks, then api_csv.c */
@@ -626,6 +629,11 @@ static void do_ingest(struct request *req, struct answer *a)
 	struct ingest_result res;
 
 	ingest_body(req->api->st, &req->src, req->body, req->len, &res);
+	if (res.quarantined)
+		log_warn(MOD, "ingest from device %lld: %zu readings held in "
+			 "quarantine, their time too far ahead of this "
+			 "server's clock (akari quarantine list)",
+			 (long long)req->src.device_id, res.quarantined);
 	if (res.rejected) {
 		json_t *first = json_array_get(
 		    json_object_get(res.answer, "rejected"), 0);
@@ -677,6 +685,8 @@ static enum route route_of(const char *url, char **arg)
 		return ROUTE_REGISTRY;
 	if (!strcmp(url, PREFIX "/health"))
 		return ROUTE_HEALTH;
+	if (!strcmp(url, API_QUARANTINE_PATH))
+		return ROUTE_QUARANTINE;
 	if ((*arg = url_arg(url, "/points/", "/readings")))
 		return ROUTE_READINGS;
 	if ((*arg = url_arg(url, "/points/", "/aggregate")))
@@ -776,6 +786,8 @@ static int check_admin(struct request *req, struct answer *a)
 static bool needs_admin(const struct request *req)
 {
 	switch (req->route) {
+	case ROUTE_QUARANTINE:
+		return true;
 	case ROUTE_SHOT_REQUEST:
 		return true;
 	case ROUTE_REGISTRY:
@@ -963,6 +975,7 @@ static enum MHD_Result request_begin(struct api *api,
 	*con_cls = req;
 	req->api = api;
 	req->conn = conn;
+	req->src.future_tolerance_s = api->future_tolerance_s;
 	req->method = g_strdup(method);
 	req->url = g_strdup(url);
 	req->route = route_of(url, &req->arg);
@@ -1086,6 +1099,9 @@ static enum MHD_Result request_finish(struct request *req)
 		break;
 	case ROUTE_HEALTH:
 		do_health(req, &a);
+		break;
+	case ROUTE_QUARANTINE:
+		a.status = api_quarantine_list(req->api->st, &a.body);
 		break;
 	case ROUTE_DISPLAYS:
 		a.status = api_displays_list(req->api->st, req->conn, &a.body);
@@ -1225,6 +1241,8 @@ int api_start(struct store *st, const struct api_config *cfg,
 	api->influx.st = st;
 	api->influx.max_body = cfg->max_body;
 	api->influx.map = cfg->lp_map;
+	api->influx.future_tolerance_s = cfg->future_tolerance_s;
+	api->future_tolerance_s = cfg->future_tolerance_s;
 	api_fiap_env_init(&api->fiap, st, cfg->max_body, cfg->fiap_map);
 	api->auth = api_auth_create(
 	    st, &(struct api_auth_config){.rate_per_s = cfg->rate_per_s,

@@ -18,6 +18,7 @@
 
 #define API_DEFAULT_THREADS 4
 #define API_DEFAULT_MAX_BODY ((size_t)8 << 20)	/* 8 MiB */
+#define API_DEFAULT_FUTURE_TOLERANCE 300	/* s */
 
 /* Readings one GET .../readings answer may hold; ask for less time. */
 #define API_MAX_READINGS 200000
@@ -30,6 +31,9 @@ struct api_config {
 	/* Line protocol mapping rules (lineproto.h), borrowed: they must
 	 * outlive the server.  NULL for the default mapping. */
 	const struct lineproto_map *lp_map;
+	/* Readings more than this many seconds ahead of the server's
+	 * clock are held in quarantine (ingest.h); 0: no check. */
+	int64_t future_tolerance_s;
 	/* IEEE 1888 point ID rules (api_fiap.h), borrowed likewise.  NULL
 	 * for the default rule. */
 	const struct api_fiap_map *fiap_map;

@@ -29,6 +29,7 @@ struct api_influx_env {
 	struct store *st;
 	size_t max_body;	/* bytes, before and after gunzip */
 	const struct lineproto_map *map;	/* NULL: the default */
+	int64_t future_tolerance_s;	/* see ingest_source */
 	struct api_auth *auth;	/* device limits and signatures */
 };
 

@@ -528,11 +528,17 @@ int ingest_batch(struct store *st, const struct ingest_source *src,
 	res->status = b.ngood || b.nheld || b.missing || !nrows
 			      ? 200
 			      : none_stored_status(&b, nrows);
-	res->answer = json_pack("{s:I, s:O, s:I, s:I, s:O}", "accepted",
-				(json_int_t)b.ngood, "rejected", b.rejected,
-				"quarantined", (json_int_t)b.nheld,
-				"missing", (json_int_t)b.missing,
-				"set_aside", b.set_aside);
+	res->answer = json_pack("{s:I, s:O}", "accepted",
+				(json_int_t)b.ngood, "rejected", b.rejected);
+	if (res->answer && json_array_size(b.set_aside) &&
+	    json_object_update_new(res->answer, json_pack(
+		    "{s:I, s:I, s:O}", "quarantined", (json_int_t)b.nheld,
+		    "missing", (json_int_t)b.missing, "set_aside",
+		    b.set_aside))) {
+		b.oom = true;
+		rc = STORE_IO;
+		goto fail;
+	}
 	goto out;
 
 fail:

@@ -55,6 +55,7 @@ struct ingest_result {
  *                   "message": "..."},
  *                  {"index": 9, "point": "x/z",
  *                   "reason": "no_measurement", "message": "..."}]}
+ * The last three keys are there only when a row was set aside.
  * A row set aside is not an error and is not stored as a reading: a
  * "future_ts" row (see future_tolerance_s) is kept in the quarantine
  * table (store_quarantine.h), a "no_measurement" row (a value that is
