@@ -45,6 +45,7 @@ db = os.path.join(work, "k.db")
 RED = (0xE5, 0x38, 0x3B)
 LIMIT = 10  # seconds: the spec's bound for an emergency message
 procs = []
+servers = []
 
 
 def png_rgb(path):
@@ -147,6 +148,7 @@ def stop(p):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+    return p.returncode
 
 
 admin = it.run("admin", "token", "add", "--db", db,
@@ -164,6 +166,7 @@ AUTH = {"Authorization": "Bearer " + admin,
 
 def phase_server():
     srv = it.Server(db).start()
+    servers.append(srv)
     api = srv.url + "/api/v1"
     s, _, _ = it.http("PUT", api + "/playlists/default", {"items": [
         {"slide": "air", "seconds": 3}, {"slide": "grid", "seconds": 3}]},
@@ -217,7 +220,7 @@ def phase_server():
            "a message for all displays")
     # Let the poller save the content with the message in the cache.
     time.sleep(3)
-    srv.stop()
+    c.eq(srv.stop(), 0, "the server stops cleanly")
     c.true(wait_for(lambda: "cannot fetch the content" in read(log), 15),
            "the kiosk notices the outage")
     n = frame_count(frames)
@@ -225,7 +228,7 @@ def phase_server():
     c.true(k.poll() is None, "the kiosk runs on")
     c.true(red_share(latest(frames)) > 0.5,
            "the last content (the message) keeps playing")
-    stop(k)
+    c.eq(stop(k), 0, "the kiosk stops cleanly (no sanitizer report)")
 
     frames2 = os.path.join(work, "frames2")
     log2 = os.path.join(work, "kiosk2.log")
@@ -234,7 +237,7 @@ def phase_server():
                     latest(frames2) and red_share(latest(frames2)) > 0.5,
                     30), "a kiosk started during the outage plays the "
            "cached message")
-    stop(k2)
+    c.eq(stop(k2), 0, "the second kiosk stops cleanly")
     print(f"frames during the outage: {frame_count(frames) - n}",
           flush=True)
 
@@ -299,7 +302,7 @@ def phase_clock():
            "the Date agrees again")
     c.true(wait_for(lambda: "playing later (schedule layer" in read(log),
                     20), "and the schedule applies")
-    stop(k)
+    c.eq(stop(k), 0, "the third kiosk stops cleanly")
     srv.shutdown()
 
 
@@ -309,4 +312,6 @@ try:
 finally:
     for p in procs:
         stop(p)
+    for s in servers:
+        s.stop()
 sys.exit(c.finish())

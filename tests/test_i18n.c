@@ -154,6 +154,68 @@ static void test_zones(void)
 	render_set_look(NULL);
 }
 
+static json_t *load(const char *name)
+{
+	const char *top = getenv("AKARI_SOURCE_DIR");
+	char path[1024];
+	json_error_t err;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/tests/data/render/%s",
+		 top ? top : "..", name);
+	j = json_load_file(path, 0, &err);
+	CHECK_AT(j != NULL, "cannot load %s: %s", path, err.text);
+	return j;
+}
+
+/* A slide with a ticker: the ticker's text in its band where the clock
+ * has scrolled it, and every other text inside the zones above it. */
+static void test_ticker_drawn(void)
+{
+	static struct render_stats st;
+	struct render_look look;
+	struct render_data d = { .now = 1656288000 + 2 * 3600 };
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
+							1920, 1080);
+	cairo_t *cr = cairo_create(s);
+	const struct render_text_box *tick = NULL;
+	double main_bottom = 204 + 776;
+	int outside = 0;
+
+	d.grid = load("tepco_1100.json");
+	render_look_init(&look);
+	look.ticker = "TICKER 節電のお願い";
+	render_set_look(&look);
+
+	/* 2 s at 160 units a second, u = 1: the text starts 320 px left
+	 * of the right edge, at x = 1600. */
+	render_set_ticker_time(2);
+	CHECK_INT(render_slide_stats(cr, 1920, 1080, RENDER_GRID, &d, &st),
+		  0);
+	for (int i = 0; i < st.ntexts; i++) {
+		const struct render_text_box *b = &st.texts[i];
+
+		if (strncmp(b->text, "TICKER", 6) == 0)
+			tick = b;
+		else if (b->ink.y + b->ink.h > main_bottom + 0.5)
+			outside++;
+	}
+	CHECK(tick != NULL);
+	if (tick) {
+		CHECK_DBL(tick->panel.y, 1016, 1e-9);
+		CHECK_DBL(tick->panel.h, 64, 1e-9);
+		CHECK_DBL(tick->ink.x, 1600, 8);
+		CHECK(tick->ink.y >= 1016 && tick->ink.y + tick->ink.h <= 1080);
+	}
+	CHECK_INT(outside, 0);
+
+	render_set_ticker_time(0);
+	render_set_look(NULL);
+	json_decref(d.grid);
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+}
+
 static void test_text_size(void)
 {
 	struct render_look look;
@@ -187,6 +249,22 @@ static void test_text_size(void)
 	/* Close up a large screen needs no more than its pixel sizes. */
 	look.viewing_distance_m = 0.5;
 	CHECK_DBL(render_look_text_scale(1920, 1080, &look, &capped), 1, 0);
+
+	/* The zones grow with it: the 65" 4K panel at 3 m has u = 2 *
+	 * 1.58853 = 3.17706, too little width (3840 < 1760 u = 5592) for
+	 * a one-row header, so 272 u = 864.16 px of header. */
+	look.screen_diagonal_in = 65;
+	look.viewing_distance_m = 3;
+	render_set_look(&look);
+	{
+		struct render_zones z;
+
+		render_zones_of(3840, 2160, &z);
+		CHECK_DBL(z.u, 3.17706, 1e-4);
+		CHECK(z.header_two_rows);
+		CHECK_DBL(z.header.h, 864.16, 0.05);
+	}
+	render_set_look(NULL);
 }
 
 /* The ink of a one-character A8 picture, cut to its bounding box and
@@ -221,7 +299,8 @@ static void ink_of(cairo_surface_t *s, struct ink *out)
 	out->h = y1 - y0 + 1 < 240 ? y1 - y0 + 1 : 240;
 	for (int y = 0; y < out->h; y++)
 		for (int x = 0; x < out->w; x++)
-			out->px[y * 240 + x] = d[(y0 + y) * stride + x0 + x] > 127;
+			out->px[y * 240 + x] =
+				d[(y0 + y) * stride + x0 + x] > 127;
 }
 
 /* The share of pixels, over the larger of the two boxes, where a and b
@@ -332,6 +411,7 @@ int main(void)
 	test_alternate();
 	test_zones();
 	test_text_size();
+	test_ticker_drawn();
 	test_glyph_shape();
 	render_i18n_finish();
 	return check_finish();

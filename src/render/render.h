@@ -4,8 +4,10 @@
  * Coordinates: user space is device pixels, origin top left, y down.
  * Every layout size is derived from the surface's width and height, so
  * 1920x1080 landscape and 1080x1920 portrait both lay out properly.
- * Text is Noto Sans CJK JP with the Pango language set to ja, Japanese
- * labels with English beneath.
+ * Text is Noto Sans CJK JP, every layout tagged with the language it is
+ * in (Japanese glyph shapes for Japanese); labels are drawn in the
+ * languages render_look.h selects, by default Japanese with English
+ * beneath.
  */
 #ifndef AKARI_RENDER_H
 #define AKARI_RENDER_H
