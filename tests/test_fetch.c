@@ -27,6 +27,7 @@ struct fake {
 	pthread_t thread;
 	int requests;		/* answered so far */
 	char last_path[256];
+	char last_summary[256];	/* of the last summary request */
 };
 
 static const char *summary_for(const char *site)
@@ -43,13 +44,23 @@ static const char *summary_for(const char *site)
  *   .../missing/summary -> 404 {"error": ...}
  *   .../boom/summary    -> 500
  *   .../junk/summary    -> 200 with text that is not JSON
- *   .../liar/summary    -> 200 with the summary of another site */
+ *   .../liar/summary    -> 200 with the summary of another site
+ *   /api/v1/signage?at=7&ev=old -> 404 {"error": ...}, as a server
+ *                          without the route answers
+ *   /api/v1/signage...   -> 200 with a signage answer */
 static void answer_for(const char *path, int *status, const char **body)
 {
 	static const char *const good[] = {"tepco", "home12", "room1", "g2"};
 	char site[64] = "";
 	const char *p = strstr(path, "/sites/");
 
+	if (strncmp(path, "/api/v1/signage", 15) == 0) {
+		*status = strstr(path, "&ev=old") ? 404 : 200;
+		*body = *status == 404
+				? "{\"error\":\"not_found\",\"message\":\"no\"}"
+				: "{\"at\":7,\"solar\":null,\"ev\":null}";
+		return;
+	}
 	if (p)
 		sscanf(p + 7, "%63[^/]", site);
 	*status = 200;
@@ -99,6 +110,9 @@ static void *fake_main(void *arg)
 			break;
 		}
 		sscanf(req, "GET %255s", f->last_path);
+		if (strstr(f->last_path, "/summary"))
+			snprintf(f->last_summary, sizeof f->last_summary,
+				 "%s", f->last_path);
 		answer_for(f->last_path, &status, &body);
 		snprintf(head, sizeof head,
 			 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
@@ -207,8 +221,8 @@ static void remove_tree(const char *dir)
 
 static bool bundle_is_empty(const struct fetch_bundle *b)
 {
-	return !b->site[0] && !b->site[1] && !b->site[2] && !b->at &&
-	       !b->fetched_at;
+	return !b->site[0] && !b->site[1] && !b->site[2] && !b->signage &&
+	       !b->at && !b->fetched_at;
 }
 
 static void make_bundle(struct fetch_bundle *b, int64_t at, int64_t fetched)
@@ -221,6 +235,8 @@ static void make_bundle(struct fetch_bundle *b, int64_t at, int64_t fetched)
 	b->site[FETCH_HOME] = NULL;	/* a site the server did not know */
 	b->site[FETCH_AIR] = json_loads(
 	    "{\"site\":\"room1\",\"points\":[]}", 0, NULL);
+	b->signage = json_loads("{\"at\":1656306000,\"solar\":null}", 0,
+				NULL);
 	b->at = at;
 	b->fetched_at = fetched;
 }
@@ -247,6 +263,7 @@ static void test_cache_roundtrip(void)
 	CHECK(json_equal(out.site[FETCH_GRID], in.site[FETCH_GRID]));
 	CHECK(out.site[FETCH_HOME] == NULL);
 	CHECK(json_equal(out.site[FETCH_AIR], in.site[FETCH_AIR]));
+	CHECK(json_equal(out.signage, in.signage));
 	/* Only the cache file is left: no temporary file lies around. */
 	CHECK_INT(count_entries(sub), 1);
 
@@ -260,6 +277,7 @@ static void test_cache_roundtrip(void)
 	CHECK_INT(fetch_cache_load(sub, &out, err, sizeof err), FETCH_OK);
 	CHECK_INT(out.at, 1656309600);
 	CHECK(out.site[FETCH_GRID] == NULL);
+	CHECK(out.signage == NULL);
 	CHECK(json_equal(out.site[FETCH_HOME], in.site[FETCH_HOME]));
 	CHECK_INT(count_entries(sub), 1);
 
@@ -297,6 +315,9 @@ static void test_cache_corrupt(void)
 		{"{\"format\":\"akari-slide-data\",\"version\":1,\"at\":\"1\","
 		 "\"fetched_at\":2,\"sites\":{\"grid\":null,\"home\":null,"
 		 "\"air\":null}}", "at as a string"},
+		{"{\"format\":\"akari-slide-data\",\"version\":1,\"at\":1,"
+		 "\"fetched_at\":2,\"sites\":{\"grid\":null,\"home\":null,"
+		 "\"air\":null},\"signage\":[1]}", "signage not an object"},
 	};
 	struct fetch_bundle out;
 	char dir[64], path[128], err[256];
@@ -323,6 +344,8 @@ static void test_cache_corrupt(void)
 		   "\"air\":null}}");
 	CHECK_INT(fetch_cache_load(dir, &out, err, sizeof err), FETCH_OK);
 	CHECK_INT(out.fetched_at, 2);
+	/* written before the signage figures existed: none */
+	CHECK(out.signage == NULL);
 	fetch_bundle_finish(&out);
 
 	/* A directory where the file should be. */
@@ -396,8 +419,12 @@ static void test_http_answers(void)
 	CHECK(c != NULL);
 	CHECK_INT(fetch_client_get(c, 1656306000, &b, err, sizeof err),
 		  FETCH_OK);
-	CHECK_INT(f.requests, 3);
-	CHECK_STR(f.last_path, "/api/v1/sites/room1/summary?at=1656306000");
+	CHECK_INT(f.requests, 4);
+	CHECK_STR(f.last_summary,
+		  "/api/v1/sites/room1/summary?at=1656306000");
+	CHECK_STR(f.last_path, "/api/v1/signage?at=1656306000");
+	CHECK(json_is_object(b.signage));
+	CHECK_INT(json_integer_value(json_object_get(b.signage, "at")), 7);
 	CHECK_STR(json_string_value(json_object_get(b.site[FETCH_GRID],
 						    "site")), "tepco");
 	CHECK_STR(json_string_value(json_object_get(b.site[FETCH_HOME],
@@ -436,8 +463,36 @@ static void test_http_answers(void)
 	/* A site name is escaped in the path. */
 	c = client_for(f.port, "a b/c", NULL, NULL, 5000);
 	fetch_client_get(c, 7, &b, err, sizeof err);
-	CHECK_STR(f.last_path, "/api/v1/sites/a%20b%2Fc/summary?at=7");
+	CHECK_STR(f.last_summary, "/api/v1/sites/a%20b%2Fc/summary?at=7");
 	fetch_client_destroy(c);
+
+	/* The signage sites go in its query, escaped; a server without
+	 * the route is no signage data, not a failure. */
+	{
+		struct fetch_config cfg = {
+			.server = NULL, .solar_site = "pv 1",
+			.weather_site = "jma",
+		};
+		char url[64];
+
+		snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+		cfg.server = url;
+		c = fetch_client_create(&cfg);
+		CHECK_INT(fetch_client_get(c, 7, &b, err, sizeof err),
+			  FETCH_OK);
+		CHECK_STR(f.last_path,
+			  "/api/v1/signage?at=7&solar=pv%201&weather=jma");
+		CHECK(b.signage != NULL);
+		fetch_client_destroy(c);
+		cfg.ev_site = "old";
+		cfg.solar_site = cfg.weather_site = NULL;
+		c = fetch_client_create(&cfg);
+		CHECK_INT(fetch_client_get(c, 7, &b, err, sizeof err),
+			  FETCH_OK);
+		CHECK(b.signage == NULL);
+		CHECK(b.site[FETCH_GRID] != NULL);
+		fetch_client_destroy(c);
+	}
 
 	fetch_bundle_finish(&b);
 	fake_stop(&f);

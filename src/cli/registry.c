@@ -6,12 +6,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cloud/store/store.h"
+#include "cloud/store/store_floor.h"
 
 /* Every option any registry command takes; each command allows some. */
 struct reg_args {
@@ -19,6 +21,7 @@ struct reg_args {
 	const char *db, *kind, *tz, *parent, *site, *quantity, *unit;
 	const char *step;
 	const char *digits;	/* a counter's register digits */
+	const char *floor_area;	/* a site's floor area in m2 */
 	const char *name;	/* the one positional argument, if any */
 };
 
@@ -33,6 +36,7 @@ static const struct option all_opts[] = {
 	{"unit", required_argument, NULL, 'u'},
 	{"step", required_argument, NULL, 'S'},
 	{"digits", required_argument, NULL, 'D'},
+	{"floor-area", required_argument, NULL, 'F'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -63,6 +67,9 @@ static void set_opt(struct reg_args *a, int c, const char *v)
 		break;
 	case 'S':
 		a->step = v;
+		break;
+	case 'F':
+		a->floor_area = v;
 		break;
 	case 'D':
 		a->digits = v;
@@ -161,18 +168,36 @@ static void site_usage(FILE *f)
 	fprintf(f,
 		"usage: akari site add --db FILE NAME --kind K --tz ZONE "
 		"[--parent P]\n"
+		"                      [--floor-area M2]\n"
 		"       akari site list --db FILE\n"
 		"\n"
 		"  NAME         the site's unique name, e.g. tepco\n"
 		"  --kind K     what it is: grid, home, room, building, ...\n"
 		"  --tz ZONE    its IANA time zone, e.g. Asia/Tokyo; local\n"
 		"               days and hours are computed in it\n"
-		"  --parent P   the site this one belongs to\n");
+		"  --parent P   the site this one belongs to\n"
+		"  --floor-area M2  its floor area in square metres, for the\n"
+		"               ranking of buildings by energy per m2\n");
+}
+
+/* A floor area: a finite number of square metres above 0. */
+static int parse_floor_area(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 static int site_add(struct reg_args *a)
 {
 	struct store *st = NULL;
+	double m2 = 0;
 	int rc;
 
 	rc = need(a, a->db, "--db FILE", site_usage);
@@ -185,7 +210,14 @@ static int site_add(struct reg_args *a)
 	rc = open_db(a, &st);
 	if (rc)
 		goto out;
-	if (store_site_add(st, a->name, a->kind, a->tz, a->parent)) {
+	if (a->floor_area && parse_floor_area(a->floor_area, &m2)) {
+		fprintf(stderr, "akari %s: --floor-area '%s': want square "
+			"metres, a number above 0\n", a->cmd, a->floor_area);
+		rc = 2;
+		goto out;
+	}
+	if (store_site_add(st, a->name, a->kind, a->tz, a->parent) ||
+	    (a->floor_area && store_site_set_floor_area(st, a->name, m2))) {
 		rc = store_failed(a, st);
 		goto out;
 	}
@@ -268,7 +300,8 @@ int cli_site(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "add")) {
 		a.cmd = "site add";
-		rc = parse(argc - 1, argv + 1, "dktp", "NAME", site_usage, &a);
+		rc = parse(argc - 1, argv + 1, "dktpF", "NAME", site_usage,
+			   &a);
 		return rc ? (rc < 0 ? 0 : rc) : site_add(&a);
 	}
 	if (!strcmp(argv[1], "list")) {
