@@ -14,6 +14,11 @@ new content and plays the playlist again from its first slide.
 writing frames of the message and logs that it plays the last known
 content.  A second kiosk started while the server is still away plays
 the message from the content cache alone.
+(e) Data layer: a grid usage of 98 % brings the saving request (a frame
+with the very-tight badge), an emergency message set over it wins and,
+cleared, gives the saving request back; 90 % brings the playlist back.
+A content cache that is not valid JSON is ignored with a log line and
+play goes on.
 (d) Wrong clock: a stand-in server in this file answers the content
 with a Date header a day off.  The kiosk logs that its clock is not
 trusted and keeps playing the playlist it played before; when the Date
@@ -162,6 +167,47 @@ with open(tokfile, "w") as f:
     f.write(dtoken + "\n")
 AUTH = {"Authorization": "Bearer " + admin,
         "Content-Type": "application/json"}
+it.run("site", "add", "--db", db, "tepco", "--kind", "grid", "--tz",
+       "Asia/Tokyo")
+meter = it.run("device", "add", "--db", db, "--site", "tepco",
+               "logger").stdout.split()[0]
+it.run("point", "add", "--db", db, "tepco/usage_hourly", "--site", "tepco",
+       "--quantity", "ratio", "--unit", "%", "--step", "3600")
+
+
+def usage(url, ts, pct):
+    body = {"readings": [{"point": "tepco/usage_hourly", "ts": int(ts),
+                          "value": pct}]}
+    s, _, b = it.http("POST", url + "/api/v1/ingest", body, {
+        "Authorization": "Bearer " + meter,
+        "Content-Type": "application/json"})
+    c.eq(s, 200, f"usage {pct} % stored")
+
+
+def phase_data(srv, log, frames):
+    """(e) The data layer and its place between emergency and schedule."""
+    api = srv.url + "/api/v1"
+    now = time.time()
+    usage(srv.url, now - 1800, 98)
+    c.true(wait_for(lambda: "showing the saving request: grid usage % "
+                    "98.0 over 97.0" in read(log), 30),
+           "98 % usage: the saving request takes over")
+    share = wait_for(lambda: 0.2 < red_share(latest(frames)) < 0.5, 10)
+    c.true(share, "its frame has the very-tight badge, not a full screen")
+    n = read(log).count("showing the saving request")
+    it.http("POST", api + "/emergency", {"message": "訓練です"}, AUTH)
+    c.true(wait_for(lambda: "訓練です" in read(log), 15) and
+           wait_for(lambda: red_share(latest(frames)) > 0.5, 10),
+           "an emergency message beats the saving request")
+    it.http("DELETE", api + "/emergency",
+            headers={"Authorization": AUTH["Authorization"]})
+    c.true(wait_for(lambda: read(log).count("showing the saving request")
+                    > n, 15), "cleared: the saving request is back")
+    usage(srv.url, now - 600, 90)
+    m = read(log).count("playing default (default layer)")
+    c.true(wait_for(lambda: read(log).count(
+        "playing default (default layer)") > m, 30),
+        "90 %: the default playlist plays again")
 
 
 def phase_server():
@@ -214,6 +260,8 @@ def phase_server():
                     15), "the replaced playlist plays without a restart")
     c.eq(k.poll(), None, "the kiosk is still running")
 
+    phase_data(srv, log, frames)
+
     # (c) outage with a message in force.
     it.http("POST", api + "/emergency", {"message": "停電中です"}, AUTH)
     c.true(wait_for(lambda: "停電中です" in read(log), 15),
@@ -238,6 +286,17 @@ def phase_server():
                     30), "a kiosk started during the outage plays the "
            "cached message")
     c.eq(stop(k2), 0, "the second kiosk stops cleanly")
+
+    # A content cache that is not one is ignored, and play goes on.
+    with open(os.path.join(cache, "content.json"), "w") as f:
+        f.write('{"format": "akari-content", "version": 1, "conte')
+    frames3 = os.path.join(work, "frames-corrupt")
+    log3 = os.path.join(work, "kiosk-corrupt.log")
+    k3 = kiosk(srv.url, frames3, log3, cache)
+    c.true(wait_for(lambda: "ignoring the content cache" in read(log3) and
+                    frame_count(frames3) >= 2, 30),
+           "a corrupt content cache: said so, and frames come")
+    c.eq(stop(k3), 0, "that kiosk stops cleanly")
     print(f"frames during the outage: {frame_count(frames) - n}",
           flush=True)
 
