@@ -217,6 +217,13 @@ def test_write_errors(url, token):
                                         token),
                 "dataRS", "INVALID_REQUEST", ["\"W\"", "degC"], url, before)
 
+    # Held in quarantine like a JSON reading: answered OK, no reading.
+    status, _, raw = post(url, doc("write-future.xml"), token)
+    c.eq(outcome(transport(raw, "dataRS")), "OK", "write-future: OK")
+    c.eq(it.readings(url, "hall/temp", jst(2098, 12, 31), jst(2099, 1, 2)),
+         [], "write-future: not a reading")
+    c.eq(count(url), before, "write-future: no reading more")
+
     check_fault("write-cut", post(url, doc("write-cut.xml"), token), 500,
                 "Client", ["not well-formed"], url, before)
     check_fault("write-doctype", post(url, doc("write-doctype.xml"), token),

@@ -1244,6 +1244,7 @@ int api_start(struct store *st, const struct api_config *cfg,
 	api->influx.future_tolerance_s = cfg->future_tolerance_s;
 	api->future_tolerance_s = cfg->future_tolerance_s;
 	api_fiap_env_init(&api->fiap, st, cfg->max_body, cfg->fiap_map);
+	api->fiap.future_tolerance_s = cfg->future_tolerance_s;
 	api->auth = api_auth_create(
 	    st, &(struct api_auth_config){.rate_per_s = cfg->rate_per_s,
 					  .burst = cfg->burst,

@@ -59,6 +59,7 @@ void api_fiap_env_init(struct api_fiap_env *env, struct store *st,
 	env->st = st;
 	env->max_body = max_body;
 	env->map = map;
+	env->future_tolerance_s = 0;
 	env->cursors = fiap_cursors_new();
 }
 
@@ -314,6 +315,7 @@ enum MHD_Result api_fiap_begin(const struct api_fiap_env *env,
 	r->method = method;
 	r->url = url;
 	r->client = client;
+	r->src.future_tolerance_s = env->future_tolerance_s;
 	r->body = g_byte_array_new();
 
 	if (strcmp(method, MHD_HTTP_METHOD_POST))

@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cloud/store/store.h"
 
@@ -76,10 +77,12 @@ struct api_fiap_env {
 	struct store *st;
 	size_t max_body;
 	const struct api_fiap_map *map;	/* NULL: the default rule */
+	int64_t future_tolerance_s;	/* ingest_source's */
 	struct api_fiap_cursors *cursors;
 };
 
-/* Also initialises libxml2, so call it before any request thread. */
+/* Also initialises libxml2, so call it before any request thread.  The
+ * future tolerance starts at 0 (no check); the server sets its own. */
 void api_fiap_env_init(struct api_fiap_env *env, struct store *st,
 		       size_t max_body, const struct api_fiap_map *map);
 void api_fiap_env_finish(struct api_fiap_env *env);
