@@ -112,9 +112,15 @@ bool render_day(struct render_ctx *c, int64_t *t0, int64_t *t1)
 bool render_shift_days(json_t *site, int *days)
 {
 	json_t *pts = json_object_get(site, "points"), *pt;
+	json_t *own = json_object_get(site, "shift_days");
 	size_t i;
 
+	/* A signage section (analytics_signage.h) says it once for all. */
 	*days = 0;
+	if (json_is_integer(own)) {
+		*days = (int)json_integer_value(own);
+		return true;
+	}
 	json_array_foreach(pts, i, pt) {
 		json_int_t s = json_integer_value(
 		    json_object_get(pt, "shift_days"));
