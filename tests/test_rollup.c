@@ -28,6 +28,7 @@
 #define DAY 86400
 
 static struct store *st;
+static char *st_path;		/* st's file */
 static GHashTable *model;	/* ts -> value, what the readings table holds */
 
 /* --- Sydney by hand ------------------------------------------------------ */
@@ -363,6 +364,25 @@ static size_t hour_buckets(const char *key, int64_t day)
 
 /* --- the cases ----------------------------------------------------------- */
 
+/* Another handle on the file (akari import beside akari serve) appends
+ * to the buckets st wrote last; st's next write there must build on
+ * what the other one left, not on what st remembers. */
+static void other_connection(int64_t point, int64_t t)
+{
+	struct store *o = NULL;
+	struct store_reading r[2] = {{point, t, 4.5}, {point, t + 7, 0.25}};
+	char err[256];
+
+	CHECK_AT(store_open(st_path, &o, err, sizeof err) == STORE_OK,
+		 "a second handle: %s", err);
+	if (!o)
+		return;
+	CHECK_INT(store_readings_put(o, r, 2), STORE_OK);
+	model_put(r[0].ts, r[0].value);
+	model_put(r[1].ts, r[1].value);
+	store_close(o);
+}
+
 static void test_mess_sydney(void)
 {
 	struct store_point p;
@@ -371,6 +391,7 @@ static void test_mess_sydney(void)
 	int64_t oct = test_utc("2024-10-01T00:00:00+10:00");
 	int64_t oct_end = test_utc("2024-10-10T00:00:00+11:00");
 	int64_t points = 0;
+	struct store_reading after;
 
 	CHECK_INT(store_site_add(st, "syd", "home", "Australia/Sydney", NULL),
 		  STORE_OK);
@@ -378,6 +399,11 @@ static void test_mess_sydney(void)
 	CHECK_INT(store_point_get(st, "syd/pv", &p), STORE_OK);
 
 	write_mess(p.id, apr, apr_end);
+	other_connection(p.id, apr_end);
+	after = (struct store_reading){p.id, apr_end + 600, 3.0};
+	CHECK_INT(store_readings_put(st, &after, 1), STORE_OK);
+	model_put(after.ts, after.value);
+	apr_end += DAY;
 	write_mess(p.id, oct, oct_end);
 	compare_all("syd/pv", apr, apr_end, STEP, "april");
 	compare_all("syd/pv", oct, oct_end, STEP, "october");
@@ -559,6 +585,7 @@ int main(void)
 				      g_free);
 	test_make_tmpdir(dir, sizeof dir, "rollup");
 	st = test_fresh_store(dir, "rollup");
+	st_path = g_build_filename(dir, "rollup1.db", NULL);
 	if (st) {
 		test_mess_sydney();
 		test_no_step();
@@ -566,6 +593,7 @@ int main(void)
 		test_v2_file(dir);
 	}
 	store_close(st);
+	g_free(st_path);
 	g_hash_table_destroy(model);
 	test_remove_tree(dir);
 	return check_finish();

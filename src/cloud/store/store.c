@@ -128,7 +128,10 @@ static const char *const migrations[] = {
 	"  max REAL,"
 	"  held INTEGER NOT NULL,"	/* seconds of holds in the bucket */
 	"  kwh REAL NOT NULL,"		/* their energy */
-	"  PRIMARY KEY (point_id, res, ts)) WITHOUT ROWID;"
+	/* A commit touches the newest bucket of every point written:
+	 * keyed by time first those rows share a few pages. */
+	"  PRIMARY KEY (res, ts, point_id)) WITHOUT ROWID;"
+	"CREATE INDEX rollups_point ON rollups (point_id, res, ts);"
 	/* raw readings with ts < before may have been deleted */
 	"CREATE TABLE raw_pruned ("
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -512,8 +515,10 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->auth);
 	if (st->r.db)
 		conn_close(&st->r);
-	if (st->w.db)
+	if (st->w.db) {
+		store_rollup_forget(st->w.db);
 		conn_close(&st->w);
+	}
 	free(st);
 }
 
@@ -971,6 +976,8 @@ int store_readings_put(struct store *st, const struct store_reading *rows,
 		rc = exec(&st->w, "COMMIT");
 	if (rc)
 		exec(&st->w, "ROLLBACK");
+	else
+		store_rollup_batch_commit(batch);
 
 out:
 	pthread_mutex_unlock(&st->w.lock);

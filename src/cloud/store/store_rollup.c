@@ -87,6 +87,98 @@ static void zone_bucket(struct zone *z, enum store_bucket res, int64_t t,
 	g_mutex_unlock(&zones_lock);
 }
 
+/* --- what the last commits left, per connection ------------------------- */
+
+/*
+ * Arrival order writes every point once per batch, into the same few
+ * buckets as the batch before: reading those rows, the point's newest
+ * reading and its zone back each time would cost more statements than
+ * the readings themselves.  So each write connection remembers them as
+ * its own last commit left them.  Another connection's commit (akari
+ * import on the same file) changes PRAGMA data_version, which empties
+ * the memory; a rolled-back batch never reaches it.
+ */
+struct pcache {
+	bool has_last;
+	int64_t last_ts;
+	struct zone *zone;
+	int64_t step;
+	/* the newest bucket of each resolution, as stored; b1 0: none */
+	int64_t b0[RES_COUNT], b1[RES_COUNT];
+	struct store_rollup row[RES_COUNT];
+};
+
+struct dbcache {
+	int64_t data_version;
+	GHashTable *points;	/* point id -> struct pcache */
+};
+
+static GMutex caches_lock;
+static GHashTable *caches;	/* sqlite3 * -> struct dbcache */
+
+static void dbcache_free(gpointer p)
+{
+	struct dbcache *c = p;
+
+	g_hash_table_destroy(c->points);
+	g_free(c);
+}
+
+/* The memory of db; used under the store's write lock. */
+static struct dbcache *dbcache_get(sqlite3 *db)
+{
+	struct dbcache *c;
+
+	g_mutex_lock(&caches_lock);
+	if (!caches)
+		caches = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+					       NULL, dbcache_free);
+	c = g_hash_table_lookup(caches, db);
+	if (!c) {
+		c = g_new0(struct dbcache, 1);
+		c->data_version = -1;
+		c->points = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+						  g_free, g_free);
+		g_hash_table_insert(caches, db, c);
+	}
+	g_mutex_unlock(&caches_lock);
+	return c;
+}
+
+void store_rollup_forget(sqlite3 *db)
+{
+	g_mutex_lock(&caches_lock);
+	if (caches)
+		g_hash_table_remove(caches, db);
+	g_mutex_unlock(&caches_lock);
+}
+
+/* Empties the memory of db when another connection has committed. */
+static int dbcache_check(sqlite3 *db, struct dbcache *c)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &s, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return store_fail(STORE_IO, "reading the data version: %s",
+				  sqlite3_errmsg(db));
+	}
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (v != c->data_version)
+		g_hash_table_remove_all(c->points);
+	c->data_version = v;
+	return STORE_OK;
+}
+
+static struct pcache *pcache_find(struct dbcache *c, int64_t point)
+{
+	return g_hash_table_lookup(c->points, &point);
+}
+
 /* --- statements ---------------------------------------------------------- */
 
 struct stmts {
@@ -107,8 +199,12 @@ static const char *const stmt_sql[] = {
 	"JOIN sites s ON s.id = p.site_id WHERE p.id = ?1",
 	"SELECT n, sum, min, max, held, kwh FROM rollups "
 	"WHERE point_id = ?1 AND res = ?2 AND ts = ?3",
-	"INSERT OR REPLACE INTO rollups (point_id, res, ts, n, sum, min, "
-	"max, held, kwh) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	/* an update in place leaves the index by point alone */
+	"INSERT INTO rollups (point_id, res, ts, n, sum, min, max, held, "
+	"kwh) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+	"ON CONFLICT (res, ts, point_id) DO UPDATE SET n = excluded.n, "
+	"sum = excluded.sum, min = excluded.min, max = excluded.max, "
+	"held = excluded.held, kwh = excluded.kwh",
 	"DELETE FROM rollups WHERE point_id = ?1 AND res = ?2 AND ts = ?3",
 	"SELECT ts, value FROM readings WHERE point_id = ?1 AND ts >= ?2 "
 	"AND ts < ?3 ORDER BY ts",
@@ -187,6 +283,7 @@ struct pointctx {
 	int64_t step;		/* hold cap when energy is kept, else 0 */
 	int64_t horizon;
 	bool rebuild;		/* rows start empty, months from days */
+	const struct pcache *cached;	/* NULL: nothing remembered */
 	GHashTable *map;	/* b0 * 8 + res -> struct bstate */
 	GPtrArray *order;	/* the same, in creation order; owns them */
 	struct bstate *hint[RES_COUNT];
@@ -246,7 +343,10 @@ static struct bstate *state_at(struct pointctx *pc, enum store_bucket res,
 		b->frozen = res != STORE_BUCKET_MONTH && b0 < pc->horizon;
 		g_ptr_array_add(pc->order, b);
 		g_hash_table_insert(pc->map, g_memdup2(&key, sizeof key), b);
-		if (!pc->rebuild && row_load(pc, b))
+		if (pc->cached && pc->cached->b1[res] &&
+		    pc->cached->b0[res] == b0)
+			b->row = pc->cached->row[res];
+		else if (!pc->rebuild && row_load(pc, b))
 			return NULL;
 	}
 	pc->hint[res] = b;
@@ -456,7 +556,8 @@ static int flush(struct pointctx *pc)
 
 /* Sets up pc for point: its zone, whether energy is kept, the horizon. */
 static int pointctx_init(struct pointctx *pc, sqlite3 *db, struct stmts *s,
-			 int64_t point, bool rebuild)
+			 int64_t point, int64_t horizon,
+			 const struct pcache *cached, bool rebuild)
 {
 	const char *tz, *quantity, *unit, *kind;
 	int rc;
@@ -466,13 +567,17 @@ static int pointctx_init(struct pointctx *pc, sqlite3 *db, struct stmts *s,
 	pc->s = s;
 	pc->point = point;
 	pc->rebuild = rebuild;
+	pc->horizon = horizon;
 	pc->map = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 					NULL);
 	pc->order = g_ptr_array_new_with_free_func(g_free);
+	if (cached) {
+		pc->cached = cached;
+		pc->zone = cached->zone;
+		pc->step = cached->step;
+		return STORE_OK;
+	}
 
-	rc = read_horizon(db, s, &pc->horizon);
-	if (rc)
-		return rc;
 	sqlite3_bind_int64(s->info, 1, point);
 	rc = sqlite3_step(s->info);
 	if (rc != SQLITE_ROW) {
@@ -558,6 +663,8 @@ struct store_rollup_batch {
 	size_t n;
 	struct group *groups;
 	size_t ngroups;
+	struct dbcache *cache;
+	struct pcache *after;	/* per group: what the commit leaves */
 };
 
 struct indexed {
@@ -582,6 +689,7 @@ void store_rollup_batch_free(struct store_rollup_batch *b)
 		return;
 	g_free(b->rows);
 	g_free(b->groups);
+	g_free(b->after);
 	g_free(b);
 }
 
@@ -625,14 +733,26 @@ int store_rollup_batch_begin(sqlite3 *db, const struct store_reading *rows,
 	}
 	g_free(x);
 
+	b->cache = dbcache_get(db);
+	b->after = g_new0(struct pcache, b->ngroups);
+	rc = dbcache_check(db, b->cache);
+	if (rc)
+		goto out;
 	if (sqlite3_prepare_v2(db, stmt_sql[0], -1, &last, NULL) != SQLITE_OK) {
 		rc = db_fail(db, "preparing the rollup queries");
 		goto out;
 	}
 	for (size_t g = 0; g < b->ngroups && !rc; g++) {
 		struct group *gr = &b->groups[g];
+		const struct pcache *pc;
 		int step;
 
+		pc = pcache_find(b->cache, b->rows[gr->first].point_id);
+		if (pc) {
+			gr->has_last = pc->has_last;
+			gr->last_ts = pc->last_ts;
+			continue;
+		}
 		sqlite3_bind_int64(last, 1, b->rows[gr->first].point_id);
 		step = sqlite3_step(last);
 		if (step == SQLITE_ROW) {
@@ -653,25 +773,73 @@ out:
 	return rc;
 }
 
+/* What the batch leaves of pc's point once committed: its newest
+ * reading, and the newest bucket of each resolution as flushed. */
+static void remember(const struct pointctx *pc, const struct group *gr,
+		     const struct store_reading *rows, struct pcache *out)
+{
+	int64_t newest = rows[gr->n - 1].ts;
+
+	memset(out, 0, sizeof *out);
+	out->has_last = true;
+	out->last_ts = gr->has_last && gr->last_ts > newest ? gr->last_ts
+							    : newest;
+	out->zone = pc->zone;
+	out->step = pc->step;
+	if (pc->cached)
+		for (int res = RES_FIRST; res <= RES_LAST; res++) {
+			out->b0[res] = pc->cached->b0[res];
+			out->b1[res] = pc->cached->b1[res];
+			out->row[res] = pc->cached->row[res];
+		}
+	for (guint i = 0; i < pc->order->len; i++) {
+		const struct bstate *b = g_ptr_array_index(pc->order, i);
+
+		if (out->b1[b->res] && b->b0 < out->b0[b->res])
+			continue;
+		out->b0[b->res] = b->b0;
+		out->b1[b->res] = b->b1;
+		out->row[b->res] = b->row;
+	}
+}
+
+void store_rollup_batch_commit(struct store_rollup_batch *b)
+{
+	if (!b || !b->cache)
+		return;
+	for (size_t g = 0; g < b->ngroups; g++) {
+		struct pcache *p = g_memdup2(&b->after[g], sizeof *p);
+		int64_t *key = g_new(int64_t, 1);
+
+		*key = b->rows[b->groups[g].first].point_id;
+		g_hash_table_replace(b->cache->points, key, p);
+	}
+}
+
 int store_rollup_batch_apply(sqlite3 *db, struct store_rollup_batch *b)
 {
 	struct stmts s;
+	int64_t horizon;
 	int rc;
 
 	if (!b)
 		return STORE_OK;
 	rc = stmts_prepare(db, &s);
-	if (rc)
-		return rc;
+	if (!rc)
+		rc = read_horizon(db, &s, &horizon);
 	for (size_t g = 0; g < b->ngroups && !rc; g++) {
 		const struct group *gr = &b->groups[g];
 		const struct store_reading *rows = b->rows + gr->first;
 		struct pointctx pc;
 
-		rc = pointctx_init(&pc, db, &s, rows[0].point_id, false);
+		rc = pointctx_init(&pc, db, &s, rows[0].point_id, horizon,
+				   pcache_find(b->cache, rows[0].point_id),
+				   false);
 		if (!rc)
 			rc = fold_point(&pc, rows, gr->n, gr->has_last,
 					gr->last_ts);
+		if (!rc)
+			remember(&pc, gr, rows, &b->after[g]);
 		pointctx_finish(&pc);
 	}
 	stmts_finalize(&s);
@@ -688,11 +856,14 @@ struct loaded {
 static int rebuild_point(sqlite3 *db, struct stmts *s, int64_t point)
 {
 	struct loaded l = {0};
-	struct pointctx pc;
+	struct pointctx pc = {0};
 	sqlite3_stmt *del = NULL;
+	int64_t horizon;
 	int rc;
 
-	rc = pointctx_init(&pc, db, s, point, true);
+	rc = read_horizon(db, s, &horizon);
+	if (!rc)
+		rc = pointctx_init(&pc, db, s, point, horizon, NULL, true);
 	if (rc)
 		goto out;
 
@@ -745,6 +916,8 @@ int store_rollup_rebuild_db(sqlite3 *db, int64_t point_id)
 	sqlite3_stmt *ids = NULL;
 	int rc, step;
 
+	/* This connection's memory of the rows is about to be wrong. */
+	g_hash_table_remove_all(dbcache_get(db)->points);
 	rc = stmts_prepare(db, &s);
 	if (rc)
 		return rc;
@@ -938,6 +1111,7 @@ static int prune_conn(sqlite3 *db, void *ctx)
 	int rc, step;
 
 	p->deleted = 0;
+	g_hash_table_remove_all(dbcache_get(db)->points);
 	rc = exec_db(db, "BEGIN IMMEDIATE");
 	if (rc)
 		return rc;

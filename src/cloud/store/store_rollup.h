@@ -77,7 +77,15 @@ int store_rollup_batch_begin(sqlite3 *db, const struct store_reading *rows,
  * of every bucket the batch touched. */
 int store_rollup_batch_apply(sqlite3 *db, struct store_rollup_batch *b);
 
+/* After the transaction committed: lets the connection remember what
+ * it wrote, so that the next batch need not read it back.  Not called
+ * after a rollback. */
+void store_rollup_batch_commit(struct store_rollup_batch *b);
+
 void store_rollup_batch_free(struct store_rollup_batch *b); /* NULL ok */
+
+/* Forgets what db remembered; store.c calls it as db closes. */
+void store_rollup_forget(sqlite3 *db);
 
 /* Rebuilds every point's rollups on db, inside the caller's transaction
  * (migration 4 fills the rollups of readings written before it). */
