@@ -705,4 +705,66 @@ with it.Server(db2, ["--rate", "0.1", "--burst", "2"]) as s2:
 with open(s2.log) as f:
     c.true("more than its limit" in f.read(), "429 logged")
 
+# --- the same from the CLI ----------------------------------------------------
+
+
+def cli2(*args, check=True):
+    n = 3 if args[1] in ("token", "secret") else 2
+    return it.run(*args[:n], "--db", db2, *args[n:], check=check)
+
+
+def row2(sql, *args):
+    con = sqlite3.connect(db2)
+    try:
+        return con.execute(sql, args).fetchone()
+    finally:
+        con.close()
+
+
+out = cli2("device", "list", "--offline-after", "3600").stdout.splitlines()
+states = {ln.split()[1]: ln.split()[3] for ln in out[1:]}
+c.eq(states, {"d": "online", "f": "online"},
+     "device list: both seen within the hour")
+out = cli2("device", "list", "--offline-after", "1").stdout
+time.sleep(1.1)
+out = cli2("device", "list", "--offline-after", "1").stdout.splitlines()
+c.eq({ln.split()[1]: ln.split()[3] for ln in out[1:]},
+     {"d": "offline", "f": "offline"}, "device list: offline after 1 s")
+
+new_tok = cli2("device", "token", "rotate", "--site", "s", "d").stdout.strip()
+c.true(is_token(new_tok) and new_tok != t_rate, "CLI rotate prints a token")
+c.eq(row2("SELECT token_hash FROM devices WHERE name = 'd'")[0],
+     hashlib.sha256(new_tok.encode()).hexdigest(), "CLI rotation stored")
+cli2("device", "token", "revoke", "--site", "s", "d")
+c.true(row2("SELECT token_revoked FROM devices WHERE name = 'd'")[0],
+       "CLI revoke stored")
+p = cli2("device", "token", "revoke", "--site", "s", "d", check=False)
+c.eq(p.returncode, 1, "CLI revoke twice fails")
+c.true("already revoked" in p.stderr, "and says why")
+cli2("device", "change", "--site", "s", "f", "--rate", "5", "--burst", "7")
+c.eq(row2("SELECT rate_per_s, burst FROM devices WHERE name = 'f'"),
+     (5.0, 7), "CLI device change stored")
+p = cli2("device", "change", "--site", "s", "f", "--rate", "-1",
+         check=False)
+c.eq(p.returncode, 2, "CLI refuses a negative rate")
+c.true("--rate" in p.stderr, "naming the option")
+cli2("point", "change", "s/p", "--step", "300", "--unit", "W")
+c.eq(row2("SELECT step_s, unit FROM points WHERE key = 's/p'"), (300, "W"),
+     "CLI point change stored")
+show = cli2("point", "show", "s/p").stdout
+c.true("step_s    300" in show, "CLI point show")
+p = cli2("site", "retire", "s", check=False)
+c.eq(p.returncode, 1, "CLI refuses to retire a site in use")
+c.true("retire them first" in p.stderr, "and says why")
+cli2("device", "retire", "--site", "s", "d")
+cli2("device", "retire", "--site", "s", "f")
+cli2("point", "retire", "s/p")
+cli2("site", "retire", "s")
+c.eq(row2("SELECT count(*) FROM sites WHERE retired IS NOT NULL")[0], 1,
+     "CLI retired the site")
+out = cli2("device", "list").stdout.splitlines()
+c.eq(len(out), 1, "device list hides retired devices")
+out = cli2("device", "list", "--retired").stdout.splitlines()
+c.eq(len(out), 3, "device list --retired shows them")
+
 c.finish()

@@ -5,6 +5,9 @@
 #ifndef AKARI_CLI_H
 #define AKARI_CLI_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 int cli_serve(int argc, char **argv);
 int cli_site(int argc, char **argv);
 int cli_device(int argc, char **argv);
@@ -16,6 +19,12 @@ int cli_kiosk(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
 int cli_admin(int argc, char **argv);
+
+/* lifecycle.c: the actions of `akari site|device|point` beyond add and
+ * the lists of registry.c.  noun is "site", "device" or "point". */
+bool cli_lifecycle_claims(const char *noun, const char *action);
+int cli_lifecycle(const char *noun, int argc, char **argv);
+void cli_lifecycle_usage(FILE *f);
 int cli_rollup(int argc, char **argv);
 int cli_prune(int argc, char **argv);
 int cli_playlist(int argc, char **argv);

@@ -309,6 +309,8 @@ int cli_site(int argc, char **argv)
 		rc = parse(argc - 1, argv + 1, "d", NULL, site_usage, &a);
 		return rc ? (rc < 0 ? 0 : rc) : site_list(&a);
 	}
+	if (cli_lifecycle_claims("site", argv[1]))
+		return cli_lifecycle("site", argc, argv);
 	fprintf(stderr, "akari site: unknown action '%s' (add or list)\n",
 		argv[1]);
 	return 2;
@@ -379,6 +381,8 @@ int cli_device(int argc, char **argv)
 		rc = parse(argc - 1, argv + 1, "dsk", "NAME", device_usage, &a);
 		return rc ? (rc < 0 ? 0 : rc) : device_add(&a);
 	}
+	if (cli_lifecycle_claims("device", argv[1]))
+		return cli_lifecycle("device", argc, argv);
 	fprintf(stderr, "akari device: unknown action '%s' (add)\n", argv[1]);
 	return 2;
 }
@@ -563,6 +567,8 @@ int cli_point(int argc, char **argv)
 		rc = parse(argc - 1, argv + 1, "ds", NULL, point_usage, &a);
 		return rc ? (rc < 0 ? 0 : rc) : point_list(&a);
 	}
+	if (cli_lifecycle_claims("point", argv[1]))
+		return cli_lifecycle("point", argc, argv);
 	fprintf(stderr, "akari point: unknown action '%s' (add or list)\n",
 		argv[1]);
 	return 2;

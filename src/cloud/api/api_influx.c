@@ -429,8 +429,11 @@ enum MHD_Result api_influx_finish(struct api_influx *r)
 		return MHD_YES;
 	if (r->too_big)
 		return answerf(r, 413, "request too large",
-			       "the body is over %zu bytes, the most this "
-			       "server accepts", r->env->max_body);
+			       "the body is over %zu bytes, the most %s "
+			       "accepts",
+			       api_auth_body_limit(r->env->auth, &r->dev),
+			       r->dev.max_body ? "this device's limit"
+					       : "this server");
 
 	/* A signature covers the body as sent, before any gunzip. */
 	if (api_auth_verify(r->env->auth, &r->dev, r->conn, r->method, r->url,
