@@ -186,6 +186,39 @@ def test_write(url, token):
     c.eq(count(url), before + 7, "write-ok again: no duplicates")
 
 
+def test_spellings(url, token):
+    """The same schema in other clients' spellings of XML."""
+    before = count(url)
+    status, _, raw = post(url, doc("write-prefixed.xml"), token)
+    c.eq(outcome(transport(raw, "dataRS")), "OK", "write-prefixed: OK")
+    # CDATA 22.5 at 14:00; "&#x32;3" is 23 at 05:01Z = 14:01 in Tokyo.
+    c.eq(it.readings(url, "hall/temp", jst(2026, 12, 1, 14),
+                     jst(2026, 12, 1, 15)),
+         [(jst(2026, 12, 1, 14, 0), 22.5), (jst(2026, 12, 1, 14, 1), 23.0)],
+         "write-prefixed: values")
+    c.eq(count(url), before + 2, "write-prefixed: two readings")
+
+    # acceptableSize 1: the first page is 22.5, the second 23.
+    status, _, raw = post(url, doc("fetch-jaxws.xml"))
+    t = transport(raw, "queryRS")
+    c.eq(outcome(t), "OK", "fetch-jaxws: OK")
+    c.eq(points(t), [("http://akari.example/hall/temp",
+                      [(jst(2026, 12, 1, 14, 0), "22.5")])],
+         "fetch-jaxws: first page")
+    cursor = echoed(t).get("cursor") if t is not None else None
+    c.true(cursor, "fetch-jaxws: a cursor")
+    second = doc("fetch-jaxws.xml").replace(
+        b'acceptableSize="1"',
+        b'acceptableSize="1" cursor="' + (cursor or "").encode() + b'"')
+    _, _, raw = post(url, second)
+    t = transport(raw, "queryRS")
+    c.eq(points(t), [("http://akari.example/hall/temp",
+                      [(jst(2026, 12, 1, 14, 1), "23")])],
+         "fetch-jaxws: second page")
+    c.eq(echoed(t).get("cursor") if t is not None else "?", None,
+         "fetch-jaxws: the last page has no cursor")
+
+
 def test_write_errors(url, token):
     before = count(url)
 
@@ -211,6 +244,9 @@ def test_write_errors(url, token):
                 url, before)
     check_error("write-stray", post(url, doc("write-stray.xml"), token),
                 "dataRS", "INVALID_REQUEST", ["<note>", "nothing was stored"],
+                url, before)
+    check_error("write-nested", post(url, doc("write-nested.xml"), token),
+                "dataRS", "INVALID_REQUEST", ["line 16", "<value> holds"],
                 url, before)
 
     check_error("write-wrongunit", post(url, doc("write-wrongunit.xml"),
@@ -429,6 +465,7 @@ def main():
         test_write(srv.url, token)
         test_write_errors(srv.url, token)
         test_fetch(srv.url)
+        test_spellings(srv.url, token)
         test_paging(srv.url, token)
     finally:
         # Under the sanitizers a leak makes this exit status non-zero.

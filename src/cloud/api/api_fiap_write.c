@@ -245,6 +245,12 @@ static int take_point(struct write_ctx *c, xmlNodePtr point)
 				   FIAP_NS);
 			break;
 		}
+		if (xmlFirstElementChild(v)) {
+			refuse_all(c, FIAP_INVALID_REQUEST, "line %ld: <value> "
+				   "holds an element; a value is text",
+				   xmlGetLineNo(v));
+			break;
+		}
 		if (mapped < 0)
 			refuse(c, REFUSED_UNKNOWN, id, xmlGetLineNo(v), "%s",
 			       err);
