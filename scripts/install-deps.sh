@@ -23,6 +23,8 @@ packages=(
   libcairo2-dev libpango1.0-dev libsdl2-dev fonts-noto-cjk
   # msgfmt: compiles the slides' message catalogues (po/*.po)
   gettext
+  # the QR code and JPEG image slides; zbarimg reads the QR code back in tests
+  libqrencode-dev libjpeg62-turbo-dev zbar-tools
   # tests: X server for the SDL window and xwd for its screenshot, python for
   # the independent reference computations, the sqlite3 shell
   xvfb xauth x11-apps python3 tzdata sqlite3
