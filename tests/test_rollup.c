@@ -29,7 +29,7 @@
 
 static struct store *st;
 static char *st_path;		/* st's file */
-static GHashTable *model;	/* ts -> value, what the readings table holds */
+static GHashTable *model;	/* ts -> value: what readings holds */
 
 /* --- Sydney by hand ------------------------------------------------------ */
 

@@ -188,7 +188,7 @@ struct stmts {
 	sqlite3_stmt *set;	/* write one rollup */
 	sqlite3_stmt *del;	/* remove one rollup */
 	sqlite3_stmt *raw;	/* readings of a point in [from, to) */
-	sqlite3_stmt *days;	/* the day rollups of a point in [from, to) */
+	sqlite3_stmt *days;	/* a point's day rollups in [from, to) */
 	sqlite3_stmt *horizon;
 };
 
