@@ -139,7 +139,8 @@ def kiosk(server, frames, log, cache, display="hall-1"):
         [it.AKARI, "kiosk", "--server", server, "--display-id", display,
          "--token-file", tokfile, "--png-dir", frames, "--png-keep", "50",
          "--window", "320x180", "--cache", cache, "--fade-seconds", "0",
-         "--retry-max", "1"], stdout=f, stderr=subprocess.STDOUT)
+         "--retry-max", "1", "--heartbeat-seconds", "1"], stdout=f,
+        stderr=subprocess.STDOUT)
     f.close()
     procs.append(p)
     return p
@@ -242,6 +243,13 @@ def phase_server():
     print(f"emergency message on screen after {took:.2f} s", flush=True)
     c.true(shown and took < LIMIT, f"on screen within {LIMIT} s "
            f"(took {took:.2f} s)")
+
+    def beat_slide():
+        s, _, b = it.http("GET", api + "/displays")
+        ds = b.get("displays", []) if isinstance(b, dict) else []
+        return [d.get("slide") for d in ds if d.get("id") == "hall-1"]
+    c.true(wait_for(lambda: beat_slide() == ["emergency"], 20),
+           f"the heartbeat says the emergency message is on ({beat_slide()})")
     t0 = time.time()
     it.http("DELETE", api + "/emergency?group=station",
             headers={"Authorization": AUTH["Authorization"]})

@@ -299,6 +299,14 @@ static void fetch_failed(struct kiosk *k, const struct fetch_result *r)
 			 r->err, k->sched.retry_max);
 }
 
+/* What is on screen, by name, for heartbeats, proof of play and the
+ * log. */
+static const char *showing_name(const struct kiosk *k)
+{
+	return k->content ? kiosk_content_name(k->content)
+			  : render_slide_name(k->slides[k->slide]);
+}
+
 static void fetch_if_due(struct kiosk *k)
 {
 	struct fetch_result r;
@@ -322,7 +330,7 @@ static void fetch_if_due(struct kiosk *k)
 	    !fetch_worker_busy(k->worker)) {
 		/* For the heartbeat the worker sends after the fetch. */
 		fetch_worker_showing(k->worker,
-				     render_slide_name(k->slides[k->slide]),
+				     showing_name(k),
 				     k->data.fetched_at);
 		fetch_worker_request(k->worker, (int64_t)floor(k->at));
 	}
@@ -504,7 +512,7 @@ static void present(struct kiosk *k)
 		notify_ready("playing on %s", display_describe(k->disp));
 	}
 	log_debug(MOD, "frame %ld: %s slide%s%s", k->presented,
-		  render_slide_name(k->slides[k->slide]),
+		  showing_name(k),
 		  k->fade < 1 ? ", fading in" : "",
 		  k->data.fetched_at > 0 && !k->fresh ? ", stale data" : "");
 
@@ -747,8 +755,7 @@ int kiosk_run(const struct kiosk_options *o)
 		clock_tick(&k);
 		fetch_if_due(&k);
 		pick_slide(&k);
-		kiosk_ops_showing(k.ops, k.seq,
-				  render_slide_name(k.slides[k.slide]), k.wall,
+		kiosk_ops_showing(k.ops, k.seq, showing_name(&k), k.wall,
 				  k.mono);
 		render_frame(&k);
 		present(&k);

@@ -318,6 +318,14 @@ long kiosk_content_tick(struct kiosk_content *kc, double mono, double wall,
 	return kc->seq;
 }
 
+const char *kiosk_content_name(const struct kiosk_content *kc)
+{
+	if (!kc->notice)
+		return render_slide_name(kc->slide);
+	return kc->alert.kind == RENDER_ALERT_EMERGENCY ? "emergency"
+							: "saving";
+}
+
 bool kiosk_content_showing(const struct kiosk_content *kc,
 			   enum render_slide *slide,
 			   struct render_alert *alert)

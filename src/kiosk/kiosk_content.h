@@ -49,4 +49,7 @@ bool kiosk_content_showing(const struct kiosk_content *kc,
 			   enum render_slide *slide,
 			   struct render_alert *alert);
 
+/* What is on, by name: a slide's name, "emergency" or "saving". */
+const char *kiosk_content_name(const struct kiosk_content *kc);
+
 #endif
