@@ -23,6 +23,15 @@ echo "demo: importing the sample data into $db"
 	"$top/data/household/ausgrid_customer12_2011-2012.csv"
 "$akari" import --db "$db" --format uci-occupancy --shift-days 2699 \
 	"$top/data/environment/uci_occupancy_training.txt"
+# The CO2, EV and weather slides' sites, lined up on Mondays the same way:
+# 2016-07-04 (NREL PV), 2021-06-28 (JPL garage) and 2025-03-03 (Tokyo)
+# each become 2022-06-27.
+"$akari" import --db "$db" --format nrel-pv --shift-days 2184 \
+	"$top/data/solar/nrel_serf_east_15min_ac_power.csv"
+"$akari" import --db "$db" --format acn-ev --shift-days 364 \
+	"$top/data/ev/acn_jpl_sessions_2021.json"
+"$akari" import --db "$db" --format jma-hourly --shift-days -980 \
+	"$top/data/weather/jma_tokyo_20250101_20250331.csv"
 
 pids=()
 stop() {
@@ -48,8 +57,12 @@ done
 echo "demo: server at $url (try $url/api/v1/points)"
 
 replay="2022-06-27T06:00:00+09:00,2022-06-30T22:00:00+09:00"
+# No building in the sample data has a floor area: no ranking slide.  The
+# QR code links to what the demo can serve: the signage figures.
 kiosk=(kiosk --server "$url" --replay "$replay" --speed 240
-	--cache "$var/kiosk-cache")
+	--cache "$var/kiosk-cache"
+	--slides grid,solar,household,air,co2,ev,weather,qr
+	--qr-url "$url/api/v1/signage")
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
 	echo "demo: kiosk in a window; close it or press Ctrl-C to stop"
 	"$akari" "${kiosk[@]}" --window 1280x720 &
