@@ -116,6 +116,264 @@ static void test_tokens(struct store *st)
 	CHECK_INT(n, 2);
 }
 
+/* The number sql counts, as a check against the file itself. */
+#define COUNT(sql, want) CHECK_INT(query_int(sql), want)
+
+static void test_sites(struct store *st)
+{
+	struct store_site_change ch = {0};
+	struct store_site_info info;
+
+	CHECK_INT(store_site_add(st, "city", "grid", "Asia/Tokyo", NULL),
+		  STORE_OK);
+	CHECK_INT(store_site_add(st, "hall", "building", "Asia/Tokyo", "city"),
+		  STORE_OK);
+	CHECK_INT(store_site_add(st, "room", "room", "Asia/Tokyo", "hall"),
+		  STORE_OK);
+
+	CHECK_INT(store_site_info_get(st, "room", &info), STORE_OK);
+	CHECK_STR(info.parent, "hall");
+	CHECK_INT(info.retired, 0);
+	CHECK(info.created > 0);
+
+	/* city -> hall -> room: city under room would be a loop. */
+	ch.parent = "room";
+	CHECK_INT(store_site_change(st, "city", &ch), STORE_CONFLICT);
+	CHECK(strstr(store_errmsg(st), "itself") != NULL);
+	ch.parent = "city";
+	CHECK_INT(store_site_change(st, "city", &ch), STORE_CONFLICT);
+	COUNT("SELECT count(*) FROM sites WHERE parent_id IS NULL", 1);
+
+	ch.parent = "nowhere";
+	CHECK_INT(store_site_change(st, "hall", &ch), STORE_NOT_FOUND);
+	CHECK(strstr(store_errmsg(st), "parent") != NULL);
+	ch = (struct store_site_change){.tz = "Mars/Base"};
+	CHECK_INT(store_site_change(st, "hall", &ch), STORE_INVALID);
+	CHECK(strstr(store_errmsg(st), "Mars/Base") != NULL);
+	ch = (struct store_site_change){.name = "city"};
+	CHECK_INT(store_site_change(st, "hall", &ch), STORE_EXISTS);
+	ch = (struct store_site_change){.kind = "x"};
+	CHECK_INT(store_site_change(st, "nope", &ch), STORE_NOT_FOUND);
+	COUNT("SELECT count(*) FROM sites WHERE name = 'hall' AND "
+	      "kind = 'building' AND tz = 'Asia/Tokyo'", 1);
+
+	/* Several fields in one change; "" removes the parent. */
+	ch = (struct store_site_change){.kind = "school",
+					.tz = "Europe/Berlin", .parent = ""};
+	CHECK_INT(store_site_change(st, "room", &ch), STORE_OK);
+	COUNT("SELECT count(*) FROM sites WHERE name = 'room' AND "
+	      "kind = 'school' AND tz = 'Europe/Berlin' AND "
+	      "parent_id IS NULL", 1);
+	ch = (struct store_site_change){.name = "lab"};
+	CHECK_INT(store_site_change(st, "room", &ch), STORE_OK);
+	CHECK_INT(store_site_info_get(st, "room", &info), STORE_NOT_FOUND);
+	CHECK_INT(store_site_info_get(st, "lab", &info), STORE_OK);
+}
+
+struct names {
+	char all[256];
+};
+
+static int add_device_name(const struct store_device *d, void *ctx)
+{
+	struct names *n = ctx;
+
+	g_strlcat(n->all, d->name, sizeof n->all);
+	g_strlcat(n->all, ",", sizeof n->all);
+	return 0;
+}
+
+static int add_point_key(const struct store_point_info *p, void *ctx)
+{
+	struct names *n = ctx;
+
+	g_strlcat(n->all, p->point.key, sizeof n->all);
+	g_strlcat(n->all, ",", sizeof n->all);
+	return 0;
+}
+
+static void test_devices(struct store *st)
+{
+	char t1[STORE_TOKEN_LEN + 1], t2[STORE_TOKEN_LEN + 1];
+	char s[STORE_TOKEN_LEN + 1];
+	struct store_device_change ch = {0};
+	struct store_device d;
+	struct names n = {""};
+	int64_t dev, sid, ids[2], seen[2];
+	double rate = 2.5;
+	int64_t burst = 5;
+
+	CHECK_INT(store_device_add(st, "hall", "m1", "meter", t1, sizeof t1),
+		  STORE_OK);
+	CHECK_INT(store_device_add(st, "hall", "m2", "meter", t2, sizeof t2),
+		  STORE_OK);
+	CHECK_INT(store_device_auth_full(st, t1, &d), STORE_OK);
+	CHECK_STR(d.name, "m1");
+	CHECK_STR(d.site, "hall");
+	CHECK(!d.signing);
+
+	/* Rotation: the old token is unknown at once, the new one works. */
+	CHECK_INT(store_device_token_rotate(st, "hall", "m1", s, sizeof s),
+		  STORE_OK);
+	CHECK_INT(store_device_auth_full(st, t1, &d), STORE_NOT_FOUND);
+	CHECK_INT(store_device_auth(st, t1, &dev, &sid), STORE_NOT_FOUND);
+	CHECK_INT(store_device_auth_full(st, s, &d), STORE_OK);
+	memcpy(t1, s, sizeof t1);
+
+	/* Revocation: refused by both lookups, and named. */
+	CHECK_INT(store_device_token_revoke(st, "hall", "m2"), STORE_OK);
+	CHECK_INT(store_device_auth_full(st, t2, &d), STORE_CONFLICT);
+	CHECK(strstr(store_errmsg(st), "revoked") != NULL);
+	CHECK_INT(store_device_auth(st, t2, &dev, &sid), STORE_NOT_FOUND);
+	CHECK_INT(store_device_token_revoke(st, "hall", "m2"), STORE_CONFLICT);
+
+	/* Signing: the secret comes back only from the auth lookup. */
+	CHECK_INT(store_device_secret_new(st, "hall", "m1", s, sizeof s),
+		  STORE_OK);
+	CHECK_INT(store_device_auth_full(st, t1, &d), STORE_OK);
+	CHECK(d.signing);
+	CHECK_STR(d.secret, s);
+	CHECK_INT(store_device_get(st, "hall", "m1", &d), STORE_OK);
+	CHECK(d.signing);
+	CHECK_STR(d.secret, "");
+	CHECK_INT(store_device_secret_clear(st, "hall", "m1"), STORE_OK);
+	CHECK_INT(store_device_secret_clear(st, "hall", "m1"), STORE_CONFLICT);
+
+	/* Limits; 0 goes back to the default (NULL in the file). */
+	ch.rate_per_s = &rate;
+	ch.burst = &burst;
+	CHECK_INT(store_device_change(st, "hall", "m1", &ch), STORE_OK);
+	COUNT("SELECT count(*) FROM devices WHERE name = 'm1' AND "
+	      "rate_per_s = 2.5 AND burst = 5 AND max_body IS NULL", 1);
+	burst = 0;
+	ch.rate_per_s = NULL;
+	CHECK_INT(store_device_change(st, "hall", "m1", &ch), STORE_OK);
+	COUNT("SELECT count(*) FROM devices WHERE name = 'm1' AND "
+	      "rate_per_s = 2.5 AND burst IS NULL", 1);
+	burst = -1;
+	CHECK_INT(store_device_change(st, "hall", "m1", &ch), STORE_INVALID);
+	ch = (struct store_device_change){.name = "m2"};
+	CHECK_INT(store_device_change(st, "hall", "m1", &ch), STORE_EXISTS);
+	CHECK_INT(store_device_change(st, "hall", "zz", &ch), STORE_NOT_FOUND);
+
+	/* Last seen: one transaction for many; an older time is ignored. */
+	ids[0] = d.id;
+	seen[0] = 2000;
+	CHECK_INT(store_devices_touch(st, ids, seen, 1), STORE_OK);
+	seen[0] = 1000;
+	CHECK_INT(store_device_get(st, "hall", "m2", &d), STORE_OK);
+	ids[1] = d.id;
+	seen[1] = 1500;
+	CHECK_INT(store_devices_touch(st, ids, seen, 2), STORE_OK);
+	COUNT("SELECT last_seen FROM devices WHERE name = 'm1'", 2000);
+	COUNT("SELECT last_seen FROM devices WHERE name = 'm2'", 1500);
+
+	/* Retiring: the token stops, the list hides it, changes refused. */
+	CHECK_INT(store_device_retire(st, "hall", "m1"), STORE_OK);
+	CHECK_INT(store_device_auth_full(st, t1, &d), STORE_CONFLICT);
+	CHECK(strstr(store_errmsg(st), "retired") != NULL);
+	CHECK_INT(store_device_auth(st, t1, &dev, &sid), STORE_NOT_FOUND);
+	CHECK_INT(store_device_retire(st, "hall", "m1"), STORE_CONFLICT);
+	ch = (struct store_device_change){.kind = "x"};
+	CHECK_INT(store_device_change(st, "hall", "m1", &ch), STORE_CONFLICT);
+	CHECK_INT(store_device_token_rotate(st, "hall", "m1", s, sizeof s),
+		  STORE_CONFLICT);
+	CHECK_INT(store_devices_list(st, "hall", false, add_device_name, &n),
+		  STORE_OK);
+	CHECK_STR(n.all, "m2,");
+	n.all[0] = '\0';
+	CHECK_INT(store_devices_list(st, NULL, true, add_device_name, &n),
+		  STORE_OK);
+	CHECK_STR(n.all, "m1,m2,");
+	CHECK_INT(store_devices_list(st, "nope", true, add_device_name, &n),
+		  STORE_NOT_FOUND);
+}
+
+static void test_points(struct store *st)
+{
+	struct store_point p = {0};
+	struct store_point_change ch = {0};
+	struct store_point_info info;
+	enum store_point_kind kind = STORE_COUNTER;
+	struct names n = {""};
+	int64_t retired;
+	int step = 60;
+
+	snprintf(p.key, sizeof p.key, "hall/power");
+	snprintf(p.site, sizeof p.site, "hall");
+	snprintf(p.quantity, sizeof p.quantity, "power");
+	snprintf(p.unit, sizeof p.unit, "kW");
+	CHECK_INT(store_point_add(st, &p), STORE_OK);
+	snprintf(p.key, sizeof p.key, "hall/energy");
+	CHECK_INT(store_point_add(st, &p), STORE_OK);
+
+	ch.kind = &kind;
+	ch.step_s = &step;
+	ch.unit = "kWh";
+	CHECK_INT(store_point_change(st, "hall/energy", &ch), STORE_OK);
+	COUNT("SELECT count(*) FROM points WHERE key = 'hall/energy' AND "
+	      "kind = 'counter' AND step_s = 60 AND unit = 'kWh' AND "
+	      "quantity = 'power'", 1);
+	step = -5;
+	CHECK_INT(store_point_change(st, "hall/energy", &ch), STORE_INVALID);
+	step = 60;
+	CHECK_INT(store_point_change(st, "hall/none", &ch), STORE_NOT_FOUND);
+
+	CHECK_INT(store_point_info_get(st, "hall/power", &info), STORE_OK);
+	CHECK_INT(store_point_retired(st, info.point.id, &retired), STORE_OK);
+	CHECK_INT(retired, 0);
+	CHECK_INT(store_point_retire(st, "hall/power"), STORE_OK);
+	CHECK_INT(store_point_retired(st, info.point.id, &retired), STORE_OK);
+	CHECK(retired > 0);
+	CHECK_INT(store_point_retire(st, "hall/power"), STORE_CONFLICT);
+	step = 30;
+	CHECK_INT(store_point_change(st, "hall/power", &ch), STORE_CONFLICT);
+
+	/* store_point_get still finds it, marked, for its history. */
+	CHECK_INT(store_point_get(st, "hall/power", &p), STORE_OK);
+	CHECK(p.retired > 0);
+	CHECK_INT(store_points_list(st, "hall", false, add_point_key, &n),
+		  STORE_OK);
+	CHECK_STR(n.all, "hall/energy,");
+	n.all[0] = '\0';
+	CHECK_INT(store_points_list(st, NULL, true, add_point_key, &n),
+		  STORE_OK);
+	CHECK_STR(n.all, "hall/energy,hall/power,");
+}
+
+static void test_site_retire(struct store *st)
+{
+	char t[STORE_TOKEN_LEN + 1];
+	struct store_point p = {0};
+
+	/* hall still has m2, hall/energy and no child (room was moved). */
+	CHECK_INT(store_site_retire(st, "hall"), STORE_CONFLICT);
+	CHECK(strstr(store_errmsg(st), "1 devices, 1 points") != NULL);
+	COUNT("SELECT count(*) FROM sites WHERE retired IS NOT NULL", 0);
+	CHECK_INT(store_site_retire(st, "city"), STORE_CONFLICT);
+	CHECK(strstr(store_errmsg(st), "1 child sites") != NULL);
+
+	CHECK_INT(store_device_retire(st, "hall", "m2"), STORE_OK);
+	CHECK_INT(store_point_retire(st, "hall/energy"), STORE_OK);
+	CHECK_INT(store_site_retire(st, "hall"), STORE_OK);
+	CHECK_INT(store_site_retire(st, "hall"), STORE_CONFLICT);
+	CHECK_INT(store_site_retire(st, "city"), STORE_OK);
+
+	/* Nothing new on a retired site. */
+	CHECK_INT(store_device_add(st, "hall", "m3", "meter", t, sizeof t),
+		  STORE_CONFLICT);
+	snprintf(p.key, sizeof p.key, "hall/new");
+	snprintf(p.site, sizeof p.site, "hall");
+	snprintf(p.quantity, sizeof p.quantity, "power");
+	snprintf(p.unit, sizeof p.unit, "kW");
+	CHECK_INT(store_point_add(st, &p), STORE_CONFLICT);
+	CHECK_INT(store_site_add(st, "annex", "building", "UTC", "hall"),
+		  STORE_CONFLICT);
+	COUNT("SELECT count(*) FROM devices", 2);
+	COUNT("SELECT count(*) FROM points", 2);
+	COUNT("SELECT count(*) FROM sites", 3);
+}
+
 int main(void)
 {
 	struct store *st = NULL;
@@ -129,6 +387,10 @@ int main(void)
 		return check_finish();
 
 	test_tokens(st);
+	test_sites(st);
+	test_devices(st);
+	test_points(st);
+	test_site_retire(st);
 
 	store_close(st);
 	unlink(path);
