@@ -11,7 +11,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <glib.h>
 
 #include "check.h"
 #include "test_util.h"
@@ -257,6 +260,217 @@ static void test_spread(void)
 	CHECK_INT(covered[0], 300);
 }
 
+/* --- through the store: ingest, quarantine, analytics ------------------ */
+
+static struct store *st;
+static char dir[256];
+
+static void add_counter(const char *key, const char *unit, int digits)
+{
+	struct store_point p = {.kind = STORE_COUNTER,
+				.counter_digits = digits};
+
+	snprintf(p.key, sizeof p.key, "%s", key);
+	snprintf(p.site, sizeof p.site, "hall");
+	snprintf(p.quantity, sizeof p.quantity, "energy");
+	snprintf(p.unit, sizeof p.unit, "%s", unit);
+	CHECK_INT(store_point_add(st, &p), STORE_OK);
+}
+
+static void setup_store(void)
+{
+	struct store_point p = {.counter_digits = 16};
+
+	test_make_tmpdir(dir, sizeof dir, "counter");
+	st = test_fresh_store(dir, "counter");
+	CHECK_INT(store_site_add(st, "hall", "building", "Asia/Tokyo", NULL),
+		  STORE_OK);
+	add_counter("hall/energy", "kWh", 6);
+	add_counter("hall/wh", "Wh", 0);
+	add_counter("hall/meter2", "kWh", 0);
+	test_add_point(st, "hall/power", "hall", "power", "kW", 60);
+
+	/* 16 digits would not be exact in a double. */
+	snprintf(p.key, sizeof p.key, "hall/x");
+	snprintf(p.site, sizeof p.site, "hall");
+	snprintf(p.quantity, sizeof p.quantity, "energy");
+	snprintf(p.unit, sizeof p.unit, "kWh");
+	p.kind = STORE_COUNTER;
+	CHECK_INT(store_point_add(st, &p), STORE_INVALID);
+	CHECK_INT(store_point_set_digits(st, "hall/wh", 16), STORE_INVALID);
+	CHECK_INT(store_point_set_digits(st, "nowhere", 4), STORE_NOT_FOUND);
+	CHECK_INT(store_point_set_digits(st, "hall/meter2", 0), STORE_OK);
+}
+
+/* Ingests body (single quotes for double) from a device-less source
+ * with a 300 s future tolerance. */
+static void ingest(const char *body, struct ingest_result *res)
+{
+	const struct ingest_source src = {.future_tolerance_s = 300};
+	char *json = g_strdup(body);
+
+	for (char *c = json; *c; c++)
+		if (*c == '\'')
+			*c = '"';
+	CHECK_INT(ingest_body(st, &src, json, strlen(json), res), 0);
+	g_free(json);
+}
+
+/* The hourly fn of key over the three hours from DAY0, in *v. */
+static void hourly(const char *key, enum analytics_fn fn, double v[3],
+		   const char *unit)
+{
+	json_t *out = NULL;
+	char err[256] = "";
+
+	CHECK_AT(analytics_aggregate(st, key, DAY0, DAY0 + 3 * 3600,
+				     ANALYTICS_HOUR, fn, &out, err,
+				     sizeof err) == 0, "aggregate: %s", err);
+	for (size_t k = 0; k < 3; k++)
+		v[k] = json_number_value(json_object_get(json_array_get(
+			json_object_get(out, "buckets"), k), "value"));
+	CHECK_STR(json_string_value(json_object_get(out, "unit")), unit);
+	json_decref(out);
+}
+
+/*
+ * The register of it_counter.py at ten-minute steps from 00:00 local
+ * (hourly 55, 43, 55 by hand there), a sentinel at 00:30 and a power
+ * reading an hour ahead of the clock in the same batch.
+ */
+static void test_through_store(void)
+{
+	static const double reg[] = {999950, 999960, 999970, 4294967294.0,
+				     999990, 999985, 5, 0, 25, 35, 40, 45,
+				     3, 8, 18, 28, 38, 48, 58};
+	GString *b = g_string_new("{'readings': [");
+	struct ingest_result res;
+	int64_t held = -1, before = test_count_readings(st);
+	double v[3];
+
+	for (size_t i = 0; i < 19; i++)
+		g_string_append_printf(b, "{'point': 'hall/energy', "
+				       "'ts': %lld, 'value': %.17g},",
+				       (long long)(DAY0 + (int64_t)i * 600),
+				       reg[i]);
+	g_string_append_printf(b, "{'point': 'hall/power', 'ts': %lld, "
+			       "'value': 7}]}",
+			       (long long)time(NULL) + 3600);
+	ingest(b->str, &res);
+	g_string_free(b, TRUE);
+	CHECK_INT(res.status, 200);
+	CHECK_INT(res.accepted, 18);
+	CHECK_INT(res.missing, 1);
+	CHECK_INT(res.quarantined, 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(
+			  json_object_get(res.answer, "set_aside"), 1),
+		  "reason")), "future_ts");
+	ingest_result_finish(&res);
+	CHECK_INT(test_count_readings(st), before + 18);
+	CHECK_INT(store_quarantine_count(st, &held), STORE_OK);
+	CHECK_INT(held, 1);
+
+	hourly("hall/energy", ANALYTICS_ENERGY, v, "kWh");
+	CHECK_DBL(v[0], 55, 1e-9);
+	CHECK_DBL(v[1], 43, 1e-9);
+	CHECK_DBL(v[2], 55, 1e-9);
+	hourly("hall/energy", ANALYTICS_SUM, v, "kWh");
+	CHECK_DBL(v[1], 43, 1e-9);
+}
+
+/*
+ * Energy units: a register in Wh gives energy in kWh and sum in Wh;
+ * readings 0, 1000, 3000 Wh at 00:00, 00:30, 01:00 are 3000 Wh = 3 kWh
+ * in the first hour.  Into a kWh register, 1500 Wh is 1.5 kWh and
+ * 0.002 MWh is 2 kWh; kW is not energy and is refused naming both.
+ */
+static void test_energy_units(void)
+{
+	struct ingest_result res;
+	char body[512];
+	json_t *rej;
+	double v[3];
+
+	snprintf(body, sizeof body, "{'readings': ["
+		 "{'point': 'hall/wh', 'ts': %lld, 'value': 0},"
+		 "{'point': 'hall/wh', 'ts': %lld, 'value': 1000},"
+		 "{'point': 'hall/wh', 'ts': %lld, 'value': 3000}]}",
+		 (long long)DAY0, (long long)DAY0 + 1800,
+		 (long long)DAY0 + 3600);
+	ingest(body, &res);
+	CHECK_INT(res.accepted, 3);
+	ingest_result_finish(&res);
+	hourly("hall/wh", ANALYTICS_ENERGY, v, "kWh");
+	CHECK_DBL(v[0], 3, 1e-12);
+	hourly("hall/wh", ANALYTICS_SUM, v, "Wh");
+	CHECK_DBL(v[0], 3000, 1e-9);
+
+	snprintf(body, sizeof body, "{'readings': ["
+		 "{'point': 'hall/meter2', 'ts': %lld, 'value': 1500,"
+		 " 'unit': 'Wh'},"
+		 "{'point': 'hall/meter2', 'ts': %lld, 'value': 0.002,"
+		 " 'unit': 'MWh'},"
+		 "{'point': 'hall/meter2', 'ts': %lld, 'value': 3,"
+		 " 'unit': 'kW'}]}",
+		 (long long)DAY0, (long long)DAY0 + 60,
+		 (long long)DAY0 + 120);
+	ingest(body, &res);
+	CHECK_INT(res.accepted, 2);
+	rej = json_array_get(json_object_get(res.answer, "rejected"), 0);
+	CHECK_INT(json_integer_value(json_object_get(rej, "index")), 2);
+	CHECK_AT(strstr(json_string_value(json_object_get(rej, "message")),
+			"\"kW\"") &&
+		 strstr(json_string_value(json_object_get(rej, "message")),
+			"\"kWh\""), "message: %s",
+		 json_string_value(json_object_get(rej, "message")));
+	ingest_result_finish(&res);
+	{
+		struct test_series s = {.n = 0};
+		struct store_point p;
+
+		CHECK_INT(store_point_get(st, "hall/meter2", &p), STORE_OK);
+		CHECK_INT(store_readings_each(st, p.id, DAY0, DAY0 + 180,
+					      test_collect_reading, &s),
+			  STORE_OK);
+		CHECK_INT(s.n, 2);
+		CHECK_DBL(s.v[0], 1.5, 1e-12);
+		CHECK_DBL(s.v[1], 2, 1e-12);
+	}
+}
+
+/*
+ * Refusals and the int/float row: a negative value and one of 7 digits
+ * on a 6-digit counter are refused (422, nothing stored); 5 and then
+ * 5.0 at one (point, ts) is one row holding 5.
+ */
+static void test_refusals_and_rows(void)
+{
+	struct ingest_result res;
+	char body[256];
+	int64_t before = test_count_readings(st);
+	const int64_t ts = DAY0 + 86400;
+
+	snprintf(body, sizeof body, "{'readings': ["
+		 "{'point': 'hall/energy', 'ts': %lld, 'value': -1},"
+		 "{'point': 'hall/energy', 'ts': %lld, 'value': 1000000}]}",
+		 (long long)ts, (long long)ts + 60);
+	ingest(body, &res);
+	CHECK_INT(res.status, 422);
+	CHECK_INT(res.rejected, 2);
+	ingest_result_finish(&res);
+	CHECK_INT(test_count_readings(st), before);
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(body, sizeof body, "{'readings': [{'point': "
+			 "'hall/meter2', 'ts': %lld, 'value': %s}]}",
+			 (long long)ts, i ? "5.0" : "5");
+		ingest(body, &res);
+		CHECK_INT(res.accepted, 1);
+		ingest_result_finish(&res);
+	}
+	CHECK_INT(test_count_readings(st), before + 1);
+}
+
 int main(void)
 {
 	test_wrap();
@@ -267,5 +481,12 @@ int main(void)
 	test_pending();
 	test_mixed();
 	test_spread();
+
+	setup_store();
+	test_through_store();
+	test_energy_units();
+	test_refusals_and_rows();
+	store_close(st);
+	test_remove_tree(dir);
 	return check_finish();
 }

@@ -409,6 +409,11 @@ static enum MHD_Result write_body(struct api_influx *r, const GByteArray *b)
 			 "stored, %zu refused",
 			 (long long)r->src.device_id, res.written,
 			 res.refused);
+	if (res.quarantined)
+		log_warn(MOD, "line protocol from device %lld: %zu readings "
+			 "held in quarantine, their time too far ahead of "
+			 "this server's clock (akari quarantine list)",
+			 (long long)r->src.device_id, res.quarantined);
 	ret = res.status == 204
 		  ? answer(r, 204, NULL, NULL, 0)
 		  : answer(r, res.status, res.code, res.message,

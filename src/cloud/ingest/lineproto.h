@@ -161,6 +161,7 @@ struct lineproto_result {
 	size_t first_line;
 	size_t written;		/* readings stored */
 	size_t refused;		/* lines or fields refused */
+	size_t quarantined;	/* held: time too far ahead (ingest.h) */
 };
 
 /*

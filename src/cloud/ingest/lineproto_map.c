@@ -337,6 +337,7 @@ struct write_ctx {
 	GArray *refusals;	/* struct refusal */
 	GHashTable *kinds;	/* key -> kind + 1, for boolean fields */
 	size_t lines;		/* lines with a point, good or bad */
+	size_t quarantined;	/* rows ingest held back */
 	bool oom;
 };
 
@@ -515,6 +516,7 @@ static int store_chunk(struct write_ctx *c, const struct ingest_source *src,
 		return rc ? rc : STORE_IO;
 	}
 	*written += res.accepted;
+	c->quarantined += res.quarantined;
 	rejected = json_object_get(res.answer, "rejected");
 	json_array_foreach(rejected, i, entry) {
 		size_t idx = (size_t)json_integer_value(
@@ -628,6 +630,7 @@ int lineproto_ingest(struct store *st, const struct ingest_source *src,
 
 	res->written = written;
 	res->refused = c.refusals->len;
+	res->quarantined = c.quarantined;
 	if (!c.lines) {
 		res->status = 400;
 		res->code = "invalid";
