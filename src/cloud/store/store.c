@@ -187,7 +187,8 @@ static const char *const migrations[] = {
 	"  actor TEXT NOT NULL,"
 	"  at INTEGER NOT NULL);"
 	/* for rankings of buildings by energy per floor area */
-	"ALTER TABLE sites ADD COLUMN floor_area_m2 REAL;"
+	"ALTER TABLE sites ADD COLUMN floor_area_m2 REAL"
+	"  CHECK (floor_area_m2 > 0);"
 	/* proof of play: what each display showed, and when */
 	"CREATE TABLE plays ("
 	"  display_id TEXT NOT NULL,"
