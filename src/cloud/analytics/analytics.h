@@ -12,10 +12,16 @@
  * split exactly at bucket boundaries, so energy is right for 1-, 5- and
  * 30-minute data alike.
  *
+ * Counter points (kind counter) are registers: energy (for a register
+ * of Wh, kWh or MWh, in kWh) and sum (in the point's unit) are the
+ * register's increments under the rules of counter.h, each spread
+ * evenly over the time between the two readings that show it.
+ *
  * Errors: analytics_aggregate() and analytics_summary() return 0, or
  *   STORE_NOT_FOUND   the point or site does not exist,
  *   ANALYTICS_INVALID the request cannot be answered (bad range, too
- *                     many buckets, energy of a point that is not power),
+ *                     many buckets, energy of a point that is neither
+ *                     power nor an energy counter),
  *   ANALYTICS_NOMEM   out of memory,
  *   another store_rc  reading the store failed (STORE_IO),
  * and describe the failure in err.  *out is then NULL.
@@ -112,7 +118,7 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
  *      "hourly_yesterday": [v | null, ...]    local hours of yesterday
  *    }, ...]}
  * energy_kwh is present (non-null when there is data) only for power
- * points; "month" is the local month so far (up to at).  Hourly arrays
+ * points and energy counters, whose hourly arrays hold kWh too; "month" is the local month so far (up to at).  Hourly arrays
  * hold kWh per hour for power points and the hourly mean otherwise, and
  * have 23, 24 or 25 entries as the local day has hours; hourly_today
  * covers the whole day, with null after at.  Energies, hourly values
