@@ -1253,6 +1253,7 @@ int api_start(struct store *st, const struct api_config *cfg,
 					  .offline_after_s =
 					      cfg->offline_after_s});
 	api->influx.auth = api->auth;
+	api->fiap.auth = api->auth;
 
 	/*
 	 * jansson seeds its hash on first use; do it before the threads.

@@ -39,6 +39,8 @@ struct api_fiap {
 	struct MHD_Connection *conn;
 	const char *method, *url, *client;
 	struct ingest_source src;
+	struct store_device dev;	/* the token's (api_auth.h) */
+	unsigned retry_after;	/* for a 429's Retry-After */
 	bool has_token;		/* a valid device token came */
 	GByteArray *body;
 	size_t dropped;		/* bytes past the limit, dropped */
@@ -174,6 +176,13 @@ static enum MHD_Result send_doc(struct api_fiap *r, int status,
 	if (unauthorized)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer");
+	if (r->retry_after) {
+		char secs[16];
+
+		snprintf(secs, sizeof secs, "%u", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+					secs);
+	}
 	ret = MHD_queue_response(r->conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	r->answered = true;
@@ -275,6 +284,7 @@ static enum MHD_Result check_token(struct api_fiap *r, bool *ok)
 {
 	const char *h = header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	char *token = bearer(h);
+	struct api_auth_refusal no;
 	int rc;
 
 	*ok = false;
@@ -282,17 +292,24 @@ static enum MHD_Result check_token(struct api_fiap *r, bool *ok)
 		*ok = true;
 		return MHD_YES;
 	}
-	rc = token ? store_device_auth(r->env->st, token, &r->src.device_id,
-				       &r->src.site_id)
-		   : STORE_NOT_FOUND;
+
+	/* The token, the device's rate and body limit (api_auth.h). */
+	rc = api_auth_device(r->env->auth, token,
+			     header(r, MHD_HTTP_HEADER_CONTENT_LENGTH),
+			     &r->dev, &no);
 	g_free(token);
-	if (rc == STORE_NOT_FOUND)
+	if (rc && !strcmp(no.code, "missing_token"))
 		return fault(r, 401, "Client",
 			     "the device token is not known to this server; "
 			     "send it as 'Authorization: Bearer TOKEN'");
-	if (rc)
-		return fault(r, 500, "Server", "checking the token: %s",
-			     store_errmsg(r->env->st));
+	if (rc) {
+		r->retry_after = no.retry_after;
+		return fault(r, no.status, no.status >= 500 ? "Server"
+							    : "Client",
+			     "%s", no.message);
+	}
+	r->src.device_id = r->dev.id;
+	r->src.site_id = r->dev.site_id;
 	r->has_token = true;
 	*ok = true;
 	return MHD_YES;
@@ -569,6 +586,7 @@ static enum MHD_Result dispatch(struct api_fiap *r, xmlDocPtr doc)
 
 enum MHD_Result api_fiap_finish(struct api_fiap *r)
 {
+	struct api_auth_refusal no;
 	enum MHD_Result ret;
 	char err[512];
 	xmlDocPtr doc;
@@ -582,6 +600,10 @@ enum MHD_Result api_fiap_finish(struct api_fiap *r)
 	if (!r->body->len)
 		return fault(r, 500, "Client", "the body is empty; send a "
 			     "SOAP 1.1 envelope");
+	if (r->has_token &&
+	    api_auth_verify(r->env->auth, &r->dev, r->conn, r->method, r->url,
+			    r->body->data, r->body->len, &no))
+		return fault(r, no.status, "Client", "%s", no.message);
 
 	doc = parse_body(r->body, err, sizeof err);
 	if (!doc)

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cloud/api/api_auth.h"
 #include "cloud/store/store.h"
 
 #define API_FIAP_PATH "/axis2/services/FIAPStorage"
@@ -79,6 +80,7 @@ struct api_fiap_env {
 	const struct api_fiap_map *map;	/* NULL: the default rule */
 	int64_t future_tolerance_s;	/* ingest_source's */
 	struct api_fiap_cursors *cursors;
+	struct api_auth *auth;	/* device limits and signatures */
 };
 
 /* Also initialises libxml2, so call it before any request thread.  The
