@@ -2,11 +2,13 @@
  * kiosk.c - `akari kiosk`: the signage player, pointed at a server.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/timeutil.h"
@@ -464,6 +466,40 @@ static int read_token(const char *file, char *buf, size_t len)
 	return 0;
 }
 
+/* The window lost its screen: the same command again, in this process,
+ * so that a supervisor sees no exit and the watchdog keeps its pid.
+ * Returns only when that fails. */
+static void start_again(void)
+{
+	char buf[65536], *args[512];
+	size_t n = 0, len;
+	int fd, i = 0;
+	ssize_t got;
+
+	fd = open("/proc/self/cmdline", O_RDONLY);
+	while (fd >= 0 && n < sizeof buf - 1 &&
+	       (got = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+		n += (size_t)got;
+	if (fd >= 0)
+		close(fd);
+	buf[n] = '\0';
+	for (size_t at = 0; at < n && i < 511; at += len + 1) {
+		len = strlen(buf + at);
+		args[i++] = buf + at;
+	}
+	args[i] = NULL;
+	if (!i) {
+		fprintf(stderr, "akari kiosk: cannot read my own command line "
+			"to start again\n");
+		return;
+	}
+	setenv(DISPLAY_LOST_ENV, "1", 1);
+	fflush(NULL);
+	execv("/proc/self/exe", args);
+	fprintf(stderr, "akari kiosk: cannot start again: %s\n",
+		strerror(errno));
+}
+
 int cli_kiosk(int argc, char **argv)
 {
 	struct kiosk_options o;
@@ -490,7 +526,10 @@ int cli_kiosk(int argc, char **argv)
 	    read_token(o.fetch.display_token, token, sizeof token))
 		return 2;
 	o.fetch.display_token = o.fetch.display_id ? token : NULL;
-	rc = kiosk_run(&o) ? 1 : 0;
+	rc = kiosk_run(&o);
+	if (rc == KIOSK_RESTART)
+		start_again();
+	rc = rc ? 1 : 0;
 	render_set_theme(NULL);
 	return rc;
 }

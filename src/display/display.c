@@ -1,5 +1,15 @@
 /*
  * display.c - SDL2 window or fullscreen, or PNG files on disk.
+ *
+ * A window can lose its screen: the X server restarts or goes away.
+ * Xlib would end the process when its connection breaks; the display
+ * takes that over (XSetIOErrorExitHandler) and marks itself lost.  SDL
+ * cannot let go of a window on a dead connection (it waits for the
+ * server's answers, and closes its second connection through Xlib's
+ * exit), so the caller starts itself again (display.h).  Started with
+ * DISPLAY_LOST_ENV set, a display that cannot open its window yet is
+ * lost from the start: it drops the frames it is given and tries again
+ * at growing intervals until the window opens.
  */
 #include "display/display.h"
 
@@ -9,6 +19,10 @@
 #include <X11/Xlib.h>
 #include <X11/extensions/dpms.h>
 #endif
+
+/* Seconds between tries to open a lost window again, doubling. */
+#define REOPEN_MIN 0.5
+#define REOPEN_MAX 30.0
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -34,6 +48,15 @@ struct display {
 	SDL_Texture *tex;
 	int tex_w, tex_h;
 	Uint32 tex_format;
+
+	/* A window that lost its screen, and when to try it again. */
+	struct display_config cfg;	/* for reopening; strings not kept */
+	char *title;
+	volatile bool lost;
+	bool was_lost;		/* display_wait() has reported it */
+	bool reopened;		/* ... and not yet that it is back */
+	double retry_at, retry;
+	char lost_why[256];
 
 	/* PNG */
 	char *png_dir;
@@ -138,6 +161,57 @@ static void close_sdl(struct display *d, bool quit_video)
 	d->sdl_up = false;
 }
 
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#ifdef AKARI_HAVE_XDPMS
+/* Set when the window's connection to the X server broke. */
+static volatile bool x_broken;
+
+/* Called by Xlib after on_x_io_error(), in place of its exit(); Xlib's
+ * calls on the connection fail from then on. */
+static void on_x_exit(Display *dpy, void *ud)
+{
+	(void)dpy;
+	(void)ud;
+	x_broken = true;
+}
+
+/* Xlib's own handler would end the process before the exit handler is
+ * asked. */
+static int on_x_io_error(Display *dpy)
+{
+	(void)dpy;
+	return 0;
+}
+
+static Display *x_display(SDL_Window *win)
+{
+	SDL_SysWMinfo info;
+
+	SDL_VERSION(&info.version);
+	if (!win || !SDL_GetWindowWMInfo(win, &info) ||
+	    info.subsystem != SDL_SYSWM_X11)
+		return NULL;
+	return info.info.x11.display;
+}
+#endif
+
+/* Whether the window's connection broke since the last look. */
+static bool check_lost(struct display *d)
+{
+#ifdef AKARI_HAVE_XDPMS
+	if (x_broken && d->win)
+		d->lost = true;
+#endif
+	return d->lost;
+}
+
 static bool is_invisible_driver(void)
 {
 	const char *name = SDL_GetCurrentVideoDriver();
@@ -207,6 +281,13 @@ static int open_sdl(struct display *d, const struct display_config *cfg,
 		SDL_ShowCursor(SDL_DISABLE);
 	SDL_GetRendererOutputSize(d->ren, &d->width, &d->height);
 	d->mode = cfg->mode;
+#ifdef AKARI_HAVE_XDPMS
+	if (x_display(d->win)) {
+		x_broken = false;
+		XSetIOErrorHandler(on_x_io_error);
+		XSetIOErrorExitHandler(x_display(d->win), on_x_exit, NULL);
+	}
+#endif
 	return 0;
 
 fail:
@@ -235,10 +316,30 @@ int display_open(const struct display_config *cfg, struct display **out,
 		rc = open_png(d, cfg->png_dir, err, errlen);
 		goto out;
 	}
+	d->cfg = *cfg;
+	d->title = strdup(cfg->title ? cfg->title : "akari");
+	d->cfg.title = d->title;
+	d->cfg.png_dir = d->cfg.fallback_dir = NULL;
+	if (!d->title) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto out;
+	}
 
 	rc = open_sdl(d, cfg, why, sizeof why);
 	if (rc == 0)
 		goto out;
+	if (getenv(DISPLAY_LOST_ENV)) {
+		/* Started again after losing the window: wait for the
+		 * screen to come back rather than write files. */
+		snprintf(d->lost_why, sizeof d->lost_why, "%s", why);
+		d->lost = d->was_lost = true;
+		d->retry = REOPEN_MIN;
+		d->retry_at = mono_now() + d->retry;
+		d->mode = cfg->mode;
+		rc = 0;
+		goto out;
+	}
 	if (cfg->mode != DISPLAY_WINDOW || !cfg->fallback_dir) {
 		snprintf(err, errlen, "%s", why);
 		goto out;
@@ -259,13 +360,39 @@ out:
 	return 0;
 }
 
+/* A window lost from the start: try to open it when the next try is
+ * due.  One lost while open stays lost (SDL is still up on it). */
+static void try_reopen(struct display *d)
+{
+	char why[256];
+
+	if (d->sdl_up || mono_now() < d->retry_at)
+		return;
+	d->lost = false;
+	if (open_sdl(d, &d->cfg, why, sizeof why) == 0) {
+		d->reopened = true;
+		d->retry = REOPEN_MIN;
+		return;
+	}
+	d->lost = true;
+	snprintf(d->lost_why, sizeof d->lost_why, "%s", why);
+	if (d->retry < REOPEN_MIN)
+		d->retry = REOPEN_MIN;
+	d->retry_at = mono_now() + d->retry;
+	d->retry = d->retry * 2 < REOPEN_MAX ? d->retry * 2 : REOPEN_MAX;
+}
+
 void display_close(struct display *d)
 {
 	if (!d)
 		return;
-	close_sdl(d, false);
+	/* SDL would hang on a dead connection: the process is about to
+	 * start again and let go of it all. */
+	if (!d->lost)
+		close_sdl(d, false);
 	free(d->png_dir);
 	free(d->fallback);
+	free(d->title);
 	free(d);
 }
 
@@ -287,6 +414,9 @@ const char *display_describe(struct display *d)
 	if (d->mode == DISPLAY_PNG)
 		snprintf(d->describe, sizeof d->describe,
 			 "PNG frames %dx%d in %s", w, h, d->png_dir);
+	else if (d->lost || !SDL_GetCurrentVideoDriver())
+		snprintf(d->describe, sizeof d->describe, "lost window %dx%d",
+			 w, h);
 	else
 		snprintf(d->describe, sizeof d->describe, "%s %s %dx%d",
 			 SDL_GetCurrentVideoDriver(),
@@ -297,7 +427,7 @@ const char *display_describe(struct display *d)
 
 void display_size(struct display *d, int *w, int *h)
 {
-	if (d->ren)
+	if (d->ren && !d->lost)
 		SDL_GetRendererOutputSize(d->ren, &d->width, &d->height);
 	*w = d->width;
 	*h = d->height;
@@ -321,26 +451,30 @@ int display_parse_size(const char *s, int *w, int *h)
 	return 0;
 }
 
+const char *display_lost_reason(const struct display *d)
+{
+	return d->lost || d->was_lost ? d->lost_why : NULL;
+}
+
 int display_set_power(struct display *d, bool on, char *err,
 		      size_t errlen)
 {
 #ifdef AKARI_HAVE_XDPMS
-	SDL_SysWMinfo info;
+	int event, error;
 	Display *dpy;
 
-	if (!d->win) {
+	if (!d->win || d->lost) {
 		snprintf(err, errlen, "no window");
 		return -1;
 	}
-	SDL_VERSION(&info.version);
-	if (!SDL_GetWindowWMInfo(d->win, &info) ||
-	    info.subsystem != SDL_SYSWM_X11) {
+	dpy = x_display(d->win);
+	if (!dpy) {
 		snprintf(err, errlen, "the %s video driver has no DPMS",
 			 SDL_GetCurrentVideoDriver());
 		return -1;
 	}
-	dpy = info.info.x11.display;
-	if (!DPMSCapable(dpy)) {
+	/* Asked first, so that Xlib does not print that it is missing. */
+	if (!DPMSQueryExtension(dpy, &event, &error) || !DPMSCapable(dpy)) {
 		snprintf(err, errlen, "the X server has no DPMS");
 		return -1;
 	}
@@ -453,6 +587,11 @@ int display_present(struct display *d, cairo_surface_t *frame, char *err,
 	}
 	if (d->mode == DISPLAY_PNG)
 		return present_png(d, frame, err, errlen);
+	if (check_lost(d))
+		try_reopen(d);
+	/* Nowhere to show it: the frame is dropped, the play goes on. */
+	if (d->lost)
+		return 0;
 	return present_sdl(d, frame, err, errlen);
 }
 
@@ -500,19 +639,41 @@ unsigned display_wait(struct display *d, double timeout)
 
 	if (timeout < 0)
 		timeout = 0;
-	if (d->mode == DISPLAY_PNG) {
+	if (check_lost(d) && !d->was_lost) {
+		d->was_lost = true;
+		snprintf(d->lost_why, sizeof d->lost_why, "the connection "
+			 "to the display server broke");
+		return DISPLAY_EV_LOST;
+	}
+	if (d->reopened) {
+		d->reopened = false;
+		d->was_lost = false;
+		return DISPLAY_EV_BACK | DISPLAY_EV_RESIZED |
+		       DISPLAY_EV_EXPOSED;
+	}
+	if (d->mode == DISPLAY_PNG || d->lost) {
 		struct timespec ts;
 
 		ts.tv_sec = (time_t)timeout;
 		ts.tv_nsec = (long)((timeout - (double)ts.tv_sec) * 1e9);
 		nanosleep(&ts, NULL);	/* EINTR: a signal is news too */
+		if (d->lost) {
+			try_reopen(d);
+			return d->lost ? 0 : display_wait(d, 0);
+		}
 		return 0;
 	}
 
 	ms = (int)ceil(timeout * 1000);
 	if (SDL_WaitEventTimeout(&ev, ms))
 		bits |= event_bits(d, &ev);
-	while (SDL_PollEvent(&ev))
+	while (!check_lost(d) && SDL_PollEvent(&ev))
 		bits |= event_bits(d, &ev);
+	if (d->lost) {
+		d->was_lost = true;
+		snprintf(d->lost_why, sizeof d->lost_why, "the connection "
+			 "to the display server broke");
+		return DISPLAY_EV_LOST;
+	}
 	return bits;
 }

@@ -42,7 +42,18 @@ enum {
 	DISPLAY_EV_QUIT = 1,	/* window closed, Esc or q pressed */
 	DISPLAY_EV_RESIZED = 2,	/* display_size() changed */
 	DISPLAY_EV_EXPOSED = 4,	/* the window needs its frame again */
+	DISPLAY_EV_LOST = 8,	/* the window lost its screen (the X server
+				 * went away): frames are dropped, and the
+				 * process must start again, with
+				 * DISPLAY_LOST_ENV set, to open it again */
+	DISPLAY_EV_BACK = 16,	/* a window lost from the start opened */
 };
+
+/* Set in the environment of a process started again after
+ * DISPLAY_EV_LOST: a window that cannot be opened yet is then lost from
+ * the start (frames dropped, tries at growing intervals up to 30 s)
+ * instead of falling back to PNG files. */
+#define DISPLAY_LOST_ENV "AKARI_DISPLAY_LOST"
 
 struct display;
 
@@ -82,6 +93,10 @@ unsigned display_wait(struct display *d, double timeout);
 /* Parses "1280x720" into *w and *h (16 to 16384 each).  Returns 0, or
  * -1 with *w and *h untouched. */
 int display_parse_size(const char *s, int *w, int *h);
+
+/* Why the window was lost (display_wait() said DISPLAY_EV_LOST), while
+ * it is; NULL otherwise. */
+const char *display_lost_reason(const struct display *d);
 
 /* Powers the screen down (on false) or up again where the display can:
  * an X11 window on a server with the DPMS extension.  Returns 0, or -1

@@ -560,6 +560,16 @@ static void handle_events(struct kiosk *k)
 		k->dirty = true;
 	if (ev & DISPLAY_EV_EXPOSED)
 		k->show = true;
+	if (ev & DISPLAY_EV_LOST) {
+		log_warn(MOD, "the window lost its screen (%s): starting "
+			 "again to open it when the screen is back",
+			 display_lost_reason(k->disp));
+		k->quit = true;
+		k->status = KIOSK_RESTART;
+	}
+	if (ev & DISPLAY_EV_BACK)
+		log_info(MOD, "the window is back: %s",
+			 display_describe(k->disp));
 	if (stop_signal && !k->quit) {
 		log_info(MOD, "%s: stopping", strsignal(stop_signal));
 		k->quit = true;
@@ -648,6 +658,10 @@ static int open_display(struct kiosk *k)
 		log_warn(MOD, "no display could be opened (%s): writing PNG "
 			 "frames to %s instead", why,
 			 k->opt->display.fallback_dir);
+	if (display_lost_reason(k->disp))
+		log_warn(MOD, "no screen yet (%s): playing on and opening "
+			 "the window when it is back",
+			 display_lost_reason(k->disp));
 	log_info(MOD, "display: %s", display_describe(k->disp));
 	return 0;
 }
@@ -762,8 +776,10 @@ int kiosk_run(const struct kiosk_options *o)
 		handle_events(&k);
 		notify_watchdog_tick(&k.watchdog, k.mono);
 	}
-	notify_stopping("stopped after %ld frames", k.presented);
-	log_info(MOD, "stopped after %ld frames", k.presented);
+	if (k.status != KIOSK_RESTART) {
+		notify_stopping("stopped after %ld frames", k.presented);
+		log_info(MOD, "stopped after %ld frames", k.presented);
+	}
 
 out:
 	status = k.status;

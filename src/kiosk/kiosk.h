@@ -63,7 +63,10 @@ void kiosk_options_init(struct kiosk_options *o);
 /* Plays until the window closes, Esc or q, SIGINT or SIGTERM, or the
  * frames or duration limit.  Strings in o are borrowed for the call.
  * Logs what it does.  Returns 0 after a clean stop, -1 when it could not
- * start or a frame could not be shown. */
+ * start or a frame could not be shown, KIOSK_RESTART when the window
+ * lost its screen: the caller should start the process again with
+ * DISPLAY_LOST_ENV set (display.h). */
+#define KIOSK_RESTART 1
 int kiosk_run(const struct kiosk_options *o);
 
 #endif
