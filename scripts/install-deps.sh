@@ -21,6 +21,8 @@ packages=(
   libsystemd-dev
   # kiosk: drawing, text, display
   libcairo2-dev libpango1.0-dev libsdl2-dev fonts-noto-cjk
+  # kiosk: turning the screen off outside its hours (X11 DPMS)
+  libx11-dev libxext-dev
   # msgfmt: compiles the slides' message catalogues (po/*.po)
   gettext
   # the QR code and JPEG image slides; zbarimg reads the QR code back in tests
@@ -28,6 +30,8 @@ packages=(
   # tests: X server for the SDL window and xwd for its screenshot, python for
   # the independent reference computations, the sqlite3 shell
   xvfb xauth x11-apps python3 tzdata sqlite3
+  # tests: xwininfo finds the kiosk's window on an X server started again
+  x11-utils
 )
 
 # The Node clients of tests/it_*.js, pinned by tests/node/package-lock.json,
