@@ -50,7 +50,7 @@ struct analytics_signage_sites {
  *   {"at": 1656306000,
  *    "solar": {"site": "nrel-serf", "tz": "America/Denver",
  *              "at": "...", "day_start": "...", "shift_days": 0,
- *              "energy_kwh": 12.3 | null, "latest_kw": 1.2 | null,
+ *              "energy_kwh": 12.3 | null,
  *              "co2_factor_kg_per_kwh": 0.491, "co2_factor_source": "...",
  *              "co2_kg": 6.04 | null, "tree_days": 250.5 | null,
  *              "lamp_hours": 1230 | null} | null,
