@@ -370,16 +370,17 @@ void fiap_write(const struct api_fiap_env *env,
 	size_t stored = 0, nrows;
 	int rc = 0;
 
-	/* A dataRQ's transport holds a body and nothing else. */
+	/* A dataRQ's transport holds a body; a header, which some clients
+	 * send empty, says nothing to a WRITE. */
 	for (n = transport->children; n; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
+		if (n->type != XML_ELEMENT_NODE || fiap_is(n, "header"))
 			continue;
 		if (fiap_is(n, "body") && !body)
 			body = n;
 		else
 			refuse_all(&c, FIAP_INVALID_REQUEST, "line %ld: a "
-				   "dataRQ's transport takes one <body> and "
-				   "nothing else, not <%s>", xmlGetLineNo(n),
+				   "dataRQ's transport takes one <body>, not "
+				   "<%s>", xmlGetLineNo(n),
 				   (const char *)n->name);
 	}
 	if (!body)
