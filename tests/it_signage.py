@@ -393,6 +393,35 @@ def check_kiosk_cache(url, srv):
            "kiosk without server: frames written")
 
 
+def check_kiosk_params(url):
+    """Without --slides the kiosk plays what has something to show; a
+    broken image is logged and left out, broken markup logged."""
+    bad = os.path.join(work, "broken.jpg")
+    frames = os.path.join(work, "frames-params")
+    at = ts(EV_AT)
+    p = subprocess.run(
+        [it.AKARI, "kiosk", "--server", url, "--replay",
+         f"{at},{at + 3600}", "--speed", "0.001", "--slide-seconds", "0.2",
+         "--fade-seconds", "0", "--no-cache", "--png-dir", frames,
+         "--window", "640x360", "--frames", "12", "--message", "<i>oops",
+         "--image", bad, "--qr-url", "https://portal.example.jp/"],
+        capture_output=True, text=True, timeout=120)
+    c.eq(p.returncode, 0, "kiosk with params: exit status")
+    plan = [ln for ln in p.stderr.splitlines() if "slides: " in ln]
+    names = plan[0].split("slides: ")[1].split(",") if plan else []
+    names = [n.strip().split(" ")[0] for n in names]
+    c.eq(names[:8], ["grid", "solar", "household", "air", "co2",
+                     "ranking", "ev", "weather"],
+         "default rotation: the data slides")
+    c.true("message" in plan[0] and "qr" in plan[0] if plan else False,
+           "default rotation: message and qr, which have params")
+    c.true("image" not in (plan[0] if plan else "image"),
+           "broken image: left out of the rotation")
+    c.true("the image slide is skipped" in p.stderr and bad in p.stderr,
+           "broken image: logged with its path")
+    c.true("shown as plain text" in p.stderr, "broken markup: logged")
+
+
 def main():
     tokens = setup()
     srv = it.Server(db).start()
@@ -410,6 +439,7 @@ def main():
         c.true(isinstance(body.get("weather"), dict), "named weather site")
         status, _, _ = it.get(f"{srv.url}/api/v1/signage?at=yesterday")
         c.eq(status, 400, "bad at: 400")
+        check_kiosk_params(srv.url)
         check_kiosk_cache(srv.url, srv)
     finally:
         srv.stop()
