@@ -51,6 +51,14 @@ static void test_catalogue(void)
 	CHECK_STR(_("Replay"), "再生");
 	CHECK_INT(render_i18n_second(), RENDER_LANG_EN);
 
+	/* Grid figures: 5,319 万kW is 53,190,000 kW, 53.19 GW. */
+	render_i18n_select(RENDER_LANG_EN, RENDER_LANG_JA);
+	CHECK_DBL(53190000 / render_grid_unit().div, 53.19, 1e-9);
+	CHECK_STR(render_grid_unit().power, "GW");
+	render_i18n_select(RENDER_LANG_JA, RENDER_LANG_EN);
+	CHECK_DBL(53190000 / render_grid_unit().div, 5319, 1e-9);
+	CHECK_STR(render_grid_unit().energy, "万kWh");
+
 	CHECK_INT(render_langs_parse("ja+en", l), 0);
 	CHECK_INT(l[0], RENDER_LANG_JA);
 	CHECK_INT(l[1], RENDER_LANG_EN);

@@ -8,14 +8,13 @@
  * portrait stacks gauge, chart and figures from the top.
  *
  * The grid's power is in kW in the summary and in 万kW (10,000 kW) on
- * screen, as TEPCO publishes it.
+ * a Japanese screen, as TEPCO publishes it, in GW on an English one
+ * (render_grid_unit).
  */
 #include "render/render_internal.h"
 
 #include <math.h>
 #include <stdio.h>
-
-#define MAN_KW 10000.0
 
 static void gauge_panel(struct render_ctx *c, struct render_rect r)
 {
@@ -39,6 +38,7 @@ static void demand_chart(struct render_ctx *c, struct render_rect r)
 	json_t *sup = render_point(c->site, "supply_hourly");
 	json_t *dcurve = render_array(dem, "curve");
 	json_t *scurve = render_array(sup, "curve");
+	struct render_grid_unit gu = render_grid_unit();
 	double vmax = 0, v, step_s = 3600;
 	struct render_axes a;
 	struct render_rect in;
@@ -65,12 +65,15 @@ static void demand_chart(struct render_ctx *c, struct render_rect r)
 		step_s = v;
 
 	a = render_chart_frame(c, in, (double)t0, (double)t1, 0,
-			       fmax(vmax / MAN_KW, 1), 0, "万kW");
-	render_chart_steps(c, &a, scurve, MAN_KW, step_s, RENDER_RGB_SUPPLY,
+			       fmax(vmax / gu.div, 1e4 / gu.div),
+			       vmax / gu.div >= 5 ? 0 : gu.axis_decimals,
+			       gu.power);
+	render_chart_steps(c, &a, scurve, gu.div, step_s, RENDER_RGB_SUPPLY,
 			   4 * c->u, true);
-	render_chart_curve(c, &a, dcurve, MAN_KW, RENDER_RGB_DEMAND, 5 * c->u,
+	render_chart_curve(c, &a, dcurve, gu.div, RENDER_RGB_DEMAND, 5 * c->u,
 			   0.45);
-	render_chart_last(c, &a, dcurve, MAN_KW, 0, RENDER_RGB_DEMAND);
+	render_chart_last(c, &a, dcurve, gu.div, gu.decimals,
+			  RENDER_RGB_DEMAND);
 }
 
 /* Peak so far, demand now, and supply with the headroom it leaves. */
@@ -80,16 +83,17 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 	json_t *dh = render_point(c->site, "demand_hourly");
 	json_t *sup = render_point(c->site, "supply_hourly");
 	json_t *peak = json_object_get(json_object_get(dem, "today"), "peak");
+	struct render_grid_unit gu = render_grid_unit();
 	struct render_tile peak_t = {
-		L_(N_("Today's peak")), .unit = "万kW",
+		L_(N_("Today's peak")), .unit = gu.power,
 		.rgb = RENDER_RGB_TEXT, .bar = NAN,
 	};
 	struct render_tile now_t = {
-		L_(N_("Demand now")), .unit = "万kW",
+		L_(N_("Demand now")), .unit = gu.power,
 		.rgb = RENDER_RGB_DEMAND, .bar = NAN,
 	};
 	struct render_tile sup_t = {
-		L_(N_("Supply")), .unit = "万kW", .rgb = RENDER_RGB_SUPPLY,
+		L_(N_("Supply")), .unit = gu.power, .rgb = RENDER_RGB_SUPPLY,
 		.bar = NAN,
 	};
 	char num[3][32], hm[16], cja[3][64], cen[3][64], room[32];
@@ -98,7 +102,8 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 
 	if (render_get(peak, "value", NULL, &v) &&
 	    render_time(peak, "ts", &ts)) {
-		render_fmt_num(num[0], sizeof(num[0]), v / MAN_KW, 0);
+		render_fmt_num(num[0], sizeof(num[0]), v / gu.div,
+			       gu.decimals);
 		render_fmt_hm(hm, sizeof(hm), ts, c->tz);
 		render_trf(cja[0], sizeof(cja[0]), cen[0], sizeof(cen[0]),
 			   N_("reached at %s"), hm);
@@ -108,7 +113,8 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 	}
 
 	if (render_latest(dem, &v, &ts)) {
-		render_fmt_num(num[1], sizeof(num[1]), v / MAN_KW, 0);
+		render_fmt_num(num[1], sizeof(num[1]), v / gu.div,
+			       gu.decimals);
 		render_fmt_as_of(cja[1], sizeof(cja[1]), cen[1],
 				 sizeof(cen[1]), ts, c->tz);
 		now_t.num = num[1];
@@ -117,15 +123,16 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 	}
 
 	if (render_latest(sup, &v, &ts)) {
-		render_fmt_num(num[2], sizeof(num[2]), v / MAN_KW, 0);
+		render_fmt_num(num[2], sizeof(num[2]), v / gu.div,
+			       gu.decimals);
 
 		/* Headroom only against the same hour's demand. */
 		if (render_latest(dh, &dv, &dts) && dts == ts) {
-			render_fmt_num(room, sizeof(room), (v - dv) / MAN_KW,
-				       0);
+			render_fmt_num(room, sizeof(room), (v - dv) / gu.div,
+				       gu.decimals);
 			render_trf(cja[2], sizeof(cja[2]), cen[2],
-				   sizeof(cen[2]), N_("headroom %s 万kW"),
-				   room);
+				   sizeof(cen[2]), N_("headroom %s %s"),
+				   room, gu.power);
 		} else {
 			render_fmt_hm(hm, sizeof(hm), ts, c->tz);
 			render_trf(cja[2], sizeof(cja[2]), cen[2],

@@ -236,6 +236,20 @@ struct render_fit render_value_fit(struct render_ctx *c, const char *num,
 				   const char *unit, double w, double h,
 				   double px_max);
 
+/* How a grid's power and energy (kW and kWh in a summary) are shown in
+ * the slide's first language: in 万kW (10,000 kW) for Japanese, as
+ * TEPCO publishes them, in GW for English, whose readers have no 万.
+ * Captions in the second language use the same unit as the figures. */
+struct render_grid_unit {
+	double div;		/* kW per unit shown */
+	int decimals;		/* of a figure */
+	int axis_decimals;	/* of a chart's axis labels under 5 */
+	const char *power;	/* "万kW", "GW" */
+	const char *energy;	/* "万kWh", "GWh" */
+};
+
+struct render_grid_unit render_grid_unit(void);
+
 /* value with thousands separators and decimals places: 4995 -> "4,995". */
 void render_fmt_num(char *buf, size_t len, double value, int decimals);
 

@@ -12,8 +12,6 @@
 #include <math.h>
 #include <stdio.h>
 
-#define MAN_KW 10000.0
-
 bool render_solar_share(json_t *grid, double *now, double *today)
 {
 	json_t *sol = render_point(grid, "solar");
@@ -41,6 +39,7 @@ static void solar_chart(struct render_ctx *c, struct render_rect r)
 	json_t *sol = render_point(c->site, "solar");
 	json_t *dem = render_point(c->site, "demand");
 	json_t *scurve = render_array(sol, "curve");
+	struct render_grid_unit gu = render_grid_unit();
 	double vmax = 0, v;
 	struct render_axes a;
 	struct render_rect in;
@@ -64,19 +63,23 @@ static void solar_chart(struct render_ctx *c, struct render_rect r)
 		vmax = fmax(vmax, v);
 
 	a = render_chart_frame(c, in, (double)t0, (double)t1, 0,
-			       fmax(vmax / MAN_KW, 1), 0, "万kW");
-	render_chart_curve(c, &a, render_array(dem, "curve"), MAN_KW,
+			       fmax(vmax / gu.div, 1e4 / gu.div),
+			       vmax / gu.div >= 5 ? 0 : gu.axis_decimals,
+			       gu.power);
+	render_chart_curve(c, &a, render_array(dem, "curve"), gu.div,
 			   RENDER_RGB_DEMAND, 3 * c->u, 0.16);
-	render_chart_curve(c, &a, scurve, MAN_KW, RENDER_RGB_SOLAR, 5 * c->u,
+	render_chart_curve(c, &a, scurve, gu.div, RENDER_RGB_SOLAR, 5 * c->u,
 			   0.7);
-	render_chart_last(c, &a, scurve, MAN_KW, 0, RENDER_RGB_SOLAR);
+	render_chart_last(c, &a, scurve, gu.div, gu.decimals,
+			  RENDER_RGB_SOLAR);
 }
 
 static void solar_tiles(struct render_ctx *c, struct render_rect r)
 {
 	json_t *sol = render_point(c->site, "solar");
+	struct render_grid_unit gu = render_grid_unit();
 	struct render_tile out_t = {
-		L_(N_("Solar output now")), .unit = "万kW",
+		L_(N_("Solar output now")), .unit = gu.power,
 		.rgb = RENDER_RGB_SOLAR, .bar = NAN,
 	};
 	struct render_tile now_t = {
@@ -92,7 +95,8 @@ static void solar_tiles(struct render_ctx *c, struct render_rect r)
 	int64_t ts;
 
 	if (render_latest(sol, &v, &ts)) {
-		render_fmt_num(num[0], sizeof(num[0]), v / MAN_KW, 0);
+		render_fmt_num(num[0], sizeof(num[0]), v / gu.div,
+			       gu.decimals);
 		render_fmt_as_of(cja[0], sizeof(cja[0]), cen[0],
 				 sizeof(cen[0]), ts, c->tz);
 		out_t.num = num[0];
@@ -109,10 +113,11 @@ static void solar_tiles(struct render_ctx *c, struct render_rect r)
 		render_fmt_num(num[2], sizeof(num[2]), day_t.bar * 100, 1);
 		day_t.num = num[2];
 		if (render_get(sol, "today", "energy_kwh", &e)) {
-			render_fmt_num(kwh, sizeof(kwh), e / MAN_KW, 0);
+			render_fmt_num(kwh, sizeof(kwh), e / gu.div,
+				       gu.decimals);
 			render_trf(cja[1], sizeof(cja[1]), cen[1],
-				   sizeof(cen[1]), N_("generated: %s 万kWh"),
-				   kwh);
+				   sizeof(cen[1]), N_("generated: %s %s"),
+				   kwh, gu.energy);
 			day_t.cap_ja = cja[1];
 			day_t.cap_en = cen[1];
 		}

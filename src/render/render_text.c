@@ -347,6 +347,18 @@ struct render_fit render_value_fit(struct render_ctx *c, const char *num,
 	return fit;
 }
 
+struct render_grid_unit render_grid_unit(void)
+{
+	static const struct render_grid_unit man = {
+		1e4, 0, 0, "万kW", "万kWh",
+	};
+	static const struct render_grid_unit giga = {
+		1e6, 2, 1, "GW", "GWh",
+	};
+
+	return render_i18n_first() == RENDER_LANG_JA ? man : giga;
+}
+
 void render_fmt_num(char *buf, size_t len, double value, int decimals)
 {
 	char raw[64], out[96];
