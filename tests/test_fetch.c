@@ -118,10 +118,12 @@ static void *fake_main(void *arg)
 			 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
 			 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
 			 status, strlen(body));
+		/* Counted before the answer goes out: the client may look
+		 * at the count as soon as it has read the answer. */
+		f->requests++;
 		if (write(c, head, strlen(head)) < 0 ||
 		    write(c, body, strlen(body)) < 0)
 			perror("fake server write");
-		f->requests++;
 		close(c);
 	}
 	return NULL;
