@@ -7,7 +7,8 @@ and --lang en draws exactly the picture render draws with the same
 language; with --bilingual alternate and one-second slides its frames
 are, in turn, the Japanese and the English picture and nothing else.  A
 portrait kiosk (360x640) with --place draws what render draws with the
-same size and place, which differs from the picture without it.  A bad
+same size and place, which differs from the picture without it.  With
+--ticker, successive frames differ only in the ticker line.  A bad
 --lang stops the kiosk before it starts.
 
 The expected pictures come from `akari render`, a separate process that
@@ -217,6 +218,21 @@ def main(url):
     pics, _ = kiosk(url, "kiosk-tall", 2, *place, size=tall)
     c.true(bool(pics) and pics[-1] == ref_tall,
            "portrait kiosk with --place draws what render draws")
+
+    # A ticker: frames come as it scrolls, and between two of them only
+    # its line at the bottom changes (64 units of 360 / 1080 px: the
+    # last 21.3 rows).
+    pics, _ = kiosk(url, "kiosk-ticker", 6, "--ticker",
+                    "節電にご協力ください Please save power")
+    c.true(len(pics) == 6, "ticker: six frames written")
+    moved = 0
+    for a, b in zip(pics, pics[1:]):
+        rows = [y for y in range(H) if a[2][y * W * 3:(y + 1) * W * 3] !=
+                b[2][y * W * 3:(y + 1) * W * 3]]
+        moved += bool(rows)
+        c.true(not rows or rows[0] >= H - 22,
+               f"ticker: only the bottom line changed (rows {rows[:1]})")
+    c.true(moved >= 3, f"ticker: it moved between frames ({moved} of 5)")
 
     # Refused options.
     for args, want in [(("--lang", "fr"), "want ja, en, ja+en or en+ja"),

@@ -217,6 +217,28 @@ static void test_ticker_drawn(void)
 	}
 	CHECK_INT(outside, 0);
 
+	/* Moving the ticker on over a slide drawn earlier gives the slide
+	 * drawn now: the slide at 2 s, then only its ticker at 5 s, is
+	 * the slide at 5 s, pixel for pixel. */
+	{
+		cairo_surface_t *s2 = cairo_image_surface_create(
+			CAIRO_FORMAT_RGB24, 1920, 1080);
+		cairo_t *cr2 = cairo_create(s2);
+		int stride = cairo_image_surface_get_stride(s);
+
+		CHECK_INT(render_ticker(cr, 1920, 1080), 0);
+		render_set_ticker_time(5);
+		CHECK_INT(render_ticker(cr, 1920, 1080), 0);
+		CHECK_INT(render_slide(cr2, 1920, 1080, RENDER_GRID, &d), 0);
+		cairo_surface_flush(s);
+		cairo_surface_flush(s2);
+		CHECK(memcmp(cairo_image_surface_get_data(s),
+			     cairo_image_surface_get_data(s2),
+			     (size_t)stride * 1080) == 0);
+		cairo_destroy(cr2);
+		cairo_surface_destroy(s2);
+	}
+
 	render_set_ticker_time(0);
 	render_set_look(NULL);
 	json_decref(d.grid);

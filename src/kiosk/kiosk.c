@@ -33,6 +33,8 @@
 
 #define MOD "kiosk"
 #define FADE_FPS 30.0
+/* A ticker line moves on this often; only its zone is drawn again. */
+#define TICKER_FPS 30.0
 /* The longest sleep, so SIGINT is noticed soon in SDL's event wait. */
 #define WAIT_MAX 0.25
 /* How long the first frame waits for the first fetch, so that a kiosk
@@ -143,15 +145,23 @@ static void kiosk_look_start(struct kiosk *k)
 			 look->viewing_distance_m, look->screen_diagonal_in);
 }
 
-/* The languages of this frame and the ticker's position; true when the
- * slide must be drawn again for them. */
+/* The languages of this frame, true when the slide must be drawn again
+ * for them; else the ticker moved on over the slide as drawn. */
 static bool kiosk_look_tick(struct kiosk *k)
 {
 	double t = k->mono - k->clock.start;
+	cairo_t *cr;
 
 	render_set_ticker_time(t);
-	return render_look_select(&k->opt->look, k->seq, t) ||
-	       render_look_ticker() != NULL;
+	if (render_look_select(&k->opt->look, k->seq, t))
+		return true;
+	if (!render_look_ticker() || !k->drawn || k->dirty)
+		return false;
+	cr = cairo_create(k->cur);
+	render_ticker(cr, k->w, k->h);
+	cairo_destroy(cr);
+	k->show = true;
+	return false;
 }
 
 /* --- the steps of a tick ----------------------------------------------- */
@@ -534,6 +544,8 @@ static double next_wake(const struct kiosk *k)
 		return 1 / FADE_FPS;
 	if (k->presented == 0)
 		return 0.02;	/* the first frame awaits the first fetch */
+	if (render_look_ticker())
+		return 1 / TICKER_FPS;
 
 	if (o->replay)
 		d = k->clock.start + (double)(k->second + 1) - k->mono;

@@ -829,13 +829,53 @@ static void draw_ticker(struct render_ctx *c, struct render_rect r)
 	cairo_restore(cr);
 }
 
+/* A Pango context for cr in the first language, with the renderer's
+ * font options; the caller unrefs it. */
+static PangoContext *pango_context_new_for(cairo_t *cr)
+{
+	PangoContext *pc = pango_cairo_create_context(cr);
+	cairo_font_options_t *fo;
+
+	pango_context_set_language(pc,
+				   pango_language_from_string(RENDER_LANGUAGE));
+
+	/* Unhinted metrics keep a layout the same at every scale. */
+	fo = cairo_font_options_create();
+	cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_SLIGHT);
+	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+	pango_cairo_context_set_font_options(pc, fo);
+	cairo_font_options_destroy(fo);
+	return pc;
+}
+
+int render_ticker(cairo_t *cr, int w, int h)
+{
+	struct render_ctx c = { .cr = cr, .w = w, .h = h };
+	struct render_zones z;
+
+	if (!cr || w <= 0 || h <= 0)
+		return -1;
+	render_zones_of(w, h, &z);
+	if (!z.has_ticker)
+		return 0;
+	c.u = z.u;
+	c.portrait = z.tmpl == RENDER_TEMPLATE_PORTRAIT;
+	cairo_save(cr);
+	c.pango = pango_context_new_for(cr);
+	draw_ticker(&c, (struct render_rect){ z.ticker.x, z.ticker.y,
+					      z.ticker.w, z.ticker.h });
+	g_object_unref(c.pango);
+	cairo_restore(cr);
+	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : -1;
+}
+
 int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 		       const struct render_data *d,
 		       struct render_stats *stats)
 {
 	struct render_ctx c = { .cr = cr, .w = w, .h = h, .d = d };
 	const struct slide_def *sd;
-	cairo_font_options_t *fo;
 	struct render_zones z;
 	struct render_rect hr, body;
 
@@ -854,17 +894,7 @@ int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 	c.tz = zone_of(c.site);
 
 	cairo_save(cr);
-	c.pango = pango_cairo_create_context(cr);
-	pango_context_set_language(c.pango,
-				   pango_language_from_string(RENDER_LANGUAGE));
-
-	/* Unhinted metrics keep a layout the same at every scale. */
-	fo = cairo_font_options_create();
-	cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
-	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_SLIGHT);
-	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-	pango_cairo_context_set_font_options(c.pango, fo);
-	cairo_font_options_destroy(fo);
+	c.pango = pango_context_new_for(cr);
 
 	/* background */
 	cairo_rectangle(cr, 0, 0, w, h);

@@ -14,6 +14,7 @@
 #ifndef AKARI_RENDER_LOOK_H
 #define AKARI_RENDER_LOOK_H
 
+#include <cairo.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -74,6 +75,12 @@ void render_set_ticker_time(double seconds);
  * NULL for no ticker line; and its scrolling clock. */
 const char *render_look_ticker(void);
 double render_look_ticker_time(void);
+
+/* Draws again only the ticker zone of a w x h slide on cr, as
+ * render_slide() would draw it now: cheap enough for every frame while
+ * the rest of the slide stands still.  Returns 0 (also when there is
+ * no ticker), or -1 for bad arguments or a Cairo error. */
+int render_ticker(cairo_t *cr, int w, int h);
 
 /* Selects the languages (render_i18n_select) of a frame drawn in look
  * during slide period slide_seq, seconds after play began: both in
