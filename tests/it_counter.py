@@ -326,6 +326,35 @@ def test_int_float(url, token):
          "line protocol 6i then 6.5")
 
 
+def test_point_api(url, admin):
+    """counter_digits through POST /api/v1/points (admin token)."""
+    hdr = {"Authorization": f"Bearer {admin}",
+           "Content-Type": "application/json"}
+    base = {"site": "hall", "quantity": "energy", "unit": "kWh",
+            "kind": "counter"}
+    status, _, body = it.http("POST", f"{url}/api/v1/points",
+                              dict(base, key="hall/api", counter_digits=8),
+                              hdr)
+    c.eq(status, 201, "point with counter_digits")
+    c.eq(body.get("counter_digits") if isinstance(body, dict) else None, 8,
+         "counter_digits in the answer")
+    c.eq(table_count("SELECT counter_digits FROM points WHERE key = ?",
+                     "hall/api"), 8, "counter_digits stored")
+
+    before = table_count("SELECT count(*) FROM points")
+    for extra, what, text in (
+            ({"counter_digits": 16}, "16 digits", "counter_digits"),
+            ({"counter_digits": 6, "kind": "instantaneous"},
+             "digits on an instantaneous point", "only a counter")):
+        status, _, body = it.http("POST", f"{url}/api/v1/points",
+                                  dict(base, key="hall/bad", **extra), hdr)
+        c.eq(status, 400, what)
+        msg = body.get("message", "") if isinstance(body, dict) else ""
+        c.true(text in msg, f"{what}: {msg}")
+    c.eq(table_count("SELECT count(*) FROM points"), before,
+         "refused points not added")
+
+
 def test_refusals(url, token):
     before = table_count("SELECT count(*) FROM readings")
     for value, text in ((-1, "is negative"), (1234567, "6 digits")):
@@ -362,6 +391,7 @@ def main():
         test_quarantine(srv.url, token, admin)
         test_int_float(srv.url, token)
         test_refusals(srv.url, token)
+        test_point_api(srv.url, admin)
     finally:
         c.eq(srv.stop(), 0, "akari serve exit status")
     with open(srv.log) as f:

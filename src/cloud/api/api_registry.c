@@ -241,11 +241,13 @@ static json_t *device_json(struct call *c, const struct store_device *d)
 
 static json_t *point_json(const struct store_point_info *p)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o}", "key",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o}", "key",
 			 p->point.key, "site", p->point.site, "quantity",
 			 p->point.quantity, "unit", p->point.unit, "kind",
 			 store_kind_name(p->point.kind), "step_s",
-			 p->point.step_s, "retired", time_json(p->retired));
+			 p->point.step_s, "counter_digits",
+			 p->point.counter_digits, "retired",
+			 time_json(p->retired));
 }
 
 /* --- the body ------------------------------------------------------------ */
@@ -624,11 +626,12 @@ static int copy_field(struct call *c, const char *key, const char *v,
 static int do_points(struct call *c, const char *body, size_t len)
 {
 	static const char *const known[] = {"key", "site", "quantity",
-					    "unit", "kind", "step_s", NULL};
+					    "unit", "kind", "step_s",
+					    "counter_digits", NULL};
 	const char *key, *site, *quantity, *unit, *kind;
 	struct store_point p = {0};
-	int64_t step;
-	bool has_step;
+	int64_t step, digits;
+	bool has_step, has_digits;
 	json_t *list;
 	int rc;
 
@@ -654,6 +657,8 @@ static int do_points(struct call *c, const char *body, size_t len)
 	    (rc = text_field(c, "unit", true, &unit)) ||
 	    (rc = kind_field(c, &kind, &p.kind)) ||
 	    (rc = int_field(c, "step_s", 31 * 86400, &has_step, &step)) ||
+	    (rc = int_field(c, "counter_digits", STORE_COUNTER_DIGITS_MAX,
+			    &has_digits, &digits)) ||
 	    (rc = copy_field(c, "key", key, p.key, sizeof p.key)) ||
 	    (rc = copy_field(c, "site", site, p.site, sizeof p.site)) ||
 	    (rc = copy_field(c, "quantity", quantity, p.quantity,
@@ -661,6 +666,7 @@ static int do_points(struct call *c, const char *body, size_t len)
 	    (rc = copy_field(c, "unit", unit, p.unit, sizeof p.unit)))
 		return rc;
 	p.step_s = (int)step;
+	p.counter_digits = (int)digits;
 	rc = store_point_add(c->st, &p);
 	if (rc)
 		return answer_store(c, rc, true);

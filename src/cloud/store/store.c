@@ -833,6 +833,9 @@ int store_point_add(struct store *st, const struct store_point *p)
 		    p->counter_digits > STORE_COUNTER_DIGITS_MAX))
 		rc = fail(STORE_INVALID, "counter digits %d not in 0..%d",
 			  p->counter_digits, STORE_COUNTER_DIGITS_MAX);
+	if (!rc && p->counter_digits && p->kind != STORE_COUNTER)
+		rc = fail(STORE_INVALID, "counter digits on a %s point; only "
+			  "a counter has them", kind_names[p->kind]);
 	if (rc)
 		return rc;
 

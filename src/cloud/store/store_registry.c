@@ -1093,8 +1093,8 @@ int store_devices_touch(struct store *st, const int64_t *ids,
 
 #define POINT_INFO_SELECT                                                 \
 	"SELECT p.id, p.key, p.site_id, s.name, s.tz, p.quantity, p.unit, " \
-	"p.kind, p.step_s, p.shift_days, coalesce(p.retired, 0) "           \
-	"FROM points p JOIN sites s ON s.id = p.site_id "
+	"p.kind, p.step_s, p.shift_days, coalesce(p.retired, 0), "          \
+	"p.counter_digits FROM points p JOIN sites s ON s.id = p.site_id "
 
 static void point_info_from_row(sqlite3_stmt *s, struct store_point_info *o)
 {
@@ -1114,6 +1114,7 @@ static void point_info_from_row(sqlite3_stmt *s, struct store_point_info *o)
 	p->step_s = sqlite3_column_int(s, 8);
 	p->shift_days = sqlite3_column_int(s, 9);
 	o->retired = sqlite3_column_int64(s, 10);
+	p->counter_digits = sqlite3_column_int(s, 11);
 }
 
 struct point_walk {
