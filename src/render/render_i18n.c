@@ -229,6 +229,7 @@ void render_i18n_finish(void)
 		catalogue_clear(&cats[i]);
 	g_free(loaded_dir);
 	loaded_dir = NULL;
+	init_tried = false;
 }
 
 const char *render_i18n_dir(void)

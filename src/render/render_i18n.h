@@ -57,8 +57,7 @@ int render_i18n_init(const char *localedir, char *err, size_t errlen);
  * catalogues from the default places, quietly: a program that wants to
  * report a missing catalogue calls render_i18n_init() itself. */
 
-/* Frees the catalogues; English msgids are drawn after it until the
- * next render_i18n_init(). */
+/* Frees the catalogues; a later lookup loads them again as above. */
 void render_i18n_finish(void);
 
 /* The directory the catalogues came from, or NULL when none loaded;
