@@ -425,6 +425,48 @@ def test_paging(url, token):
                 "queryRS", "INVALID_CURSOR", ["another query"], url, before)
 
 
+def test_wsdl(url):
+    """GET ?wsdl: the service's WSDL, at the address asked."""
+    WSDL = "http://schemas.xmlsoap.org/wsdl/"
+    WSOAP = "http://schemas.xmlsoap.org/wsdl/soap/"
+    XS = "http://www.w3.org/2001/XMLSchema"
+    status, hdrs, raw = it.http("GET", url + PATH + "?wsdl")
+    c.eq(status, 200, "wsdl: status")
+    c.true(hdrs.get("Content-Type", "").startswith("text/xml"),
+           "wsdl: text/xml")
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError as e:
+        c.eq(str(e), None, "wsdl: parses")
+        return
+    c.eq(root.tag, f"{{{WSDL}}}definitions", "wsdl: root")
+    c.eq(root.get("targetNamespace"), FSOAP, "wsdl: target namespace")
+    addr = root.find(f"{{{WSDL}}}service/{{{WSDL}}}port/{{{WSOAP}}}address")
+    c.eq(addr is not None and addr.get("location"), url + PATH,
+         "wsdl: the service's address")
+    ops = {op.get("name"): op.find(f"{{{WSOAP}}}operation").get("soapAction")
+           for op in root.findall(f"{{{WSDL}}}binding/{{{WSDL}}}operation")}
+    c.eq(ops, {"data": FSOAP + "data", "query": FSOAP + "query"},
+         "wsdl: the two operations")
+    # Every FIAP element and key attribute the requests of this test use
+    # is declared by the schema in the WSDL.
+    schemas = {s.get("targetNamespace"): s
+               for s in root.iter(f"{{{XS}}}schema")}
+    declared = {e.get("name") for e in schemas[FIAP].iter(f"{{{XS}}}element")}
+    c.eq({"transport", "header", "body", "query", "key", "point", "pointSet",
+          "value", "OK", "error"} - declared, set(), "wsdl: FIAP elements")
+    top = {e.get("name") for e in schemas[FSOAP].findall(f"{{{XS}}}element")}
+    c.eq(top, {"dataRQ", "dataRS", "queryRQ", "queryRS"},
+         "wsdl: operation elements")
+    key = next(t for t in schemas[FIAP].findall(f"{{{XS}}}complexType")
+               if t.get("name") == "key")
+    c.eq({a.get("name") for a in key.findall(f"{{{XS}}}attribute")},
+         {"id", "attrName", "eq", "neq", "lt", "gt", "lteq", "gteq",
+          "select", "trap"}, "wsdl: key attributes")
+    status, _, raw = it.http("HEAD", url + PATH + "?wsdl")
+    c.eq((status, raw), (200, b""), "wsdl: HEAD")
+
+
 def test_bad_map():
     bad = os.path.join(work, "bad.map")
     with open(bad, "w") as f:
@@ -466,6 +508,7 @@ def main():
         test_write_errors(srv.url, token)
         test_fetch(srv.url)
         test_spellings(srv.url, token)
+        test_wsdl(srv.url)
         test_paging(srv.url, token)
     finally:
         # Under the sanitizers a leak makes this exit status non-zero.

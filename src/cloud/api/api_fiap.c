@@ -315,6 +315,36 @@ static enum MHD_Result check_token(struct api_fiap *r, bool *ok)
 	return MHD_YES;
 }
 
+/* GET or HEAD with a "wsdl" parameter, which toolkits send bare. */
+static bool wants_wsdl(const struct api_fiap *r)
+{
+	const char *v;
+	size_t n;
+
+	if (strcmp(r->method, MHD_HTTP_METHOD_GET) &&
+	    strcmp(r->method, MHD_HTTP_METHOD_HEAD))
+		return false;
+	return MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
+					     "wsdl", 4, &v, &n) == MHD_YES ||
+	       MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
+					     "WSDL", 4, &v, &n) == MHD_YES;
+}
+
+/* The WSDL, its address the URL this request came to. */
+static enum MHD_Result send_wsdl(struct api_fiap *r)
+{
+	const char *host = header(r, MHD_HTTP_HEADER_HOST);
+	char *location = g_strdup_printf("http://%s%s",
+					 host ? host : "localhost", r->url);
+	xmlDocPtr doc = fiap_wsdl(location);
+
+	g_free(location);
+	if (!doc)
+		return fault(r, 500, "Server", "out of memory for the WSDL");
+	log_answer(r, LOG_DEBUG, 200, "WSDL", NULL);
+	return send_doc(r, 200, doc, false);
+}
+
 enum MHD_Result api_fiap_begin(const struct api_fiap_env *env,
 			       struct MHD_Connection *conn,
 			       const char *method, const char *url,
@@ -335,10 +365,13 @@ enum MHD_Result api_fiap_begin(const struct api_fiap_env *env,
 	r->src.future_tolerance_s = env->future_tolerance_s;
 	r->body = g_byte_array_new();
 
+	if (wants_wsdl(r))
+		return send_wsdl(r);
 	if (strcmp(method, MHD_HTTP_METHOD_POST))
 		return fault(r, 405, "Client",
-			     "%s takes IEEE 1888 SOAP messages by POST, not %s",
-			     url, method);
+			     "%s takes IEEE 1888 SOAP messages by POST, not "
+			     "%s; GET %s?wsdl gives its WSDL", url, method,
+			     url);
 
 	type = header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (!xml_type(type))

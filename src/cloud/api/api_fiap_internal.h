@@ -77,6 +77,10 @@ void fiap_write(const struct api_fiap_env *env,
 void fiap_query(const struct api_fiap_env *env, xmlNodePtr transport,
 		struct fiap_reply *reply);
 
+/* The service's WSDL with its address set to location, owned by the
+ * caller (xmlFreeDoc), or NULL when memory ran out. */
+xmlDocPtr fiap_wsdl(const char *location);
+
 /* The cursor table of api_fiap_env. */
 struct api_fiap_cursors *fiap_cursors_new(void);
 void fiap_cursors_free(struct api_fiap_cursors *c);	/* accepts NULL */
