@@ -149,6 +149,27 @@ try:
     c.eq(sorted(b.get("playlists")), ["default"],
          "and only the default playlist")
 
+    # Layer rules: refused ones change nothing, a good one is in the
+    # content.
+    for bad, what in [({"saving": {"grid_usage_pct": -1}}, "a negative "
+                       "threshold"),
+                      ({"saving": {"wind": 3}}, "an unknown rule"),
+                      ({"other": {}}, "an unknown layer")]:
+        s, _, b = req("PUT", api + "/layers", bad)
+        c.eq((s, b.get("error")), (400, "bad_layers"), what)
+    s, _, b = req("GET", api + "/layers", headers={})
+    c.eq(b, {"saving": {"grid_usage_pct": 97, "home_demand_kw": None}},
+         "the default rules, unchanged by the refusals")
+    rules = {"saving": {"grid_usage_pct": 95, "home_demand_kw": 2.5}}
+    s, _, b = req("PUT", api + "/layers", rules)
+    c.eq((s, b), (200, rules), "set the rules")
+    s, h, b = req("GET", url, headers={"If-None-Match": etag})
+    c.eq((s, b.get("layers")), (200, rules), "the rules are in the content")
+    etag = h.get("ETag")
+    s, _, b = req("DELETE", api + "/groups/station")
+    c.eq((s, b.get("error")), (409, "in_use"),
+         "a group with a schedule is not deleted")
+
     # A change: new ETag, new items.
     NEW = {"items": [{"slide": "household", "seconds": 12}]}
     s, _, b = req("PUT", api + "/playlists/default", NEW)

@@ -181,8 +181,9 @@ static bool trusted(struct kiosk_content *kc, double wall)
 		snprintf(why, sizeof why, "is before this kiosk was built");
 	else if (st->have_offset && llabs(st->clock_offset) >
 					   KIOSK_CLOCK_SKEW_MAX)
-		snprintf(why, sizeof why, "is %lld s from the server's",
-			 (long long)st->clock_offset);
+		snprintf(why, sizeof why, "is %lld s %s the server's Date",
+			 llabs(st->clock_offset),
+			 st->clock_offset > 0 ? "behind" : "ahead of");
 	ok = why[0] == '\0';
 	if (kc->trust != (int)ok) {
 		core_time_format((int64_t)wall, kc->local, now, sizeof now);
