@@ -190,6 +190,8 @@ struct stmts {
 	sqlite3_stmt *raw;	/* readings of a point in [from, to) */
 	sqlite3_stmt *days;	/* a point's day rollups in [from, to) */
 	sqlite3_stmt *horizon;
+	sqlite3_stmt *ins;	/* a new rollup */
+	sqlite3_stmt *upd;	/* a rollup that is there */
 };
 
 static const char *const stmt_sql[] = {
@@ -211,6 +213,10 @@ static const char *const stmt_sql[] = {
 	"SELECT n, sum, min, max, held, kwh FROM rollups WHERE "
 	"point_id = ?1 AND res = 3 AND ts >= ?2 AND ts < ?3 ORDER BY ts",
 	"SELECT before FROM raw_pruned WHERE id = 1",
+	"INSERT INTO rollups (point_id, res, ts, n, sum, min, max, held, "
+	"kwh) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	"UPDATE rollups SET n = ?4, sum = ?5, min = ?6, max = ?7, held = ?8, "
+	"kwh = ?9 WHERE res = ?2 AND ts = ?3 AND point_id = ?1",
 };
 
 #define STMT_COUNT (sizeof stmt_sql / sizeof stmt_sql[0])
@@ -273,6 +279,7 @@ struct bstate {
 	bool dirty;		/* recompute: an increment would be wrong */
 	bool changed;		/* row differs from the stored one */
 	bool frozen;		/* starts before the raw horizon */
+	bool stored;		/* the table has a row for it */
 };
 
 struct pointctx {
@@ -315,6 +322,7 @@ static int row_load(struct pointctx *pc, struct bstate *b)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		row_from_stmt(s, &b->row);
+	b->stored = rc == SQLITE_ROW;
 	stmt_done(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(pc->db, "reading a rollup");
@@ -344,8 +352,11 @@ static struct bstate *state_at(struct pointctx *pc, enum store_bucket res,
 		g_ptr_array_add(pc->order, b);
 		g_hash_table_insert(pc->map, g_memdup2(&key, sizeof key), b);
 		if (pc->cached && pc->cached->b1[res] &&
-		    pc->cached->b0[res] == b0)
+		    pc->cached->b0[res] == b0) {
+			/* a row is kept exactly while it is not empty */
 			b->row = pc->cached->row[res];
+			b->stored = b->row.n || b->row.held;
+		}
 		else if (!pc->rebuild && row_load(pc, b))
 			return NULL;
 	}
@@ -502,16 +513,31 @@ static int compose_days(struct pointctx *pc, struct bstate *b)
 	return STORE_OK;
 }
 
+/* A rebuild does not know which rows survived its delete: it upserts. */
+static sqlite3_stmt *write_stmt(const struct pointctx *pc,
+				const struct bstate *b)
+{
+	bool keep = b->row.n || b->row.held;
+
+	if (pc->rebuild)
+		return keep ? pc->s->set : pc->s->del;
+	if (keep)
+		return b->stored ? pc->s->upd : pc->s->ins;
+	return b->stored ? pc->s->del : NULL;
+}
+
 static int row_write(struct pointctx *pc, const struct bstate *b)
 {
 	const struct store_rollup *r = &b->row;
-	sqlite3_stmt *s = r->n || r->held ? pc->s->set : pc->s->del;
+	sqlite3_stmt *s = write_stmt(pc, b);
 	int rc;
 
+	if (!s)
+		return STORE_OK;
 	sqlite3_bind_int64(s, 1, pc->point);
 	sqlite3_bind_int(s, 2, (int)b->res);
 	sqlite3_bind_int64(s, 3, b->b0);
-	if (s == pc->s->set) {
+	if (s != pc->s->del) {
 		sqlite3_bind_int64(s, 4, r->n);
 		sqlite3_bind_double(s, 5, r->sum);
 		if (r->n) {
