@@ -8,7 +8,9 @@
  * 29 March at 01:00 UTC (01:00 GMT becomes 02:00 BST) and back on
  * Sunday 25 October at 01:00 UTC (02:00 BST becomes 01:00 GMT); in
  * December London is on UTC and Tokyo is UTC+9.  3 December 2026 is a
- * Thursday.
+ * Thursday.  New York's clocks go forward on Sunday 8 March 2026 at
+ * 07:00 UTC (02:00 EST becomes 03:00 EDT) and back on Sunday 1 November
+ * at 06:00 UTC (02:00 EDT becomes 01:00 EST).
  */
 #include "check.h"
 
@@ -27,6 +29,13 @@
 #define OCT25_0115 1792890900LL	/* = 01:15 GMT, the second 01:15 */
 #define OCT25_0200 1792893600LL	/* = 02:00 GMT */
 #define OCT25_0900 1792918800LL	/* = 09:00 GMT */
+#define NY_MAR07_1400 1772892000LL	/* = 09:00 EST */
+#define NY_MAR08_0659 1772953140LL	/* = 01:59 EST */
+#define NY_MAR08_0700 1772953200LL	/* = 03:00 EDT */
+#define NY_MAR08_1300 1772974800LL	/* = 09:00 EDT */
+#define NY_NOV01_0530 1793511000LL	/* = 01:30 EDT */
+#define NY_NOV01_0630 1793514600LL	/* = 01:30 EST, the second */
+#define NY_NOV01_0700 1793516400LL	/* = 02:00 EST */
 #define DEC03_2300 1796338800LL	/* Thu 3 Dec 23:00 */
 #define DEC04_0030 1796344200LL	/* Fri 4 Dec 00:30 */
 #define DEC04_0159 1796349540LL
@@ -84,6 +93,23 @@ static void test_dst(GTimeZone *lon)
 	CHECK(!on(gap, OCT25_0200, lon));		/* 02:00 GMT */
 	CHECK(on(day, OCT25_0900, lon));
 	CHECK(!on(day, OCT25_0900 - 60, lon));
+}
+
+static void test_dst_new_york(GTimeZone *ny)
+{
+	const char *gap = "{\"start\":\"02:00\",\"end\":\"03:00\"}";
+	const char *day = "{\"start\":\"09:00\",\"end\":\"17:00\"}";
+	const char *night = "{\"start\":\"01:00\",\"end\":\"02:00\"}";
+
+	CHECK(!on(gap, NY_MAR08_0659, ny));
+	CHECK(!on(gap, NY_MAR08_0700, ny));
+	CHECK(on(day, NY_MAR07_1400, ny));
+	CHECK(!on(day, NY_MAR07_1400 - 60, ny));
+	CHECK(on(day, NY_MAR08_1300, ny));
+	CHECK(!on(day, NY_MAR08_1300 - 60, ny));
+	CHECK(on(night, NY_NOV01_0530, ny));
+	CHECK(on(night, NY_NOV01_0630, ny));
+	CHECK(!on(night, NY_NOV01_0700, ny));
 }
 
 static void test_midnight(GTimeZone *lon)
@@ -269,11 +295,14 @@ int main(void)
 {
 	GTimeZone *lon = g_time_zone_new_identifier("Europe/London");
 	GTimeZone *tokyo = g_time_zone_new_identifier("Asia/Tokyo");
+	GTimeZone *ny = g_time_zone_new_identifier("America/New_York");
 
 	CHECK(lon != NULL);
 	CHECK(tokyo != NULL);
-	if (lon && tokyo) {
+	CHECK(ny != NULL);
+	if (lon && tokyo && ny) {
 		test_dst(lon);
+		test_dst_new_york(ny);
 		test_midnight(lon);
 		test_dates(lon, tokyo);
 		test_layers(lon);
@@ -283,5 +312,7 @@ int main(void)
 		g_time_zone_unref(lon);
 	if (tokyo)
 		g_time_zone_unref(tokyo);
+	if (ny)
+		g_time_zone_unref(ny);
 	return check_finish();
 }
