@@ -624,7 +624,7 @@ def phase_cli():
              "--slides"),
             (["kiosk", "--server", dead, "--fullscreen", "--png-dir",
               work], "--png-dir"),
-            (["render", "--server", dead, "--slide", "weather", "-o",
+            (["render", "--server", dead, "--slide", "forecast", "-o",
               "x.png"], "--slide"),
             (["render", "--server", dead, "--slide", "grid", "--at",
               "yesterday", "-o", "x.png"], "--at")]:
