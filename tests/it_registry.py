@@ -409,7 +409,7 @@ refused("PATCH retired point",
         adm("PATCH", "/api/v1/points/hall/power", {"step_s": 5}),
         409, "conflict", ["retired"], before)
 
-# --- request signing -------------------------------------------------------
+# --- request signing -----------------------------------------------------
 
 
 def sign(secret, method, path, ts, nonce, body, query=()):
@@ -559,7 +559,7 @@ before = snapshot()
 refused("signing off twice", adm("DELETE", "/api/v1/devices/hall/m1/secret"),
         409, "conflict", ["does not sign"], before)
 
-# --- per-device body limit ---------------------------------------------------
+# --- per-device body limit -----------------------------------------------
 
 st, _, b = adm("PATCH", "/api/v1/devices/hall/m2", {"max_body": 100})
 c.eq((st, b.get("max_body")), (200, 100), "device body limit set")
@@ -576,7 +576,7 @@ st, _, b = ingest(tok2, "hall/temp", T0 + 6, 26.0)
 c.eq(st, 200, "a small body within the limit")
 adm("PATCH", "/api/v1/devices/hall/m2", {"max_body": None})
 
-# --- liveness ----------------------------------------------------------------
+# --- liveness ------------------------------------------------------------
 
 st, _, b = adm("GET", "/api/v1/devices")
 states = {d["name"]: d["state"] for d in b.get("devices", [])}
@@ -592,7 +592,7 @@ ingest(tok2, "hall/temp", T0 + 7, 27.0)
 st, _, b = adm("GET", "/api/v1/devices/hall/m2")
 c.eq(b.get("state"), "online", "online again after a request")
 
-# --- retiring devices and sites -------------------------------------------------
+# --- retiring devices and sites ------------------------------------------
 
 before = snapshot()
 refused("retire a site in use", adm("DELETE", "/api/v1/sites/hall"), 409,
@@ -648,7 +648,7 @@ last = one("SELECT last_seen FROM devices WHERE name = 'm2'")[0]
 c.true(last is not None and last <= t_stop + 1 and last >= t_stop - 60,
        f"last_seen {last} written by {t_stop:.0f}")
 
-# --- rate limits ------------------------------------------------------------
+# --- rate limits ---------------------------------------------------------
 
 db2 = os.path.join(work, "rate.db")
 it.run("site", "add", "--db", db2, "s", "--kind", "grid", "--tz", "UTC")
@@ -705,7 +705,7 @@ with it.Server(db2, ["--rate", "0.1", "--burst", "2"]) as s2:
 with open(s2.log) as f:
     c.true("more than its limit" in f.read(), "429 logged")
 
-# --- the same from the CLI ----------------------------------------------------
+# --- the same from the CLI -----------------------------------------------
 
 
 def cli2(*args, check=True):

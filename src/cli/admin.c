@@ -23,8 +23,8 @@ static void usage(FILE *f)
 		"\n"
 		"An admin token lets its holder create, change and retire\n"
 		"sites, devices and points over the HTTP API, sent as\n"
-		"'Authorization: Bearer TOKEN'.  'add' prints a new token once;\n"
-		"only its hash is kept.  'revoke' ends it at once.\n");
+		"'Authorization: Bearer TOKEN'.  'add' prints a new token\n"
+		"once; only its hash is kept.  'revoke' ends it at once.\n");
 }
 
 /* Parses [--db FILE] and npos positional arguments after argv[0]. */
@@ -50,7 +50,8 @@ static int parse(int argc, char **argv, const char *cmd, int npos,
 			continue;
 		}
 		fprintf(stderr, "akari %s: %s '%s'\n", cmd,
-			c == ':' ? "a value is missing after" : "unknown option",
+			c == ':' ? "a value is missing after"
+				 : "unknown option",
 			argv[optind - 1]);
 		usage(stderr);
 		return 2;

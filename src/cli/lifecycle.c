@@ -86,20 +86,48 @@ static int parse(int argc, char **argv, struct life_args *a)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': a->db = optarg; break;
-		case 's': a->site = optarg; break;
-		case 'n': a->name = optarg; break;
-		case 'k': a->kind = optarg; break;
-		case 't': a->tz = optarg; break;
-		case 'p': a->parent = optarg; break;
-		case 'q': a->quantity = optarg; break;
-		case 'u': a->unit = optarg; break;
-		case 'S': a->step = optarg; break;
-		case 'r': a->rate = optarg; break;
-		case 'b': a->burst = optarg; break;
-		case 'm': a->max_body = optarg; break;
-		case 'o': a->offline_after = optarg; break;
-		case 'R': a->retired = true; break;
+		case 'd':
+			a->db = optarg;
+			break;
+		case 's':
+			a->site = optarg;
+			break;
+		case 'n':
+			a->name = optarg;
+			break;
+		case 'k':
+			a->kind = optarg;
+			break;
+		case 't':
+			a->tz = optarg;
+			break;
+		case 'p':
+			a->parent = optarg;
+			break;
+		case 'q':
+			a->quantity = optarg;
+			break;
+		case 'u':
+			a->unit = optarg;
+			break;
+		case 'S':
+			a->step = optarg;
+			break;
+		case 'r':
+			a->rate = optarg;
+			break;
+		case 'b':
+			a->burst = optarg;
+			break;
+		case 'm':
+			a->max_body = optarg;
+			break;
+		case 'o':
+			a->offline_after = optarg;
+			break;
+		case 'R':
+			a->retired = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -155,7 +183,7 @@ static void stamp(int64_t t, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* --- sites ---------------------------------------------------------------- */
+/* --- sites --------------------------------------------------------------- */
 
 static int site_show(struct store *st, const struct life_args *a)
 {
@@ -201,7 +229,7 @@ static int site_run(struct store *st, const char *action,
 	return rc;
 }
 
-/* --- devices ---------------------------------------------------------------- */
+/* --- devices ------------------------------------------------------------- */
 
 struct device_list {
 	int64_t now, offline_s;
@@ -259,7 +287,8 @@ static int device_show(struct store *st, const struct life_args *a)
 	printf("rate_per_s %g%s\nburst      %lld%s\nmax_body   %lld%s\n",
 	       d.rate_per_s, d.rate_per_s > 0 ? "" : " (server default)",
 	       (long long)d.burst, d.burst > 0 ? "" : " (server default)",
-	       (long long)d.max_body, d.max_body > 0 ? "" : " (server default)");
+	       (long long)d.max_body,
+	       d.max_body > 0 ? "" : " (server default)");
 	return 0;
 }
 
@@ -337,7 +366,7 @@ static int device_credential(struct store *st, const char *what,
 	return 0;
 }
 
-/* --- points ------------------------------------------------------------------ */
+/* --- points -------------------------------------------------------------- */
 
 static int point_show(struct store *st, const struct life_args *a)
 {
@@ -391,7 +420,7 @@ static int point_change(struct store *st, const struct life_args *a)
 	return rc;
 }
 
-/* --- dispatch ------------------------------------------------------------------ */
+/* --- dispatch ------------------------------------------------------------ */
 
 bool cli_lifecycle_claims(const char *noun, const char *action)
 {
@@ -417,13 +446,14 @@ int cli_lifecycle(const char *noun, int argc, char **argv)
 	int rc, skip = 1;
 
 	if (dev && (!strcmp(action, "token") || !strcmp(action, "secret"))) {
+		bool token = !strcmp(action, "token");
+
 		sub = argc > 2 ? argv[2] : "";
-		if (strcmp(sub, !strcmp(action, "token") ? "rotate" : "set") &&
-		    strcmp(sub, !strcmp(action, "token") ? "revoke" : "clear")) {
+		if (strcmp(sub, token ? "rotate" : "set") &&
+		    strcmp(sub, token ? "revoke" : "clear")) {
 			fprintf(stderr, "akari device %s: expected %s\n",
-				action, !strcmp(action, "token")
-					    ? "rotate or revoke"
-					    : "set or clear");
+				action,
+				token ? "rotate or revoke" : "set or clear");
 			return 2;
 		}
 		skip = 2;

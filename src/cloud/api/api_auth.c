@@ -94,7 +94,7 @@ int api_auth_admin(struct store *st, struct MHD_Connection *conn,
 	return 0;
 }
 
-/* --- devices ------------------------------------------------------------ */
+/* --- devices ------------------------------------------------------------- */
 
 static gint64 *id_key(int64_t id)
 {

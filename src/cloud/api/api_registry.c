@@ -141,7 +141,7 @@ bool api_registry_needs_admin(const char *method, const char *url)
 	return devices;
 }
 
-/* --- answers ---------------------------------------------------------- */
+/* --- answers ------------------------------------------------------------- */
 
 static int fail(struct call *c, int status, const char *code,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -350,7 +350,7 @@ static const char *site_param(struct call *c)
 					   "site");
 }
 
-/* --- sites ---------------------------------------------------------------- */
+/* --- sites --------------------------------------------------------------- */
 
 static int add_site_json(const struct store_site_info *s, void *ctx)
 {
@@ -442,7 +442,7 @@ static int do_site(struct call *c, const char *body, size_t len)
 	return answer_site(c, 200, ch.name ? ch.name : c->t.name);
 }
 
-/* --- devices -------------------------------------------------------------- */
+/* --- devices ------------------------------------------------------------- */
 
 struct device_list {
 	struct call *c;
@@ -593,7 +593,7 @@ static int do_credential(struct call *c)
 	return method_not_allowed(c, "POST, DELETE");
 }
 
-/* --- points ---------------------------------------------------------------- */
+/* --- points -------------------------------------------------------------- */
 
 static int add_point_json(const struct store_point_info *p, void *ctx)
 {

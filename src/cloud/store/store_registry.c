@@ -19,7 +19,7 @@
 #include "cloud/store/store_internal.h"
 #include "core/timeutil.h"
 
-/* --- randomness -------------------------------------------------------- */
+/* --- randomness ---------------------------------------------------------- */
 
 /*
  * One generator for the process, seeded once from the entropy source
@@ -85,7 +85,7 @@ int store_token_new(char *token, size_t len)
 	return STORE_OK;
 }
 
-/* --- helpers ------------------------------------------------------------ */
+/* --- helpers ------------------------------------------------------------- */
 
 static char *token_hash(const char *token)
 {
@@ -130,7 +130,7 @@ static void copy_text(char *dst, size_t len, const unsigned char *src)
 	snprintf(dst, len, "%s", src ? (const char *)src : "");
 }
 
-/* --- admin tokens ------------------------------------------------------- */
+/* --- admin tokens -------------------------------------------------------- */
 
 struct admin_add {
 	const char *name, *hash;
@@ -303,7 +303,7 @@ int store_admin_auth(struct store *st, const char *token, char *name,
 	return rc;
 }
 
-/* --- transactions and lookups on the writer ----------------------------- */
+/* --- transactions and lookups on the writer ------------------------------ */
 
 static int exec(sqlite3 *db, const char *sql)
 {
@@ -418,7 +418,7 @@ static int find_point(sqlite3 *db, const char *key, int64_t *id,
 	return rc;
 }
 
-/* --- sites -------------------------------------------------------------- */
+/* --- sites --------------------------------------------------------------- */
 
 #define SITE_INFO_SELECT                                                  \
 	"SELECT s.id, s.name, s.kind, s.tz, coalesce(s.parent_id, 0), "   \
