@@ -551,6 +551,29 @@ st, _, b = it.http("POST", url + "/api/v2/write?precision=s&bucket=hall",
                    lp, {"Authorization": "Token " + new1})
 c.eq(st, 401, "unsigned line protocol from a signing device")
 
+# And on the CSV route, whose column map is a query parameter.
+spec = "header=0,time=0,point:hall/temp=1,unit=K"
+csv = b"2023-11-14T22:13:30+00:00,26.5\n"
+when, nonce = int(time.time()), fresh_nonce()
+h = {"Authorization": "Bearer " + new1, "Content-Type": "text/csv",
+     "X-Akari-Timestamp": str(when), "X-Akari-Nonce": nonce,
+     "X-Akari-Signature": sign(secret, "POST", "/api/v1/ingest/csv", when,
+                               nonce, csv, [("map", spec)])}
+csv_url = url + "/api/v1/ingest/csv?map=" + urllib.parse.quote(spec, safe="")
+st, _, b = it.http("POST", csv_url, csv, h)
+c.eq((st, b.get("accepted") if isinstance(b, dict) else b), (200, 1),
+     "signed CSV stored")
+c.eq(one("SELECT value FROM readings r JOIN points p ON p.id = r.point_id "
+         "WHERE p.key = 'hall/temp' AND r.ts = ?", T0 + 10), (26.5,),
+     "signed CSV reading in the file")
+before = snapshot()
+refused("CSV replayed", it.http("POST", csv_url, csv, h), 401,
+        "replayed_nonce", [nonce], before)
+refused("CSV unsigned",
+        it.http("POST", csv_url, csv, {"Authorization": "Bearer " + new1,
+                                       "Content-Type": "text/csv"}),
+        401, "unsigned", ["X-Akari-Timestamp"], before)
+
 st, _, b = adm("DELETE", "/api/v1/devices/hall/m1/secret")
 c.eq((st, b.get("signing")), (200, False), "signing off")
 st, _, _ = ingest(new1, "hall/temp", T0 + 5, 25.0)
