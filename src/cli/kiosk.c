@@ -426,7 +426,8 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 /*
  * The display's token from file, or from $AKARI_DISPLAY_TOKEN without
  * one: never from the command line, which every user of the box can
- * read and logs keep.  Blanks around it are not part of it.
+ * read and logs keep.  Blanks around it are not part of it.  Returns 0,
+ * 1 when there is none (after a warning), -1 on an error.
  */
 static int read_token(const char *file, char *buf, size_t len)
 {
@@ -447,10 +448,13 @@ static int read_token(const char *file, char *buf, size_t len)
 		n = strlen(env) < len ? strlen(env) : len - 1;
 		memcpy(buf, env, n);
 	} else {
-		fprintf(stderr, "akari kiosk: --display-id needs the display's "
-			"token: --token-file FILE or $AKARI_DISPLAY_TOKEN "
-			"(akari device add --kind display)\n");
-		return -1;
+		/* The display's content needs no token; what it sends does. */
+		fprintf(stderr, "akari kiosk: warning: no display token "
+			"(--token-file FILE or $AKARI_DISPLAY_TOKEN, from akari "
+			"device add --kind display): the server will refuse "
+			"heartbeats, screenshots and plays\n");
+		buf[0] = '\0';
+		return 1;
 	}
 	buf[n] = '\0';
 	while (n && strchr(" \t\r\n", buf[n - 1]))
@@ -522,10 +526,12 @@ int cli_kiosk(int argc, char **argv)
 		}
 		render_set_theme(&theme);
 	}
-	if (o.fetch.display_id &&
-	    read_token(o.fetch.display_token, token, sizeof token))
+	rc = o.fetch.display_id
+		     ? read_token(o.fetch.display_token, token, sizeof token)
+		     : 1;
+	if (rc < 0)
 		return 2;
-	o.fetch.display_token = o.fetch.display_id ? token : NULL;
+	o.fetch.display_token = rc == 0 ? token : NULL;
 	rc = kiosk_run(&o);
 	if (rc == KIOSK_RESTART)
 		start_again();
