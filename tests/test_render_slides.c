@@ -290,7 +290,8 @@ static uint32_t centre(const struct image *im, const struct render_stats *st)
 static bool near_rgb(uint32_t got, uint32_t want, int tol)
 {
 	for (int sh = 0; sh <= 16; sh += 8) {
-		int a = (int)((got >> sh) & 0xff), b = (int)((want >> sh) & 0xff);
+		int a = (int)((got >> sh) & 0xff);
+		int b = (int)((want >> sh) & 0xff);
 
 		if (abs(a - b) > tol)
 			return false;

@@ -63,9 +63,11 @@ int main(void)
 
 		snprintf(path, sizeof path, "%s/floor1.db", dir);
 		CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-		CHECK_INT(sqlite3_exec(db, "UPDATE sites SET floor_area_m2 = -5",
+		CHECK_INT(sqlite3_exec(db,
+				       "UPDATE sites SET floor_area_m2 = -5",
 				       NULL, NULL, NULL), SQLITE_CONSTRAINT);
-		CHECK_INT(sqlite3_exec(db, "UPDATE sites SET floor_area_m2 = 7",
+		CHECK_INT(sqlite3_exec(db,
+				       "UPDATE sites SET floor_area_m2 = 7",
 				       NULL, NULL, NULL), SQLITE_OK);
 		sqlite3_close(db);
 	}
