@@ -44,7 +44,7 @@ struct fetch_upload {
 	size_t shot_len;
 	struct play *plays;
 	size_t nplays, cap;
-	size_t unsaved;		/* the newest plays not in the file yet */
+	size_t unsaved;		/* the newest plays, not in the file */
 	struct fetch_upload_status st;
 
 	/* The thread's own. */
@@ -137,7 +137,7 @@ out:
 	return rc;
 }
 
-/* --- the queue file -------------------------------------------------------- */
+/* --- the queue file ------------------------------------------------------ */
 
 static int write_play(FILE *f, const struct play *p)
 {
@@ -233,7 +233,7 @@ static void load_queue(struct fetch_upload *u)
 	fclose(f);
 }
 
-/* --- the thread ------------------------------------------------------------ */
+/* --- the thread ---------------------------------------------------------- */
 
 /* The first n queued plays as the body of a POST; NULL when out of
  * memory.  Called with the lock held. */
@@ -360,7 +360,7 @@ static void *upload_main(void *arg)
 		if (u->nplays && mono_now() >= next) {
 			if (send_plays(u)) {
 				u->retry = FETCH_UPLOAD_RETRY_MIN;
-				/* More than a batch waiting: the next at once. */
+				/* More than a batch waits: the next now. */
 				next = u->nplays >= FETCH_UPLOAD_BATCH
 					   ? mono_now()
 					   : mono_now() + u->send_every;
@@ -382,7 +382,7 @@ static void *upload_main(void *arg)
 	return NULL;
 }
 
-/* --- the kiosk's side ------------------------------------------------------ */
+/* --- the kiosk's side ---------------------------------------------------- */
 
 /* base without a trailing slash, then a, b and c. */
 static char *join(const char *base, const char *a, const char *b,

@@ -40,7 +40,7 @@ struct kiosk_ops {
 
 	cairo_surface_t *out;	/* the frame kiosk_ops_frame() made */
 
-	double shot_at;		/* mono of the last screenshot; < 0: none */
+	double shot_at;		/* mono of the last screenshot, or < 0 */
 	double status_at;
 	bool failing;
 };
@@ -93,6 +93,12 @@ void kiosk_ops_destroy(struct kiosk_ops *ops, double wall, double mono)
 		return;
 	if (ops->playing && wall > 0)
 		end_play(ops, mono);
+	/* A screen powered down must not stay dark after the player. */
+	if (ops->dpms) {
+		char err[256];
+
+		display_set_power(ops->disp, true, err, sizeof err);
+	}
 	fetch_upload_destroy(ops->up);
 	cairo_surface_destroy(ops->out);
 	g_time_zone_unref(ops->tz);
@@ -199,7 +205,8 @@ cairo_surface_t *kiosk_ops_frame(struct kiosk_ops *ops,
 	if (!ops->out || cairo_image_surface_get_width(ops->out) != w ||
 	    cairo_image_surface_get_height(ops->out) != h) {
 		cairo_surface_destroy(ops->out);
-		ops->out = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+		ops->out = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w,
+						      h);
 		if (cairo_surface_status(ops->out) != CAIRO_STATUS_SUCCESS) {
 			cairo_surface_destroy(ops->out);
 			ops->out = NULL;

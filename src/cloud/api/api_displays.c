@@ -258,7 +258,7 @@ out:
 	return status;
 }
 
-/* --- screenshots ----------------------------------------------------------- */
+/* --- screenshots --------------------------------------------------------- */
 
 int api_displays_shot_put(struct store *st, const char *id,
 			  int64_t device_id, const char *body, size_t len,
@@ -277,8 +277,8 @@ int api_displays_shot_put(struct store *st, const char *id,
 		return status;
 	if (len > API_DISPLAYS_SHOT_MAX) {
 		*answer = error("body_too_large", "a screenshot is %zu bytes "
-				"at most; this one is %zu", API_DISPLAYS_SHOT_MAX,
-				len);
+				"at most; this one is %zu",
+				API_DISPLAYS_SHOT_MAX, len);
 		return 413;
 	}
 	/* Checked so that what GET serves as image/png is one. */
@@ -355,7 +355,7 @@ int api_displays_shot_request(struct store *st, const char *id,
 	return 200;
 }
 
-/* --- proof of play --------------------------------------------------------- */
+/* --- proof of play ------------------------------------------------------- */
 
 static int parse_play(json_t *e, size_t i, struct store_play *p,
 		      json_t **answer)
@@ -408,8 +408,9 @@ int api_displays_plays_put(struct store *st, const char *id,
 	}
 	if (!json_is_array(list) || json_array_size(list) >
 					API_DISPLAYS_PLAYS_MAX) {
-		*answer = error("bad_plays", "the body must be {\"plays\": [...]}"
-				" with at most %d plays", API_DISPLAYS_PLAYS_MAX);
+		*answer = error("bad_plays", "the body must be {\"plays\": "
+				"[...]} with at most %d plays",
+				API_DISPLAYS_PLAYS_MAX);
 		goto out;
 	}
 	n = json_array_size(list);
