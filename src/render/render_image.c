@@ -30,6 +30,8 @@ static struct {
 	time_t mtime;
 	off_t size;
 	cairo_surface_t *surface;	/* NULL: it could not be read */
+	cairo_surface_t *scaled;	/* surface at the size last drawn */
+	int scaled_w, scaled_h;
 	char err[256];
 } cached;
 
@@ -37,6 +39,8 @@ void render_image_forget(void)
 {
 	if (cached.surface)
 		cairo_surface_destroy(cached.surface);
+	if (cached.scaled)
+		cairo_surface_destroy(cached.scaled);
 	g_free(cached.path);
 	memset(&cached, 0, sizeof cached);
 }
@@ -198,6 +202,29 @@ int render_image_check(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* The picture scaled to w x h, made once for each new size: filtering
+ * a large scale on every frame of a fade costs more than a frame may. */
+static cairo_surface_t *image_scaled(cairo_surface_t *s, int w, int h)
+{
+	cairo_t *cr;
+
+	if (cached.scaled && cached.scaled_w == w && cached.scaled_h == h)
+		return cached.scaled;
+	if (cached.scaled)
+		cairo_surface_destroy(cached.scaled);
+	cached.scaled = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+	cached.scaled_w = w;
+	cached.scaled_h = h;
+	cr = cairo_create(cached.scaled);
+	cairo_scale(cr, (double)w / cairo_image_surface_get_width(s),
+		    (double)h / cairo_image_surface_get_height(s));
+	cairo_set_source_surface(cr, s, 0, 0);
+	cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+	cairo_paint(cr);
+	cairo_destroy(cr);
+	return cached.scaled;
+}
+
 void render_image(struct render_ctx *c, struct render_rect body)
 {
 	const struct render_params *p = c->d->params;
@@ -208,7 +235,8 @@ void render_image(struct render_ctx *c, struct render_rect body)
 	};
 	struct render_rect pic = body;
 	cairo_surface_t *s = p && p->image ? image_get(p->image) : NULL;
-	double iw, ih, k;
+	double iw, ih, k, x0, y0;
+	int sw, sh;
 
 	if (!s) {
 		render_panel(c, body);
@@ -221,13 +249,14 @@ void render_image(struct render_ctx *c, struct render_rect body)
 	iw = cairo_image_surface_get_width(s);
 	ih = cairo_image_surface_get_height(s);
 	k = fmin(pic.w / iw, pic.h / ih);
+	sw = (int)fmax(floor(iw * k), 1);
+	sh = (int)fmax(floor(ih * k), 1);
+	s = image_scaled(s, sw, sh);
+	x0 = floor(pic.x + (pic.w - sw) / 2);
+	y0 = floor(pic.y + (pic.h - sh) / 2);
 	cairo_save(c->cr);
-	cairo_translate(c->cr, pic.x + (pic.w - iw * k) / 2,
-			pic.y + (pic.h - ih * k) / 2);
-	cairo_scale(c->cr, k, k);
-	cairo_set_source_surface(c->cr, s, 0, 0);
-	cairo_pattern_set_filter(cairo_get_source(c->cr), CAIRO_FILTER_GOOD);
-	cairo_rectangle(c->cr, 0, 0, iw, ih);
+	cairo_set_source_surface(c->cr, s, x0, y0);
+	cairo_rectangle(c->cr, x0, y0, sw, sh);
 	cairo_fill(c->cr);
 	cairo_restore(c->cr);
 	if (cap && *cap)
