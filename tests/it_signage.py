@@ -437,6 +437,13 @@ def main():
         body = signage(srv.url, EV_AT, "&ev=nowhere&weather=jma-tokyo")
         c.eq(body.get("ev"), None, "unknown ev site: null")
         c.true(isinstance(body.get("weather"), dict), "named weather site")
+        # Polled every few seconds: unchanged figures are a 304.
+        u = f"{srv.url}/api/v1/signage?at={ts(EV_AT)}"
+        _, hdrs, _ = it.get(u)
+        etag = {k.lower(): v for k, v in hdrs.items()}.get("etag")
+        c.true(etag, "signage answer has an ETag")
+        status, _, _ = it.http("GET", u, headers={"If-None-Match": etag})
+        c.eq(status, 304, "same ETag: 304")
         status, _, _ = it.get(f"{srv.url}/api/v1/signage?at=yesterday")
         c.eq(status, 400, "bad at: 400")
         check_kiosk_params(srv.url)

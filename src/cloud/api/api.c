@@ -171,7 +171,8 @@ static void log_answer(const struct request *req, const struct answer *a)
 static bool conditional_route(enum route route)
 {
 	return route == ROUTE_POINTS || route == ROUTE_READINGS ||
-	       route == ROUTE_AGGREGATE || route == ROUTE_SUMMARY;
+	       route == ROUTE_AGGREGATE || route == ROUTE_SUMMARY ||
+	       route == ROUTE_SIGNAGE;
 }
 
 /*
