@@ -219,6 +219,60 @@ def test_spellings(url, token):
          "fetch-jaxws: the last page has no cursor")
 
 
+def test_lexical(url, token):
+    """Other lexical forms that the schema's types allow: xs:dateTime and
+    xs:positiveInteger collapse the blanks around a value and the latter
+    takes a plus sign; the uuid type takes upper-case hex digits.  And a
+    point ID whose path decodes to bytes that are no UTF-8 names no
+    point, which is the sender's error, not the server's."""
+    write = ('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/'
+             'soap/envelope/"><soapenv:Body><ns2:dataRQ xmlns:ns2="http://'
+             'soap.fiap.org/"><transport xmlns="http://gutp.jp/fiap/2009/'
+             '11/"><body><point id="%s"><value time="%s">%s</value></point>'
+             '</body></transport></ns2:dataRQ></soapenv:Body>'
+             '</soapenv:Envelope>')
+    before = count(url)
+    _, _, raw = post(url, write % ("http://akari.example/hall/temp",
+                                   "\n\t 2026-12-01T15:00:00+09:00 \n",
+                                   "30"), token)
+    c.eq(outcome(transport(raw, "dataRS")), "OK",
+         "lexical: a value time with blanks around it")
+    c.eq(it.readings(url, "hall/temp", jst(2026, 12, 1, 15),
+                     jst(2026, 12, 1, 16)), [(jst(2026, 12, 1, 15), 30.0)],
+         "lexical: stored at 15:00 in Tokyo")
+    c.eq(count(url), before + 1, "lexical: one reading")
+
+    before = count(url)
+    check_error("lexical: %FF in a point ID",
+                post(url, write % ("http://akari.example/hall%FFtemp",
+                                   "2026-12-01T15:01:00+09:00", "1"),
+                     token), "dataRS", "POINT_NOT_FOUND", ["%FF"], url,
+                before)
+
+    # hall/temp holds 22.5 at 14:00 and 23 at 14:01 (test_spellings): one
+    # a page, whichever spelling of 1 the query uses.
+    for size in (b" 1 ", b"+1", b"\n+01\t"):
+        _, _, raw = post(url, doc("fetch-jaxws.xml").replace(
+            b'acceptableSize="1"', b'acceptableSize="' + size + b'"'))
+        t = transport(raw, "queryRS")
+        c.eq(outcome(t), "OK", f"lexical: acceptableSize {size!r}")
+        c.eq(points(t) if t is not None else None,
+             [("http://akari.example/hall/temp",
+               [(jst(2026, 12, 1, 14, 0), "22.5")])],
+             f"lexical: acceptableSize {size!r}, first page")
+    cursor = echoed(t).get("cursor") if t is not None else None
+    c.true(cursor, "lexical: a cursor")
+    _, _, raw = post(url, doc("fetch-jaxws.xml").replace(
+        b'acceptableSize="1"', b'acceptableSize="1" cursor="' +
+        (cursor or "").upper().encode() + b'"'))
+    t = transport(raw, "queryRS")
+    c.eq(outcome(t), "OK", "lexical: the cursor in upper case")
+    c.eq(points(t) if t is not None else None,
+         [("http://akari.example/hall/temp",
+           [(jst(2026, 12, 1, 14, 1), "23")])],
+         "lexical: the cursor in upper case, second page")
+
+
 def test_write_errors(url, token):
     before = count(url)
 
@@ -508,6 +562,7 @@ def main():
         test_write_errors(srv.url, token)
         test_fetch(srv.url)
         test_spellings(srv.url, token)
+        test_lexical(srv.url, token)
         test_wsdl(srv.url)
         test_paging(srv.url, token)
     finally:

@@ -49,6 +49,9 @@ static void test_default(void)
 	CHECK(!strncmp(key_of(NULL, "ht tp://x/y", &unit), "ERR: ", 5));
 	CHECK(strstr(key_of(NULL, "urn:town:hall:power", &unit),
 		     "\"urn:town:hall:power\"") != NULL);
+	/* %FF decodes to a byte that is no UTF-8: no key is that. */
+	CHECK(strstr(key_of(NULL, "http://h/hall%FFtemp", &unit),
+		     "not UTF-8") != NULL);
 }
 
 static void test_rules(void)

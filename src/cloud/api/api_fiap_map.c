@@ -192,7 +192,13 @@ int api_fiap_map_key(const struct api_fiap_map *map, const char *id,
 
 	if (!k)
 		k = default_key(id);
-	if (!k || !k[0]) {
+	if (k && !g_utf8_validate(k, -1, NULL)) {
+		/* %FF and the like: no key is such bytes, and jansson and
+		 * SQLite's text want UTF-8. */
+		snprintf(err, errlen, "point ID \"%.200s\" decodes to a key "
+			 "that is not UTF-8", id);
+		rc = -1;
+	} else if (!k || !k[0]) {
 		snprintf(err, errlen, "point ID \"%.200s\" names no akari "
 			 "point: no map rule matches it and it is not "
 			 "scheme://host/KEY", id);

@@ -327,6 +327,14 @@ static int read_query(const struct api_fiap_env *env, xmlNodePtr qn,
 
 	q->fingerprint = g_string_new(NULL);
 	q->cursor = fiap_attr(qn, "cursor");
+	if (q->cursor) {
+		/* A uuid's hex digits may come in either case; ours are
+		 * lower case. */
+		char *lower = g_ascii_strdown(q->cursor, -1);
+
+		g_free(q->cursor);
+		q->cursor = lower;
+	}
 	if (!id || !type) {
 		fiap_reply_error(reply, FIAP_INVALID_REQUEST, "the query needs "
 				 "the attributes id and type");
@@ -341,8 +349,13 @@ static int read_query(const struct api_fiap_env *env, xmlNodePtr qn,
 		goto out;
 	}
 	if (size) {
-		n = g_ascii_strtoull(size, &end, 10);
-		if (!*size || *end || size[0] == '-' || size[0] == '+' || !n) {
+		/* xs:positiveInteger: blanks around it collapse, and a plus
+		 * sign may lead the digits. */
+		const char *digits = g_strstrip(size);
+
+		digits += *digits == '+';
+		n = g_ascii_strtoull(digits, &end, 10);
+		if (!g_ascii_isdigit(*digits) || *end || !n) {
 			fiap_reply_error(reply, FIAP_INVALID_REQUEST,
 					 "acceptableSize \"%.32s\" is not a "
 					 "positive integer", size);

@@ -200,6 +200,9 @@ static int take_value(struct write_ctx *c, xmlNodePtr v, const char *id,
 	bool frac;
 	int rc = 0;
 
+	/* xs:dateTime collapses the blanks around it. */
+	if (time)
+		g_strstrip(time);
 	if (!time) {
 		refuse(c, REFUSED_NO_TIME, id, line,
 		       "the value has no time attribute");
