@@ -395,12 +395,20 @@ enum MHD_Result api_fiap_begin(const struct api_fiap_env *env,
 
 /* --- the body ---------------------------------------------------------- */
 
+/* The most body bytes this request may send: its device's limit, also
+ * for a chunked body that declared no length. */
+static size_t body_limit(const struct api_fiap *r)
+{
+	return r->has_token ? api_auth_body_limit(r->env->auth, &r->dev)
+			    : r->env->max_body;
+}
+
 /* As in api.c: a body found too long is read on and dropped, and
  * finish answers 413; past twice the limit the connection is closed. */
 enum MHD_Result api_fiap_receive(struct api_fiap *r, const char *data,
 				 size_t *size)
 {
-	size_t n = *size, max = r->env->max_body;
+	size_t n = *size, max = body_limit(r);
 
 	*size = 0;
 	if (r->answered)
@@ -628,8 +636,11 @@ enum MHD_Result api_fiap_finish(struct api_fiap *r)
 		return MHD_YES;
 	if (r->too_big)
 		return fault(r, 413, "Client",
-			     "the body is over %zu bytes, the most this "
-			     "server accepts", r->env->max_body);
+			     "the body is over %zu bytes, the most %s "
+			     "accepts", body_limit(r),
+			     r->has_token && r->dev.max_body
+				 ? "this device's limit"
+				 : "this server");
 	if (!r->body->len)
 		return fault(r, 500, "Client", "the body is empty; send a "
 			     "SOAP 1.1 envelope");
