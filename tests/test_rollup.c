@@ -362,6 +362,32 @@ static size_t hour_buckets(const char *key, int64_t day)
 	return n;
 }
 
+/* The summary's month-to-date energy at at: whole days from rollups,
+ * the last two from raw readings; the model folds the whole window. */
+static void check_summary_month(int64_t at)
+{
+	int64_t b[2] = {syd_month(at), at};
+	struct want w;
+	json_t *res = NULL, *pts, *m;
+	char err[256] = "";
+
+	expect(b, 1, &w, STEP);
+	CHECK_INT(analytics_summary(st, "syd", at, &res, err, sizeof err), 0);
+	pts = json_object_get(res, "points");
+	m = NULL;
+	for (size_t i = 0; i < json_array_size(pts); i++) {
+		json_t *p = json_array_get(pts, i);
+
+		if (!strcmp(json_string_value(json_object_get(p, "key")),
+			    "syd/pv"))
+			m = json_object_get(json_object_get(p, "month"),
+					    "energy_kwh");
+	}
+	CHECK_AT(json_is_number(m), "summary month energy: %s", err);
+	CHECK_DBL(json_number_value(m), w.kwh, 1e-9 * (1 + w.kwh));
+	json_decref(res);
+}
+
 /* --- the cases ----------------------------------------------------------- */
 
 /* Another handle on the file (akari import beside akari serve) appends
@@ -407,6 +433,8 @@ static void test_mess_sydney(void)
 	write_mess(p.id, oct, oct_end);
 	compare_all("syd/pv", apr, apr_end, STEP, "april");
 	compare_all("syd/pv", oct, oct_end, STEP, "october");
+	check_summary_month(test_utc("2024-04-09T12:34:00+10:00"));
+	check_summary_month(test_utc("2024-10-08T06:00:00+11:00"));
 
 	/* 2024-04-07 has 25 local hours, 2024-10-06 has 23 (by hand). */
 	CHECK_INT(hour_buckets("syd/pv",
