@@ -586,6 +586,14 @@ def test_limits(url, token):
                                         value.encode() * 100001)
     check_error("write-many", post(url, big, token), "dataRS",
                 "TOO_MANY_VALUES", ["100001 values", "100000"], url, before)
+    # A refused value far down a long message is named by its own line:
+    # <!--VALUES--> is line 13 of write-many.xml, so after 70000 empty
+    # lines the value (a time without an offset) is on line 70013.
+    far = doc("write-many.xml").replace(
+        b"<!--VALUES-->", b"\n" * 70000 +
+        b'<value time="2026-12-01T13:00:00">1</value>')
+    check_error("write-many: line 70013", post(url, far, token), "dataRS",
+                "INVALID_REQUEST", ["line 70013,"], url, before)
     key = '<key id="http://akari.example/hall/temp" attrName="time"/>\n'
     many = doc("fetch-many.xml").replace(b"<!--KEYS-->",
                                          key.encode() * 1001)

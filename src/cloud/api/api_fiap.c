@@ -450,10 +450,13 @@ static xmlDocPtr parse_body(const GByteArray *b, char *err, size_t errlen)
 	}
 	ctxt->_private = &dtd;
 	ctxt->sax->internalSubset = refuse_dtd;
+
+	/* Big lines: errors name lines past 65535 of a long WRITE. */
 	doc = xmlCtxtReadMemory(ctxt, (const char *)b->data, (int)b->len,
 				NULL, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR |
-				    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+				    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+				    XML_PARSE_BIG_LINES);
 	if (dtd) {
 		xmlFreeDoc(doc);
 		doc = NULL;
