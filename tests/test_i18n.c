@@ -9,6 +9,7 @@
  * Japanese form).
  */
 #include <cairo.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <pango/pangocairo.h>
 #include <stdlib.h>
@@ -73,6 +74,105 @@ static void test_catalogue(void)
 	CHECK(strstr(err, "/nonexistent") != NULL);
 	CHECK_STR(render_i18n_text(RENDER_LANG_JA, "No data"), "No data");
 	CHECK_INT(render_i18n_init(NULL, err, sizeof(err)), 0);
+}
+
+/* Writes len bytes to DIR/ja/LC_MESSAGES/akari.mo, or removes it with
+ * data NULL; returns the file's path (freed by the caller). */
+static char *put_mo(const char *dir, const void *data, size_t len)
+{
+	char *sub = g_build_filename(dir, "ja", "LC_MESSAGES", NULL);
+	char *path = g_build_filename(sub, "akari.mo", NULL);
+
+	g_mkdir_with_parents(sub, 0700);
+	if (data)
+		CHECK(g_file_set_contents(path, data, (gssize)len, NULL));
+	else
+		g_remove(path);
+	g_free(sub);
+	return path;
+}
+
+/* A missing, foreign, cut or lying catalogue: init says which file and
+ * what, and Japanese is then drawn from the msgids. */
+static void test_broken_catalogue(void)
+{
+	/* A big-endian catalogue written by hand: magic, revision 0, one
+	 * string, originals at 28, translations at 36, no hash table;
+	 * "No data" at 44 (7 bytes), "X" at 52 (1 byte). */
+	static const unsigned char swapped[] = {
+		0x95, 0x04, 0x12, 0xde, 0, 0, 0, 0, 0, 0, 0, 1,
+		0, 0, 0, 28, 0, 0, 0, 36, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 7, 0, 0, 0, 44, 0, 0, 0, 1, 0, 0, 0, 52,
+		'N', 'o', ' ', 'd', 'a', 't', 'a', 0, 'X', 0,
+	};
+	/* 2^32 - 1 strings, whose first table entry is past the end. */
+	static const unsigned char lying[] = {
+		0xde, 0x12, 0x04, 0x95, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+		28, 0, 0, 0, 28, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	char err[512] = "", *real = NULL, *dir, *path, *mo;
+	gsize real_len = 0;
+
+	CHECK(render_i18n_init(NULL, err, sizeof(err)) == 0);
+	mo = g_build_filename(render_i18n_dir(), "ja", "LC_MESSAGES",
+			      "akari.mo", NULL);
+	CHECK(g_file_get_contents(mo, &real, &real_len, NULL));
+	CHECK(real_len > 400);
+	g_free(mo);
+	dir = g_dir_make_tmp("akari-i18n-XXXXXX", NULL);
+	CHECK(dir != NULL);
+	if (!dir || !real)
+		return;
+
+	path = put_mo(dir, NULL, 0);
+	CHECK(render_i18n_init(dir, err, sizeof(err)) == -1);
+	CHECK_AT(strstr(err, path) != NULL, "missing: %s", err);
+	CHECK(render_i18n_dir() == NULL);
+	CHECK_STR(render_i18n_text(RENDER_LANG_JA, "No data"), "No data");
+	g_free(path);
+
+	path = put_mo(dir, "not a catalogue at all", 22);
+	CHECK(render_i18n_init(dir, err, sizeof(err)) == -1);
+	CHECK_AT(strstr(err, path) && strstr(err, "not a .mo file"),
+		 "foreign: %s", err);
+	CHECK_STR(render_i18n_text(RENDER_LANG_JA, "No data"), "No data");
+	g_free(path);
+
+	/* The strings lie at the end of the file: cut, some point past it. */
+	path = put_mo(dir, real, real_len - 200);
+	CHECK(render_i18n_init(dir, err, sizeof(err)) == -1);
+	CHECK_AT(strstr(err, path) && strstr(err, "outside the file"),
+		 "cut: %s", err);
+	CHECK_STR(render_i18n_text(RENDER_LANG_JA, "No data"), "No data");
+	CHECK(!render_i18n_has(RENDER_LANG_JA, "No data"));
+	g_free(path);
+
+	path = put_mo(dir, lying, sizeof(lying));
+	CHECK(render_i18n_init(dir, err, sizeof(err)) == -1);
+	CHECK_AT(strstr(err, "outside the file") != NULL, "lying: %s", err);
+	CHECK_STR(render_i18n_text(RENDER_LANG_JA, "Replay"), "Replay");
+	g_free(path);
+
+	path = put_mo(dir, swapped, sizeof(swapped));
+	CHECK_AT(render_i18n_init(dir, err, sizeof(err)) == 0, "swapped: %s",
+		 err);
+	CHECK_STR(render_i18n_text(RENDER_LANG_JA, "No data"), "X");
+	CHECK_STR(render_i18n_text(RENDER_LANG_JA, "Replay"), "Replay");
+	g_remove(path);
+	g_free(path);
+	path = g_build_filename(dir, "ja", "LC_MESSAGES", NULL);
+	g_rmdir(path);
+	g_free(path);
+	path = g_build_filename(dir, "ja", NULL);
+	g_rmdir(path);
+	g_free(path);
+	g_rmdir(dir);
+	g_free(dir);
+	g_free(real);
+
+	/* The real catalogue again for the tests after this one. */
+	CHECK(render_i18n_init(NULL, err, sizeof(err)) == 0);
+	CHECK_STR(render_i18n_text(RENDER_LANG_JA, "No data"), "データなし");
 }
 
 static void test_alternate(void)
@@ -438,6 +538,7 @@ static void test_glyph_shape(void)
 int main(void)
 {
 	test_catalogue();
+	test_broken_catalogue();
 	test_alternate();
 	test_zones();
 	test_text_size();
