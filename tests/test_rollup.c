@@ -263,16 +263,16 @@ static void write_mess(int64_t point, int64_t t0, int64_t t1)
 
 /* --- comparing ----------------------------------------------------------- */
 
-static void compare(const char *key, int64_t from, int64_t to,
-		    enum analytics_interval iv, int64_t len, int64_t step,
-		    const char *what)
+/* Every fn of key over [from, to) at iv against the model folded over
+ * the windows b[0..nb] (b[0] is from, b[nb] is to). */
+static void compare_windows(const char *key, int64_t from, int64_t to,
+			    enum analytics_interval iv, const int64_t *b,
+			    size_t nb, int64_t step, const char *what)
 {
 	static const enum analytics_fn fns[] = {
 		ANALYTICS_AVG, ANALYTICS_MIN, ANALYTICS_MAX, ANALYTICS_SUM,
 		ANALYTICS_ENERGY};
-	int64_t b[2000];
 	struct want *w;
-	size_t nb = bounds(from, to, len, b, 2000);
 
 	w = g_new(struct want, nb);
 	expect(b, nb, w, step);
@@ -335,6 +335,34 @@ static void compare(const char *key, int64_t from, int64_t to,
 		json_decref(res);
 	}
 	g_free(w);
+}
+
+static void compare(const char *key, int64_t from, int64_t to,
+		    enum analytics_interval iv, int64_t len, int64_t step,
+		    const char *what)
+{
+	int64_t b[2000];
+	size_t nb = bounds(from, to, len, b, 2000);
+
+	compare_windows(key, from, to, iv, b, nb, step, what);
+}
+
+/* Days over a range that starts and ends inside days: the whole days
+ * come from rollups, the two partial ones from raw readings, and only
+ * what lies in [from, to) counts. */
+static void compare_partial_days(const char *key, int64_t from, int64_t to,
+				 int64_t step, const char *what)
+{
+	int64_t b[400];
+	size_t nb = 0;
+
+	b[0] = from;
+	while (b[nb] < to && nb + 1 < 400) {
+		int64_t next = syd_day(b[nb] + DAY + 2 * HOUR);
+
+		b[++nb] = next < to ? next : to;
+	}
+	compare_windows(key, from, to, ANALYTICS_DAY, b, nb, step, what);
 }
 
 /* Every resolution over the local days [d0, d1) and the months around. */
@@ -434,6 +462,8 @@ static void test_mess_sydney(void)
 	compare_all("syd/pv", apr, apr_end, STEP, "april");
 	compare_all("syd/pv", oct, oct_end, STEP, "october");
 	check_summary_month(test_utc("2024-04-09T12:34:00+10:00"));
+	compare_partial_days("syd/pv", apr + 5 * HOUR + 17, apr_end - 7 * HOUR,
+			     STEP, "partial days");
 	check_summary_month(test_utc("2024-10-08T06:00:00+11:00"));
 
 	/* 2024-04-07 has 25 local hours, 2024-10-06 has 23 (by hand). */
