@@ -5,7 +5,9 @@ read (not through akari) and must hold every reading the server
 acknowledged, with the value that was sent, and nothing that was never
 sent.  The writers then re-send the batch that was in flight when the
 server died, as a real gateway does, and at the end every reading is
-stored exactly once.
+stored exactly once.  The hourly rollups must agree with the raw
+readings after every kill: the re-sent batch counted once, no rollup
+committed apart from its readings.
 
 Expected contents come from the batches this test sent; the value of a
 reading is a function of its point and time, so a re-sent batch carries
@@ -146,13 +148,25 @@ WRONG_VALUES = (
     f"WHERE r.value != CAST(substr(p.key, 7) AS INTEGER) * 1000"
     f" + ((r.ts - {ORIGIN}) / 60) % 100000 + 0.25")
 IN_RANGE = "SELECT count(*) FROM readings WHERE ts >= ? AND ts < ?"
+# Hourly rollups that disagree with the raw readings of their hour: a
+# batch counted twice (the re-sent one) or a rollup committed apart from
+# its readings.  Tokyo's hours are UTC's, so an hour starts at a multiple
+# of 3600; res 2 is the hourly rollup.
+ROLLUPS_OFF = (
+    "SELECT count(*) FROM (SELECT point_id, ts / 3600 * 3600 AS hour,"
+    " count(*) AS n, sum(value) AS total FROM readings GROUP BY 1, 2) AS r"
+    " FULL JOIN (SELECT point_id, ts AS hour, n, sum AS total FROM rollups"
+    " WHERE res = 2 AND n > 0) AS u USING (point_id, hour)"
+    " WHERE r.n IS NOT u.n OR r.total IS NOT u.total")
 
 
 def check_round(n, writers):
     """A writer's acknowledged batches are exactly its batches before
-    the one in flight, so the file must hold all of their rows, some or
+    the one in flight, so the file must hold all of their rows, all or
     none of the one in flight, and nothing after it."""
     c.eq(count(WRONG_VALUES), 0, f"kill {n}: readings with a wrong value")
+    c.eq(count(ROLLUPS_OFF), 0, f"kill {n}: hours whose rollup is not "
+         "their readings' count and sum")
     for w in writers:
         acked = w.next_batch - (w.in_flight is not None)
         per_batch = MINUTES_PER_BATCH * POINTS
@@ -161,7 +175,8 @@ def check_round(n, writers):
              f"kill {n}: writer {w.index}'s acknowledged readings")
         extra = count(IN_RANGE, base(w.index, acked),
                       base(w.index, 0) + SPAN)
-        c.true(extra <= (per_batch if w.in_flight else 0),
+        # A batch is one transaction: all of it or none.
+        c.true(extra in ((0, per_batch) if w.in_flight else (0,)),
                f"kill {n}: writer {w.index} has {extra} readings past "
                "its acknowledged ones")
 
