@@ -4,6 +4,7 @@
 #include "cloud/api/api_auth.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -198,7 +199,7 @@ static unsigned take_token(struct api_auth *a, const struct store_device *d)
 {
 	double rate = d->rate_per_s > 0 ? d->rate_per_s : a->cfg.rate_per_s;
 	double burst = d->burst > 0 ? (double)d->burst : a->cfg.burst;
-	double now = (double)g_get_monotonic_time() / 1e6;
+	double now = (double)g_get_monotonic_time() / 1e6, wait;
 	struct bucket *b;
 	gint64 key = d->id;
 
@@ -219,7 +220,11 @@ static unsigned take_token(struct api_auth *a, const struct store_device *d)
 		b->tokens -= 1;
 		return 0;
 	}
-	return (unsigned)ceil((1 - b->tokens) / rate);
+
+	/* A tiny rate waits longer than an unsigned holds; converting such
+	 * a double is undefined and came out as 0, "no wait". */
+	wait = ceil((1 - b->tokens) / rate);
+	return wait < UINT_MAX ? (unsigned)wait : UINT_MAX;
 }
 
 size_t api_auth_body_limit(const struct api_auth *a,
