@@ -317,6 +317,12 @@ out:
 
 /* --- the thread -------------------------------------------------------- */
 
+/* A save was asked for and there is content to save; under lock. */
+static bool save_ready(const struct fetch_content *f)
+{
+	return f->save_due && f->cache_dir && f->doc;
+}
+
 /* Saves the cache when due; called and returns with the lock held. */
 static void save_if_due(struct fetch_content *f)
 {
@@ -324,7 +330,7 @@ static void save_if_due(struct fetch_content *f)
 	json_t *doc;
 	int rc;
 
-	if (!f->save_due || !f->cache_dir || !f->doc)
+	if (!save_ready(f))
 		return;
 	f->save_due = false;
 	doc = json_incref(f->doc);
@@ -336,9 +342,6 @@ static void save_if_due(struct fetch_content *f)
 	pthread_mutex_lock(&f->lock);
 	f->st.cache_rc = rc;
 	g_strlcpy(f->st.cache_err, rc ? err : "", sizeof f->st.cache_err);
-	/* A failed save is tried again at the next poll. */
-	if (rc)
-		f->save_due = true;
 	g_free(playing);
 	json_decref(doc);
 }
@@ -374,14 +377,17 @@ static void *poller_main(void *arg)
 			json_decref(f->doc);
 			f->doc = doc;
 			f->gen++;
-			f->save_due = true;
 		}
+		/* A failed save is tried again at the next poll, not at
+		 * once, which would spin while the disk refuses. */
+		if (doc || f->st.cache_rc)
+			f->save_due = true;
 		g_byte_array_free(a.body, TRUE);
 		save_if_due(f);
 
 		delay = rc ? fmin(delay * 2, f->retry_max) : f->every;
 		due = mono_now() + delay;
-		while (!f->quit && !f->save_due && mono_now() < due) {
+		while (!f->quit && !save_ready(f) && mono_now() < due) {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 100 * 1000 * 1000;
 			if (ts.tv_nsec >= 1000000000L) {

@@ -118,6 +118,10 @@ struct kiosk_content *kiosk_content_create(const struct kiosk_options *o,
 			  "fixed rotation", err);
 		return kc;
 	}
+	/* The first save keeps what the cache says was played: a clock
+	 * not trusted after this restart, or the next, still needs it. */
+	if (kc->last_playing[0])
+		fetch_content_playing(kc->poller, kc->last_playing);
 	log_info(MOD, "content: polling every %g s as display %s",
 		 FETCH_CONTENT_EVERY, o->fetch.display_id);
 	return kc;
