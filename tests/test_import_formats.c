@@ -514,7 +514,8 @@ static void test_device_csv(void)
 					"point:hall/new=3,unit=kW", "hall",
 					"Asia/Tokyo", &f, err, sizeof err),
 		  IMPORT_OK);
-	CHECK_INT(import_sink_device_create(st, dev, site, &sink), IMPORT_OK);
+	CHECK_INT(import_sink_device_create(st, dev, site, 0, &sink),
+		  IMPORT_OK);
 	if (f && sink) {
 		struct store_point got;
 		int64_t ts;

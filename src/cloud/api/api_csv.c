@@ -96,7 +96,7 @@ int api_csv_ingest(struct store *st, const struct ingest_source *src,
 		goto out;
 	}
 	if (import_sink_device_create(st, src->device_id, src->site_id,
-				      &sink)) {
+				      src->future_tolerance_s, &sink)) {
 		status = error_answer(500, "internal", "no import sink",
 				      answer);
 		goto out;

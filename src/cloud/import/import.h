@@ -105,9 +105,12 @@ int import_sink_push_create(const char *url, const char *token,
 
 /* Batches go through ingest_batch() on st (borrowed) as the device
  * device_id of site site_id would send them over HTTP: only that site's
- * points, which must exist; the registry is never changed. */
+ * points, which must exist; the registry is never changed; a row more
+ * than future_tolerance_s ahead of the clock is held in quarantine (0:
+ * no check, as in ingest_source). */
 int import_sink_device_create(struct store *st, int64_t device_id,
-			      int64_t site_id, struct import_sink **out);
+			      int64_t site_id, int64_t future_tolerance_s,
+			      struct import_sink **out);
 
 void import_sink_destroy(struct import_sink *sink);	/* accepts NULL */
 

@@ -1,0 +1,106 @@
+"""Integration test of device requests at the edges of their rules, on a
+real `akari serve`:
+
+1. A CSV upload over HTTP is a device's batch like any other: a row
+   whose time is far ahead of the server's clock is held in quarantine
+   (docs/counters.md), not stored as a reading.
+2. A rate so small that the wait for the next request does not fit in a
+   whole number of seconds still refuses that request, with a
+   Retry-After, and stores nothing.
+
+Expected values come from the rules in the docs and from the database
+file, read directly.
+"""
+import os
+import sqlite3
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import akari_it as it  # noqa: E402
+
+c = it.Checks()
+work = it.tmpdir()
+db = os.path.join(work, "edges.db")
+
+
+def cli(*args, check=True):
+    return it.run(*args[:2], "--db", db, *args[2:], check=check)
+
+
+def table(sql, *args):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+ADMIN = it.run("admin", "token", "add", "--db", db, "root").stdout.strip()
+cli("site", "add", "hall", "--kind", "building", "--tz", "UTC")
+cli("point", "add", "hall/temp", "--site", "hall", "--quantity",
+    "temperature", "--unit", "degC")
+METER = cli("device", "add", "--site", "hall", "m1").stdout.strip()
+SLOW = cli("device", "add", "--site", "hall", "slow").stdout.strip()
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(t))
+
+
+def test_csv_future(url):
+    now = int(time.time())
+    # One row of the past, one a day ahead: the default tolerance is
+    # 300 s, so the second is held.
+    past, ahead = now - 600, now + 86400
+    body = f"{iso(past)},20.5\n{iso(ahead)},21.5\n".encode()
+    spec = "header=0,time=0,point:hall/temp=1,unit=degC"
+    st, _, b = it.http(
+        "POST", url + "/api/v1/ingest/csv?map=" + urllib.parse.quote(
+            spec, safe=""), body,
+        {"Authorization": "Bearer " + METER, "Content-Type": "text/csv"})
+    c.eq(st, 200, "CSV with a future row: status")
+    c.eq(b.get("accepted") if isinstance(b, dict) else b, 1,
+         "CSV: one row accepted")
+    c.eq(table("SELECT ts, value FROM readings ORDER BY ts"),
+         [(past, 20.5)], "CSV: only the present row is a reading")
+    c.eq(table("SELECT ts, value, reason FROM quarantine"),
+         [(ahead, 21.5, "future_ts")], "CSV: the future row is held")
+
+
+def test_tiny_rate(url):
+    st, _, _ = it.http(
+        "PATCH", url + "/api/v1/devices/hall/slow",
+        b'{"rate_per_s": 1e-300, "burst": 1}',
+        {"Authorization": "Bearer " + ADMIN,
+         "Content-Type": "application/json"})
+    c.eq(st, 200, "a tiny rate is a valid setting")
+    h = {"Authorization": "Bearer " + SLOW,
+         "Content-Type": "application/json"}
+    st, _, _ = it.http("POST", url + "/api/v1/ingest", {"readings": []}, h)
+    c.eq(st, 200, "tiny rate: the one request of the burst")
+    before = table("SELECT point_id, ts, value FROM readings")
+    now = int(time.time())
+    st, hdrs, b = it.http(
+        "POST", url + "/api/v1/ingest",
+        {"readings": [{"point": "hall/temp", "ts": now, "value": 1}]}, h)
+    # A bucket of 1 refilling at 1e-300 per second: the next request is
+    # some 1e300 s away, far more than any header can say.
+    c.eq(st, 429, "tiny rate: the second request is refused")
+    c.eq(b.get("error") if isinstance(b, dict) else b, "rate_limited",
+         "tiny rate: error code")
+    c.true(int(hdrs.get("Retry-After", "0")) >= 10 ** 9,
+           f"tiny rate: Retry-After {hdrs.get('Retry-After')!r} is long")
+    c.eq(table("SELECT point_id, ts, value FROM readings"), before,
+         "tiny rate: database unchanged")
+
+
+def main():
+    with it.Server(db) as srv:
+        test_csv_future(srv.url)
+        test_tiny_rate(srv.url)
+    c.finish()
+
+
+main()
