@@ -91,8 +91,8 @@ static void zone_bucket(struct zone *z, enum store_bucket res, int64_t t,
 
 /*
  * Arrival order writes every point once per batch, into the same few
- * buckets as the batch before: reading those rows, the point's newest
- * reading and its zone back each time would cost more statements than
+ * buckets as the batch before: reading those rows and the point's
+ * newest reading back each time would cost more statements than
  * the readings themselves.  So each write connection remembers them as
  * its own last commit left them.  Another connection's commit (akari
  * import on the same file) changes PRAGMA data_version, which empties
@@ -101,8 +101,6 @@ static void zone_bucket(struct zone *z, enum store_bucket res, int64_t t,
 struct pcache {
 	bool has_last;
 	int64_t last_ts;
-	struct zone *zone;
-	int64_t step;
 	/* the newest bucket of each resolution, as stored; b1 0: none */
 	int64_t b0[RES_COUNT], b1[RES_COUNT];
 	struct store_rollup row[RES_COUNT];
@@ -597,12 +595,9 @@ static int pointctx_init(struct pointctx *pc, sqlite3 *db, struct stmts *s,
 	pc->map = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 					NULL);
 	pc->order = g_ptr_array_new_with_free_func(g_free);
-	if (cached) {
-		pc->cached = cached;
-		pc->zone = cached->zone;
-		pc->step = cached->step;
-		return STORE_OK;
-	}
+	/* The rows remembered stay right, but a point's zone and step are
+	 * read each time: the registry may have changed them. */
+	pc->cached = cached;
 
 	sqlite3_bind_int64(s->info, 1, point);
 	rc = sqlite3_step(s->info);
@@ -810,8 +805,6 @@ static void remember(const struct pointctx *pc, const struct group *gr,
 	out->has_last = true;
 	out->last_ts = gr->has_last && gr->last_ts > newest ? gr->last_ts
 							    : newest;
-	out->zone = pc->zone;
-	out->step = pc->step;
 	if (pc->cached)
 		for (int res = RES_FIRST; res <= RES_LAST; res++) {
 			out->b0[res] = pc->cached->b0[res];
