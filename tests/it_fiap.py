@@ -243,6 +243,21 @@ def test_lexical(url, token):
                      jst(2026, 12, 1, 16)), [(jst(2026, 12, 1, 15), 30.0)],
          "lexical: stored at 15:00 in Tokyo")
     c.eq(count(url), before + 1, "lexical: one reading")
+    # xs:anyURI collapses too: a point ID with blanks around it is the
+    # ID without them, for WRITE and for FETCH.
+    _, _, raw = post(url, write % ("  http://akari.example/hall/temp\n",
+                                   "2026-12-01T15:02:00+09:00", "31"), token)
+    c.eq(outcome(transport(raw, "dataRS")), "OK",
+         "lexical: a point ID with blanks around it")
+    _, _, raw = post(url, doc("fetch-jaxws.xml").replace(
+        b'id="http://akari.example/hall/temp"',
+        b'id=" http://akari.example/hall/temp "').replace(
+        b"T14:00:00", b"T15:02:00").replace(b"T14:01:00", b"T15:02:00"))
+    t = transport(raw, "queryRS")
+    c.eq(points(t) if t is not None else None,
+         [("http://akari.example/hall/temp",
+           [(jst(2026, 12, 1, 15, 2), "31")])],
+         "lexical: a key's point ID with blanks around it")
 
     before = count(url)
     check_error("lexical: %FF in a point ID",

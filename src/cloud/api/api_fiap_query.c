@@ -227,6 +227,8 @@ static int read_key(const struct api_fiap_env *env, xmlNodePtr node,
 		g_string_append_printf(fingerprint, "%s\x1f",
 				       v[i] ? v[i] : "\x1e");
 	}
+	if (v[0])
+		g_strstrip(v[0]);	/* xs:anyURI collapses its blanks */
 	k->node = node;
 	k->id = g_strdup(v[0]);
 	k->lo = TS_MIN;

@@ -236,6 +236,7 @@ static int take_point(struct write_ctx *c, xmlNodePtr point)
 			   "id attribute", xmlGetLineNo(point));
 		return 0;
 	}
+	g_strstrip(id);		/* xs:anyURI collapses its blanks */
 	mapped = api_fiap_map_key(c->env->map, id, key, sizeof key, &unit,
 				  err, sizeof err);
 	for (xmlNodePtr v = point->children; v && !rc; v = v->next) {
