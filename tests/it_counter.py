@@ -72,7 +72,11 @@ def python_steps(series, digits):
         if mark is None:
             mark, last = v, t
             continue
-        if v >= mark:
+        nxt = pts[i + 1][1] if i + 1 < len(pts) else None
+        if (v > mark and nxt is not None and v - nxt >= v / 10
+                and nxt >= mark - mark / 10):
+            pass                                # spike: glitch
+        elif v >= mark:
             steps.append((last, t, v - mark))
             mark, last = v, t
         elif mark - v < mark / 10:

@@ -154,6 +154,37 @@ static void test_glitch(void)
 }
 
 /*
+ * A lone high value is a glitch too: 1000, 1010 (+10), then 5000 rises
+ * above the mark, but the next reading 1020 is a big drop from it (3980
+ * is not under 500) and back at or above 1010 - 101 = 909, so 5000 did
+ * not hold: skipped.  1020 +10 over two minutes from 1010, 1030 +10.
+ * Total 30 = 1030 - 1000.  The same on a 6-digit meter near its top:
+ * 10, 20 (+10), 999990 (next 30 is 999960 below it and above 20 - 2):
+ * skipped, not counted as a rise of 999970 followed by a wrap; 30 +10,
+ * 40 +10.  Total 30.  The newest reading cannot be judged so: 1000 then
+ * 5000 is a rise of 4000 until a later reading says otherwise.
+ */
+static void test_spike(void)
+{
+	static const double v[] = {1000, 1010, 5000, 1020, 1030};
+	static const double v6[] = {10, 20, 999990, 30, 40};
+	static const double last[] = {1000, 5000};
+	struct expect e = {
+		{COUNTER_FIRST, COUNTER_RISE, COUNTER_GLITCH, COUNTER_RISE,
+		 COUNTER_RISE},
+		{10, 10, 10}, 3, 30};
+	struct expect e6 = {
+		{COUNTER_FIRST, COUNTER_RISE, COUNTER_GLITCH, COUNTER_RISE,
+		 COUNTER_RISE},
+		{10, 10, 10}, 3, 30};
+	struct expect f = {{COUNTER_FIRST, COUNTER_RISE}, {4000}, 1, 4000};
+
+	check_seq("spike", v, 5, 0, &e);
+	check_seq("spike6", v6, 5, 6, &e6);
+	check_seq("spike last", last, 2, 0, &f);
+}
+
+/*
  * Sentinels: 1000 first; 0xFFFFFFFE = 4294967294 missing; 1010 +10;
  * 0xFFFFFFFF missing; 1020 +10.  Total 20.  NaN and a negative value are
  * missing too.  On a 6-digit meter 1234567 is beyond the register:
@@ -477,6 +508,7 @@ int main(void)
 	test_reset();
 	test_dip();
 	test_glitch();
+	test_spike();
 	test_sentinel();
 	test_pending();
 	test_mixed();

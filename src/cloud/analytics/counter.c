@@ -82,6 +82,15 @@ static size_t next_valid(const double *v, size_t i, size_t n, int digits)
 	return n;
 }
 
+/* Whether x, at or above the mark m, is a lone wild value: the next
+ * valid reading y drops from it by a tenth or more and is back where a
+ * glitch after m would be.  Counted, x would add x - m and the drop
+ * back would count as a reset or a wrap on top. */
+static bool spike(double m, double x, double y)
+{
+	return x > m && x - y >= x / 10 && y >= m - m / 10;
+}
+
 /* Judges the valid reading x that is a big drop from mark m, given the
  * next valid reading (have_y false when there is none yet). */
 static enum counter_class judge_drop(double m, double x, bool have_y,
@@ -120,8 +129,12 @@ void counter_steps(const int64_t *ts, const double *v, size_t n, int digits,
 		} else if (!have_mark) {
 			c = COUNTER_FIRST;
 		} else if (x >= mark) {
+			size_t j = next_valid(v, i, n, digits);
+
 			c = COUNTER_RISE;
 			delta = x - mark;
+			if (j < n && spike(mark, x, v[j]))
+				c = COUNTER_GLITCH;
 		} else if (mark - x < mark / 10) {
 			c = COUNTER_DIP;
 		} else {

@@ -15,7 +15,11 @@
  * 10^digits; an invalid reading is missing and skipped.  For a valid
  * reading x after the mark m:
  *
- *   x >= m                 a rise by x - m; the mark becomes x.
+ *   x >= m                 a rise by x - m; the mark becomes x.  But
+ *                          when the next valid reading y is a big drop
+ *                          from x (x - y >= x / 10) back to where a
+ *                          glitch after m would be (y >= m - m / 10),
+ *                          x was a lone wild value: a glitch, skipped.
  *   m - x < m / 10         a dip (noise): increment 0, the mark stays m.
  *   otherwise, a big drop, judged by the next valid reading y:
  *     y >= m - m / 10      the drop did not hold: x was a glitch and is
