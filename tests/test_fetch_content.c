@@ -42,7 +42,8 @@ static const char CONTENT[] =
 struct fake {
 	int fd, port;
 	pthread_t thread;
-	int status;		/* 200: CONTENT with an ETag; else that */
+	int status;		/* 200: body with an ETag; else that */
+	const char *body;	/* NULL: CONTENT */
 	atomic_int requests;
 };
 
@@ -54,6 +55,7 @@ static void *fake_main(void *arg)
 	for (;;) {
 		int c = accept(f->fd, NULL, NULL);
 		ssize_t n, got = 0;
+		const char *body = f->body ? f->body : CONTENT;
 		bool same;
 
 		if (c < 0)
@@ -85,10 +87,10 @@ static void *fake_main(void *arg)
 			snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\n"
 				 "ETag: \"e1\"\r\nContent-Type: "
 				 "application/json\r\nContent-Length: %zu\r\n"
-				 "Connection: close\r\n\r\n", strlen(CONTENT));
+				 "Connection: close\r\n\r\n", strlen(body));
 		if (write(c, head, strlen(head)) < 0 ||
 		    (f->status == 200 && !same &&
-		     write(c, CONTENT, strlen(CONTENT)) < 0))
+		     write(c, body, strlen(body)) < 0))
 			perror("fake server write");
 		close(c);
 	}
@@ -286,10 +288,62 @@ static void test_restart_keeps_playing(void)
 	g_free(dir);
 }
 
+/* A message longer than a kiosk keeps (3000 bytes of "あ", from a
+ * server that did not limit it) is cut between characters, never
+ * inside one: what is shown is valid UTF-8 and the start of the text. */
+static void test_long_message_cut(void)
+{
+	struct fetch_bundle data = {0};
+	struct render_alert alert = {0};
+	struct kiosk_content *kc;
+	struct kiosk_options o;
+	enum render_slide rot[1] = {RENDER_GRID}, slide;
+	GTimeZone *utc = g_time_zone_new_utc();
+	GString *msg = g_string_new(NULL), *body;
+	char url[64];
+	bool shown = false;
+	double since;
+	struct fake f;
+	size_t n;
+
+	for (int i = 0; i < 1000; i++)
+		g_string_append(msg, "あ");
+	body = g_string_new(CONTENT);
+	g_string_truncate(body, body->len - strlen("null}"));
+	g_string_append_printf(body, "{\"id\":3,\"target\":\"*\","
+			       "\"message\":\"%s\",\"set_at\":1}}",
+			       msg->str);
+	fake_start(&f, 200);
+	f.body = body->str;
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+	kiosk_options_init(&o);
+	o.fetch.server = url;
+	o.fetch.display_id = "d1";
+	kc = kiosk_content_create(&o, rot, 1, utc);
+	for (int i = 0; i < 100 && !shown; i++) {
+		kiosk_content_tick(kc, i * 0.1, 2e9, 2e9, &data, &since);
+		shown = kiosk_content_showing(kc, &slide, &alert) &&
+			alert.kind == RENDER_ALERT_EMERGENCY;
+		if (!shown)
+			usleep(100000);
+	}
+	CHECK(shown);
+	n = alert.message ? strlen(alert.message) : 0;
+	CHECK(n > 0);
+	CHECK(alert.message && g_utf8_validate(alert.message, -1, NULL));
+	CHECK(alert.message && !strncmp(alert.message, msg->str, n));
+	kiosk_content_destroy(kc);
+	fake_stop(&f);
+	g_string_free(body, TRUE);
+	g_string_free(msg, TRUE);
+	g_time_zone_unref(utc);
+}
+
 int main(void)
 {
 	test_cache_unwritable_pace();
 	test_playing_before_answer_pace();
 	test_restart_keeps_playing();
+	test_long_message_cut();
 	return check_finish();
 }

@@ -159,7 +159,11 @@ static void test_emergency(struct store *st)
 				    .message = "避難してください",
 				    .actor = "desk", .at = 1000};
 	struct seen seen = {0};
+	char long_text[501 * 3 + 1] = "";
 	int64_t id = 0;
+
+	for (int i = 0; i < 501; i++)
+		strcat(long_text, "あ");
 
 	/* Nothing to clear yet; an unknown group; no message. */
 	e.set = false;
@@ -176,6 +180,12 @@ static void test_emergency(struct store *st)
 	e.actor = "";
 	CHECK_INT(store_emergency_log(st, &e, &id), STORE_INVALID);
 	e.actor = "desk";
+	/* 501 characters (1503 bytes of "あ"), from the CLI as from HTTP,
+	 * are one too many: what a display can show in large type. */
+	e.message = long_text;
+	CHECK_INT(store_emergency_log(st, &e, &id), STORE_INVALID);
+	CHECK(strstr(store_errmsg(st), "500") != NULL);
+	e.message = "避難してください";
 	CHECK_INT(store_emergency_history(st, 10, collect, &seen), STORE_OK);
 	CHECK_INT(seen.n, 0);
 
@@ -209,6 +219,12 @@ static void test_emergency(struct store *st)
 	CHECK_INT(store_emergency_history(st, 10, collect, &seen), STORE_OK);
 	CHECK_INT(seen.n, 3);
 	CHECK_STR(seen.text[0], "clear station ops -");
+
+	/* 500 characters are taken. */
+	long_text[500 * 3] = '\0';
+	e.set = true;
+	e.message = long_text;
+	CHECK_INT(store_emergency_log(st, &e, &id), STORE_OK);
 }
 
 int main(void)

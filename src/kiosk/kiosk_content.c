@@ -263,7 +263,13 @@ static void next_slide(struct kiosk_content *kc,
 	kc->notice = p->layer == KIOSK_LAYER_EMERGENCY ||
 		     p->layer == KIOSK_LAYER_DATA;
 	if (p->layer == KIOSK_LAYER_EMERGENCY) {
+		const char *cut;
+
+		/* A text too long for the buffer ends at its last whole
+		 * character, not inside one. */
 		g_strlcpy(kc->message, p->message, sizeof kc->message);
+		g_utf8_validate(kc->message, -1, &cut);
+		kc->message[cut - kc->message] = '\0';
 		kc->alert = (struct render_alert){
 			.kind = RENDER_ALERT_EMERGENCY, .message = kc->message};
 	} else if (p->layer == KIOSK_LAYER_DATA) {

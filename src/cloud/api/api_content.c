@@ -34,7 +34,7 @@
 
 #define ITEMS_MAX 100
 #define SECONDS_MAX 3600
-#define MESSAGE_MAX 500		/* characters of an emergency message */
+#define MESSAGE_MAX STORE_EMERGENCY_MAX
 #define DEFAULT_PLAYLIST "default"
 /* The data-triggered layer's rules when none were set. */
 #define DEFAULT_GRID_PCT 97.0

@@ -800,6 +800,11 @@ int store_emergency_log(struct store *st, const struct store_emergency *e,
 		       !g_utf8_validate(e->message, -1, NULL)))
 		return store_fail(STORE_INVALID, "an emergency message needs "
 				  "UTF-8 text");
+	if (e->set && g_utf8_strlen(e->message, -1) > STORE_EMERGENCY_MAX)
+		return store_fail(STORE_INVALID, "an emergency message has at "
+				  "most %d characters, not %ld",
+				  STORE_EMERGENCY_MAX,
+				  (long)g_utf8_strlen(e->message, -1));
 	if (!e->actor || !*e->actor)
 		return store_fail(STORE_INVALID, "who sets or clears a "
 				  "message must be named");

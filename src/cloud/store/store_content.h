@@ -24,6 +24,8 @@
 #define STORE_CONTENT_NAME_MAX 64
 /* The target of an emergency message meant for every display. */
 #define STORE_EMERGENCY_ALL "*"
+/* The most characters of an emergency message, however it is set. */
+#define STORE_EMERGENCY_MAX 500
 
 /* A playlist, group or display name: 1 to STORE_CONTENT_NAME_MAX of
  * A-Z a-z 0-9 . _ -. */
@@ -140,9 +142,9 @@ struct store_emergency {
 	int64_t at;		/* Unix seconds */
 };
 
-/* Appends a set (message non-NULL) or a clear of target.  A clear of a
- * target with no message in force is STORE_NOT_FOUND, and a group that
- * does not exist too. */
+/* Appends a set (message non-NULL, 1 to STORE_EMERGENCY_MAX characters
+ * of UTF-8) or a clear of target.  A clear of a target with no message
+ * in force is STORE_NOT_FOUND, and a group that does not exist too. */
 int store_emergency_log(struct store *st, const struct store_emergency *e,
 			int64_t *id);
 
