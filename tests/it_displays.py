@@ -29,9 +29,11 @@ screenshots, each byte for byte one of the frames it wrote with
 --png-dir; a screenshot asked for by staff arrives.  Its plays alternate
 between its two slides, a slide period each.  With the server stopped
 it keeps its plays in its queue file, and sends them once a server
-answers on the same port again, none lost and none twice.  After the
+answers on the same port again, none lost.  The plays it has not sent
+when it stops wait in that file, and a kiosk started again sends them.  After the
 kiosk is stopped it turns offline the same way.
 """
+import json
 import os
 import re
 import socket
@@ -443,6 +445,25 @@ def phase_kiosk(srv):
 
     p.send_signal(signal.SIGTERM)
     c.eq(p.wait(timeout=30), 0, "kiosk stops cleanly")
+
+    # What it had not sent yet waits in the queue file for the next
+    # start, which sends it.
+    left = [json.loads(line) for line in open(queue).read().splitlines()]
+    c.true(left, f"the stopped kiosk left plays queued ({len(left)})")
+    with open(log, "a") as f:
+        p = subprocess.Popen(
+            [it.AKARI, "kiosk", "--server", url, "--png-dir", frames,
+             "--window", "160x90", "--cache", cache, "--slides",
+             "household,air", "--slide-seconds", "1", "--fade-seconds", "0",
+             "--display-id", "lobby", "--token-file", token],
+            stdout=f, stderr=subprocess.STDOUT)
+    procs.append(p)
+    sent = wait_for(lambda: (lambda have: all(
+        (q["slide"], q["start"]) in have for q in left))(
+        {(q["slide"], q["start"]) for q in kiosk_plays(url, since)}))
+    c.true(sent, "the next start sends the plays left queued")
+    p.send_signal(signal.SIGTERM)
+    c.eq(p.wait(timeout=30), 0, "the second kiosk stops cleanly")
     c.true(aged(url, "lobby", 2) is not None, "the kiosk's beats stop")
     c.eq(entry(url, "lobby", "?offline_after=1")["state"], "offline",
          "stopped kiosk is offline")
