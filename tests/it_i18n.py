@@ -209,6 +209,39 @@ def main(url):
     c.true(bool(pics) and pics[0] == ref["ja"],
            "alternate: the first language first")
 
+    # English over Japanese: its own picture, on the kiosk as on render,
+    # and alternating it starts with English.
+    ref["en+ja"] = render(url, "ref-en-ja", "--lang", "en+ja")
+    c.true(ref["en+ja"] not in (ref["ja"], ref["en"], ref["ja+en"]),
+           "en+ja is a picture of its own")
+    pics, _ = kiosk(url, "kiosk-en-ja", 2, "--lang", "en+ja")
+    c.true(bool(pics) and pics[-1] == ref["en+ja"],
+           "--lang en+ja: the kiosk draws what render draws")
+    pics, _ = kiosk(url, "kiosk-alt-en", 3, "--lang", "en+ja",
+                    "--bilingual", "alternate", "--slide-seconds", "1")
+    c.true(bool(pics) and pics[0] == ref["en"],
+           "alternate en+ja: English first")
+
+    # A corrupt catalogue: the kiosk still draws, Japanese from the
+    # msgids, as render does with the same file, and its log names the
+    # file and says so.
+    bad = os.path.join(work, "badlocale")
+    os.makedirs(os.path.join(bad, "ja", "LC_MESSAGES"))
+    with open(os.path.join(bad, "ja", "LC_MESSAGES", "akari.mo"), "wb") as f:
+        f.write(b"\x00" * 64)
+    os.environ["AKARI_LOCALEDIR"] = bad
+    try:
+        ref_bad = render(url, "ref-badmo", "--lang", "ja")
+        pics, log = kiosk(url, "kiosk-badmo", 1, "--lang", "ja")
+    finally:
+        del os.environ["AKARI_LOCALEDIR"]
+    c.true(ref_bad != ref["ja"], "without its catalogue ja is not drawn")
+    c.true(bool(pics) and pics[-1] == ref_bad,
+           "corrupt catalogue: the kiosk draws, from the msgids")
+    c.true(os.path.join(bad, "ja", "LC_MESSAGES", "akari.mo") in log and
+           "drawn in English" in log,
+           "corrupt catalogue: the log names the file and says so")
+
     # Portrait, with a place name in the header.
     tall = (360, 640)
     place = ("--place", "新宿駅 西口")
