@@ -48,6 +48,10 @@ struct display {
 	SDL_Texture *tex;
 	int tex_w, tex_h;
 	Uint32 tex_format;
+	bool soft;		/* SDL's software renderer: frames go
+				 * straight into the window surface */
+	SDL_Surface *surface;	/* the window surface that holds the
+				 * last frame, NULL: none does */
 
 	/* A window that lost its screen, and when to try it again. */
 	struct display_config cfg;	/* for reopening; strings not kept */
@@ -158,6 +162,7 @@ static void close_sdl(struct display *d, bool quit_video)
 	d->tex = NULL;
 	d->ren = NULL;
 	d->win = NULL;
+	d->surface = NULL;
 	d->sdl_up = false;
 }
 
@@ -220,6 +225,14 @@ static bool is_invisible_driver(void)
 	       strcmp(name, "dummy") == 0 || strcmp(name, "evdev") == 0;
 }
 
+static bool is_software(SDL_Renderer *ren)
+{
+	SDL_RendererInfo info;
+
+	return SDL_GetRendererInfo(ren, &info) == 0 && info.name &&
+	       strcmp(info.name, "software") == 0;
+}
+
 static int open_sdl(struct display *d, const struct display_config *cfg,
 		    char *err, size_t errlen)
 {
@@ -277,6 +290,8 @@ static int open_sdl(struct display *d, const struct display_config *cfg,
 		goto fail;
 	}
 	SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
+	d->soft = is_software(d->ren);
+	d->surface = NULL;
 	if (cfg->mode == DISPLAY_FULLSCREEN)
 		SDL_ShowCursor(SDL_DISABLE);
 	SDL_GetRendererOutputSize(d->ren, &d->width, &d->height);
@@ -563,7 +578,11 @@ static int present_sdl(struct display *d, cairo_surface_t *frame,
 		d->tex_w = w;
 		d->tex_h = h;
 		d->tex_format = format;
+		/* Frames are opaque: blending them over black would only
+		 * cost a software renderer a pass over every pixel. */
+		SDL_SetTextureBlendMode(d->tex, SDL_BLENDMODE_NONE);
 	}
+	d->surface = NULL;
 
 	cairo_surface_flush(frame);
 	if (SDL_UpdateTexture(d->tex, NULL, cairo_image_surface_get_data(frame),
@@ -578,9 +597,104 @@ static int present_sdl(struct display *d, cairo_surface_t *frame,
 	return 0;
 }
 
-int display_present(struct display *d, cairo_surface_t *frame, char *err,
-		    size_t errlen)
+/* The rectangles r[0..n) within a w x h frame, as SDL's; none (n 0,
+ * or more than fit) stands for the whole frame. */
+static int clip_rects(const struct display_rect *r, int n, int w, int h,
+		      SDL_Rect *out, int max)
 {
+	int k = 0;
+
+	if (n <= 0 || n > max) {
+		out[0] = (SDL_Rect){ 0, 0, w, h };
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		int x0 = r[i].x < 0 ? 0 : r[i].x;
+		int y0 = r[i].y < 0 ? 0 : r[i].y;
+		int x1 = r[i].x + r[i].w > w ? w : r[i].x + r[i].w;
+		int y1 = r[i].y + r[i].h > h ? h : r[i].y + r[i].h;
+
+		if (x1 > x0 && y1 > y0)
+			out[k++] = (SDL_Rect){ x0, y0, x1 - x0, y1 - y0 };
+	}
+	return k;
+}
+
+/*
+ * Under SDL's software renderer the window surface is the very picture
+ * sent to the X server (through shared memory where it can).  Copying
+ * the frame's changed rows into it and sending only them skips the
+ * streaming texture (a second full-size copy of every frame), the
+ * renderer's pass over it, and the transfer of what did not change.
+ * Returns 1, having done nothing, when the window surface cannot take
+ * the frame as it is (another size or pixel layout).
+ */
+static int present_surface(struct display *d, cairo_surface_t *frame,
+			   const struct display_rect *r, int n, char *err,
+			   size_t errlen)
+{
+	int w = cairo_image_surface_get_width(frame);
+	int h = cairo_image_surface_get_height(frame);
+	int stride = cairo_image_surface_get_stride(frame);
+	const unsigned char *src;
+	SDL_Rect rects[8];
+	SDL_Surface *ws;
+	int nr;
+
+	if (!d->soft)
+		return 1;
+	ws = SDL_GetWindowSurface(d->win);
+	if (!ws || ws->w != w || ws->h != h ||
+	    (ws->format->format != SDL_PIXELFORMAT_RGB888 &&
+	     ws->format->format != SDL_PIXELFORMAT_ARGB8888))
+		return 1;
+	/* A new window surface (after a resize) holds no frame yet. */
+	if (ws != d->surface)
+		n = 0;
+	nr = clip_rects(r, n, w, h, rects, (int)(sizeof rects /
+						 sizeof rects[0]));
+	if (d->tex) {
+		SDL_DestroyTexture(d->tex);
+		d->tex = NULL;
+	}
+
+	cairo_surface_flush(frame);
+	src = cairo_image_surface_get_data(frame);
+	if (SDL_MUSTLOCK(ws) && SDL_LockSurface(ws)) {
+		snprintf(err, errlen, "SDL window surface: %s",
+			 SDL_GetError());
+		return -1;
+	}
+	for (int i = 0; i < nr; i++) {
+		const SDL_Rect *q = &rects[i];
+
+		for (int y = q->y; y < q->y + q->h; y++)
+			memcpy((unsigned char *)ws->pixels +
+				       (size_t)y * (size_t)ws->pitch +
+				       (size_t)q->x * 4,
+			       src + (size_t)y * (size_t)stride +
+				       (size_t)q->x * 4,
+			       (size_t)q->w * 4);
+	}
+	if (SDL_MUSTLOCK(ws))
+		SDL_UnlockSurface(ws);
+	if (nr > 0 && SDL_UpdateWindowSurfaceRects(d->win, rects, nr)) {
+		d->surface = NULL;
+		snprintf(err, errlen, "SDL window surface: %s",
+			 SDL_GetError());
+		return -1;
+	}
+	d->surface = ws;
+	d->frames++;
+	return 0;
+}
+
+int display_present_rects(struct display *d, cairo_surface_t *frame,
+			  const struct display_rect *r, int n, char *err,
+			  size_t errlen)
+{
+	int rc;
+
 	if (cairo_surface_get_type(frame) != CAIRO_SURFACE_TYPE_IMAGE) {
 		snprintf(err, errlen, "not an image surface");
 		return -1;
@@ -592,7 +706,16 @@ int display_present(struct display *d, cairo_surface_t *frame, char *err,
 	/* Nowhere to show it: the frame is dropped, the play goes on. */
 	if (d->lost)
 		return 0;
+	rc = present_surface(d, frame, r, n, err, errlen);
+	if (rc <= 0)
+		return rc;
 	return present_sdl(d, frame, err, errlen);
+}
+
+int display_present(struct display *d, cairo_surface_t *frame, char *err,
+		    size_t errlen)
+{
+	return display_present_rects(d, frame, NULL, 0, err, errlen);
 }
 
 static unsigned event_bits(struct display *d, const SDL_Event *ev)
@@ -608,6 +731,7 @@ static unsigned event_bits(struct display *d, const SDL_Event *ev)
 	case SDL_WINDOWEVENT:
 		switch (ev->window.event) {
 		case SDL_WINDOWEVENT_SIZE_CHANGED:
+			d->surface = NULL;
 			return DISPLAY_EV_RESIZED;
 		case SDL_WINDOWEVENT_EXPOSED:
 		case SDL_WINDOWEVENT_SHOWN:

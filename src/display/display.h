@@ -85,6 +85,19 @@ void display_size(struct display *d, int *w, int *h);
 int display_present(struct display *d, cairo_surface_t *frame, char *err,
 		    size_t errlen);
 
+/* A rectangle of a frame, in pixels. */
+struct display_rect {
+	int x, y, w, h;
+};
+
+/* Like display_present(), but only the n rectangles r[] of frame have
+ * changed since the frame presented last: only they are copied out
+ * where the display can (a window frame the size of the window), the
+ * whole frame otherwise.  Counts as one frame. */
+int display_present_rects(struct display *d, cairo_surface_t *frame,
+			  const struct display_rect *r, int n, char *err,
+			  size_t errlen);
+
 /* Waits up to timeout seconds for window events and returns the
  * DISPLAY_EV_* bits of what happened; returns early on the first event
  * or when a signal arrives (PNG mode). */

@@ -20,6 +20,7 @@
 #include <cairo.h>
 #include <glib.h>
 #include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,6 +74,9 @@ struct kiosk {
 	double at;		/* the clock the slides show */
 	long lap;
 	long second;		/* the second of the clock on screen */
+	long minute;		/* the minute of k->at drawn in full */
+	bool clock_due;		/* the clock alone must be drawn again */
+	bool had_ticker;	/* cur was drawn with a ticker line */
 
 	/* Slides and fades. */
 	long seq;		/* slide periods begun since play started */
@@ -89,6 +93,8 @@ struct kiosk {
 	bool drawn;		/* cur holds a picture */
 	bool dirty;		/* cur must be drawn again */
 	bool show;		/* frame must be presented */
+	struct display_rect parts[2];	/* else only these changed */
+	int nparts;
 	bool render_failing;
 
 	long presented;
@@ -145,6 +151,31 @@ static void kiosk_look_start(struct kiosk *k)
 			 look->viewing_distance_m, look->screen_diagonal_in);
 }
 
+/* Only a part of cur changed: just that is presented, unless the whole
+ * frame is anyway. */
+static void add_part(struct kiosk *k, int x, int y, int w, int h)
+{
+	int n = (int)(sizeof k->parts / sizeof k->parts[0]);
+
+	if (k->nparts >= n) {
+		k->show = true;
+		return;
+	}
+	k->parts[k->nparts++] = (struct display_rect){ x, y, w, h };
+}
+
+/* The ticker zone of cur, drawn again. */
+static void add_ticker_part(struct kiosk *k)
+{
+	struct render_zones z;
+	int y;
+
+	render_zones_of(k->w, k->h, &z);
+	y = (int)floor(z.ticker.y);
+	add_part(k, (int)floor(z.ticker.x), y, (int)ceil(z.ticker.w),
+		 (int)ceil(z.ticker.y + z.ticker.h) - y);
+}
+
 /* The languages of this frame, true when the slide must be drawn again
  * for them; else the ticker moved on over the slide as drawn. */
 static bool kiosk_look_tick(struct kiosk *k)
@@ -155,13 +186,32 @@ static bool kiosk_look_tick(struct kiosk *k)
 	render_set_ticker_time(t);
 	if (render_look_select(&k->opt->look, k->seq, t))
 		return true;
+	/* A ticker line that comes or goes moves the other zones. */
+	if ((render_look_ticker() != NULL) != k->had_ticker)
+		return true;
 	if (!render_look_ticker() || !k->drawn || k->dirty)
 		return false;
 	cr = cairo_create(k->cur);
 	render_ticker(cr, k->w, k->h);
 	cairo_destroy(cr);
-	k->show = true;
+	add_ticker_part(k);
 	return false;
+}
+
+/* The clock showed a new second.  Slides show hours and minutes, and
+ * their "now" marks move by less than a pixel in a minute: the whole
+ * slide is drawn again when the minute changed, else only the clock's
+ * corner of the header. */
+static void clock_second(struct kiosk *k)
+{
+	long minute = (long)floor(k->at / 60);
+
+	if (minute != k->minute) {
+		k->minute = minute;
+		k->dirty = true;
+	} else {
+		k->clock_due = true;
+	}
 }
 
 /* --- the steps of a tick ----------------------------------------------- */
@@ -190,7 +240,7 @@ static void clock_tick(struct kiosk *k)
 	second = (long)floor(o->replay ? k->mono - k->clock.start : k->wall);
 	if (second != k->second) {
 		k->second = second;
-		k->dirty = true;
+		clock_second(k);
 	}
 
 	if (o->duration > 0 && k->mono - k->clock.start >= o->duration) {
@@ -384,32 +434,51 @@ static void pick_slide(struct kiosk *k)
 	k->fading = fading;
 }
 
+/* A frame of the current size in *s, made when there is none. */
+static int need_frame(struct kiosk *k, cairo_surface_t **s)
+{
+	if (*s)
+		return 0;
+	*s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, k->w, k->h);
+	if (cairo_surface_status(*s) == CAIRO_STATUS_SUCCESS)
+		return 0;
+	log_error(MOD, "cannot make a %dx%d frame: %s", k->w, k->h,
+		  cairo_status_to_string(cairo_surface_status(*s)));
+	cairo_surface_destroy(*s);
+	*s = NULL;
+	return -1;
+}
+
+/* Outside fades only cur is kept: prev and mix are as big as the
+ * screen (8 MiB at 1080p, 32 MiB at 4K), and made again in a
+ * millisecond or two when the next slide starts. */
+static void drop_fade_frames(struct kiosk *k)
+{
+	cairo_surface_destroy(k->prev);
+	cairo_surface_destroy(k->mix);
+	k->prev = k->mix = NULL;
+	k->have_prev = false;
+}
+
 static int make_surfaces(struct kiosk *k, int w, int h)
 {
-	cairo_surface_t **s[] = {&k->cur, &k->prev, &k->mix};
-
-	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
-		cairo_surface_destroy(*s[i]);
-		*s[i] = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
-		if (cairo_surface_status(*s[i]) != CAIRO_STATUS_SUCCESS) {
-			log_error(MOD, "cannot make a %dx%d frame: %s", w, h,
-				  cairo_status_to_string(
-				      cairo_surface_status(*s[i])));
-			return -1;
-		}
-	}
+	cairo_surface_destroy(k->cur);
+	k->cur = NULL;
+	drop_fade_frames(k);
 	k->w = w;
 	k->h = h;
+	if (need_frame(k, &k->cur))
+		return -1;
 	k->drawn = false;
 	k->have_prev = false;
 	k->fade = 1;
 	return 0;
 }
 
-static void draw_slide(struct kiosk *k)
+/* What the slides draw from now. */
+static struct render_data slide_data(const struct kiosk *k)
 {
-	enum render_slide slide = k->slides[k->slide];
-	struct render_data rd = {
+	return (struct render_data){
 		.grid = k->data.site[FETCH_GRID],
 		.home = k->data.site[FETCH_HOME],
 		.air = k->data.site[FETCH_AIR],
@@ -420,6 +489,12 @@ static void draw_slide(struct kiosk *k)
 		.stale = k->data.fetched_at > 0 && !k->fresh,
 		.data_as_of = k->data.fetched_at > 0 ? data_as_of(k) : 0,
 	};
+}
+
+static void draw_slide(struct kiosk *k)
+{
+	enum render_slide slide = k->slides[k->slide];
+	struct render_data rd = slide_data(k);
 	cairo_t *cr = cairo_create(k->cur);
 	struct render_alert alert;
 	int rc;
@@ -437,6 +512,30 @@ static void draw_slide(struct kiosk *k)
 	k->render_failing = rc != 0;
 	cairo_destroy(cr);
 	k->drawn = true;
+	k->had_ticker = render_look_ticker() != NULL;
+}
+
+/* Draws the clock alone again on cur, as it is now; false when the
+ * whole slide must be drawn instead (a notice, or no picture yet). */
+static bool draw_clock(struct kiosk *k)
+{
+	enum render_slide slide = k->slides[k->slide];
+	struct render_data rd = slide_data(k);
+	struct render_alert alert;
+	struct render_box b;
+	cairo_t *cr;
+	int rc;
+
+	if (!k->drawn || k->render_failing ||
+	    (k->content && kiosk_content_showing(k->content, &slide, &alert)))
+		return false;
+	cr = cairo_create(k->cur);
+	rc = render_clock(cr, k->w, k->h, slide, &rd, &b);
+	cairo_destroy(cr);
+	if (rc)
+		return false;
+	add_part(k, b.x, b.y, b.w, b.h);
+	return true;
 }
 
 /* prev, with cur over it at the fade's opacity. */
@@ -480,17 +579,42 @@ static void render_frame(struct kiosk *k)
 
 	if (kiosk_look_tick(k))
 		k->dirty = true;
+	if (k->clock_due && !k->dirty && !draw_clock(k))
+		k->dirty = true;
+	k->clock_due = false;
+	if (need_frame(k, &k->cur)) {
+		k->quit = true;
+		k->status = -1;
+		return;
+	}
 	if (k->dirty) {
 		draw_slide(k);
 		k->dirty = false;
 		k->show = true;
 	}
 	if (k->fade < 1 && k->have_prev) {
+		if (need_frame(k, &k->mix)) {
+			k->quit = true;
+			k->status = -1;
+			return;
+		}
 		blend(k);
 		k->frame = k->mix;
 	} else {
 		k->frame = k->cur;
+		drop_fade_frames(k);
 	}
+}
+
+/* The whole of shown, or only the parts of cur that changed when cur
+ * is shown as it is. */
+static int present_shown(struct kiosk *k, cairo_surface_t *shown,
+			 char *err, size_t errlen)
+{
+	if (!k->show && shown == k->cur && k->frame == k->cur)
+		return display_present_rects(k->disp, shown, k->parts,
+					     k->nparts, err, errlen);
+	return display_present(k->disp, shown, err, errlen);
 }
 
 static void present(struct kiosk *k)
@@ -498,13 +622,13 @@ static void present(struct kiosk *k)
 	cairo_surface_t *shown;
 	char err[256];
 
-	if (k->quit || !k->show || !k->frame)
+	if (k->quit || (!k->show && !k->nparts) || !k->frame)
 		return;
 	if (k->presented == 0 && k->fetches == 0 &&
 	    k->mono - k->clock.start < FIRST_FETCH_WAIT)
 		return;
 	shown = kiosk_ops_frame(k->ops, k->frame, k->wall, k->mono);
-	if (!shown || display_present(k->disp, shown, err, sizeof err)) {
+	if (!shown || present_shown(k, shown, err, sizeof err)) {
 		if (!shown)
 			snprintf(err, sizeof err, "out of memory");
 		log_error(MOD, "cannot show a frame: %s; stopping", err);
@@ -513,6 +637,7 @@ static void present(struct kiosk *k)
 		return;
 	}
 	k->show = false;
+	k->nparts = 0;
 	k->presented++;
 	kiosk_ops_presented(k->ops, shown, k->mono,
 			    fetch_worker_screenshot_wanted(k->worker));
@@ -686,6 +811,12 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	k->opt = o;
 	k->status = -1;
 	k->second = LONG_MIN;
+	k->minute = LONG_MIN;
+	/* Frames are freed between fades: served from mmap, their pages go
+	 * back to the system at once instead of staying in the heap (glibc
+	 * would raise its threshold above a frame's size after the first
+	 * free). */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	k->fade = 1;
 	fetch_bundle_init(&k->data);
 	k->log_tz = g_time_zone_new_local();

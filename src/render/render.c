@@ -684,6 +684,27 @@ static bool two_rows(const struct render_ctx *c)
 	return c->w < HEADER_WIDE * c->u;
 }
 
+/* The header clock's styles: the time, the date in the first language
+ * and the small text (the date in the second, the place). */
+static void clock_styles(const struct render_ctx *c,
+			 struct render_style *st_time,
+			 struct render_style *st_dja,
+			 struct render_style *st_small)
+{
+	*st_time = (struct render_style){
+		.px = 84 * c->u, .bold = true, .rgb = RENDER_RGB_TEXT,
+		.align = RENDER_ALIGN_RIGHT, .baseline = true,
+	};
+	*st_dja = (struct render_style){
+		.px = 32 * c->u, .bold = true, .rgb = RENDER_RGB_TEXT,
+		.align = RENDER_ALIGN_RIGHT, .baseline = true,
+	};
+	*st_small = (struct render_style){
+		.px = 22 * c->u, .rgb = RENDER_RGB_TEXT_2,
+		.align = RENDER_ALIGN_RIGHT, .baseline = true,
+	};
+}
+
 /* Title on the left, the clock on the right, the marks between them
  * and the place under the clock (wide), or the place and the marks on a
  * second row (narrow). */
@@ -693,24 +714,15 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	cairo_t *cr = c->cr;
 	const char *site = json_string_value(json_object_get(c->site, "site"));
 	const char *zone = json_string_value(json_object_get(c->site, "tz"));
-	struct render_style st_time = {
-		.px = 84 * c->u, .bold = true, .rgb = RENDER_RGB_TEXT,
-		.align = RENDER_ALIGN_RIGHT, .baseline = true,
-	};
-	struct render_style st_dja = {
-		.px = 32 * c->u, .bold = true, .rgb = RENDER_RGB_TEXT,
-		.align = RENDER_ALIGN_RIGHT, .baseline = true,
-	};
-	struct render_style st_small = {
-		.px = 22 * c->u, .rgb = RENDER_RGB_TEXT_2,
-		.align = RENDER_ALIGN_RIGHT, .baseline = true,
-	};
+	struct render_style st_time, st_dja, st_small;
 	double pad = PAD * c->u, right = hr.x + hr.w - pad;
 	double row = HEADER_ROW * c->u, tbase = 104 * c->u, x;
 	char hm[16], dja[48], den[48], place[160];
 	struct render_style st_title = { .px = 64 * c->u, .bold = true };
 	struct render_extent et, e1, e2, title;
 	double cy;
+
+	clock_styles(c, &st_time, &st_dja, &st_small);
 
 	/* band and accent rule */
 	cairo_save(cr);
@@ -866,6 +878,71 @@ int render_ticker(cairo_t *cr, int w, int h)
 	draw_ticker(&c, (struct render_rect){ z.ticker.x, z.ticker.y,
 					      z.ticker.w, z.ticker.h });
 	g_object_unref(c.pango);
+	cairo_restore(cr);
+	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : -1;
+}
+
+/* Where the header clock of a slide begins on the left: it is drawn
+ * right-aligned at right, as draw_header() does. */
+static double clock_left(struct render_ctx *c, double right)
+{
+	struct render_style st_time, st_dja, st_small;
+	char hm[16], dja[48], den[48];
+	double e1, e2;
+
+	clock_styles(c, &st_time, &st_dja, &st_small);
+	render_fmt_hm(hm, sizeof(hm), c->d->now, c->tz);
+	render_fmt_date(dja, sizeof(dja), c->d->now, c->tz,
+			render_i18n_first());
+	render_fmt_date(den, sizeof(den), c->d->now, c->tz,
+			render_i18n_second());
+	e1 = render_text_measure(c, &st_dja, dja).w;
+	st_small.second = true;
+	e2 = *den ? render_text_measure(c, &st_small, den).w : 0;
+	return right - render_text_measure(c, &st_time, hm).w - 26 * c->u -
+	       fmax(e1, e2);
+}
+
+int render_clock(cairo_t *cr, int w, int h, enum render_slide slide,
+		 const struct render_data *d, struct render_box *box)
+{
+	struct render_ctx c = { .cr = cr, .w = w, .h = h, .d = d };
+	struct render_zones z;
+	struct render_rect hr;
+	double x;
+
+	if (!cr || !d || !box || w <= 0 || h <= 0 || (int)slide < 0 ||
+	    slide >= RENDER_SLIDE_COUNT || d->now < RENDER_TIME_MIN ||
+	    d->now > RENDER_TIME_MAX)
+		return -1;
+	render_zones_of(w, h, &z);
+	c.u = z.u;
+	c.portrait = z.tmpl == RENDER_TEMPLATE_PORTRAIT;
+	c.site = site_of(d, slide);
+	c.tz = zone_of(c.site);
+	hr = (struct render_rect){ z.header.x, z.header.y, z.header.w,
+				   z.header.h };
+
+	cairo_save(cr);
+	c.pango = pango_context_new_for(cr);
+	/* The whole header is drawn again, clipped to whole pixels around
+	 * the clock, so that they come out as a full frame draws them. */
+	x = floor(clock_left(&c, hr.x + hr.w - PAD * c.u) - 8 * c.u);
+	box->x = (int)fmax(x, 0);
+	box->y = (int)floor(hr.y);
+	box->w = w - box->x;
+	box->h = (int)ceil(hr.y + hr.h) - box->y;
+	cairo_rectangle(cr, box->x, box->y, box->w, box->h);
+	cairo_clip(cr);
+	/* The header's lower edge may end inside a row of pixels, blended
+	 * over the background as in a full frame. */
+	cairo_rectangle(cr, box->x, box->y, box->w, box->h);
+	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_BG), 1.0);
+	cairo_fill(cr);
+	c.panel = hr;
+	draw_header(&c, &slides[slide], hr);
+	g_object_unref(c.pango);
+	g_time_zone_unref(c.tz);
 	cairo_restore(cr);
 	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : -1;
 }

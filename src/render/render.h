@@ -86,6 +86,19 @@ const char *render_slide_name(enum render_slide slide);
 int render_slide(cairo_t *cr, int w, int h, enum render_slide slide,
 		 const struct render_data *d);
 
+/* A rectangle of a frame, in whole pixels. */
+struct render_box {
+	int x, y, w, h;
+};
+
+/* Draws again only the header's clock of the w x h slide that
+ * render_slide() drew on cr with the same slide and d but an earlier
+ * d->now in the same minute: the header is drawn clipped to the
+ * rectangle around the clock, stored in *box; the rest of the picture
+ * is left as it was.  Returns 0, or -1 as render_slide() does. */
+int render_clock(cairo_t *cr, int w, int h, enum render_slide slide,
+		 const struct render_data *d, struct render_box *box);
+
 /* Whether slide draws from p alone (message, image, qr) rather than
  * from server data, and whether p holds what it needs: a kiosk leaves
  * such a slide out of its default rotation when it has nothing to show. */
