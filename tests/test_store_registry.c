@@ -374,6 +374,48 @@ static void test_site_retire(struct store *st)
 	COUNT("SELECT count(*) FROM sites", 3);
 }
 
+/*
+ * The HTTP routes address a device as /devices/SITE/NAME[/token|/secret]
+ * and a site as /sites/NAME[/summary], so a '/' in a site or device name
+ * would make two items one path: site "a" with device "b/m1" and site
+ * "a/b" with device "m1", or device "m1/token" and the token of "m1".
+ * Neither name may hold one, at creation or by a change; the tables are
+ * unchanged by the refusals.
+ */
+static void test_slash_names(struct store *st)
+{
+	struct store_site_change sc = {.name = "north/annex"};
+	struct store_device_change dc = {.name = "m1/token"};
+	char token[STORE_TOKEN_LEN + 1];
+	long long sites, devices;
+
+	CHECK_INT(store_site_add(st, "slash", "building", "UTC", NULL),
+		  STORE_OK);
+	CHECK_INT(store_device_add(st, "slash", "m1", "meter", token,
+				   sizeof token), STORE_OK);
+	sites = query_int("SELECT count(*) FROM sites");
+	devices = query_int("SELECT count(*) FROM devices");
+
+	CHECK_INT(store_site_add(st, "a/b", "building", "UTC", NULL),
+		  STORE_INVALID);
+	CHECK(strstr(store_errmsg(st), "'/'") != NULL);
+	CHECK_INT(store_site_change(st, "slash", &sc), STORE_INVALID);
+	CHECK(strstr(store_errmsg(st), "'/'") != NULL);
+	CHECK_INT(store_device_add(st, "slash", "b/m1", "meter", token,
+				   sizeof token), STORE_INVALID);
+	CHECK(strstr(store_errmsg(st), "'/'") != NULL);
+	CHECK_INT(store_device_change(st, "slash", "m1", &dc), STORE_INVALID);
+	CHECK(strstr(store_errmsg(st), "'/'") != NULL);
+
+	CHECK_INT(query_int("SELECT count(*) FROM sites"), sites);
+	CHECK_INT(query_int("SELECT count(*) FROM devices"), devices);
+	CHECK_INT(query_int("SELECT count(*) FROM sites WHERE name = 'slash'"),
+		  1);
+	CHECK_INT(query_int("SELECT count(*) FROM devices WHERE name = 'm1' "
+			    "AND site_id = (SELECT id FROM sites WHERE "
+			    "name = 'slash')"), 1);
+}
+
 int main(void)
 {
 	struct store *st = NULL;
@@ -391,6 +433,7 @@ int main(void)
 	test_devices(st);
 	test_points(st);
 	test_site_retire(st);
+	test_slash_names(st);
 
 	store_close(st);
 	unlink(path);

@@ -642,6 +642,9 @@ int store_site_add(struct store *st, const char *name, const char *kind,
 	int rc;
 
 	rc = check_name("site name", name, sizeof site.name);
+	/* The API's paths hold site names: /devices/SITE/NAME. */
+	if (!rc && strchr(name, '/'))
+		rc = fail(STORE_INVALID, "site name '%s' holds a '/'", name);
 	if (!rc)
 		rc = check_name("site kind", kind, sizeof site.kind);
 	if (!rc)
@@ -751,6 +754,9 @@ int store_device_add(struct store *st, const char *site, const char *name,
 	int rc;
 
 	rc = check_name("device name", name, 64);
+	/* The API's paths hold device names: /devices/SITE/NAME/token. */
+	if (!rc && strchr(name, '/'))
+		rc = fail(STORE_INVALID, "device name '%s' holds a '/'", name);
 	if (!rc)
 		rc = check_name("device kind", kind, 32);
 	if (!rc)

@@ -620,6 +620,10 @@ int store_site_change(struct store *st, const char *name,
 
 	if (c->name)
 		rc = check_name("name", c->name, sizeof probe.name);
+	/* As in store_site_add(): API paths hold the name. */
+	if (!rc && c->name && strchr(c->name, '/'))
+		rc = store_fail(STORE_INVALID, "name '%s' holds a '/'",
+				c->name);
 	if (!rc && c->kind)
 		rc = check_name("kind", c->kind, sizeof probe.kind);
 	if (!rc && c->tz)
@@ -921,6 +925,10 @@ int store_device_change(struct store *st, const char *site,
 
 	if (c->name)
 		rc = check_name("name", c->name, 64);
+	/* As in store_device_add(): API paths hold the name. */
+	if (!rc && c->name && strchr(c->name, '/'))
+		rc = store_fail(STORE_INVALID, "name '%s' holds a '/'",
+				c->name);
 	if (!rc && c->kind)
 		rc = check_name("kind", c->kind, 32);
 	if (!rc && c->rate_per_s &&
