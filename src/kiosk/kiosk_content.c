@@ -236,8 +236,10 @@ static void log_change(struct kiosk_content *kc,
 		log_info(MOD, "showing the emergency message (log %lld): %s",
 			 (long long)p->emergency_id, p->message);
 	else if (p->layer == KIOSK_LAYER_DATA)
-		log_info(MOD, "showing the saving request: %s %.1f over "
-			 "%.1f", p->saving == KIOSK_SAVING_GRID
+		log_info(MOD, "%sshowing the saving request: %s %.1f over "
+			 "%.1f", prev_layer == KIOSK_LAYER_EMERGENCY
+				     ? "emergency message cleared: " : "",
+			 p->saving == KIOSK_SAVING_GRID
 				     ? "grid usage %" : "home demand kW",
 			 p->saving_value, p->saving_limit);
 	else
@@ -257,7 +259,11 @@ static void next_slide(struct kiosk_content *kc,
 	long n = p->items ? (long)json_array_size(p->items) : kc->nrotation;
 	double secs = kc->opt->slide_seconds;
 
-	if (kiosk_playlist_advance(&kc->cur, p, n))
+	/* One message in place of another is a change too, though the
+	 * layer and the playlist under it stay. */
+	if (kiosk_playlist_advance(&kc->cur, p, n) ||
+	    (p->layer == KIOSK_LAYER_EMERGENCY &&
+	     p->emergency_id != kc->emergency_id))
 		log_change(kc, p, prev_layer);
 	kc->emergency_id = p->emergency_id;
 	kc->notice = p->layer == KIOSK_LAYER_EMERGENCY ||

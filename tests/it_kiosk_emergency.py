@@ -1,0 +1,149 @@
+"""it_kiosk_emergency: emergency messages that follow one another, on a
+real kiosk (PNG frames) polling a real `akari serve`.
+
+Each message a kiosk shows is logged with its log id, also when one
+message takes the place of another without a clear in between:
+(a) staff correct the text of a message for all displays (a second set);
+(b) a message for the display's group goes over the one for all;
+(c) clearing the group's gives back the one for all, which is shown and
+    logged again.
+Each must be in the kiosk's log within 10 s (the spec's bound), with
+the id the server's answer gave.  Clearing twice: the second clear is a
+404 and adds no row to the log and no line to the server's log.  A
+message with a line break stays one line in both logs.
+
+Expected ids and texts come from the server's answers to the sets made
+here, not from the kiosk.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import akari_it as it  # noqa: E402
+
+c = it.Checks()
+work = it.tmpdir()
+db = os.path.join(work, "e.db")
+LIMIT = 10
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def wait_for(cond, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return bool(cond())
+
+
+admin = it.run("admin", "token", "add", "--db", db,
+               "desk").stdout.split()[0]
+it.run("site", "add", "--db", db, "hall", "--kind", "building", "--tz",
+       "Asia/Tokyo")
+dtoken = it.run("device", "add", "--db", db, "--site", "hall", "hall-1",
+                "--kind", "display").stdout.split()[0]
+tokfile = os.path.join(work, "display.token")
+with open(tokfile, "w") as f:
+    f.write(dtoken + "\n")
+AUTH = {"Authorization": "Bearer " + admin,
+        "Content-Type": "application/json"}
+
+srv = it.Server(db).start()
+api = srv.url + "/api/v1"
+kiosk = None
+try:
+    it.http("PUT", api + "/playlists/default", {"items": [
+        {"slide": "air", "seconds": 30}]}, AUTH)
+    s, _, _ = it.http("PUT", api + "/groups/station",
+                      {"tz": "Europe/London", "displays": ["hall-1"]}, AUTH)
+    c.eq(s, 200, "a group for the display")
+
+    log = os.path.join(work, "kiosk.log")
+    with open(log, "w") as f:
+        kiosk = subprocess.Popen(
+            [it.AKARI, "kiosk", "--server", srv.url, "--display-id",
+             "hall-1", "--token-file", tokfile, "--png-dir",
+             os.path.join(work, "frames"), "--png-keep", "5", "--window",
+             "160x90", "--cache", os.path.join(work, "cache"),
+             "--fade-seconds", "0", "--retry-max", "1"],
+            stdout=f, stderr=subprocess.STDOUT)
+    c.true(wait_for(lambda: "playing default" in read(log), 30),
+           "the kiosk plays the default playlist")
+
+    def set_and_see(body, what):
+        t0 = time.time()
+        s, _, b = it.http("POST", api + "/emergency", body, AUTH)
+        c.eq(s, 201, f"{what}: set")
+        want = f"showing the emergency message (log {b.get('id')}): " \
+               f"{body['message'].splitlines()[0]}"
+        seen = wait_for(lambda: want in read(log), LIMIT + 5)
+        took = time.time() - t0
+        c.true(seen and took < LIMIT,
+               f"{what}: the kiosk logs it within {LIMIT} s "
+               f"({took:.1f} s)")
+        return b.get("id")
+
+    first = set_and_see({"message": "駅構内で停電しています"},
+                        "a message for all displays")
+    # (a) The text corrected: a second set for the same target.
+    set_and_see({"message": "駅構内で停電しています。復旧作業中"},
+                "(a) the corrected text")
+    # (b) A message for the group, newer, over the one for all.
+    set_and_see({"message": "ホーム閉鎖", "group": "station"},
+                "(b) the group's message")
+    # (c) The group's cleared: the one for all is shown again.
+    s, _, b = it.http("DELETE", api + "/emergency?group=station",
+                      headers={"Authorization": AUTH["Authorization"]})
+    c.eq(s, 200, "(c) the group's message cleared")
+    c.true(wait_for(lambda: read(log).count(
+        "): 駅構内で停電しています。復旧作業中") >= 2, LIMIT + 5),
+        "(c) the message for all displays is logged as shown again")
+    c.true(first is not None, "the first set had an id")
+
+    # Clearing twice.
+    s, _, _ = it.http("DELETE", api + "/emergency",
+                      headers={"Authorization": AUTH["Authorization"]})
+    c.eq(s, 200, "the message for all cleared")
+    s, _, hist = it.http("GET", api + "/emergency/log")
+    rows = len(hist.get("log", []))
+    clears = read(srv.log).count("emergency message for * cleared")
+    s, _, b = it.http("DELETE", api + "/emergency",
+                      headers={"Authorization": AUTH["Authorization"]})
+    c.eq(s, 404, "a second clear is a 404")
+    c.eq(b.get("error"), "not_found", "its error code")
+    s, _, hist = it.http("GET", api + "/emergency/log")
+    c.eq(len(hist.get("log", [])), rows, "the second clear logs no row")
+    c.eq(read(srv.log).count("emergency message for * cleared"), clears,
+         "nor a line in the server's log")
+    c.eq(clears, 1, "the one clear is one line in the server's log")
+
+    # A line break in a message stays inside one log line.
+    set_and_see({"message": "一行目\n二行目"}, "a message of two lines")
+    kl = [ln for ln in read(log).splitlines() if "二行目" in ln]
+    sl = [ln for ln in read(srv.log).splitlines() if "二行目" in ln]
+    c.true(kl and all("一行目" in ln for ln in kl),
+           "the kiosk logs it on one line")
+    c.true(sl and all("一行目" in ln for ln in sl),
+           "the server logs it on one line")
+finally:
+    if kiosk and kiosk.poll() is None:
+        kiosk.send_signal(signal.SIGTERM)
+        try:
+            kiosk.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            kiosk.kill()
+            kiosk.wait()
+    srv.stop()
+
+sys.exit(c.finish())
