@@ -227,6 +227,49 @@ static void test_emergency(struct store *st)
 	CHECK_INT(store_emergency_log(st, &e, &id), STORE_OK);
 }
 
+/* A group with a message in force is not deleted: its message could
+ * then never be cleared, and a group made again under its name would
+ * show it at once.  Cleared, the group goes, and one made again under
+ * the name starts with no message. */
+static void test_group_with_emergency(struct store *st)
+{
+	const char *ids[] = {"depot-1"};
+	struct store_emergency e = {.target = "depot", .set = true,
+				    .message = "車庫閉鎖", .actor = "desk",
+				    .at = 2000};
+	char name[STORE_CONTENT_NAME_MAX + 1], tz[STORE_CONTENT_NAME_MAX + 1];
+	struct seen seen = {0};
+	int64_t id = 0;
+	int rows;
+
+	CHECK_INT(store_group_put(st, "depot", "Asia/Tokyo", ids, 1),
+		  STORE_OK);
+	CHECK_INT(store_emergency_log(st, &e, &id), STORE_OK);
+	CHECK_INT(store_group_delete(st, "depot"), STORE_EXISTS);
+	CHECK(strstr(store_errmsg(st), "depot") != NULL);
+	CHECK(strstr(store_errmsg(st), "emergency") != NULL);
+	CHECK_INT(store_group_of(st, "depot-1", name, tz), STORE_OK);
+	CHECK_STR(name, "depot");
+	CHECK_INT(store_emergency_history(st, 100, collect, &seen), STORE_OK);
+	rows = seen.n;
+
+	e.set = false;
+	e.message = NULL;
+	CHECK_INT(store_emergency_log(st, &e, &id), STORE_OK);
+	CHECK_INT(store_group_delete(st, "depot"), STORE_OK);
+	CHECK_INT(store_group_put(st, "depot", "Asia/Tokyo", ids, 1),
+		  STORE_OK);
+	seen.n = 0;
+	CHECK_INT(store_emergency_active(st, NULL, false, collect, &seen),
+		  STORE_OK);
+	for (int i = 0; i < seen.n && i < 8; i++)
+		CHECK(strncmp(seen.text[i], "set depot", 9) != 0);
+	seen.n = 0;
+	CHECK_INT(store_emergency_history(st, 100, collect, &seen), STORE_OK);
+	CHECK_INT(seen.n, rows + 1);
+	CHECK_INT(store_group_delete(st, "depot"), STORE_OK);
+}
+
 int main(void)
 {
 	char dir[256];
@@ -238,6 +281,7 @@ int main(void)
 		test_playlists(st);
 		test_schedules(st);
 		test_emergency(st);
+		test_group_with_emergency(st);
 		store_close(st);
 	}
 	test_remove_tree(dir);

@@ -599,6 +599,16 @@ static int group_delete_on(sqlite3 *db, void *ctx)
 	if (!rc && used)
 		rc = store_fail(STORE_EXISTS, "group '%s' has schedules; "
 				"delete them first", name);
+	/* A message in force for a group that is gone could never be
+	 * cleared, and would come back with a group of the same name. */
+	if (!rc)
+		rc = exists(db, "SELECT 1 FROM emergency_log WHERE target = ?1"
+			    " AND action = 'set' AND id = (SELECT max(id)"
+			    " FROM emergency_log WHERE target = ?1)", name,
+			    &used);
+	if (!rc && used)
+		rc = store_fail(STORE_EXISTS, "group '%s' has an emergency "
+				"message in force; clear it first", name);
 	for (size_t i = 0; i < G_N_ELEMENTS(sql) && !rc; i++) {
 		rc = prepare(db, sql[i], &s, "deleting a group");
 		if (rc)

@@ -116,7 +116,8 @@ typedef int (*store_group_fn)(const struct store_group *g, void *ctx);
 int store_group_walk(struct store *st, const char *name, store_group_fn fn,
 		     void *ctx);
 
-/* STORE_EXISTS while a schedule is for the group. */
+/* STORE_EXISTS while a schedule is for the group or an emergency
+ * message is in force for it. */
 int store_group_delete(struct store *st, const char *name);
 
 /* The group of a display: name and tz (each STORE_CONTENT_NAME_MAX + 1
