@@ -63,6 +63,10 @@ def test_csv_future(url):
     c.eq(st, 200, "CSV with a future row: status")
     c.eq(b.get("accepted") if isinstance(b, dict) else b, 1,
          "CSV: one row accepted")
+    msgs = b.get("messages", []) if isinstance(b, dict) else []
+    c.true(len(msgs) == 1 and "body:2:" in msgs[0] and
+           "quarantine" in msgs[0] and "future_ts" in msgs[0],
+           f"CSV: the answer says line 2 is held: {msgs}")
     c.eq(table("SELECT ts, value FROM readings ORDER BY ts"),
          [(past, 20.5)], "CSV: only the present row is a reading")
     c.eq(table("SELECT ts, value, reason FROM quarantine"),

@@ -158,6 +158,25 @@ static int read_answer(struct file_run *run, size_t off, size_t n,
 		       row->line, run->fmt->points[row->point].key, ts,
 		       answer_text(r, "message"), answer_text(r, "error"));
 	}
+
+	/* Rows held in quarantine or dropped as "no measurement" are
+	 * neither stored nor refused; without a word they would vanish. */
+	json_array_foreach(json_object_get(answer, "set_aside"), i, r) {
+		json_int_t idx = json_integer_value(json_object_get(r,
+								    "index"));
+		const struct import_row *row;
+		char ts[32];
+
+		if (idx < 0 || (size_t)idx >= n ||
+		    run->reported++ >= MAX_REPORTED)
+			continue;
+		row = &run->rows.v[off + (size_t)idx];
+		core_time_format(row->ts + run->shift_s, run->tz, ts,
+				 sizeof ts);
+		report(run->opt, "%s:%d: %s at %s set aside: %s (%s)",
+		       run->path, row->line, run->fmt->points[row->point].key,
+		       ts, answer_text(r, "message"), answer_text(r, "reason"));
+	}
 	return IMPORT_OK;
 }
 
