@@ -269,6 +269,40 @@ static void test_layers(GTimeZone *lon)
 	json_decref(home);
 }
 
+/* A playlist of only slides this kiosk does not know (from a newer
+ * server) is as if it were not there: the default plays, not the first
+ * slide of the fixed rotation over and over. */
+static void test_unknown_slides(GTimeZone *lon)
+{
+	json_t *c = sched(
+	    "{\"default\":\"default\",\"playlists\":{"
+	    "\"default\":{\"revision\":2,\"items\":[{\"slide\":\"air\","
+	    "\"seconds\":10}]},"
+	    "\"future\":{\"revision\":1,\"items\":[{\"slide\":"
+	    "\"hologram\",\"seconds\":5}]},"
+	    "\"mixed\":{\"revision\":1,\"items\":[{\"slide\":"
+	    "\"hologram\",\"seconds\":5},{\"slide\":\"solar\","
+	    "\"seconds\":5}]}},"
+	    "\"schedules\":[{\"id\":1,\"playlist\":\"future\","
+	    "\"priority\":1}]}");
+	struct kiosk_playlist_input in = {.clock_trusted = true};
+	struct kiosk_playlist_pick p;
+
+	kiosk_playlist_pick(c, DEC03_2300, lon, &in, &p);
+	CHECK_INT(p.layer, KIOSK_LAYER_DEFAULT);
+	CHECK_STR(p.playlist ? p.playlist : "", "default");
+	CHECK_INT(p.revision, 2);
+	/* One known slide is enough. */
+	in.clock_trusted = false;
+	in.last_playlist = "mixed";
+	kiosk_playlist_pick(c, DEC03_2300, lon, &in, &p);
+	CHECK_STR(p.playlist ? p.playlist : "", "mixed");
+	in.last_playlist = "future";
+	kiosk_playlist_pick(c, DEC03_2300, lon, &in, &p);
+	CHECK_STR(p.playlist ? p.playlist : "", "default");
+	json_decref(c);
+}
+
 static void test_cursor(void)
 {
 	struct kiosk_playlist_cursor c;
@@ -306,6 +340,7 @@ int main(void)
 		test_midnight(lon);
 		test_dates(lon, tokyo);
 		test_layers(lon);
+		test_unknown_slides(lon);
 	}
 	test_cursor();
 	if (lon)

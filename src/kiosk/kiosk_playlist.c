@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "render/render.h"
+
 #define DAY_MIN 1440
 
 const char *kiosk_layer_name(enum kiosk_layer layer)
@@ -180,7 +182,25 @@ enum kiosk_saving kiosk_playlist_saving(json_t *content, json_t *grid,
 	return KIOSK_SAVING_NONE;
 }
 
-/* Points out at the playlist name of content, when it has one. */
+/* Whether this kiosk can show one of the items at least. */
+static bool any_known(json_t *items)
+{
+	enum render_slide slide;
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(items, i, it) {
+		const char *name = json_string_value(json_object_get(it,
+								     "slide"));
+
+		if (name && !render_slide_parse(name, &slide))
+			return true;
+	}
+	return false;
+}
+
+/* Points out at the playlist name of content, when it has one with a
+ * slide this kiosk knows. */
 static bool use_playlist(json_t *content, const char *name,
 			 struct kiosk_playlist_pick *out)
 {
@@ -190,7 +210,7 @@ static bool use_playlist(json_t *content, const char *name,
 			 : NULL;
 	json_t *items = json_object_get(p, "items");
 
-	if (!json_is_array(items) || json_array_size(items) == 0)
+	if (!json_is_array(items) || !any_known(items))
 		return false;
 	out->playlist = name;
 	out->items = items;

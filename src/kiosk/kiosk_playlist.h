@@ -12,6 +12,8 @@
  *               the lowest id, the one made first)
  *   default     the playlist "default", else the built-in rotation
  *
+ * A playlist none of whose slides this kiosk knows is as if absent.
+ *
  * A schedule is in force on local dates [from, to) - from included, to
  * excluded - on its weekdays, from its local start time (included) to
  * its end (excluded), read on the wall clock of the zone: on a day
