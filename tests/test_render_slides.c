@@ -436,6 +436,130 @@ static void test_qr(void)
 	}
 }
 
+/* Whether s holds Japanese: in UTF-8, kana, the CJK symbols and the
+ * ideographs (U+3000 to U+9FFF) start with a byte 0xE3 to 0xE9, and the
+ * full-width forms (U+FF00 to U+FFEF) with 0xEF 0xBC to 0xEF 0xBF.  The
+ * Latin signs the slides use (℃, ², ·, –) lie below U+3000. */
+static bool has_japanese(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++)
+		if ((*p >= 0xe3 && *p <= 0xe9) ||
+		    (*p == 0xef && p[1] >= 0xbc && p[1] <= 0xbf))
+			return true;
+	return false;
+}
+
+/* The first text drawn that holds Japanese, or NULL. */
+static const char *japanese_text(const struct render_stats *st)
+{
+	for (int i = 0; i < st->ntexts; i++)
+		if (has_japanese(st->texts[i].text))
+			return st->texts[i].text;
+	return NULL;
+}
+
+static bool drew_text(const struct render_stats *st, const char *text)
+{
+	for (int i = 0; i < st->ntexts; i++)
+		if (!strcmp(st->texts[i].text, text))
+			return true;
+	return false;
+}
+
+/* Pixels where two frames of the same size differ, in r. */
+static long count_diff(const struct image *a, const struct image *b,
+		       struct render_rect r)
+{
+	long n = 0;
+
+	for (int y = (int)r.y; y < (int)(r.y + r.h) && y < a->h; y++)
+		for (int x = (int)r.x; x < (int)(r.x + r.w) && x < a->w; x++)
+			n += px_at(a, x, y) != px_at(b, x, y);
+	return n;
+}
+
+/* One slide in English, in Japanese and in both: the English frame
+ * draws no Japanese text and the label want among its texts, the
+ * Japanese one draws Japanese, and the two differ in the body (not
+ * only in the header).  Returns nothing; checks. */
+static void check_languages(const struct render_data *d,
+			    enum render_slide s, int w, int h,
+			    const char *want)
+{
+	struct render_stats en, ja, both;
+	struct image im_en, im_ja, im_both;
+	const char *bad;
+
+	render_i18n_select(RENDER_LANG_EN, RENDER_LANG_NONE);
+	im_en = draw(d, s, w, h, "en", &en);
+	render_i18n_select(RENDER_LANG_JA, RENDER_LANG_NONE);
+	im_ja = draw(d, s, w, h, "ja", &ja);
+	render_i18n_select(RENDER_LANG_JA, RENDER_LANG_EN);
+	im_both = draw(d, s, w, h, "jaen", &both);
+
+	bad = japanese_text(&en);
+	CHECK_AT(!bad, "%s %dx%d --lang en draws Japanese: %s",
+		 render_slide_name(s), w, h, bad);
+	CHECK_AT(japanese_text(&ja), "%s %dx%d --lang ja draws no Japanese",
+		 render_slide_name(s), w, h);
+	CHECK_AT(drew_text(&en, want), "%s %dx%d --lang en: no \"%s\"",
+		 render_slide_name(s), w, h, want);
+	CHECK_AT(!drew_text(&ja, want), "%s %dx%d --lang ja: \"%s\"",
+		 render_slide_name(s), w, h, want);
+	CHECK_AT(drew_text(&both, want), "%s %dx%d ja+en: no \"%s\"",
+		 render_slide_name(s), w, h, want);
+	CHECK_AT(japanese_text(&both), "%s %dx%d ja+en draws no Japanese",
+		 render_slide_name(s), w, h);
+	CHECK_AT(count_diff(&im_en, &im_ja, body_of(&im_en, &en)) > 500,
+		 "%s %dx%d: the en and ja bodies differ in %ld px",
+		 render_slide_name(s), w, h,
+		 count_diff(&im_en, &im_ja, body_of(&im_en, &en)));
+	CHECK_INT(en.unknown_glyphs, 0);
+	CHECK_INT(ja.unknown_glyphs, 0);
+	cairo_surface_destroy(im_en.s);
+	cairo_surface_destroy(im_ja.s);
+	cairo_surface_destroy(im_both.s);
+}
+
+/* Every slide past the first four speaks the language chosen: the
+ * labels expected are the English of the slide's design. */
+static void test_languages(json_t *signage)
+{
+	struct render_params p = { .qr_url = "https://portal.example.jp/r" };
+	struct render_data d = { .signage = signage, .params = &p,
+				 .now = T_1400 };
+	struct render_data none = { .now = T_1400 };
+	static const struct {
+		enum render_slide slide;
+		const char *label;
+	} cases[] = {
+		{ RENDER_CO2, "CO2 avoided by solar today" },
+		{ RENDER_RANKING, "Energy per floor area today, least first" },
+		{ RENDER_EV, "Charging sessions today" },
+		{ RENDER_WEATHER, "Air temperature" },
+		{ RENDER_QR, "Scan with your phone camera" },
+	};
+
+	for (size_t k = 0; k < G_N_ELEMENTS(cases); k++)
+		for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++)
+			check_languages(&d, cases[k].slide, sizes[i][0],
+					sizes[i][1], cases[k].label);
+
+	/* The ranking's building without data, and the slides without
+	 * anything to draw: their marks too. */
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		check_languages(&none, RENDER_MESSAGE, sizes[i][0],
+				sizes[i][1], "No data");
+		check_languages(&none, RENDER_IMAGE, sizes[i][0],
+				sizes[i][1], "No data");
+		check_languages(&none, RENDER_EV, sizes[i][0], sizes[i][1],
+				"No data");
+	}
+	render_i18n_select(RENDER_LANG_JA, RENDER_LANG_EN);
+}
+
 /* Hostile answers: every field of the wrong type still draws. */
 static void test_hostile(json_t *signage)
 {
@@ -487,6 +611,7 @@ int main(void)
 	test_image();
 	test_qr();
 	test_hostile(signage);
+	test_languages(signage);
 	json_decref(signage);
 	return check_finish();
 }

@@ -15,6 +15,17 @@
 #include <math.h>
 #include <stdio.h>
 
+/* The factors behind the figures, one line in each language drawn;
+ * returns the height the footnote needs (0 without the factor). */
+static double footnote_h(struct render_ctx *c)
+{
+	double f;
+
+	if (!render_get(c->site, "co2_factor_kg_per_kwh", NULL, &f))
+		return 0;
+	return (render_i18n_second() == RENDER_LANG_NONE ? 40 : 66) * c->u;
+}
+
 static void footnote(struct render_ctx *c, struct render_rect r)
 {
 	const char *src = json_string_value(
@@ -22,38 +33,54 @@ static void footnote(struct render_ctx *c, struct render_rect r)
 	struct render_style st = {
 		.px = 22 * c->u, .rgb = RENDER_RGB_TEXT_2, .max_w = r.w,
 	};
-	char line[320];
+	char factor[400], line[2][640], *cut;
 	double f;
 
 	if (!render_get(c->site, "co2_factor_kg_per_kwh", NULL, &f))
 		return;
-	snprintf(line, sizeof line,
-		 "排出係数 %.3f kg-CO2/kWh (%s) · スギ1本 年8.8 kg (林野庁) · "
-		 "LED電球 10 W", f, src ? src : "");
-	render_text(c, &st, r.x, r.y, line);
+	/* The source is the server's words, given only when it has them,
+	 * and cut by characters (jansson's strings are UTF-8) so that a
+	 * long one cannot leave half a character behind. */
+	if (src && *src) {
+		cut = g_utf8_substring(src, 0,
+				       MIN(g_utf8_strlen(src, -1), 80));
+		snprintf(factor, sizeof factor, "%.3f kg-CO2/kWh (%s)", f,
+			 cut);
+		g_free(cut);
+	} else {
+		snprintf(factor, sizeof factor, "%.3f kg-CO2/kWh", f);
+	}
+	render_trf(line[0], sizeof line[0], line[1], sizeof line[1],
+		   N_("emission factor %s · a cedar absorbs 8.8 kg a year "
+		      "(Forestry Agency) · LED lamp 10 W"), factor);
+	render_text(c, &st, r.x, r.y, line[0]);
+	if (*line[1]) {
+		st.second = true;
+		render_text(c, &st, r.x, r.y + 28 * c->u, line[1]);
+	}
 }
 
 void render_co2(struct render_ctx *c, struct render_rect body)
 {
 	struct render_tile co2 = {
-		"太陽光で減らしたCO2 (本日)", "CO2 avoided by solar today",
+		L_(N_("CO2 avoided by solar today")),
 		.unit = "kg", .rgb = RENDER_RGB_SOLAR, .bar = NAN,
 	};
 	struct render_tile kwh = {
-		"太陽光の発電量 (本日)", "Solar energy today",
+		L_(N_("Solar energy today")),
 		.unit = "kWh", .rgb = RENDER_RGB_SOLAR, .bar = NAN,
 	};
 	struct render_tile trees = {
-		"スギの木が1日に吸収する量", "Cedars absorbing as much in a day",
-		.unit = "本", .rgb = RENDER_RGB_STABLE, .bar = NAN,
+		L_(N_("Cedars absorbing as much in a day")),
+		.unit = _("trees"), .rgb = RENDER_RGB_STABLE, .bar = NAN,
 	};
 	struct render_tile lamps = {
-		"LED電球を灯せる時間", "Hours of one LED lamp",
-		.unit = "時間", .rgb = RENDER_RGB_TODAY, .bar = NAN,
+		L_(N_("Hours of one LED lamp")),
+		.unit = _("h"), .rgb = RENDER_RGB_TODAY, .bar = NAN,
 	};
 	char num[4][32];
 	struct render_rect top, rest, row, foot;
-	double v;
+	double v, fh;
 
 	if (render_get(c->site, "co2_kg", NULL, &v)) {
 		render_fmt_num(num[0], sizeof num[0], v, v < 100 ? 1 : 0);
@@ -72,10 +99,14 @@ void render_co2(struct render_ctx *c, struct render_rect body)
 		lamps.num = num[3];
 	}
 
-	/* the footnote's line under everything */
-	render_cut(body, 1 - 40 * c->u / fmax(body.h, 1), 8 * c->u, true,
-		   &rest, &foot);
-	footnote(c, foot);
+	/* the footnote's lines under everything */
+	rest = body;
+	fh = footnote_h(c);
+	if (fh > 0 && body.h > 2 * fh) {
+		render_cut(body, 1 - fh / body.h, 8 * c->u, true, &rest,
+			   &foot);
+		footnote(c, foot);
+	}
 
 	if (c->portrait) {
 		render_tiles(c, rest, true,

@@ -14,15 +14,15 @@
 void render_ev(struct render_ctx *c, struct render_rect body)
 {
 	struct render_tile n_t = {
-		"本日の充電回数", "Charging sessions today",
-		.unit = "回", .rgb = RENDER_RGB_SUPPLY, .bar = NAN,
+		L_(N_("Charging sessions today")),
+		.unit = _("sessions"), .rgb = RENDER_RGB_SUPPLY, .bar = NAN,
 	};
 	struct render_tile e_t = {
-		"本日の充電量", "Energy charged today",
+		L_(N_("Energy charged today")),
 		.unit = "kWh", .rgb = RENDER_RGB_SUPPLY, .bar = NAN,
 	};
 	struct render_tile avg_t = {
-		"1回あたり", "Per session",
+		L_(N_("Per session")),
 		.unit = "kWh", .rgb = RENDER_RGB_TODAY, .bar = NAN,
 	};
 	char num[3][32], cja[64], cen[64];

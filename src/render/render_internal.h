@@ -128,6 +128,14 @@ int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 		       const struct render_data *d,
 		       struct render_stats *stats);
 
+struct render_alert;
+
+/* Like render_alert(), and when stats is not NULL fills it in (texts,
+ * layouts, unknown glyphs) (render_alert.c). */
+int render_alert_stats(cairo_t *cr, int w, int h,
+		       const struct render_alert *a,
+		       struct render_stats *stats);
+
 /* --- text (render_text.c) ------------------------------------------- */
 
 #define RENDER_FONT_FAMILY (render_theme()->family)
@@ -191,6 +199,13 @@ PangoLayout *render_layout_new_lang(PangoContext *pc, const char *text,
 				    double px, bool bold,
 				    enum render_lang lang, size_t split,
 				    enum render_lang lang2);
+
+/* Tags lo's runs of Japanese script (kana, Han, CJK punctuation and
+ * full-width forms) with language ja over whatever its attributes say:
+ * a Japanese name or notice in an English layout must not take Chinese
+ * glyph shapes, which Pango picks for Han in a language without it.
+ * Call it after the layout's text and attributes (or markup) are set. */
+void render_layout_tag_ja(PangoLayout *lo);
 
 /* Measures text as render_text() would draw it. */
 struct render_extent render_text_measure(struct render_ctx *c,

@@ -32,16 +32,33 @@ int render_markup_check(const char *markup, char *err, size_t errlen)
 	return -1;
 }
 
-/* Sets text into l as markup, or as plain text when Pango refuses it;
- * returns whether it was taken as markup. */
+/* Sets text into l as markup, or as plain text when Pango refuses it,
+ * in the first language with its Japanese tagged Japanese (a lang the
+ * markup gives its own spans is kept); returns whether it was taken as
+ * markup. */
 static bool set_text(PangoLayout *l, const char *text)
 {
-	if (render_markup_check(text, NULL, 0) == 0) {
+	bool markup = render_markup_check(text, NULL, 0) == 0;
+	PangoAttrList *al;
+	PangoAttribute *a;
+
+	/* Markup replaces the layout's attributes, and the language given
+	 * when it was made covered only its empty text. */
+	if (markup)
 		pango_layout_set_markup(l, text, -1);
-		return true;
-	}
-	pango_layout_set_text(l, text, -1);
-	return false;
+	else
+		pango_layout_set_text(l, text, -1);
+	al = pango_layout_get_attributes(l);
+	al = al && markup ? pango_attr_list_copy(al) : pango_attr_list_new();
+	a = pango_attr_language_new(pango_language_from_string(
+		render_lang_code(render_i18n_first())));
+	a->start_index = 0;
+	a->end_index = G_MAXUINT;
+	pango_attr_list_insert_before(al, a);
+	pango_layout_set_attributes(l, al);
+	pango_attr_list_unref(al);
+	render_layout_tag_ja(l);
+	return markup;
 }
 
 void render_message(struct render_ctx *c, struct render_rect body)

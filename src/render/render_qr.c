@@ -64,9 +64,14 @@ static void draw_text(struct render_ctx *c, struct render_rect r,
 	};
 	double y = r.y + r.h / 2 - 110 * c->u;
 
-	y += render_label(c, cap ? cap : "スマートフォンで読み取ってください",
-			  cap ? NULL : "Scan with your phone camera", r.x, y,
-			  56 * c->u, 34 * c->u, RENDER_ALIGN_LEFT, r.w);
+	/* Staff's caption is in whatever language they wrote it in. */
+	if (cap)
+		y += render_label(c, cap, NULL, r.x, y, 56 * c->u, 34 * c->u,
+				  RENDER_ALIGN_LEFT, r.w);
+	else
+		y += render_label(c, L_(N_("Scan with your phone camera")),
+				  r.x, y, 56 * c->u, 34 * c->u,
+				  RENDER_ALIGN_LEFT, r.w);
 	render_text(c, &st_url, r.x, y + 30 * c->u, url);
 }
 

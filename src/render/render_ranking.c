@@ -2,7 +2,7 @@
  * render_ranking.c - buildings ranked by today's energy per floor area
  * (kWh/m2), the thriftiest first: one row each with its place, name, a
  * bar scaled to the largest figure and the figure itself.  A building
- * without data today is listed last with "データなし / no data".
+ * without data today is listed last, marked "No data" on its row.
  *
  * Coordinates: device pixels, origin top left, y down; sizes in layout
  * units (c->u).  One panel over the whole body; rows are at most
@@ -65,8 +65,9 @@ static void draw_row(struct render_ctx *c, struct render_rect r, int rank,
 				    mid - r.h * 0.18, r.w * 0.4, r.h * 0.36 };
 	if (!render_get(row, "kwh_per_m2", NULL, &v)) {
 		st_val.rgb = RENDER_RGB_NODATA;
-		render_text(c, &st_val, r.x + r.w, mid - r.h * 0.25,
-			    "データなし / no data");
+		st_val.split = render_tr_line(sub, sizeof sub, N_("No data"));
+		st_val.max_w = r.w - r.h * 1.2 - r.w * 0.32;
+		render_text(c, &st_val, r.x + r.w, mid - r.h * 0.25, sub);
 		return;
 	}
 	render_share_bar(c, bar, vmax > 0 ? v / vmax : 0, rgb);
@@ -85,8 +86,9 @@ void render_ranking(struct render_ctx *c, struct render_rect body)
 	int rows;
 
 	render_panel(c, body);
-	in = render_panel_head(c, body, "本日の床面積あたり電力量",
-			       "Energy per floor area today, least first");
+	in = render_panel_head(c, body,
+			       L_(N_("Energy per floor area today, least "
+				     "first")));
 	if (n == 0) {
 		render_nodata(c, in);
 		return;

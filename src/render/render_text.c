@@ -27,6 +27,45 @@ static void add_language(PangoAttrList *al, enum render_lang lang,
 	pango_attr_list_insert(al, a);
 }
 
+/* Whether ch is written only in Japanese among the slides' languages:
+ * kana, Han, and the CJK punctuation, symbols and full-width forms that
+ * go with them. */
+static bool japanese_char(gunichar ch)
+{
+	GUnicodeScript sc = g_unichar_get_script(ch);
+
+	return sc == G_UNICODE_SCRIPT_HAN || sc == G_UNICODE_SCRIPT_HIRAGANA ||
+	       sc == G_UNICODE_SCRIPT_KATAKANA ||
+	       (ch >= 0x3000 && ch <= 0x303f) ||
+	       (ch >= 0x3200 && ch <= 0x33ff) ||
+	       (ch >= 0xfe30 && ch <= 0xfe4f) ||
+	       (ch >= 0xff00 && ch <= 0xffef);
+}
+
+void render_layout_tag_ja(PangoLayout *lo)
+{
+	const char *text = pango_layout_get_text(lo);
+	PangoAttrList *al = pango_layout_get_attributes(lo);
+	const char *p, *run = NULL;
+
+	al = al ? pango_attr_list_copy(al) : pango_attr_list_new();
+	for (p = text;; p = g_utf8_next_char(p)) {
+		bool ja = *p && japanese_char(g_utf8_get_char(p));
+
+		if (ja && !run)
+			run = p;
+		if (!ja && run) {
+			add_language(al, RENDER_LANG_JA, (size_t)(run - text),
+				     (size_t)(p - text));
+			run = NULL;
+		}
+		if (!*p)
+			break;
+	}
+	pango_layout_set_attributes(lo, al);
+	pango_attr_list_unref(al);
+}
+
 PangoLayout *render_layout_new_lang(PangoContext *pc, const char *text,
 				    double px, bool bold,
 				    enum render_lang lang, size_t split,
@@ -58,6 +97,8 @@ PangoLayout *render_layout_new_lang(PangoContext *pc, const char *text,
 	pango_layout_set_text(lo, text, -1);
 	pango_layout_set_attributes(lo, al);
 	pango_attr_list_unref(al);
+	if (lang != RENDER_LANG_JA || (split > 0 && lang2 != RENDER_LANG_JA))
+		render_layout_tag_ja(lo);
 	return lo;
 }
 

@@ -2,7 +2,7 @@
  * render_weather.c - outdoor weather from the JMA hourly observations:
  * the latest temperature, humidity, the hour's precipitation and
  * today's sunshine.  An hour JMA marked 現象なし (no phenomenon) was
- * stored as a real 0 by the importer, so it reads "なし / none" here
+ * stored as a real 0 by the importer, so it reads "none" (なし) here
  * rather than as missing.
  *
  * Coordinates: device pixels, origin top left, y down; sizes in layout
@@ -39,13 +39,15 @@ void render_weather(struct render_ctx *c, struct render_rect body)
 {
 	json_t *today = json_object_get(c->site, "today");
 	struct render_tile t[4] = {
-		{ "気温", "Temperature", .unit = "℃",
+		/* "Air temperature": the indoor slide's "Temperature" is a
+		 * room's, 室温, and the catalogue has one text a msgid. */
+		{ L_(N_("Air temperature")), .unit = "℃",
 		  .rgb = RENDER_RGB_DEMAND, .bar = NAN },
-		{ "湿度", "Humidity", .unit = "%",
+		{ L_(N_("Humidity")), .unit = "%",
 		  .rgb = RENDER_RGB_AIR, .bar = NAN },
-		{ "降水量 (1時間)", "Precipitation, last hour", .unit = "mm",
+		{ L_(N_("Precipitation, last hour")), .unit = "mm",
 		  .rgb = RENDER_RGB_SUPPLY, .bar = NAN },
-		{ "日照時間 (本日)", "Sunshine today", .unit = "時間",
+		{ L_(N_("Sunshine today")), .unit = _("h"),
 		  .rgb = RENDER_RGB_SOLAR, .bar = NAN },
 	};
 	struct wx w[4] = {0};
@@ -58,10 +60,10 @@ void render_weather(struct render_ctx *c, struct render_rect body)
 		t[0].num = w[0].num;
 		if (render_get(today, "temperature_max", NULL, &hi) &&
 		    render_get(today, "temperature_min", NULL, &lo)) {
-			snprintf(w[0].cja, sizeof w[0].cja,
-				 "最高 %.1f℃ / 最低 %.1f℃", hi, lo);
-			snprintf(w[0].cen, sizeof w[0].cen,
-				 "high %.1f / low %.1f today", hi, lo);
+			render_trf(w[0].cja, sizeof w[0].cja, w[0].cen,
+				   sizeof w[0].cen,
+				   N_("high %.1f / low %.1f ℃ today"), hi,
+				   lo);
 		} else {
 			as_of(c, &w[0], ts);
 		}
@@ -75,15 +77,15 @@ void render_weather(struct render_ctx *c, struct render_rect body)
 		render_fmt_num(w[2].num, sizeof w[2].num, v, 1);
 		t[2].num = w[2].num;
 		if (v == 0) {
-			snprintf(w[2].num, sizeof w[2].num, "なし");
+			snprintf(w[2].num, sizeof w[2].num, "%s",
+				 _("none"));
 			t[2].unit = "";
 		}
 		as_of(c, &w[2], ts);
 		if (render_get(today, "precipitation_mm", NULL, &v)) {
-			snprintf(w[2].cja, sizeof w[2].cja,
-				 "本日の合計 %.1f mm", v);
-			snprintf(w[2].cen, sizeof w[2].cen,
-				 "today's total %.1f mm", v);
+			render_trf(w[2].cja, sizeof w[2].cja, w[2].cen,
+				   sizeof w[2].cen,
+				   N_("today's total %.1f mm"), v);
 		}
 	}
 	if (render_get(today, "sunshine_h", NULL, &v)) {
