@@ -4,7 +4,10 @@ real `akari serve`:
 1. A CSV upload over HTTP is a device's batch like any other: a row
    whose time is far ahead of the server's clock is held in quarantine
    (docs/counters.md), not stored as a reading.
-2. A rate so small that the wait for the next request does not fit in a
+2. A device's body limit holds for a gzip line-protocol body once
+   unzipped, as the server's own limit does: a small gzip that unzips
+   past it is a 413, nothing stored.
+3. A rate so small that the wait for the next request does not fit in a
    whole number of seconds still refuses that request, with a
    Retry-After, and stores nothing.
 
@@ -12,6 +15,7 @@ Expected values come from the rules in the docs and from the database
 file, read directly.
 """
 import os
+import gzip
 import sqlite3
 import sys
 import time
@@ -73,6 +77,31 @@ def test_csv_future(url):
          [(ahead, 21.5, "future_ts")], "CSV: the future row is held")
 
 
+def test_gzip_limit(url):
+    st, _, _ = it.http(
+        "PATCH", url + "/api/v1/devices/hall/m1", b'{"max_body": 1000}',
+        {"Authorization": "Bearer " + ADMIN,
+         "Content-Type": "application/json"})
+    c.eq(st, 200, "gzip: device limit of 1000 bytes set")
+    now = int(time.time())
+    # 400 lines of about 27 bytes: some 11,000 bytes, far past 1000,
+    # that gzip to a few hundred.
+    text = "".join(f"hall temp=20.5 {now - 1000 + i}\n"
+                   for i in range(400)).encode()
+    body = gzip.compress(text)
+    c.true(len(body) < 1000 < len(text),
+           f"gzip: {len(body)} bytes sent, {len(text)} unzipped")
+    before = table("SELECT point_id, ts, value FROM readings")
+    st, _, b = it.http("POST", url + "/write?db=hall&precision=s", body,
+                       {"Authorization": "Token " + METER,
+                        "Content-Encoding": "gzip"})
+    c.eq(st, 413, "gzip: unzipped past the device's limit")
+    msg = b.get("message", "") if isinstance(b, dict) else ""
+    c.true("1000" in msg, f"gzip: the message names the limit: {msg!r}")
+    c.eq(table("SELECT point_id, ts, value FROM readings"), before,
+         "gzip: database unchanged")
+
+
 def test_tiny_rate(url):
     st, _, _ = it.http(
         "PATCH", url + "/api/v1/devices/hall/slow",
@@ -103,6 +132,7 @@ def test_tiny_rate(url):
 def main():
     with it.Server(db) as srv:
         test_csv_future(srv.url)
+        test_gzip_limit(srv.url)
         test_tiny_rate(srv.url)
     c.finish()
 

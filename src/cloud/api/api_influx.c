@@ -428,6 +428,7 @@ enum MHD_Result api_influx_finish(struct api_influx *r)
 	GByteArray *plain = NULL;
 	enum MHD_Result ret;
 	char err[256];
+	size_t limit;
 	int rc;
 
 	if (r->answered)
@@ -448,11 +449,16 @@ enum MHD_Result api_influx_finish(struct api_influx *r)
 	if (!r->gzip)
 		return write_body(r, r->body);
 
-	rc = gunzip(r->body, r->env->max_body, &plain, err, sizeof err);
+	/* The device's limit holds for what it makes akari parse, or a
+	 * small gzip would carry many times its size past it. */
+	limit = api_auth_body_limit(r->env->auth, &r->dev);
+	rc = gunzip(r->body, limit, &plain, err, sizeof err);
 	if (rc > 0)
 		ret = answerf(r, 413, "request too large",
 			      "the body unzips to over %zu bytes, the most "
-			      "this server accepts", r->env->max_body);
+			      "%s accepts", limit,
+			      r->dev.max_body ? "this device's limit"
+					      : "this server");
 	else if (rc < 0)
 		ret = answerf(r, 400, "invalid", "%s", err);
 	else
