@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "render/render_alert.h"
 #include "render/render_internal.h"
 
 #define T_1400 (1656306000)	/* 2022-06-27 14:00 JST */
@@ -560,6 +561,186 @@ static void test_languages(json_t *signage)
 	render_i18n_select(RENDER_LANG_JA, RENDER_LANG_EN);
 }
 
+/* The notice a in w x h, in the languages selected. */
+static struct image draw_alert(const struct render_alert *a, int w, int h,
+			       const char *tag, struct render_stats *st)
+{
+	struct image im = { cairo_image_surface_create(CAIRO_FORMAT_RGB24, w,
+						       h), w, h };
+	cairo_t *cr = cairo_create(im.s);
+	char path[256];
+
+	CHECK_INT(render_alert_stats(cr, w, h, a, st), 0);
+	cairo_destroy(cr);
+	cairo_surface_flush(im.s);
+	snprintf(path, sizeof path, "alert_%d_%dx%d_%s.png", (int)a->kind, w,
+		 h, tag);
+	CHECK_INT(cairo_surface_write_to_png(im.s, path),
+		  CAIRO_STATUS_SUCCESS);
+	return im;
+}
+
+/* The emergency and saving notices in English, Japanese and both. */
+static void test_alert_languages(void)
+{
+	static const struct {
+		struct render_alert a;
+		const char *en, *ja;	/* the heading in each */
+	} cases[] = {
+		{ { RENDER_ALERT_EMERGENCY, "Evacuate to the park", 0, 0 },
+		  "Emergency notice", "緊急のお知らせ" },
+		{ { RENDER_ALERT_SAVE_GRID, NULL, 97, 97 },
+		  "Please save electricity", "節電にご協力ください" },
+		{ { RENDER_ALERT_SAVE_HOME, NULL, 4.2, 3 },
+		  "Please save electricity", "節電にご協力ください" },
+	};
+
+	for (size_t k = 0; k < G_N_ELEMENTS(cases); k++)
+		for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+			int w = sizes[i][0], h = sizes[i][1];
+			struct render_stats en, ja, both;
+			struct image im_en, im_ja, im_both;
+			const char *bad;
+
+			render_i18n_select(RENDER_LANG_EN, RENDER_LANG_NONE);
+			im_en = draw_alert(&cases[k].a, w, h, "en", &en);
+			render_i18n_select(RENDER_LANG_JA, RENDER_LANG_NONE);
+			im_ja = draw_alert(&cases[k].a, w, h, "ja", &ja);
+			render_i18n_select(RENDER_LANG_JA, RENDER_LANG_EN);
+			im_both = draw_alert(&cases[k].a, w, h, "jaen",
+					     &both);
+
+			bad = japanese_text(&en);
+			CHECK_AT(!bad, "notice %zu %dx%d en: %s", k, w, h,
+				 bad);
+			CHECK(drew_text(&en, cases[k].en));
+			CHECK(!drew_text(&en, cases[k].ja));
+			CHECK(drew_text(&ja, cases[k].ja));
+			CHECK(!drew_text(&ja, cases[k].en));
+			CHECK(drew_text(&both, cases[k].ja));
+			CHECK(drew_text(&both, cases[k].en));
+			/* the figures' line, English only in English */
+			CHECK_AT(en.layouts < both.layouts,
+				 "notice %zu: %d layouts in en, %d in both", k,
+				 en.layouts, both.layouts);
+			CHECK(count_diff(&im_en, &im_ja,
+					 (struct render_rect){ 0, 0, w, h }) >
+			      1000);
+			CHECK_INT(en.unknown_glyphs + ja.unknown_glyphs +
+				  both.unknown_glyphs, 0);
+			cairo_surface_destroy(im_en.s);
+			cairo_surface_destroy(im_ja.s);
+			cairo_surface_destroy(im_both.s);
+		}
+}
+
+/* A notice on a screen too small for its smallest type, and a message
+ * far too long for the screen: both draw, and inside the screen. */
+static void test_alert_bounds(void)
+{
+	struct render_alert a = { RENDER_ALERT_EMERGENCY, NULL, 0, 0 };
+	struct render_alert save = { RENDER_ALERT_SAVE_GRID, NULL, 97, 97 };
+	GString *g = g_string_new("");
+	struct render_stats st;
+	struct image im;
+
+	/* 64 x 48: 1/1080 of 48 px makes every size under 8 px. */
+	a.message = "Evacuate";
+	im = draw_alert(&a, 64, 48, "tiny", &st);
+	cairo_surface_destroy(im.s);
+	im = draw_alert(&save, 64, 48, "tiny", &st);
+	cairo_surface_destroy(im.s);
+
+	/* 40,000 characters: more than fit at 8 px (1800 px by 780 px
+	 * holds some 110 x 65 = 7,000 of these). */
+	for (int i = 0; i < 4000; i++)
+		g_string_append(g, "緊急避難 広場へ ");
+	a.message = g->str;
+	im = draw_alert(&a, 1920, 1080, "long", &st);
+	CHECK(st.ntexts >= 2);
+	for (int i = 0; i < st.ntexts; i++) {
+		struct render_rect r = st.texts[i].ink;
+
+		CHECK_AT(r.y >= 0 && r.y + r.h <= 1080 && r.x >= 0 &&
+			 r.x + r.w <= 1920, "text %d at %g,%g %gx%g", i, r.x,
+			 r.y, r.w, r.h);
+	}
+	cairo_surface_destroy(im.s);
+	g_string_free(g, TRUE);
+}
+
+/* Japanese in an English layout is tagged ja; the English around it is
+ * left English. */
+static void test_tag_japanese(void)
+{
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, 8, 8);
+	cairo_t *cr = cairo_create(s);
+	PangoContext *pc = pango_cairo_create_context(cr);
+	/* "Shinjuku " is 9 bytes, 新宿駅 the next 9, " West" 5 more */
+	const char *text = "Shinjuku 新宿駅 West";
+	static const struct {
+		int at;
+		const char *lang;
+	} want[] = { { 0, "en" }, { 8, "en" }, { 9, "ja" }, { 17, "ja" },
+		     { 18, "en" }, { 22, "en" } };
+	PangoLayout *lo = render_layout_new_lang(pc, text, 20, false,
+						 RENDER_LANG_EN, 0,
+						 RENDER_LANG_NONE);
+	PangoAttrIterator *it;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+		PangoAttribute *a = NULL;
+		int start, end;
+
+		it = pango_attr_list_get_iterator(
+			pango_layout_get_attributes(lo));
+		do {
+			pango_attr_iterator_range(it, &start, &end);
+			if (want[i].at >= start && want[i].at < end)
+				a = pango_attr_iterator_get(it,
+							    PANGO_ATTR_LANGUAGE);
+		} while (!a && pango_attr_iterator_next(it));
+		CHECK_AT(a != NULL, "byte %d: no language", want[i].at);
+		if (a)
+			CHECK_STR(pango_language_to_string(
+					  ((PangoAttrLanguage *)a)->value),
+				  want[i].lang);
+		pango_attr_iterator_destroy(it);
+	}
+	g_object_unref(lo);
+	g_object_unref(pc);
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+}
+
+/* The CO2 footnote without the factor's source names none, rather than
+ * an empty "()". */
+static void test_co2_footnote(json_t *signage)
+{
+	json_t *copy = json_deep_copy(signage);
+	struct render_data d = { .signage = copy, .now = T_1400 };
+	struct render_stats st;
+	struct image im;
+	bool found = false;
+
+	json_object_del(json_object_get(copy, "solar"), "co2_factor_source");
+	render_i18n_select(RENDER_LANG_EN, RENDER_LANG_NONE);
+	im = draw(&d, RENDER_CO2, 1920, 1080, "nosource", &st);
+	for (int i = 0; i < st.ntexts; i++)
+		if (g_str_has_prefix(st.texts[i].text, "emission factor")) {
+			found = true;
+			CHECK_AT(!strstr(st.texts[i].text, "()"), "%s",
+				 st.texts[i].text);
+			CHECK(g_str_has_prefix(st.texts[i].text,
+					       "emission factor 0.491 "
+					       "kg-CO2/kWh · "));
+		}
+	CHECK(found);
+	cairo_surface_destroy(im.s);
+	render_i18n_select(RENDER_LANG_JA, RENDER_LANG_EN);
+	json_decref(copy);
+}
+
 /* Hostile answers: every field of the wrong type still draws. */
 static void test_hostile(json_t *signage)
 {
@@ -602,7 +783,12 @@ static void test_names(void)
 
 int main(void)
 {
-	json_t *signage = load_signage();
+	json_t *signage;
+
+	/* A GLib or Pango call refused (a NULL layout drawn) is a failure
+	 * here, not a warning on stderr. */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	signage = load_signage();
 
 	test_names();
 	test_data_slides(signage);
@@ -612,6 +798,10 @@ int main(void)
 	test_qr();
 	test_hostile(signage);
 	test_languages(signage);
+	test_alert_languages();
+	test_alert_bounds();
+	test_tag_japanese();
+	test_co2_footnote(signage);
 	json_decref(signage);
 	return check_finish();
 }

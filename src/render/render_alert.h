@@ -3,8 +3,10 @@
  * playlist: an emergency message set by staff, and a request to save
  * electricity when the grid or a home is under strain.
  *
- * Both are drawn in the theme's colours with Japanese text laid out by
- * Pango in language "ja", in type as large as the screen allows: the
+ * Both are drawn in the theme's colours, their text in the languages
+ * render_i18n_select() chose (the first large, the second beneath) and
+ * laid out by Pango in its language, in type as large as the screen
+ * allows, down to 8 px and then cut with an ellipsis: the
  * emergency message fills the slide on the theme's very-tight colour,
  * so it reads from across a concourse and a test can find it by pixel.
  */
