@@ -203,7 +203,8 @@ PangoLayout *render_layout_new_lang(PangoContext *pc, const char *text,
 /* Tags lo's runs of Japanese script (kana, Han, CJK punctuation and
  * full-width forms) with language ja over whatever its attributes say:
  * a Japanese name or notice in an English layout must not take Chinese
- * glyph shapes, which Pango picks for Han in a language without it.
+ * glyph shapes, which Han left without Japanese may get from the font's
+ * language features or fontconfig's fallback for the layout's language.
  * Call it after the layout's text and attributes (or markup) are set. */
 void render_layout_tag_ja(PangoLayout *lo);
 
