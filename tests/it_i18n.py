@@ -233,8 +233,18 @@ def main(url):
     try:
         ref_bad = render(url, "ref-badmo", "--lang", "ja")
         pics, log = kiosk(url, "kiosk-badmo", 1, "--lang", "ja")
+        said = it.run("render", "--server", url, "--slide", "grid", "--at",
+                      str(AT), "--lang", "ja+en", "-o",
+                      os.path.join(work, "said.png")).stderr
+        quiet = it.run("render", "--server", url, "--slide", "grid",
+                       "--at", str(AT), "--lang", "en", "-o",
+                       os.path.join(work, "quiet.png")).stderr
     finally:
         del os.environ["AKARI_LOCALEDIR"]
+    c.true("akari.mo" in said and "drawn in English" in said,
+           f"corrupt catalogue: render says so ({said.strip()!r})")
+    c.true("drawn in English" not in quiet,
+           "corrupt catalogue: render --lang en needs no catalogue")
     c.true(ref_bad != ref["ja"], "without its catalogue ja is not drawn")
     c.true(bool(pics) and pics[-1] == ref_bad,
            "corrupt catalogue: the kiosk draws, from the msgids")

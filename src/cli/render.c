@@ -230,6 +230,13 @@ int cli_render(int argc, char **argv)
 	/* One frame: the first turn of an alternating look. */
 	render_set_look(&a.look);
 	render_look_select(&a.look, 0, 0);
+
+	/* Without its catalogue Japanese is drawn in English: say so. */
+	if ((a.look.langs[0] == RENDER_LANG_JA ||
+	     a.look.langs[1] == RENDER_LANG_JA) &&
+	    render_i18n_init(NULL, err, sizeof err))
+		fprintf(stderr, "akari render: %s: Japanese text is drawn in "
+			"English\n", err);
 	if (a.params.message &&
 	    render_markup_check(a.params.message, err, sizeof err))
 		fprintf(stderr, "akari render: the message's markup is not "
@@ -250,6 +257,7 @@ out:
 	render_set_theme(NULL);
 	render_set_look(NULL);
 	render_i18n_select(RENDER_LANG_JA, RENDER_LANG_EN);
+	render_i18n_finish();
 	fetch_bundle_finish(&b);
 	fetch_client_destroy(client);
 	return rc;
