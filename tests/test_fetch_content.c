@@ -43,6 +43,8 @@ struct fake {
 	int fd, port;
 	pthread_t thread;
 	int status;		/* 200: body with an ETag; else that */
+	int fail_first;		/* answer 503 to this many requests */
+	double back_at;		/* monotonic: the first 200 after them */
 	const char *body;	/* NULL: CONTENT */
 	atomic_int requests;
 };
@@ -74,12 +76,12 @@ static void *fake_main(void *arg)
 			close(c);
 			break;
 		}
-		atomic_fetch_add(&f->requests, 1);
+		n = atomic_fetch_add(&f->requests, 1);
 		same = strstr(req, "If-None-Match: \"e1\"") != NULL;
-		if (f->status != 200)
+		if (n < f->fail_first || f->status != 200)
 			snprintf(head, sizeof head, "HTTP/1.1 %d X\r\n"
 				 "Content-Length: 0\r\nConnection: close\r\n"
-				 "\r\n", f->status);
+				 "\r\n", n < f->fail_first ? 503 : f->status);
 		else if (same)
 			snprintf(head, sizeof head, "HTTP/1.1 304 X\r\n"
 				 "ETag: \"e1\"\r\nConnection: close\r\n\r\n");
@@ -339,11 +341,62 @@ static void test_long_message_cut(void)
 	g_time_zone_unref(utc);
 }
 
+static double mono(void)
+{
+	return (double)g_get_monotonic_time() / 1e6;
+}
+
+/* The server answers again after an outage: 503 to the first 5 polls
+ * (at 0, 1, 3, 7 and 12 s, the wait doubling from 0.5 s to at most 5 s
+ * where --retry-max alone would allow 8 and 16), then the
+ * content with a message.  However long --retry-max is (60 s here), the
+ * message must be taken within 10 s of the last failed poll (the spec's
+ * bound for an emergency message), not 16 s later as the doubling
+ * would have it. */
+static void test_outage_return(void)
+{
+	struct fetch_content_config cfg = {
+		.display_id = "d1",
+		.every = EVERY,
+		.retry_max = 60,
+	};
+	struct fetch_content_status st;
+	struct fetch_content *fc = NULL;
+	unsigned long gen = 0;
+	double start, t5 = 0, got = 0;
+	json_t *doc = NULL;
+	char err[256], url[64];
+	struct fake f;
+
+	fake_start(&f, 200);
+	f.fail_first = 5;
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+	cfg.server = url;
+	CHECK_INT(fetch_content_create(&cfg, &fc, err, sizeof err), FETCH_OK);
+	start = mono();
+	while (mono() < start + 60 && (!t5 || mono() < t5 + 20)) {
+		if (!t5 && atomic_load(&f.requests) >= 5)
+			t5 = mono();
+		if (fetch_content_take(fc, &gen, &doc, &st)) {
+			got = mono();
+			break;
+		}
+		usleep(20000);
+	}
+	CHECK(t5 > 0 && got > 0);
+	CHECK_AT(got - t5 < 10, "back after an outage: the content came "
+		 "%.1f s after the last failed poll, want under 10", got - t5);
+	json_decref(doc);
+	fetch_content_destroy(fc);
+	fake_stop(&f);
+}
+
 int main(void)
 {
 	test_cache_unwritable_pace();
 	test_playing_before_answer_pace();
 	test_restart_keeps_playing();
 	test_long_message_cut();
+	test_outage_return();
 	return check_finish();
 }

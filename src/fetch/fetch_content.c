@@ -438,7 +438,9 @@ int fetch_content_create(const struct fetch_content_config *cfg,
 	curl_free(esc);
 	f->cache_dir = g_strdup(cfg->cache_dir);
 	f->every = cfg->every > 0 ? cfg->every : FETCH_CONTENT_EVERY;
-	f->retry_max = cfg->retry_max > 0 ? cfg->retry_max : 60;
+	f->retry_max = cfg->retry_max > 0
+			   ? fmin(cfg->retry_max, FETCH_CONTENT_RETRY_MAX)
+			   : FETCH_CONTENT_RETRY_MAX;
 	f->connect_ms = cfg->connect_ms > 0 ? cfg->connect_ms
 					    : FETCH_DEFAULT_CONNECT_MS;
 	f->total_ms = cfg->total_ms > 0 ? cfg->total_ms

@@ -5,7 +5,9 @@
  *
  * The poller asks every FETCH_CONTENT_EVERY seconds with If-None-Match,
  * so an unchanged answer is a 304 without a body; after a failure it
- * waits twice as long each time up to retry_max.  Each answer's Date
+ * waits twice as long each time up to retry_max, and never more than
+ * FETCH_CONTENT_RETRY_MAX, so that a message set when the server is
+ * back is on screen within 10 s too.  Each answer's Date
  * header tells the caller how far the box's clock is from the server's.
  * A new answer is saved atomically to DIR/content.json beside the slide
  * data's cache, with the playlist the caller says it plays, so that a
@@ -27,6 +29,7 @@
 
 /* Often enough that an emergency message is on screen within 10 s. */
 #define FETCH_CONTENT_EVERY 2.0
+#define FETCH_CONTENT_RETRY_MAX 5.0
 #define FETCH_CONTENT_FILE "content.json"
 
 struct fetch_content_config {
@@ -34,7 +37,7 @@ struct fetch_content_config {
 	const char *display_id;
 	const char *cache_dir;	/* NULL: no cache */
 	double every;		/* 0: FETCH_CONTENT_EVERY */
-	double retry_max;	/* 0: 60 s */
+	double retry_max;	/* 0 or over FETCH_CONTENT_RETRY_MAX: that */
 	long connect_ms, total_ms;	/* 0: fetch.h's defaults */
 };
 
