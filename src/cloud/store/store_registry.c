@@ -17,6 +17,7 @@
 #include <mbedtls/entropy.h>
 
 #include "cloud/store/store_internal.h"
+#include "cloud/store/store_rollup.h"
 #include "core/timeutil.h"
 
 /* --- randomness ---------------------------------------------------------- */
@@ -551,6 +552,38 @@ static int parent_loops(sqlite3 *db, int64_t id, int64_t parent_id,
 	return rc;
 }
 
+/*
+ * Rebuilds the rollups of every point of site id, inside the caller's
+ * transaction: its local days and months were cut in the zone it had.
+ * The ids are read first, since the rebuild writes on db.
+ */
+static int rebuild_site_rollups(sqlite3 *db, int64_t id)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	sqlite3_stmt *s = NULL;
+	int rc, step;
+
+	rc = prepare(db, "SELECT id FROM points WHERE site_id = ?1", &s,
+		     "listing a site's points");
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t p = sqlite3_column_int64(s, 0);
+
+		g_array_append_val(ids, p);
+	}
+	if (step != SQLITE_DONE)
+		rc = fail_db(db, "listing a site's points");
+	for (guint i = 0; !rc && i < ids->len; i++)
+		rc = store_rollup_rebuild_db(db,
+					     g_array_index(ids, int64_t, i));
+out:
+	sqlite3_finalize(s);
+	g_array_free(ids, TRUE);
+	return rc;
+}
+
 static int site_change_fn(sqlite3 *db, void *ctx)
 {
 	struct site_change_ctx *x = ctx;
@@ -606,6 +639,8 @@ static int site_change_fn(sqlite3 *db, void *ctx)
 			store_fail(rc, "name: a site named '%s' exists",
 				   c->name);
 	}
+	if (!rc && c->tz)
+		rc = rebuild_site_rollups(db, id);
 	sqlite3_finalize(s);
 	return finish_tx(db, rc);
 }
@@ -1242,6 +1277,11 @@ static int point_write_fn(sqlite3 *db, void *ctx)
 			sqlite3_bind_int(s, 5, *c->step_s);
 		rc = step_write(db, s, "changing a point");
 	}
+
+	/* The rollups' energy hangs on the step, the quantity, the unit and
+	 * the kind: what was rolled up under the old ones is redone. */
+	if (!rc && c)
+		rc = store_rollup_rebuild_db(db, id);
 	sqlite3_finalize(s);
 	return finish_tx(db, rc);
 }
