@@ -21,6 +21,8 @@ packages=(
   libsystemd-dev
   # kiosk: drawing, text, display
   libcairo2-dev libpango1.0-dev libsdl2-dev fonts-noto-cjk
+  # tests: a Latin-only face (no kana) that test_render names
+  fonts-dejavu-core
   # kiosk: turning the screen off outside its hours (X11 DPMS)
   libx11-dev libxext-dev
   # msgfmt: compiles the slides' message catalogues (po/*.po)
