@@ -118,8 +118,9 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
  *      "hourly_yesterday": [v | null, ...]    local hours of yesterday
  *    }, ...]}
  * energy_kwh is present (non-null when there is data) only for power
- * points and energy counters, whose hourly arrays hold kWh too; "month" is the local month so far (up to at).  Hourly arrays
- * hold kWh per hour for power points and the hourly mean otherwise, and
+ * points and energy counters, whose hourly arrays hold kWh too; "month"
+ * is the local month so far (up to at).  Hourly arrays hold kWh per hour
+ * for power points and the hourly mean otherwise, and
  * have 23, 24 or 25 entries as the local day has hours; hourly_today
  * covers the whole day, with null after at.  Energies, hourly values
  * and their nulls follow analytics_aggregate() with fn energy (power)
