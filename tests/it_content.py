@@ -191,6 +191,20 @@ try:
     s, _, b = req("POST", api + "/emergency",
                   {"message": "x", "group": "nope"})
     c.eq(s, 404, "an emergency message for an unknown group")
+    # A group that is not a string is refused, not read as "every
+    # display": a message meant for one group must not go to all.
+    s, _, lg = req("GET", api + "/emergency/log", headers={})
+    for bad in (12, ["station"], {"name": "station"}, True):
+        s, _, b = req("POST", api + "/emergency",
+                      {"message": "x", "group": bad})
+        c.eq((s, b.get("error")), (400, "bad_emergency"),
+             f"an emergency message for the group {bad!r}")
+    s, _, b = req("GET", api + "/emergency", headers={})
+    c.eq([e["target"] for e in b.get("active", [])], ["station"],
+         "none of them is in force")
+    s, _, lg2 = req("GET", api + "/emergency/log", headers={})
+    c.eq(len(lg2.get("log", [])), len(lg.get("log", [])),
+         "nor in the log")
     s, h, b = req("GET", url, headers={"If-None-Match": etag})
     c.eq(s, 200, "the message changes the content")
     c.eq((b.get("emergency") or {}).get("message"),

@@ -1024,7 +1024,16 @@ static void do_emergency(struct api_content *r, struct reply *a)
 		}
 		e.set = true;
 		e.message = json_string_value(json_object_get(doc, "message"));
-		e.target = json_string_value(json_object_get(doc, "group"));
+		v = json_object_get(doc, "group");
+		e.target = json_string_value(v);
+		/* Anything but a name or null is a mistake, not a message
+		 * for every display. */
+		if (v && !e.target && !json_is_null(v)) {
+			reply_error(a, 400, "bad_emergency", "\"group\" must "
+				    "be a group's name, or null for every "
+				    "display");
+			goto out;
+		}
 		if (!e.target)
 			e.target = STORE_EMERGENCY_ALL;
 		if (!e.message || !*e.message ||
