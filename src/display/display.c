@@ -52,6 +52,8 @@ struct display {
 				 * straight into the window surface */
 	SDL_Surface *surface;	/* the window surface that holds the
 				 * last frame, NULL: none does */
+	cairo_surface_t *target;	/* display_target()'s, on the
+					 * window surface's pixels */
 
 	/* A window that lost its screen, and when to try it again. */
 	struct display_config cfg;	/* for reopening; strings not kept */
@@ -149,8 +151,15 @@ static int open_png(struct display *d, const char *dir, char *err,
 /* quit_video false leaves SDL's video subsystem up until the process
  * ends: quitting it makes Mesa unload its GL driver, and the driver's
  * one-time allocations then look like leaks to LeakSanitizer. */
+static void drop_target(struct display *d)
+{
+	cairo_surface_destroy(d->target);
+	d->target = NULL;
+}
+
 static void close_sdl(struct display *d, bool quit_video)
 {
+	drop_target(d);
 	if (d->tex)
 		SDL_DestroyTexture(d->tex);
 	if (d->ren)
@@ -620,6 +629,67 @@ static int clip_rects(const struct display_rect *r, int n, int w, int h,
 	return k;
 }
 
+/* Copies the rectangles of a frame (src, stride) into ws. */
+static void copy_rects(SDL_Surface *ws, const unsigned char *src,
+		       int stride, const SDL_Rect *rects, int nr)
+{
+	for (int i = 0; i < nr; i++) {
+		const SDL_Rect *q = &rects[i];
+
+		for (int y = q->y; y < q->y + q->h; y++)
+			memcpy((unsigned char *)ws->pixels +
+				       (size_t)y * (size_t)ws->pitch +
+				       (size_t)q->x * 4,
+			       src + (size_t)y * (size_t)stride +
+				       (size_t)q->x * 4,
+			       (size_t)q->w * 4);
+	}
+}
+
+/* The window surface, when frames of w x h can be written into it as
+ * they are (Cairo's 32-bit layout, no locking), else NULL. */
+static SDL_Surface *window_surface(struct display *d, int w, int h)
+{
+	SDL_Surface *ws;
+
+	if (!d->soft || !d->win || d->lost)
+		return NULL;
+	ws = SDL_GetWindowSurface(d->win);
+	if (!ws || ws->w != w || ws->h != h || SDL_MUSTLOCK(ws) ||
+	    (ws->format->format != SDL_PIXELFORMAT_RGB888 &&
+	     ws->format->format != SDL_PIXELFORMAT_ARGB8888))
+		return NULL;
+	return ws;
+}
+
+cairo_surface_t *display_target(struct display *d, int w, int h)
+{
+	SDL_Surface *ws;
+
+	if (d->mode == DISPLAY_PNG)
+		return NULL;
+	/* What is drawn there replaces the frame last presented. */
+	d->surface = NULL;
+	ws = window_surface(d, w, h);
+	if (!ws) {
+		drop_target(d);
+		return NULL;
+	}
+	if (d->target && cairo_image_surface_get_data(d->target) ==
+				 (unsigned char *)ws->pixels &&
+	    cairo_image_surface_get_width(d->target) == w &&
+	    cairo_image_surface_get_height(d->target) == h &&
+	    cairo_image_surface_get_stride(d->target) == ws->pitch)
+		return d->target;
+	drop_target(d);
+	d->target = cairo_image_surface_create_for_data(ws->pixels,
+							CAIRO_FORMAT_RGB24, w,
+							h, ws->pitch);
+	if (cairo_surface_status(d->target) != CAIRO_STATUS_SUCCESS)
+		drop_target(d);
+	return d->target;
+}
+
 /*
  * Under SDL's software renderer the window surface is the very picture
  * sent to the X server (through shared memory where it can).  Copying
@@ -641,12 +711,8 @@ static int present_surface(struct display *d, cairo_surface_t *frame,
 	SDL_Surface *ws;
 	int nr;
 
-	if (!d->soft)
-		return 1;
-	ws = SDL_GetWindowSurface(d->win);
-	if (!ws || ws->w != w || ws->h != h ||
-	    (ws->format->format != SDL_PIXELFORMAT_RGB888 &&
-	     ws->format->format != SDL_PIXELFORMAT_ARGB8888))
+	ws = window_surface(d, w, h);
+	if (!ws)
 		return 1;
 	/* A new window surface (after a resize) holds no frame yet. */
 	if (ws != d->surface)
@@ -660,24 +726,11 @@ static int present_surface(struct display *d, cairo_surface_t *frame,
 
 	cairo_surface_flush(frame);
 	src = cairo_image_surface_get_data(frame);
-	if (SDL_MUSTLOCK(ws) && SDL_LockSurface(ws)) {
-		snprintf(err, errlen, "SDL window surface: %s",
-			 SDL_GetError());
-		return -1;
-	}
-	for (int i = 0; i < nr; i++) {
-		const SDL_Rect *q = &rects[i];
-
-		for (int y = q->y; y < q->y + q->h; y++)
-			memcpy((unsigned char *)ws->pixels +
-				       (size_t)y * (size_t)ws->pitch +
-				       (size_t)q->x * 4,
-			       src + (size_t)y * (size_t)stride +
-				       (size_t)q->x * 4,
-			       (size_t)q->w * 4);
-	}
-	if (SDL_MUSTLOCK(ws))
-		SDL_UnlockSurface(ws);
+	/* Drawn there (display_target()): all of it is new. */
+	if (src == ws->pixels)
+		nr = clip_rects(NULL, 0, w, h, rects, 1);
+	else
+		copy_rects(ws, src, stride, rects, nr);
 	if (nr > 0 && SDL_UpdateWindowSurfaceRects(d->win, rects, nr)) {
 		d->surface = NULL;
 		snprintf(err, errlen, "SDL window surface: %s",
@@ -732,6 +785,7 @@ static unsigned event_bits(struct display *d, const SDL_Event *ev)
 		switch (ev->window.event) {
 		case SDL_WINDOWEVENT_SIZE_CHANGED:
 			d->surface = NULL;
+			drop_target(d);
 			return DISPLAY_EV_RESIZED;
 		case SDL_WINDOWEVENT_EXPOSED:
 		case SDL_WINDOWEVENT_SHOWN:

@@ -98,6 +98,14 @@ int display_present_rects(struct display *d, cairo_surface_t *frame,
 			  const struct display_rect *r, int n, char *err,
 			  size_t errlen);
 
+/* A w x h surface on the screen's own pixels, for a frame drawn
+ * straight into it and then shown with display_present_rects() without
+ * a copy; NULL where the display has none (PNG files, a renderer other
+ * than SDL's software one, a size other than the window's).  Owned by
+ * d, valid until the next call on d other than display_present_rects();
+ * what it holds is not on screen until presented. */
+cairo_surface_t *display_target(struct display *d, int w, int h);
+
 /* Waits up to timeout seconds for window events and returns the
  * DISPLAY_EV_* bits of what happened; returns early on the first event
  * or when a signal arrives (PNG mode). */

@@ -538,11 +538,11 @@ static bool draw_clock(struct kiosk *k)
 	return true;
 }
 
-/* prev, with cur over it at the fade's opacity. */
-static void blend(struct kiosk *k)
+/* prev, with cur over it at the fade's opacity, on dst. */
+static void blend(struct kiosk *k, cairo_surface_t *dst)
 {
 	double f = k->fade;
-	cairo_t *cr = cairo_create(k->mix);
+	cairo_t *cr = cairo_create(dst);
 
 	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
 	cairo_set_source_surface(cr, k->prev, 0, 0);
@@ -593,13 +593,17 @@ static void render_frame(struct kiosk *k)
 		k->show = true;
 	}
 	if (k->fade < 1 && k->have_prev) {
-		if (need_frame(k, &k->mix)) {
+		/* Straight onto the screen's pixels where the display has
+		 * them: no third frame, and no copy of it. */
+		k->frame = display_target(k->disp, k->w, k->h);
+		if (!k->frame && need_frame(k, &k->mix)) {
 			k->quit = true;
 			k->status = -1;
 			return;
 		}
-		blend(k);
-		k->frame = k->mix;
+		if (!k->frame)
+			k->frame = k->mix;
+		blend(k, k->frame);
 	} else {
 		k->frame = k->cur;
 		drop_fade_frames(k);
@@ -860,10 +864,17 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	}
 	log_plan(k);
 	load_cache(k);
+	/* The first fetch runs while the display opens. */
+	fetch_worker_request(k->worker,
+			     (int64_t)floor(kiosk_clock_at(&k->clock, k->mono,
+							   kiosk_wall_now())));
 	k->content = kiosk_content_create(o, k->slides, k->nslides,
 					  k->log_tz);
 	if (open_display(k))
 		return -1;
+	/* ... and the fonts load while it answers. */
+	if (fetch_worker_busy(k->worker))
+		render_warm_up();
 	if (kiosk_ops_create(&o->ops, &o->fetch, o->cache_dir, k->disp,
 			     &k->ops, err, sizeof err)) {
 		log_error(MOD, "cannot start the uploads: %s", err);

@@ -947,6 +947,29 @@ int render_clock(cairo_t *cr, int w, int h, enum render_slide slide,
 	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : -1;
 }
 
+void render_warm_up(void)
+{
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32,
+							64, 64);
+	cairo_t *cr = cairo_create(s);
+	struct render_ctx c = { .cr = cr, .w = 64, .h = 64, .u = 1 };
+	struct render_style st = { .px = 32 };
+
+	/* Both weights, Japanese and Latin, as every header draws them:
+	 * fontconfig's set-up and the faces' loading happen here. */
+	c.pango = pango_context_new_for(cr);
+	for (int bold = 0; bold < 2; bold++) {
+		st.bold = bold;
+		render_text(&c, &st, 0, 0, "電力 使用率 0123456789:% kW");
+		st.second = true;
+		render_text(&c, &st, 0, 0, "Power usage 0123456789:% kW");
+		st.second = false;
+	}
+	g_object_unref(c.pango);
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+}
+
 int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 		       const struct render_data *d,
 		       struct render_stats *stats)

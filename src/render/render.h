@@ -99,6 +99,11 @@ struct render_box {
 int render_clock(cairo_t *cr, int w, int h, enum render_slide slide,
 		 const struct render_data *d, struct render_box *box);
 
+/* Loads the fonts the slides use, so that the first frame does not
+ * wait for them; for a caller with time to spare, such as a kiosk
+ * waiting for its first data.  Harmless to call again. */
+void render_warm_up(void);
+
 /* Whether slide draws from p alone (message, image, qr) rather than
  * from server data, and whether p holds what it needs: a kiosk leaves
  * such a slide out of its default rotation when it has nothing to show. */
