@@ -55,6 +55,10 @@ for _ in $(seq 50); do
 	sleep 0.2
 done
 echo "demo: server at $url (try $url/api/v1/points)"
+# The registry and content routes (docs/registry.md, docs/playlists.md)
+# take an admin token; a fresh database has none.
+admin=$("$akari" admin token add --db "$db" demo 2>/dev/null)
+echo "demo: for the docs' examples: AKARI=$url ADMIN=$admin"
 
 replay="2022-06-27T06:00:00+09:00,2022-06-30T22:00:00+09:00"
 # No building in the sample data has a floor area: no ranking slide.  The
