@@ -17,6 +17,7 @@
 #include <SDL_syswm.h>
 #ifdef AKARI_HAVE_XDPMS
 #include <X11/Xlib.h>
+#include <X11/Xatom.h>
 #include <X11/extensions/dpms.h>
 #endif
 
@@ -234,6 +235,61 @@ static bool is_invisible_driver(void)
 	       strcmp(name, "dummy") == 0 || strcmp(name, "evdev") == 0;
 }
 
+/*
+ * Whether an EWMH window manager runs on the window's X server: without
+ * one, SDL's fullscreen request waits in vain for an answer (about a
+ * tenth of a second at every start), and a borderless window over the
+ * whole screen is fullscreen already.  true where it cannot tell.
+ */
+static bool has_window_manager(SDL_Window *win)
+{
+#ifdef AKARI_HAVE_XDPMS
+	Display *dpy = x_display(win);
+	unsigned long n = 0, left;
+	unsigned char *data = NULL;
+	Atom check, type;
+	int format;
+	bool found;
+
+	if (!dpy)
+		return true;
+	check = XInternAtom(dpy, "_NET_SUPPORTING_WM_CHECK", True);
+	if (check == None)
+		return false;
+	found = XGetWindowProperty(dpy, DefaultRootWindow(dpy), check, 0, 1,
+				   False, XA_WINDOW, &type, &format, &n,
+				   &left, &data) == Success &&
+		type == XA_WINDOW && n == 1;
+	if (data)
+		XFree(data);
+	return found;
+#else
+	(void)win;
+	return true;
+#endif
+}
+
+/* A fullscreen window, opened hidden: borderless over the whole first
+ * screen, and fullscreen by the window manager's leave where there is
+ * one. */
+static SDL_Window *fullscreen_window(const char *title, Uint32 flags)
+{
+	SDL_Rect b;
+	SDL_Window *win;
+
+	if (SDL_GetDisplayBounds(0, &b))
+		return NULL;
+	win = SDL_CreateWindow(title, b.x, b.y, b.w, b.h,
+			       flags | SDL_WINDOW_BORDERLESS |
+				       SDL_WINDOW_HIDDEN);
+	if (!win)
+		return NULL;
+	if (has_window_manager(win))
+		SDL_SetWindowFullscreen(win, SDL_WINDOW_FULLSCREEN_DESKTOP);
+	SDL_ShowWindow(win);
+	return win;
+}
+
 static bool is_software(SDL_Renderer *ren)
 {
 	SDL_RendererInfo info;
@@ -279,13 +335,13 @@ static int open_sdl(struct display *d, const struct display_config *cfg,
 	}
 
 	if (cfg->mode == DISPLAY_FULLSCREEN)
-		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+		d->win = fullscreen_window(cfg->title ? cfg->title : "akari",
+					   flags);
 	else
-		flags |= SDL_WINDOW_RESIZABLE;
-	d->win = SDL_CreateWindow(cfg->title ? cfg->title : "akari",
-				  SDL_WINDOWPOS_CENTERED,
-				  SDL_WINDOWPOS_CENTERED, d->width, d->height,
-				  flags);
+		d->win = SDL_CreateWindow(cfg->title ? cfg->title : "akari",
+					  SDL_WINDOWPOS_CENTERED,
+					  SDL_WINDOWPOS_CENTERED, d->width,
+					  d->height, flags | SDL_WINDOW_RESIZABLE);
 	if (!d->win) {
 		snprintf(err, errlen, "SDL window: %s", SDL_GetError());
 		goto fail;
