@@ -305,6 +305,29 @@ def post_chunked(url, body, token):
         conn.close()
 
 
+def test_attributes(url):
+    """An element with more attributes than any FIAP element takes is
+    refused before parsing: libxml2 checks each new attribute against
+    all the earlier ones, so a body of a few megabytes of attributes
+    would hold a worker for hours.  The key of fetch-jaxws.xml has 4
+    attributes (id, attrName, gteq, lteq); with 60 more it has 64 and
+    is answered (the unknown ones are ignored), with 61 more it has 65
+    and is refused."""
+    before = count(url)
+    for n, ok in ((60, True), (61, False)):
+        extra = " ".join(f'x{i}="{i}"' for i in range(n))
+        body = doc("fetch-jaxws.xml").replace(
+            b'attrName="time"', b'attrName="time" ' + extra.encode())
+        if ok:
+            _, _, raw = post(url, body)
+            c.eq(outcome(transport(raw, "queryRS")), "OK",
+                 "attributes: 64 on one key are taken")
+        else:
+            check_fault("attributes: 65 on one key", post(url, body), 500,
+                        "Client", ["line 8", "more than 64 attributes"],
+                        url, before)
+
+
 def test_device_limit(url, token):
     """A device's own body limit holds for IEEE 1888 as for JSON, also
     for a body sent in chunks, which declares no length up front.  The
@@ -617,6 +640,12 @@ def test_limits(url, token):
     _, _, raw = post(url, doc("fetch-many.xml").replace(
         b"<!--KEYS-->", key.encode() * 1000))
     c.eq(outcome(transport(raw, "queryRS")), "OK", "fetch 1000 keys: OK")
+    # Two megabytes of attributes on one element: answered at once.
+    attrs = b" ".join(b'a%d=""' % i for i in range(200000))
+    body = doc("fetch-jaxws.xml").replace(b'attrName="time"',
+                                          b'attrName="time" ' + attrs)
+    check_fault("200000 attributes", post(url, body), 500, "Client",
+                ["more than 64 attributes"], url, before)
 
 
 def main():
@@ -631,6 +660,7 @@ def main():
         test_spellings(srv.url, token)
         test_lexical(srv.url, token)
         test_device_limit(srv.url, token)
+        test_attributes(srv.url)
         test_wsdl(srv.url)
         test_paging(srv.url, token)
     finally:

@@ -34,6 +34,12 @@
 #define SOAP11_NS "http://schemas.xmlsoap.org/soap/envelope/"
 #define SOAP12_NS "http://www.w3.org/2003/05/soap-envelope"
 
+/* Attributes (namespace declarations included) on one element.  A FIAP
+ * element has at most 10; libxml2 checks each new one against all the
+ * earlier ones, so thousands of them cost seconds, a body full of them
+ * hours. */
+#define MAX_ATTRS 64
+
 struct api_fiap {
 	const struct api_fiap_env *env;
 	struct MHD_Connection *conn;
@@ -436,14 +442,89 @@ static void refuse_dtd(void *ctx, const xmlChar *name,
 	xmlStopParser(ctxt);
 }
 
+/* Whether the len bytes of s start at p, before end. */
+static bool starts(const char *p, const char *end, const char *s, size_t len)
+{
+	return (size_t)(end - p) >= len && !memcmp(p, s, len);
+}
+
+/* Skips from p to just past the end mark of a comment, CDATA section or
+ * processing instruction; end when it has none. */
+static const char *skip_past(const char *p, const char *end,
+			     const char *mark)
+{
+	size_t len = strlen(mark);
+
+	/* Not g_strstr_len, which would stop at a NUL in the comment. */
+	for (; p < end; p++)
+		if (starts(p, end, mark, len))
+			return p + len;
+	return end;
+}
+
+/*
+ * The line of the first tag with more than MAX_ATTRS '=' outside its
+ * quoted values, or 0.  Read as bytes: '<', '=', '>' and the quotes are
+ * the same bytes in ASCII-based encodings and UTF-16, and are never
+ * part of a multi-byte character of UTF-8, Shift_JIS or EUC-JP.
+ */
+static long crowded_tag(const GByteArray *b)
+{
+	const char *p = (const char *)b->data, *end = p + b->len;
+	long line = 1, tag_line = 0;
+	int attrs = 0;
+	char quote = 0;
+
+	for (; p < end; p++) {
+		if (*p == '\n')
+			line++;
+		if (quote) {
+			quote = *p == quote ? 0 : quote;
+		} else if (!tag_line && *p == '<') {
+			const char *mark = NULL, *to;
+
+			if (starts(p, end, "<!--", 4))
+				mark = "-->";
+			else if (starts(p, end, "<![CDATA[", 9))
+				mark = "]]>";
+			else if (starts(p, end, "<?", 2))
+				mark = "?>";
+			if (mark) {
+				to = skip_past(p, end, mark);
+				for (; p < to; p++)
+					line += *p == '\n';
+				p--;
+				continue;
+			}
+			tag_line = line;
+			attrs = 0;
+		} else if (tag_line && *p == '>') {
+			tag_line = 0;
+		} else if (tag_line && (*p == '"' || *p == '\'')) {
+			quote = *p;
+		} else if (tag_line && *p == '=' && ++attrs > MAX_ATTRS) {
+			return tag_line;
+		}
+	}
+	return 0;
+}
+
 /* Parses the body; NULL with err set when it is not well-formed XML. */
 static xmlDocPtr parse_body(const GByteArray *b, char *err, size_t errlen)
 {
-	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc = NULL;
 	bool dtd = false;
 	const xmlError *e;
+	long crowded = crowded_tag(b);
 
+	if (crowded) {
+		snprintf(err, errlen, "line %ld: an element with more than %d "
+			 "attributes; no FIAP element has more than 10",
+			 crowded, MAX_ATTRS);
+		return NULL;
+	}
+	ctxt = xmlNewParserCtxt();
 	if (!ctxt) {
 		snprintf(err, errlen, "out of memory for the XML parser");
 		return NULL;
