@@ -125,9 +125,10 @@ int64_t store_bucket_next(GTimeZone *tz, enum store_bucket iv, int64_t b)
 		/* Wall-clock alignment survives a 30-minute DST shift only if
 		 * each step goes to the next aligned minute, not a fixed
 		 * length on from b. */
-		n = g_date_time_add_seconds(
-			dt, (gdouble)(minutes * 60 - wall_excess(dt, minutes)));
-		next = dt_unix_unref(n);
+		int64_t left = minutes * 60 - wall_excess(dt, minutes);
+
+		n = g_date_time_add_seconds(dt, (gdouble)left);
+		next = n ? dt_unix_unref(n) : b + left;
 		if (tz_offset(tz, next) != tz_offset(tz, b))
 			next = tz_transition(tz, b, next);
 	} else {
@@ -135,8 +136,16 @@ int64_t store_bucket_next(GTimeZone *tz, enum store_bucket iv, int64_t b)
 			n = g_date_time_add_months(dt, 1);
 		else
 			n = g_date_time_add_days(dt, 1);
-		next = period_start(tz, n, iv);
-		g_date_time_unref(n);
+		/* GLib ends at 9999-12-31 local: the last day or December
+		 * of year 9999 ends 1 or 31 days on, as no zone changes
+		 * its offset around the new year. */
+		if (n) {
+			next = period_start(tz, n, iv);
+			g_date_time_unref(n);
+		} else {
+			next = b + (iv == STORE_BUCKET_MONTH ? 31 : 1) *
+					   INT64_C(86400);
+		}
 	}
 	g_date_time_unref(dt);
 	return next;

@@ -27,6 +27,11 @@ enum store_bucket {
 	STORE_BUCKET_MONTH,
 };
 
+/* GLib's calendar ends at 9999-12-31 local: instants from
+ * 9999-12-31T00:00:00Z (where ingestion stops) are in no bucket, and a
+ * hold or a span of buckets is cut there. */
+#define STORE_BUCKET_END INT64_C(253402214400)
+
 /* 5, 30 or 60 for the wall-clock buckets; 0 for days and months. */
 int store_bucket_minutes(enum store_bucket iv);
 

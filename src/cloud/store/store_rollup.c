@@ -402,6 +402,8 @@ static int add_reading(struct pointctx *pc, int64_t ts, double v)
 /* Adds the hold of value v over [a, e), cut at every bucket boundary. */
 static int add_hold(struct pointctx *pc, int64_t a, int64_t e, double v)
 {
+	if (e > STORE_BUCKET_END)
+		e = STORE_BUCKET_END;
 	for (int res = RES_FIRST; res <= RES_LAST; res++) {
 		for (int64_t x = a; x < e;) {
 			struct bstate *b = state_at(pc, res, x);
@@ -422,6 +424,8 @@ static int add_hold(struct pointctx *pc, int64_t a, int64_t e, double v)
 
 static int mark_dirty(struct pointctx *pc, int64_t a, int64_t e)
 {
+	if (e > STORE_BUCKET_END)
+		e = STORE_BUCKET_END;
 	for (int res = RES_FIRST; res <= RES_LAST; res++) {
 		for (int64_t x = a; x < e;) {
 			struct bstate *b = state_at(pc, res, x);
@@ -474,8 +478,10 @@ static int recompute_raw(struct pointctx *pc, struct bstate *b)
 		return db_fail(pc->db, "reading readings for a rollup");
 	if (have && pc->step) {
 		int64_t a = pts > b->b0 ? pts : b->b0;
+		int64_t end = b->b1 < STORE_BUCKET_END ? b->b1
+						      : STORE_BUCKET_END;
 
-		e = pts + pc->step < b->b1 ? pts + pc->step : b->b1;
+		e = pts + pc->step < end ? pts + pc->step : end;
 		if (a < e)
 			acc_hold(r, pv, e - a);
 	}
