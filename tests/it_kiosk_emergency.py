@@ -12,14 +12,22 @@ the id the server's answer gave.  Clearing twice: the second clear is a
 404 and adds no row to the log and no line to the server's log.  A
 message with a line break stays one line in both logs.
 
+Outside its screen hours a display is black, yet an emergency message
+is shown on it within 10 s, and black comes back when it is cleared.
+
 Expected ids and texts come from the server's answers to the sets made
-here, not from the kiosk.
+here, not from the kiosk; the colour is the dark theme's very-tight
+colour as the themes state it.
 """
+import datetime as dt
 import os
+import re
 import signal
+import struct
 import subprocess
 import sys
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
@@ -45,6 +53,68 @@ def wait_for(cond, timeout):
             return True
         time.sleep(0.05)
     return bool(cond())
+
+
+RED = (0xE5, 0x38, 0x3B)  # the dark theme's very-tight colour
+
+
+def png_rgb(path):
+    """(w, h, RGB bytes) of an 8-bit RGB(A) PNG without interlace."""
+    data = open(path, "rb").read()
+    pos, idat = 8, []
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + n
+    bpp = 4 if ctype == 6 else 3
+    raw = zlib.decompress(b"".join(idat))
+    stride = w * bpp
+    prev = bytearray(stride)
+    out = bytearray()
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            cc = prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + ((a + b) >> 1)) & 255
+            elif f == 4:
+                p = a + b - cc
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - cc)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else cc
+                line[i] = (line[i] + pred) & 255
+        prev = line
+        if bpp == 4:
+            del line[3::4]
+        out += line
+    return w, h, bytes(out)
+
+
+def latest_frame(d):
+    names = sorted(n for n in os.listdir(d)
+                   if re.match(r"frame-\d+\.png$", n)) \
+        if os.path.isdir(d) else []
+    # The newest may be half written; the one before is whole.
+    return os.path.join(d, names[-2]) if len(names) > 1 else None
+
+
+def share(path, rgb):
+    try:
+        w, h, px = png_rgb(path)
+    except (OSError, TypeError, ValueError, zlib.error, struct.error):
+        return 0
+    return sum(1 for i in range(0, len(px), 3)
+               if tuple(px[i:i + 3]) == rgb) / (w * h)
 
 
 admin = it.run("admin", "token", "add", "--db", db,
@@ -136,6 +206,50 @@ try:
            "the kiosk logs it on one line")
     c.true(sl and all("一行目" in ln for ln in sl),
            "the server logs it on one line")
+    s, _, _ = it.http("DELETE", api + "/emergency",
+                      headers={"Authorization": AUTH["Authorization"]})
+    c.eq(s, 200, "the two lines cleared")
+
+    # Outside its screen hours (two to three hours from now, on the UTC
+    # clock) a display is black, but an emergency message is shown all
+    # the same, and the screen goes black again when it is cleared.
+    now = dt.datetime.now(dt.timezone.utc)
+    span = f"{now + dt.timedelta(hours=2):%H:%M}-" \
+           f"{now + dt.timedelta(hours=3):%H:%M}"
+    frames = os.path.join(work, "night")
+    log2 = os.path.join(work, "night.log")
+    with open(log2, "w") as f:
+        night = subprocess.Popen(
+            [it.AKARI, "kiosk", "--server", srv.url, "--display-id",
+             "hall-2", "--png-dir", frames, "--png-keep", "5",
+             "--window", "160x90", "--no-cache", "--fade-seconds", "0",
+             "--retry-max", "1", "--screen-hours", span],
+            stdout=f, stderr=subprocess.STDOUT,
+            env=dict(os.environ, TZ="UTC"))
+    try:
+        c.true(wait_for(lambda: "outside the screen hours" in read(log2)
+                        and share(latest_frame(frames), (0, 0, 0)) == 1,
+                        30), "outside its hours the screen is black")
+        t0 = time.time()
+        s, _, b = it.http("POST", api + "/emergency",
+                          {"message": "津波警報"}, AUTH)
+        c.eq(s, 201, "a message for all displays at night")
+        seen = wait_for(lambda: share(latest_frame(frames), RED) > 0.5,
+                        LIMIT + 5)
+        took = time.time() - t0
+        c.true(seen and took < LIMIT, f"outside its hours the message is "
+               f"on screen within {LIMIT} s ({took:.1f} s)")
+        it.http("DELETE", api + "/emergency",
+                headers={"Authorization": AUTH["Authorization"]})
+        c.true(wait_for(lambda: share(latest_frame(frames), (0, 0, 0))
+                        == 1, LIMIT + 5), "cleared: black again")
+    finally:
+        night.send_signal(signal.SIGTERM)
+        try:
+            night.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            night.kill()
+            night.wait()
 finally:
     if kiosk and kiosk.poll() is None:
         kiosk.send_signal(signal.SIGTERM)

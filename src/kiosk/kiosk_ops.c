@@ -123,17 +123,20 @@ static void log_uploads(struct kiosk_ops *ops, double mono)
 	ops->failing = st.failing;
 }
 
-/* Turns the screen off outside its hours, and on again within them. */
-static void follow_hours(struct kiosk_ops *ops, double wall)
+/* Turns the screen off outside its hours, and on again within them or
+ * while an emergency message is on. */
+static void follow_hours(struct kiosk_ops *ops, const char *slide,
+			 double wall)
 {
 	char err[256];
-	bool off;
+	bool off, in_hours;
 
 	if (!ops->cfg.hours_set)
 		return;
-	off = !kiosk_power_in_span(
+	in_hours = kiosk_power_in_span(
 	    &ops->cfg.hours,
 	    kiosk_power_local_minute((int64_t)floor(wall), ops->tz));
+	off = !in_hours && g_strcmp0(slide, "emergency") != 0;
 	if (off == ops->off)
 		return;
 	ops->off = off;
@@ -153,14 +156,16 @@ static void follow_hours(struct kiosk_ops *ops, double wall)
 			log_warn(MOD, "cannot turn the screen back on: %s",
 				 err);
 		ops->dpms = false;
-		log_info(MOD, "screen hours begin: screen on");
+		log_info(MOD, "%s: screen on", in_hours
+			 ? "screen hours begin"
+			 : "an emergency message outside the screen hours");
 	}
 }
 
 void kiosk_ops_showing(struct kiosk_ops *ops, long seq, const char *slide,
 		       double wall, double mono)
 {
-	follow_hours(ops, wall);
+	follow_hours(ops, slide, wall);
 	log_uploads(ops, mono);
 	if (ops->off) {
 		end_play(ops, mono);
