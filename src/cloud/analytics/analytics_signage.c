@@ -14,6 +14,9 @@
 
 #include "core/timeutil.h"
 
+#define SIGNAGE_TS_MIN INT64_C(-62104060800)	/* 0002-01-01T00:00:00Z */
+#define SIGNAGE_TS_MAX INT64_C(253339228800)	/* 9998-01-01T00:00:00Z */
+
 /* A day total: has is false when there is no data (or no point). */
 struct total {
 	double v;
@@ -510,6 +513,11 @@ int analytics_signage(struct store *st,
 	int rc;
 
 	*out = NULL;
+	/* analytics_aggregate()'s range: outside it GLib has no local day */
+	if (at < SIGNAGE_TS_MIN || at > SIGNAGE_TS_MAX) {
+		snprintf(err, errlen, "time out of range (years 2..9997)");
+		return ANALYTICS_INVALID;
+	}
 	if (!sites)
 		sites = &none;
 	rc = solar_section(st, sites->solar, at, &solar, err, errlen);
