@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "core/notify.h"
 #include "core/timeutil.h"
+#include "kiosk/kiosk_blend.h"
 #include "kiosk/kiosk_clock.h"
 #include "kiosk/kiosk_content.h"
 
@@ -542,16 +543,10 @@ static bool draw_clock(struct kiosk *k)
 static void blend(struct kiosk *k, cairo_surface_t *dst)
 {
 	double f = k->fade;
-	cairo_t *cr = cairo_create(dst);
 
-	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
-	cairo_set_source_surface(cr, k->prev, 0, 0);
-	cairo_paint(cr);
-	cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
-	cairo_set_source_surface(cr, k->cur, 0, 0);
-	/* Smoothstep: the change starts and ends gently. */
-	cairo_paint_with_alpha(cr, f * f * (3 - 2 * f));
-	cairo_destroy(cr);
+	/* Smoothstep: the change starts and ends gently.  All three are
+	 * frames of k->w x k->h, which the blend never refuses. */
+	kiosk_blend(dst, k->prev, k->cur, f * f * (3 - 2 * f));
 }
 
 static void render_frame(struct kiosk *k)
