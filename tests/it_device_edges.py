@@ -53,7 +53,7 @@ def iso(t):
     return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(t))
 
 
-def test_csv_future(url):
+def test_csv_future(url, log):
     now = int(time.time())
     # One row of the past, one a day ahead: the default tolerance is
     # 300 s, so the second is held.
@@ -71,6 +71,12 @@ def test_csv_future(url):
     c.true(len(msgs) == 1 and "body:2:" in msgs[0] and
            "quarantine" in msgs[0] and "future_ts" in msgs[0],
            f"CSV: the answer says line 2 is held: {msgs}")
+    c.eq(b.get("set_aside") if isinstance(b, dict) else b, 1,
+         "CSV: the answer counts the held row")
+    with open(log) as f:
+        warned = [line for line in f if " warn " in line and
+                  "csv from device" in line and "quarantine" in line]
+    c.eq(len(warned), 1, "CSV: the held row is logged at warn")
     c.eq(table("SELECT ts, value FROM readings ORDER BY ts"),
          [(past, 20.5)], "CSV: only the present row is a reading")
     c.eq(table("SELECT ts, value, reason FROM quarantine"),
@@ -131,7 +137,7 @@ def test_tiny_rate(url):
 
 def main():
     with it.Server(db) as srv:
-        test_csv_future(srv.url)
+        test_csv_future(srv.url, srv.log)
         test_gzip_limit(srv.url)
         test_tiny_rate(srv.url)
     c.finish()

@@ -124,11 +124,17 @@ int api_csv_ingest(struct store *st, const struct ingest_source *src,
 		log_warn(MOD, "csv from device %lld: %zu of %zu rows stored",
 			 (long long)src->device_id, sum.accepted,
 			 sum.accepted + sum.rejected);
-	*answer = json_pack("{s:I, s:I, s:I, s:I, s:O}", "rows",
+	if (sum.set_aside)
+		log_warn(MOD, "csv from device %lld: %zu rows set aside, held "
+			 "in quarantine (akari quarantine list) or \"no "
+			 "measurement\" codes",
+			 (long long)src->device_id, sum.set_aside);
+	*answer = json_pack("{s:I, s:I, s:I, s:I, s:I, s:O}", "rows",
 			    (json_int_t)sum.rows, "accepted",
 			    (json_int_t)sum.accepted, "rejected",
 			    (json_int_t)sum.rejected, "dropped",
-			    (json_int_t)sum.dropped, "messages", messages);
+			    (json_int_t)sum.dropped, "set_aside",
+			    (json_int_t)sum.set_aside, "messages", messages);
 
 out:
 	json_decref(messages);

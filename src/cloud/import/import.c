@@ -167,6 +167,7 @@ static int read_answer(struct file_run *run, size_t off, size_t n,
 		const struct import_row *row;
 		char ts[32];
 
+		run->sum->set_aside++;
 		if (idx < 0 || (size_t)idx >= n ||
 		    run->reported++ >= MAX_REPORTED)
 			continue;

@@ -83,6 +83,9 @@ struct import_summary {
 	size_t rejected;	/* refused by ingest (each one reported) */
 	size_t dropped;		/* values the format does not store, such
 				 * as '?' or a doubtful quality flag */
+	size_t set_aside;	/* neither stored nor refused by ingest:
+				 * held in quarantine or "no measurement"
+				 * codes (each one reported) */
 	int64_t first_ts;	/* earliest and latest accepted reading, */
 	int64_t last_ts;	/* shifted; meaningful when accepted > 0 */
 	char tz[64];		/* zone the file's times were read in */
