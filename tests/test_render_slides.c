@@ -481,6 +481,28 @@ static long count_diff(const struct image *a, const struct image *b,
 	return n;
 }
 
+/* No two texts of the header overlap (a long title set over the date
+ * in a portrait header did); a pixel of touching is allowed. */
+static void check_header(const struct render_stats *st, const char *what)
+{
+	for (int i = 0; i < st->ntexts; i++) {
+		struct render_rect a = st->texts[i].ink;
+
+		if (a.y + a.h > st->header.h)
+			continue;
+		for (int j = i + 1; j < st->ntexts; j++) {
+			struct render_rect b = st->texts[j].ink;
+			double ox = fmin(a.x + a.w, b.x + b.w) - fmax(a.x, b.x);
+			double oy = fmin(a.y + a.h, b.y + b.h) - fmax(a.y, b.y);
+
+			if (b.y + b.h > st->header.h)
+				continue;
+			CHECK_AT(ox <= 1 || oy <= 1, "%s: \"%s\" over \"%s\"",
+				 what, st->texts[i].text, st->texts[j].text);
+		}
+	}
+}
+
 /* One slide in English, in Japanese and in both: the English frame
  * draws no Japanese text and the label want among its texts, the
  * Japanese one draws Japanese, and the two differ in the body (not
@@ -519,6 +541,9 @@ static void check_languages(const struct render_data *d,
 		 count_diff(&im_en, &im_ja, body_of(&im_en, &en)));
 	CHECK_INT(en.unknown_glyphs, 0);
 	CHECK_INT(ja.unknown_glyphs, 0);
+	check_header(&en, render_slide_name(s));
+	check_header(&ja, render_slide_name(s));
+	check_header(&both, render_slide_name(s));
 	cairo_surface_destroy(im_en.s);
 	cairo_surface_destroy(im_ja.s);
 	cairo_surface_destroy(im_both.s);

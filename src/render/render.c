@@ -734,10 +734,6 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	cairo_fill(cr);
 	cairo_restore(cr);
 
-	render_label(c, L_(sd->title), pad, 20 * c->u,
-		     64 * c->u, 34 * c->u, RENDER_ALIGN_LEFT, 0);
-	title = render_text_measure(c, &st_title, _(sd->title));
-
 	/* the clock: time big, the date stacked to its left */
 	render_fmt_hm(hm, sizeof(hm), c->d->now, c->tz);
 	render_fmt_date(dja, sizeof(dja), c->d->now, c->tz,
@@ -752,6 +748,13 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 		  : (struct render_extent){ 0 };
 	st_small.second = false;
 	x -= fmax(e1.w, e2.w);
+
+	/* The title takes what the clock leaves: a long one in a portrait
+	 * header is set smaller rather than over the date. */
+	st_title.max_w = fmax(x - 32 * c->u - pad, 1);
+	render_label(c, L_(sd->title), pad, 20 * c->u, 64 * c->u, 34 * c->u,
+		     RENDER_ALIGN_LEFT, st_title.max_w);
+	title = render_text_measure(c, &st_title, _(sd->title));
 
 	/* Where the figures are from; nothing when there are none. */
 	if (render_get_look()->place)
