@@ -549,6 +549,157 @@ static void check_languages(const struct render_data *d,
 	cairo_surface_destroy(im_both.s);
 }
 
+/* An ink mask cut to its bounding box. */
+struct mask {
+	int w, h;
+	unsigned char px[600 * 80];
+};
+
+#define MASK_W 600
+#define MASK_H 80
+
+/* The mask of r in a frame: pixels nearer the text colour than the
+ * panel's. */
+static void frame_mask(const struct image *im, struct render_rect r,
+		       struct mask *m)
+{
+	uint32_t fg = RENDER_RGB_TEXT, bg = RENDER_RGB_PANEL;
+	int x0 = (int)r.x - 2, y0 = (int)r.y - 2;
+	int x1 = (int)ceil(r.x + r.w) + 2, y1 = (int)ceil(r.y + r.h) + 2;
+	int bx0 = x1, by0 = y1, bx1 = -1, by1 = -1;
+
+	memset(m, 0, sizeof(*m));
+	for (int pass = 0; pass < 2; pass++)
+		for (int y = y0; y < y1; y++)
+			for (int x = x0; x < x1; x++) {
+				uint32_t p = px_at(im, x, y);
+				int dfg = 0, dbg = 0;
+				bool on;
+
+				for (int k = 0; k < 24; k += 8) {
+					dfg += abs((int)((p >> k) & 255) -
+						   (int)((fg >> k) & 255));
+					dbg += abs((int)((p >> k) & 255) -
+						   (int)((bg >> k) & 255));
+				}
+				on = dfg < dbg;
+				if (pass == 0 && on) {
+					bx0 = x < bx0 ? x : bx0;
+					by0 = y < by0 ? y : by0;
+					bx1 = x > bx1 ? x : bx1;
+					by1 = y > by1 ? y : by1;
+				} else if (pass == 1 && on && x - bx0 < MASK_W &&
+					   y - by0 < MASK_H) {
+					m->px[(y - by0) * MASK_W + x - bx0] = 1;
+				}
+			}
+	if (bx1 >= 0) {
+		m->w = MIN(bx1 - bx0 + 1, MASK_W);
+		m->h = MIN(by1 - by0 + 1, MASK_H);
+	}
+}
+
+/* The mask of text set by Pango alone, in the theme's family, bold, px
+ * pixels, language en: what the label must look like. */
+static void pango_mask(const char *text, double px, struct mask *m)
+{
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8,
+							MASK_W + 40,
+							MASK_H + 40);
+	cairo_t *cr = cairo_create(s);
+	PangoLayout *lo = pango_cairo_create_layout(cr);
+	PangoFontDescription *fd = pango_font_description_new();
+	unsigned char *d;
+	int stride, bx0 = MASK_W + 40, by0 = MASK_H + 40, bx1 = -1, by1 = -1;
+
+	pango_font_description_set_family(fd, RENDER_FONT_FAMILY);
+	pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
+	pango_font_description_set_absolute_size(fd, px * PANGO_SCALE);
+	pango_layout_set_font_description(lo, fd);
+	pango_layout_set_text(lo, text, -1);
+	cairo_move_to(cr, 10, 10);
+	pango_cairo_show_layout(cr, lo);
+	cairo_surface_flush(s);
+	d = cairo_image_surface_get_data(s);
+	stride = cairo_image_surface_get_stride(s);
+	memset(m, 0, sizeof(*m));
+	for (int y = 0; y < MASK_H + 40; y++)
+		for (int x = 0; x < MASK_W + 40; x++)
+			if (d[y * stride + x] > 127) {
+				bx0 = x < bx0 ? x : bx0;
+				by0 = y < by0 ? y : by0;
+				bx1 = x > bx1 ? x : bx1;
+				by1 = y > by1 ? y : by1;
+			}
+	if (bx1 >= 0) {
+		m->w = MIN(bx1 - bx0 + 1, MASK_W);
+		m->h = MIN(by1 - by0 + 1, MASK_H);
+		for (int y = 0; y < m->h; y++)
+			for (int x = 0; x < m->w; x++)
+				m->px[y * MASK_W + x] =
+					d[(by0 + y) * stride + bx0 + x] > 127;
+	}
+	pango_font_description_free(fd);
+	g_object_unref(lo);
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+}
+
+/* The share of pixels, over the larger box, where a and b differ. */
+static double mask_diff(const struct mask *a, const struct mask *b)
+{
+	int w = MAX(a->w, b->w), h = MAX(a->h, b->h);
+	long n = 0;
+
+	if (!w || !h)
+		return 1;
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			int pa = x < a->w && y < a->h ? a->px[y * MASK_W + x]
+						      : 0;
+			int pb = x < b->w && y < b->h ? b->px[y * MASK_W + x]
+						      : 0;
+
+			n += pa != pb;
+		}
+	return (double)n / ((double)w * h);
+}
+
+/* The EV slide's first heading, 1920x1080 (one layout unit a pixel):
+ * in English its pixels are the words as Pango sets them alone at 36
+ * px bold; in Japanese the same place holds something else. */
+static void test_heading_pixels(json_t *signage)
+{
+	static struct mask got, want, ja_got;
+	struct render_data d = { .signage = signage, .now = T_1400 };
+	const char *label = "Charging sessions today";
+	struct render_stats en, ja;
+	struct render_rect r = { 0 };
+	struct image im_en, im_ja;
+	double diff_en, diff_ja;
+
+	render_i18n_select(RENDER_LANG_EN, RENDER_LANG_NONE);
+	im_en = draw(&d, RENDER_EV, 1920, 1080, "en", &en);
+	render_i18n_select(RENDER_LANG_JA, RENDER_LANG_NONE);
+	im_ja = draw(&d, RENDER_EV, 1920, 1080, "ja", &ja);
+	render_i18n_select(RENDER_LANG_JA, RENDER_LANG_EN);
+	for (int i = 0; i < en.ntexts; i++)
+		if (!strcmp(en.texts[i].text, label))
+			r = en.texts[i].ink;
+	CHECK(r.w > 0);
+	frame_mask(&im_en, r, &got);
+	frame_mask(&im_ja, r, &ja_got);
+	pango_mask(label, 36, &want);
+	diff_en = mask_diff(&got, &want);
+	diff_ja = mask_diff(&ja_got, &want);
+	CHECK_AT(diff_en < 0.06, "en heading differs from Pango's in %.3f "
+		 "(%dx%d, %dx%d)", diff_en, got.w, got.h, want.w, want.h);
+	CHECK_AT(diff_ja > 0.2, "ja heading like the English in %.3f",
+		 diff_ja);
+	cairo_surface_destroy(im_en.s);
+	cairo_surface_destroy(im_ja.s);
+}
+
 /* Every slide past the first four speaks the language chosen: the
  * labels expected are the English of the slide's design. */
 static void test_languages(json_t *signage)
@@ -823,6 +974,7 @@ int main(void)
 	test_qr();
 	test_hostile(signage);
 	test_languages(signage);
+	test_heading_pixels(signage);
 	test_alert_languages();
 	test_alert_bounds();
 	test_tag_japanese();
