@@ -588,9 +588,11 @@ static void frame_mask(const struct image *im, struct render_rect r,
 					by0 = y < by0 ? y : by0;
 					bx1 = x > bx1 ? x : bx1;
 					by1 = y > by1 ? y : by1;
-				} else if (pass == 1 && on && x - bx0 < MASK_W &&
+				} else if (pass == 1 && on &&
+					   x - bx0 < MASK_W &&
 					   y - by0 < MASK_H) {
-					m->px[(y - by0) * MASK_W + x - bx0] = 1;
+					m->px[(y - by0) * MASK_W + x - bx0] =
+						1;
 				}
 			}
 	if (bx1 >= 0) {
@@ -873,8 +875,8 @@ static void test_tag_japanese(void)
 		do {
 			pango_attr_iterator_range(it, &start, &end);
 			if (want[i].at >= start && want[i].at < end)
-				a = pango_attr_iterator_get(it,
-							    PANGO_ATTR_LANGUAGE);
+				a = pango_attr_iterator_get(
+					it, PANGO_ATTR_LANGUAGE);
 		} while (!a && pango_attr_iterator_next(it));
 		CHECK_AT(a != NULL, "byte %d: no language", want[i].at);
 		if (a)
