@@ -229,6 +229,27 @@ static void test_playing_before_answer_pace(void)
 	g_free(dir);
 }
 
+/* Without a cache (--no-cache) a playlist named is never saved, and
+ * the polls keep their pace all the same. */
+static void test_playing_without_cache_pace(void)
+{
+	struct fetch_content *fc;
+	char url[64];
+	struct fake f;
+	int n;
+
+	fake_start(&f, 200);
+	fc = poller(&f, NULL, url, sizeof url);
+	usleep(200000);
+	fetch_content_playing(fc, "morning");
+	usleep(RUN_US);
+	n = atomic_load(&f.requests);
+	CHECK_AT(n >= 1 && n <= POLLS_MAX, "a playlist named without a "
+		 "cache: %d polls in 2.8 s, want 1 to %d", n, POLLS_MAX);
+	fetch_content_destroy(fc);
+	fake_stop(&f);
+}
+
 /* A kiosk restarted with a clock it cannot trust (before its build)
  * keeps "morning", the playlist its cache says it played, in the cache
  * it writes from the server's first answer. */
@@ -395,6 +416,7 @@ int main(void)
 {
 	test_cache_unwritable_pace();
 	test_playing_before_answer_pace();
+	test_playing_without_cache_pace();
 	test_restart_keeps_playing();
 	test_long_message_cut();
 	test_outage_return();
