@@ -50,13 +50,15 @@ static void note(struct alert_ctx *a, PangoLayout *lay, double x, double y,
  * and a screen too small for it gets its text cut. */
 #define BLOCK_PX_MIN 8
 
-/* A wrapped, centred block of text in lang: the largest size from
+/* A wrapped, centred block of text in lang (from byte split on, when
+ * > 0, in the second language): the largest size from
  * px_max down at which it fits w x h, or at the smallest size cut with
  * an ellipsis to h.  Returns the height it took at (x, y); nothing is
  * drawn in a room of no size. */
-static double block(struct alert_ctx *a, const char *text,
-		    enum render_lang lang, double px_max, bool bold,
-		    uint32_t rgb, double x, double y, double w, double h)
+static double block_split(struct alert_ctx *a, const char *text,
+			  enum render_lang lang, size_t split, double px_max,
+			  bool bold, uint32_t rgb, double x, double y,
+			  double w, double h)
 {
 	PangoLayout *lay = NULL;
 	double px = fmax(px_max, BLOCK_PX_MIN);
@@ -68,7 +70,8 @@ static double block(struct alert_ctx *a, const char *text,
 		if (lay)
 			g_object_unref(lay);
 		lay = render_layout_new_lang(a->pc, text, fmax(px, 1), bold,
-					     lang, 0, RENDER_LANG_NONE);
+					     lang, split,
+					     render_i18n_second());
 		pango_layout_set_width(lay, (int)(w * PANGO_SCALE));
 		pango_layout_set_wrap(lay, PANGO_WRAP_WORD_CHAR);
 		pango_layout_set_alignment(lay, PANGO_ALIGN_CENTER);
@@ -90,6 +93,13 @@ static double block(struct alert_ctx *a, const char *text,
 		note(a, lay, x, y, text);
 	g_object_unref(lay);
 	return lh;
+}
+
+static double block(struct alert_ctx *a, const char *text,
+		    enum render_lang lang, double px_max, bool bold,
+		    uint32_t rgb, double x, double y, double w, double h)
+{
+	return block_split(a, text, lang, 0, px_max, bold, rgb, x, y, w, h);
 }
 
 static void emergency(struct alert_ctx *a, const char *msg)
@@ -167,8 +177,8 @@ static void saving(struct alert_ctx *a, const struct render_alert *al)
 		y += block(a, fig[1], l2, 48 * u, false,
 			   RENDER_RGB(THEME_TEXT_2), m, y, w, 80 * u);
 	y += 30 * u;
-	block(a, tips, l1, 48 * u, false, RENDER_RGB(THEME_TEXT), m, y, w,
-	      a->h - y - m);
+	block_split(a, tips, l1, *tip[1] ? strlen(tip[0]) + 3 : 0, 48 * u,
+		    false, RENDER_RGB(THEME_TEXT), m, y, w, a->h - y - m);
 }
 
 int render_alert_stats(cairo_t *cr, int w, int h,
