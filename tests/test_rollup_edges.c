@@ -121,6 +121,43 @@ out:
 	store_close(st);
 }
 
+/* After every raw reading of a point is pruned, the same reading sent
+ * again (a gateway repeating an old batch) must not count twice in the
+ * frozen rollups: 2024-01-10T00:00Z is 1704844800, its UTC day holds one
+ * reading of 2.0 (by hand), before and after. */
+static void test_resend_after_prune(const char *dir)
+{
+	struct store *st = test_fresh_store(dir, "resend");
+	struct store_point p;
+	struct store_reading r;
+	struct got g = {0};
+	int64_t day = INT64_C(1704844800), deleted = 0;
+
+	CHECK_INT(store_site_add(st, "old", "home", "UTC", NULL), STORE_OK);
+	test_add_point(st, "old/p", "old", "power", "kW", 0);
+	CHECK_INT(store_point_get(st, "old/p", &p), STORE_OK);
+	r = (struct store_reading){p.id, day + 3600, 2.0};
+	CHECK_INT(store_readings_put(st, &r, 1), STORE_OK);
+	CHECK_INT(store_raw_prune(st, day + 2 * 86400, 5000, &deleted),
+		  STORE_OK);
+	CHECK_INT(deleted, 1);
+	CHECK_INT(store_readings_put(st, &r, 1), STORE_OK);
+
+	CHECK_INT(store_rollups_each(st, p.id, STORE_BUCKET_DAY, day,
+				     day + 86400, take, &g),
+		  STORE_OK);
+	CHECK_INT(g.rows, 1);
+	CHECK_INT(g.last.n, 1);
+	CHECK_DBL(g.last.sum, 2.0, 0);
+	g.rows = 0;
+	CHECK_INT(store_rollups_each(st, p.id, STORE_BUCKET_HOUR, day + 3600,
+				     day + 7200, take, &g),
+		  STORE_OK);
+	CHECK_INT(g.rows, 1);
+	CHECK_INT(g.last.n, 1);
+	store_close(st);
+}
+
 int main(void)
 {
 	char dir[256];
@@ -128,6 +165,7 @@ int main(void)
 	test_make_tmpdir(dir, sizeof dir, "rollup-edges");
 	test_bucket_next_at_the_end();
 	test_write_at_the_end(dir);
+	test_resend_after_prune(dir);
 	test_remove_tree(dir);
 	return check_finish();
 }

@@ -659,7 +659,9 @@ static int fold_point(struct pointctx *pc, const struct store_reading *rows,
 	for (size_t i = 0; i < n && !rc; i++) {
 		int64_t ts = rows[i].ts;
 
-		if (has_last && ts <= last_ts) {
+		/* Before the horizon the newest stored reading says nothing:
+		 * an older one sent again may be counted already. */
+		if ((has_last && ts <= last_ts) || ts < pc->horizon) {
 			rc = mark_dirty(pc, ts, ts + (step ? step : 1));
 			continue;
 		}
