@@ -303,6 +303,58 @@ static void test_unknown_slides(GTimeZone *lon)
 	json_decref(c);
 }
 
+static json_t *summary_at(const char *key, double v, const char *ts)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof buf, "{\"points\":[{\"key\":\"%s\","
+		 "\"latest\":{\"ts\":\"%s\",\"value\":%g}}]}", key, ts, v);
+	return sched(buf);
+}
+
+/* The saving request follows what the grid and the home do now: a
+ * reading more than 3 hours before the time read (a feed that stopped
+ * while the grid was tight) does not keep it on screen for days. */
+static void test_saving_stale(GTimeZone *lon)
+{
+	json_t *c = content("");
+	/* Thu 23:00 UTC is DEC03_2300; 22:00 is an hour before it, 20:00
+	 * three hours, 19:59 and 18:00 more than three. */
+	json_t *hour = summary_at("tepco/usage_hourly", 98,
+				  "2026-12-03T22:00:00Z");
+	json_t *three = summary_at("tepco/usage_hourly", 98,
+				   "2026-12-03T20:00:00+00:00");
+	json_t *older = summary_at("tepco/usage_hourly", 98,
+				   "2026-12-03T19:59:00Z");
+	json_t *home = summary_at("home12/consumption", 3.0,
+				  "2026-12-04T03:00:00+09:00");
+	struct kiosk_playlist_input in = {.clock_trusted = true};
+	struct kiosk_playlist_pick p;
+
+	in.grid = hour;
+	kiosk_playlist_pick(c, DEC03_2300, lon, &in, &p);
+	CHECK_INT(p.layer, KIOSK_LAYER_DATA);
+	in.grid = three;
+	kiosk_playlist_pick(c, DEC03_2300, lon, &in, &p);
+	CHECK_INT(p.layer, KIOSK_LAYER_DATA);
+	in.grid = older;
+	kiosk_playlist_pick(c, DEC03_2300, lon, &in, &p);
+	CHECK_INT(p.layer, KIOSK_LAYER_DEFAULT);
+	CHECK_INT(p.saving, KIOSK_SAVING_NONE);
+	/* 03:00 in Tokyo is 18:00 UTC: five hours old. */
+	in.grid = NULL;
+	in.home = home;
+	kiosk_playlist_pick(c, DEC03_2300, lon, &in, &p);
+	CHECK_INT(p.saving, KIOSK_SAVING_NONE);
+	kiosk_playlist_pick(c, DEC03_2300 - 4 * 3600, lon, &in, &p);
+	CHECK_INT(p.saving, KIOSK_SAVING_HOME);
+	json_decref(c);
+	json_decref(hour);
+	json_decref(three);
+	json_decref(older);
+	json_decref(home);
+}
+
 static void test_cursor(void)
 {
 	struct kiosk_playlist_cursor c;
@@ -341,6 +393,7 @@ int main(void)
 		test_dates(lon, tokyo);
 		test_layers(lon);
 		test_unknown_slides(lon);
+		test_saving_stale(lon);
 	}
 	test_cursor();
 	if (lon)

@@ -134,8 +134,24 @@ json_t *kiosk_playlist_schedule(json_t *content, int64_t t, GTimeZone *tz)
 	return best;
 }
 
-/* The latest value of the summary's point "<site>/name". */
-static bool latest(json_t *site, const char *name, double *out)
+/* A reading older than this says nothing of the grid or the home now. */
+#define SAVING_STALE_S (3 * 3600)
+
+/* Whether the reading at RFC 3339 time ts is too old at t; a time that
+ * cannot be read is taken as it is. */
+static bool stale(const char *ts, int64_t t)
+{
+	GDateTime *when = ts ? g_date_time_new_from_iso8601(ts, NULL) : NULL;
+	bool old = when && t - g_date_time_to_unix(when) > SAVING_STALE_S;
+
+	if (when)
+		g_date_time_unref(when);
+	return old;
+}
+
+/* The latest value of the summary's point "<site>/name", unless it is
+ * stale at t. */
+static bool latest(json_t *site, const char *name, int64_t t, double *out)
 {
 	json_t *pts = json_object_get(site, "points"), *pt;
 	size_t i, n = strlen(name);
@@ -149,7 +165,9 @@ static bool latest(json_t *site, const char *name, double *out)
 		    strcmp(key + k - n, name))
 			continue;
 		v = json_object_get(json_object_get(pt, "latest"), "value");
-		if (!json_is_number(v) || !isfinite(json_number_value(v)))
+		if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
+		    stale(json_string_value(json_object_get(
+			      json_object_get(pt, "latest"), "ts")), t))
 			return false;
 		*out = json_number_value(v);
 		return true;
@@ -157,9 +175,9 @@ static bool latest(json_t *site, const char *name, double *out)
 	return false;
 }
 
-enum kiosk_saving kiosk_playlist_saving(json_t *content, json_t *grid,
-					json_t *home, double *value,
-					double *limit)
+enum kiosk_saving kiosk_playlist_saving(json_t *content, int64_t t,
+					json_t *grid, json_t *home,
+					double *value, double *limit)
 {
 	json_t *rules = json_object_get(json_object_get(content, "layers"),
 					"saving");
@@ -167,13 +185,13 @@ enum kiosk_saving kiosk_playlist_saving(json_t *content, json_t *grid,
 	json_t *h = json_object_get(rules, "home_demand_kw");
 	double v;
 
-	if (json_is_number(g) && latest(grid, "usage_hourly", &v) &&
+	if (json_is_number(g) && latest(grid, "usage_hourly", t, &v) &&
 	    v >= json_number_value(g)) {
 		*value = v;
 		*limit = json_number_value(g);
 		return KIOSK_SAVING_GRID;
 	}
-	if (json_is_number(h) && latest(home, "consumption", &v) &&
+	if (json_is_number(h) && latest(home, "consumption", t, &v) &&
 	    v > json_number_value(h)) {
 		*value = v;
 		*limit = json_number_value(h);
@@ -247,7 +265,7 @@ void kiosk_playlist_pick(json_t *content, int64_t t, GTimeZone *tz,
 		use_playlist(content, json_string_value(json_object_get(
 					  content, "default")), out);
 
-	out->saving = kiosk_playlist_saving(content, in->grid, in->home,
+	out->saving = kiosk_playlist_saving(content, t, in->grid, in->home,
 					    &out->saving_value,
 					    &out->saving_limit);
 	if (out->saving != KIOSK_SAVING_NONE)

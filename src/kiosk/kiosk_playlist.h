@@ -7,7 +7,8 @@
  *   emergency   a message staff set for all displays or the group
  *   data        a saving request: the grid's usage at or over the rule's
  *               percentage (97 %, the very-tight band), or the home's
- *               demand over its target in kW
+ *               demand over its target in kW, by a reading at most 3
+ *               hours old
  *   schedule    the schedule in force with the highest priority (ties:
  *               the lowest id, the one made first)
  *   default     the playlist "default", else the built-in rotation
@@ -78,10 +79,11 @@ bool kiosk_schedule_active(json_t *s, int64_t t, GTimeZone *tz);
 /* The schedule in force at t with the highest priority, or NULL. */
 json_t *kiosk_playlist_schedule(json_t *content, int64_t t, GTimeZone *tz);
 
-/* Whether the data layer's rules in content fire on the summaries. */
-enum kiosk_saving kiosk_playlist_saving(json_t *content, json_t *grid,
-					json_t *home, double *value,
-					double *limit);
+/* Whether the data layer's rules in content fire on the summaries at
+ * t: a latest reading more than 3 hours before t does not count. */
+enum kiosk_saving kiosk_playlist_saving(json_t *content, int64_t t,
+					json_t *grid, json_t *home,
+					double *value, double *limit);
 
 /* The layer and playlist in force at t in tz.  content may be NULL (none
  * fetched yet): the default layer with the built-in rotation. */
