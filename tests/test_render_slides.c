@@ -505,8 +505,8 @@ static void check_header(const struct render_stats *st, const char *what)
 
 /* One slide in English, in Japanese and in both: the English frame
  * draws no Japanese text and the label want among its texts, the
- * Japanese one draws Japanese, and the two differ in the body (not
- * only in the header).  Returns nothing; checks. */
+ * Japanese one draws Japanese, the two differ in the body (not only in
+ * the header), and no header text lies over another. */
 static void check_languages(const struct render_data *d,
 			    enum render_slide s, int w, int h,
 			    const char *want)
