@@ -9,7 +9,11 @@
  * with good and broken markup, the image slide with a PNG and a JPEG
  * written here and with broken files, and the QR slide's pixels are
  * checked for crisp modules and the quiet zone (it_signage.py decodes
- * the code with an independent reader).
+ * the code with an independent reader).  Every slide and both notices
+ * are drawn in English, Japanese and both: the texts handed to Pango
+ * are searched for Japanese code points by their UTF-8 bytes, and one
+ * English heading's pixels are compared with the same words set by
+ * Pango alone.
  */
 #include <stdio.h>
 /* jpeglib.h needs FILE and size_t declared before it. */
