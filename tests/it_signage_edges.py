@@ -53,6 +53,14 @@ token = cli("device", "add", "--site", "pv", "inv").stdout.strip()
 # a building with a floor area and no points: listed, without data
 cli("site", "add", "annex", "--kind", "building", "--tz", "Asia/Tokyo",
     "--floor-area", "300")
+# retired sites are listed only when asked for (docs/registry.md): a
+# closed building is not ranked, an old PV site before "pv" by name is
+# not the default solar site
+cli("site", "add", "closed", "--kind", "building", "--tz", "Asia/Tokyo",
+    "--floor-area", "500")
+cli("site", "retire", "closed")
+cli("site", "add", "old-pv", "--kind", "pv", "--tz", "America/Denver")
+cli("site", "retire", "old-pv")
 
 day0 = int(dt.datetime(2016, 11, 6, tzinfo=DENVER).timestamp())
 day1 = int(dt.datetime(2016, 11, 7, tzinfo=DENVER).timestamp())
@@ -85,6 +93,7 @@ with it.Server(db) as srv:
         status, body = signage(srv.url, f"at={at}")
         c.eq(status, 200, f"{what}: status")
         solar = body.get("solar") or {}
+        c.eq(solar.get("site"), "pv", f"{what}: the solar site in service")
         want = expected_kwh(rows, start, at)
         c.close(solar.get("energy_kwh"), want, 1e-9 * (1 + want),
                 f"{what}: energy")
@@ -111,7 +120,8 @@ with it.Server(db) as srv:
          "a site without EV points: no sessions")
     ranked = (body.get("ranking") or {}).get("sites") or [{}]
     c.eq([(r.get("site"), r.get("kwh_per_m2")) for r in ranked],
-         [("annex", None)], "a building without points: ranked, no data")
+         [("annex", None)], "a building without points: ranked, no data; "
+         "a retired one not")
 
     # Times GLib has no local day for are refused, like the aggregate's.
     for at in ("-99999999999", "253402128000", "0001-06-01T00:00:00Z"):

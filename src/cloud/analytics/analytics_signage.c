@@ -6,6 +6,7 @@
 #include "cloud/analytics/analytics_signage.h"
 #include "cloud/analytics/analytics.h"
 #include "cloud/store/store_floor.h"
+#include "cloud/store/store_registry.h"
 
 #include <glib.h>
 #include <math.h>
@@ -86,9 +87,10 @@ struct first_of_kind {
 	bool has;
 };
 
-static int first_of_kind_on(const struct store_site *s, void *ctx)
+static int first_of_kind_on(const struct store_site_info *si, void *ctx)
 {
 	struct first_of_kind *f = ctx;
+	const struct store_site *s = &si->site;
 
 	if (strcmp(s->kind, f->kind))
 		return 0;
@@ -115,7 +117,8 @@ static int pick_site(struct store *st, const char *name, const char *kind,
 		*has = true;
 		return 0;
 	}
-	rc = store_sites_each(st, first_of_kind_on, &f);
+	/* a retired site is listed only when asked for by name */
+	rc = store_sites_list(st, false, first_of_kind_on, &f);
 	if (rc < 0)
 		goto fail;
 	*out = f.found;
@@ -412,9 +415,10 @@ struct rank_walk {
 	size_t errlen;
 };
 
-static int rank_on(const struct store_site *site, void *ctx)
+static int rank_on(const struct store_site_info *si, void *ctx)
 {
 	struct rank_walk *w = ctx;
+	const struct store_site *site = &si->site;
 	GTimeZone *tz;
 	struct total e;
 	double m2;
@@ -479,7 +483,7 @@ static int ranking_section(struct store *st, int64_t at, json_t **out,
 
 	*out = NULL;
 	w.list = json_array();
-	rc = store_sites_each(st, rank_on, &w);
+	rc = store_sites_list(st, false, rank_on, &w);
 	if (rc < 0) {
 		snprintf(err, errlen, "listing sites: %s", store_errmsg(st));
 		goto out;
