@@ -26,8 +26,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
 
 KILLS = 4
-T0 = 1772944800		# 2026-03-08T04:00:00Z, the night before New York's
-			# spring-forward change (07:00Z)
+# 2026-03-08T04:00:00Z, the night of New York's spring-forward change
+# (07:00Z)
+T0 = 1772944800
 SPAN = 4 * 86400
 POINTS = {"ny/a": 300, "ny/b": 60, "ny/c": 0}
 
