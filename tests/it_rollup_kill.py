@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
 
 KILLS = 4
-# 2026-03-08T04:00:00Z, the night of New York's spring-forward change
+# 2026-03-08T04:40:00Z, the night of New York's spring-forward change
 # (07:00Z)
 T0 = 1772944800
 SPAN = 4 * 86400

@@ -36,7 +36,7 @@ work = it.tmpdir()
 db = os.path.join(work, "orders.db")
 
 SITES = {"ny": "America/New_York", "lh": "Australia/Lord_Howe"}
-POINTS = {}		# key: (site, quantity, unit, kind, step)
+POINTS = {}  # key: (site, quantity, unit, kind, step)
 for s in SITES:
     POINTS[f"{s}/p"] = (s, "power", "kW", "instantaneous", 300)
     POINTS[f"{s}/q"] = (s, "power", "kW", "instantaneous", 0)
