@@ -54,7 +54,7 @@ struct analytics_signage_sites {
  *              "co2_factor_kg_per_kwh": 0.491, "co2_factor_source": "...",
  *              "co2_kg": 6.04 | null, "tree_days": 250.5 | null,
  *              "lamp_hours": 1230 | null} | null,
- *    "ranking": {"tz": "...", "at": "...", "sites": [
+ *    "ranking": {"at": 1656306000, "sites": [
  *              {"site": "hall", "kind": "building", "tz": "...",
  *               "floor_area_m2": 1200, "energy_kwh": 300 | null,
  *               "kwh_per_m2": 0.25 | null}, ...]},
