@@ -717,35 +717,12 @@ static bool is_get(const char *method)
 
 /* --- the ingest request's headers --------------------------------------- */
 
-/*
- * "Bearer TOKEN" -> TOKEN in buf, or NULL.  Blanks around the token are
- * not part of it (libmicrohttpd keeps trailing ones); a token too long
- * for buf is cut, which no real token is, so it stays unknown.
- */
-static const char *bearer_token(const char *header, char *buf, size_t len)
-{
-	size_t n;
-
-	if (!header || strncasecmp(header, "Bearer", 6) ||
-	    (header[6] != ' ' && header[6] != '\t'))
-		return NULL;
-	header += 7;
-	header += strspn(header, " \t");
-	n = strlen(header);
-	while (n && (header[n - 1] == ' ' || header[n - 1] == '\t'))
-		n--;
-	if (!n)
-		return NULL;
-	snprintf(buf, len, "%.*s", (int)n, header);
-	return buf;
-}
-
 static int check_token(struct request *req, struct answer *a)
 {
 	const char *h = MHD_lookup_connection_value(
 	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	char buf[256];
-	const char *token = bearer_token(h, buf, sizeof buf);
+	const char *token = api_auth_bearer(h, buf, sizeof buf);
 	struct api_auth_refusal r;
 
 	/* The token, the device's rate and its body limit (api_auth.h). */
