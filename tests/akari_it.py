@@ -1,5 +1,6 @@
 """Helpers for akari's integration tests: a real `akari serve` on a free
-loopback port, the real CLI, and plain HTTP from the standard library.
+loopback port, the real CLI, plain HTTP from the standard library, and a
+reader for the PNG pictures akari draws.
 
 Every it_*.py test imports this module; ctest sets AKARI (the binary) and
 AKARI_SOURCE_DIR (the source tree).  Tests count their checks and end
@@ -10,6 +11,7 @@ import json
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -17,6 +19,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 
 AKARI = os.environ.get("AKARI", "akari")
 SOURCE_DIR = os.environ.get(
@@ -172,3 +175,55 @@ def readings(url, key, start, end):
         return []
     return [(datetime.datetime.fromisoformat(r["ts"]), r["value"])
             for r in body["readings"]]
+
+
+def png_rgb(path):
+    """(width, height, bytes of RGB rows) of an 8-bit RGB or RGBA PNG
+    without interlace, as akari writes them.  The standard library has no
+    PNG reader, so the row filters 0-4 are undone here."""
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(path + ": not a PNG")
+    pos, idat, w = 8, [], None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            if depth != 8 or ctype not in (2, 6):
+                raise ValueError(f"{path}: PNG type {ctype}/{depth}")
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + n
+    bpp = 4 if ctype == 6 else 3
+    raw = zlib.decompress(b"".join(idat))
+    stride = w * bpp
+    prev = bytearray(stride)
+    rgb = bytearray()
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        if f == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 255
+        elif f == 2:
+            for i in range(stride):
+                line[i] = (line[i] + prev[i]) & 255
+        elif f == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
+        elif f == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b = prev[i]
+                cc = prev[i - bpp] if i >= bpp else 0
+                p = a + b - cc
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - cc)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else cc
+                line[i] = (line[i] + pred) & 255
+        prev = line
+        if bpp == 4:
+            del line[3::4]
+        rgb += line
+    return w, h, bytes(rgb)

@@ -23,11 +23,9 @@ import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import time
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
@@ -41,57 +39,6 @@ c = it.Checks()
 work = it.tmpdir()
 db = os.path.join(work, "ops.db")
 procs = []
-
-
-# The same decoder as it_kiosk's: stdlib only, filters 0-4.
-def png_rgb(path):
-    """(width, height, bytes of RGB rows) of an 8-bit RGB or RGBA PNG."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError(path + ": not a PNG")
-    pos, idat, w = 8, [], None
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-            if depth != 8 or ctype not in (2, 6):
-                raise ValueError(f"{path}: PNG type {ctype}/{depth}")
-        elif kind == b"IDAT":
-            idat.append(body)
-        pos += 12 + n
-    bpp = 4 if ctype == 6 else 3
-    raw = zlib.decompress(b"".join(idat))
-    stride = w * bpp
-    prev = bytearray(stride)
-    rgb = bytearray()
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        if f == 1:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 255
-        elif f == 2:
-            for i in range(stride):
-                line[i] = (line[i] + prev[i]) & 255
-        elif f == 3:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
-        elif f == 4:
-            for i in range(stride):
-                a = line[i - bpp] if i >= bpp else 0
-                b = prev[i]
-                cc = prev[i - bpp] if i >= bpp else 0
-                p = a + b - cc
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - cc)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else cc
-                line[i] = (line[i] + pred) & 255
-        prev = line
-        if bpp == 4:
-            del line[3::4]
-        rgb += line
-    return w, h, bytes(rgb)
 
 
 def free_port():
@@ -154,7 +101,7 @@ def frames_of(url, name, *extra):
     got = wait_for(lambda: os.path.exists(path))
     stop(p)
     c.true(got, f"{name}: the kiosk wrote frames")
-    return (png_rgb(path) if got else None), read(log)
+    return (it.png_rgb(path) if got else None), read(log)
 
 
 def minute_span(offset_from, offset_to):
@@ -168,7 +115,7 @@ def phase_care(url):
     path = os.path.join(work, "render.png")
     it.run("render", "--server", url, "--slide", "grid", "--at", FROM,
            "--size", f"{W}x{H}", "--replay", "-o", path)
-    _, _, want = png_rgb(path)
+    _, _, want = it.png_rgb(path)
 
     frame, _ = frames_of(url, "plain")
     if frame:

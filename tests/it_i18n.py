@@ -18,11 +18,9 @@ are checked against po/ja.po in test_i18n and it_i18n_po.
 import datetime as dt
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import time
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
@@ -67,51 +65,6 @@ def tepco_readings(path):
                 if row.get(col, "").strip():
                     out.append((key, ts, float(row[col]) * scale))
     return out
-
-
-def png_rgb(path):
-    """(width, height, RGB rows) of an 8-bit RGB or RGBA PNG."""
-    data = open(path, "rb").read()
-    pos, idat = 8, []
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-            if depth != 8 or ctype not in (2, 6):
-                raise ValueError(f"{path}: PNG type {ctype}/{depth}")
-        elif kind == b"IDAT":
-            idat.append(body)
-        pos += 12 + n
-    bpp = 4 if ctype == 6 else 3
-    raw = zlib.decompress(b"".join(idat))
-    stride = w * bpp
-    prev = bytearray(stride)
-    rgb = bytearray()
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            cc = prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + ((a + b) >> 1)) & 255
-            elif f == 4:
-                p = a + b - cc
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - cc)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else cc
-                line[i] = (line[i] + pred) & 255
-        prev = line
-        out = line[:]
-        if bpp == 4:
-            del out[3::4]
-        rgb += out
-    return w, h, bytes(rgb)
 
 
 def read(path):
@@ -159,7 +112,7 @@ def render(url, name, *look, size=(W, H)):
     path = os.path.join(work, name + ".png")
     it.run("render", "--server", url, "--slide", "grid", "--at", str(AT),
            "--size", f"{size[0]}x{size[1]}", "--replay", "-o", path, *look)
-    return png_rgb(path)
+    return it.png_rgb(path)
 
 
 def kiosk(url, name, frames, *look, size=(W, H)):
@@ -174,7 +127,7 @@ def kiosk(url, name, frames, *look, size=(W, H)):
              "--window", f"{size[0]}x{size[1]}", "--frames", str(frames),
              *look], stdout=f, stderr=subprocess.STDOUT, timeout=DEADLINE)
     c.eq(p.returncode, 0, name + ": kiosk status")
-    pics = [png_rgb(os.path.join(out, n)) for n in sorted(os.listdir(out))
+    pics = [it.png_rgb(os.path.join(out, n)) for n in sorted(os.listdir(out))
             if n.endswith(".png")] if os.path.isdir(out) else []
     return pics, read(log)
 

@@ -45,7 +45,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
@@ -104,56 +103,6 @@ def tepco_readings(path):
 
 
 # --- PNG and XWD pictures, decoded with the standard library -----------------
-
-def png_rgb(path):
-    """(width, height, bytes of RGB rows) of an 8-bit RGB or RGBA PNG."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError(path + ": not a PNG")
-    pos, idat, w = 8, [], None
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-            if depth != 8 or ctype not in (2, 6):
-                raise ValueError(f"{path}: PNG type {ctype}/{depth}")
-        elif kind == b"IDAT":
-            idat.append(body)
-        pos += 12 + n
-    bpp = 4 if ctype == 6 else 3
-    raw = zlib.decompress(b"".join(idat))
-    stride = w * bpp
-    prev = bytearray(stride)
-    rgb = bytearray()
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        if f == 1:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 255
-        elif f == 2:
-            for i in range(stride):
-                line[i] = (line[i] + prev[i]) & 255
-        elif f == 3:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
-        elif f == 4:
-            for i in range(stride):
-                a = line[i - bpp] if i >= bpp else 0
-                b = prev[i]
-                cc = prev[i - bpp] if i >= bpp else 0
-                p = a + b - cc
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - cc)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else cc
-                line[i] = (line[i] + pred) & 255
-        prev = line
-        if bpp == 4:
-            del line[3::4]
-        rgb += line
-    return w, h, bytes(rgb)
-
 
 def xwd_rgb(data):
     """(width, height, bytes of RGB rows) of an xwd dump of a TrueColor
@@ -267,7 +216,7 @@ def ingest(url, token, rows, what):
 def render(url, path, w=W, h=H):
     it.run("render", "--server", url, "--slide", "grid", "--at", str(FROM),
            "--size", f"{w}x{h}", "--replay", "-o", path)
-    return png_rgb(path)
+    return it.png_rgb(path)
 
 
 def frame_numbers(d):
@@ -282,7 +231,7 @@ def frame_after(d, n):
     if not got:
         return None, n
     k = got[0]
-    return png_rgb(os.path.join(d, f"frame-{k:06d}.png")), k
+    return it.png_rgb(os.path.join(d, f"frame-{k:06d}.png")), k
 
 
 def latest_frame(d):
@@ -376,7 +325,7 @@ def phase_png():
     p = it.run(*kiosk_args(url, "--png-dir", other, "--window", f"{W}x{H}",
                            "--cache", cache, "--frames", "2")[1:])
     c.true("playing from cached data" in p.stderr, "offline start: log")
-    got = png_rgb(os.path.join(other, "frame-000002.png"))
+    got = it.png_rgb(os.path.join(other, "frame-000002.png"))
     c.true(got == stale, "offline start draws the cached, stale slide")
 
     # (a3) a server again, on the same database and port, with the

@@ -42,7 +42,6 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
 from email.utils import formatdate
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -55,48 +54,6 @@ RED = (0xE5, 0x38, 0x3B)
 LIMIT = 10  # seconds: the spec's bound for an emergency message
 procs = []
 servers = []
-
-
-def png_rgb(path):
-    """(w, h, RGB bytes) of an 8-bit RGB(A) PNG without interlace."""
-    data = open(path, "rb").read()
-    pos, idat = 8, []
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-        elif kind == b"IDAT":
-            idat.append(body)
-        pos += 12 + n
-    bpp = 4 if ctype == 6 else 3
-    raw = zlib.decompress(b"".join(idat))
-    stride = w * bpp
-    prev = bytearray(stride)
-    out = bytearray()
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            cc = prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + ((a + b) >> 1)) & 255
-            elif f == 4:
-                p = a + b - cc
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - cc)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else cc
-                line[i] = (line[i] + pred) & 255
-        prev = line
-        if bpp == 4:
-            del line[3::4]
-        out += line
-    return w, h, bytes(out)
 
 
 def xwd_rgb(data):
@@ -119,7 +76,7 @@ def xwd_rgb(data):
 
 
 def red_share(path):
-    w, h, rgb = png_rgb(path) if isinstance(path, str) else path
+    w, h, rgb = it.png_rgb(path) if isinstance(path, str) else path
     n = w * h
     red = sum(1 for i in range(0, len(rgb), 3)
               if tuple(rgb[i:i + 3]) == RED)

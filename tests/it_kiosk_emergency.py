@@ -59,48 +59,6 @@ def wait_for(cond, timeout):
 RED = (0xE5, 0x38, 0x3B)  # the dark theme's very-tight colour
 
 
-def png_rgb(path):
-    """(w, h, RGB bytes) of an 8-bit RGB(A) PNG without interlace."""
-    data = open(path, "rb").read()
-    pos, idat = 8, []
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-        elif kind == b"IDAT":
-            idat.append(body)
-        pos += 12 + n
-    bpp = 4 if ctype == 6 else 3
-    raw = zlib.decompress(b"".join(idat))
-    stride = w * bpp
-    prev = bytearray(stride)
-    out = bytearray()
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            cc = prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + ((a + b) >> 1)) & 255
-            elif f == 4:
-                p = a + b - cc
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - cc)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else cc
-                line[i] = (line[i] + pred) & 255
-        prev = line
-        if bpp == 4:
-            del line[3::4]
-        out += line
-    return w, h, bytes(out)
-
-
 def latest_frame(d):
     names = sorted(n for n in os.listdir(d)
                    if re.match(r"frame-\d+\.png$", n)) \
@@ -111,7 +69,7 @@ def latest_frame(d):
 
 def share(path, rgb):
     try:
-        w, h, px = png_rgb(path)
+        w, h, px = it.png_rgb(path)
     except (OSError, TypeError, ValueError, zlib.error, struct.error):
         return 0
     return sum(1 for i in range(0, len(px), 3)

@@ -10,9 +10,7 @@ message naming it, before anything is drawn.
 import configparser
 import os
 import shutil
-import struct
 import sys
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
@@ -23,42 +21,9 @@ c = it.Checks()
 
 def png_pixel(path, x, y):
     """(r, g, b) at (x, y) of an 8-bit RGB or RGBA PNG."""
-    data = open(path, "rb").read()
-    pos, idat = 8, []
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-            assert depth == 8 and ctype in (2, 6), (depth, ctype)
-        elif kind == b"IDAT":
-            idat.append(body)
-        pos += 12 + n
-    bpp = 4 if ctype == 6 else 3
-    raw = zlib.decompress(b"".join(idat))
-    stride = w * bpp
-    prev = bytearray(stride)
-    for row in range(y + 1):
-        f = raw[row * (stride + 1)]
-        line = bytearray(raw[row * (stride + 1) + 1:
-                             (row + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            cc = prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + ((a + b) >> 1)) & 255
-            elif f == 4:
-                p = a + b - cc
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - cc)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else cc
-                line[i] = (line[i] + pred) & 255
-        prev = line
-    return tuple(prev[x * bpp:x * bpp + 3])
+    w, _, rgb = it.png_rgb(path)
+    i = (y * w + x) * 3
+    return tuple(rgb[i:i + 3])
 
 
 def theme_bg(name):
