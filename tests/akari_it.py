@@ -1,6 +1,7 @@
 """Helpers for akari's integration tests: a real `akari serve` on a free
-loopback port, the real CLI, plain HTTP from the standard library, and a
-reader for the PNG pictures akari draws.
+loopback port, the real CLI, plain HTTP from the standard library, and
+readers for the PNG pictures akari draws and for xwd screenshots of its
+window.
 
 Every it_*.py test imports this module; ctest sets AKARI (the binary) and
 AKARI_SOURCE_DIR (the source tree).  Tests count their checks and end
@@ -226,4 +227,29 @@ def png_rgb(path):
         if bpp == 4:
             del line[3::4]
         rgb += line
+    return w, h, bytes(rgb)
+
+
+def xwd_rgb(data):
+    """(width, height, bytes of RGB rows) of an xwd dump of a TrueColor
+    window (ZPixmap, 32 bits per pixel), as `xwd -root` writes it."""
+    fields = struct.unpack(">25I", data[:100])
+    (header_size, _version, pixmap_format, _depth, w, h, _xoff, byte_order,
+     _unit, _bit_order, _pad, bits_per_pixel, bytes_per_line, _visual,
+     red_mask, green_mask, blue_mask, _bits_rgb, _cmap, ncolors) = fields[:20]
+    if pixmap_format != 2 or bits_per_pixel != 32:
+        raise ValueError(f"xwd format {pixmap_format}/{bits_per_pixel}")
+    pos = header_size + 12 * ncolors
+    order = "<" if byte_order == 0 else ">"
+
+    def shift(mask):
+        return (mask & -mask).bit_length() - 1
+
+    rs, gs, bs = shift(red_mask), shift(green_mask), shift(blue_mask)
+    rgb = bytearray()
+    for y in range(h):
+        row = data[pos + y * bytes_per_line:pos + y * bytes_per_line + 4 * w]
+        for (p,) in struct.iter_unpack(order + "I", row):
+            rgb += bytes(((p & red_mask) >> rs, (p & green_mask) >> gs,
+                          (p & blue_mask) >> bs))
     return w, h, bytes(rgb)

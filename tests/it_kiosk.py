@@ -38,7 +38,6 @@ import re
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -102,32 +101,7 @@ def tepco_readings(path):
     return out
 
 
-# --- PNG and XWD pictures, decoded with the standard library -----------------
-
-def xwd_rgb(data):
-    """(width, height, bytes of RGB rows) of an xwd dump of a TrueColor
-    window (ZPixmap, 32 bits per pixel), as `xwd -root` writes it."""
-    fields = struct.unpack(">25I", data[:100])
-    (header_size, _version, pixmap_format, _depth, w, h, _xoff, byte_order,
-     _unit, _bit_order, _pad, bits_per_pixel, bytes_per_line, _visual,
-     red_mask, green_mask, blue_mask, _bits_rgb, _cmap, ncolors) = fields[:20]
-    if pixmap_format != 2 or bits_per_pixel != 32:
-        raise ValueError(f"xwd format {pixmap_format}/{bits_per_pixel}")
-    pos = header_size + 12 * ncolors
-    order = "<" if byte_order == 0 else ">"
-
-    def shift(mask):
-        return (mask & -mask).bit_length() - 1
-
-    rs, gs, bs = shift(red_mask), shift(green_mask), shift(blue_mask)
-    rgb = bytearray()
-    for y in range(h):
-        row = data[pos + y * bytes_per_line:pos + y * bytes_per_line + 4 * w]
-        for (p,) in struct.iter_unpack(order + "I", row):
-            rgb += bytes(((p & red_mask) >> rs, (p & green_mask) >> gs,
-                          (p & blue_mask) >> bs))
-    return w, h, bytes(rgb)
-
+# --- pictures ----------------------------------------------------------------
 
 def diff_box(a, b):
     """Bounding box (x0, y0, x1, y1) of the pixels where two pictures of
@@ -538,7 +512,7 @@ def phase_sdl(url):
         nonlocal shot
         p = subprocess.run(["xwd", "-root", "-silent", "-display", f":{n}"],
                            capture_output=True, timeout=60)
-        shot = xwd_rgb(p.stdout) if p.returncode == 0 else None
+        shot = it.xwd_rgb(p.stdout) if p.returncode == 0 else None
         return shot == ref
 
     wait_for(screenshot_matches, step=0.5)

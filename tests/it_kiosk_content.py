@@ -37,7 +37,6 @@ import os
 import re
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import threading
@@ -54,25 +53,6 @@ RED = (0xE5, 0x38, 0x3B)
 LIMIT = 10  # seconds: the spec's bound for an emergency message
 procs = []
 servers = []
-
-
-def xwd_rgb(data):
-    """(w, h, RGB bytes) of `xwd -root` output: ZPixmap, 32 bits a
-    pixel, TrueColor."""
-    f = struct.unpack(">25I", data[:100])
-    size, fmt, w, h, order, bpp, stride = f[0], f[2], f[4], f[5], f[7], \
-        f[11], f[12]
-    masks, ncolors = f[14:17], f[19]
-    if fmt != 2 or bpp != 32:
-        raise ValueError(f"xwd format {fmt}/{bpp}")
-    pos = size + 12 * ncolors
-    shifts = [(m & -m).bit_length() - 1 for m in masks]
-    out = bytearray()
-    for y in range(h):
-        row = data[pos + y * stride:pos + y * stride + 4 * w]
-        for (p,) in struct.iter_unpack("<I" if order == 0 else ">I", row):
-            out += bytes((p & m) >> s for m, s in zip(masks, shifts))
-    return w, h, bytes(out)
 
 
 def red_share(path):
@@ -390,7 +370,7 @@ def phase_window():
     def shot():
         p = subprocess.run(["xwd", "-root", "-silent", "-display", f":{n}"],
                            capture_output=True, timeout=60)
-        return xwd_rgb(p.stdout) if p.returncode == 0 else (1, 1, b"\0" * 3)
+        return it.xwd_rgb(p.stdout) if p.returncode == 0 else (1, 1, b"\0" * 3)
 
     c.true(wait_for(lambda: "first frame shown" in read(log), 30) and
            "x11 window" in read(log), "an X11 window shows frames")
