@@ -253,3 +253,13 @@ def xwd_rgb(data):
             rgb += bytes(((p & red_mask) >> rs, (p & green_mask) >> gs,
                           (p & blue_mask) >> bs))
     return w, h, bytes(rgb)
+
+
+def free_display(first=99):
+    """The first X display number from FIRST up that has neither a lock
+    file nor a socket, for a private Xvfb."""
+    for n in range(first, 400):
+        if not (os.path.exists(f"/tmp/.X{n}-lock") or
+                os.path.exists(f"/tmp/.X11-unix/X{n}")):
+            return n
+    raise RuntimeError("no free X display number")

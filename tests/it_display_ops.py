@@ -47,14 +47,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def free_display():
-    for n in range(99, 400):
-        if not (os.path.exists(f"/tmp/.X{n}-lock") or
-                os.path.exists(f"/tmp/.X11-unix/X{n}")):
-            return n
-    raise RuntimeError("no free X display number")
-
-
 def wait_for(cond, timeout=DEADLINE):
     end = time.time() + timeout
     while True:
@@ -183,7 +175,7 @@ def phase_xvfb(url):
         c.true(False, "Xvfb and xwininfo are installed "
                "(scripts/install-deps.sh)")
         return
-    n = free_display()
+    n = it.free_display()
     sock = f"/tmp/.X11-unix/X{n}"
 
     def xvfb():

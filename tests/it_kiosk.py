@@ -470,20 +470,12 @@ def phase_faults(url):
         proxy.close()
 
 
-def free_display():
-    for n in range(99, 400):
-        if not (os.path.exists(f"/tmp/.X{n}-lock") or
-                os.path.exists(f"/tmp/.X11-unix/X{n}")):
-            return n
-    raise RuntimeError("no free X display number")
-
-
 def phase_sdl(url):
     if not shutil.which("Xvfb") or not shutil.which("xwd"):
         c.true(False, "Xvfb and xwd are installed "
                "(scripts/install-deps.sh)")
         return
-    n = free_display()
+    n = it.free_display()
     xvfb = start(["Xvfb", f":{n}", "-screen", "0", "1280x720x24",
                   "-nolisten", "tcp", "-br"], os.path.join(work, "xvfb.log"))
     sock = f"/tmp/.X11-unix/X{n}"

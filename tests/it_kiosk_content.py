@@ -337,9 +337,7 @@ def phase_window():
     if not shutil.which("Xvfb") or not shutil.which("xwd"):
         c.true(False, "Xvfb and xwd are installed (scripts/install-deps.sh)")
         return
-    n = next(n for n in range(140, 400)
-             if not os.path.exists(f"/tmp/.X11-unix/X{n}") and
-             not os.path.exists(f"/tmp/.X{n}-lock"))
+    n = it.free_display(140)
     xlog = os.path.join(work, "xvfb.log")
     with open(xlog, "w") as f:
         xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0",
