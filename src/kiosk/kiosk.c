@@ -53,6 +53,8 @@ struct kiosk {
 	struct display *disp;
 	struct fetch_worker *worker;
 	struct kiosk_content *content;	/* NULL: the fixed rotation */
+	struct render_params params;	/* the slide's: its playlist item's
+					 * over the options' */
 	struct fetch_schedule sched;
 	struct kiosk_clock clock;
 	GTimeZone *log_tz;	/* the box's zone, for times in the log */
@@ -405,9 +407,11 @@ static void pick_slide(struct kiosk *k)
 	double since = elapsed - (double)seq * o->slide_seconds;
 	bool fading;
 
-	if (k->content)
+	if (k->content) {
 		seq = kiosk_content_tick(k->content, k->mono, k->wall, k->at,
 					 &k->data, &since);
+		kiosk_content_params(k->content, &o->params, &k->params);
+	}
 	if (seq != k->seq) {
 		k->seq = seq;
 		if (k->nslides > 1 || k->content) {
@@ -484,7 +488,7 @@ static struct render_data slide_data(const struct kiosk *k)
 		.home = k->data.site[FETCH_HOME],
 		.air = k->data.site[FETCH_AIR],
 		.signage = k->data.signage,
-		.params = &k->opt->params,
+		.params = k->content ? &k->params : &k->opt->params,
 		.now = (int64_t)floor(k->at),
 		.replay = k->opt->replay,
 		.stale = k->data.fetched_at > 0 && !k->fresh,

@@ -43,7 +43,13 @@ struct kiosk_content {
 	struct render_alert alert;
 	char message[2048];
 	enum render_slide slide;
+	/* The params of the playlist item on screen, owned: the content
+	 * they came from may be replaced while the slide shows. */
+	char *param[4];		/* message, image, qr_url, caption */
 };
+
+static const char *const param_names[] = {"message", "image", "qr_url",
+					  "caption"};
 
 static GTimeZone *zone(struct kiosk_content *kc)
 {
@@ -133,6 +139,8 @@ void kiosk_content_destroy(struct kiosk_content *kc)
 		return;
 	fetch_content_destroy(kc->poller);
 	json_decref(kc->doc);
+	for (size_t i = 0; i < G_N_ELEMENTS(kc->param); i++)
+		g_free(kc->param[i]);
 	if (kc->tz)
 		g_time_zone_unref(kc->tz);
 	g_free(kc);
@@ -206,6 +214,27 @@ static bool trusted(struct kiosk_content *kc, double wall)
 	return ok;
 }
 
+/* Keeps the string params of item it (see render_params), and forgets
+ * those of the item before. */
+static void item_params(struct kiosk_content *kc, json_t *it)
+{
+	json_t *params = json_object_get(it, "params");
+	char why[256];
+
+	for (size_t i = 0; i < G_N_ELEMENTS(kc->param); i++) {
+		const char *v = json_string_value(
+		    json_object_get(params, param_names[i]));
+
+		g_free(kc->param[i]);
+		kc->param[i] = v && v[0] ? g_strdup(v) : NULL;
+	}
+	if (kc->param[0] &&
+	    render_markup_check(kc->param[0], why, sizeof why))
+		log_warn(MOD, "playlist %s: the message's markup is not "
+			 "valid (%s): it is shown as plain text",
+			 kc->cur.playlist, why);
+}
+
 /* The item's slide, skipping names this kiosk does not know. */
 static bool item_slide(json_t *items, struct kiosk_content *kc,
 		       enum render_slide *slide, double *secs)
@@ -220,6 +249,7 @@ static bool item_slide(json_t *items, struct kiosk_content *kc,
 		if (name && !render_slide_parse(name, slide)) {
 			*secs = json_number_value(json_object_get(it,
 								  "seconds"));
+			item_params(kc, it);
 			return true;
 		}
 		log_debug(MOD, "playlist %s: no slide %s here; skipped",
@@ -288,6 +318,7 @@ static void next_slide(struct kiosk_content *kc,
 					    &secs)) {
 		kc->slide = kc->rotation[kc->cur.index % kc->nrotation];
 		secs = kc->opt->slide_seconds;
+		item_params(kc, NULL);
 	}
 	kc->start = mono;
 	kc->end = mono + (secs > 0 ? secs : kc->opt->slide_seconds);
@@ -333,6 +364,21 @@ long kiosk_content_tick(struct kiosk_content *kc, double mono, double wall,
 	}
 	*since = mono - kc->start;
 	return kc->seq;
+}
+
+void kiosk_content_params(const struct kiosk_content *kc,
+			  const struct render_params *base,
+			  struct render_params *out)
+{
+	*out = *base;
+	if (kc->param[0])
+		out->message = kc->param[0];
+	if (kc->param[1])
+		out->image = kc->param[1];
+	if (kc->param[2])
+		out->qr_url = kc->param[2];
+	if (kc->param[3])
+		out->caption = kc->param[3];
 }
 
 const char *kiosk_content_name(const struct kiosk_content *kc)

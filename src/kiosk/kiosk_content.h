@@ -49,6 +49,14 @@ bool kiosk_content_showing(const struct kiosk_content *kc,
 			   enum render_slide *slide,
 			   struct render_alert *alert);
 
+/* The params the slide on screen draws with: those its playlist item
+ * gives ("message", "image", "qr_url", "caption" strings in the item's
+ * "params"), each else base's.  out's strings are borrowed from kc and
+ * base, valid until the next slide starts. */
+void kiosk_content_params(const struct kiosk_content *kc,
+			  const struct render_params *base,
+			  struct render_params *out);
+
 /* What is on, by name: a slide's name, "emergency" or "saving". */
 const char *kiosk_content_name(const struct kiosk_content *kc);
 
