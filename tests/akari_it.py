@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -263,3 +264,11 @@ def free_display(first=99):
                 os.path.exists(f"/tmp/.X11-unix/X{n}")):
             return n
     raise RuntimeError("no free X display number")
+
+
+def free_port():
+    """A loopback TCP port that was free a moment ago: for a server that
+    needs a fixed address, or an address that nobody answers on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

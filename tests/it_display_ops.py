@@ -22,7 +22,6 @@ import datetime as dt
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -39,12 +38,6 @@ c = it.Checks()
 work = it.tmpdir()
 db = os.path.join(work, "ops.db")
 procs = []
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(cond, timeout=DEADLINE):
@@ -223,7 +216,7 @@ def phase_xvfb(url):
 def main():
     it.run("import", "--db", db, "--format", "tepco-daily",
            os.path.join(it.DATA, "tepco", "20220627_power_usage.csv"))
-    with it.Server(db, ["--listen", f"127.0.0.1:{free_port()}"]) as srv:
+    with it.Server(db, ["--listen", f"127.0.0.1:{it.free_port()}"]) as srv:
         phase_care(srv.url)
         phase_xvfb(srv.url)
 

@@ -36,7 +36,6 @@ kiosk is stopped it turns offline the same way.
 import json
 import os
 import re
-import socket
 import struct
 import zlib
 import shutil
@@ -324,12 +323,6 @@ def phase_by_hand(url):
          "still online within the default 90 s")
 
 
-def free_port():
-    with socket.socket() as so:
-        so.bind(("127.0.0.1", 0))
-        return so.getsockname()[1]
-
-
 def frames_bytes(frames):
     out = set()
     for name in os.listdir(frames):
@@ -482,7 +475,7 @@ def setup():
 ADMIN = []
 try:
     setup()
-    srv = it.Server(db, ["--listen", f"127.0.0.1:{free_port()}"])
+    srv = it.Server(db, ["--listen", f"127.0.0.1:{it.free_port()}"])
     srv.start()
     try:
         phase_auth(srv.url)

@@ -37,7 +37,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -119,12 +118,6 @@ def diff_box(a, b):
 
 
 # --- processes ---------------------------------------------------------------
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def wait_for(cond, timeout=DEADLINE, step=0.1):
     """Polls cond until it is true; the deadline only stops a broken run
@@ -245,7 +238,7 @@ def phase_png():
         cli("point", "add", key, "--site", "tepco", "--quantity", q,
             "--unit", unit, "--step", str(step))
 
-    port = free_port()
+    port = it.free_port()
     url = f"http://127.0.0.1:{port}"
     srv = serve(port, os.path.join(work, "serve1.log"))
     ingest(url, token, early, "before 12:00")
@@ -399,7 +392,7 @@ def many_colours(frame):
 
 
 def phase_faults(url):
-    port = free_port()
+    port = it.free_port()
     proxied = f"http://127.0.0.1:{port}"
     fdir = os.path.join(work, "frames-faults")
     klog = os.path.join(work, "kiosk-faults.log")
@@ -526,7 +519,7 @@ def phase_sdl(url):
 def phase_cli():
     """Usage errors say what was wrong; an absent server is an error of
     its own, reported quickly."""
-    dead = f"http://127.0.0.1:{free_port()}"
+    dead = f"http://127.0.0.1:{it.free_port()}"
     for args, what in [
             (["kiosk"], "--server"),
             (["kiosk", "--server", dead, "--replay",
