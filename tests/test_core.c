@@ -1,8 +1,12 @@
 /*
- * test_core.c - time parsing and formatting, and local day starts.
- * Expected instants were worked out by hand from the offsets.
+ * test_core.c - time parsing and formatting, and local day starts;
+ * rule files.  Expected instants were worked out by hand from the
+ * offsets.
  */
+#include <string.h>
+
 #include "check.h"
+#include "core/rules.h"
 #include "core/timeutil.h"
 
 static void test_parse(void)
@@ -61,9 +65,52 @@ static void test_format(void)
 	g_time_zone_unref(berlin);
 }
 
+/* Collects rule lines; refuses one that says "bad". */
+static int collect(char *line, void *ctx, char *why, size_t whylen)
+{
+	GString *got = ctx;
+
+	if (!strcmp(line, "bad")) {
+		snprintf(why, whylen, "bad is not a rule");
+		return -1;
+	}
+	g_string_append_printf(got, "[%s]", line);
+	return 0;
+}
+
+static void test_rules(void)
+{
+	/* Lines 1 blank, 2 comment, 3 "a b" with blanks, 4 "# not" after a
+	 * blank is a comment too, 5 "c", then an empty last piece. */
+	static const char text[] = "\n# note\n  a b \t\n  # not\nc\n";
+	GString *got = g_string_new("");
+	char err[128] = "";
+	char *read = NULL;
+
+	CHECK_INT((int)core_rules_max(text), 6);
+	CHECK_INT((int)core_rules_max(""), 1);
+	CHECK_INT(core_rules_parse(text, "m.txt", collect, got, err,
+				   sizeof err), 0);
+	CHECK_STR(got->str, "[a b][c]");
+
+	/* The fourth line is the bad one: named as m.txt:4. */
+	g_string_truncate(got, 0);
+	CHECK_INT(core_rules_parse("x\n\n# c\nbad\ny\n", "m.txt", collect,
+				   got, err, sizeof err), -1);
+	CHECK_STR(err, "m.txt:4: bad is not a rule");
+	CHECK_STR(got->str, "[x]");
+
+	CHECK_INT(core_rules_read("/nonexistent/akari.rules", &read, err,
+				  sizeof err), -1);
+	CHECK(read == NULL);
+	CHECK(strstr(err, "/nonexistent/akari.rules") != NULL);
+	g_string_free(got, TRUE);
+}
+
 int main(void)
 {
 	test_parse();
 	test_format();
+	test_rules();
 	return check_finish();
 }

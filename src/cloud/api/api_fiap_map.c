@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cloud/ingest/units.h"
+#include "core/rules.h"
 
 struct rule {
 	char *id;		/* the URI, or the prefix before the '*' */
@@ -99,32 +100,27 @@ out:
 	return rc;
 }
 
+/* Adds the rule of one line of a map file (core/rules.h). */
+static int add_rule(char *line, void *ctx, char *why, size_t whylen)
+{
+	struct api_fiap_map *map = ctx;
+
+	if (parse_rule(line, &map->rules[map->n], why, whylen)) {
+		rule_clear(&map->rules[map->n]);
+		return -1;
+	}
+	map->n++;
+	return 0;
+}
+
 int api_fiap_map_parse(const char *text, const char *name,
 		       struct api_fiap_map **out, char *err, size_t errlen)
 {
 	struct api_fiap_map *map = g_new0(struct api_fiap_map, 1);
-	char **lines = g_strsplit(text, "\n", -1);
-	size_t nlines = g_strv_length(lines);
-	char why[200];
-	int rc = 0;
 
 	*out = NULL;
-	map->rules = g_new0(struct rule, nlines ? nlines : 1);
-	for (size_t i = 0; i < nlines; i++) {
-		char *line = g_strstrip(lines[i]);
-
-		if (!line[0] || line[0] == '#')
-			continue;
-		rc = parse_rule(line, &map->rules[map->n], why, sizeof why);
-		if (rc) {
-			rule_clear(&map->rules[map->n]);
-			snprintf(err, errlen, "%s:%zu: %s", name, i + 1, why);
-			break;
-		}
-		map->n++;
-	}
-	g_strfreev(lines);
-	if (rc) {
+	map->rules = g_new0(struct rule, core_rules_max(text));
+	if (core_rules_parse(text, name, add_rule, map, err, errlen)) {
 		api_fiap_map_free(map);
 		return -1;
 	}
@@ -135,16 +131,12 @@ int api_fiap_map_parse(const char *text, const char *name,
 int api_fiap_map_load(const char *path, struct api_fiap_map **out,
 		      char *err, size_t errlen)
 {
-	GError *gerr = NULL;
-	char *text = NULL;
+	char *text;
 	int rc;
 
 	*out = NULL;
-	if (!g_file_get_contents(path, &text, NULL, &gerr)) {
-		snprintf(err, errlen, "%s", gerr->message);
-		g_error_free(gerr);
+	if (core_rules_read(path, &text, err, errlen))
 		return -1;
-	}
 	rc = api_fiap_map_parse(text, path, out, err, errlen);
 	g_free(text);
 	return rc;
