@@ -272,3 +272,20 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def xvfb(n, screen, log, *extra, timeout=60):
+    """Starts `Xvfb :N` with one screen of SCREEN ("WxHxDEPTH") and no
+    TCP, its output in the file LOG, and waits for its socket.  Returns
+    (process, started): started is false when Xvfb exited or no socket
+    came within TIMEOUT seconds.  The caller stops the process."""
+    with open(log, "w") as f:
+        p = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", screen,
+                              "-nolisten", "tcp", *extra],
+                             stdout=f, stderr=subprocess.STDOUT)
+    sock = f"/tmp/.X11-unix/X{n}"
+    end = time.time() + timeout
+    while not os.path.exists(sock) and p.poll() is None \
+            and time.time() < end:
+        time.sleep(0.1)
+    return p, os.path.exists(sock) and p.poll() is None

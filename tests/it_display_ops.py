@@ -169,13 +169,12 @@ def phase_xvfb(url):
                "(scripts/install-deps.sh)")
         return
     n = it.free_display()
-    sock = f"/tmp/.X11-unix/X{n}"
 
     def xvfb():
-        x = start(["Xvfb", f":{n}", "-screen", "0", "640x360x24",
-                   "-nolisten", "tcp"], os.path.join(work, "xvfb.log"))
-        ok = wait_for(lambda: os.path.exists(sock) or x.poll() is not None)
-        c.true(ok and x.poll() is None, "Xvfb started")
+        x, started = it.xvfb(n, "640x360x24", os.path.join(work, "xvfb.log"),
+                             timeout=DEADLINE)
+        procs.append(x)
+        c.true(started, "Xvfb started")
         return x
 
     token = os.path.join(work, "token")

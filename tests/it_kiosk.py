@@ -469,11 +469,10 @@ def phase_sdl(url):
                "(scripts/install-deps.sh)")
         return
     n = it.free_display()
-    xvfb = start(["Xvfb", f":{n}", "-screen", "0", "1280x720x24",
-                  "-nolisten", "tcp", "-br"], os.path.join(work, "xvfb.log"))
-    sock = f"/tmp/.X11-unix/X{n}"
-    if not wait_for(lambda: os.path.exists(sock) or xvfb.poll() is not None) \
-            or xvfb.poll() is not None:
+    xvfb, started = it.xvfb(n, "1280x720x24", os.path.join(work, "xvfb.log"),
+                            "-br", timeout=DEADLINE)
+    procs.append(xvfb)
+    if not started:
         c.true(False, "Xvfb started:\n" + read(os.path.join(work,
                                                              "xvfb.log")))
         return

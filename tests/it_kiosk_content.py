@@ -339,12 +339,9 @@ def phase_window():
         return
     n = it.free_display(140)
     xlog = os.path.join(work, "xvfb.log")
-    with open(xlog, "w") as f:
-        xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0",
-                                 "640x360x24", "-nolisten", "tcp"],
-                                stdout=f, stderr=subprocess.STDOUT)
+    xvfb, started = it.xvfb(n, "640x360x24", xlog, timeout=20)
     procs.append(xvfb)
-    if not wait_for(lambda: os.path.exists(f"/tmp/.X11-unix/X{n}"), 20):
+    if not started:
         c.true(False, "Xvfb started:\n" + read(xlog))
         return
     srv = it.Server(db).start()
