@@ -289,3 +289,13 @@ def xvfb(n, screen, log, *extra, timeout=60):
             and time.time() < end:
         time.sleep(0.1)
     return p, os.path.exists(sock) and p.poll() is None
+
+
+def read_text(path):
+    """The text of the file PATH as UTF-8, bad bytes replaced; "" while
+    it does not exist, as a log not yet written."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""

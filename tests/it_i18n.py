@@ -25,6 +25,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
 
+read = it.read_text
+
 JST = dt.timezone(dt.timedelta(hours=9))
 MAN_KW = 10000
 AT = int(dt.datetime(2022, 6, 27, 14, 0, tzinfo=JST).timestamp())
@@ -65,14 +67,6 @@ def tepco_readings(path):
                 if row.get(col, "").strip():
                     out.append((key, ts, float(row[col]) * scale))
     return out
-
-
-def read(path):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
 
 
 def wait_for(cond, timeout=DEADLINE, step=0.1):

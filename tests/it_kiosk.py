@@ -47,6 +47,8 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
 
+read = it.read_text
+
 JST = dt.timezone(dt.timedelta(hours=9))
 MAN_KW = 10000  # 1 万kW in kW
 # The replayed instant, and the cut between the two batches of readings.
@@ -128,14 +130,6 @@ def wait_for(cond, timeout=DEADLINE, step=0.1):
         if v or time.time() > end:
             return v
         time.sleep(step)
-
-
-def read(path):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
 
 
 def start(args, log, env=None):

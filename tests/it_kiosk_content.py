@@ -46,6 +46,8 @@ from email.utils import formatdate
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
 
+read = it.read_text
+
 c = it.Checks()
 work = it.tmpdir()
 db = os.path.join(work, "k.db")
@@ -73,14 +75,6 @@ def latest(d):
 def frame_count(d):
     return len([n for n in os.listdir(d) if n.endswith(".png")]) \
         if os.path.isdir(d) else 0
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
 
 
 def wait_for(cond, timeout):

@@ -33,18 +33,12 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
 
+read = it.read_text
+
 c = it.Checks()
 work = it.tmpdir()
 db = os.path.join(work, "e.db")
 LIMIT = 10
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
 
 
 def wait_for(cond, timeout):

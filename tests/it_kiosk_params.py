@@ -18,6 +18,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
 
+read = it.read_text
+
 c = it.Checks()
 work = it.tmpdir()
 db = os.path.join(work, "params.db")
@@ -37,14 +39,6 @@ def newest(d):
     names = sorted(f for f in os.listdir(d) if f.endswith(".png")) \
         if os.path.isdir(d) else []
     return os.path.join(d, names[-1]) if names else None
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
 
 
 def wait_for(cond, timeout):
