@@ -39,6 +39,7 @@
 #include "cloud/api/api_registry.h"
 #include "cloud/api/api_displays.h"
 #include "cloud/api/api_fiap.h"
+#include "cloud/api/api_http.h"
 #include "cloud/api/api_influx.h"
 #include "cloud/api/api_quarantine.h"
 #include "cloud/ingest/ingest.h"
@@ -134,19 +135,11 @@ static void answer_error(struct answer *a, int status, const char *code,
 static void answer_error(struct answer *a, int status, const char *code,
 			 const char *fmt, ...)
 {
-	char msg[512], *text;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	answer_json(a, status, api_error_vbody(code, fmt, ap));
 	va_end(ap);
-
-	/* A quoted name from the URL may hold bytes that are not UTF-8, or
-	 * have been cut inside a sequence; JSON takes neither. */
-	text = g_utf8_make_valid(msg, -1);
-	answer_json(a, status,
-		    json_pack("{s:s, s:s}", "error", code, "message", text));
-	g_free(text);
 }
 
 static void log_answer(const struct request *req, const struct answer *a)
@@ -176,29 +169,6 @@ static bool conditional_route(enum route route)
 }
 
 /*
- * Whether an If-None-Match header matches etag: "*", or a list of tags
- * of which one is etag, compared weakly (RFC 9110 13.1.2: a W/ prefix
- * does not matter for GET).
- */
-static bool etag_matches(const char *header, const char *etag)
-{
-	size_t n = strlen(etag);
-
-	while (header && *header) {
-		header += strspn(header, " \t,");
-		if (!strncmp(header, "W/", 2))
-			header += 2;
-		if (*header == '*')
-			return true;
-		if (!strncmp(header, etag, n) &&
-		    (header[n] == '\0' || header[n] == ',' || header[n] == ' '))
-			return true;
-		header += strcspn(header, ",");
-	}
-	return false;
-}
-
-/*
  * Gives a 200 answer of a conditional route its ETag (a hash of the
  * body) and turns it into a 304 when the client already has it.  text
  * is the serialised body; returns the response to send or NULL to send
@@ -210,17 +180,12 @@ static struct MHD_Response *conditional(struct request *req,
 {
 	const char *inm = MHD_lookup_connection_value(
 	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	gchar *sum;
 
 	etag[0] = '\0';
 	if (a->status != MHD_HTTP_OK || !conditional_route(req->route))
 		return NULL;
-	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
-	if (!sum)
-		return NULL;
-	snprintf(etag, etaglen, "\"%.32s\"", sum);
-	g_free(sum);
-	if (!etag_matches(inm, etag))
+	api_etag_of(text, etag, etaglen);
+	if (!api_etag_matches(inm, etag))
 		return NULL;
 	a->status = MHD_HTTP_NOT_MODIFIED;
 	return MHD_create_response_from_buffer(0, NULL,

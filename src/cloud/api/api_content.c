@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "cloud/api/api_auth.h"
+#include "cloud/api/api_http.h"
 #include "cloud/store/store_content.h"
 #include "cloud/store/store_displays.h"
 #include "cloud/store/store_registry.h"
@@ -75,17 +76,13 @@ static void reply_error(struct reply *a, int status, const char *code,
 static void reply_error(struct reply *a, int status, const char *code,
 			const char *fmt, ...)
 {
-	char msg[512], *text;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	text = g_utf8_make_valid(msg, -1);
 	json_decref(a->body);
 	a->status = status;
-	a->body = json_pack("{s:s, s:s}", "error", code, "message", text);
-	g_free(text);
+	a->body = api_error_vbody(code, fmt, ap);
+	va_end(ap);
 }
 
 static void reply_json(struct reply *a, int status, json_t *body)
@@ -1130,28 +1127,6 @@ static int resolve_emergency(const struct store_emergency *e, void *ctx)
 	return 0;
 }
 
-/* A strong ETag: a hash of the answer's canonical text. */
-static void make_etag(const char *text, char *etag, size_t len)
-{
-	gchar *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text,
-						   -1);
-
-	snprintf(etag, len, "\"%.32s\"", sum);
-	g_free(sum);
-}
-
-/* If-None-Match holds etag (or is "*"). */
-static bool etag_matches(struct api_content *r, const char *etag)
-{
-	const char *h = MHD_lookup_connection_value(
-	    r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-
-	if (!h)
-		return false;
-	h += strspn(h, " \t");
-	return h[0] == '*' || strstr(h, etag) != NULL;
-}
-
 static void do_content(struct api_content *r, struct reply *a)
 {
 	char group[STORE_CONTENT_NAME_MAX + 1], tz[STORE_CONTENT_NAME_MAX + 1];
@@ -1209,8 +1184,11 @@ static void do_content(struct api_content *r, struct reply *a)
 		reply_error(a, 500, "internal", "out of memory");
 		goto out;
 	}
-	make_etag(text, a->etag, sizeof a->etag);
-	if (etag_matches(r, a->etag)) {
+	api_etag_of(text, a->etag, sizeof a->etag);
+	if (api_etag_matches(MHD_lookup_connection_value(
+				 r->conn, MHD_HEADER_KIND,
+				 MHD_HTTP_HEADER_IF_NONE_MATCH),
+			     a->etag)) {
 		a->status = 304;
 		goto out;
 	}

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "cloud/api/api_http.h"
 #include "core/log.h"
 
 #define MOD "api"
@@ -143,19 +144,13 @@ static enum MHD_Result answerf(struct api_influx *r, int status,
 static enum MHD_Result answerf(struct api_influx *r, int status,
 			       const char *code, const char *fmt, ...)
 {
-	char msg[512], *text;
-	enum MHD_Result ret;
+	char text[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	api_error_vtext(text, sizeof text, fmt, ap);
 	va_end(ap);
-
-	/* Parameters quoted back may hold bytes that are not UTF-8. */
-	text = g_utf8_make_valid(msg, -1);
-	ret = answer(r, status, code, text, 0);
-	g_free(text);
-	return ret;
+	return answer(r, status, code, text, 0);
 }
 
 /* --- the headers ------------------------------------------------------ */

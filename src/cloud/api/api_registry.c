@@ -18,6 +18,7 @@
 
 #include <glib.h>
 
+#include "cloud/api/api_http.h"
 #include "cloud/store/store_registry.h"
 #include "core/timeutil.h"
 
@@ -149,16 +150,12 @@ static int fail(struct call *c, int status, const char *code,
 static int fail(struct call *c, int status, const char *code,
 		const char *fmt, ...)
 {
-	char msg[512], *text;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	text = g_utf8_make_valid(msg, -1);
 	json_decref(c->out);
-	c->out = json_pack("{s:s, s:s}", "error", code, "message", text);
-	g_free(text);
+	c->out = api_error_vbody(code, fmt, ap);
+	va_end(ap);
 	return status;
 }
 
