@@ -1,0 +1,559 @@
+/*
+ * store_codec.c - the block format of store_codec.h, as docs/codec.md
+ * specifies it byte by byte.
+ *
+ * A block is: version, n, the first time, the stream of the n - 1 time
+ * deltas, a value mode byte, then either the first scaled integer and
+ * the stream of the n - 1 integer deltas (decimal mode) or the XOR bit
+ * stream of the doubles.  A stream is a list of chunks, each one
+ * "width, count, base" followed by count values of width bits added to
+ * base: width 0 is a run of equal values.
+ *
+ * Arithmetic on deltas is done in uint64_t, modulo 2^64, so that any
+ * pair of int64_t times (INT64_MIN then INT64_MAX) has a delta and no
+ * signed operation can overflow.
+ */
+#include "cloud/store/store_codec.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+enum {
+	FRAME_MAX = 128,	/* values in one packed frame */
+	RUN_MIN = 16,		/* equal values that get a run chunk */
+	DECIMALS_MAX = 9,	/* decimal mode: k in 0..DECIMALS_MAX */
+	MODE_XOR = 0x10,	/* value mode byte of the XOR coding */
+	WIDTH_MAX = 64,
+};
+
+static const double pow10_of[DECIMALS_MAX + 1] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+};
+
+static uint64_t bits_of(double v)
+{
+	uint64_t u;
+
+	memcpy(&u, &v, sizeof u);
+	return u;
+}
+
+static double double_of(uint64_t u)
+{
+	double v;
+
+	memcpy(&v, &u, sizeof v);
+	return v;
+}
+
+static uint64_t zigzag(uint64_t v)
+{
+	return (v << 1) ^ (0 - (v >> 63));
+}
+
+static uint64_t unzigzag(uint64_t z)
+{
+	return (z >> 1) ^ (0 - (z & 1));
+}
+
+static unsigned width_of(uint64_t range)
+{
+	return range ? 64 - (unsigned)__builtin_clzll(range) : 0;
+}
+
+/* --- writing ---------------------------------------------------------- */
+
+/* Bytes go to p[0..cap); a write past cap sets full and is dropped, so
+ * the encoder checks for room once, at the end. */
+struct writer {
+	uint8_t *p;
+	size_t cap, len;
+	bool full;
+	uint64_t acc;		/* bits not yet written, LSB first */
+	unsigned nacc;		/* how many: always < 8 between calls */
+};
+
+static void put_byte(struct writer *w, uint8_t b)
+{
+	if (w->len == w->cap) {
+		w->full = true;
+		return;
+	}
+	w->p[w->len++] = b;
+}
+
+static void put_varint(struct writer *w, uint64_t v)
+{
+	while (v >= 0x80) {
+		put_byte(w, (uint8_t)(v | 0x80));
+		v >>= 7;
+	}
+	put_byte(w, (uint8_t)v);
+}
+
+static void put_bits(struct writer *w, uint64_t v, unsigned width)
+{
+	if (width > 32) {
+		put_bits(w, v & 0xffffffffu, 32);
+		v >>= 32;
+		width -= 32;
+	}
+	if (!width)
+		return;
+	w->acc |= (v & (((uint64_t)1 << width) - 1)) << w->nacc;
+	w->nacc += width;
+	while (w->nacc >= 8) {
+		put_byte(w, (uint8_t)w->acc);
+		w->acc >>= 8;
+		w->nacc -= 8;
+	}
+}
+
+/* Pads the bit stream with zeros to a whole byte. */
+static void put_bits_end(struct writer *w)
+{
+	if (w->nacc)
+		put_byte(w, (uint8_t)w->acc);
+	w->acc = 0;
+	w->nacc = 0;
+}
+
+/* Item i of a stream being encoded: a time delta or an integer delta. */
+struct items {
+	const int64_t *ts;	/* times: ts[i + 1] - ts[i] */
+	const double *value;	/* otherwise: scaled(value[i + 1]) - ... */
+	double scale;
+};
+
+static int64_t scaled(double v, double scale)
+{
+	return (int64_t)llround(v * scale);
+}
+
+static uint64_t item_at(const struct items *it, size_t i)
+{
+	if (it->ts)
+		return (uint64_t)it->ts[i + 1] - (uint64_t)it->ts[i];
+	return (uint64_t)scaled(it->value[i + 1], it->scale) -
+	       (uint64_t)scaled(it->value[i], it->scale);
+}
+
+static void put_chunk_head(struct writer *w, unsigned width, size_t count,
+			   uint64_t base)
+{
+	put_byte(w, (uint8_t)width);
+	put_varint(w, count);
+	put_varint(w, zigzag(base));
+}
+
+/* Where the packed frame that starts at i (not a run) ends: after
+ * FRAME_MAX items, at the end, or where a run of RUN_MIN begins.  That
+ * run cannot start at i itself, so the frame is never empty. */
+static size_t frame_end(const struct items *it, size_t i, size_t m)
+{
+	size_t end = i, same = 0;
+	uint64_t prev = 0;
+
+	while (end < m && end - i < FRAME_MAX) {
+		uint64_t x = item_at(it, end);
+
+		same = (end > i && x == prev) ? same + 1 : 1;
+		prev = x;
+		end++;
+		if (same == RUN_MIN)
+			return end - RUN_MIN;
+	}
+	return end;
+}
+
+static void put_frame(struct writer *w, const struct items *it, size_t i,
+		      size_t end)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+
+	/* The base is the smallest item read as signed, so a frame of
+	 * growing counter deltas costs the bits of their spread only. */
+	for (size_t j = i; j < end; j++) {
+		int64_t x = (int64_t)item_at(it, j);
+
+		if (x < lo)
+			lo = x;
+		if (x > hi)
+			hi = x;
+	}
+
+	unsigned width = width_of((uint64_t)hi - (uint64_t)lo);
+
+	put_chunk_head(w, width, end - i, (uint64_t)lo);
+	for (size_t j = i; j < end; j++)
+		put_bits(w, item_at(it, j) - (uint64_t)lo, width);
+	put_bits_end(w);
+}
+
+static void put_stream(struct writer *w, const struct items *it, size_t m)
+{
+	size_t i = 0;
+
+	while (i < m) {
+		uint64_t first = item_at(it, i);
+		size_t run = 1;
+
+		while (i + run < m && item_at(it, i + run) == first)
+			run++;
+		if (run >= RUN_MIN) {
+			put_chunk_head(w, 0, run, first);
+			i += run;
+			continue;
+		}
+
+		size_t end = frame_end(it, i, m);
+
+		put_frame(w, it, i, end);
+		i = end;
+	}
+}
+
+/* Gorilla's XOR coding: per value after the first, bit 0 when it equals
+ * the previous one; else 1, then 0 and the XOR's bits inside the last
+ * window of leading and trailing zeros, or 1 and a new window (6 bits
+ * of leading zeros, 6 bits of length - 1) with the bits inside it. */
+static void put_xor(struct writer *w, const double *value, size_t n)
+{
+	uint64_t prev = bits_of(value[0]);
+	unsigned wlz = 0, wtz = 0;
+	bool window = false;
+
+	put_bits(w, prev, 64);
+	for (size_t i = 1; i < n; i++) {
+		uint64_t cur = bits_of(value[i]), x = cur ^ prev;
+
+		prev = cur;
+		if (!x) {
+			put_bits(w, 0, 1);
+			continue;
+		}
+
+		unsigned lz = (unsigned)__builtin_clzll(x);
+		unsigned tz = (unsigned)__builtin_ctzll(x);
+		unsigned len = 64 - lz - tz;
+
+		/* The old window, unless a new one is cheaper by more
+		 * than its 12 bits of description. */
+		if (window && lz >= wlz && tz >= wtz &&
+		    64 - wlz - wtz <= len + 12) {
+			put_bits(w, 1, 2);
+			put_bits(w, x >> wtz, 64 - wlz - wtz);
+			continue;
+		}
+		put_bits(w, 3, 2);
+		put_bits(w, lz, 6);
+		put_bits(w, len - 1, 6);
+		put_bits(w, x >> tz, len);
+		wlz = lz;
+		wtz = tz;
+		window = true;
+	}
+	put_bits_end(w);
+}
+
+/* Whether v is exactly the double nearest to i / 10^k for an integer i
+ * with |i| <= 2^53, the value a parser gives for a decimal of k places.
+ * False for -0.0 (i = 0 gives +0.0), infinities and NaN. */
+static bool exact_at(double v, int k)
+{
+	double s = v * pow10_of[k];
+
+	if (!(fabs(s) <= 0x1p53))
+		return false;
+	return bits_of((double)scaled(v, pow10_of[k]) / pow10_of[k]) ==
+	       bits_of(v);
+}
+
+/* The fewest decimals k that every value has exactly, or -1. */
+static int decimals_of(const double *value, size_t n)
+{
+	int k = 0;
+	size_t raised = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		while (!exact_at(value[i], k)) {
+			if (++k > DECIMALS_MAX)
+				return -1;
+			raised = i;
+		}
+	}
+
+	/* A value exact at k stays exact at k + 1 (the same rational
+	 * number, rounded once) unless its integer passes 2^53, so only
+	 * the values before the last raise need checking again. */
+	for (size_t i = 0; i < raised; i++)
+		if (!exact_at(value[i], k))
+			return -1;
+	return k;
+}
+
+size_t store_codec_bound(size_t n)
+{
+	/* Header fields at most 32 bytes; per stream, at most one chunk
+	 * of 21 header bytes per 8 items (docs/codec.md) plus 8 bytes an
+	 * item; the XOR coding at most 78 bits a value. */
+	if (n > (SIZE_MAX - 96) / 24)
+		return SIZE_MAX;
+	return 24 * n + 96;
+}
+
+int store_codec_encode(const int64_t *ts, const double *value, size_t n,
+		       uint8_t *out, size_t cap, size_t *len)
+{
+	struct writer w = {.p = out, .cap = cap};
+	int k;
+
+	*len = 0;
+	if (!n)
+		return STORE_INVALID;
+	for (size_t i = 1; i < n; i++)
+		if (ts[i] <= ts[i - 1])
+			return STORE_INVALID;
+
+	put_byte(&w, STORE_CODEC_VERSION);
+	put_varint(&w, n);
+	put_varint(&w, zigzag((uint64_t)ts[0]));
+	put_stream(&w, &(struct items){.ts = ts}, n - 1);
+
+	k = decimals_of(value, n);
+	if (k >= 0) {
+		double scale = pow10_of[k];
+
+		put_byte(&w, (uint8_t)k);
+		put_varint(&w, zigzag((uint64_t)scaled(value[0], scale)));
+		put_stream(&w, &(struct items){.value = value, .scale = scale},
+			   n - 1);
+	} else {
+		put_byte(&w, MODE_XOR);
+		put_xor(&w, value, n);
+	}
+
+	if (w.full)
+		return STORE_INVALID;
+	*len = w.len;
+	return STORE_OK;
+}
+
+/* --- reading ---------------------------------------------------------- */
+
+/* Reads p[pos..end); every read checks for room. */
+struct reader {
+	const uint8_t *p;
+	size_t pos, end;
+	uint64_t acc;		/* bits read ahead, LSB first */
+	unsigned nacc;
+};
+
+static int get_byte(struct reader *r, uint8_t *b)
+{
+	if (r->pos == r->end)
+		return STORE_INVALID;
+	*b = r->p[r->pos++];
+	return STORE_OK;
+}
+
+static int get_varint(struct reader *r, uint64_t *v)
+{
+	uint64_t x = 0;
+	uint8_t b;
+
+	for (unsigned shift = 0;; shift += 7) {
+		if (get_byte(r, &b))
+			return STORE_INVALID;
+		/* The tenth byte holds bit 63 only. */
+		if (shift == 63 && b > 1)
+			return STORE_INVALID;
+		x |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+	}
+	*v = x;
+	return STORE_OK;
+}
+
+/* Takes bytes one at a time as needed, so a bit stream ends exactly at
+ * the byte that holds its last bit. */
+static int get_bits(struct reader *r, unsigned width, uint64_t *v)
+{
+	uint64_t lo, hi;
+
+	if (width > 32) {
+		if (get_bits(r, 32, &lo) || get_bits(r, width - 32, &hi))
+			return STORE_INVALID;
+		*v = lo | hi << 32;
+		return STORE_OK;
+	}
+	while (r->nacc < width) {
+		if (r->pos == r->end)
+			return STORE_INVALID;
+		r->acc |= (uint64_t)r->p[r->pos++] << r->nacc;
+		r->nacc += 8;
+	}
+	*v = r->acc & (((uint64_t)1 << width) - 1);
+	r->acc >>= width;
+	r->nacc -= width;
+	return STORE_OK;
+}
+
+static void get_bits_end(struct reader *r)
+{
+	r->acc = 0;
+	r->nacc = 0;
+}
+
+/* Where decoded items go: time deltas or integer deltas. */
+struct sink {
+	int64_t *ts;		/* times: ts[i + 1] = ts[i] + item */
+	double *value;		/* else value[i + 1] = (sum of items) / scale */
+	double scale;
+	uint64_t sum;
+	size_t i;
+};
+
+static int sink_put(struct sink *s, uint64_t item)
+{
+	if (s->ts) {
+		uint64_t prev = (uint64_t)s->ts[s->i];
+
+		/* A time that does not increase or passes INT64_MAX. */
+		if (!item || item > (uint64_t)INT64_MAX - prev)
+			return STORE_INVALID;
+		s->ts[++s->i] = (int64_t)(prev + item);
+		return STORE_OK;
+	}
+	s->sum += item;
+	s->value[++s->i] = (double)(int64_t)s->sum / s->scale;
+	return STORE_OK;
+}
+
+static int get_stream(struct reader *r, struct sink *s, size_t m)
+{
+	size_t done = 0;
+
+	while (done < m) {
+		uint8_t width;
+		uint64_t count, base, x;
+
+		if (get_byte(r, &width) || width > WIDTH_MAX ||
+		    get_varint(r, &count) || !count || count > m - done ||
+		    get_varint(r, &base))
+			return STORE_INVALID;
+		base = unzigzag(base);
+
+		for (uint64_t j = 0; j < count; j++) {
+			x = 0;
+			if (get_bits(r, width, &x) || sink_put(s, base + x))
+				return STORE_INVALID;
+		}
+		get_bits_end(r);
+		done += count;
+	}
+	return STORE_OK;
+}
+
+static int get_xor(struct reader *r, double *value, size_t n)
+{
+	uint64_t prev, bit, x, lz, len;
+	unsigned wlz = 0, wtz = 0;
+	bool window = false;
+
+	if (get_bits(r, 64, &prev))
+		return STORE_INVALID;
+	value[0] = double_of(prev);
+	for (size_t i = 1; i < n; i++) {
+		if (get_bits(r, 1, &bit))
+			return STORE_INVALID;
+		if (bit) {
+			if (get_bits(r, 1, &bit))
+				return STORE_INVALID;
+			if (bit) {
+				if (get_bits(r, 6, &lz) ||
+				    get_bits(r, 6, &len) || lz + len >= 64)
+					return STORE_INVALID;
+				wlz = (unsigned)lz;
+				wtz = 64 - wlz - (unsigned)len - 1;
+				window = true;
+			} else if (!window) {
+				return STORE_INVALID;
+			}
+			if (get_bits(r, 64 - wlz - wtz, &x))
+				return STORE_INVALID;
+			prev ^= x << wtz;
+		}
+		value[i] = double_of(prev);
+	}
+	get_bits_end(r);
+	return STORE_OK;
+}
+
+/* The version byte and the count, checked. */
+static int get_head(struct reader *r, size_t *n)
+{
+	uint8_t version;
+	uint64_t count;
+
+	if (get_byte(r, &version) || version != STORE_CODEC_VERSION ||
+	    get_varint(r, &count) || !count || count > SIZE_MAX)
+		return STORE_INVALID;
+	*n = (size_t)count;
+	return STORE_OK;
+}
+
+int store_codec_count(const uint8_t *in, size_t len, size_t *n)
+{
+	struct reader r = {.p = in, .end = len};
+
+	return get_head(&r, n);
+}
+
+int store_codec_decode(const uint8_t *in, size_t len, int64_t *ts,
+		       double *value, size_t cap, size_t *n)
+{
+	struct reader r = {.p = in, .end = len};
+	size_t count;
+	uint64_t first;
+	uint8_t mode;
+	int rc;
+
+	*n = 0;
+	rc = get_head(&r, &count);
+	if (rc)
+		goto out;
+	rc = STORE_INVALID;
+	if (count > cap || get_varint(&r, &first))
+		goto out;
+	ts[0] = (int64_t)unzigzag(first);
+	rc = get_stream(&r, &(struct sink){.ts = ts}, count - 1);
+	if (rc)
+		goto out;
+
+	rc = STORE_INVALID;
+	if (get_byte(&r, &mode))
+		goto out;
+	if (mode <= DECIMALS_MAX) {
+		struct sink s = {.value = value, .scale = pow10_of[mode]};
+
+		if (get_varint(&r, &first))
+			goto out;
+		s.sum = unzigzag(first);
+		value[0] = (double)(int64_t)s.sum / s.scale;
+		rc = get_stream(&r, &s, count - 1);
+	} else if (mode == MODE_XOR) {
+		rc = get_xor(&r, value, count);
+	}
+	if (rc)
+		goto out;
+
+	/* Bytes after the values: not a block this codec wrote. */
+	rc = r.pos == r.end ? STORE_OK : STORE_INVALID;
+	if (!rc)
+		*n = count;
+out:
+	return rc;
+}
