@@ -33,6 +33,7 @@
 
 #include "cloud/analytics/analytics.h"
 #include "cloud/analytics/analytics_signage.h"
+#include "cloud/api/api_aggregate.h"
 #include "cloud/api/api_auth.h"
 #include "cloud/api/api_content.h"
 #include "cloud/api/api_csv.h"
@@ -71,6 +72,7 @@ enum route {
 	ROUTE_POINTS,
 	ROUTE_READINGS,
 	ROUTE_AGGREGATE,
+	ROUTE_SITE_AGGREGATE,	/* api_aggregate.c */
 	ROUTE_SUMMARY,
 	ROUTE_SIGNAGE,		/* analytics_signage.c */
 	ROUTE_HEALTH,
@@ -164,8 +166,8 @@ static void log_answer(const struct request *req, const struct answer *a)
 static bool conditional_route(enum route route)
 {
 	return route == ROUTE_POINTS || route == ROUTE_READINGS ||
-	       route == ROUTE_AGGREGATE || route == ROUTE_SUMMARY ||
-	       route == ROUTE_SIGNAGE;
+	       route == ROUTE_AGGREGATE || route == ROUTE_SITE_AGGREGATE ||
+	       route == ROUTE_SUMMARY || route == ROUTE_SIGNAGE;
 }
 
 /*
@@ -270,28 +272,6 @@ static const char *param(const struct request *req, const char *name)
 					   name);
 }
 
-/*
- * Parses a time parameter.  libmicrohttpd turns '+' in a query into a
- * space, so an offset such as "+09:00" sent without %2B arrives as
- * " 09:00"; the last space is read back as '+'.
- */
-static int parse_time_param(const char *s, int64_t *out)
-{
-	char buf[64];
-	char *sp;
-
-	if (core_time_parse(s, out) == 0)
-		return 0;
-	if (strlen(s) >= sizeof buf)
-		return -1;
-	strcpy(buf, s);
-	sp = strrchr(buf, ' ');
-	if (!sp)
-		return -1;
-	*sp = '+';
-	return core_time_parse(buf, out);
-}
-
 /* Reads a required time parameter; on failure fills a with a 400. */
 static int time_param(const struct request *req, const char *name,
 		      int64_t *out, struct answer *a)
@@ -305,7 +285,7 @@ static int time_param(const struct request *req, const char *name,
 			     name);
 		return -1;
 	}
-	if (parse_time_param(s, out)) {
+	if (api_time_parse(s, out)) {
 		answer_error(a, 400, "bad_parameter",
 			     "parameter '%s': \"%.64s\" is neither RFC 3339 "
 			     "with an offset nor Unix seconds",
@@ -647,6 +627,9 @@ static enum route route_of(const char *url, char **arg)
 		return ROUTE_INGEST_CSV;
 	if (!strcmp(url, PREFIX "/points"))
 		return ROUTE_POINTS;
+	/* before the registry's, which takes any /sites/NAME */
+	if ((*arg = url_arg(url, "/sites/", API_AGGREGATE_TAIL)))
+		return ROUTE_SITE_AGGREGATE;
 	if (api_registry_route(url))
 		return ROUTE_REGISTRY;
 	if (!strcmp(url, PREFIX "/health"))
@@ -1033,6 +1016,10 @@ static enum MHD_Result request_finish(struct request *req)
 		break;
 	case ROUTE_AGGREGATE:
 		do_aggregate(req, &a);
+		break;
+	case ROUTE_SITE_AGGREGATE:
+		a.status = api_aggregate_site(req->api->st, req->conn,
+					      req->arg, &a.body);
 		break;
 	case ROUTE_SUMMARY:
 		do_summary(req, &a);
