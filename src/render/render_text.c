@@ -229,6 +229,33 @@ static void note_text(struct render_ctx *c, PangoLayout *lo, double x,
 	g_strlcpy(b->text, text, sizeof(b->text));
 }
 
+/* Adds a static text as drawn to the frame's hash: its bytes, where it
+ * went, its size, colour, languages and font.  Returns whether it is
+ * left to the layer (the dynamic pass). */
+static bool static_text(struct render_ctx *c, const struct render_style *st,
+			double x, double y, const struct render_extent *ext,
+			const char *text)
+{
+	enum render_lang lang, lang2;
+	double key[9];
+
+	style_langs(st, &lang, &lang2);
+	key[0] = x;
+	key[1] = y;
+	key[2] = ext->w;
+	key[3] = ext->h;
+	key[4] = st->rgb;
+	key[5] = st->bold;
+	key[6] = lang;
+	key[7] = lang2;
+	key[8] = (double)st->split;
+	render_static_mix(c, key, sizeof(key));
+	render_static_mix(c, text, strlen(text) + 1);
+	render_static_mix(c, RENDER_FONT_FAMILY,
+			  strlen(RENDER_FONT_FAMILY) + 1);
+	return c->pass == RENDER_PASS_DYNAMIC;
+}
+
 struct render_extent render_text_measure(struct render_ctx *c,
 					 const struct render_style *st,
 					 const char *text)
@@ -255,6 +282,13 @@ struct render_extent render_text(struct render_ctx *c,
 		y -= ext.baseline;
 	if (c->stats)
 		note_text(c, lo, x, y, text);
+
+	/* A static text is drawn on the layer; the rest of the frame needs
+	 * only where it went, which its hash keeps. */
+	if (c->static_depth > 0 && static_text(c, st, x, y, &ext, text)) {
+		g_object_unref(lo);
+		return ext;
+	}
 
 	render_set_rgb(c->cr, render_rgb_hex(st->rgb), 1.0);
 	cairo_move_to(c->cr, x, y);
