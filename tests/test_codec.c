@@ -135,12 +135,32 @@ static void test_format(void)
 		0x01, 0x03, 0x00, 0x00, 0x02, 0x02, 0x10, 0x00, 0x00, 0x00,
 		0x00, 0x00, 0x00, 0x00, 0x80, 0x00,
 	};
+	/* Times 0, 1; values 0.482 and 0.48200000000000004, one ulp
+	 * above it (bits + 1), as a float printout leaves it:
+	 *   01 02 00 00 01 02   version, n, first time, a frame of one 1
+	 *   23                  offsets mode, k = 3
+	 *   c4 07               zigzag(482) = 964
+	 *   00 01 00            integer deltas: a frame of one 0
+	 *   01 02 00 02         offsets 0, 1: width 1, 2 items, base 0,
+	 *                       bits 0 then 1
+	 * 10 bytes of values; XOR would take 11 (mode, 64 bits, then 1,
+	 * 1, 6 + 6 bits of window and 1 bit: 79 bits in 10 bytes). */
+	static const uint8_t off[] = {
+		0x01, 0x02, 0x00, 0x00, 0x01, 0x02, 0x23, 0xc4, 0x07, 0x00,
+		0x01, 0x00, 0x01, 0x02, 0x00, 0x02,
+	};
 	int64_t t4[] = {10, 70, 130, 250};
 	double v4[] = {1.5, 1.25, 1.25, -3};
 
 	memcpy(ts_in, t4, sizeof t4);
 	memcpy(v_in, v4, sizeof v4);
 	check_bytes("decimal block", 4, dec, sizeof dec);
+
+	regular_times(2, 0, 1);
+	v_in[0] = 0.482;
+	v_in[1] = double_of(bits_of(0.482) + 1);
+	CHECK(v_in[1] == 0.48200000000000004);
+	check_bytes("offsets block", 2, off, sizeof off);
 
 	regular_times(3, 0, 1);
 	v_in[0] = v_in[1] = v_in[2] = -0.0;
@@ -291,6 +311,27 @@ static void test_edges(void)
 		v_in[i] = (double)(i % 17) / 10.0;
 	v_in[150] = 0.0000000001;
 	round_trip("mixed decimals", 300);
+
+	/* Watts of one decimal to kW by multiplying with 0.001, as an
+	 * importer does: some products are an ulp or two off the decimal
+	 * of four places, so the block takes the offsets mode, k = 4.  Its
+	 * mode byte follows 01, n = 300 (ac 02), zigzag(1700000000) (80 c4
+	 * 9f d5 0c) and one run of 299 1800s (00 ab 02 90 1c). */
+	for (size_t i = 0; i < 300; i++)
+		v_in[i] = (double)(int64_t)(rng() % 100000) / 10.0 * 0.001;
+	round_trip("W times 0.001", 300);
+	CHECK_INT(block[13], 0x24);
+
+	/* A reading of -0.0, NaN and inf among short decimals: the offsets
+	 * carry them whole. */
+	for (size_t i = 0; i < 300; i++)
+		v_in[i] = (double)(i % 17) / 10.0;
+	v_in[10] = -0.0;
+	v_in[20] = NAN;
+	v_in[30] = -INFINITY;
+	v_in[40] = 1e300;
+	v_in[41] = 0.1 + 0.2;
+	round_trip("specials among decimals", 300);
 
 	/* Values that are not short decimals: sums of 0.1s. */
 	v_in[0] = 0;
@@ -477,10 +518,10 @@ static void decode_damaged(const uint8_t *in, size_t len, size_t cap,
 
 static void test_damage(void)
 {
-	uint8_t good[3][4096];
-	size_t glen[3], ok = 0, n = 0;
+	uint8_t good[4][4096];
+	size_t glen[4], ok = 0, n = 0;
 
-	/* Three valid blocks: decimal frames, XOR, runs with a gap. */
+	/* Valid blocks: decimal frames, XOR, runs with a gap, offsets. */
 	regular_times(300, 1705244400, 60);
 	for (size_t i = 0; i < 300; i++)
 		v_in[i] = (double)(int64_t)(rng() % 5000) / 1000.0;
@@ -496,8 +537,14 @@ static void test_damage(void)
 		v_in[i] = 1.0;
 	glen[2] = round_trip("damage source 3", 300);
 	memcpy(good[2], block, glen[2]);
+	regular_times(300, 1700000000, 1800);
+	for (size_t i = 0; i < 300; i++)
+		v_in[i] = (double)(int64_t)(rng() % 100000) / 10.0 * 0.001;
+	glen[3] = round_trip("damage source 4", 300);
+	memcpy(good[3], block, glen[3]);
+	CHECK(glen[3] > 20 && (block[13] & 0xf0) == 0x20);
 
-	for (int b = 0; b < 3; b++) {
+	for (int b = 0; b < 4; b++) {
 		/* No proper prefix of a block is a block. */
 		for (size_t len = 0; len < glen[b]; len++) {
 			size_t before = ok;

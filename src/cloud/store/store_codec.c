@@ -3,11 +3,15 @@
  * specifies it byte by byte.
  *
  * A block is: version, n, the first time, the stream of the n - 1 time
- * deltas, a value mode byte, then either the first scaled integer and
- * the stream of the n - 1 integer deltas (decimal mode) or the XOR bit
- * stream of the doubles.  A stream is a list of chunks, each one
- * "width, count, base" followed by count values of width bits added to
- * base: width 0 is a run of equal values.
+ * deltas, a value mode byte, then one of
+ *   decimal:  the first scaled integer i = v * 10^k and the stream of
+ *             the n - 1 integer deltas (every v is exactly i / 10^k);
+ *   offsets:  the same, then the stream of the n differences between
+ *             each value's bits and those of i / 10^k (values a unit
+ *             conversion or a float printout left a few ulps off);
+ *   XOR:      the XOR bit stream of the doubles.
+ * A stream is a list of chunks, each one "width, count, base" followed
+ * by count values of width bits added to base: width 0 is a run.
  *
  * Arithmetic on deltas is done in uint64_t, modulo 2^64, so that any
  * pair of int64_t times (INT64_MIN then INT64_MAX) has a delta and no
@@ -24,6 +28,7 @@ enum {
 	RUN_MIN = 16,		/* equal values that get a run chunk */
 	DECIMALS_MAX = 9,	/* decimal mode: k in 0..DECIMALS_MAX */
 	MODE_XOR = 0x10,	/* value mode byte of the XOR coding */
+	MODE_OFFSETS = 0x20,	/* | k: decimals with ulp offsets */
 	WIDTH_MAX = 64,
 };
 
@@ -65,7 +70,8 @@ static unsigned width_of(uint64_t range)
 /* --- writing ---------------------------------------------------------- */
 
 /* Bytes go to p[0..cap); a write past cap sets full and is dropped, so
- * the encoder checks for room once, at the end. */
+ * the encoder checks for room once, at the end.  With p NULL the writer
+ * only counts, to compare two codings before writing one. */
 struct writer {
 	uint8_t *p;
 	size_t cap, len;
@@ -76,6 +82,10 @@ struct writer {
 
 static void put_byte(struct writer *w, uint8_t b)
 {
+	if (!w->p) {
+		w->len++;
+		return;
+	}
 	if (w->len == w->cap) {
 		w->full = true;
 		return;
@@ -119,24 +129,44 @@ static void put_bits_end(struct writer *w)
 	w->nacc = 0;
 }
 
-/* Item i of a stream being encoded: a time delta or an integer delta. */
-struct items {
-	const int64_t *ts;	/* times: ts[i + 1] - ts[i] */
-	const double *value;	/* otherwise: scaled(value[i + 1]) - ... */
-	double scale;
+enum item_kind {
+	ITEM_TIMES,		/* ts[i + 1] - ts[i] */
+	ITEM_DECIMALS,		/* scaled(value[i + 1]) - scaled(value[i]) */
+	ITEM_OFFSETS,		/* bits of value[i] - bits of its decimal */
 };
 
+/* Item i of a stream being encoded. */
+struct items {
+	enum item_kind kind;
+	const int64_t *ts;
+	const double *value;
+	double scale;		/* 10^k */
+};
+
+/* v * 10^k rounded, or 0 where that is no integer of at most 2^53 (a
+ * huge value, inf, NaN): such a value is all offset. */
 static int64_t scaled(double v, double scale)
 {
-	return (int64_t)llround(v * scale);
+	double s = v * scale;
+
+	return fabs(s) <= 0x1p53 ? (int64_t)llround(s) : 0;
 }
 
 static uint64_t item_at(const struct items *it, size_t i)
 {
-	if (it->ts)
+	int64_t a;
+
+	switch (it->kind) {
+	case ITEM_TIMES:
 		return (uint64_t)it->ts[i + 1] - (uint64_t)it->ts[i];
-	return (uint64_t)scaled(it->value[i + 1], it->scale) -
-	       (uint64_t)scaled(it->value[i], it->scale);
+	case ITEM_DECIMALS:
+		return (uint64_t)scaled(it->value[i + 1], it->scale) -
+		       (uint64_t)scaled(it->value[i], it->scale);
+	case ITEM_OFFSETS:
+		break;
+	}
+	a = scaled(it->value[i], it->scale);
+	return bits_of(it->value[i]) - bits_of((double)a / it->scale);
 }
 
 static void put_chunk_head(struct writer *w, unsigned width, size_t count,
@@ -266,8 +296,7 @@ static bool exact_at(double v, int k)
 
 	if (!(fabs(s) <= 0x1p53))
 		return false;
-	return bits_of((double)scaled(v, pow10_of[k]) / pow10_of[k]) ==
-	       bits_of(v);
+	return bits_of((double)llround(s) / pow10_of[k]) == bits_of(v);
 }
 
 /* The fewest decimals k that every value has exactly, or -1. */
@@ -293,6 +322,71 @@ static int decimals_of(const double *value, size_t n)
 	return k;
 }
 
+/* For the offsets mode: the most decimals that any value which is a
+ * short decimal at all has, so that only the others carry offsets; -1
+ * when no value is one. */
+static int offset_decimals_of(const double *value, size_t n)
+{
+	int k = -1;
+
+	for (size_t i = 0; i < n && k < DECIMALS_MAX; i++) {
+		if (k >= 0 && exact_at(value[i], k))
+			continue;
+		for (int j = k + 1; j <= DECIMALS_MAX; j++) {
+			if (exact_at(value[i], j)) {
+				k = j;
+				break;
+			}
+		}
+	}
+	return k;
+}
+
+static void put_decimals(struct writer *w, const double *value, size_t n,
+			 int k, bool offsets)
+{
+	struct items it = {
+		.kind = ITEM_DECIMALS, .value = value, .scale = pow10_of[k],
+	};
+
+	put_byte(w, (uint8_t)(offsets ? MODE_OFFSETS | k : k));
+	put_varint(w, zigzag((uint64_t)scaled(value[0], it.scale)));
+	put_stream(w, &it, n - 1);
+	if (offsets) {
+		it.kind = ITEM_OFFSETS;
+		put_stream(w, &it, n);
+	}
+}
+
+/* The values: decimals where they all are, else the offsets mode or the
+ * XOR coding, whichever is shorter. */
+static void put_values(struct writer *w, const double *value, size_t n)
+{
+	struct writer count = {0};
+	size_t xor_len;
+	int k = decimals_of(value, n);
+
+	if (k >= 0) {
+		put_decimals(w, value, n, k, false);
+		return;
+	}
+
+	put_byte(&count, MODE_XOR);
+	put_xor(&count, value, n);
+	xor_len = count.len;
+	k = offset_decimals_of(value, n);
+	if (k >= 0) {
+		count.len = 0;
+		put_decimals(&count, value, n, k, true);
+		if (count.len < xor_len) {
+			put_decimals(w, value, n, k, true);
+			return;
+		}
+	}
+	put_byte(w, MODE_XOR);
+	put_xor(w, value, n);
+}
+
 size_t store_codec_bound(size_t n)
 {
 	/* Header fields at most 32 bytes; per stream, at most one chunk
@@ -307,10 +401,9 @@ int store_codec_encode(const int64_t *ts, const double *value, size_t n,
 		       uint8_t *out, size_t cap, size_t *len)
 {
 	struct writer w = {.p = out, .cap = cap};
-	int k;
 
 	*len = 0;
-	if (!n)
+	if (!n || !out)
 		return STORE_INVALID;
 	for (size_t i = 1; i < n; i++)
 		if (ts[i] <= ts[i - 1])
@@ -319,20 +412,8 @@ int store_codec_encode(const int64_t *ts, const double *value, size_t n,
 	put_byte(&w, STORE_CODEC_VERSION);
 	put_varint(&w, n);
 	put_varint(&w, zigzag((uint64_t)ts[0]));
-	put_stream(&w, &(struct items){.ts = ts}, n - 1);
-
-	k = decimals_of(value, n);
-	if (k >= 0) {
-		double scale = pow10_of[k];
-
-		put_byte(&w, (uint8_t)k);
-		put_varint(&w, zigzag((uint64_t)scaled(value[0], scale)));
-		put_stream(&w, &(struct items){.value = value, .scale = scale},
-			   n - 1);
-	} else {
-		put_byte(&w, MODE_XOR);
-		put_xor(&w, value, n);
-	}
+	put_stream(&w, &(struct items){.kind = ITEM_TIMES, .ts = ts}, n - 1);
+	put_values(&w, value, n);
 
 	if (w.full)
 		return STORE_INVALID;
@@ -407,28 +488,38 @@ static void get_bits_end(struct reader *r)
 	r->nacc = 0;
 }
 
-/* Where decoded items go: time deltas or integer deltas. */
+/* Where decoded items go (enum item_kind). */
 struct sink {
+	enum item_kind kind;
 	int64_t *ts;		/* times: ts[i + 1] = ts[i] + item */
-	double *value;		/* else value[i + 1] = (sum of items) / scale */
+	double *value;		/* decimals: value[i + 1] = sum / scale;
+				 * offsets: value[i]'s bits += item */
 	double scale;
-	uint64_t sum;
+	uint64_t sum;		/* the integer of value[i] */
 	size_t i;
 };
 
 static int sink_put(struct sink *s, uint64_t item)
 {
-	if (s->ts) {
-		uint64_t prev = (uint64_t)s->ts[s->i];
+	uint64_t prev;
 
+	switch (s->kind) {
+	case ITEM_TIMES:
+		prev = (uint64_t)s->ts[s->i];
 		/* A time that does not increase or passes INT64_MAX. */
 		if (!item || item > (uint64_t)INT64_MAX - prev)
 			return STORE_INVALID;
 		s->ts[++s->i] = (int64_t)(prev + item);
-		return STORE_OK;
+		break;
+	case ITEM_DECIMALS:
+		s->sum += item;
+		s->value[++s->i] = (double)(int64_t)s->sum / s->scale;
+		break;
+	case ITEM_OFFSETS:
+		s->value[s->i] = double_of(bits_of(s->value[s->i]) + item);
+		s->i++;
+		break;
 	}
-	s->sum += item;
-	s->value[++s->i] = (double)(int64_t)s->sum / s->scale;
 	return STORE_OK;
 }
 
@@ -529,21 +620,30 @@ int store_codec_decode(const uint8_t *in, size_t len, int64_t *ts,
 	if (count > cap || get_varint(&r, &first))
 		goto out;
 	ts[0] = (int64_t)unzigzag(first);
-	rc = get_stream(&r, &(struct sink){.ts = ts}, count - 1);
+	rc = get_stream(&r, &(struct sink){.kind = ITEM_TIMES, .ts = ts},
+			count - 1);
 	if (rc)
 		goto out;
 
 	rc = STORE_INVALID;
 	if (get_byte(&r, &mode))
 		goto out;
-	if (mode <= DECIMALS_MAX) {
-		struct sink s = {.value = value, .scale = pow10_of[mode]};
+	if ((mode & ~MODE_OFFSETS) <= DECIMALS_MAX) {
+		struct sink s = {
+			.kind = ITEM_DECIMALS, .value = value,
+			.scale = pow10_of[mode & ~MODE_OFFSETS],
+		};
 
 		if (get_varint(&r, &first))
 			goto out;
 		s.sum = unzigzag(first);
 		value[0] = (double)(int64_t)s.sum / s.scale;
 		rc = get_stream(&r, &s, count - 1);
+		if (!rc && (mode & MODE_OFFSETS)) {
+			s.kind = ITEM_OFFSETS;
+			s.i = 0;
+			rc = get_stream(&r, &s, count);
+		}
 	} else if (mode == MODE_XOR) {
 		rc = get_xor(&r, value, count);
 	}
