@@ -166,6 +166,24 @@ static void test_format(void)
 	v_in[0] = v_in[1] = v_in[2] = -0.0;
 	check_bytes("xor block", 3, xor, sizeof xor);
 
+	/* TEPCO's demand: 万kW as kW, times 0, 300, values 34,560,000 and
+	 * 34,570,000, whole numbers of 10^4:
+	 *   01 02 00            version, n, first time
+	 *   00 01 d8 04         one time delta, zigzag(300) = 600
+	 *   44                  tens mode, m = 4
+	 *   80 36               zigzag(3456) = 6912
+	 *   00 01 02            one integer delta of 1 */
+	static const uint8_t tens[] = {
+		0x01, 0x02, 0x00, 0x00, 0x01, 0xd8, 0x04, 0x44, 0x80, 0x36,
+		0x00, 0x01, 0x02,
+	};
+
+	ts_in[0] = 0;
+	ts_in[1] = 300;
+	v_in[0] = 34560000;
+	v_in[1] = 34570000;
+	check_bytes("tens block", 2, tens, sizeof tens);
+
 	/* A day of one-minute readings of 2.5 kW from 2024-01-15 00:00
 	 * JST (1705244400):
 	 *   1   version
@@ -204,6 +222,7 @@ static int mode_of(double v)
 static void test_modes(void)
 {
 	CHECK_INT(mode_of(123.0), 0);
+	CHECK_INT(mode_of(-7.0), 0);
 	CHECK_INT(mode_of(2.345), 3);
 	CHECK_INT(mode_of(-21.5), 1);
 	CHECK_INT(mode_of(0.000000001), 9);
@@ -216,7 +235,14 @@ static void test_modes(void)
 	CHECK_INT(mode_of(-INFINITY), 0x10);
 	CHECK_INT(mode_of(NAN), 0x10);
 	CHECK_INT(mode_of(DBL_MIN / 4), 0x10);		/* subnormal */
-	CHECK_INT(mode_of(0.0), 0);
+	CHECK_INT(mode_of(1.0), 0);
+	/* Whole numbers of 10^m units: mode 0x40 | m. */
+	CHECK_INT(mode_of(0.0), 0x49);
+	CHECK_INT(mode_of(-5000.0), 0x43);
+	CHECK_INT(mode_of(1e15), 0x49);
+	CHECK_INT(mode_of(123450.0), 0x41);
+	CHECK_INT(mode_of(2e-9), 9);
+	CHECK_INT(mode_of(0.999999999), 9);
 
 	/* 2^52 + 0.5 is no double, but 4503599627370497 (2^52 + 1) is,
 	 * and at one decimal its integer passes 2^53: with 0.5 beside it

@@ -6,6 +6,7 @@
  * deltas, a value mode byte, then one of
  *   decimal:  the first scaled integer i = v * 10^k and the stream of
  *             the n - 1 integer deltas (every v is exactly i / 10^k);
+ *   tens:     the same for whole numbers of 10^m units (v = i * 10^m);
  *   offsets:  the same, then the stream of the n differences between
  *             each value's bits and those of i / 10^k (values a unit
  *             conversion or a float printout left a few ulps off);
@@ -29,11 +30,17 @@ enum {
 	DECIMALS_MAX = 9,	/* decimal mode: k in 0..DECIMALS_MAX */
 	MODE_XOR = 0x10,	/* value mode byte of the XOR coding */
 	MODE_OFFSETS = 0x20,	/* | k: decimals with ulp offsets */
+	MODE_TENS = 0x40,	/* | m: integers in units of 10^m */
 	WIDTH_MAX = 64,
 };
 
 static const double pow10_of[DECIMALS_MAX + 1] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+};
+
+static const int64_t tens_of[DECIMALS_MAX + 1] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	1000000000,
 };
 
 static uint64_t bits_of(double v)
@@ -131,7 +138,7 @@ static void put_bits_end(struct writer *w)
 
 enum item_kind {
 	ITEM_TIMES,		/* ts[i + 1] - ts[i] */
-	ITEM_DECIMALS,		/* scaled(value[i + 1]) - scaled(value[i]) */
+	ITEM_DECIMALS,		/* int_of(value[i + 1]) - int_of(value[i]) */
 	ITEM_OFFSETS,		/* bits of value[i] - bits of its decimal */
 };
 
@@ -140,7 +147,8 @@ struct items {
 	enum item_kind kind;
 	const int64_t *ts;
 	const double *value;
-	double scale;		/* 10^k */
+	double scale;		/* 10^k in the decimal modes, else 1 */
+	int64_t unit;		/* 10^m in the tens mode, else 1 */
 };
 
 /* v * 10^k rounded, or 0 where that is no integer of at most 2^53 (a
@@ -152,6 +160,12 @@ static int64_t scaled(double v, double scale)
 	return fabs(s) <= 0x1p53 ? (int64_t)llround(s) : 0;
 }
 
+/* The integer that stands for v: v = int_of(v) * unit / scale. */
+static int64_t int_of(const struct items *it, double v)
+{
+	return scaled(v, it->scale) / it->unit;
+}
+
 static uint64_t item_at(const struct items *it, size_t i)
 {
 	int64_t a;
@@ -160,8 +174,8 @@ static uint64_t item_at(const struct items *it, size_t i)
 	case ITEM_TIMES:
 		return (uint64_t)it->ts[i + 1] - (uint64_t)it->ts[i];
 	case ITEM_DECIMALS:
-		return (uint64_t)scaled(it->value[i + 1], it->scale) -
-		       (uint64_t)scaled(it->value[i], it->scale);
+		return (uint64_t)int_of(it, it->value[i + 1]) -
+		       (uint64_t)int_of(it, it->value[i]);
 	case ITEM_OFFSETS:
 		break;
 	}
@@ -322,6 +336,21 @@ static int decimals_of(const double *value, size_t n)
 	return k;
 }
 
+/* For whole numbers: the largest m <= DECIMALS_MAX such that every
+ * value is a multiple of 10^m (grid figures in MW or 10 MW steps). */
+static int tens_in(const double *value, size_t n)
+{
+	int m = DECIMALS_MAX;
+
+	for (size_t i = 0; i < n && m > 0; i++) {
+		int64_t x = llround(value[i]);
+
+		while (m > 0 && x % tens_of[m])
+			m--;
+	}
+	return m;
+}
+
 /* For the offsets mode: the most decimals that any value which is a
  * short decimal at all has, so that only the others carry offsets; -1
  * when no value is one. */
@@ -342,15 +371,20 @@ static int offset_decimals_of(const double *value, size_t n)
 	return k;
 }
 
+/* mode is k (decimal), MODE_TENS | m or MODE_OFFSETS | k. */
 static void put_decimals(struct writer *w, const double *value, size_t n,
-			 int k, bool offsets)
+			 int mode)
 {
+	bool offsets = mode & MODE_OFFSETS;
+	int k = mode & 0x0f;
 	struct items it = {
-		.kind = ITEM_DECIMALS, .value = value, .scale = pow10_of[k],
+		.kind = ITEM_DECIMALS, .value = value,
+		.scale = (mode & MODE_TENS) ? 1 : pow10_of[k],
+		.unit = (mode & MODE_TENS) ? tens_of[k] : 1,
 	};
 
-	put_byte(w, (uint8_t)(offsets ? MODE_OFFSETS | k : k));
-	put_varint(w, zigzag((uint64_t)scaled(value[0], it.scale)));
+	put_byte(w, (uint8_t)mode);
+	put_varint(w, zigzag((uint64_t)int_of(&it, value[0])));
 	put_stream(w, &it, n - 1);
 	if (offsets) {
 		it.kind = ITEM_OFFSETS;
@@ -366,8 +400,14 @@ static void put_values(struct writer *w, const double *value, size_t n)
 	size_t xor_len;
 	int k = decimals_of(value, n);
 
+	if (k == 0) {
+		int m = tens_in(value, n);
+
+		if (m)
+			k = MODE_TENS | m;
+	}
 	if (k >= 0) {
-		put_decimals(w, value, n, k, false);
+		put_decimals(w, value, n, k);
 		return;
 	}
 
@@ -377,9 +417,9 @@ static void put_values(struct writer *w, const double *value, size_t n)
 	k = offset_decimals_of(value, n);
 	if (k >= 0) {
 		count.len = 0;
-		put_decimals(&count, value, n, k, true);
+		put_decimals(&count, value, n, MODE_OFFSETS | k);
 		if (count.len < xor_len) {
-			put_decimals(w, value, n, k, true);
+			put_decimals(w, value, n, MODE_OFFSETS | k);
 			return;
 		}
 	}
@@ -492,9 +532,10 @@ static void get_bits_end(struct reader *r)
 struct sink {
 	enum item_kind kind;
 	int64_t *ts;		/* times: ts[i + 1] = ts[i] + item */
-	double *value;		/* decimals: value[i + 1] = sum / scale;
-				 * offsets: value[i]'s bits += item */
+	double *value;		/* decimals: value[i + 1] = sum * unit /
+				 * scale; offsets: value[i]'s bits += item */
 	double scale;
+	uint64_t unit;
 	uint64_t sum;		/* the integer of value[i] */
 	size_t i;
 };
@@ -513,7 +554,8 @@ static int sink_put(struct sink *s, uint64_t item)
 		break;
 	case ITEM_DECIMALS:
 		s->sum += item;
-		s->value[++s->i] = (double)(int64_t)s->sum / s->scale;
+		s->value[++s->i] = (double)(int64_t)(s->sum * s->unit) /
+				   s->scale;
 		break;
 	case ITEM_OFFSETS:
 		s->value[s->i] = double_of(bits_of(s->value[s->i]) + item);
@@ -583,6 +625,20 @@ static int get_xor(struct reader *r, double *value, size_t n)
 	return STORE_OK;
 }
 
+/* The scale and unit of a decimal, tens or offsets mode byte. */
+static int decimal_mode(uint8_t mode, struct sink *s)
+{
+	unsigned kind = mode & 0xf0, k = mode & 0x0f;
+
+	if (k > DECIMALS_MAX || (kind != 0 && kind != MODE_OFFSETS &&
+				 kind != MODE_TENS) ||
+	    (kind == MODE_TENS && !k))
+		return STORE_INVALID;
+	s->scale = kind == MODE_TENS ? 1 : pow10_of[k];
+	s->unit = kind == MODE_TENS ? (uint64_t)tens_of[k] : 1;
+	return STORE_OK;
+}
+
 /* The version byte and the count, checked. */
 static int get_head(struct reader *r, size_t *n)
 {
@@ -628,23 +684,20 @@ int store_codec_decode(const uint8_t *in, size_t len, int64_t *ts,
 	rc = STORE_INVALID;
 	if (get_byte(&r, &mode))
 		goto out;
-	if ((mode & ~MODE_OFFSETS) <= DECIMALS_MAX) {
-		struct sink s = {
-			.kind = ITEM_DECIMALS, .value = value,
-			.scale = pow10_of[mode & ~MODE_OFFSETS],
-		};
+	if (mode != MODE_XOR) {
+		struct sink s = {.kind = ITEM_DECIMALS, .value = value};
 
-		if (get_varint(&r, &first))
+		if (decimal_mode(mode, &s) || get_varint(&r, &first))
 			goto out;
 		s.sum = unzigzag(first);
-		value[0] = (double)(int64_t)s.sum / s.scale;
+		value[0] = (double)(int64_t)(s.sum * s.unit) / s.scale;
 		rc = get_stream(&r, &s, count - 1);
 		if (!rc && (mode & MODE_OFFSETS)) {
 			s.kind = ITEM_OFFSETS;
 			s.i = 0;
 			rc = get_stream(&r, &s, count);
 		}
-	} else if (mode == MODE_XOR) {
+	} else {
 		rc = get_xor(&r, value, count);
 	}
 	if (rc)
