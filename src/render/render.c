@@ -1029,11 +1029,15 @@ static uint64_t frame(cairo_t *cr, enum render_pass pass, void *arg)
 	struct render_zones z;
 	struct render_rect hr, body;
 
+	cairo_matrix_t m;
+
 	render_zones_of(w, h, &z);
 	c.u = z.u;
 	c.portrait = z.tmpl == RENDER_TEMPLATE_PORTRAIT;
 	c.site = site_of(c.d, slide);
 	c.tz = zone_of(c.site);
+	cairo_get_matrix(cr, &m);
+	c.extents_ok = m.xx == 1 && m.yy == 1 && m.xy == 0 && m.yx == 0;
 
 	cairo_save(cr);
 	c.pango = pango_context_new_for(cr);

@@ -239,7 +239,7 @@ int render_chart_curve(struct render_ctx *c, const struct render_axes *a,
 
 	render_set_rgb(cr, col, 1.0);
 	cairo_set_line_width(cr, width);
-	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+	cairo_set_line_join(cr, CAIRO_LINE_JOIN_BEVEL);
 	cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
 	cairo_stroke(cr);
 out:

@@ -134,6 +134,8 @@ struct render_ctx {
 	enum render_pass pass;		/* what of the frame is drawn */
 	int static_depth;	/* > 0 inside render_static_begin() */
 	uint64_t static_hash;	/* of the static parts so far */
+	bool extents_ok;	/* cr draws in device pixels: texts' extents
+				 * may be kept between frames */
 };
 
 /* --- the static layer (render_layer.c) ------------------------------ */
