@@ -23,6 +23,7 @@
 #include "cloud/store/store_aggregate.h"
 #include "cloud/store/store_bucket.h"
 #include "cloud/store/store_rollup.h"
+#include "cloud/analytics/analytics_text.h"
 #include "cloud/analytics/counter.h"
 #include "core/timeutil.h"
 
@@ -396,22 +397,34 @@ static void series_fold(const struct series *s, const struct bounds *b,
 	}
 }
 
-static json_t *acc_value(const struct acc *c, enum analytics_fn fn)
+/* The bucket's value of fn into *v; false when it is null. */
+static bool acc_number(const struct acc *c, enum analytics_fn fn, double *v)
 {
 	switch (fn) {
 	case ANALYTICS_ENERGY:
-		return c->held ? json_real(c->kwh) : json_null();
+		*v = c->kwh;
+		return c->held != 0;
 	case ANALYTICS_AVG:
-		return c->count ? json_real(c->sum / (double)c->count)
-				: json_null();
+		*v = c->count ? c->sum / (double)c->count : 0;
+		return c->count != 0;
 	case ANALYTICS_MIN:
-		return c->count ? json_real(c->min) : json_null();
+		*v = c->min;
+		return c->count != 0;
 	case ANALYTICS_MAX:
-		return c->count ? json_real(c->max) : json_null();
+		*v = c->max;
+		return c->count != 0;
 	case ANALYTICS_SUM:
-		return c->count ? json_real(c->sum) : json_null();
+		*v = c->sum;
+		return c->count != 0;
 	}
-	return json_null();
+	return false;
+}
+
+static json_t *acc_value(const struct acc *c, enum analytics_fn fn)
+{
+	double v;
+
+	return acc_number(c, fn, &v) ? json_real(v) : json_null();
 }
 
 /* --- shared pieces ------------------------------------------------------ */
@@ -1236,6 +1249,23 @@ static int site_fill(size_t i, const struct store_rollup *r, void *ctx)
 	return 0;
 }
 
+/* The rollup columns acc_value() reads for fn. */
+static unsigned fn_cols(enum analytics_fn fn)
+{
+	switch (fn) {
+	case ANALYTICS_AVG:
+	case ANALYTICS_SUM:
+		return STORE_AGG_N | STORE_AGG_SUM;
+	case ANALYTICS_MIN:
+		return STORE_AGG_N | STORE_AGG_MIN;
+	case ANALYTICS_MAX:
+		return STORE_AGG_N | STORE_AGG_MAX;
+	case ANALYTICS_ENERGY:
+		return STORE_AGG_HELD | STORE_AGG_KWH;
+	}
+	return STORE_AGG_ALL;
+}
+
 /* The whole buckets of every point the rollups answer for, in one
  * read; *read[i] says whether point i's were. */
 static int site_rollups(struct store *st, const struct site_points *sp,
@@ -1276,7 +1306,8 @@ static int site_rollups(struct store *st, const struct site_points *sp,
 		}
 	}
 	rc = store_aggregate_rollups(st, ids, n, (enum store_bucket)iv,
-				     b->t[k0], b->t[k1], site_fill, &f);
+				     fn_cols(fn), b->t[k0], b->t[k1],
+				     site_fill, &f);
 	if (rc) {
 		snprintf(err, errlen, "reading rollups: %s",
 			 store_errmsg(st));
@@ -1296,47 +1327,75 @@ out:
 	return rc;
 }
 
-static json_t *site_answer(const struct store_site *si, GTimeZone *tz,
-			   const struct site_points *sp, int64_t from,
-			   int64_t to, enum analytics_interval iv,
-			   enum analytics_fn fn, const struct bounds *b,
-			   const struct acc *acc)
+static void text_time(GString *out, int64_t t, GTimeZone *tz)
 {
-	json_t *res = json_object(), *starts = json_array();
-	json_t *points = json_array();
+	char buf[40];
 
-	for (size_t k = 0; k < b->n; k++)
-		json_array_append_new(starts, json_time(b->t[k], tz));
+	core_time_format(t, tz, buf, sizeof(buf));
+	analytics_text_string(out, buf);
+}
+
+static void text_field(GString *out, const char *name, const char *value)
+{
+	g_string_append_printf(out, "\"%s\":", name);
+	analytics_text_string(out, value);
+	g_string_append_c(out, ',');
+}
+
+/* The answer as JSON text: with tens of thousands of values a jansson
+ * tree and its printing cost more than reading the rollups. */
+static char *site_answer(const struct store_site *si, GTimeZone *tz,
+			 const struct site_points *sp, int64_t from,
+			 int64_t to, enum analytics_interval iv,
+			 enum analytics_fn fn, const struct bounds *b,
+			 const struct acc *acc)
+{
+	GString *out = g_string_sized_new(256 + sp->n * (48 + b->n * 20));
+	double v;
+
+	g_string_append_c(out, '{');
+	text_field(out, "site", si->name);
+	text_field(out, "tz", si->tz);
+	text_field(out, "interval", analytics_interval_name(iv));
+	text_field(out, "fn", analytics_fn_name(fn));
+	g_string_append(out, "\"from\":");
+	text_time(out, from, tz);
+	g_string_append(out, ",\"to\":");
+	text_time(out, to, tz);
+	g_string_append(out, ",\"starts\":[");
+	for (size_t k = 0; k < b->n; k++) {
+		if (k)
+			g_string_append_c(out, ',');
+		text_time(out, b->t[k], tz);
+	}
+	g_string_append(out, "],\"points\":[");
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct store_point *p = sp->p[i];
-		json_t *o = json_object(), *values = json_array();
 
-		for (size_t k = 0; k < b->n; k++)
-			json_array_append_new(values, acc_value(
-				&acc[i * b->n + k], fn));
-		json_object_set_new(o, "point", json_string(p->key));
-		json_object_set_new(o, "unit", json_string(
-			fn == ANALYTICS_ENERGY ? "kWh" : p->unit));
-		json_object_set_new(o, "values", values);
-		json_array_append_new(points, o);
+		g_string_append(out, i ? ",{" : "{");
+		text_field(out, "point", p->key);
+		text_field(out, "unit",
+			   fn == ANALYTICS_ENERGY ? "kWh" : p->unit);
+		g_string_append(out, "\"values\":[");
+		for (size_t k = 0; k < b->n; k++) {
+			if (k)
+				g_string_append_c(out, ',');
+			if (acc_number(&acc[i * b->n + k], fn, &v))
+				analytics_text_real(out, v);
+			else
+				g_string_append(out, "null");
+		}
+		g_string_append(out, "]}");
 	}
-	json_object_set_new(res, "site", json_string(si->name));
-	json_object_set_new(res, "tz", json_string(si->tz));
-	json_object_set_new(res, "interval",
-			    json_string(analytics_interval_name(iv)));
-	json_object_set_new(res, "fn", json_string(analytics_fn_name(fn)));
-	json_object_set_new(res, "from", json_time(from, tz));
-	json_object_set_new(res, "to", json_time(to, tz));
-	json_object_set_new(res, "starts", starts);
-	json_object_set_new(res, "points", points);
-	return res;
+	g_string_append(out, "]}");
+	return g_string_free(out, FALSE);
 }
 
 int analytics_aggregate_site(struct store *st, const char *site,
 			     const struct analytics_selection *sel,
 			     int64_t from, int64_t to,
 			     enum analytics_interval iv, enum analytics_fn fn,
-			     json_t **out, char *err, size_t errlen)
+			     char **out, char *err, size_t errlen)
 {
 	struct store_site si;
 	struct site_points sp = {0};
@@ -1404,10 +1463,6 @@ int analytics_aggregate_site(struct store *st, const char *site,
 	}
 
 	*out = site_answer(&si, tz, &sp, from, to, iv, fn, &b, acc);
-	if (!*out) {
-		snprintf(err, errlen, "out of memory");
-		rc = ANALYTICS_NOMEM;
-	}
 
 out:
 	free(read);

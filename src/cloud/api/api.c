@@ -96,6 +96,7 @@ struct answer {
 	const char *allow;	/* the Allow header of a 405 */
 	bool unauthorized;	/* add WWW-Authenticate to a 401 */
 	struct MHD_Response *raw;	/* owned; sent instead of body */
+	char *text;		/* owned; body already as JSON text */
 	unsigned retry_after;	/* seconds for Retry-After; 0: none */
 };
 
@@ -199,12 +200,14 @@ static enum MHD_Result send_answer(struct request *req, struct answer *a)
 	static char oom[] = "{\"error\": \"internal\", "
 			    "\"message\": \"out of memory\"}\n";
 	struct MHD_Response *resp = NULL;
-	char *text = a->body && !a->raw ? json_dumps(a->body, JSON_COMPACT)
-					: NULL;
+	char *text = a->text		  ? a->text
+		     : a->body && !a->raw ? json_dumps(a->body, JSON_COMPACT)
+					  : NULL;
 	enum MHD_Result ret;
 	char etag[40] = "";
 	size_t n;
 
+	a->text = NULL;
 	resp = a->raw;
 	if (text && (resp = conditional(req, a, text, etag, sizeof etag))) {
 		free(text);
@@ -1019,7 +1022,7 @@ static enum MHD_Result request_finish(struct request *req)
 		break;
 	case ROUTE_SITE_AGGREGATE:
 		a.status = api_aggregate_site(req->api->st, req->conn,
-					      req->arg, &a.body);
+					      req->arg, &a.body, &a.text);
 		break;
 	case ROUTE_SUMMARY:
 		do_summary(req, &a);

@@ -119,15 +119,15 @@ static int read_params(struct MHD_Connection *conn, struct params *pr,
 }
 
 int api_aggregate_site(struct store *st, struct MHD_Connection *conn,
-		       const char *site, json_t **body)
+		       const char *site, json_t **body, char **text)
 {
 	struct params pr = {0};
 	struct store_site si;
 	char err[256] = "";
-	json_t *out = NULL;
 	int rc, status;
 
 	*body = NULL;
+	*text = NULL;
 	rc = store_site_get(st, site, &si);
 	if (rc == STORE_NOT_FOUND)
 		return fail(body, 404, "unknown_site", "no site \"%.64s\"",
@@ -140,10 +140,9 @@ int api_aggregate_site(struct store *st, struct MHD_Connection *conn,
 		goto out;
 
 	rc = analytics_aggregate_site(st, site, &pr.sel, pr.from, pr.to,
-				      pr.iv, pr.fn, &out, err, sizeof err);
+				      pr.iv, pr.fn, text, err, sizeof err);
 	switch (rc) {
 	case 0:
-		*body = out;
 		status = 200;
 		break;
 	case STORE_NOT_FOUND:

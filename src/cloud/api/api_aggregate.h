@@ -17,13 +17,14 @@
 
 /*
  * Answers the request on conn for site (borrowed): reads its query
- * parameters, builds the answer into *body (owned by the caller) and
- * returns the HTTP status: 200; 400 naming a missing or bad parameter
- * or a query that cannot be answered; 404 for an unknown site or a
- * listed point that is not on it; 500 when the store failed or memory
- * ran out.  Every error body is api_error_vbody()'s.
+ * parameters and returns the HTTP status.  200 puts the answer, JSON
+ * text, in *text (owned by the caller, free() it; *body stays NULL).
+ * Otherwise *body (owned by the caller) is api_error_vbody()'s: 400
+ * naming a missing or bad parameter or a query that cannot be
+ * answered, 404 for an unknown site or a listed point that is not on
+ * it, 500 when the store failed or memory ran out.
  */
 int api_aggregate_site(struct store *st, struct MHD_Connection *conn,
-		       const char *site, json_t **body);
+		       const char *site, json_t **body, char **text);
 
 #endif

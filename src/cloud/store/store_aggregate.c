@@ -12,7 +12,9 @@
 #include "cloud/store/store_internal.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A scan pays for every point's rows in the range; an index lookup per
  * row costs a few scanned rows.  Scan when the points asked for are at
@@ -27,7 +29,11 @@ struct wanted {
 struct agg_ctx {
 	struct wanted *w;	/* sorted by id */
 	size_t n;
+	/* where ids are dense, index + 1 by id - w[0].id; 0: not wanted */
+	size_t *dense, ndense;
 	enum store_bucket res;
+	unsigned cols;
+	char list[64];		/* the columns of cols, for the SELECT */
 	int64_t from, to;
 	store_aggregate_fn fn;
 	void *ctx;
@@ -45,24 +51,75 @@ static int cmp_wanted(const void *pa, const void *pb)
 	return (a->id > b->id) - (a->id < b->id);
 }
 
-static const struct wanted *wanted_find(const struct agg_ctx *a, int64_t id)
+/* The caller's index of point id into *i; false when not wanted. */
+static bool wanted_find(const struct agg_ctx *a, int64_t id, size_t *i)
 {
 	struct wanted key = {id, 0};
+	const struct wanted *w;
 
-	return bsearch(&key, a->w, a->n, sizeof(*a->w), cmp_wanted);
+	if (a->dense) {
+		uint64_t k = (uint64_t)(id - a->w[0].id);
+
+		if (id < a->w[0].id || k >= a->ndense || !a->dense[k])
+			return false;
+		*i = a->dense[k] - 1;
+		return true;
+	}
+	w = bsearch(&key, a->w, a->n, sizeof(*a->w), cmp_wanted);
+	if (w)
+		*i = w->i;
+	return w != NULL;
 }
 
-/* The row's columns from col on: n, sum, min, max, held, kwh. */
-static void row_read(sqlite3_stmt *s, int col, int64_t ts,
+static const char *const col_names[] = {
+	"n", "sum", "min", "max", "held", "kwh",
+};
+
+#define COL_COUNT (sizeof col_names / sizeof col_names[0])
+
+/* ", n, sum" and so on: the columns of cols, in col_names' order. */
+static void cols_list(unsigned cols, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t c = 0; c < COL_COUNT; c++) {
+		if (cols & (1u << c))
+			used += (size_t)snprintf(buf + used, len - used,
+						 ", %s", col_names[c]);
+	}
+}
+
+/* The row's columns of cols, from result column col on. */
+static void row_read(sqlite3_stmt *s, unsigned cols, int col, int64_t ts,
 		     struct store_rollup *r)
 {
+	memset(r, 0, sizeof(*r));
 	r->ts = ts;
-	r->n = sqlite3_column_int64(s, col);
-	r->sum = sqlite3_column_double(s, col + 1);
-	r->min = sqlite3_column_double(s, col + 2);
-	r->max = sqlite3_column_double(s, col + 3);
-	r->held = sqlite3_column_int64(s, col + 4);
-	r->kwh = sqlite3_column_double(s, col + 5);
+	if (cols & STORE_AGG_N)
+		r->n = sqlite3_column_int64(s, col++);
+	if (cols & STORE_AGG_SUM)
+		r->sum = sqlite3_column_double(s, col++);
+	if (cols & STORE_AGG_MIN)
+		r->min = sqlite3_column_double(s, col++);
+	if (cols & STORE_AGG_MAX)
+		r->max = sqlite3_column_double(s, col++);
+	if (cols & STORE_AGG_HELD)
+		r->held = sqlite3_column_int64(s, col++);
+	if (cols & STORE_AGG_KWH)
+		r->kwh = sqlite3_column_double(s, col);
+}
+
+static int prepare(sqlite3 *db, const struct agg_ctx *a, const char *head,
+		   const char *tail, sqlite3_stmt **s)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof sql, "SELECT %s%s FROM rollups WHERE %s", head,
+		 a->list, tail);
+	if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK)
+		return db_fail(db, "reading rollups");
+	return STORE_OK;
 }
 
 static int count_points(sqlite3 *db, int64_t *count)
@@ -86,24 +143,21 @@ static int read_scan(sqlite3 *db, struct agg_ctx *a)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT point_id, ts, n, sum, min, max, held, "
-			       "kwh FROM rollups WHERE res = ?1 AND ts >= ?2 "
-			       "AND ts < ?3",
-			       -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, "reading rollups");
+	rc = prepare(db, a, "point_id, ts", "res = ?1 AND ts >= ?2 AND "
+		     "ts < ?3", &s);
+	if (rc)
+		return rc;
 	sqlite3_bind_int(s, 1, (int)a->res);
 	sqlite3_bind_int64(s, 2, a->from);
 	sqlite3_bind_int64(s, 3, a->to);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const struct wanted *w = wanted_find(a,
-						     sqlite3_column_int64(s, 0));
 		struct store_rollup r;
+		size_t i;
 
-		if (!w)
+		if (!wanted_find(a, sqlite3_column_int64(s, 0), &i))
 			continue;
-		row_read(s, 2, sqlite3_column_int64(s, 1), &r);
-		if (a->fn(w->i, &r, a->ctx))
+		row_read(s, a->cols, 2, sqlite3_column_int64(s, 1), &r);
+		if (a->fn(i, &r, a->ctx))
 			break;
 	}
 	rc = rc == SQLITE_ROW || rc == SQLITE_DONE
@@ -118,14 +172,12 @@ static int read_each(sqlite3 *db, struct agg_ctx *a)
 {
 	sqlite3_stmt *s = NULL;
 	bool stop = false;
-	int rc = STORE_OK;
+	int rc;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT ts, n, sum, min, max, held, kwh FROM "
-			       "rollups WHERE point_id = ?1 AND res = ?2 AND "
-			       "ts >= ?3 AND ts < ?4",
-			       -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, "reading rollups");
+	rc = prepare(db, a, "ts", "point_id = ?1 AND res = ?2 AND ts >= ?3 "
+		     "AND ts < ?4", &s);
+	if (rc)
+		return rc;
 	sqlite3_bind_int(s, 2, (int)a->res);
 	sqlite3_bind_int64(s, 3, a->from);
 	sqlite3_bind_int64(s, 4, a->to);
@@ -136,7 +188,8 @@ static int read_each(sqlite3 *db, struct agg_ctx *a)
 		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 			struct store_rollup r;
 
-			row_read(s, 1, sqlite3_column_int64(s, 0), &r);
+			row_read(s, a->cols, 1, sqlite3_column_int64(s, 0),
+				 &r);
 			if (a->fn(a->w[k].i, &r, a->ctx)) {
 				stop = true;
 				break;
@@ -175,12 +228,13 @@ out:
 }
 
 int store_aggregate_rollups(struct store *st, const int64_t *ids, size_t n,
-			    enum store_bucket res, int64_t from, int64_t to,
-			    store_aggregate_fn fn, void *ctx)
+			    enum store_bucket res, unsigned cols,
+			    int64_t from, int64_t to, store_aggregate_fn fn,
+			    void *ctx)
 {
 	struct agg_ctx a = {
-		.n = n, .res = res, .from = from, .to = to, .fn = fn,
-		.ctx = ctx,
+		.n = n, .res = res, .cols = cols & STORE_AGG_ALL, .from = from,
+		.to = to, .fn = fn, .ctx = ctx,
 	};
 	int rc;
 
@@ -189,6 +243,7 @@ int store_aggregate_rollups(struct store *st, const int64_t *ids, size_t n,
 				  (int)res);
 	if (n == 0 || from >= to)
 		return STORE_OK;
+	cols_list(a.cols, a.list, sizeof a.list);
 	a.w = malloc(n * sizeof(*a.w));
 	if (!a.w)
 		return store_fail(STORE_IO, "out of memory reading rollups of "
@@ -197,7 +252,17 @@ int store_aggregate_rollups(struct store *st, const int64_t *ids, size_t n,
 		a.w[i] = (struct wanted){ids[i], i};
 	qsort(a.w, n, sizeof(*a.w), cmp_wanted);
 
+	/* Point ids are handed out in order, so a site's points mostly
+	 * span a short run: a table by id beats a search per row. */
+	if ((uint64_t)(a.w[n - 1].id - a.w[0].id) < 4 * (uint64_t)n) {
+		a.ndense = (size_t)(a.w[n - 1].id - a.w[0].id) + 1;
+		a.dense = calloc(a.ndense, sizeof(*a.dense));
+		for (size_t k = 0; a.dense && k < n; k++)
+			a.dense[a.w[k].id - a.w[0].id] = a.w[k].i + 1;
+	}
+
 	rc = store_with_conn(st, false, agg_conn, &a);
+	free(a.dense);
 	free(a.w);
 	return rc;
 }
