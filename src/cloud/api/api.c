@@ -64,6 +64,7 @@ struct api {
 	int64_t future_tolerance_s;	/* ingest_source's */
 	struct api_auth *auth;		/* device limits, signing, liveness */
 	struct api_fiap_env fiap;	/* for api_fiap.c's */
+	struct ingest_points *points;	/* shared by the ingest routes */
 };
 
 enum route {
@@ -905,6 +906,7 @@ static enum MHD_Result request_begin(struct api *api,
 	req->api = api;
 	req->conn = conn;
 	req->src.future_tolerance_s = api->future_tolerance_s;
+	req->src.points = api->points;
 	req->method = g_strdup(method);
 	req->url = g_strdup(url);
 	req->route = route_of(url, &req->arg);
@@ -1170,6 +1172,8 @@ int api_start(struct store *st, const struct api_config *cfg,
 		goto out;
 	}
 	api->st = st;
+	api->points = ingest_points_create(st);
+	api->influx.points = api->points;
 	api->max_body = cfg->max_body;
 	api->influx.st = st;
 	api->influx.max_body = cfg->max_body;
@@ -1233,6 +1237,7 @@ void api_stop(struct api *api)
 		return;
 	if (api->daemon)
 		MHD_stop_daemon(api->daemon);
+	ingest_points_destroy(api->points);
 	api_auth_destroy(api->auth);
 	api_fiap_env_finish(&api->fiap);
 	free(api);
