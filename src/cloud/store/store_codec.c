@@ -142,14 +142,29 @@ enum item_kind {
 	ITEM_OFFSETS,		/* bits of value[i] - bits of its decimal */
 };
 
-/* Item i of a stream being encoded. */
+/* The items of a stream being encoded, taken in order, once each. */
 struct items {
 	enum item_kind kind;
 	const int64_t *ts;
 	const double *value;
 	double scale;		/* 10^k in the decimal modes, else 1 */
 	int64_t unit;		/* 10^m in the tens mode, else 1 */
+	size_t i;		/* the next item */
+	int64_t last;		/* decimals: int_of(value[i]) */
 };
+
+/* s rounded to an integer.  Doubles of 2^52 or more are integers; below
+ * 2^51, adding and taking away 1.5 * 2^52 rounds to the nearest (even)
+ * integer in two instructions.  Exactness is checked apart, so only
+ * being the same on every call matters. */
+static int64_t round_int(double s)
+{
+	if (fabs(s) >= 0x1p52)
+		return (int64_t)s;
+	if (fabs(s) >= 0x1p51)
+		return (int64_t)llround(s);
+	return (int64_t)((s + 0x1.8p52) - 0x1.8p52);
+}
 
 /* v * 10^k rounded, or 0 where that is no integer of at most 2^53 (a
  * huge value, inf, NaN): such a value is all offset. */
@@ -157,7 +172,7 @@ static int64_t scaled(double v, double scale)
 {
 	double s = v * scale;
 
-	return fabs(s) <= 0x1p53 ? (int64_t)llround(s) : 0;
+	return fabs(s) <= 0x1p53 ? round_int(s) : 0;
 }
 
 /* The integer that stands for v: v = int_of(v) * unit / scale. */
@@ -166,16 +181,18 @@ static int64_t int_of(const struct items *it, double v)
 	return scaled(v, it->scale) / it->unit;
 }
 
-static uint64_t item_at(const struct items *it, size_t i)
+static uint64_t item_next(struct items *it)
 {
+	size_t i = it->i++;
 	int64_t a;
 
 	switch (it->kind) {
 	case ITEM_TIMES:
 		return (uint64_t)it->ts[i + 1] - (uint64_t)it->ts[i];
 	case ITEM_DECIMALS:
-		return (uint64_t)int_of(it, it->value[i + 1]) -
-		       (uint64_t)int_of(it, it->value[i]);
+		a = it->last;
+		it->last = int_of(it, it->value[i + 1]);
+		return (uint64_t)it->last - (uint64_t)a;
 	case ITEM_OFFSETS:
 		break;
 	}
@@ -191,35 +208,17 @@ static void put_chunk_head(struct writer *w, unsigned width, size_t count,
 	put_varint(w, zigzag(base));
 }
 
-/* Where the packed frame that starts at i (not a run) ends: after
- * FRAME_MAX items, at the end, or where a run of RUN_MIN begins.  That
- * run cannot start at i itself, so the frame is never empty. */
-static size_t frame_end(const struct items *it, size_t i, size_t m)
-{
-	size_t end = i, same = 0;
-	uint64_t prev = 0;
-
-	while (end < m && end - i < FRAME_MAX) {
-		uint64_t x = item_at(it, end);
-
-		same = (end > i && x == prev) ? same + 1 : 1;
-		prev = x;
-		end++;
-		if (same == RUN_MIN)
-			return end - RUN_MIN;
-	}
-	return end;
-}
-
-static void put_frame(struct writer *w, const struct items *it, size_t i,
-		      size_t end)
+static void put_frame(struct writer *w, const uint64_t *item, size_t n)
 {
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 
+	if (!n)
+		return;
+
 	/* The base is the smallest item read as signed, so a frame of
 	 * growing counter deltas costs the bits of their spread only. */
-	for (size_t j = i; j < end; j++) {
-		int64_t x = (int64_t)item_at(it, j);
+	for (size_t j = 0; j < n; j++) {
+		int64_t x = (int64_t)item[j];
 
 		if (x < lo)
 			lo = x;
@@ -229,33 +228,47 @@ static void put_frame(struct writer *w, const struct items *it, size_t i,
 
 	unsigned width = width_of((uint64_t)hi - (uint64_t)lo);
 
-	put_chunk_head(w, width, end - i, (uint64_t)lo);
-	for (size_t j = i; j < end; j++)
-		put_bits(w, item_at(it, j) - (uint64_t)lo, width);
+	put_chunk_head(w, width, n, (uint64_t)lo);
+	for (size_t j = 0; j < n; j++)
+		put_bits(w, item[j] - (uint64_t)lo, width);
 	put_bits_end(w);
 }
 
-static void put_stream(struct writer *w, const struct items *it, size_t m)
+/* Packed frames of up to FRAME_MAX items, except that RUN_MIN equal
+ * items in a row end the frame before them and go on as a run chunk
+ * for as long as they last. */
+static void put_stream(struct writer *w, struct items *it, size_t m)
 {
-	size_t i = 0;
+	uint64_t pend[FRAME_MAX], runv = 0;
+	size_t np = 0, same = 0, run = 0;
 
-	while (i < m) {
-		uint64_t first = item_at(it, i);
-		size_t run = 1;
+	for (size_t i = 0; i < m; i++) {
+		uint64_t x = item_next(it);
 
-		while (i + run < m && item_at(it, i + run) == first)
+		if (run && x == runv) {
 			run++;
-		if (run >= RUN_MIN) {
-			put_chunk_head(w, 0, run, first);
-			i += run;
 			continue;
 		}
+		if (run) {
+			put_chunk_head(w, 0, run, runv);
+			run = 0;
+		}
 
-		size_t end = frame_end(it, i, m);
-
-		put_frame(w, it, i, end);
-		i = end;
+		same = (np && x == pend[np - 1]) ? same + 1 : 1;
+		pend[np++] = x;
+		if (same == RUN_MIN) {
+			put_frame(w, pend, np - RUN_MIN);
+			run = RUN_MIN;
+			runv = x;
+			np = same = 0;
+		} else if (np == FRAME_MAX) {
+			put_frame(w, pend, np);
+			np = same = 0;
+		}
 	}
+	if (run)
+		put_chunk_head(w, 0, run, runv);
+	put_frame(w, pend, np);
 }
 
 /* Gorilla's XOR coding: per value after the first, bit 0 when it equals
@@ -310,7 +323,7 @@ static bool exact_at(double v, int k)
 
 	if (!(fabs(s) <= 0x1p53))
 		return false;
-	return bits_of((double)llround(s) / pow10_of[k]) == bits_of(v);
+	return bits_of((double)round_int(s) / pow10_of[k]) == bits_of(v);
 }
 
 /* The fewest decimals k that every value has exactly, or -1. */
@@ -343,7 +356,7 @@ static int tens_in(const double *value, size_t n)
 	int m = DECIMALS_MAX;
 
 	for (size_t i = 0; i < n && m > 0; i++) {
-		int64_t x = llround(value[i]);
+		int64_t x = round_int(value[i]);
 
 		while (m > 0 && x % tens_of[m])
 			m--;
@@ -383,11 +396,13 @@ static void put_decimals(struct writer *w, const double *value, size_t n,
 		.unit = (mode & MODE_TENS) ? tens_of[k] : 1,
 	};
 
+	it.last = int_of(&it, value[0]);
 	put_byte(w, (uint8_t)mode);
-	put_varint(w, zigzag((uint64_t)int_of(&it, value[0])));
+	put_varint(w, zigzag((uint64_t)it.last));
 	put_stream(w, &it, n - 1);
 	if (offsets) {
 		it.kind = ITEM_OFFSETS;
+		it.i = 0;
 		put_stream(w, &it, n);
 	}
 }
@@ -540,7 +555,7 @@ struct sink {
 	size_t i;
 };
 
-static int sink_put(struct sink *s, uint64_t item)
+static inline int sink_put(struct sink *s, uint64_t item)
 {
 	uint64_t prev;
 
@@ -565,13 +580,57 @@ static int sink_put(struct sink *s, uint64_t item)
 	return STORE_OK;
 }
 
+/* The 64 bits from p on, little-endian. */
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof v);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+/* Item j of a frame is the width bits from bit j * width of p[0..bytes),
+ * which the caller checked are all there.  Each is read with one 64-bit
+ * load (and one more byte when it spans nine); the last few bytes come
+ * from a zero-padded copy so that no load passes the frame. */
+static int get_packed(const uint8_t *p, size_t bytes, unsigned width,
+		      size_t count, uint64_t base, struct sink *s)
+{
+	uint64_t mask = width == 64 ? ~(uint64_t)0 :
+				      ((uint64_t)1 << width) - 1;
+	uint8_t tail[16];
+	size_t bit = 0;
+
+	for (size_t j = 0; j < count; j++, bit += width) {
+		size_t at = bit >> 3;
+		unsigned shift = bit & 7;
+		const uint8_t *q = p + at;
+		uint64_t x;
+
+		if (at + 9 > bytes) {
+			memset(tail, 0, sizeof tail);
+			memcpy(tail, q, bytes - at);
+			q = tail;
+		}
+		x = load64(q) >> shift;
+		if (shift && width > 64 - shift)
+			x |= (uint64_t)q[8] << (64 - shift);
+		if (sink_put(s, base + (x & mask)))
+			return STORE_INVALID;
+	}
+	return STORE_OK;
+}
+
 static int get_stream(struct reader *r, struct sink *s, size_t m)
 {
 	size_t done = 0;
 
 	while (done < m) {
 		uint8_t width;
-		uint64_t count, base, x;
+		uint64_t count, base;
 
 		if (get_byte(r, &width) || width > WIDTH_MAX ||
 		    get_varint(r, &count) || !count || count > m - done ||
@@ -579,12 +638,22 @@ static int get_stream(struct reader *r, struct sink *s, size_t m)
 			return STORE_INVALID;
 		base = unzigzag(base);
 
-		for (uint64_t j = 0; j < count; j++) {
-			x = 0;
-			if (get_bits(r, width, &x) || sink_put(s, base + x))
-				return STORE_INVALID;
+		if (!width) {
+			for (uint64_t j = 0; j < count; j++)
+				if (sink_put(s, base))
+					return STORE_INVALID;
+			done += count;
+			continue;
 		}
-		get_bits_end(r);
+
+		/* count <= m, so count * 64 cannot overflow a size_t that
+		 * indexes the caller's arrays of m readings. */
+		size_t bytes = (count * width + 7) / 8;
+
+		if (bytes > r->end - r->pos ||
+		    get_packed(r->p + r->pos, bytes, width, count, base, s))
+			return STORE_INVALID;
+		r->pos += bytes;
 		done += count;
 	}
 	return STORE_OK;
