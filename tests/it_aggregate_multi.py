@@ -97,14 +97,18 @@ def send(site, rows):
 
 # --- what the answers must be, from the readings ----------------------------
 
-def hour_edges(site, t0, t1):
-    """Local hour starts covering [t0, t1): whole-hour zones, so UTC
-    hours."""
-    b = t0 - t0 % 3600
-    edges = [b]
-    while edges[-1] < t1:
-        edges.append(edges[-1] + 3600)
-    return edges
+def clock_edges(size):
+    """Local hour or half-hour starts covering [t0, t1): both zones are
+    whole hours off UTC, so these are UTC's."""
+    def edges_of(site, t0, t1):
+        edges = [t0 - t0 % size]
+        while edges[-1] < t1:
+            edges.append(edges[-1] + size)
+        return edges
+    return edges_of
+
+
+EDGES = {"30min": clock_edges(1800), "hour": clock_edges(3600)}
 
 
 def day_edges(site, t0, t1):
@@ -122,7 +126,7 @@ def day_edges(site, t0, t1):
 
 def expect(key, site, t0, t1, interval, fn):
     """The buckets' values of key over [t0, t1) by docs/api.md's rules."""
-    edges = (hour_edges if interval == "hour" else day_edges)(site, t0, t1)
+    edges = EDGES.get(interval, day_edges)(site, t0, t1)
     nb = len(edges) - 1
     vals = [[] for _ in range(nb)]
     kwh = [0.0] * nb
@@ -164,7 +168,7 @@ def expect(key, site, t0, t1, interval, fn):
 def expect_meter(site, t0, t1, interval):
     """A register that only rises: each increment spread evenly over the
     ten minutes between its two readings (docs/counters.md)."""
-    edges = (hour_edges if interval == "hour" else day_edges)(site, t0, t1)
+    edges = EDGES.get(interval, day_edges)(site, t0, t1)
     amount = [0.0] * (len(edges) - 1)
     seen = [False] * (len(edges) - 1)
     data = sorted(DATA[f"{site}/meter"].items())
@@ -262,6 +266,12 @@ with it.Server(db) as srv:
                        [f"{site}/meter"] + power,
                        f"{site} {interval} energy, listed",
                        "&points=" + ",".join([f"{site}/meter"] + power))
+
+    for site in ZONES:
+        for fn in ("avg", "energy"):
+            check_site(site, START[site], END[site], "30min", fn,
+                       sorted(POWER[site]), f"{site} 30min {fn}",
+                       "&quantity=power")
 
     # London's day of 23 hours, and Tokyo's day of 24.
     status, _, body = site_agg("london", START["london"], END["london"],
