@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "cloud/analytics/counter.h"
+#include "cloud/ingest/ingest_json.h"
 #include "cloud/ingest/units.h"
 #include "cloud/store/store_quarantine.h"
 #include "core/timeutil.h"
@@ -716,6 +717,29 @@ int ingest_rows(struct store *st, const struct ingest_source *src,
 	return ingest_checked(st, src, &br, res);
 }
 
+/*
+ * A body of the plain shape (ingest_json.h) goes to ingest_rows() with
+ * no tree built.  Returns 1 when the body is not of that shape and res
+ * is untouched, else what ingest_rows() returned.
+ */
+static int ingest_plain_body(struct store *st,
+			     const struct ingest_source *src,
+			     const char *body, size_t len,
+			     struct ingest_result *res)
+{
+	GArray *rows = g_array_new(FALSE, FALSE, sizeof(struct ingest_row));
+	GStringChunk *strings = g_string_chunk_new(4096);
+	int rc = 1;
+
+	if (ingest_json_rows(body, len, rows, strings))
+		rc = ingest_rows(st, src, (const struct ingest_row *)(void *)
+					      rows->data,
+				 rows->len, res);
+	g_array_free(rows, TRUE);
+	g_string_chunk_free(strings);
+	return rc;
+}
+
 int ingest_body(struct store *st, const struct ingest_source *src,
 		const char *body, size_t len, struct ingest_result *res)
 {
@@ -731,6 +755,10 @@ int ingest_body(struct store *st, const struct ingest_source *src,
 			  "the body is empty; send {\"readings\": [...]}");
 		return 0;
 	}
+	rc = ingest_plain_body(st, src, body, len, res);
+	if (rc <= 0)
+		return rc;
+
 	batch = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!batch) {
 		memset(res, 0, sizeof *res);
