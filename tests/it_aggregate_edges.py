@@ -1,5 +1,6 @@
 """Integration test of GET /api/v1/sites/NAME/aggregate at its edges: the
-ways a list of points can be sent, and a zone half an hour off the hour.
+ways a list of points can be sent, values that overflow a double, and a
+zone half an hour off the hour.
 
 Site "pune" is in Asia/Kolkata (+05:30, no DST), so its local hours
 start at :30 UTC.  Its points have ten-minute readings; every expected
@@ -143,6 +144,28 @@ with it.Server(db) as srv:
          "points without a value")
     c.true("'points'" in body.get("message", ""),
            f"points without a value: message {body.get('message')!r}")
+
+    # --- values beyond a double ------------------------------------------
+    # 3 x 1.7e308 overflows, so the hour has no finite sum or mean: null
+    # in both answers, as JSON has no infinity, and the one-point answer
+    # still has its "value".
+    h0, h1 = HUGE_HOUR, HUGE_HOUR + 3600
+    hrng = f"from={h0}&to={h1}&interval=hour"
+    for fn in ("sum", "avg"):
+        status, _, one = it.get(f"{srv.url}/api/v1/points/pune%2Fhuge/"
+                                f"aggregate?{hrng}&fn={fn}")
+        c.eq(status, 200, f"huge {fn}: one-point status")
+        buckets = one.get("buckets", []) if isinstance(one, dict) else []
+        c.eq([b.get("value", "missing") for b in buckets], [None],
+             f"huge {fn}: one-point value")
+        status, _, body = site_agg(f"{hrng}&fn={fn}&points=pune/huge")
+        c.eq(status, 200, f"huge {fn}: site status")
+        c.eq([p["values"] for p in body.get("points", [])], [[None]],
+             f"huge {fn}: site value")
+    # max of the same hour is a double: written so it reads back exactly
+    status, _, body = site_agg(f"{hrng}&fn=max&points=pune/huge")
+    c.eq([p["values"] for p in body.get("points", [])], [[1.7e308]],
+         "huge max")
 
     # --- local months -----------------------------------------------------
     # to 01:00 on 1 February: a second month, with no reading in it
