@@ -9,10 +9,10 @@
  * or else in one read of the store (store_lookup.h), since a batch holds
  * hundreds of rows of the same points or one row each of a thousand.
  * Rows come as JSON (ingest_batch) or as parsed rows (ingest_rows); both
- * go through the same checks.  Rows that name the same (point, ts) are collapsed
- * before storing, keeping the one that came last in the batch; since
- * every value is stored as a double, 5 and then 5.0 (or 5i and 5.0 in
- * line protocol) at one (point, ts) are one row.
+ * go through the same checks.  Rows that name the same (point, ts) are
+ * collapsed before storing, keeping the one that came last in the batch;
+ * since every value is stored as a double, 5 and then 5.0 (or 5i and 5.0
+ * in line protocol) at one (point, ts) are one row.
  *
  * A row may also be set aside: held in quarantine when its time is too
  * far ahead of the server's clock, dropped when its value is a "no
