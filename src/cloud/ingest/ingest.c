@@ -407,6 +407,24 @@ static int check_parsed_row(struct batch *b, const struct ingest_row *row,
 	return check_value(b, pe, row->value, row->unit, out, err);
 }
 
+/*
+ * key as a JSON string.  A parsed row's key need not be UTF-8 (line
+ * protocol's {bucket} comes from the URL), and jansson takes no other:
+ * its bad bytes become U+FFFD rather than the row a failure.
+ */
+static json_t *point_string(const char *key)
+{
+	gchar *text;
+	json_t *s;
+
+	if (g_utf8_validate(key, -1, NULL))
+		return json_string(key);
+	text = g_utf8_make_valid(key, -1);
+	s = json_string(text);
+	g_free(text);
+	return s;
+}
+
 /* key is the row's point, NULL when it names none. */
 static int reject_row(struct batch *b, size_t index, const char *key,
 		      const struct row_error *err)
@@ -419,7 +437,7 @@ static int reject_row(struct batch *b, size_t index, const char *key,
 					   json_integer((json_int_t)index));
 		if (key)
 			bad |= json_object_set_new(entry, "point",
-						   json_string(key));
+						   point_string(key));
 		bad |= json_object_set_new(entry, "error",
 					   json_string(err->code));
 		bad |= json_object_set_new(entry, "message",
