@@ -13,6 +13,7 @@
 #include "cloud/ingest/ingest.h"
 #include "cloud/ingest/lineproto.h"
 #include "cloud/store/store.h"
+#include "cloud/store/store_registry.h"
 
 #define T0 INT64_C(1656288000)
 
@@ -201,12 +202,64 @@ static void test_lineproto_values(void)
 	check_one("m/k2", T0 + 540, 10);
 }
 
+static int ingest_one(const char *key, int64_t ts, double value,
+		      const char *unit, const char **error)
+{
+	struct ingest_row row = {key, ts, value, unit};
+	struct ingest_result res;
+	json_t *first;
+	int status;
+
+	CHECK_INT(ingest_rows(st, &src, &row, 1, &res), 0);
+	status = res.status;
+	first = json_array_get(json_object_get(res.answer, "rejected"), 0);
+	*error = first ? g_intern_string(json_string_value(
+			     json_object_get(first, "error")))
+		       : "";
+	ingest_result_finish(&res);
+	return status;
+}
+
+/*
+ * A second handle on the same file, in the same process, changes the
+ * registry under the first one's cache: 1 kW into a point now in W is
+ * 1000, and a retired point is refused.
+ */
+static void test_second_handle(void)
+{
+	struct ingest_points *cache = ingest_points_create(st);
+	struct store_point_change unit_w = {.unit = "W"};
+	struct store *other = NULL;
+	const char *error;
+	char err[256];
+	char *path = g_build_filename(dir, "edges1.db", NULL);
+
+	CHECK_INT(store_open(path, &other, err, sizeof err), STORE_OK);
+	src.points = cache;
+	CHECK_INT(ingest_one("m/k2", T0 + 600, 1, "kW", &error), 200);
+	check_one("m/k2", T0 + 600, 1);
+	CHECK_INT(store_point_change(other, "m/k2", &unit_w), STORE_OK);
+	CHECK_INT(ingest_one("m/k2", T0 + 660, 1, "kW", &error), 200);
+	check_one("m/k2", T0 + 660, 1000);
+
+	CHECK_INT(ingest_one("a/p", T0 + 600, 1, NULL, &error), 200);
+	CHECK_INT(store_point_retire(other, "a/p"), STORE_OK);
+	CHECK_INT(ingest_one("a/p", T0 + 660, 1, NULL, &error), 422);
+	CHECK_STR(error, "retired_point");
+
+	src.points = NULL;
+	store_close(other);
+	ingest_points_destroy(cache);
+	g_free(path);
+}
+
 int main(void)
 {
 	setup();
 	test_key_not_utf8();
 	test_bucket_not_utf8();
 	test_lineproto_values();
+	test_second_handle();
 	store_close(st);
 	test_remove_tree(dir);
 	return check_finish();
