@@ -362,8 +362,10 @@ static void tile_plan(struct render_ctx *c, struct render_rect r,
 		plan_narrow(c, t, p, px_max);
 }
 
-static void tile_draw(struct render_ctx *c, struct render_rect r,
-		      const struct render_tile *t, const struct tile_plan *p)
+/* A tile's panel, heading and no-data mark: the static layer's. */
+static void tile_draw_static(struct render_ctx *c, struct render_rect r,
+			     const struct render_tile *t,
+			     const struct tile_plan *p)
 {
 	struct render_rect rest = p->in;
 
@@ -377,8 +379,15 @@ static void tile_draw(struct render_ctx *c, struct render_rect r,
 		rest.y += p->head.h;
 		rest.h -= p->head.h;
 		render_nodata(c, rest);
-		return;
 	}
+}
+
+/* The rest of a tile, over every tile's static parts. */
+static void tile_draw(struct render_ctx *c, const struct render_tile *t,
+		      const struct tile_plan *p)
+{
+	if (!t->num)
+		return;
 	render_value(c, t->num, t->unit, p->value_x, p->baseline, p->fit.px,
 		     t->rgb, p->value_align, 0);
 	if (t->cap_ja)
@@ -393,7 +402,7 @@ void render_tiles(struct render_ctx *c, struct render_rect r, bool vertical,
 		  const struct render_tile *t, int n)
 {
 	struct render_rect cell[RENDER_TILES_MAX];
-	struct tile_plan p;
+	struct tile_plan p, plan[RENDER_TILES_MAX];
 
 	G_STATIC_ASSERT(RENDER_TILES_MAX == G_N_ELEMENTS(
 		((struct render_stats *)0)->tile_px));
@@ -410,11 +419,19 @@ void render_tiles(struct render_ctx *c, struct render_rect r, bool vertical,
 		if (t[i].num)
 			px = fmin(px, p.fit.px);
 	}
+	/* Every tile's static parts first: a value or caption that runs
+	 * over into the next tile (text sized for a far viewer) lies over
+	 * its panel both in a frame drawn whole and in one drawn from the
+	 * static layer, which holds all panels under everything else. */
 	for (int i = 0; i < n; i++) {
-		tile_plan(c, cell[i], &t[i], px, &p);
-		tile_draw(c, cell[i], &t[i], &p);
+		tile_plan(c, cell[i], &t[i], px, &plan[i]);
+		tile_draw_static(c, cell[i], &t[i], &plan[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		c->panel = cell[i];
+		tile_draw(c, &t[i], &plan[i]);
 		if (c->stats)
-			c->stats->tile_px[i] = p.fit.px;
+			c->stats->tile_px[i] = plan[i].fit.px;
 	}
 	if (c->stats)
 		c->stats->ntiles = n;
