@@ -59,6 +59,8 @@ static void usage(FILE *f)
 "  --fade-seconds S      cross-fade between slides (0.8; 0 for none)\n"
 "  --fade-fps N          frames a second during a cross-fade (20)\n"
 "  --fetch-seconds S     real seconds between fetches (5)\n"
+"  --refresh-seconds S   new data waits for the next slide, but at most\n"
+"                        S seconds (60; 0: shown at once)\n"
 "  --retry-max S         longest wait between retries while the server\n"
 "                        is away (60)\n"
 "  --grid-site S         site for the grid and solar slides (tepco)\n"
@@ -97,7 +99,7 @@ enum {
 	OPT_SERVER = 256, OPT_WINDOW, OPT_FULLSCREEN, OPT_PNG_DIR,
 	OPT_PNG_KEEP, OPT_FALLBACK, OPT_REPLAY, OPT_SPEED, OPT_CACHE,
 	OPT_NO_CACHE, OPT_SLIDES, OPT_SLIDE_S, OPT_FADE_S, OPT_FADE_FPS,
-	OPT_FETCH_S,
+	OPT_FETCH_S, OPT_REFRESH_S,
 	OPT_RETRY_MAX, OPT_GRID, OPT_HOME, OPT_AIR, OPT_FRAMES,
 	OPT_DURATION, OPT_DISPLAY_ID, OPT_HEARTBEAT_S, OPT_THEME,
 	OPT_MESSAGE, OPT_IMAGE, OPT_QR_URL, OPT_CAPTION, OPT_SOLAR, OPT_EV,
@@ -123,6 +125,7 @@ static const struct option options[] = {
 	{"fade-seconds", required_argument, NULL, OPT_FADE_S},
 	{"fade-fps", required_argument, NULL, OPT_FADE_FPS},
 	{"fetch-seconds", required_argument, NULL, OPT_FETCH_S},
+	{"refresh-seconds", required_argument, NULL, OPT_REFRESH_S},
 	{"retry-max", required_argument, NULL, OPT_RETRY_MAX},
 	{"grid-site", required_argument, NULL, OPT_GRID},
 	{"home-site", required_argument, NULL, OPT_HOME},
@@ -308,6 +311,10 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 		case OPT_FETCH_S:
 			if (parse_seconds(optarg, false, &o->fetch_seconds))
 				rc = bad(name, optarg, "want seconds > 0");
+			break;
+		case OPT_REFRESH_S:
+			if (parse_seconds(optarg, true, &o->refresh_seconds))
+				rc = bad(name, optarg, "want seconds >= 0");
 			break;
 		case OPT_RETRY_MAX:
 			if (parse_seconds(optarg, false, &o->retry_max))

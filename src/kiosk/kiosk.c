@@ -13,7 +13,10 @@
  *   handle_events  sleep until the next thing to do, or a window event
  *
  * Drawing happens only when a fade runs, the clock's second changes,
- * data arrives, or the window asks; in between the loop sleeps.
+ * a slide starts, or the window asks; in between the loop sleeps.  New
+ * data waits for the next slide (at most --refresh-seconds): readings
+ * come every minute or five, and redrawing the slide on screen for
+ * each fetch would be most of an idle kiosk's work.
  */
 #include "kiosk/kiosk.h"
 
@@ -45,6 +48,8 @@
 /* How long the first frame waits for the first fetch, so that a kiosk
  * starting next to its server does not flash "no data" or a stale mark. */
 #define FIRST_FETCH_WAIT 3.0
+/* Newer data waits for the next slide at most this long by default. */
+#define REFRESH_SECONDS 60.0
 
 static volatile sig_atomic_t stop_signal;
 
@@ -68,6 +73,10 @@ struct kiosk {
 
 	/* The data on screen and where it came from. */
 	struct fetch_bundle data;
+	struct fetch_bundle next;	/* newer data, held until the next
+					 * slide; fetched_at 0: none */
+	double data_mono;	/* when data went on screen */
+	bool data_now;		/* the next data goes on screen at once */
 	bool fresh;		/* from the latest fetch, which worked */
 	bool down;		/* the latest fetch failed */
 	bool fetched_once;
@@ -156,6 +165,7 @@ void kiosk_options_init(struct kiosk_options *o)
 	o->fade_seconds = 0.8;
 	o->fade_fps = FADE_FPS;
 	o->fetch_seconds = 5;
+	o->refresh_seconds = REFRESH_SECONDS;
 	o->retry_max = 60;
 	render_look_init(&o->look);
 }
@@ -260,6 +270,7 @@ static void clock_tick(struct kiosk *k)
 			 stamp(k, o->replay_from, buf, sizeof buf));
 		/* What is on screen belongs to the end of the replay. */
 		fetch_schedule_hurry(&k->sched, k->mono);
+		k->data_now = true;
 	}
 
 	/* A replay's clock may run many seconds per real second; redrawing
@@ -330,15 +341,44 @@ static bool same_sites(const struct fetch_bundle *a,
 	return !a->signage || json_equal(a->signage, b->signage);
 }
 
-/* Returns whether the picture changes: new data, or the stale mark
- * goes away. */
+/* Whether new data on fresh data may wait for the next slide: not the
+ * first, not when it takes the stale mark away, not after the replay
+ * jumped back (the data on screen is of its end). */
+static bool data_can_wait(const struct kiosk *k)
+{
+	return k->opt->refresh_seconds > 0 && k->fetched_once && k->fresh &&
+	       !k->data_now && k->presented > 0;
+}
+
+/* The held data goes on screen, which is drawn again. */
+static void apply_held(struct kiosk *k)
+{
+	if (k->next.fetched_at <= 0)
+		return;
+	fetch_bundle_move(&k->data, &k->next);
+	k->data_mono = k->mono;
+	k->dirty = true;
+	log_missing_sites(k);
+}
+
+/* Returns whether the picture changes now: new data that cannot wait,
+ * or the stale mark goes away.  New data that can is held in k->next. */
 static bool took_data(struct kiosk *k, struct fetch_result *r)
 {
 	bool was_down = k->down, first = !k->fetched_once;
 	bool changed = !k->fresh || !same_sites(&k->data, &r->bundle);
+	bool hold = changed && data_can_wait(k);
 	char buf[40];
 
-	fetch_bundle_move(&k->data, &r->bundle);
+	if (hold) {
+		fetch_bundle_move(&k->next, &r->bundle);
+	} else {
+		fetch_bundle_finish(&k->next);
+		fetch_bundle_move(&k->data, &r->bundle);
+		if (changed)
+			k->data_mono = k->mono;
+	}
+	k->data_now = false;
 	k->fresh = true;
 	k->down = false;
 	k->fetched_once = true;
@@ -349,9 +389,14 @@ static bool took_data(struct kiosk *k, struct fetch_result *r)
 	else if (was_down)
 		log_info(MOD, "server answers again: fresh slide data as of "
 			 "%s", buf);
+	else if (hold)
+		log_debug(MOD, "fetched new slide data as of %s: held for "
+			  "the next slide", stamp(k, k->opt->replay ?
+			  k->next.at : k->next.fetched_at, buf, sizeof buf));
 	else
 		log_debug(MOD, "fetched slide data as of %s", buf);
-	log_missing_sites(k);
+	if (!hold)
+		log_missing_sites(k);
 
 	if (r->cache_rc && !k->cache_failing)
 		log_warn(MOD, "cannot save the cache: %s; playing on "
@@ -359,7 +404,7 @@ static bool took_data(struct kiosk *k, struct fetch_result *r)
 	else if (!r->cache_rc && k->cache_failing)
 		log_info(MOD, "the cache is saved again");
 	k->cache_failing = r->cache_rc != FETCH_OK;
-	return changed;
+	return changed && !hold;
 }
 
 static void fetch_failed(struct kiosk *k, const struct fetch_result *r)
@@ -406,12 +451,16 @@ static void fetch_if_due(struct kiosk *k)
 			if (took_data(k, &r))
 				k->dirty = true;
 		} else {
-			/* The stale mark appears. */
+			/* The stale mark appears, on the newest data. */
 			k->dirty = k->dirty || k->fresh || !k->down;
+			apply_held(k);
 			fetch_failed(k, &r);
 		}
 	}
 	fetch_result_finish(&r);
+	if (k->next.fetched_at > 0 &&
+	    k->mono - k->data_mono >= k->opt->refresh_seconds)
+		apply_held(k);
 
 	if (fetch_schedule_due(&k->sched, k->mono) &&
 	    !fetch_worker_busy(k->worker)) {
@@ -432,8 +481,11 @@ static void pick_slide(struct kiosk *k)
 	bool fading;
 
 	if (k->content) {
+		/* Layers go by the newest data, held or not. */
 		seq = kiosk_content_tick(k->content, k->mono, k->wall, k->at,
-					 &k->data, &since);
+					 k->next.fetched_at > 0 ? &k->next
+								: &k->data,
+					 &since);
 		kiosk_content_params(k->content, &o->params, &k->params);
 	}
 	if (seq != k->seq) {
@@ -450,6 +502,7 @@ static void pick_slide(struct kiosk *k)
 			k->nfade_r = -1;
 			k->slide = (int)(seq % k->nslides);
 		}
+		apply_held(k);
 		k->dirty = true;
 	}
 
@@ -830,6 +883,8 @@ static double next_wake(const struct kiosk *k)
 	d = k->clock.start + (double)(k->seq + 1) * o->slide_seconds - k->mono;
 	t = fmin(t, d);
 	t = fmin(t, k->sched.due - k->mono);
+	if (k->next.fetched_at > 0)
+		t = fmin(t, k->data_mono + o->refresh_seconds - k->mono);
 	if (o->duration > 0)
 		t = fmin(t, k->clock.start + o->duration - k->mono);
 	return t > 0 ? t : 0;
@@ -973,6 +1028,7 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	k->fade = 1;
 	k->nfade_r = -1;
 	fetch_bundle_init(&k->data);
+	fetch_bundle_init(&k->next);
 	k->log_tz = g_time_zone_new_local();
 
 	k->nslides = o->nslides;
@@ -1060,6 +1116,7 @@ static void kiosk_finish(struct kiosk *k)
 	cairo_surface_destroy(k->mix);
 	free(k->fade_r);
 	fetch_bundle_finish(&k->data);
+	fetch_bundle_finish(&k->next);
 	render_image_forget();
 	render_set_ticker(NULL);
 	render_i18n_finish();

@@ -42,6 +42,9 @@ struct kiosk_options {
 	double fade_fps;		/* its frames a second, above 0 and
 					 * at most KIOSK_FADE_FPS_MAX */
 	double fetch_seconds;		/* real seconds between fetches */
+	double refresh_seconds;		/* newer data waits for the next
+					 * slide at most this long; 0: it
+					 * is drawn at once */
 	double retry_max;		/* longest wait between retries */
 
 	/* Which slides play, in order; nslides 0 plays every slide that
@@ -60,7 +63,8 @@ struct kiosk_options {
 };
 
 /* Fills o with the defaults: 10 s slides, 0.8 s fade at 20 frames a
- * second, a fetch every 5 s, retries backing off to 60 s, real clock, a
+ * second, a fetch every 5 s, new data on the next slide or within
+ * 60 s, retries backing off to 60 s, real clock, a
  * 1920x1080 window. */
 void kiosk_options_init(struct kiosk_options *o);
 
