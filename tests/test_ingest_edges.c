@@ -253,6 +253,117 @@ static void test_second_handle(void)
 	g_free(path);
 }
 
+/* --- retires racing batches --------------------------------------------- */
+
+#define RACE_POINTS 12
+#define RACE_THREADS 3
+
+struct race {
+	struct ingest_source src;
+	int round;		/* the point being retired, under lock */
+	bool retired;		/* store_point_retire() of it returned */
+	bool stop;
+	GMutex lock;
+	int stale;		/* batches that began after and were stored */
+	int batches;
+};
+
+static gpointer race_thread(gpointer ctx)
+{
+	struct race *r = ctx;
+	int64_t ts = T0;
+
+	for (;;) {
+		char key[32];
+		struct ingest_row row = {key, 0, 1, NULL};
+		struct ingest_result res;
+		bool after;
+
+		g_mutex_lock(&r->lock);
+		if (r->stop) {
+			g_mutex_unlock(&r->lock);
+			break;
+		}
+		snprintf(key, sizeof key, "r/%d", r->round);
+		after = r->retired;
+		g_mutex_unlock(&r->lock);
+
+		row.ts = ts++;
+		CHECK_INT(ingest_rows(st, &r->src, &row, 1, &res), 0);
+		g_mutex_lock(&r->lock);
+		r->batches++;
+		if (after && res.status == 200)
+			r->stale++;
+		g_mutex_unlock(&r->lock);
+		ingest_result_finish(&res);
+	}
+	return NULL;
+}
+
+/* Waits until the threads have run n more batches. */
+static void wait_batches(struct race *r, int n)
+{
+	int from, seen;
+
+	g_mutex_lock(&r->lock);
+	from = r->batches;
+	g_mutex_unlock(&r->lock);
+	do {
+		g_usleep(500);
+		g_mutex_lock(&r->lock);
+		seen = r->batches;
+		g_mutex_unlock(&r->lock);
+	} while (seen < from + n);
+}
+
+/*
+ * Threads write to one point through a shared cache while the point is
+ * retired; a batch that began after store_point_retire() returned must
+ * be refused, whatever the others were doing at that moment.
+ */
+static void test_retire_race(void)
+{
+	struct race r = {.src = src};
+	GThread *threads[RACE_THREADS];
+	char key[32];
+
+	CHECK_INT(store_site_add(st, "r", "grid", "Asia/Tokyo", NULL),
+		  STORE_OK);
+	for (int i = 0; i < RACE_POINTS; i++) {
+		snprintf(key, sizeof key, "r/%d", i);
+		test_add_point(st, key, "r", "power", "kW", 60);
+	}
+	r.src.site_id = 0;
+	r.src.points = ingest_points_create(st);
+	g_mutex_init(&r.lock);
+	for (int i = 0; i < RACE_THREADS; i++)
+		threads[i] = g_thread_new("race", race_thread, &r);
+
+	for (int i = 0; i < RACE_POINTS; i++) {
+		/* Some batches of the point first, to fill the cache, and
+		 * some after its retire. */
+		wait_batches(&r, 20);
+		snprintf(key, sizeof key, "r/%d", i);
+		CHECK_INT(store_point_retire(st, key), STORE_OK);
+		g_mutex_lock(&r.lock);
+		r.retired = true;
+		g_mutex_unlock(&r.lock);
+		wait_batches(&r, 10);
+		g_mutex_lock(&r.lock);
+		r.round = i + 1 < RACE_POINTS ? i + 1 : i;
+		r.retired = false;
+		g_mutex_unlock(&r.lock);
+	}
+	g_mutex_lock(&r.lock);
+	r.stop = true;
+	g_mutex_unlock(&r.lock);
+	for (int i = 0; i < RACE_THREADS; i++)
+		g_thread_join(threads[i]);
+	CHECK_INT(r.stale, 0);
+	ingest_points_destroy(r.src.points);
+	g_mutex_clear(&r.lock);
+}
+
 int main(void)
 {
 	setup();
@@ -260,6 +371,7 @@ int main(void)
 	test_bucket_not_utf8();
 	test_lineproto_values();
 	test_second_handle();
+	test_retire_race();
 	store_close(st);
 	test_remove_tree(dir);
 	return check_finish();
