@@ -326,8 +326,15 @@ def render_times(bench_bin, server, work, frames):
     return rows
 
 
+def kiosk_command(akari):
+    """akari-kiosk, the player without the server's libraries, where it
+    was built next to akari; else `akari kiosk`, the same player."""
+    lean = os.path.join(os.path.dirname(akari), "akari-kiosk")
+    return [lean] if os.access(lean, os.X_OK) else [akari, "kiosk"]
+
+
 def kiosk_argv(akari, server, slides, slide_seconds=10, cache=None):
-    return [akari, "kiosk", "--server", server.url, "--fullscreen",
+    return [*kiosk_command(akari), "--server", server.url, "--fullscreen",
             "--replay", REPLAY, "--speed", "1",
             *(["--cache", cache] if cache else ["--no-cache"]),
             "--slides", slides, "--slide-seconds", str(slide_seconds),
@@ -493,6 +500,8 @@ def main():
     runs = 1 if a.quick else 3
     minute = 20 if a.quick else 60
     chromium = None if a.no_chromium else shutil.which("chromium")
+    log("the player: " + " ".join(os.path.basename(w)
+                                  for w in kiosk_command(akari)))
 
     # Chromium's crash handler leaves its parent; as our subreaper we
     # still see it, and can end it by its id.
