@@ -180,6 +180,15 @@ static void test_look(const struct render_data *d)
 		     "a place, portrait");
 	check_change(d, d, RENDER_SOLAR, 1920, 1080, set_viewing,
 		     "a viewing distance");
+
+	/* Text for a far viewer runs over from one tile into the next on
+	 * some slides: the same whether drawn whole or from the layer. */
+	for (int s = 0; s < RENDER_SLIDE_COUNT; s++) {
+		check_change(d, d, (enum render_slide)s, 1920, 1080, NULL,
+			     "far viewers");
+		check_change(d, d, (enum render_slide)s, 1080, 1920, NULL,
+			     "far viewers, portrait");
+	}
 	render_look_init(&look);
 	render_set_look(&look);
 

@@ -196,29 +196,51 @@ static void spark(struct render_ctx *c, struct render_rect r,
 	render_chart_last(c, &a, curve, 1, ad->decimals, RENDER_RGB_AIR);
 }
 
-static void air_tile(struct render_ctx *c, struct render_rect r,
-		     const struct air_def *ad)
+/* Where a room's tile puts its figure (in) and its bar and curve
+ * (right), as air_frame() laid it out. */
+struct air_room {
+	struct render_rect in, right;
+	bool wide;
+};
+
+/* A room's panel, heading and no-data mark: the static layer's. */
+static void air_frame(struct render_ctx *c, struct render_rect r,
+		      const struct air_def *ad, struct air_room *rm)
 {
 	json_t *pt = render_point(c->site, ad->name);
-	bool wide = r.w > r.h * 1.5;
-	struct render_rect in, left, right;
+	struct render_rect left;
+	double v;
+	int64_t ts;
+
+	rm->wide = r.w > r.h * 1.5;
+	render_panel(c, r);
+	if (rm->wide) {
+		render_cut(render_inset(r, 0), 0.4, 0, false, &left,
+			   &rm->right);
+		rm->in = render_panel_head(c, left, L_(ad->label));
+		rm->right = render_inset(rm->right, 30 * c->u);
+	} else {
+		rm->in = render_panel_head(c, r, L_(ad->label));
+		rm->right = rm->in;
+	}
+	if (!render_latest(pt, &v, &ts))
+		render_nodata(c, rm->wide ? render_inset(r, 30 * c->u)
+					  : rm->in);
+}
+
+/* The rest of a room's tile, over every room's panel. */
+static void air_tile(struct render_ctx *c, const struct air_def *ad,
+		     const struct air_room *rm)
+{
+	json_t *pt = render_point(c->site, ad->name);
+	bool wide = rm->wide;
+	struct render_rect in = rm->in, right = rm->right;
 	double v, px, y;
 	char num[32], cja[48], cen[48];
 	int64_t ts;
 
-	render_panel(c, r);
-	if (wide) {
-		render_cut(render_inset(r, 0), 0.4, 0, false, &left, &right);
-		in = render_panel_head(c, left, L_(ad->label));
-		right = render_inset(right, 30 * c->u);
-	} else {
-		in = render_panel_head(c, r, L_(ad->label));
-		right = in;
-	}
-	if (!render_latest(pt, &v, &ts)) {
-		render_nodata(c, wide ? render_inset(r, 30 * c->u) : in);
+	if (!render_latest(pt, &v, &ts))
 		return;
-	}
 
 	/* the figure, its state, and when it was read */
 	px = fmin(140 * c->u, in.h * 0.4);
@@ -252,8 +274,17 @@ static void air_tile(struct render_ctx *c, struct render_rect r,
 void render_air(struct render_ctx *c, struct render_rect body)
 {
 	struct render_rect t[3];
+	struct air_room rm[3];
 
+	/* Every room's panel first: a figure or caption that runs over
+	 * into the next room (text sized for a far viewer) lies over its
+	 * panel both in a frame drawn whole and in one drawn from the
+	 * static layer. */
 	render_split(body, 3, 28 * c->u, c->portrait, t);
 	for (int i = 0; i < 3; i++)
-		air_tile(c, t[i], &air_defs[i]);
+		air_frame(c, t[i], &air_defs[i], &rm[i]);
+	for (int i = 0; i < 3; i++) {
+		c->panel = t[i];
+		air_tile(c, &air_defs[i], &rm[i]);
+	}
 }
