@@ -8,7 +8,14 @@
  * DIR holds grid.json, home.json and air.json, the answers of
  * GET /api/v1/sites/{name}/summary?at=UNIX (bench/kiosk/bench.py fetches
  * them from a real server).  One tab-separated line per slide and size
- * goes to stdout, under a header line; times are milliseconds.
+ * goes to stdout, under a header line; times are milliseconds.  The
+ * frames are drawn one after the other on one surface, as the kiosk
+ * draws a slide again; the first of them is drawn whole and the next
+ * ones from the slide's static layer (render_layer_forget()).  Besides
+ * their clock times (min, median, mean, p95, max) come the process CPU
+ * times of the same frames (cpu_min, cpu_median), and those of frames
+ * drawn whole, each with the layer freed first (whole_cpu_min,
+ * whole_cpu_median): the first frame of a slide come on screen.
  *
  * A frame is drawn as the kiosk draws it: a cairo_t on a 32-bit ARGB
  * image surface of the full size, render_slide(), cairo_destroy().  A
@@ -44,6 +51,16 @@ static double mono_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* CPU time of the process: on a machine shared with other work it
+ * varies far less from frame to frame than the clock does. */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -64,9 +81,9 @@ static double quantile(const double *v, int n, double q)
 }
 
 static int draw(cairo_surface_t *s, int w, int h, enum render_slide slide,
-		const struct render_data *d, double *ms)
+		const struct render_data *d, double *ms, double *cpu)
 {
-	double t0 = mono_ms();
+	double c0 = cpu_ms(), t0 = mono_ms();
 	cairo_t *cr = cairo_create(s);
 	int rc;
 
@@ -77,6 +94,8 @@ static int draw(cairo_surface_t *s, int w, int h, enum render_slide slide,
 	/* Cairo may batch drawing: the frame is done once it is flushed. */
 	cairo_surface_flush(s);
 	*ms = mono_ms() - t0;
+	if (cpu)
+		*cpu = cpu_ms() - c0;
 	return rc;
 }
 
@@ -104,39 +123,54 @@ static int bench_one(const struct bench *b, int w, int h,
 	    ((slide + RENDER_SLIDE_COUNT - 1) % RENDER_SLIDE_COUNT);
 	cairo_surface_t *cur, *prev, *mix;
 	double *ms = calloc((size_t)b->frames, sizeof *ms);
+	double *cpu = calloc((size_t)b->frames, sizeof *cpu);
+	double *whole = calloc((size_t)b->frames, sizeof *whole);
 	double sum = 0, t0, fade_ms, ignored;
 	int rc = -1;
 
 	cur = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
 	prev = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
 	mix = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
-	if (!ms || cairo_surface_status(cur) || cairo_surface_status(prev) ||
-	    cairo_surface_status(mix)) {
+	if (!ms || !cpu || !whole || cairo_surface_status(cur) ||
+	    cairo_surface_status(prev) || cairo_surface_status(mix)) {
 		fprintf(stderr, "bench_render: no memory for %dx%d\n", w, h);
 		goto out;
 	}
 
 	for (int i = 0; i < b->frames; i++) {
-		if (draw(cur, w, h, slide, &b->data, &ms[i]))
+		if (draw(cur, w, h, slide, &b->data, &ms[i], &cpu[i]))
 			goto fail;
 		sum += ms[i];
 	}
 	qsort(ms, (size_t)b->frames, sizeof *ms, cmp_double);
+	qsort(cpu, (size_t)b->frames, sizeof *cpu, cmp_double);
 
-	if (draw(prev, w, h, from, &b->data, &ignored))
+	/* The frame of a slide just come on screen, with no layer of it
+	 * yet: what the kiosk draws at each change of slide. */
+	for (int i = 0; i < b->frames; i++) {
+		render_layer_forget();
+		if (draw(cur, w, h, slide, &b->data, &ignored, &whole[i]))
+			goto fail;
+	}
+	qsort(whole, (size_t)b->frames, sizeof *whole, cmp_double);
+
+	if (draw(prev, w, h, from, &b->data, &ignored, NULL))
 		goto fail;
 	t0 = mono_ms();
-	if (draw(cur, w, h, slide, &b->data, &ignored))
+	if (draw(cur, w, h, slide, &b->data, &ignored, NULL))
 		goto fail;
 	for (int i = 1; i <= FADE_FRAMES; i++)
 		blend(mix, prev, cur, (double)i / FADE_FRAMES);
 	fade_ms = mono_ms() - t0;
 
-	printf("%s\t%dx%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\n",
+	printf("%s\t%dx%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f"
+	       "\t%.2f\t%.2f\t%.2f\t%.2f\n",
 	       render_slide_name(slide), w, h, first_ms, ms[0],
 	       quantile(ms, b->frames, 0.5), sum / b->frames,
 	       quantile(ms, b->frames, 0.95), ms[b->frames - 1],
-	       FADE_FRAMES * 1e3 / fade_ms);
+	       FADE_FRAMES * 1e3 / fade_ms, cpu[0],
+	       quantile(cpu, b->frames, 0.5), whole[0],
+	       quantile(whole, b->frames, 0.5));
 	fflush(stdout);
 	rc = 0;
 	goto out;
@@ -149,6 +183,8 @@ out:
 	cairo_surface_destroy(prev);
 	cairo_surface_destroy(mix);
 	free(ms);
+	free(cpu);
+	free(whole);
 	return rc;
 }
 
@@ -166,7 +202,7 @@ static int first_frames(const struct bench *b, double *first)
 	}
 	for (int i = 0; i < RENDER_SLIDE_COUNT && !rc; i++)
 		rc = draw(s, b->w[0], b->h[0], (enum render_slide)i, &b->data,
-			  &first[i]);
+			  &first[i], NULL);
 	cairo_surface_destroy(s);
 	return rc;
 }
@@ -247,7 +283,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	printf("slide\tsize\tfirst_ms\tmin_ms\tmedian_ms\tmean_ms\tp95_ms"
-	       "\tmax_ms\tfade_fps\n");
+	       "\tmax_ms\tfade_fps\tcpu_min_ms\tcpu_median_ms"
+	       "\twhole_cpu_min_ms\twhole_cpu_median_ms\n");
 	for (int s = 0; s < b.nsizes; s++)
 		for (int i = 0; i < RENDER_SLIDE_COUNT; i++)
 			if (bench_one(&b, b.w[s], b.h[s],

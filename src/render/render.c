@@ -167,15 +167,22 @@ void render_panel(struct render_ctx *c, struct render_rect r)
 {
 	cairo_t *cr = c->cr;
 
+	double key[] = { r.x, r.y, r.w, r.h, c->u, RENDER_RGB_PANEL,
+			 RENDER_RGB_PANEL_EDGE };
+
 	c->panel = r;
-	cairo_save(cr);
-	render_round_rect(cr, r, 20 * c->u);
-	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_PANEL), 1.0);
-	cairo_fill_preserve(cr);
-	cairo_set_line_width(cr, 2 * c->u);
-	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_PANEL_EDGE), 1.0);
-	cairo_stroke(cr);
-	cairo_restore(cr);
+	if (render_static_begin(c, key, sizeof(key))) {
+		cairo_save(cr);
+		render_round_rect(cr, r, 20 * c->u);
+		render_set_rgb(cr, render_rgb_hex(RENDER_RGB_PANEL), 1.0);
+		cairo_fill_preserve(cr);
+		cairo_set_line_width(cr, 2 * c->u);
+		render_set_rgb(cr, render_rgb_hex(RENDER_RGB_PANEL_EDGE),
+			       1.0);
+		cairo_stroke(cr);
+		cairo_restore(cr);
+	}
+	render_static_end(c);
 }
 
 struct render_rect render_panel_head(struct render_ctx *c,
@@ -183,9 +190,12 @@ struct render_rect render_panel_head(struct render_ctx *c,
 				     const char *en)
 {
 	struct render_rect in = render_inset(r, 30 * c->u);
-	double hh = render_label(c, ja, en, in.x, in.y - 6 * c->u,
-				 36 * c->u, 22 * c->u, RENDER_ALIGN_LEFT,
-				 in.w);
+	double hh;
+
+	render_static_begin(c, NULL, 0);
+	hh = render_label(c, ja, en, in.x, in.y - 6 * c->u, 36 * c->u,
+			  22 * c->u, RENDER_ALIGN_LEFT, in.w);
+	render_static_end(c);
 
 	in.y += hh + 10 * c->u;
 	in.h = fmax(in.h - hh - 10 * c->u, 0);
@@ -209,26 +219,30 @@ void render_nodata(struct render_ctx *c, struct render_rect r)
 		.second = true,
 	};
 	const char *en = render_tr2(N_("No data"));
+	double key[] = { cx, cy, rad, s, RENDER_RGB_NODATA };
 	struct render_extent e;
 
 	if (c->stats)
 		c->stats->nodata_panels++;
 
 	/* a struck-through circle: nothing to show here */
-	cairo_save(cr);
-	render_set_rgb(cr, col, 1.0);
-	cairo_set_line_width(cr, 7 * s);
-	cairo_new_path(cr);
-	cairo_arc(cr, cx, cy - rad, rad, 0, 2 * G_PI);
-	cairo_stroke(cr);
-	cairo_move_to(cr, cx - rad * 0.7, cy - rad + rad * 0.7);
-	cairo_line_to(cr, cx + rad * 0.7, cy - rad - rad * 0.7);
-	cairo_stroke(cr);
-	cairo_restore(cr);
+	if (render_static_begin(c, key, sizeof(key))) {
+		cairo_save(cr);
+		render_set_rgb(cr, col, 1.0);
+		cairo_set_line_width(cr, 7 * s);
+		cairo_new_path(cr);
+		cairo_arc(cr, cx, cy - rad, rad, 0, 2 * G_PI);
+		cairo_stroke(cr);
+		cairo_move_to(cr, cx - rad * 0.7, cy - rad + rad * 0.7);
+		cairo_line_to(cr, cx + rad * 0.7, cy - rad - rad * 0.7);
+		cairo_stroke(cr);
+		cairo_restore(cr);
+	}
 
 	e = render_text(c, &sj, cx, cy + 24 * s, _("No data"));
 	if (en)
 		render_text(c, &se, cx, cy + 24 * s + e.h * 0.9, en);
+	render_static_end(c);
 }
 
 /* Sizes inside a tile, in layout units. */
@@ -354,9 +368,11 @@ static void tile_draw(struct render_ctx *c, struct render_rect r,
 	struct render_rect rest = p->in;
 
 	render_panel(c, r);
+	render_static_begin(c, NULL, 0);
 	render_label(c, t->ja, t->en, p->in.x, p->head_top,
 		     TILE_HEAD_PX * c->u, TILE_HEAD_PX_EN * c->u,
 		     RENDER_ALIGN_LEFT, p->in.w);
+	render_static_end(c);
 	if (!t->num) {
 		rest.y += p->head.h;
 		rest.h -= p->head.h;
@@ -722,17 +738,25 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	struct render_extent et, e1, e2, title;
 	double cy;
 
+	double band[] = { hr.x, hr.y, hr.w, hr.h, c->u, RENDER_RGB_HEADER,
+			  RENDER_RGB(sd->accent) };
+
 	clock_styles(c, &st_time, &st_dja, &st_small);
 
 	/* band and accent rule */
-	cairo_save(cr);
-	cairo_rectangle(cr, hr.x, hr.y, hr.w, hr.h);
-	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_HEADER), 1.0);
-	cairo_fill(cr);
-	cairo_rectangle(cr, hr.x, hr.y + hr.h - 6 * c->u, hr.w, 6 * c->u);
-	render_set_rgb(cr, render_rgb_hex(RENDER_RGB(sd->accent)), 1.0);
-	cairo_fill(cr);
-	cairo_restore(cr);
+	if (render_static_begin(c, band, sizeof(band))) {
+		cairo_save(cr);
+		cairo_rectangle(cr, hr.x, hr.y, hr.w, hr.h);
+		render_set_rgb(cr, render_rgb_hex(RENDER_RGB_HEADER), 1.0);
+		cairo_fill(cr);
+		cairo_rectangle(cr, hr.x, hr.y + hr.h - 6 * c->u, hr.w,
+				6 * c->u);
+		render_set_rgb(cr, render_rgb_hex(RENDER_RGB(sd->accent)),
+			       1.0);
+		cairo_fill(cr);
+		cairo_restore(cr);
+	}
+	render_static_end(c);
 
 	/* the clock: time big, the date stacked to its left */
 	render_fmt_hm(hm, sizeof(hm), c->d->now, c->tz);
@@ -752,8 +776,10 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	/* The title takes what the clock leaves: a long one in a portrait
 	 * header is set smaller rather than over the date. */
 	st_title.max_w = fmax(x - 32 * c->u - pad, 1);
+	render_static_begin(c, NULL, 0);
 	render_label(c, L_(sd->title), pad, 20 * c->u, 64 * c->u, 34 * c->u,
 		     RENDER_ALIGN_LEFT, st_title.max_w);
+	render_static_end(c);
 	title = render_text_measure(c, &st_title, _(sd->title));
 
 	/* Where the figures are from; nothing when there are none. */
@@ -764,7 +790,9 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	else
 		snprintf(place, sizeof(place), "%s", site ? site : "");
 	if (!two_rows(c)) {
+		render_static_begin(c, NULL, 0);
 		render_text(c, &st_small, right, row - 24 * c->u, place);
+		render_static_end(c);
 		header_marks(c, title.w + pad + 40 * c->u, x - 40 * c->u,
 			     row / 2);
 		return;
@@ -775,7 +803,9 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	cy = row + HEADER_ROW2 * c->u / 2 - 2 * c->u;
 	st_small.align = RENDER_ALIGN_LEFT;
 	st_small.px = 26 * c->u;
+	render_static_begin(c, NULL, 0);
 	et = render_text(c, &st_small, pad, cy + 9 * c->u, place);
+	render_static_end(c);
 	header_marks(c, pad + et.w + 40 * c->u, right, cy);
 }
 
@@ -827,13 +857,18 @@ static void draw_ticker(struct render_ctx *c, struct render_rect r)
 		.px = (tall ? TICKER_PX_TALL : TICKER_PX) * c->u,
 		.rgb = RENDER_RGB_TEXT,
 	};
+	double band[] = { r.x, r.y, r.w, r.h, RENDER_RGB_HEADER };
 	struct render_extent e;
 	double span, x;
 
+	if (render_static_begin(c, band, sizeof(band))) {
+		cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+		render_set_rgb(cr, render_rgb_hex(RENDER_RGB_HEADER), 1.0);
+		cairo_fill(cr);
+	}
+	render_static_end(c);
 	cairo_save(cr);
 	cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_HEADER), 1.0);
-	cairo_fill_preserve(cr);
 	cairo_clip(cr);
 	c->panel = r;
 	e = render_text_measure(c, &st, text);
@@ -973,44 +1008,55 @@ void render_warm_up(void)
 	cairo_surface_destroy(s);
 }
 
-int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
-		       const struct render_data *d,
-		       struct render_stats *stats)
+/* What frame() draws. */
+struct frame_args {
+	int w, h;
+	enum render_slide slide;
+	const struct render_data *d;
+	struct render_stats *stats;
+};
+
+static uint64_t frame(cairo_t *cr, enum render_pass pass, void *arg)
 {
-	struct render_ctx c = { .cr = cr, .w = w, .h = h, .d = d };
-	const struct slide_def *sd;
+	const struct frame_args *fa = arg;
+	struct render_ctx c = { .cr = cr, .w = fa->w, .h = fa->h,
+				.d = fa->d, .stats = fa->stats,
+				.pass = pass };
+	const struct slide_def *sd = &slides[fa->slide];
+	enum render_slide slide = fa->slide;
+	int w = fa->w, h = fa->h;
+	uint32_t bg = RENDER_RGB_BG;
 	struct render_zones z;
 	struct render_rect hr, body;
 
-	if (!cr || !d || w <= 0 || h <= 0 || (int)slide < 0 ||
-	    slide >= RENDER_SLIDE_COUNT || d->now < RENDER_TIME_MIN ||
-	    d->now > RENDER_TIME_MAX)
-		return -1;
-	sd = &slides[slide];
-	if (stats)
-		memset(stats, 0, sizeof(*stats));
-	c.stats = stats;
+	cairo_matrix_t m;
+
 	render_zones_of(w, h, &z);
 	c.u = z.u;
 	c.portrait = z.tmpl == RENDER_TEMPLATE_PORTRAIT;
-	c.site = site_of(d, slide);
+	c.site = site_of(c.d, slide);
 	c.tz = zone_of(c.site);
+	cairo_get_matrix(cr, &m);
+	c.extents_ok = m.xx == 1 && m.yy == 1 && m.xy == 0 && m.yx == 0;
 
 	cairo_save(cr);
 	c.pango = pango_context_new_for(cr);
 
 	/* background */
-	cairo_rectangle(cr, 0, 0, w, h);
-	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_BG), 1.0);
-	cairo_fill(cr);
+	if (render_static_begin(&c, &bg, sizeof(bg))) {
+		cairo_rectangle(cr, 0, 0, w, h);
+		render_set_rgb(cr, render_rgb_hex(bg), 1.0);
+		cairo_fill(cr);
+	}
+	render_static_end(&c);
 
 	/* header, then the slide's body under it */
 	hr = (struct render_rect){ z.header.x, z.header.y, z.header.w,
 				   z.header.h };
 	c.panel = hr;
 	draw_header(&c, sd, hr);
-	if (stats)
-		stats->header = hr;
+	if (c.stats)
+		c.stats->header = hr;
 	body = (struct render_rect){ z.main.x, z.main.y, z.main.w, z.main.h };
 	if (z.has_ticker)
 		draw_ticker(&c, (struct render_rect){ z.ticker.x, z.ticker.y,
@@ -1025,7 +1071,26 @@ int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
 	g_object_unref(c.pango);
 	g_time_zone_unref(c.tz);
 	cairo_restore(cr);
-	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : -1;
+	return c.static_hash;
+}
+
+int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,
+		       const struct render_data *d,
+		       struct render_stats *stats)
+{
+	struct frame_args fa = { w, h, slide, d, stats };
+
+	if (!cr || !d || w <= 0 || h <= 0 || (int)slide < 0 ||
+	    slide >= RENDER_SLIDE_COUNT || d->now < RENDER_TIME_MIN ||
+	    d->now > RENDER_TIME_MAX)
+		return -1;
+	if (stats) {
+		/* A test's counts are of a frame drawn in one go. */
+		memset(stats, 0, sizeof(*stats));
+		frame(cr, RENDER_PASS_ALL, &fa);
+		return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : -1;
+	}
+	return render_layer_draw(cr, w, h, slide, frame, &fa);
 }
 
 int render_slide(cairo_t *cr, int w, int h, enum render_slide slide,

@@ -125,6 +125,14 @@ int render_image_check(const char *path, char *err, size_t errlen);
 /* Frees the decoded image the image slide keeps between frames. */
 void render_image_forget(void);
 
+/* Frees the static layer render_slide() keeps of the slide it drew
+ * last (the background, header band, panels and headings of a frame,
+ * w x h x 4 bytes), which lets the next frame of that slide and size
+ * draw only what changes.  It is made when a slide is drawn a second
+ * time in a row and freed when another slide or size is drawn; a
+ * caller that will not draw for a while can free it sooner. */
+void render_layer_forget(void);
+
 /* Renders slide at w x h into a new PNG file at path (replaced if it
  * exists).  Returns 0, or -1 when the surface or the file cannot be made
  * or written. */

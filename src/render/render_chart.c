@@ -63,8 +63,10 @@ double render_nice_range(double vmin, double vmax, int n, int decimals,
 }
 
 /* Hour labels under the plot: every 3 hours when there is room, else 6;
- * the day's end reads 24:00 rather than the next day's 0:00. */
-static void hour_labels(struct render_ctx *c, const struct render_axes *a)
+ * the day's end reads 24:00 rather than the next day's 0:00.  Their
+ * lines only when lines. */
+static void hour_labels(struct render_ctx *c, const struct render_axes *a,
+			bool lines)
 {
 	cairo_t *cr = c->cr;
 	struct render_style st = {
@@ -82,6 +84,8 @@ static void hour_labels(struct render_ctx *c, const struct render_axes *a)
 		else
 			render_fmt_hm(buf, sizeof(buf), (int64_t)t, c->tz);
 		render_text(c, &st, x, a->plot.y + a->plot.h + 8 * c->u, buf);
+		if (!lines)
+			continue;
 
 		cairo_save(cr);
 		render_set_rgb(cr, render_rgb_hex(RENDER_RGB_GRIDLINE), 0.5);
@@ -105,7 +109,8 @@ struct render_axes render_chart_frame(struct render_ctx *c,
 		.align = RENDER_ALIGN_RIGHT,
 	};
 	double label_w = 0, unit_h = 46 * c->u, under = 42 * c->u;
-	double bottom, top, step;
+	double bottom, top, step, key[11];
+	bool lines;
 	char buf[32];
 
 	/* As many value lines as fit at a readable spacing, up to seven. */
@@ -126,16 +131,34 @@ struct render_axes render_chart_frame(struct render_ctx *c,
 	a.v0 = bottom;
 	a.v1 = top;
 
+	/* The frame is the layer's: it moves only with the axes. */
+	key[0] = a.plot.x;
+	key[1] = a.plot.y;
+	key[2] = a.plot.w;
+	key[3] = a.plot.h;
+	key[4] = a.t0;
+	key[5] = a.t1;
+	key[6] = a.v0;
+	key[7] = a.v1;
+	key[8] = step;
+	key[9] = c->u;
+	key[10] = RENDER_RGB_GRIDLINE;
+	lines = render_static_begin(c, key, sizeof(key));
+
 	/* value grid and labels */
 	cairo_save(cr);
 	cairo_set_line_width(cr, 1.5 * c->u);
 	for (double v = bottom; v <= top + step / 2; v += step) {
 		double y = render_axes_y(&a, v);
 
-		render_set_rgb(cr, render_rgb_hex(RENDER_RGB_GRIDLINE), 1.0);
-		cairo_move_to(cr, a.plot.x, y);
-		cairo_line_to(cr, a.plot.x + a.plot.w, y);
-		cairo_stroke(cr);
+		if (lines) {
+			render_set_rgb(cr,
+				       render_rgb_hex(RENDER_RGB_GRIDLINE),
+				       1.0);
+			cairo_move_to(cr, a.plot.x, y);
+			cairo_line_to(cr, a.plot.x + a.plot.w, y);
+			cairo_stroke(cr);
+		}
 		render_fmt_num(buf, sizeof(buf), v, decimals);
 		render_text(c, &st, a.plot.x - 12 * c->u, y - 15 * c->u,
 			    buf);
@@ -145,7 +168,8 @@ struct render_axes render_chart_frame(struct render_ctx *c,
 		render_text(c, &st, a.plot.x - 12 * c->u, r.y - 4 * c->u,
 			    unit);
 
-	hour_labels(c, &a);
+	hour_labels(c, &a, lines);
+	render_static_end(c);
 	return a;
 }
 
@@ -215,7 +239,7 @@ int render_chart_curve(struct render_ctx *c, const struct render_axes *a,
 
 	render_set_rgb(cr, col, 1.0);
 	cairo_set_line_width(cr, width);
-	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+	cairo_set_line_join(cr, CAIRO_LINE_JOIN_BEVEL);
 	cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
 	cairo_stroke(cr);
 out:
@@ -356,8 +380,9 @@ double render_legend(struct render_ctx *c, double x_right, double y,
 		.align = RENDER_ALIGN_RIGHT, .second = true,
 	};
 	struct render_extent ee = { 0 }, ej;
-	double sw = 34 * c->u, x, gap = 0;
+	double sw = 34 * c->u, x, gap = 0, key[4];
 
+	render_static_begin(c, NULL, 0);
 	if (en && *en) {
 		ee = render_text(c, &se, x_right, y + 3 * c->u, en);
 		gap = 8 * c->u;
@@ -366,21 +391,29 @@ double render_legend(struct render_ctx *c, double x_right, double y,
 	x = x_right - ee.w - gap - ej.w - 10 * c->u - sw;
 
 	/* the swatch: a block for areas and bars, a line for curves */
-	cairo_save(cr);
-	render_set_rgb(cr, render_rgb_hex(rgb), 1.0);
-	if (block) {
-		render_round_rect(cr, (struct render_rect){
-			x + 8 * c->u, y + ej.h / 2 - 9 * c->u, 18 * c->u,
-			18 * c->u }, 3 * c->u);
-		cairo_fill(cr);
-	} else {
-		cairo_set_line_width(cr, 5 * c->u);
-		cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-		cairo_move_to(cr, x, y + ej.h / 2);
-		cairo_line_to(cr, x + sw, y + ej.h / 2);
-		cairo_stroke(cr);
+	key[0] = x;
+	key[1] = y + ej.h / 2;
+	key[2] = rgb;
+	key[3] = block;
+	if (render_static_begin(c, key, sizeof(key))) {
+		cairo_save(cr);
+		render_set_rgb(cr, render_rgb_hex(rgb), 1.0);
+		if (block) {
+			render_round_rect(cr, (struct render_rect){
+				x + 8 * c->u, y + ej.h / 2 - 9 * c->u,
+				18 * c->u, 18 * c->u }, 3 * c->u);
+			cairo_fill(cr);
+		} else {
+			cairo_set_line_width(cr, 5 * c->u);
+			cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+			cairo_move_to(cr, x, y + ej.h / 2);
+			cairo_line_to(cr, x + sw, y + ej.h / 2);
+			cairo_stroke(cr);
+		}
+		cairo_restore(cr);
 	}
-	cairo_restore(cr);
+	render_static_end(c);
+	render_static_end(c);
 	return x - 30 * c->u;
 }
 

@@ -110,6 +110,16 @@ struct render_stats {
 	int ranking_rows;	/* buildings listed on the ranking slide */
 };
 
+/* What one drawing of a frame puts on its target (render_layer.c).  A
+ * frame's static parts (background, header band, title, panels, their
+ * headings, chart frames) are the same from frame to frame of a slide;
+ * they can be drawn once on a layer that later frames start from. */
+enum render_pass {
+	RENDER_PASS_ALL,	/* everything, as without a layer */
+	RENDER_PASS_STATIC,	/* only the static parts: the layer */
+	RENDER_PASS_DYNAMIC	/* only the rest, over a copy of it */
+};
+
 struct render_ctx {
 	cairo_t *cr;
 	PangoContext *pango;	/* language "ja", owned */
@@ -121,7 +131,48 @@ struct render_ctx {
 	GTimeZone *tz;		/* the site's zone, owned */
 	struct render_rect panel;	/* the one being drawn in */
 	struct render_stats *stats;	/* NULL unless a test asks */
+	enum render_pass pass;		/* what of the frame is drawn */
+	int static_depth;	/* > 0 inside render_static_begin() */
+	uint64_t static_hash;	/* of the static parts so far */
+	bool extents_ok;	/* cr draws in device pixels: texts' extents
+				 * may be kept between frames */
 };
+
+/* --- the static layer (render_layer.c) ------------------------------ */
+
+/* Begins a static part of the frame whose drawing depends on no more
+ * than the len bytes at key (coordinates, colours; doubles with no
+ * padding between them) and the texts drawn inside it, which
+ * render_text() takes into c->static_hash by itself.  Returns whether
+ * to draw its Cairo paths: false in the dynamic pass, where the layer
+ * already holds them.  Its texts are measured in every pass and drawn
+ * in all but the dynamic one.  Pairs with render_static_end(); nests. */
+bool render_static_begin(struct render_ctx *c, const void *key, size_t len);
+void render_static_end(struct render_ctx *c);
+
+/* Adds len bytes at p to c->static_hash. */
+void render_static_mix(struct render_ctx *c, const void *p, size_t len);
+
+/* Draws one frame on cr in pass; returns the hash of its static parts
+ * (c->static_hash, from 0).  Cairo's errors stay in cr. */
+typedef uint64_t render_frame_fn(cairo_t *cr, enum render_pass pass,
+				 void *arg);
+
+/* Draws the w x h frame of slide on cr through draw: from the static
+ * layer kept for that slide and size when its static parts are the
+ * same as the layer's, else whole (a layer is made when a slide is
+ * drawn a second time in a row at the same size).  One layer is kept
+ * at most, for the slide drawn last.  Returns 0, or -1 when Cairo
+ * fails. */
+int render_layer_draw(cairo_t *cr, int w, int h, enum render_slide slide,
+		      render_frame_fn *draw, void *arg);
+
+/* Whether render_slide() may use the layer (true by default): a test
+ * draws a frame both ways and compares them.  false also frees it. */
+void render_layer_enable(bool on);
+
+/* Whether the last render_layer_draw() drew its frame from the layer. */
+bool render_layer_hit(void);
 
 /* Like render_slide(), and when stats is not NULL fills it in. */
 int render_slide_stats(cairo_t *cr, int w, int h, enum render_slide slide,

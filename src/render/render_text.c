@@ -204,6 +204,58 @@ static PangoLayout *styled_layout(struct render_ctx *c,
 	return lo;
 }
 
+/* The extents of texts laid out before, by text, style and font: a
+ * slide measures most of its texts again on every frame, and a frame
+ * drawn from the static layer needs only where its static texts go.
+ * Cleared whole when full. */
+#define EXTENTS_MAX 1024
+
+static GHashTable *extents;
+
+/* The key of text in style st, as styled_layout() lays it out; the
+ * caller frees it. */
+static char *extent_key(const struct render_style *st, const char *text)
+{
+	enum render_lang lang, lang2;
+
+	style_langs(st, &lang, &lang2);
+	return g_strdup_printf("%a %a %d %d %d %zu %s\n%s", st->px, st->max_w,
+			       st->bold, lang, lang2, st->split,
+			       RENDER_FONT_FAMILY, text);
+}
+
+static bool extent_find(const struct render_ctx *c,
+			const struct render_style *st, const char *text,
+			struct render_extent *ext)
+{
+	const struct render_extent *e;
+	char *key;
+
+	if (!c->extents_ok || !extents)
+		return false;
+	key = extent_key(st, text);
+	e = g_hash_table_lookup(extents, key);
+	g_free(key);
+	if (e)
+		*ext = *e;
+	return e != NULL;
+}
+
+static void extent_keep(const struct render_ctx *c,
+			const struct render_style *st, const char *text,
+			const struct render_extent *ext)
+{
+	if (!c->extents_ok)
+		return;
+	if (!extents)
+		extents = g_hash_table_new_full(g_str_hash, g_str_equal,
+						g_free, g_free);
+	if (g_hash_table_size(extents) >= EXTENTS_MAX)
+		g_hash_table_remove_all(extents);
+	g_hash_table_replace(extents, extent_key(st, text),
+			     g_memdup2(ext, sizeof(*ext)));
+}
+
 /* Counts a layout drawn at (x, y) and keeps where its ink went. */
 static void note_text(struct render_ctx *c, PangoLayout *lo, double x,
 		      double y, const char *text)
@@ -229,15 +281,56 @@ static void note_text(struct render_ctx *c, PangoLayout *lo, double x,
 	g_strlcpy(b->text, text, sizeof(b->text));
 }
 
+/* Adds a static text as drawn to the frame's hash: its bytes, where it
+ * went, its size, colour, languages and font. */
+static void static_text(struct render_ctx *c, const struct render_style *st,
+			double x, double y, const struct render_extent *ext,
+			const char *text)
+{
+	enum render_lang lang, lang2;
+	double key[9];
+
+	style_langs(st, &lang, &lang2);
+	key[0] = x;
+	key[1] = y;
+	key[2] = ext->w;
+	key[3] = ext->h;
+	key[4] = st->rgb;
+	key[5] = st->bold;
+	key[6] = lang;
+	key[7] = lang2;
+	key[8] = (double)st->split;
+	render_static_mix(c, key, sizeof(key));
+	render_static_mix(c, text, strlen(text) + 1);
+	render_static_mix(c, RENDER_FONT_FAMILY,
+			  strlen(RENDER_FONT_FAMILY) + 1);
+}
+
 struct render_extent render_text_measure(struct render_ctx *c,
 					 const struct render_style *st,
 					 const char *text)
 {
 	struct render_extent ext;
-	PangoLayout *lo = styled_layout(c, st, text, &ext);
+	PangoLayout *lo;
 
+	if (extent_find(c, st, text, &ext))
+		return ext;
+	lo = styled_layout(c, st, text, &ext);
+	extent_keep(c, st, text, &ext);
 	g_object_unref(lo);
 	return ext;
+}
+
+/* Where a text of extent ext in style st goes when given (x, y). */
+static void text_origin(const struct render_style *st,
+			const struct render_extent *ext, double *x, double *y)
+{
+	if (st->align == RENDER_ALIGN_CENTER)
+		*x -= ext->w / 2;
+	else if (st->align == RENDER_ALIGN_RIGHT)
+		*x -= ext->w;
+	if (st->baseline)
+		*y -= ext->baseline;
 }
 
 struct render_extent render_text(struct render_ctx *c,
@@ -245,16 +338,24 @@ struct render_extent render_text(struct render_ctx *c,
 				 double y, const char *text)
 {
 	struct render_extent ext;
-	PangoLayout *lo = styled_layout(c, st, text, &ext);
+	PangoLayout *lo;
 
-	if (st->align == RENDER_ALIGN_CENTER)
-		x -= ext.w / 2;
-	else if (st->align == RENDER_ALIGN_RIGHT)
-		x -= ext.w;
-	if (st->baseline)
-		y -= ext.baseline;
+	/* A static text is drawn on the layer; a frame drawn from it needs
+	 * only where the text went, for its hash. */
+	if (c->static_depth > 0 && c->pass == RENDER_PASS_DYNAMIC) {
+		ext = render_text_measure(c, st, text);
+		text_origin(st, &ext, &x, &y);
+		static_text(c, st, x, y, &ext, text);
+		return ext;
+	}
+
+	lo = styled_layout(c, st, text, &ext);
+	extent_keep(c, st, text, &ext);
+	text_origin(st, &ext, &x, &y);
 	if (c->stats)
 		note_text(c, lo, x, y, text);
+	if (c->static_depth > 0)
+		static_text(c, st, x, y, &ext, text);
 
 	render_set_rgb(c->cr, render_rgb_hex(st->rgb), 1.0);
 	cairo_move_to(c->cr, x, y);

@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/store/store_aggregate.h"
 #include "cloud/store/store_bucket.h"
 #include "cloud/store/store_rollup.h"
+#include "cloud/analytics/analytics_text.h"
 #include "cloud/analytics/counter.h"
 #include "core/timeutil.h"
 
@@ -395,22 +397,34 @@ static void series_fold(const struct series *s, const struct bounds *b,
 	}
 }
 
-static json_t *acc_value(const struct acc *c, enum analytics_fn fn)
+/* The bucket's value of fn into *v; false when it is null. */
+static bool acc_number(const struct acc *c, enum analytics_fn fn, double *v)
 {
 	switch (fn) {
 	case ANALYTICS_ENERGY:
-		return c->held ? json_real(c->kwh) : json_null();
+		*v = c->kwh;
+		return c->held != 0;
 	case ANALYTICS_AVG:
-		return c->count ? json_real(c->sum / (double)c->count)
-				: json_null();
+		*v = c->count ? c->sum / (double)c->count : 0;
+		return c->count != 0;
 	case ANALYTICS_MIN:
-		return c->count ? json_real(c->min) : json_null();
+		*v = c->min;
+		return c->count != 0;
 	case ANALYTICS_MAX:
-		return c->count ? json_real(c->max) : json_null();
+		*v = c->max;
+		return c->count != 0;
 	case ANALYTICS_SUM:
-		return c->count ? json_real(c->sum) : json_null();
+		*v = c->sum;
+		return c->count != 0;
 	}
-	return json_null();
+	return false;
+}
+
+static json_t *acc_value(const struct acc *c, enum analytics_fn fn)
+{
+	double v;
+
+	return acc_number(c, fn, &v) ? json_real(v) : json_null();
 }
 
 /* --- shared pieces ------------------------------------------------------ */
@@ -558,24 +572,37 @@ static int fold_raw_window(struct store *st, const struct store_point *p,
 	return 0;
 }
 
+/* The whole buckets of b inside [from, to): k0 <= k < k1. */
+static void whole_buckets(const struct bounds *b, int64_t from, int64_t to,
+			  size_t *k0, size_t *k1)
+{
+	*k0 = b->t[0] < from ? 1 : 0;
+	*k1 = b->t[b->n] > to ? b->n - 1 : b->n;
+}
+
+/* With whole_read the caller has put the rollups of the whole buckets
+ * into acc already; only the edges are left. */
 static int aggregate_rollups(struct store *st, const struct store_point *p,
 			     int64_t from, int64_t to,
 			     enum analytics_interval iv, bool energy,
-			     const struct bounds *b, struct acc *acc,
-			     char *err, size_t errlen)
+			     const struct bounds *b, bool whole_read,
+			     struct acc *acc, char *err, size_t errlen)
 {
-	size_t k0 = b->t[0] < from ? 1 : 0;
-	size_t k1 = b->t[b->n] > to ? b->n - 1 : b->n;
-	struct rollup_fill f = {b, acc, k0};
+	size_t k0, k1;
+	struct rollup_fill f = {b, acc, 0};
 	int rc;
 
+	whole_buckets(b, from, to, &k0, &k1);
+	f.k = k0;
 	/* No whole bucket: the range is inside one. */
 	if (k0 >= k1)
 		return fold_raw_window(st, p, b, from, to, energy, acc, err,
 				       errlen);
 
-	rc = store_rollups_each(st, p->id, (enum store_bucket)iv, b->t[k0],
-				b->t[k1], rollup_fill, &f);
+	rc = whole_read ? 0 : store_rollups_each(st, p->id,
+						  (enum store_bucket)iv,
+						  b->t[k0], b->t[k1],
+						  rollup_fill, &f);
 	if (rc) {
 		snprintf(err, errlen, "reading rollups of %s: %s", p->key,
 			 store_errmsg(st));
@@ -590,6 +617,47 @@ static int aggregate_rollups(struct store *st, const struct store_point *p,
 	return rc;
 }
 
+/* Whether fn can be asked of p: energy only of power or an energy
+ * counter. */
+static int check_point_fn(const struct store_point *p, enum analytics_fn fn,
+			  char *err, size_t errlen)
+{
+	if (fn != ANALYTICS_ENERGY || point_is_power(p) ||
+	    point_is_energy_counter(p))
+		return 0;
+	snprintf(err, errlen,
+		 "energy needs a power point in kW or an energy counter; %s "
+		 "is %s in %s", p->key, p->quantity, p->unit);
+	return ANALYTICS_INVALID;
+}
+
+/*
+ * Folds point p's aggregate over [from, to) into acc (b->n entries,
+ * zeroed): whole buckets from the rollups where they answer, the rest
+ * from raw readings, and a counter's sum and energy from its
+ * increments.  whole_read: see aggregate_rollups().
+ */
+static int point_acc(struct store *st, const struct store_point *p,
+		     int64_t from, int64_t to, enum analytics_interval iv,
+		     enum analytics_fn fn, const struct bounds *b,
+		     bool whole_read, struct acc *acc, char *err,
+		     size_t errlen)
+{
+	bool energy = fn == ANALYTICS_ENERGY;
+	int rc;
+
+	if (rollups_answer(p, iv, fn)) {
+		rc = aggregate_rollups(st, p, from, to, iv, energy, b,
+				       whole_read, acc, err, errlen);
+	} else {
+		rc = fold_raw_window(st, p, b, from, to, energy, acc, err,
+				     errlen);
+	}
+	if (!rc && p->kind == STORE_COUNTER &&
+	    (fn == ANALYTICS_ENERGY || fn == ANALYTICS_SUM))
+		rc = counter_fold(st, p, b, from, to, fn, acc, err, errlen);
+	return rc;
+}
 
 static json_t *aggregate_answer(const struct store_point *p, GTimeZone *tz,
 				int64_t from, int64_t to,
@@ -625,7 +693,6 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
 {
 	struct store_point p;
 	struct bounds b = {0};
-	struct series s = {0};
 	struct acc *acc = NULL;
 	GTimeZone *tz = NULL;
 	int rc;
@@ -645,14 +712,9 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
 		rc = store_failed(st, rc, "point", key, err, errlen);
 		goto out;
 	}
-	if (fn == ANALYTICS_ENERGY && !point_is_power(&p) &&
-	    !point_is_energy_counter(&p)) {
-		snprintf(err, errlen,
-			 "energy needs a power point in kW or an energy "
-			 "counter; %s is %s in %s", p.key, p.quantity, p.unit);
-		rc = ANALYTICS_INVALID;
+	rc = check_point_fn(&p, fn, err, errlen);
+	if (rc)
 		goto out;
-	}
 	rc = zone_open(p.tz, &tz, err, errlen);
 	if (rc)
 		goto out;
@@ -667,24 +729,10 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
 		goto out;
 	}
 
-	if (rollups_answer(&p, iv, fn)) {
-		rc = aggregate_rollups(st, &p, from, to, iv,
-				       fn == ANALYTICS_ENERGY, &b, acc, err,
-				       errlen);
-		if (rc)
-			goto out;
-	} else {
-		rc = series_load(st, &p, from, to, &s, err, errlen);
-		if (rc)
-			goto out;
-		series_fold(&s, &b, from, to, fn == ANALYTICS_ENERGY, acc);
-	}
-	if (p.kind == STORE_COUNTER &&
-	    (fn == ANALYTICS_ENERGY || fn == ANALYTICS_SUM)) {
-		rc = counter_fold(st, &p, &b, from, to, fn, acc, err, errlen);
-		if (rc)
-			goto out;
-	}
+	rc = point_acc(st, &p, from, to, iv, fn, &b, false, acc, err,
+		       errlen);
+	if (rc)
+		goto out;
 
 	*out = aggregate_answer(&p, tz, from, to, iv, fn, &b, acc);
 	if (!*out) {
@@ -694,7 +742,6 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
 
 out:
 	free(acc);
-	series_finish(&s);
 	bounds_finish(&b);
 	if (tz)
 		g_time_zone_unref(tz);
@@ -1074,6 +1121,354 @@ out:
 	json_decref(res);
 	summary_days_finish(&days);
 	free(pts.p);
+	if (tz)
+		g_time_zone_unref(tz);
+	return rc;
+}
+
+/* --- many points of a site ----------------------------------------------- */
+
+/* The points an aggregate over a site answers for, in answer order. */
+struct site_points {
+	struct point_list all;	/* the site's, by key; owns the points */
+	const struct store_point **p;
+	size_t n;
+};
+
+static void site_points_finish(struct site_points *sp)
+{
+	free(sp->all.p);
+	free(sp->p);
+	memset(sp, 0, sizeof(*sp));
+}
+
+static bool selected(const struct store_point *p,
+		     const struct analytics_selection *sel)
+{
+	return !sel->quantity || !strcmp(p->quantity, sel->quantity);
+}
+
+/* The listed keys in their order, each once and on the site. */
+static int pick_listed(struct site_points *sp, const char *site,
+		       const struct analytics_selection *sel, char *err,
+		       size_t errlen)
+{
+	GHashTable *by_key = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	int rc = 0;
+
+	for (size_t i = 0; i < sp->all.n; i++)
+		g_hash_table_insert(by_key, sp->all.p[i].key, &sp->all.p[i]);
+	for (size_t i = 0; i < sel->npoints; i++) {
+		const char *key = sel->points[i];
+		const struct store_point *p = g_hash_table_lookup(by_key, key);
+
+		if (!p) {
+			snprintf(err, errlen, "no point \"%.128s\" on site "
+				 "\"%s\"", key, site);
+			rc = STORE_NOT_FOUND;
+			break;
+		}
+		if (!g_hash_table_add(seen, (gpointer)key)) {
+			snprintf(err, errlen, "point \"%.128s\" is listed "
+				 "twice", key);
+			rc = ANALYTICS_INVALID;
+			break;
+		}
+		if (selected(p, sel))
+			sp->p[sp->n++] = p;
+	}
+	g_hash_table_destroy(by_key);
+	g_hash_table_destroy(seen);
+	return rc;
+}
+
+static int site_points_load(struct store *st, const char *site,
+			    const struct analytics_selection *sel,
+			    struct site_points *sp, char *err, size_t errlen)
+{
+	size_t cap;
+	int rc;
+
+	memset(sp, 0, sizeof(*sp));
+	rc = store_points_each(st, site, point_list_push, &sp->all);
+	if (sp->all.nomem)
+		goto nomem;
+	if (rc)
+		return store_failed(st, rc, "site", site, err, errlen);
+
+	cap = sel->npoints > sp->all.n ? sel->npoints : sp->all.n;
+	sp->p = malloc((cap ? cap : 1) * sizeof(*sp->p));
+	if (!sp->p)
+		goto nomem;
+	if (sel->npoints)
+		return pick_listed(sp, site, sel, err, errlen);
+	for (size_t i = 0; i < sp->all.n; i++) {
+		const struct store_point *p = &sp->all.p[i];
+
+		if ((!p->retired || sel->retired) && selected(p, sel))
+			sp->p[sp->n++] = p;
+	}
+	return 0;
+
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return ANALYTICS_NOMEM;
+}
+
+/* Puts the rollups read for many points into their rows of acc. */
+struct site_fill {
+	const struct bounds *b;
+	struct acc *acc;	/* row i of point i, b->n wide */
+};
+
+static int site_fill(size_t i, const struct store_rollup *r, void *ctx)
+{
+	struct site_fill *f = ctx;
+	size_t lo = 0, hi = f->b->n;
+	struct acc *c;
+
+	/* A row cut in a zone the site no longer has matches no start. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->b->t[mid] < r->ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == f->b->n || f->b->t[lo] != r->ts)
+		return 0;
+	c = &f->acc[i * f->b->n + lo];
+	c->count = r->n;
+	c->sum = r->sum;
+	c->min = r->min;
+	c->max = r->max;
+	c->held = r->held;
+	c->kwh = r->kwh;
+	return 0;
+}
+
+/* The rollup columns acc_value() reads for fn. */
+static unsigned fn_cols(enum analytics_fn fn)
+{
+	switch (fn) {
+	case ANALYTICS_AVG:
+	case ANALYTICS_SUM:
+		return STORE_AGG_N | STORE_AGG_SUM;
+	case ANALYTICS_MIN:
+		return STORE_AGG_N | STORE_AGG_MIN;
+	case ANALYTICS_MAX:
+		return STORE_AGG_N | STORE_AGG_MAX;
+	case ANALYTICS_ENERGY:
+		return STORE_AGG_HELD | STORE_AGG_KWH;
+	}
+	return STORE_AGG_ALL;
+}
+
+/* The whole buckets of every point the rollups answer for, in one
+ * read; *read[i] says whether point i's were. */
+static int site_rollups(struct store *st, const struct site_points *sp,
+			int64_t from, int64_t to, enum analytics_interval iv,
+			enum analytics_fn fn, const struct bounds *b,
+			struct acc *acc, bool *read, char *err, size_t errlen)
+{
+	int64_t *ids = malloc((sp->n ? sp->n : 1) * sizeof(*ids));
+	size_t *rows = malloc((sp->n ? sp->n : 1) * sizeof(*rows));
+	struct site_fill f = {b, acc};
+	size_t n = 0, k0, k1;
+	int rc = 0;
+
+	if (!ids || !rows) {
+		snprintf(err, errlen, "out of memory");
+		rc = ANALYTICS_NOMEM;
+		goto out;
+	}
+	whole_buckets(b, from, to, &k0, &k1);
+	for (size_t i = 0; i < sp->n; i++) {
+		read[i] = k0 < k1 && rollups_answer(sp->p[i], iv, fn);
+		if (read[i]) {
+			ids[n] = sp->p[i]->id;
+			rows[n++] = i;
+		}
+	}
+	if (n == 0)
+		goto out;
+
+	/* The store calls back with an index into ids: rows maps it to
+	 * acc's row, which ids' order keeps when all are read. */
+	if (n < sp->n) {
+		f.acc = calloc(n * b->n, sizeof(*f.acc));
+		if (!f.acc) {
+			snprintf(err, errlen, "out of memory");
+			rc = ANALYTICS_NOMEM;
+			goto out;
+		}
+	}
+	rc = store_aggregate_rollups(st, ids, n, (enum store_bucket)iv,
+				     fn_cols(fn), b->t[k0], b->t[k1],
+				     site_fill, &f);
+	if (rc) {
+		snprintf(err, errlen, "reading rollups: %s",
+			 store_errmsg(st));
+		goto out;
+	}
+	if (f.acc != acc) {
+		for (size_t j = 0; j < n; j++)
+			memcpy(&acc[rows[j] * b->n], &f.acc[j * b->n],
+			       b->n * sizeof(*acc));
+	}
+
+out:
+	if (f.acc != acc)
+		free(f.acc);
+	free(ids);
+	free(rows);
+	return rc;
+}
+
+static void text_time(GString *out, int64_t t, GTimeZone *tz)
+{
+	char buf[40];
+
+	core_time_format(t, tz, buf, sizeof(buf));
+	analytics_text_string(out, buf);
+}
+
+static void text_field(GString *out, const char *name, const char *value)
+{
+	g_string_append_printf(out, "\"%s\":", name);
+	analytics_text_string(out, value);
+	g_string_append_c(out, ',');
+}
+
+/* The answer as JSON text: with tens of thousands of values a jansson
+ * tree and its printing cost more than reading the rollups. */
+static char *site_answer(const struct store_site *si, GTimeZone *tz,
+			 const struct site_points *sp, int64_t from,
+			 int64_t to, enum analytics_interval iv,
+			 enum analytics_fn fn, const struct bounds *b,
+			 const struct acc *acc)
+{
+	GString *out = g_string_sized_new(256 + sp->n * (48 + b->n * 20));
+	double v;
+
+	g_string_append_c(out, '{');
+	text_field(out, "site", si->name);
+	text_field(out, "tz", si->tz);
+	text_field(out, "interval", analytics_interval_name(iv));
+	text_field(out, "fn", analytics_fn_name(fn));
+	g_string_append(out, "\"from\":");
+	text_time(out, from, tz);
+	g_string_append(out, ",\"to\":");
+	text_time(out, to, tz);
+	g_string_append(out, ",\"starts\":[");
+	for (size_t k = 0; k < b->n; k++) {
+		if (k)
+			g_string_append_c(out, ',');
+		text_time(out, b->t[k], tz);
+	}
+	g_string_append(out, "],\"points\":[");
+	for (size_t i = 0; i < sp->n; i++) {
+		const struct store_point *p = sp->p[i];
+
+		g_string_append(out, i ? ",{" : "{");
+		text_field(out, "point", p->key);
+		text_field(out, "unit",
+			   fn == ANALYTICS_ENERGY ? "kWh" : p->unit);
+		g_string_append(out, "\"values\":[");
+		for (size_t k = 0; k < b->n; k++) {
+			if (k)
+				g_string_append_c(out, ',');
+			if (acc_number(&acc[i * b->n + k], fn, &v))
+				analytics_text_real(out, v);
+			else
+				g_string_append(out, "null");
+		}
+		g_string_append(out, "]}");
+	}
+	g_string_append(out, "]}");
+	return g_string_free(out, FALSE);
+}
+
+int analytics_aggregate_site(struct store *st, const char *site,
+			     const struct analytics_selection *sel,
+			     int64_t from, int64_t to,
+			     enum analytics_interval iv, enum analytics_fn fn,
+			     char **out, char *err, size_t errlen)
+{
+	struct store_site si;
+	struct site_points sp = {0};
+	struct bounds b = {0};
+	struct acc *acc = NULL;
+	bool *read = NULL;
+	GTimeZone *tz = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((size_t)iv >= COUNT(interval_names) ||
+	    (size_t)fn >= COUNT(fn_names)) {
+		snprintf(err, errlen, "unknown interval or fn");
+		return ANALYTICS_INVALID;
+	}
+	rc = check_range(from, to, err, errlen);
+	if (rc)
+		goto out;
+	rc = store_site_get(st, site, &si);
+	if (rc) {
+		rc = store_failed(st, rc, "site", site, err, errlen);
+		goto out;
+	}
+	rc = site_points_load(st, site, sel, &sp, err, errlen);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < sp.n; i++) {
+		rc = check_point_fn(sp.p[i], fn, err, errlen);
+		if (rc)
+			goto out;
+	}
+
+	/* Every point of a site is in the site's zone: one set of
+	 * buckets serves them all. */
+	rc = zone_open(si.tz, &tz, err, errlen);
+	if (rc)
+		goto out;
+	rc = bounds_build(tz, iv, from, to, &b, err, errlen);
+	if (rc)
+		goto out;
+	if (sp.n && b.n > ANALYTICS_MAX_VALUES / sp.n) {
+		snprintf(err, errlen, "%zu points of %zu %s buckets are more "
+			 "than %d values", sp.n, b.n,
+			 analytics_interval_name(iv), ANALYTICS_MAX_VALUES);
+		rc = ANALYTICS_INVALID;
+		goto out;
+	}
+	acc = calloc(sp.n * b.n + 1, sizeof(*acc));
+	read = calloc(sp.n ? sp.n : 1, sizeof(*read));
+	if (!acc || !read) {
+		snprintf(err, errlen, "out of memory");
+		rc = ANALYTICS_NOMEM;
+		goto out;
+	}
+
+	rc = site_rollups(st, &sp, from, to, iv, fn, &b, acc, read, err,
+			  errlen);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < sp.n; i++) {
+		rc = point_acc(st, sp.p[i], from, to, iv, fn, &b, read[i],
+			       &acc[i * b.n], err, errlen);
+		if (rc)
+			goto out;
+	}
+
+	*out = site_answer(&si, tz, &sp, from, to, iv, fn, &b, acc);
+
+out:
+	free(read);
+	free(acc);
+	bounds_finish(&b);
+	site_points_finish(&sp);
 	if (tz)
 		g_time_zone_unref(tz);
 	return rc;

@@ -33,6 +33,7 @@
 #define AKARI_ANALYTICS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -97,6 +98,45 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
 			int64_t to, enum analytics_interval iv,
 			enum analytics_fn fn, json_t **out, char *err,
 			size_t errlen);
+
+/* Which points of a site analytics_aggregate_site() answers for. */
+struct analytics_selection {
+	const char *const *points;	/* keys, borrowed; NULL: all */
+	size_t npoints;
+	const char *quantity;		/* only these; NULL: any */
+	bool retired;			/* all: retired points too */
+};
+
+/*
+ * The aggregate of many points of site at once, as JSON text in *out
+ * (NUL-terminated, owned by the caller, free() it):
+ *   {"site": "hall", "tz": "Asia/Tokyo", "interval": "hour",
+ *    "fn": "avg", "from": "...", "to": "...",
+ *    "starts": ["2024-01-15T00:00:00+09:00", ...],
+ *    "points": [{"point": "hall/p1", "unit": "kW",
+ *                "values": [1.5, null, ...]}, ...]}
+ * Every point of a site is in the site's zone, so the buckets are the
+ * same for all: values[k] is the bucket that starts at starts[k], the
+ * value analytics_aggregate() gives for that point, range, interval and
+ * fn.  The points are sel's keys in their order (each must be a point of
+ * site, retired or not), or else every point of site by key, retired
+ * ones only with sel->retired; with sel->quantity only those of that
+ * quantity.  The whole buckets of all points that rollups answer for
+ * are read in one query (store_aggregate.h); edges, counters and the
+ * rest as analytics_aggregate() does per point.  The answer is text,
+ * not a jansson tree: at a thousand points of a day of hours, building
+ * and printing the tree took longer than everything else.
+ * Errors: as analytics_aggregate(); STORE_NOT_FOUND for an unknown site
+ * or a key that is no point of site, ANALYTICS_INVALID also for a key
+ * listed twice, energy of a point that has none, or more than
+ * ANALYTICS_MAX_VALUES values (points x buckets); err names the culprit.
+ */
+#define ANALYTICS_MAX_VALUES 2000000
+int analytics_aggregate_site(struct store *st, const char *site,
+			     const struct analytics_selection *sel,
+			     int64_t from, int64_t to,
+			     enum analytics_interval iv, enum analytics_fn fn,
+			     char **out, char *err, size_t errlen);
 
 /*
  * What a signage slide needs about one site, as seen at time at (only

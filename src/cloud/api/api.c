@@ -33,6 +33,7 @@
 
 #include "cloud/analytics/analytics.h"
 #include "cloud/analytics/analytics_signage.h"
+#include "cloud/api/api_aggregate.h"
 #include "cloud/api/api_auth.h"
 #include "cloud/api/api_content.h"
 #include "cloud/api/api_csv.h"
@@ -63,6 +64,7 @@ struct api {
 	int64_t future_tolerance_s;	/* ingest_source's */
 	struct api_auth *auth;		/* device limits, signing, liveness */
 	struct api_fiap_env fiap;	/* for api_fiap.c's */
+	struct ingest_points *points;	/* shared by the ingest routes */
 };
 
 enum route {
@@ -71,6 +73,7 @@ enum route {
 	ROUTE_POINTS,
 	ROUTE_READINGS,
 	ROUTE_AGGREGATE,
+	ROUTE_SITE_AGGREGATE,	/* api_aggregate.c */
 	ROUTE_SUMMARY,
 	ROUTE_SIGNAGE,		/* analytics_signage.c */
 	ROUTE_HEALTH,
@@ -94,6 +97,7 @@ struct answer {
 	const char *allow;	/* the Allow header of a 405 */
 	bool unauthorized;	/* add WWW-Authenticate to a 401 */
 	struct MHD_Response *raw;	/* owned; sent instead of body */
+	char *text;		/* owned; body already as JSON text */
 	unsigned retry_after;	/* seconds for Retry-After; 0: none */
 };
 
@@ -164,8 +168,8 @@ static void log_answer(const struct request *req, const struct answer *a)
 static bool conditional_route(enum route route)
 {
 	return route == ROUTE_POINTS || route == ROUTE_READINGS ||
-	       route == ROUTE_AGGREGATE || route == ROUTE_SUMMARY ||
-	       route == ROUTE_SIGNAGE;
+	       route == ROUTE_AGGREGATE || route == ROUTE_SITE_AGGREGATE ||
+	       route == ROUTE_SUMMARY || route == ROUTE_SIGNAGE;
 }
 
 /*
@@ -197,12 +201,14 @@ static enum MHD_Result send_answer(struct request *req, struct answer *a)
 	static char oom[] = "{\"error\": \"internal\", "
 			    "\"message\": \"out of memory\"}\n";
 	struct MHD_Response *resp = NULL;
-	char *text = a->body && !a->raw ? json_dumps(a->body, JSON_COMPACT)
-					: NULL;
+	char *text = a->text		  ? a->text
+		     : a->body && !a->raw ? json_dumps(a->body, JSON_COMPACT)
+					  : NULL;
 	enum MHD_Result ret;
 	char etag[40] = "";
 	size_t n;
 
+	a->text = NULL;
 	resp = a->raw;
 	if (text && (resp = conditional(req, a, text, etag, sizeof etag))) {
 		free(text);
@@ -270,28 +276,6 @@ static const char *param(const struct request *req, const char *name)
 					   name);
 }
 
-/*
- * Parses a time parameter.  libmicrohttpd turns '+' in a query into a
- * space, so an offset such as "+09:00" sent without %2B arrives as
- * " 09:00"; the last space is read back as '+'.
- */
-static int parse_time_param(const char *s, int64_t *out)
-{
-	char buf[64];
-	char *sp;
-
-	if (core_time_parse(s, out) == 0)
-		return 0;
-	if (strlen(s) >= sizeof buf)
-		return -1;
-	strcpy(buf, s);
-	sp = strrchr(buf, ' ');
-	if (!sp)
-		return -1;
-	*sp = '+';
-	return core_time_parse(buf, out);
-}
-
 /* Reads a required time parameter; on failure fills a with a 400. */
 static int time_param(const struct request *req, const char *name,
 		      int64_t *out, struct answer *a)
@@ -305,7 +289,7 @@ static int time_param(const struct request *req, const char *name,
 			     name);
 		return -1;
 	}
-	if (parse_time_param(s, out)) {
+	if (api_time_parse(s, out)) {
 		answer_error(a, 400, "bad_parameter",
 			     "parameter '%s': \"%.64s\" is neither RFC 3339 "
 			     "with an offset nor Unix seconds",
@@ -647,6 +631,9 @@ static enum route route_of(const char *url, char **arg)
 		return ROUTE_INGEST_CSV;
 	if (!strcmp(url, PREFIX "/points"))
 		return ROUTE_POINTS;
+	/* before the registry's, which takes any /sites/NAME */
+	if ((*arg = url_arg(url, "/sites/", API_AGGREGATE_TAIL)))
+		return ROUTE_SITE_AGGREGATE;
 	if (api_registry_route(url))
 		return ROUTE_REGISTRY;
 	if (!strcmp(url, PREFIX "/health"))
@@ -919,6 +906,7 @@ static enum MHD_Result request_begin(struct api *api,
 	req->api = api;
 	req->conn = conn;
 	req->src.future_tolerance_s = api->future_tolerance_s;
+	req->src.points = api->points;
 	req->method = g_strdup(method);
 	req->url = g_strdup(url);
 	req->route = route_of(url, &req->arg);
@@ -1033,6 +1021,10 @@ static enum MHD_Result request_finish(struct request *req)
 		break;
 	case ROUTE_AGGREGATE:
 		do_aggregate(req, &a);
+		break;
+	case ROUTE_SITE_AGGREGATE:
+		a.status = api_aggregate_site(req->api->st, req->conn,
+					      req->arg, &a.body, &a.text);
 		break;
 	case ROUTE_SUMMARY:
 		do_summary(req, &a);
@@ -1180,6 +1172,8 @@ int api_start(struct store *st, const struct api_config *cfg,
 		goto out;
 	}
 	api->st = st;
+	api->points = ingest_points_create(st);
+	api->influx.points = api->points;
 	api->max_body = cfg->max_body;
 	api->influx.st = st;
 	api->influx.max_body = cfg->max_body;
@@ -1243,6 +1237,7 @@ void api_stop(struct api *api)
 		return;
 	if (api->daemon)
 		MHD_stop_daemon(api->daemon);
+	ingest_points_destroy(api->points);
 	api_auth_destroy(api->auth);
 	api_fiap_env_finish(&api->fiap);
 	free(api);

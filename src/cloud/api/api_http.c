@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/timeutil.h"
+
 void api_error_vtext(char *buf, size_t len, const char *fmt, va_list ap)
 {
 	char msg[512], *text;
@@ -50,4 +52,21 @@ bool api_etag_matches(const char *header, const char *etag)
 		header += strcspn(header, ",");
 	}
 	return false;
+}
+
+int api_time_parse(const char *s, int64_t *out)
+{
+	char buf[64];
+	char *sp;
+
+	if (core_time_parse(s, out) == 0)
+		return 0;
+	if (strlen(s) >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	sp = strrchr(buf, ' ');
+	if (!sp)
+		return -1;
+	*sp = '+';
+	return core_time_parse(buf, out);
 }

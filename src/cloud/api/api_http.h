@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * {"error": code, "message": the formatted text}, new.  A name quoted
@@ -22,6 +23,15 @@ json_t *api_error_vbody(const char *code, const char *fmt, va_list ap)
 /* The message part alone, made valid UTF-8 into buf (len bytes). */
 void api_error_vtext(char *buf, size_t len, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
+
+/*
+ * Parses a time given in a query: RFC 3339 with an offset, or Unix
+ * seconds (core_time_parse()).  libmicrohttpd turns '+' in a query into
+ * a space, so an offset such as "+09:00" sent without %2B arrives as
+ * " 09:00"; the last space is read back as '+'.  0, or -1 (*out
+ * untouched).
+ */
+int api_time_parse(const char *s, int64_t *out);
 
 /* A strong ETag of text: a quoted hash, into etag (at least 35 bytes). */
 void api_etag_of(const char *text, char *etag, size_t len);

@@ -296,6 +296,7 @@ enum MHD_Result api_influx_begin(const struct api_influx_env *env,
 	r->env = env;
 	r->conn = conn;
 	r->src.future_tolerance_s = env->future_tolerance_s;
+	r->src.points = env->points;
 	r->route = route;
 	r->method = method;
 	r->url = url;

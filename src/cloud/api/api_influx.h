@@ -31,6 +31,7 @@ struct api_influx_env {
 	const struct lineproto_map *map;	/* NULL: the default */
 	int64_t future_tolerance_s;	/* see ingest_source */
 	struct api_auth *auth;	/* device limits and signatures */
+	struct ingest_points *points;	/* see ingest_source, or NULL */
 };
 
 struct api_influx;

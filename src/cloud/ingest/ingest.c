@@ -3,9 +3,13 @@
  * rows in one transaction.
  *
  * Rows are checked in order; each either becomes a store_reading or an
- * entry in the answer's "rejected" list.  Points are looked up once per
- * key per batch, since a batch usually holds hundreds of rows of the
- * same few points.  Rows that name the same (point, ts) are collapsed
+ * entry in the answer's "rejected" list.  Every distinct key of a batch
+ * is looked up before the checks, from the source's cache of points
+ * (ingest_points.h, which never holds a point older than the registry)
+ * or else in one read of the store (store_lookup.h), since a batch holds
+ * hundreds of rows of the same points or one row each of a thousand.
+ * Rows come as JSON (ingest_batch) or as parsed rows (ingest_rows); both
+ * go through the same checks.  Rows that name the same (point, ts) are collapsed
  * before storing, keeping the one that came last in the batch; since
  * every value is stored as a double, 5 and then 5.0 (or 5i and 5.0 in
  * line protocol) at one (point, ts) are one row.
@@ -54,7 +58,8 @@ struct batch {
 	struct store *st;
 	const struct ingest_source *src;
 	int64_t future_limit;	/* ts past it is held; INT64_MAX: none */
-	GHashTable *points;	/* key -> struct point_entry */
+	GHashTable *points;	/* borrowed key -> struct point_entry */
+	struct point_entry *entries;	/* what points refers to */
 	struct good_row *good;
 	size_t ngood;
 	struct store_held *held;	/* rows for the quarantine */
@@ -113,31 +118,62 @@ static int row_fail(struct row_error *e, const char *code, const char *fmt,
 }
 
 /*
- * Finds key in the batch's cache or the store.  Returns 0 with *out set
- * (entry->found false for an unknown key), or a negative store_rc when
- * the store failed.
+ * Looks up every distinct key of keys[0..n) (borrowed; NULL entries are
+ * skipped) in one read of the store, into b->points.  Returns 0, or a
+ * negative store_rc.
  */
-static int lookup_point(struct batch *b, const char *key,
-			const struct point_entry **out)
+static int resolve_points(struct batch *b, const char *const *keys, size_t n)
 {
-	struct point_entry *e = g_hash_table_lookup(b->points, key);
-	int rc;
+	const char **distinct = malloc((n ? n : 1) * sizeof *distinct);
+	struct store_point *pts = NULL;
+	bool *found = NULL;
+	size_t nd = 0;
+	int rc = 0;
 
-	if (e) {
-		*out = e;
-		return 0;
+	b->points = g_hash_table_new(g_str_hash, g_str_equal);
+	if (!distinct)
+		goto oom;
+	for (size_t i = 0; i < n; i++) {
+		if (!keys[i] || g_hash_table_contains(b->points, keys[i]))
+			continue;
+		g_hash_table_add(b->points, (gpointer)keys[i]);
+		distinct[nd++] = keys[i];
 	}
 
-	e = g_new0(struct point_entry, 1);
-	rc = store_point_get(b->st, key, &e->p);
-	if (rc == STORE_OK) {
-		e->found = true;
-	} else if (rc != STORE_NOT_FOUND) {
-		g_free(e);
-		return rc;
+	pts = malloc((nd ? nd : 1) * sizeof *pts);
+	found = malloc((nd ? nd : 1) * sizeof *found);
+	b->entries = malloc((nd ? nd : 1) * sizeof *b->entries);
+	if (!pts || !found || !b->entries)
+		goto oom;
+	rc = ingest_points_resolve(b->src->points, b->st, distinct, nd, pts,
+				   found);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < nd; i++) {
+		b->entries[i].found = found[i];
+		if (found[i])
+			b->entries[i].p = pts[i];
+		g_hash_table_insert(b->points, (gpointer)distinct[i],
+				    &b->entries[i]);
 	}
-	g_hash_table_insert(b->points, g_strdup(key), e);
-	*out = e;
+	goto out;
+oom:
+	b->oom = true;
+	rc = STORE_IO;
+out:
+	free(found);
+	free(pts);
+	free(distinct);
+	return rc;
+}
+
+static int check_ts_range(int64_t ts, struct row_error *err)
+{
+	if (ts < TS_MIN || ts >= TS_MAX)
+		return row_fail(err, "bad_ts",
+				"ts %lld is outside 1900-01-01 .. "
+				"9999-12-30",
+				(long long)ts);
 	return 0;
 }
 
@@ -165,12 +201,7 @@ static int check_ts(json_t *jts, int64_t *ts, struct row_error *err)
 				"number");
 	}
 
-	if (*ts < TS_MIN || *ts >= TS_MAX)
-		return row_fail(err, "bad_ts",
-				"ts %lld is outside 1900-01-01 .. "
-				"9999-12-30",
-				(long long)*ts);
-	return 0;
+	return check_ts_range(*ts, err);
 }
 
 /*
@@ -209,7 +240,7 @@ static int convert_unit(const char *unit, const struct store_point *p,
 	}
 }
 
-/* What check_row() says of a row it does not refuse. */
+/* What the row checks say of a row they do not refuse. */
 enum {
 	ROW_GOOD = 0,
 	ROW_REFUSED = 1,
@@ -239,32 +270,15 @@ static int check_counter(const struct store_point *p, double value,
 }
 
 /*
- * Checks one row.  Returns ROW_GOOD with *out filled, ROW_REFUSED with
- * err filled, ROW_FUTURE or ROW_NO_DATA with err saying why the row is
- * set aside, or a negative store_rc when the store failed.
+ * The checks of a row's point: known, of the device's site, in service.
+ * Returns 0 with *out set, or ROW_REFUSED with err filled.
  */
-static int check_row(struct batch *b, json_t *row, struct store_reading *out,
-		     struct row_error *err)
+static int check_point(struct batch *b, const char *key,
+		       const struct point_entry **out, struct row_error *err)
 {
-	const struct point_entry *pe;
-	json_t *jpoint, *jvalue, *junit;
-	const char *key, *unit;
-	double value;
-	int rc;
+	const struct point_entry *pe = g_hash_table_lookup(b->points, key);
 
-	if (!json_is_object(row))
-		return row_fail(err, "bad_row", "row is not a JSON object");
-
-	jpoint = json_object_get(row, "point");
-	if (!json_is_string(jpoint))
-		return row_fail(err, "bad_point",
-				"row has no \"point\" string");
-	key = json_string_value(jpoint);
-
-	rc = lookup_point(b, key, &pe);
-	if (rc)
-		return rc;
-	if (!pe->found) {
+	if (!pe || !pe->found) {
 		b->unknown++;
 		return row_fail(err, "unknown_point", "no point \"%.128s\"",
 				key);
@@ -281,16 +295,14 @@ static int check_row(struct batch *b, json_t *row, struct store_reading *out,
 				"point \"%.128s\" is retired: its history "
 				"stays readable but it takes no new readings",
 				key);
+	*out = pe;
+	return 0;
+}
 
-	rc = check_ts(json_object_get(row, "ts"), &out->ts, err);
-	if (rc)
-		return rc;
-
-	jvalue = json_object_get(row, "value");
-	if (!json_is_number(jvalue))
-		return row_fail(err, "bad_value",
-				"value is missing or not a number");
-	value = json_number_value(jvalue);
+/* A finite value that is not a "no data" code: 0, ROW_REFUSED or
+ * ROW_NO_DATA with err filled. */
+static int check_number(double value, struct row_error *err)
+{
 	if (!isfinite(value))
 		return row_fail(err, "bad_value", "value is not finite");
 	if (counter_is_sentinel(value)) {
@@ -299,22 +311,32 @@ static int check_row(struct batch *b, json_t *row, struct store_reading *out,
 			 "reading; nothing is stored", value);
 		return ROW_NO_DATA;
 	}
+	return 0;
+}
 
-	junit = json_object_get(row, "unit");
-	if (junit && !json_is_string(junit))
-		return row_fail(err, "bad_unit", "unit is not a string");
-	unit = json_string_value(junit);
+/*
+ * The checks of a reading whose point passed check_point(), whose ts is
+ * in range and whose value passed check_number(): in a unit of the
+ * point's quantity, one its counter can hold, not too far ahead.  unit
+ * may be NULL for the point's own.  Returns what check_json_row() does.
+ */
+static int check_value(struct batch *b, const struct store_point *p,
+		       double value, const char *unit,
+		       struct store_reading *out, struct row_error *err)
+{
+	int rc;
+
 	if (unit) {
-		rc = convert_unit(unit, &pe->p, &value, err);
+		rc = convert_unit(unit, p, &value, err);
 		if (rc)
 			return rc;
 	}
 
-	rc = check_counter(&pe->p, value, err);
+	rc = check_counter(p, value, err);
 	if (rc)
 		return rc;
 
-	out->point_id = pe->p.id;
+	out->point_id = p->id;
 	out->value = value;
 	if (out->ts > b->future_limit) {
 		row_fail(err, "future_ts",
@@ -329,19 +351,91 @@ static int check_row(struct batch *b, json_t *row, struct store_reading *out,
 	return ROW_GOOD;
 }
 
-static int reject_row(struct batch *b, size_t index, json_t *row,
+/* The "point" string of a JSON row, or NULL. */
+static const char *json_row_key(json_t *row)
+{
+	return json_string_value(json_is_object(row)
+					 ? json_object_get(row, "point")
+					 : NULL);
+}
+
+/*
+ * Checks one JSON row.  Returns ROW_GOOD with *out filled, ROW_REFUSED
+ * with err filled, ROW_FUTURE or ROW_NO_DATA with err saying why the row
+ * is set aside, or a negative store_rc when the store failed.
+ */
+static int check_json_row(struct batch *b, json_t *row,
+			  struct store_reading *out, struct row_error *err)
+{
+	const struct point_entry *pe;
+	json_t *jvalue, *junit;
+	const char *key;
+	int rc;
+
+	if (!json_is_object(row))
+		return row_fail(err, "bad_row", "row is not a JSON object");
+
+	key = json_row_key(row);
+	if (!key)
+		return row_fail(err, "bad_point",
+				"row has no \"point\" string");
+	rc = check_point(b, key, &pe, err);
+	if (rc)
+		return rc;
+
+	rc = check_ts(json_object_get(row, "ts"), &out->ts, err);
+	if (rc)
+		return rc;
+
+	jvalue = json_object_get(row, "value");
+	if (!json_is_number(jvalue))
+		return row_fail(err, "bad_value",
+				"value is missing or not a number");
+
+	rc = check_number(json_number_value(jvalue), err);
+	if (rc)
+		return rc;
+
+	junit = json_object_get(row, "unit");
+	if (junit && !json_is_string(junit))
+		return row_fail(err, "bad_unit", "unit is not a string");
+	return check_value(b, &pe->p, json_number_value(jvalue),
+			   json_string_value(junit), out, err);
+}
+
+/* Checks one parsed row, as check_json_row() does. */
+static int check_parsed_row(struct batch *b, const struct ingest_row *row,
+			    struct store_reading *out, struct row_error *err)
+{
+	const struct point_entry *pe;
+	int rc;
+
+	rc = check_point(b, row->point, &pe, err);
+	if (rc)
+		return rc;
+	rc = check_ts_range(row->ts, err);
+	if (rc)
+		return rc;
+	out->ts = row->ts;
+	rc = check_number(row->value, err);
+	if (rc)
+		return rc;
+	return check_value(b, &pe->p, row->value, row->unit, out, err);
+}
+
+/* key is the row's point, NULL when it names none. */
+static int reject_row(struct batch *b, size_t index, const char *key,
 		      const struct row_error *err)
 {
-	json_t *jpoint = json_is_object(row) ? json_object_get(row, "point")
-					     : NULL;
 	json_t *entry = json_object();
 	int bad = !entry;
 
 	if (entry) {
 		bad |= json_object_set_new(entry, "index",
 					   json_integer((json_int_t)index));
-		if (json_is_string(jpoint))
-			bad |= json_object_set(entry, "point", jpoint);
+		if (key)
+			bad |= json_object_set_new(entry, "point",
+						   json_string(key));
 		bad |= json_object_set_new(entry, "error",
 					   json_string(err->code));
 		bad |= json_object_set_new(entry, "message",
@@ -357,13 +451,12 @@ static int reject_row(struct batch *b, size_t index, json_t *row,
 
 /* Notes a row that is neither stored nor refused, and keeps a held one
  * for the quarantine. */
-static int set_row_aside(struct batch *b, size_t index, json_t *row,
+static int set_row_aside(struct batch *b, size_t index, const char *key,
 			 int kind, const struct store_reading *r,
 			 const struct row_error *err)
 {
-	json_t *entry = json_pack("{s:I, s:O, s:s, s:s}", "index",
-				  (json_int_t)index, "point",
-				  json_object_get(row, "point"), "reason",
+	json_t *entry = json_pack("{s:I, s:s, s:s, s:s}", "index",
+				  (json_int_t)index, "point", key, "reason",
 				  err->code, "message", err->message);
 
 	if (!entry || json_array_append_new(b->set_aside, entry)) {
@@ -439,17 +532,32 @@ static int none_stored_status(const struct batch *b, size_t nrows)
 	return 422;
 }
 
-static int check_rows(struct batch *b, json_t *rows)
+/* The rows of a batch, as JSON or as parsed rows: one is NULL. */
+struct batch_rows {
+	json_t *json;		/* a JSON array */
+	const struct ingest_row *parsed;
+	size_t n;
+};
+
+static const char *row_key(const struct batch_rows *rows, size_t i)
+{
+	return rows->json ? json_row_key(json_array_get(rows->json, i))
+			  : rows->parsed[i].point;
+}
+
+static int check_rows(struct batch *b, const struct batch_rows *rows)
 {
 	struct row_error err;
-	json_t *row;
-	size_t i;
 	int rc;
 
-	json_array_foreach(rows, i, row) {
+	for (size_t i = 0; i < rows->n; i++) {
 		struct good_row *g = &b->good[b->ngood];
 
-		rc = check_row(b, row, &g->r, &err);
+		rc = rows->json ? check_json_row(b, json_array_get(rows->json,
+								   i),
+						 &g->r, &err)
+				: check_parsed_row(b, &rows->parsed[i], &g->r,
+						   &err);
 		if (rc < 0)
 			return rc;
 		if (rc == ROW_GOOD) {
@@ -458,42 +566,42 @@ static int check_rows(struct batch *b, json_t *rows)
 			continue;
 		}
 		if (rc == ROW_FUTURE || rc == ROW_NO_DATA)
-			rc = set_row_aside(b, i, row, rc, &g->r, &err);
+			rc = set_row_aside(b, i, row_key(rows, i), rc, &g->r,
+					   &err);
 		else
-			rc = reject_row(b, i, row, &err);
+			rc = reject_row(b, i, row_key(rows, i), &err);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-int ingest_batch(struct store *st, const struct ingest_source *src,
-		 json_t *batch, struct ingest_result *res)
+/* The distinct keys of rows, resolved in one read (resolve_points). */
+static int resolve_rows(struct batch *b, const struct batch_rows *rows)
+{
+	const char **keys = malloc((rows->n ? rows->n : 1) * sizeof *keys);
+	int rc;
+
+	if (!keys) {
+		b->oom = true;
+		return STORE_IO;
+	}
+	for (size_t i = 0; i < rows->n; i++)
+		keys[i] = row_key(rows, i);
+	rc = resolve_points(b, keys, rows->n);
+	free(keys);
+	return rc;
+}
+
+/* Checks and stores rows, which hold at most INGEST_MAX_ROWS. */
+static int ingest_checked(struct store *st, const struct ingest_source *src,
+			  const struct batch_rows *rows,
+			  struct ingest_result *res)
 {
 	struct batch b = {.st = st, .src = src};
-	json_t *rows = json_object_get(batch, "readings");
-	size_t nrows = json_array_size(rows);
-	char msg[160];
+	size_t nrows = rows->n;
 	int rc = 0;
 
-	memset(res, 0, sizeof *res);
-
-	if (!json_is_object(batch) || !json_is_array(rows)) {
-		set_error(res, 400, "bad_batch",
-			  "the batch must be a JSON object with a "
-			  "\"readings\" array");
-		goto out;
-	}
-	if (nrows > INGEST_MAX_ROWS) {
-		snprintf(msg, sizeof msg,
-			 "the batch has %zu readings; at most %d are allowed "
-			 "in one batch", nrows, INGEST_MAX_ROWS);
-		set_error(res, 400, "too_many_rows", msg);
-		goto out;
-	}
-
-	b.points = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					 g_free);
 	b.good = malloc((nrows ? nrows : 1) * sizeof *b.good);
 	b.held = malloc((nrows ? nrows : 1) * sizeof *b.held);
 	b.rejected = json_array();
@@ -508,6 +616,9 @@ int ingest_batch(struct store *st, const struct ingest_source *src,
 		goto fail;
 	}
 
+	rc = resolve_rows(&b, rows);
+	if (rc)
+		goto fail;
 	rc = check_rows(&b, rows);
 	if (rc)
 		goto fail;
@@ -554,9 +665,55 @@ out:
 	json_decref(b.set_aside);
 	free(b.held);
 	free(b.good);
+	free(b.entries);
 	if (b.points)
 		g_hash_table_destroy(b.points);
 	return rc;
+}
+
+static void too_many_rows(size_t nrows, struct ingest_result *res)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof msg,
+		 "the batch has %zu readings; at most %d are allowed in one "
+		 "batch", nrows, INGEST_MAX_ROWS);
+	set_error(res, 400, "too_many_rows", msg);
+}
+
+int ingest_batch(struct store *st, const struct ingest_source *src,
+		 json_t *batch, struct ingest_result *res)
+{
+	json_t *rows = json_object_get(batch, "readings");
+	struct batch_rows br = {.json = rows, .n = json_array_size(rows)};
+
+	memset(res, 0, sizeof *res);
+
+	if (!json_is_object(batch) || !json_is_array(rows)) {
+		set_error(res, 400, "bad_batch",
+			  "the batch must be a JSON object with a "
+			  "\"readings\" array");
+		return 0;
+	}
+	if (br.n > INGEST_MAX_ROWS) {
+		too_many_rows(br.n, res);
+		return 0;
+	}
+	return ingest_checked(st, src, &br, res);
+}
+
+int ingest_rows(struct store *st, const struct ingest_source *src,
+		const struct ingest_row *rows, size_t n,
+		struct ingest_result *res)
+{
+	struct batch_rows br = {.parsed = rows, .n = n};
+
+	memset(res, 0, sizeof *res);
+	if (n > INGEST_MAX_ROWS) {
+		too_many_rows(n, res);
+		return 0;
+	}
+	return ingest_checked(st, src, &br, res);
 }
 
 int ingest_body(struct store *st, const struct ingest_source *src,

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cloud/ingest/ingest_points.h"
 #include "cloud/store/store.h"
 
 #define INGEST_MAX_ROWS 100000
@@ -35,6 +36,9 @@ struct ingest_source {
 	 * clock is held in quarantine, not stored; 0: no check (the
 	 * importer, whose replays may lie ahead on purpose). */
 	int64_t future_tolerance_s;
+	/* Points kept between batches (borrowed), or NULL to read every
+	 * batch's points from the store. */
+	struct ingest_points *points;
 };
 
 struct ingest_result {
@@ -78,6 +82,27 @@ int ingest_body(struct store *st, const struct ingest_source *src,
 /* Same, for a batch already parsed (borrowed; not modified). */
 int ingest_batch(struct store *st, const struct ingest_source *src,
 		 json_t *batch, struct ingest_result *res);
+
+/*
+ * One reading already parsed by its protocol (line protocol, ...): what
+ * a JSON row holds once its types are known.  Strings are borrowed.
+ */
+struct ingest_row {
+	const char *point;	/* the point's key */
+	int64_t ts;		/* Unix seconds */
+	double value;
+	const char *unit;	/* NULL: in the point's own unit */
+};
+
+/*
+ * Checks and stores rows[0..n) (borrowed) with the checks, statuses and
+ * answer of ingest_batch() for the JSON batch of the same rows, with no
+ * JSON built per row; an answer's "index" is the position in rows.
+ * Returns as ingest_body() does.
+ */
+int ingest_rows(struct store *st, const struct ingest_source *src,
+		const struct ingest_row *rows, size_t n,
+		struct ingest_result *res);
 
 void ingest_result_finish(struct ingest_result *res);
 

@@ -166,7 +166,7 @@ struct lineproto_result {
 
 /*
  * Parses w->body, maps every field to a reading, and stores them through
- * ingest_batch(), so a reading passes the same checks as one sent as
+ * ingest_rows(), so a reading passes the same checks as one sent as
  * JSON.  Fills res (free with lineproto_result_finish).  Returns 0, or a
  * negative store_rc when storing failed.
  */

@@ -3,11 +3,12 @@
  * rules that name a point for each field, and the write that turns a
  * body into ingest batches.
  *
- * Each field that maps to a point becomes one row of a JSON batch, the
- * same batch a device would send to /api/v1/ingest, so the checks of
- * ingest.c (known point, the device's site, time range, finite value)
- * apply unchanged.  A row remembers the line it came from, so that
- * ingest's refusals can be told back as "line N: ...".
+ * Each field that maps to a point becomes one struct ingest_row, given
+ * to ingest_rows(): the checks of ingest.c (known point, the device's
+ * site, time range, finite value) apply as to a batch sent as JSON to
+ * /api/v1/ingest, with no JSON built per reading.  A row remembers the
+ * line it came from, so that ingest's refusals can be told back as
+ * "line N: ...".
  */
 #include "cloud/ingest/lineproto.h"
 
@@ -325,13 +326,13 @@ struct refusal {
 struct write_ctx {
 	struct store *st;
 	const struct lineproto_write *w;
-	json_t *rows;		/* the readings, in line order */
+	GArray *rows;		/* struct ingest_row, in line order */
+	GStringChunk *keys;	/* the rows' point keys */
 	GArray *linenos;	/* size_t per row */
 	GArray *refusals;	/* struct refusal */
 	GHashTable *kinds;	/* key -> kind + 1, for boolean fields */
 	size_t lines;		/* lines with a point, good or bad */
 	size_t quarantined;	/* rows ingest held back */
-	bool oom;
 };
 
 static void refuse(struct write_ctx *c, size_t lineno, enum refusal_kind k,
@@ -387,35 +388,34 @@ static int not_a_state(struct write_ctx *c, const char *key, bool *refused)
 	return 0;
 }
 
-static json_t *field_value(const struct lineproto_field *f)
+/* The value a JSON row would hold for the field, as ingest reads it. */
+static double field_value(const struct lineproto_field *f)
 {
 	switch (f->type) {
 	case LINEPROTO_INT:
-		return json_integer((json_int_t)f->i);
+		return (double)f->i;
 	case LINEPROTO_UINT:
-		return f->u <= INT64_MAX ? json_integer((json_int_t)f->u)
-					 : json_real((double)f->u);
+		return (double)f->u;
 	case LINEPROTO_BOOL:
-		return json_integer(f->b);
+		return f->b;
 	case LINEPROTO_FLOAT:
 	case LINEPROTO_STRING:
 		break;
 	}
-	return json_real(f->f);
+	return f->f;
 }
 
-static int add_row(struct write_ctx *c, size_t lineno, const char *key,
-		   int64_t ts, const struct lineproto_field *f)
+static void add_row(struct write_ctx *c, size_t lineno, const char *key,
+		    int64_t ts, const struct lineproto_field *f)
 {
-	json_t *row = json_pack("{s:s, s:I, s:o}", "point", key, "ts",
-				(json_int_t)ts, "value", field_value(f));
+	struct ingest_row row = {
+	    .point = g_string_chunk_insert(c->keys, key),
+	    .ts = ts,
+	    .value = field_value(f),
+	};
 
-	if (!row || json_array_append_new(c->rows, row)) {
-		c->oom = true;
-		return -1;
-	}
+	g_array_append_val(c->rows, row);
 	g_array_append_val(c->linenos, lineno);
-	return 0;
 }
 
 static int on_field(struct write_ctx *c, const struct lineproto_line *l,
@@ -452,7 +452,8 @@ static int on_field(struct write_ctx *c, const struct lineproto_line *l,
 			return 0;
 		}
 	}
-	return add_row(c, l->lineno, key, ts, f);
+	add_row(c, l->lineno, key, ts, f);
+	return 0;
 }
 
 static int on_line(const struct lineproto_line *l, void *ctx)
@@ -488,22 +489,14 @@ static enum refusal_kind kind_of(const char *code)
 static int store_chunk(struct write_ctx *c, const struct ingest_source *src,
 		       size_t from, size_t n, size_t *written)
 {
-	json_t *rows = json_array(), *batch, *rejected, *entry;
+	json_t *rejected, *entry;
 	struct ingest_result res;
 	size_t i;
 	int rc;
 
-	for (i = 0; i < n; i++)
-		json_array_append(rows, json_array_get(c->rows, from + i));
-	batch = json_pack("{s:o}", "readings", rows);
-	if (!batch || json_array_size(rows) != n) {
-		json_decref(batch);
-		c->oom = true;
-		return STORE_IO;
-	}
-
-	rc = ingest_batch(c->st, src, batch, &res);
-	json_decref(batch);
+	rc = ingest_rows(c->st, src,
+			 &g_array_index(c->rows, struct ingest_row, from), n,
+			 &res);
 	if (rc || res.status >= 500) {
 		ingest_result_finish(&res);
 		return rc ? rc : STORE_IO;
@@ -591,7 +584,8 @@ int lineproto_ingest(struct store *st, const struct ingest_source *src,
 	struct write_ctx c = {
 	    .st = st,
 	    .w = w,
-	    .rows = json_array(),
+	    .rows = g_array_new(FALSE, FALSE, sizeof(struct ingest_row)),
+	    .keys = g_string_chunk_new(4096),
 	    .linenos = g_array_new(FALSE, FALSE, sizeof(size_t)),
 	    .refusals = g_array_new(FALSE, FALSE, sizeof(struct refusal)),
 	    .kinds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
@@ -601,18 +595,12 @@ int lineproto_ingest(struct store *st, const struct ingest_source *src,
 	int rc;
 
 	memset(res, 0, sizeof *res);
-	if (!c.rows) {
-		c.oom = true;
-		rc = STORE_IO;
-		goto fail;
-	}
-
 	rc = lineproto_parse(w->body, w->len, on_line, on_error, &c);
 	if (rc)
 		goto fail;
 
 	/* ingest takes at most INGEST_MAX_ROWS readings in one batch. */
-	nrows = json_array_size(c.rows);
+	nrows = c.rows->len;
 	for (size_t from = 0; from < nrows; from += INGEST_MAX_ROWS) {
 		size_t n = MIN(nrows - from, (size_t)INGEST_MAX_ROWS);
 
@@ -640,9 +628,7 @@ fail:
 	res->status = 500;
 	res->code = "internal error";
 	res->written = written;
-	res->message = g_strdup(c.oom ? "out of memory while reading the "
-					"line protocol"
-				      : store_errmsg(st));
+	res->message = g_strdup(store_errmsg(st));
 	rc = rc ? rc : STORE_IO;
 out:
 	for (guint i = 0; i < c.refusals->len; i++)
@@ -650,7 +636,8 @@ out:
 	g_array_free(c.refusals, TRUE);
 	g_array_free(c.linenos, TRUE);
 	g_hash_table_destroy(c.kinds);
-	json_decref(c.rows);
+	g_array_free(c.rows, TRUE);
+	g_string_chunk_free(c.keys);
 	return rc;
 }
 

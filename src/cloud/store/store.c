@@ -898,7 +898,7 @@ int store_point_add(struct store *st, const struct store_point *p)
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->w.lock);
-	return rc;
+	return store_registry_changed(rc);
 }
 
 int store_point_set_shift(struct store *st, int64_t point_id,
@@ -927,7 +927,7 @@ int store_point_set_shift(struct store *st, int64_t point_id,
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->w.lock);
-	return rc;
+	return store_registry_changed(rc);
 }
 
 int store_point_get(struct store *st, const char *key,

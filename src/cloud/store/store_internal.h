@@ -26,6 +26,11 @@ int store_with_conn(struct store *st, bool write, store_conn_fn fn,
 int store_with_registry(struct store *st, bool write, store_conn_fn fn,
 			void *ctx);
 
+/* Notes that points or sites may have changed, so that what was read of
+ * them before is read again (store_lookup.h).  Every write of points or
+ * sites calls it once it is over, failed or not.  Returns rc. */
+int store_registry_changed(int rc);
+
 /* Sets what store_errmsg() says on this thread; returns rc. */
 int store_fail(int rc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -187,5 +187,6 @@ int store_point_set_digits(struct store *st, const char *key, int digits)
 		return store_fail(STORE_INVALID,
 				  "counter digits %d not in 0..%d", digits,
 				  STORE_COUNTER_DIGITS_MAX);
-	return store_with_conn(st, true, digits_on, &d);
+	return store_registry_changed(
+	    store_with_conn(st, true, digits_on, &d));
 }

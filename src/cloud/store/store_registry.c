@@ -674,7 +674,8 @@ int store_site_change(struct store *st, const char *name,
 					  "zone '%s'", c->tz);
 		g_time_zone_unref(zone);
 	}
-	return store_with_conn(st, true, site_change_fn, &x);
+	return store_registry_changed(
+	    store_with_conn(st, true, site_change_fn, &x));
 }
 
 static int site_retire_fn(sqlite3 *db, void *ctx)
@@ -718,7 +719,8 @@ static int site_retire_fn(sqlite3 *db, void *ctx)
 
 int store_site_retire(struct store *st, const char *name)
 {
-	return store_with_conn(st, true, site_retire_fn, (void *)name);
+	return store_registry_changed(
+	    store_with_conn(st, true, site_retire_fn, (void *)name));
 }
 
 /* --- devices ------------------------------------------------------------- */
@@ -1307,14 +1309,16 @@ int store_point_change(struct store *st, const char *key,
 				"2678400", *c->step_s);
 	if (rc)
 		return rc;
-	return store_with_conn(st, true, point_write_fn, &x);
+	return store_registry_changed(
+	    store_with_conn(st, true, point_write_fn, &x));
 }
 
 int store_point_retire(struct store *st, const char *key)
 {
 	struct point_write x = {key, NULL};
 
-	return store_with_conn(st, true, point_write_fn, &x);
+	return store_registry_changed(
+	    store_with_conn(st, true, point_write_fn, &x));
 }
 
 struct point_retired {
