@@ -190,6 +190,9 @@ static void test_concurrent_puts(void)
 	CHECK_DBL(sql_num("SELECT count(*) FROM arrivals"), 0, 0);
 	CHECK_DBL(sql_num("SELECT count(*) FROM readings"), (double)total, 0);
 	CHECK_DBL(sql_num("SELECT sum(value) FROM readings"), want_sum, 1e-6);
+	/* and not the pages the merged arrivals held (2: incremental) */
+	CHECK_DBL(sql_num("PRAGMA auto_vacuum"), 2, 0);
+	CHECK_DBL(sql_num("PRAGMA freelist_count"), 0, 0);
 }
 
 /* --- what a read sees ------------------------------------------------ */

@@ -496,7 +496,10 @@ int store_open(const char *path, struct store **out, char *errbuf,
 	rc = conn_open(&st->w, path);
 	if (rc)
 		goto out;
-	rc = exec(&st->w, "PRAGMA journal_mode = WAL;"
+	/* auto_vacuum takes only on a file without tables: a new one.
+	 * It lets store_close() give back the pages the log freed. */
+	rc = exec(&st->w, "PRAGMA auto_vacuum = INCREMENTAL;"
+			  "PRAGMA journal_mode = WAL;"
 			  "PRAGMA synchronous = FULL;"
 			  "PRAGMA foreign_keys = ON;");
 	if (!rc)
@@ -528,11 +531,32 @@ out:
 	return STORE_OK;
 }
 
+/* Gives the file's free pages back to the file system, when the file
+ * allows it: a file at rest should not keep the pages its arrival log
+ * held.  A failure only leaves them for later. */
+static void free_pages_back(struct conn *c)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t free_pages = 0;
+
+	if (prepare_once(c, "PRAGMA freelist_count", &s, "counting pages"))
+		return;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		free_pages = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (free_pages > 0)
+		sqlite3_exec(c->db, "PRAGMA incremental_vacuum", NULL, NULL,
+			     NULL);
+}
+
 void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	store_log_destroy(st->log);
+	if (st->log) {
+		store_log_destroy(st->log);
+		free_pages_back(&st->w);
+	}
 	sqlite3_finalize(st->exists);
 	sqlite3_finalize(st->range);
 	sqlite3_finalize(st->latest);
