@@ -472,10 +472,28 @@ static void conn_close(struct conn *c)
 	pthread_mutex_destroy(&c->lock);
 }
 
+/* Whether the file open on c has no schema yet. */
+static int file_is_new(struct conn *c, bool *is_new)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = prepare_once(c, "SELECT count(*) FROM sqlite_schema", &s,
+			  "reading the schema");
+	if (rc)
+		return rc;
+	rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK
+					   : fail_db(c, "reading the schema");
+	*is_new = sqlite3_column_int64(s, 0) == 0;
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int store_open(const char *path, struct store **out, char *errbuf,
 	       size_t errlen)
 {
 	struct store *st;
+	bool is_new = false;
 	int rc;
 
 	*out = NULL;
@@ -496,10 +514,14 @@ int store_open(const char *path, struct store **out, char *errbuf,
 	rc = conn_open(&st->w, path);
 	if (rc)
 		goto out;
-	/* auto_vacuum takes only on a file without tables: a new one.
-	 * It lets store_close() give back the pages the log freed. */
-	rc = exec(&st->w, "PRAGMA auto_vacuum = INCREMENTAL;"
-			  "PRAGMA journal_mode = WAL;"
+	/* auto_vacuum takes only on a file without tables, a new one, and
+	 * setting it writes the file: it is set there only.  It lets
+	 * store_close() give back the pages the log freed. */
+	rc = file_is_new(&st->w, &is_new);
+	if (!rc && is_new)
+		rc = exec(&st->w, "PRAGMA auto_vacuum = INCREMENTAL");
+	if (!rc)
+		rc = exec(&st->w, "PRAGMA journal_mode = WAL;"
 			  "PRAGMA synchronous = FULL;"
 			  "PRAGMA foreign_keys = ON;");
 	if (!rc)

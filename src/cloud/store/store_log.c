@@ -121,9 +121,10 @@ static void unpack(const unsigned char *in, size_t n,
 
 /* --- merging ------------------------------------------------------------ */
 
-/* Every arrival in seq order, unpacked into one array (*rows, g_free). */
+/* Every arrival in seq order, unpacked into one array (*rows, g_free);
+ * *batches receives how many arrivals there were. */
 static int read_arrivals(struct store_log *lg, struct store_reading **rows,
-			 size_t *n)
+			 size_t *n, size_t *batches)
 {
 	sqlite3_stmt *s = lg->scan;
 	size_t cap = 0;
@@ -131,6 +132,7 @@ static int read_arrivals(struct store_log *lg, struct store_reading **rows,
 
 	*rows = NULL;
 	*n = 0;
+	*batches = 0;
 	rc = STORE_OK;
 	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t seq = sqlite3_column_int64(s, 0);
@@ -154,6 +156,7 @@ static int read_arrivals(struct store_log *lg, struct store_reading **rows,
 		}
 		unpack(body, (size_t)count, *rows + *n);
 		*n += (size_t)count;
+		(*batches)++;
 	}
 	if (!rc && step != SQLITE_DONE)
 		rc = db_fail(lg->db, "reading the arrival log");
@@ -194,7 +197,7 @@ static int merge_locked(struct store_log *lg)
 	struct store_rollup_batch *batch = NULL;
 	struct store_reading *rows = NULL;
 	uint64_t target;
-	size_t n = 0;
+	size_t n = 0, batches = 0;
 	int rc;
 
 	pthread_mutex_lock(&lg->mu);
@@ -204,14 +207,16 @@ static int merge_locked(struct store_log *lg)
 	rc = exec_db(lg->db, "BEGIN IMMEDIATE", "starting a merge");
 	if (rc)
 		goto out;
-	rc = read_arrivals(lg, &rows, &n);
+	rc = read_arrivals(lg, &rows, &n, &batches);
 	if (!rc && n)
 		rc = store_rollup_batch_begin(lg->db, rows, n, &batch);
 	if (!rc && n)
 		rc = upsert_rows(lg, batch);
 	if (!rc && n)
 		rc = store_rollup_batch_apply(lg->db, batch);
-	if (!rc && sqlite3_step(lg->clear) != SQLITE_DONE)
+	/* An empty log is left untouched: a file at rest stays as it is,
+	 * byte for byte, when akari opens and closes it. */
+	if (!rc && batches && sqlite3_step(lg->clear) != SQLITE_DONE)
 		rc = db_fail(lg->db, "emptying the arrival log");
 	sqlite3_reset(lg->clear);
 	if (!rc)
@@ -459,6 +464,11 @@ int store_log_merge_db(sqlite3 *db)
 	rc = log_new(db, NULL, &lg);
 	if (!rc)
 		rc = merge_locked(lg);
+	/* the copy at rest, as store_close() leaves a file: without the
+	 * pages the log held, where the file allows */
+	if (!rc)
+		rc = exec_db(db, "PRAGMA incremental_vacuum",
+			     "giving back free pages");
 	store_log_destroy(lg);
 	/* db was never a store's writer: nothing of it is worth keeping */
 	store_rollup_forget(db);

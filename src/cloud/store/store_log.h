@@ -71,7 +71,8 @@ int store_log_sync(struct store_log *lg);
 int store_log_sync_locked(struct store_log *lg);
 
 /* Merges every arrival of the file open on db, a connection of no
- * store (the copy store_backup.c makes), in one transaction. */
+ * store (the copy store_backup.c makes), in one transaction, then gives
+ * back the file's free pages as store_close() does. */
 int store_log_merge_db(sqlite3 *db);
 
 #endif
