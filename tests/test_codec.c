@@ -202,7 +202,7 @@ static void test_format(void)
 	/* The same day with one reading missing at minute 600: the time
 	 * stream is a run of 599 60s (4 bytes), a frame of the one 120
 	 * (width 0, count 1, zigzag(120) = 240 in 2 bytes: 4 bytes) and a
-	 * run of 839 60s (4 bytes); the values one run of 1438 zeros. */
+	 * run of 838 60s (4 bytes); the values one run of 1438 zeros. */
 	for (size_t i = 600; i < 1439; i++)
 		ts_in[i] = ts_in[i + 1];
 	CHECK_INT(round_trip("constant day, one gap", 1439), 18 + 8);

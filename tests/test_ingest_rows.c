@@ -3,7 +3,8 @@
  * keeps between batches: one batch sent as JSON and as line protocol
  * stores the same values and refuses the same rows, and no change to
  * the registry between two batches is missed by the second, whether it
- * comes through the store or from another writer of the file.
+ * comes through the store or from another writer of the file; and the
+ * point keys line protocol maps to, at the length limit.
  *
  * Times: 2022-06-27T00:00:00Z is 19170 days after the epoch,
  * 19170 * 86400 = 1656288000, written T0 below.  9999-12-31T00:00:00Z,
@@ -366,6 +367,85 @@ static void test_other_writer(void)
 	store_close(b.st);
 }
 
+/*
+ * The default mapping's keys, written into the caller's buffer: 127
+ * bytes fit sizeof store_point.key (128 with the NUL), 128 do not.
+ * Measurement "m" (1) + "/" (1) + a field of 125 'f' is 127 bytes.
+ */
+static void test_key_lengths(void)
+{
+	char key[sizeof ((struct store_point *)0)->key], err[256];
+	char field[130], point[130], want[64 + 1];
+	struct lineproto_tag tag = {"point", point};
+	struct lineproto_field f = {.key = field, .type = LINEPROTO_FLOAT};
+	struct lineproto_line l = {.measurement = "m", .fields = &f,
+				   .nfields = 1};
+	struct lineproto_map *map = NULL;
+
+	memset(field, 'f', 125);
+	field[125] = '\0';
+	CHECK_INT(lineproto_map_key(NULL, &l, &f, "", key, sizeof key, err,
+				    sizeof err),
+		  1);
+	CHECK_INT((int)strlen(key), 127);
+	CHECK(key[0] == 'm' && key[1] == '/' && key[2] == 'f');
+
+	field[125] = 'f';
+	field[126] = '\0';
+	memset(want, 'f', 64);
+	want[64] = '\0';
+	CHECK_INT(lineproto_map_key(NULL, &l, &f, "", key, sizeof key, err,
+				    sizeof err),
+		  -1);
+	{
+		char msg[256];
+
+		snprintf(msg, sizeof msg, "field \"%s\" maps to a point key "
+			 "of 128 bytes; keys have at most 127", want);
+		CHECK_STR(err, msg);
+	}
+
+	/* A point tag with field "value" is the key itself. */
+	memset(point, 'p', 127);
+	point[127] = '\0';
+	l.tags = &tag;
+	l.ntags = 1;
+	f.key = "value";
+	CHECK_INT(lineproto_map_key(NULL, &l, &f, "", key, sizeof key, err,
+				    sizeof err),
+		  1);
+	CHECK_STR(key, point);
+	f.key = "kw";
+	CHECK_INT(lineproto_map_key(NULL, &l, &f, "", key, sizeof key, err,
+				    sizeof err),
+		  -1);
+
+	/* Through a rule: "{point}/x" of a 127-byte tag is 129 bytes; a
+	 * rule that drops the field gives 0; no rule matching: default. */
+	CHECK_INT(lineproto_map_parse("m kw -> {point}/x\nm drop -> -\n",
+				      "test.map", &map, err, sizeof err),
+		  0);
+	CHECK_INT(lineproto_map_key(map, &l, &f, "", key, sizeof key, err,
+				    sizeof err),
+		  -1);
+	CHECK(strstr(err, "129 bytes") != NULL);
+	point[3] = '\0';
+	CHECK_INT(lineproto_map_key(map, &l, &f, "", key, sizeof key, err,
+				    sizeof err),
+		  1);
+	CHECK_STR(key, "ppp/x");
+	f.key = "drop";
+	CHECK_INT(lineproto_map_key(map, &l, &f, "", key, sizeof key, err,
+				    sizeof err),
+		  0);
+	f.key = "other";
+	CHECK_INT(lineproto_map_key(map, &l, &f, "", key, sizeof key, err,
+				    sizeof err),
+		  1);
+	CHECK_STR(key, "ppp/other");
+	lineproto_map_free(map);
+}
+
 int main(void)
 {
 	test_make_tmpdir(dir, sizeof dir, "ingest-rows");
@@ -373,6 +453,7 @@ int main(void)
 	test_changes_between_batches();
 	test_site_renamed();
 	test_other_writer();
+	test_key_lengths();
 	test_remove_tree(dir);
 	return check_finish();
 }

@@ -13,6 +13,7 @@
  * not depend on (the clock, the ticker, the stale mark) must still come
  * from it.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,9 +61,10 @@ static cairo_surface_t *frame(const struct render_data *d,
 	return s;
 }
 
-/* The largest difference of one channel between a and b, and where. */
-static int max_diff(cairo_surface_t *a, cairo_surface_t *b, int *at_x,
-		    int *at_y)
+/* The largest difference of one channel between rows y0 on of a and
+ * b, and where. */
+static int max_diff_from(cairo_surface_t *a, cairo_surface_t *b, int y0,
+			 int *at_x, int *at_y)
 {
 	int w = cairo_image_surface_get_width(a);
 	int h = cairo_image_surface_get_height(a);
@@ -73,7 +75,7 @@ static int max_diff(cairo_surface_t *a, cairo_surface_t *b, int *at_x,
 	int worst = 0;
 
 	*at_x = *at_y = -1;
-	for (int y = 0; y < h; y++) {
+	for (int y = y0; y < h; y++) {
 		const unsigned char *ra = pa + (size_t)y * (size_t)sa;
 		const unsigned char *rb = pb + (size_t)y * (size_t)sb;
 
@@ -88,6 +90,12 @@ static int max_diff(cairo_surface_t *a, cairo_surface_t *b, int *at_x,
 		}
 	}
 	return worst;
+}
+
+static int max_diff(cairo_surface_t *a, cairo_surface_t *b, int *at_x,
+		    int *at_y)
+{
+	return max_diff_from(a, b, 0, at_x, at_y);
 }
 
 /* Draws slide twice with the layer (the second frame makes it and is
@@ -221,6 +229,67 @@ static void test_changes(const struct render_data *d)
 	check_next(d, RENDER_GRID, 1920, 1080, false, "grid data back");
 }
 
+/* The ticker drawn through its strip of glyphs (render_ticker()) is the
+ * ticker Pango draws (a frame with stats, which lays every text out),
+ * at sizes where its band and text fall on fractions of a pixel.  The
+ * text is scrolled to between an eighth and a quarter of the width from
+ * the left, where it is whole on the screen (Cairo places glyphs that
+ * the surface's edge cuts a row apart at times), and the band is
+ * compared below its top edge, which render_ticker() blends again over
+ * the frame's when it falls inside a row of pixels. */
+static void test_ticker_strip(const struct render_data *d)
+{
+	static struct render_stats st;
+	static const int sizes[][2] = {
+		{ 1920, 1080 }, { 1280, 720 }, { 1080, 1920 }, { 1366, 768 },
+	};
+	static const double at[] = { 0.125, 0.19, 0.25 };
+
+	render_set_ticker("節電のお願い · Please save power 12:00");
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		int w = sizes[i][0], h = sizes[i][1];
+		cairo_surface_t *a = cairo_image_surface_create(
+			CAIRO_FORMAT_ARGB32, w, h);
+		cairo_surface_t *b = cairo_image_surface_create(
+			CAIRO_FORMAT_ARGB32, w, h);
+		cairo_t *ca = cairo_create(a), *cb = cairo_create(b);
+		struct render_zones z;
+		double times[G_N_ELEMENTS(at)];
+
+		/* TICKER_SPEED: 160 layout units a second, leftward from
+		 * the right edge */
+		render_zones_of(w, h, &z);
+		for (size_t k = 0; k < G_N_ELEMENTS(at); k++)
+			times[k] = w * (1 - at[k]) / (160 * z.u);
+		for (size_t k = 0; k < G_N_ELEMENTS(times); k++) {
+			int x, y, diff;
+
+			render_set_ticker_time(times[k]);
+			CHECK_INT(render_slide_stats(ca, w, h, RENDER_GRID, d,
+						     &st), 0);
+			CHECK(!render_ticker_strip_used());
+			cairo_surface_flush(a);
+			CHECK_INT(render_slide_stats(cb, w, h, RENDER_GRID, d,
+						     &st), 0);
+			CHECK_INT(render_ticker(cb, w, h), 0);
+			CHECK_AT(render_ticker_strip_used(), "%dx%d at %.2f s: "
+				 "no strip", w, h, times[k]);
+			cairo_surface_flush(b);
+			diff = max_diff_from(a, b, (int)ceil(z.ticker.y), &x,
+					     &y);
+			CHECK_AT(diff <= 1, "ticker %dx%d at %.2f s: the strip "
+				 "differs by %d at (%d, %d) from Pango's text",
+				 w, h, times[k], diff, x, y);
+		}
+		cairo_destroy(ca);
+		cairo_destroy(cb);
+		cairo_surface_destroy(a);
+		cairo_surface_destroy(b);
+	}
+	render_set_ticker(NULL);
+	render_set_ticker_time(0);
+}
+
 int main(void)
 {
 	json_t *grid = load("tepco_1100.json");
@@ -241,6 +310,7 @@ int main(void)
 	test_every_slide(&d);
 	test_moving(&d);
 	test_changes(&d);
+	test_ticker_strip(&d);
 	render_layer_forget();
 	json_decref(grid);
 	json_decref(home);

@@ -204,7 +204,6 @@ struct walk {
 	struct store *st;
 	struct series s;
 	struct tally total;
-	const char *format;
 };
 
 static int collect(int64_t ts, double value, void *ctx)
@@ -226,7 +225,7 @@ static int tally_point(const struct store_point *p, void *ctx)
 	if (!w->s.n)
 		return 0;
 	tally_days(&t, &w->s);
-	snprintf(what, sizeof what, "(b) %s %s", w->format, p->key);
+	snprintf(what, sizeof what, "(b) %s", p->key);
 	print_tally(what, &t);
 	w->total.blocks += t.blocks;
 	w->total.readings += t.readings;
@@ -266,11 +265,20 @@ static int import_sample(struct import_sink *sink, const char *dir,
 
 static int run_samples(const char *dir)
 {
-	char tmpl[] = "/tmp/akari-bench-codec-XXXXXX", db[64], err[256];
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[4096], db[4200], err[256];
 	struct walk w = {0};
 	struct import_sink *sink = NULL;
+	size_t tl;
 	int rc = -1;
 
+	/* mkdtemp() replaces the six trailing capitals. */
+	tl = (size_t)snprintf(tmpl, sizeof tmpl - 7, "%s/akari-bench-codec-",
+			      tmp && *tmp ? tmp : P_tmpdir);
+	if (tl >= sizeof tmpl - 7)
+		return -1;
+	memset(tmpl + tl, 'X', 6);
+	tmpl[tl + 6] = '\0';
 	if (!mkdtemp(tmpl)) {
 		perror("bench_codec: mkdtemp");
 		return -1;
@@ -292,7 +300,6 @@ static int run_samples(const char *dir)
 	import_sink_destroy(sink);
 	sink = NULL;
 
-	w.format = "";
 	if (store_points_each(w.st, NULL, tally_point, &w))
 		goto out;
 	print_tally("(b) all sample data", &w.total);

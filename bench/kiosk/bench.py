@@ -6,7 +6,8 @@ Prints, per slide and per size (1920x1080, 3840x2160):
   - the time to render one frame, in-process (akari_bench_render);
   - the frames per second of a cross-fade as the running kiosk shows them;
   - PSS and RSS of the running kiosk (/proc/PID/smaps_rollup);
-  - the time from starting `akari kiosk` to its "first frame shown" line;
+  - the time from starting `akari kiosk` to its "first frame shown" line,
+    with no cache and with the cache an earlier run left;
 and per size, for a minute of normal rotation (10 s slides, a 0.8 s fade,
 a clock that ticks every second): CPU time of the kiosk and of the X
 server (/proc/PID/stat utime+stime), memory at the end, and the same for
@@ -325,16 +326,19 @@ def render_times(bench_bin, server, work, frames):
     return rows
 
 
-def kiosk_argv(akari, server, slides, slide_seconds=10):
+def kiosk_argv(akari, server, slides, slide_seconds=10, cache=None):
     return [akari, "kiosk", "--server", server.url, "--fullscreen",
-            "--replay", REPLAY, "--speed", "1", "--no-cache",
+            "--replay", REPLAY, "--speed", "1",
+            *(["--cache", cache] if cache else ["--no-cache"]),
             "--slides", slides, "--slide-seconds", str(slide_seconds),
             "--fade-seconds", str(FADE_SECONDS)]
 
 
-def kiosk_first_frame(akari, server, x, slide, with_memory):
-    """Seconds from start to the first frame; memory a moment later."""
-    k = Proc(kiosk_argv(akari, server, slide), env=x.env())
+def kiosk_first_frame(akari, server, x, slide, with_memory, cache=None):
+    """Seconds from start to the first frame; memory a moment later.
+    With cache (a directory an earlier run filled), the first frame is
+    the cache's."""
+    k = Proc(kiosk_argv(akari, server, slide, cache=cache), env=x.env())
     t = k.wait_line(r"first frame shown", 15)
     mem = None
     if t is not None and with_memory:
@@ -500,6 +504,7 @@ def main():
     server = Server(akari, work)
     beacon = Beacon() if chromium else None
     first, mem, fade, rot, chrome, chrome_first = {}, {}, {}, {}, {}, {}
+    cached = {}
     try:
         log(f"rendering {frames} frames of each slide at each size")
         times = render_times(bench_bin, server, work, frames)
@@ -517,6 +522,12 @@ def main():
                         if m:
                             mem[(s, size)] = m
                     first[(s, size)] = statistics.median(got)
+                    # As a box restarts: with the cache of a run before.
+                    cache = os.path.join(work, f"cache-{size}-{s}")
+                    kiosk_first_frame(akari, server, x, s, False, cache)
+                    cached[(s, size)] = statistics.median(
+                        kiosk_first_frame(akari, server, x, s, False,
+                                          cache)[0] for _ in range(runs))
                 log(f"{size}: fades")
                 fade[size] = kiosk_fades(akari, server, x,
                                          9 if a.quick else 17)
@@ -547,12 +558,12 @@ def main():
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    report(times, first, mem, fade, rot, chrome, chrome_first, minute,
-           chromium, a.quick, frames, runs)
+    report(times, first, cached, mem, fade, rot, chrome, chrome_first,
+           minute, chromium, a.quick, frames, runs)
 
 
-def report(times, first, mem, fade, rot, chrome, chrome_first, minute,
-           chromium, quick, frames, runs):
+def report(times, first, cached, mem, fade, rot, chrome, chrome_first,
+           minute, chromium, quick, frames, runs):
     out = print
     out(f"akari kiosk benchmark{' (QUICK=1)' if quick else ''}; "
         f"{os.cpu_count()} cores, {cpu_model()}; load average "
@@ -565,17 +576,21 @@ def report(times, first, mem, fade, rot, chrome, chrome_first, minute,
     out(f"Per slide: render = one frame in-process, min, median and p95 "
         f"of {frames} (first = the process's very first frame, cold "
         f"fonts);")
-    out(f"fade = frames shown per second while it fades in (kiosk caps "
-        f"at 30); start = launch to first frame, median of {runs};")
-    out("PSS/RSS of the kiosk 2 s after its first frame, playing only "
-        "that slide.")
+    out(f"fade = frames shown per second while it fades in (20 by "
+        f"default); start = launch to first frame, median of {runs}, with")
+    out("no cache (the first frame waits for the first fetch); cached = "
+        "the same with the cache")
+    out("of an earlier run (the first frame is the cache's, marked "
+        "stale). PSS/RSS of the kiosk")
+    out("2 s after its first frame, playing only that slide.")
     out("")
     hdr = (f"{'slide':<10} {'size':<10} {'min':>6} {'render':>7} {'p95':>7} "
            f"{'first':>7} {'max fade':>9} {'fade':>6} {'start':>7} "
-           f"{'PSS':>8} {'RSS':>8}")
+           f"{'cached':>7} {'PSS':>8} {'RSS':>8}")
     out(hdr)
     out(f"{'':<10} {'':<10} {'ms':>6} {'ms':>7} {'ms':>7} {'ms':>7} "
-        f"{'fps':>9} {'fps':>6} {'ms':>7} {'MiB':>8} {'MiB':>8}")
+        f"{'fps':>9} {'fps':>6} {'ms':>7} {'ms':>7} {'MiB':>8} "
+        f"{'MiB':>8}")
     for w, h in SIZES:
         size = f"{w}x{h}"
         for s in SLIDES:
@@ -590,6 +605,7 @@ def report(times, first, mem, fade, rot, chrome, chrome_first, minute,
                 f"{fmt(float(r['fade_fps']), '9.0f')} "
                 f"{fmt(fade.get(size, {}).get(s), '6.1f')} "
                 f"{fmt(first.get((s, size)) * 1e3, '7.0f')} "
+                f"{fmt(cached.get((s, size), 0) * 1e3, '7.0f')} "
                 f"{fmt(m and m[0] / 1024, '8.1f')} "
                 f"{fmt(m and m[1] / 1024, '8.1f')}")
     out("")
@@ -633,28 +649,31 @@ def report(times, first, mem, fade, rot, chrome, chrome_first, minute,
                 f"CPU {ratio(c['cpu'], a['cpu'])}, "
                 f"CPU with X "
                 f"{ratio(c['cpu'] + c['xcpu'], a['cpu'] + a['xcpu'])}")
-    targets(times, first, rot)
+    targets(times, first, cached, rot)
 
 
 def ratio(a, b):
     return "inf" if b <= 0 else f"{a / b:.1f}x"
 
 
-def targets(times, first, rot):
+def targets(times, first, cached, rot):
     """The kiosk's targets at 1920x1080, each said met or missed."""
     size = "1920x1080"
     if size not in rot:
         return
     worst = max(float(times[(s, size)]["median_ms"]) for s in SLIDES)
     start = max(first[(s, size)] for s in SLIDES) * 1e3
+    warm = max(cached[(s, size)] for s in SLIDES) * 1e3
     r = rot[size]
     checks = [
         ("a 1080p frame in under 5 ms (slowest slide's median)",
          f"{worst:.2f} ms", worst < 5),
         ("under 47 MiB PSS (rotation)", f"{r['pss']:.1f} MiB",
          r["pss"] < 47),
-        ("first frame under 64 ms (slowest slide)", f"{start:.0f} ms",
-         start < 64),
+        ("first frame under 64 ms, from the cache (slowest slide)",
+         f"{warm:.0f} ms", warm < 64),
+        ("first frame under 64 ms, no cache: after the first fetch "
+         "(slowest slide)", f"{start:.0f} ms", start < 64),
         ("under 0.6% of one core (kiosk)", f"{r['cpu']:.2f}%",
          r["cpu"] < 0.6),
     ]

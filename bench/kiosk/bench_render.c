@@ -4,6 +4,7 @@
  * in-process so that no process start or display upload is counted.
  *
  *   akari_bench_render --data DIR --at UNIX [--size WxH]... [--frames N]
+ *                      [--ticker TEXT]
  *
  * DIR holds grid.json, home.json and air.json, the answers of
  * GET /api/v1/sites/{name}/summary?at=UNIX (bench/kiosk/bench.py fetches
@@ -15,7 +16,9 @@
  * their clock times (min, median, mean, p95, max) come the process CPU
  * times of the same frames (cpu_min, cpu_median), and those of frames
  * drawn whole, each with the layer freed first (whole_cpu_min,
- * whole_cpu_median): the first frame of a slide come on screen.
+ * whole_cpu_median): the first frame of a slide come on screen.  With
+ * --ticker every slide has that ticker line, and the CPU time of the
+ * ticker's own frames (render_ticker()) goes to stderr.
  *
  * A frame is drawn as the kiosk draws it: a cairo_t on a 32-bit ARGB
  * image surface of the full size, render_slide(), cairo_destroy().  A
@@ -32,6 +35,7 @@
 #include <time.h>
 
 #include "render/render.h"
+#include "render/render_look.h"
 
 #define SIZES_MAX 8
 #define FADE_FRAMES 24	/* the kiosk's 0.8 s fade at 30 frames a second */
@@ -41,6 +45,7 @@ struct bench {
 	int w[SIZES_MAX], h[SIZES_MAX];
 	int nsizes;
 	int frames;		/* timed frames per slide and size */
+	const char *ticker;	/* a ticker line's text, or NULL */
 };
 
 static double mono_ms(void)
@@ -188,6 +193,43 @@ out:
 	return rc;
 }
 
+/* With a ticker: the kiosk's frame between slides, the ticker line
+ * alone moved on by a 30th of a second over the frame drawn before.
+ * Prints its CPU time per frame on stderr, so that the table on stdout
+ * stays as bench.py reads it. */
+static int bench_ticker(const struct bench *b, int w, int h)
+{
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32,
+							w, h);
+	double *cpu = calloc((size_t)b->frames, sizeof *cpu);
+	cairo_t *cr;
+	int rc = -1;
+
+	if (!cpu || cairo_surface_status(s))
+		goto out;
+	cr = cairo_create(s);
+	rc = 0;
+	for (int i = 0; i < b->frames && !rc; i++) {
+		double c0 = cpu_ms();
+
+		render_set_ticker_time(i / 30.0);
+		rc = render_ticker(cr, w, h);
+		cairo_surface_flush(s);
+		cpu[i] = cpu_ms() - c0;
+	}
+	rc = cairo_status(cr) == CAIRO_STATUS_SUCCESS ? rc : -1;
+	cairo_destroy(cr);
+	if (rc)
+		goto out;
+	qsort(cpu, (size_t)b->frames, sizeof *cpu, cmp_double);
+	fprintf(stderr, "ticker\t%dx%d\tcpu_min_ms %.3f\tcpu_median_ms %.3f"
+		"\n", w, h, cpu[0], quantile(cpu, b->frames, 0.5));
+out:
+	free(cpu);
+	cairo_surface_destroy(s);
+	return rc;
+}
+
 /* The first frame of each slide at the first size, before anything is
  * warm: Pango's font map, fontconfig and the glyph caches start here. */
 static int first_frames(const struct bench *b, double *first)
@@ -225,7 +267,7 @@ static json_t *load_site(const char *dir, const char *name)
 static void usage(void)
 {
 	fprintf(stderr, "usage: akari_bench_render --data DIR --at UNIX "
-		"[--size WxH]... [--frames N]\n");
+		"[--size WxH]... [--frames N] [--ticker TEXT]\n");
 }
 
 static int parse_args(int argc, char **argv, struct bench *b,
@@ -240,6 +282,8 @@ static int parse_args(int argc, char **argv, struct bench *b,
 			*dir = v;
 		} else if (!strcmp(argv[i], "--at")) {
 			b->data.now = strtoll(v, NULL, 10);
+		} else if (!strcmp(argv[i], "--ticker")) {
+			b->ticker = v;
 		} else if (!strcmp(argv[i], "--frames")) {
 			b->frames = atoi(v);
 		} else if (!strcmp(argv[i], "--size") &&
@@ -277,6 +321,8 @@ int main(int argc, char **argv)
 	b.data.grid = load_site(dir, "grid");
 	b.data.home = load_site(dir, "home");
 	b.data.air = load_site(dir, "air");
+	if (b.ticker)
+		render_set_ticker(b.ticker);
 
 	if (first_frames(&b, first)) {
 		fprintf(stderr, "bench_render: the first frames failed\n");
@@ -291,6 +337,9 @@ int main(int argc, char **argv)
 				      (enum render_slide)i,
 				      s == 0 ? first[i] : NAN))
 				goto out;
+	for (int s = 0; b.ticker && s < b.nsizes; s++)
+		if (bench_ticker(&b, b.w[s], b.h[s]))
+			goto out;
 	rc = 0;
 
 out:

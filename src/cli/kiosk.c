@@ -57,6 +57,7 @@ static void usage(FILE *f)
 "                        something to show)\n"
 "  --slide-seconds S     real seconds per slide (10)\n"
 "  --fade-seconds S      cross-fade between slides (0.8; 0 for none)\n"
+"  --fade-fps N          frames a second during a cross-fade (20)\n"
 "  --fetch-seconds S     real seconds between fetches (5)\n"
 "  --retry-max S         longest wait between retries while the server\n"
 "                        is away (60)\n"
@@ -95,7 +96,8 @@ static void usage(FILE *f)
 enum {
 	OPT_SERVER = 256, OPT_WINDOW, OPT_FULLSCREEN, OPT_PNG_DIR,
 	OPT_PNG_KEEP, OPT_FALLBACK, OPT_REPLAY, OPT_SPEED, OPT_CACHE,
-	OPT_NO_CACHE, OPT_SLIDES, OPT_SLIDE_S, OPT_FADE_S, OPT_FETCH_S,
+	OPT_NO_CACHE, OPT_SLIDES, OPT_SLIDE_S, OPT_FADE_S, OPT_FADE_FPS,
+	OPT_FETCH_S,
 	OPT_RETRY_MAX, OPT_GRID, OPT_HOME, OPT_AIR, OPT_FRAMES,
 	OPT_DURATION, OPT_DISPLAY_ID, OPT_HEARTBEAT_S, OPT_THEME,
 	OPT_MESSAGE, OPT_IMAGE, OPT_QR_URL, OPT_CAPTION, OPT_SOLAR, OPT_EV,
@@ -119,6 +121,7 @@ static const struct option options[] = {
 	{"slides", required_argument, NULL, OPT_SLIDES},
 	{"slide-seconds", required_argument, NULL, OPT_SLIDE_S},
 	{"fade-seconds", required_argument, NULL, OPT_FADE_S},
+	{"fade-fps", required_argument, NULL, OPT_FADE_FPS},
 	{"fetch-seconds", required_argument, NULL, OPT_FETCH_S},
 	{"retry-max", required_argument, NULL, OPT_RETRY_MAX},
 	{"grid-site", required_argument, NULL, OPT_GRID},
@@ -295,6 +298,12 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 		case OPT_FADE_S:
 			if (parse_seconds(optarg, true, &o->fade_seconds))
 				rc = bad(name, optarg, "want seconds >= 0");
+			break;
+		case OPT_FADE_FPS:
+			if (parse_seconds(optarg, false, &o->fade_fps) ||
+			    o->fade_fps > KIOSK_FADE_FPS_MAX)
+				rc = bad(name, optarg, "want frames a second "
+					 "above 0, at most 120");
 			break;
 		case OPT_FETCH_S:
 			if (parse_seconds(optarg, false, &o->fetch_seconds))

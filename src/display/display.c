@@ -27,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,11 @@ struct display {
 				 * last frame, NULL: none does */
 	cairo_surface_t *target;	/* display_target()'s, on the
 					 * window surface's pixels */
+	double pumped;		/* when SDL's events were pumped last */
+	bool target_drawn;	/* handed out since the last present: the
+				 * window surface may differ from it */
+	SDL_Rect *rects;	/* present_surface()'s, grown as needed */
+	int rects_cap;
 
 	/* A window that lost its screen, and when to try it again. */
 	struct display_config cfg;	/* for reopening; strings not kept */
@@ -290,6 +296,24 @@ static SDL_Window *fullscreen_window(const char *title, Uint32 flags)
 	return win;
 }
 
+void display_preset_env(void)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	char bus[4096];
+	struct stat st;
+
+	setenv("XCOMPOSEFILE", "/dev/null", 0);
+	if (getenv("DBUS_SESSION_BUS_ADDRESS"))
+		return;
+	/* libdbus finds a user's bus there by itself, and only when it
+	 * does not, runs dbus-launch (a fork and an exec, tens of ms). */
+	if (run && (size_t)snprintf(bus, sizeof bus, "%s/bus", run) <
+			   sizeof bus &&
+	    stat(bus, &st) == 0 && S_ISSOCK(st.st_mode))
+		return;
+	setenv("DBUS_SESSION_BUS_ADDRESS", "disabled:", 0);
+}
+
 static bool is_software(SDL_Renderer *ren)
 {
 	SDL_RendererInfo info;
@@ -470,6 +494,7 @@ void display_close(struct display *d)
 	 * start again and let go of it all. */
 	if (!d->lost)
 		close_sdl(d, false);
+	free(d->rects);
 	free(d->png_dir);
 	free(d->fallback);
 	free(d->title);
@@ -718,19 +743,25 @@ static SDL_Surface *window_surface(struct display *d, int w, int h)
 	return ws;
 }
 
-cairo_surface_t *display_target(struct display *d, int w, int h)
+cairo_surface_t *display_target(struct display *d, int w, int h,
+				bool *holds_last)
 {
 	SDL_Surface *ws;
 
+	if (holds_last)
+		*holds_last = false;
 	if (d->mode == DISPLAY_PNG)
 		return NULL;
-	/* What is drawn there replaces the frame last presented. */
-	d->surface = NULL;
 	ws = window_surface(d, w, h);
 	if (!ws) {
+		d->surface = NULL;
 		drop_target(d);
 		return NULL;
 	}
+	if (holds_last)
+		*holds_last = ws == d->surface;
+	/* What is drawn there may differ from the frame last presented. */
+	d->target_drawn = true;
 	if (d->target && cairo_image_surface_get_data(d->target) ==
 				 (unsigned char *)ws->pixels &&
 	    cairo_image_surface_get_width(d->target) == w &&
@@ -763,31 +794,47 @@ static int present_surface(struct display *d, cairo_surface_t *frame,
 	int h = cairo_image_surface_get_height(frame);
 	int stride = cairo_image_surface_get_stride(frame);
 	const unsigned char *src;
-	SDL_Rect rects[8];
 	SDL_Surface *ws;
 	int nr;
 
 	ws = window_surface(d, w, h);
 	if (!ws)
 		return 1;
-	/* A new window surface (after a resize) holds no frame yet. */
-	if (ws != d->surface)
+	cairo_surface_flush(frame);
+	src = cairo_image_surface_get_data(frame);
+	/* A new window surface (after a resize) holds no frame yet, and
+	 * one drawn on for another frame no longer holds the last. */
+	if (ws != d->surface || (d->target_drawn && src != ws->pixels))
 		n = 0;
-	nr = clip_rects(r, n, w, h, rects, (int)(sizeof rects /
-						 sizeof rects[0]));
+	if (n > d->rects_cap) {
+		SDL_Rect *more = realloc(d->rects, (size_t)n * sizeof *more);
+
+		if (more) {
+			d->rects = more;
+			d->rects_cap = n;
+		}
+	}
+	if (n > d->rects_cap)
+		n = 0;
+	if (d->rects_cap < 1) {
+		d->rects = malloc(sizeof *d->rects);
+		if (!d->rects) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		d->rects_cap = 1;
+	}
+	nr = clip_rects(r, n, w, h, d->rects, d->rects_cap);
 	if (d->tex) {
 		SDL_DestroyTexture(d->tex);
 		d->tex = NULL;
 	}
 
-	cairo_surface_flush(frame);
-	src = cairo_image_surface_get_data(frame);
-	/* Drawn there (display_target()): all of it is new. */
-	if (src == ws->pixels)
-		nr = clip_rects(NULL, 0, w, h, rects, 1);
-	else
-		copy_rects(ws, src, stride, rects, nr);
-	if (nr > 0 && SDL_UpdateWindowSurfaceRects(d->win, rects, nr)) {
+	/* Drawn there (display_target()), only the rectangles changed. */
+	if (src != ws->pixels)
+		copy_rects(ws, src, stride, d->rects, nr);
+	d->target_drawn = false;
+	if (nr > 0 && SDL_UpdateWindowSurfaceRects(d->win, d->rects, nr)) {
 		d->surface = NULL;
 		snprintf(err, errlen, "SDL window surface: %s",
 			 SDL_GetError());
@@ -865,11 +912,51 @@ static unsigned event_bits(struct display *d, const SDL_Event *ev)
 	return 0;
 }
 
+/* SDL's event pump also keeps the screen saver away: it must run at
+ * least this often, events or not (seconds). */
+#define PUMP_MAX 10.0
+
+/*
+ * Under X11, waits up to ms for the window's connection to have
+ * something to read (or a signal).  Returns 1 when SDL's events must be
+ * pumped, 0 when nothing came, -1 where the window is not an X11 one.
+ * SDL's own wait and pump read the connection dozens of times each time
+ * they wake, about a third of an idle kiosk's CPU time: here it is read
+ * once, and the pump runs only when there is something to read.
+ */
+static int x_wait(struct display *d, int ms)
+{
+#ifdef AKARI_HAVE_XDPMS
+	Display *dpy = d->win && !d->lost ? x_display(d->win) : NULL;
+	struct pollfd pfd;
+
+	if (!dpy || x_broken)
+		return -1;
+	if (XPending(dpy) > 0 || x_broken)
+		goto pump;
+	pfd.fd = ConnectionNumber(dpy);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	/* EINTR: a signal is news too. */
+	if (poll(&pfd, 1, ms) > 0)
+		goto pump;
+	if (mono_now() - d->pumped < PUMP_MAX)
+		return 0;
+pump:
+	d->pumped = mono_now();
+	return 1;
+#else
+	(void)d;
+	(void)ms;
+	return -1;
+#endif
+}
+
 unsigned display_wait(struct display *d, double timeout)
 {
 	unsigned bits = 0;
 	SDL_Event ev;
-	int ms;
+	int ms, x;
 
 	if (timeout < 0)
 		timeout = 0;
@@ -899,10 +986,20 @@ unsigned display_wait(struct display *d, double timeout)
 	}
 
 	ms = (int)ceil(timeout * 1000);
-	if (SDL_WaitEventTimeout(&ev, ms))
-		bits |= event_bits(d, &ev);
-	while (!check_lost(d) && SDL_PollEvent(&ev))
-		bits |= event_bits(d, &ev);
+	x = x_wait(d, ms);
+	if (x >= 0) {
+		if (x)
+			SDL_PumpEvents();
+		while (!check_lost(d) &&
+		       SDL_PeepEvents(&ev, 1, SDL_GETEVENT, SDL_FIRSTEVENT,
+				      SDL_LASTEVENT) > 0)
+			bits |= event_bits(d, &ev);
+	} else {
+		if (SDL_WaitEventTimeout(&ev, ms))
+			bits |= event_bits(d, &ev);
+		while (!check_lost(d) && SDL_PollEvent(&ev))
+			bits |= event_bits(d, &ev);
+	}
 	if (d->lost) {
 		d->was_lost = true;
 		snprintf(d->lost_why, sizeof d->lost_why, "the connection "

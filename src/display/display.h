@@ -57,6 +57,14 @@ enum {
 
 struct display;
 
+/* Environment defaults for the window, set before any other thread runs
+ * (setenv races with getenv): Xlib reads no Compose table for input
+ * methods (XCOMPOSEFILE; the kiosk takes keys, never typed text), and
+ * SDL's D-Bus does not launch a session bus of its own where none runs
+ * (DBUS_SESSION_BUS_ADDRESS).  Together they took about 30 ms of every
+ * start.  Variables already set are left as they are. */
+void display_preset_env(void);
+
 /* Opens the display cfg asks for; strings in cfg are copied.  On success
  * *out owns it; close it with display_close().  In window mode with a
  * fallback_dir, a failure to open a window is not an error: the display
@@ -103,8 +111,13 @@ int display_present_rects(struct display *d, cairo_surface_t *frame,
  * a copy; NULL where the display has none (PNG files, a renderer other
  * than SDL's software one, a size other than the window's).  Owned by
  * d, valid until the next call on d other than display_present_rects();
- * what it holds is not on screen until presented. */
-cairo_surface_t *display_target(struct display *d, int w, int h);
+ * what it holds is not on screen until presented.  *holds_last (may be
+ * NULL) tells whether it holds the frame presented last, pixel for
+ * pixel: then a caller that changes only some rectangles of it may
+ * present just those.  Another frame presented after drawing there is
+ * copied whole. */
+cairo_surface_t *display_target(struct display *d, int w, int h,
+				bool *holds_last);
 
 /* Waits up to timeout seconds for window events and returns the
  * DISPLAY_EV_* bits of what happened; returns early on the first event

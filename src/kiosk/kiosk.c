@@ -24,6 +24,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -34,7 +35,9 @@
 #include "kiosk/kiosk_content.h"
 
 #define MOD "kiosk"
-#define FADE_FPS 30.0
+/* A fade's frames a second by default: a cross-fade of 0.8 s looks
+ * smooth at 20, and each frame is a blend of most of the screen. */
+#define FADE_FPS 20.0
 /* A ticker line moves on this often; only its zone is drawn again. */
 #define TICKER_FPS 30.0
 /* The longest sleep, so SIGINT is noticed soon in SDL's event wait. */
@@ -68,6 +71,8 @@ struct kiosk {
 	bool fresh;		/* from the latest fetch, which worked */
 	bool down;		/* the latest fetch failed */
 	bool fetched_once;
+	bool from_cache;	/* the cache had data at the start: the first
+				 * frame shows it, marked, at once */
 	long fetches;		/* results taken, good or bad */
 	bool cache_failing;
 	unsigned missing_logged;	/* roles whose absence was logged */
@@ -98,6 +103,23 @@ struct kiosk {
 	bool show;		/* frame must be presented */
 	struct display_rect parts[2];	/* else only these changed */
 	int nparts;
+	bool cur_changed;	/* cur was drawn on in this tick */
+	bool slide_drawn;	/* ... all of it */
+	bool whole;		/* the window needs all of the next frame */
+
+	/* Where prev and cur differ, found when a fade starts and again
+	 * when cur changes during it: the fade blends and sends only that
+	 * (the slides share the background and the header band). */
+	struct display_rect *fade_r;	/* and the parts of cur drawn again
+					 * during the fade */
+	int fade_r_cap;
+	int nfade_r;		/* -1: not known (a fade starts) */
+	bool fade_partial;	/* this fade frame is only fade_r new */
+	bool end_partial;	/* the plain frame after a fade: the same */
+	bool last_plain;	/* the frame last presented went out as it
+				 * was (no dimming, no pixel shift) */
+	bool last_fade_plain;	/* ... and was a fade frame on the
+				 * screen's own pixels */
 	bool render_failing;
 
 	long presented;
@@ -132,6 +154,7 @@ void kiosk_options_init(struct kiosk_options *o)
 	o->speed = 1;
 	o->slide_seconds = 10;
 	o->fade_seconds = 0.8;
+	o->fade_fps = FADE_FPS;
 	o->fetch_seconds = 5;
 	o->retry_max = 60;
 	render_look_init(&o->look);
@@ -165,6 +188,7 @@ static void add_part(struct kiosk *k, int x, int y, int w, int h)
 		return;
 	}
 	k->parts[k->nparts++] = (struct display_rect){ x, y, w, h };
+	k->cur_changed = true;
 }
 
 /* The ticker zone of cur, drawn again. */
@@ -423,6 +447,7 @@ static void pick_slide(struct kiosk *k)
 			k->cur = t;
 			k->have_prev = k->drawn;
 			k->drawn = false;
+			k->nfade_r = -1;
 			k->slide = (int)(seq % k->nslides);
 		}
 		k->dirty = true;
@@ -477,6 +502,8 @@ static int make_surfaces(struct kiosk *k, int w, int h)
 	k->drawn = false;
 	k->have_prev = false;
 	k->fade = 1;
+	k->nfade_r = -1;
+	k->last_plain = k->last_fade_plain = false;
 	return 0;
 }
 
@@ -518,6 +545,7 @@ static void draw_slide(struct kiosk *k)
 	cairo_destroy(cr);
 	k->drawn = true;
 	k->had_ticker = render_look_ticker() != NULL;
+	k->cur_changed = k->slide_drawn = true;
 }
 
 /* Draws the clock alone again on cur, as it is now; false when the
@@ -543,14 +571,73 @@ static bool draw_clock(struct kiosk *k)
 	return true;
 }
 
-/* prev, with cur over it at the fade's opacity, on dst. */
-static void blend(struct kiosk *k, cairo_surface_t *dst)
+/* Room in fade_r for the parts of cur drawn again during a fade, and
+ * for those of the frame that ends it. */
+#define FADE_EXTRA 8
+
+/* Where prev and cur differ, in k->fade_r; nfade_r -1 when that
+ * cannot be told (out of memory). */
+static void fade_diff(struct kiosk *k)
+{
+	int need = kiosk_blend_diff_max(k->h) + FADE_EXTRA;
+
+	if (k->fade_r_cap < need) {
+		struct display_rect *r = realloc(k->fade_r,
+						  (size_t)need * sizeof *r);
+
+		k->nfade_r = -1;
+		if (!r)
+			return;
+		k->fade_r = r;
+		k->fade_r_cap = need;
+	}
+	k->nfade_r = kiosk_blend_diff(k->prev, k->cur, k->fade_r,
+				      k->fade_r_cap - FADE_EXTRA);
+	if (k->nfade_r >= 0) {
+		double area = 0;
+
+		for (int i = 0; i < k->nfade_r; i++)
+			area += (double)k->fade_r[i].w * k->fade_r[i].h;
+		log_debug(MOD, "fade: the slides differ in %d rectangles, "
+			  "%.0f %% of the frame", k->nfade_r,
+			  100 * area / ((double)k->w * k->h));
+	}
+}
+
+/* cur was drawn again in the parts: prev and cur may differ there too.
+ * false when there is no room left for them. */
+static bool fade_add_parts(struct kiosk *k, int room)
+{
+	for (int i = 0; i < k->nparts; i++) {
+		const struct display_rect *p = &k->parts[i];
+		bool known = false;
+
+		for (int j = 0; j < k->nfade_r && !known; j++)
+			known = !memcmp(&k->fade_r[j], p, sizeof *p);
+		if (known)
+			continue;
+		if (k->nfade_r >= room)
+			return false;
+		k->fade_r[k->nfade_r++] = *p;
+	}
+	return true;
+}
+
+/* prev, with cur over it at the fade's opacity, on dst: only where they
+ * differ when dst holds the frame shown last (where they are the same,
+ * that frame is either). */
+static void blend(struct kiosk *k, cairo_surface_t *dst, bool partial)
 {
 	double f = k->fade;
 
 	/* Smoothstep: the change starts and ends gently.  All three are
 	 * frames of k->w x k->h, which the blend never refuses. */
-	kiosk_blend(dst, k->prev, k->cur, f * f * (3 - 2 * f));
+	f = f * f * (3 - 2 * f);
+	if (partial)
+		kiosk_blend_rects(dst, k->prev, k->cur, f, k->fade_r,
+				  k->nfade_r);
+	else
+		kiosk_blend(dst, k->prev, k->cur, f);
 }
 
 static void render_frame(struct kiosk *k)
@@ -559,6 +646,8 @@ static void render_frame(struct kiosk *k)
 
 	if (k->quit)
 		return;
+	k->cur_changed = k->slide_drawn = false;
+	k->fade_partial = k->end_partial = false;
 	display_size(k->disp, &w, &h);
 
 	/* A minimised window may have no pixels: keep the last frame and
@@ -592,9 +681,21 @@ static void render_frame(struct kiosk *k)
 		k->show = true;
 	}
 	if (k->fade < 1 && k->have_prev) {
+		bool held, again = false;
+
+		/* Once per fade, and again when all of cur was drawn again;
+		 * parts drawn again only add to it. */
+		if (k->nfade_r < 0 || k->slide_drawn) {
+			again = k->nfade_r >= 0;
+			fade_diff(k);
+		} else if (k->nfade_r > 0 &&
+			   !fade_add_parts(k, k->fade_r_cap - 2)) {
+			again = true;
+			fade_diff(k);
+		}
 		/* Straight onto the screen's pixels where the display has
 		 * them: no third frame, and no copy of it. */
-		k->frame = display_target(k->disp, k->w, k->h);
+		k->frame = display_target(k->disp, k->w, k->h, &held);
 		if (!k->frame && need_frame(k, &k->mix)) {
 			k->quit = true;
 			k->status = -1;
@@ -602,8 +703,17 @@ static void render_frame(struct kiosk *k)
 		}
 		if (!k->frame)
 			k->frame = k->mix;
-		blend(k, k->frame);
+		/* Over the frame shown last (the old slide's last picture,
+		 * or the fade's last frame), which is prev wherever it is
+		 * outside fade_r.  A new fade_r in mid-fade does not know
+		 * what the last frame had outside it. */
+		k->fade_partial = k->frame != k->mix && held && !again &&
+				  k->last_plain && k->nfade_r > 0 &&
+				  !k->whole;
+		blend(k, k->frame, k->fade_partial);
 	} else {
+		k->end_partial = k->last_fade_plain && k->nfade_r > 0 &&
+				 !k->slide_drawn && !k->whole;
 		k->frame = k->cur;
 		drop_fade_frames(k);
 	}
@@ -614,6 +724,21 @@ static void render_frame(struct kiosk *k)
 static int present_shown(struct kiosk *k, cairo_surface_t *shown,
 			 char *err, size_t errlen)
 {
+	int n = k->nfade_r;
+
+	if (shown != k->frame || k->whole)
+		return display_present(k->disp, shown, err, errlen);
+	if (k->fade_partial)
+		return display_present_rects(k->disp, shown, k->fade_r, n,
+					     err, errlen);
+	/* After the fade's last frame, cur is new only where the fade
+	 * was, and where it was drawn on since. */
+	if (k->end_partial && n + k->nparts <= k->fade_r_cap) {
+		for (int i = 0; i < k->nparts; i++)
+			k->fade_r[n++] = k->parts[i];
+		return display_present_rects(k->disp, shown, k->fade_r, n,
+					     err, errlen);
+	}
 	if (!k->show && shown == k->cur && k->frame == k->cur)
 		return display_present_rects(k->disp, shown, k->parts,
 					     k->nparts, err, errlen);
@@ -627,7 +752,7 @@ static void present(struct kiosk *k)
 
 	if (k->quit || (!k->show && !k->nparts) || !k->frame)
 		return;
-	if (k->presented == 0 && k->fetches == 0 &&
+	if (k->presented == 0 && k->fetches == 0 && !k->from_cache &&
 	    k->mono - k->clock.start < FIRST_FETCH_WAIT)
 		return;
 	shown = kiosk_ops_frame(k->ops, k->frame, k->wall, k->mono);
@@ -641,10 +766,21 @@ static void present(struct kiosk *k)
 	}
 	k->show = false;
 	k->nparts = 0;
+	k->whole = false;
+	k->last_plain = shown == k->frame;
+	k->last_fade_plain = k->last_plain && k->frame != k->cur &&
+			     k->frame != k->mix;
 	k->presented++;
 	kiosk_ops_presented(k->ops, shown, k->mono,
 			    fetch_worker_screenshot_wanted(k->worker));
 	if (k->presented == 1) {
+		char buf[40];
+
+		if (k->fetches == 0 && k->from_cache)
+			log_info(MOD, "first frame from the cache (slide data "
+				 "as of %s, marked stale): the server has not "
+				 "answered yet", stamp(k, data_as_of(k), buf,
+						       sizeof buf));
 		log_info(MOD, "first frame shown: %s",
 			 display_describe(k->disp));
 		notify_ready("playing on %s", display_describe(k->disp));
@@ -660,6 +796,17 @@ static void present(struct kiosk *k)
 	}
 }
 
+/* Until the fade's next frame is due: frames at fixed times from the
+ * slide's start, however long drawing one took. */
+static double fade_wait(const struct kiosk *k)
+{
+	double period = 1 / k->opt->fade_fps;
+	double since = k->fade * k->opt->fade_seconds;
+	double d = period - fmod(since, period);
+
+	return d > 0 ? d : 0;
+}
+
 /* Seconds until something on screen changes or a fetch falls due. */
 static double next_wake(const struct kiosk *k)
 {
@@ -669,9 +816,9 @@ static double next_wake(const struct kiosk *k)
 	if (k->quit)
 		return 0;
 	if (k->fade < 1)
-		return 1 / FADE_FPS;
+		return fade_wait(k);
 	if (k->presented == 0)
-		return 0.02;	/* the first frame awaits the first fetch */
+		return 0.005;	/* the first frame awaits the first fetch */
 	if (render_look_ticker())
 		return 1 / TICKER_FPS;
 
@@ -699,7 +846,7 @@ static void handle_events(struct kiosk *k)
 	if (ev & DISPLAY_EV_RESIZED)
 		k->dirty = true;
 	if (ev & DISPLAY_EV_EXPOSED)
-		k->show = true;
+		k->show = k->whole = true;
 	if (ev & DISPLAY_EV_LOST) {
 		log_warn(MOD, "the window lost its screen (%s): starting "
 			 "again to open it when the screen is back",
@@ -743,6 +890,7 @@ static void load_cache(struct kiosk *k)
 		return;
 	}
 	rc = fetch_cache_load(dir, &k->data, err, sizeof err);
+	k->from_cache = rc == FETCH_OK;
 	if (rc == FETCH_OK)
 		log_info(MOD, "cache %s: slide data as of %s, shown until "
 			 "the server answers", dir,
@@ -811,6 +959,8 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	char err[512];
 
 	memset(k, 0, sizeof *k);
+	/* Before the fetch worker's thread starts. */
+	display_preset_env();
 	k->opt = o;
 	k->status = -1;
 	k->second = LONG_MIN;
@@ -821,6 +971,7 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	 * free). */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	k->fade = 1;
+	k->nfade_r = -1;
 	fetch_bundle_init(&k->data);
 	k->log_tz = g_time_zone_new_local();
 
@@ -840,6 +991,11 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	    !(o->fetch_seconds > 0)) {
 		log_error(MOD, "slides must last %g s or more and fetches "
 			  "come at a positive period", KIOSK_SLIDE_MIN);
+		return -1;
+	}
+	if (!(o->fade_fps > 0 && o->fade_fps <= KIOSK_FADE_FPS_MAX)) {
+		log_error(MOD, "a fade's frames a second must be above 0 "
+			  "and at most %d", KIOSK_FADE_FPS_MAX);
 		return -1;
 	}
 
@@ -902,6 +1058,7 @@ static void kiosk_finish(struct kiosk *k)
 	cairo_surface_destroy(k->cur);
 	cairo_surface_destroy(k->prev);
 	cairo_surface_destroy(k->mix);
+	free(k->fade_r);
 	fetch_bundle_finish(&k->data);
 	render_image_forget();
 	render_set_ticker(NULL);

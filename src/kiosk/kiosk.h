@@ -24,6 +24,7 @@
 #include "render/render_look.h"
 
 #define KIOSK_SLIDE_MIN 0.01
+#define KIOSK_FADE_FPS_MAX 120
 
 struct kiosk_options {
 	struct fetch_config fetch;	/* server and site names */
@@ -38,6 +39,8 @@ struct kiosk_options {
 	double slide_seconds;		/* real seconds per slide, at
 					 * least KIOSK_SLIDE_MIN */
 	double fade_seconds;		/* cross-fade between slides */
+	double fade_fps;		/* its frames a second, above 0 and
+					 * at most KIOSK_FADE_FPS_MAX */
 	double fetch_seconds;		/* real seconds between fetches */
 	double retry_max;		/* longest wait between retries */
 
@@ -56,8 +59,9 @@ struct kiosk_options {
 	double duration;		/* stop after S seconds; 0: never */
 };
 
-/* Fills o with the defaults: 10 s slides, 0.8 s fade, a fetch every
- * 5 s, retries backing off to 60 s, real clock, a 1920x1080 window. */
+/* Fills o with the defaults: 10 s slides, 0.8 s fade at 20 frames a
+ * second, a fetch every 5 s, retries backing off to 60 s, real clock, a
+ * 1920x1080 window. */
 void kiosk_options_init(struct kiosk_options *o);
 
 /* Plays until the window closes, Esc or q, SIGINT or SIGTERM, or the

@@ -875,13 +875,23 @@ static void draw_ticker(struct render_ctx *c, struct render_rect r)
 	span = r.w + e.w;
 	x = r.x + r.w - fmod(render_look_ticker_time() * TICKER_SPEED * c->u,
 			     span > 0 ? span : 1);
-	render_text(c, &st, x, r.y + (r.h - e.h) / 2, text);
+
+	/* On whole pixels, where glyphs land anyway: the text can then be
+	 * moved as one picture. */
+	render_ticker_text(c, &st, round(x), r.y + (r.h - e.h) / 2, text);
 	cairo_restore(cr);
 }
 
-/* A Pango context for cr in the first language, with the renderer's
- * font options; the caller unrefs it. */
-static PangoContext *pango_context_new_for(cairo_t *cr)
+/* Whether cr draws in device pixels, unscaled and unturned. */
+static bool device_space(cairo_t *cr)
+{
+	cairo_matrix_t m;
+
+	cairo_get_matrix(cr, &m);
+	return m.xx == 1 && m.yy == 1 && m.xy == 0 && m.yx == 0;
+}
+
+PangoContext *render_pango_new(cairo_t *cr)
 {
 	PangoContext *pc = pango_cairo_create_context(cr);
 	cairo_font_options_t *fo;
@@ -911,8 +921,9 @@ int render_ticker(cairo_t *cr, int w, int h)
 		return 0;
 	c.u = z.u;
 	c.portrait = z.tmpl == RENDER_TEMPLATE_PORTRAIT;
+	c.extents_ok = device_space(cr);
 	cairo_save(cr);
-	c.pango = pango_context_new_for(cr);
+	c.pango = render_pango_new(cr);
 	draw_ticker(&c, (struct render_rect){ z.ticker.x, z.ticker.y,
 					      z.ticker.w, z.ticker.h });
 	g_object_unref(c.pango);
@@ -962,7 +973,7 @@ int render_clock(cairo_t *cr, int w, int h, enum render_slide slide,
 				   z.header.h };
 
 	cairo_save(cr);
-	c.pango = pango_context_new_for(cr);
+	c.pango = render_pango_new(cr);
 	/* The whole header is drawn again, clipped to whole pixels around
 	 * the clock, so that they come out as a full frame draws them. */
 	x = floor(clock_left(&c, hr.x + hr.w - PAD * c.u) - 8 * c.u);
@@ -995,7 +1006,7 @@ void render_warm_up(void)
 
 	/* Both weights, Japanese and Latin, as every header draws them:
 	 * fontconfig's set-up and the faces' loading happen here. */
-	c.pango = pango_context_new_for(cr);
+	c.pango = render_pango_new(cr);
 	for (int bold = 0; bold < 2; bold++) {
 		st.bold = bold;
 		render_text(&c, &st, 0, 0, "電力 使用率 0123456789:% kW");
@@ -1029,18 +1040,16 @@ static uint64_t frame(cairo_t *cr, enum render_pass pass, void *arg)
 	struct render_zones z;
 	struct render_rect hr, body;
 
-	cairo_matrix_t m;
 
 	render_zones_of(w, h, &z);
 	c.u = z.u;
 	c.portrait = z.tmpl == RENDER_TEMPLATE_PORTRAIT;
 	c.site = site_of(c.d, slide);
 	c.tz = zone_of(c.site);
-	cairo_get_matrix(cr, &m);
-	c.extents_ok = m.xx == 1 && m.yy == 1 && m.xy == 0 && m.yx == 0;
+	c.extents_ok = device_space(cr);
 
 	cairo_save(cr);
-	c.pango = pango_context_new_for(cr);
+	c.pango = render_pango_new(cr);
 
 	/* background */
 	if (render_static_begin(&c, &bg, sizeof(bg))) {

@@ -191,7 +191,9 @@ int render_chart_curve(struct render_ctx *c, const struct render_axes *a,
 {
 	cairo_t *cr = c->cr;
 	struct render_rgb col = render_rgb_hex(rgb);
-	double t, v, x0 = 0, x1 = 0, ytop = a->plot.y + a->plot.h;
+	double t, v, x0 = 0, x1 = 0, y1 = 0, ytop = a->plot.y + a->plot.h;
+	double xk = 0, yk = 0;		/* the last point drawn */
+	bool held = false;		/* points left out since */
 	json_t *e;
 	size_t i;
 	int n = 0;
@@ -201,20 +203,32 @@ int render_chart_curve(struct render_ctx *c, const struct render_axes *a,
 			a->plot.h + width);
 	cairo_clip(cr);
 
+	/* A point less than a pixel from the last one drawn is left out,
+	 * but for the curve's end: a day of minutes has more points than
+	 * its plot has pixels across, and each costs Cairo a segment. */
 	json_array_foreach(curve, i, e) {
 		if (!pair_at(e, div, &t, &v))
 			continue;
 		x1 = render_axes_x(a, t);
-		ytop = fmin(ytop, render_axes_y(a, v));
+		y1 = render_axes_y(a, v);
+		ytop = fmin(ytop, y1);
 		if (n++ == 0) {
 			x0 = x1;
-			cairo_move_to(cr, x1, render_axes_y(a, v));
+			cairo_move_to(cr, x1, y1);
+		} else if (fabs(x1 - xk) < 1 && fabs(y1 - yk) < 1) {
+			held = true;
+			continue;
 		} else {
-			cairo_line_to(cr, x1, render_axes_y(a, v));
+			cairo_line_to(cr, x1, y1);
 		}
+		xk = x1;
+		yk = y1;
+		held = false;
 	}
 	if (n == 0)
 		goto out;
+	if (held)
+		cairo_line_to(cr, x1, y1);
 
 	/* area under the curve, fading from its highest point toward the
 	 * axis */

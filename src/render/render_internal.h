@@ -240,6 +240,21 @@ struct render_extent {
 	double ink_top, ink_bottom;	/* the glyphs' ink, from the top */
 };
 
+/* A Pango context for cr in the first language, with the renderer's
+ * font options; the caller unrefs it (render.c). */
+PangoContext *render_pango_new(cairo_t *cr);
+
+/* Draws text in style st (left aligned, y its top) at (x, y) as
+ * render_text() does, x and y in whole pixels or not.  Where c draws in
+ * device pixels the text is laid out once into a picture of its glyphs
+ * kept for the next frames (render_ticker.c), since a ticker draws the
+ * same text on every frame. */
+void render_ticker_text(struct render_ctx *c, const struct render_style *st,
+			double x, double y, const char *text);
+
+/* Whether the last render_ticker_text() drew through its picture. */
+bool render_ticker_strip_used(void);
+
 /* A Pango layout for text in the renderer's font and the slide's first
  * language; the caller unrefs it. */
 PangoLayout *render_layout_new(PangoContext *pc, const char *text,

@@ -15,6 +15,7 @@
 #include "cloud/analytics/analytics.h"
 
 #include <glib.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -420,11 +421,15 @@ static bool acc_number(const struct acc *c, enum analytics_fn fn, double *v)
 	return false;
 }
 
+/* A sum beyond a double is no number JSON has, and json_real() would
+ * refuse it and leave the bucket without "value": null, as the site
+ * aggregate's text writes it. */
 static json_t *acc_value(const struct acc *c, enum analytics_fn fn)
 {
 	double v;
 
-	return acc_number(c, fn, &v) ? json_real(v) : json_null();
+	return acc_number(c, fn, &v) && isfinite(v) ? json_real(v)
+						     : json_null();
 }
 
 /* --- shared pieces ------------------------------------------------------ */

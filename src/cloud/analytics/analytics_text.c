@@ -11,17 +11,22 @@
  * is more than 0.555 units of the 17th digit (a * 10^(16 - e) >= 10^16
  * and a < 2^(E + 1) give 2^(E - 53) * 10^(16 - e) > 10^16 / 2^54), so
  * those 17 digits always read back as the same double.  Anything
- * outside the fast path is printed with "%.17g", as jansson does.
+ * outside the fast path is printed with "%.17g", as jansson does, and
+ * so is everything where long double is no wider than double (32-bit
+ * ARM): there the product's rounding alone can cost a digit.
  */
 #include "cloud/analytics/analytics_text.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-/* The fast path: 1e-4 <= |v| < 1e15, so 10^(16 - e) is at most 10^20. */
+/* The fast path: 1e-4 <= |v| < 1e15, so 10^(16 - e) is at most 10^20;
+ * it needs x86's 64-bit mantissa or more. */
+#define FAST_PATH (LDBL_MANT_DIG >= 64)
 #define FAST_MIN_EXP (-4)
 #define FAST_MAX_EXP 14
 
@@ -121,7 +126,7 @@ void analytics_text_real(GString *out, double v)
 		g_string_append(out, "null");
 		return;
 	}
-	if (a >= 1e-4 && a < 1e15 && digits17(a, &m, &e)) {
+	if (FAST_PATH && a >= 1e-4 && a < 1e15 && digits17(a, &m, &e)) {
 		n = write_fixed(buf, v < 0, m, e);
 		g_string_append_len(out, buf, (gssize)n);
 		return;

@@ -60,27 +60,71 @@ static int time_param(struct MHD_Connection *conn, const char *name,
 	return 0;
 }
 
-/* ?points=k1,k2: keys hold no comma; an empty one is a mistake. */
+/* Every value of ?points= in the order sent: a list sent as the
+ * parameter repeated (what most HTTP clients make of one) counts whole,
+ * and "points" without '=' comes as NULL. */
+struct points_walk {
+	GPtrArray *values;
+	bool bare;
+};
+
+static enum MHD_Result points_value(void *cls, enum MHD_ValueKind kind,
+				    const char *key, const char *value)
+{
+	struct points_walk *w = cls;
+
+	(void)kind;
+	if (strcmp(key, "points"))
+		return MHD_YES;
+	if (value)
+		g_ptr_array_add(w->values, (gpointer)value);
+	else
+		w->bare = true;
+	return MHD_YES;
+}
+
+/* ?points=k1,k2[&points=k3]: keys hold no comma; an empty one is a
+ * mistake. */
 static int points_param(struct MHD_Connection *conn, struct params *pr,
 			json_t **body)
 {
-	const char *s = param(conn, "points");
+	struct points_walk w = {g_ptr_array_new(), false};
+	gchar *joined;
+	int status = 0;
 
-	if (!s)
-		return 0;
-	pr->points = g_strsplit(s, ",", -1);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, points_value,
+				  &w);
+	if (!w.values->len && !w.bare)
+		goto out;
+	if (w.bare) {
+		status = fail(body, 400, "bad_parameter",
+			      "parameter 'points' has no value (give keys, "
+			      "comma-separated)");
+		goto out;
+	}
+	g_ptr_array_add(w.values, NULL);
+	joined = g_strjoinv(",", (gchar **)w.values->pdata);
+	pr->points = g_strsplit(joined, ",", -1);
+	g_free(joined);
 	for (size_t i = 0; pr->points[i]; i++) {
-		if (!pr->points[i][0])
-			return fail(body, 400, "bad_parameter",
-				    "parameter 'points': key %zu of the "
-				    "list is empty", i + 1);
+		if (!pr->points[i][0]) {
+			status = fail(body, 400, "bad_parameter",
+				      "parameter 'points': key %zu of the "
+				      "list is empty", i + 1);
+			goto out;
+		}
 		pr->sel.npoints++;
 	}
-	if (!pr->sel.npoints)
-		return fail(body, 400, "bad_parameter",
-			    "parameter 'points' lists no key");
+	if (!pr->sel.npoints) {
+		status = fail(body, 400, "bad_parameter",
+			      "parameter 'points' lists no key");
+		goto out;
+	}
 	pr->sel.points = (const char *const *)pr->points;
-	return 0;
+
+out:
+	g_ptr_array_free(w.values, TRUE);
+	return status;
 }
 
 static int read_params(struct MHD_Connection *conn, struct params *pr,

@@ -9,10 +9,10 @@
  * or else in one read of the store (store_lookup.h), since a batch holds
  * hundreds of rows of the same points or one row each of a thousand.
  * Rows come as JSON (ingest_batch) or as parsed rows (ingest_rows); both
- * go through the same checks.  Rows that name the same (point, ts) are collapsed
- * before storing, keeping the one that came last in the batch; since
- * every value is stored as a double, 5 and then 5.0 (or 5i and 5.0 in
- * line protocol) at one (point, ts) are one row.
+ * go through the same checks.  Rows that name the same (point, ts) are
+ * collapsed before storing, keeping the one that came last in the batch;
+ * since every value is stored as a double, 5 and then 5.0 (or 5i and 5.0
+ * in line protocol) at one (point, ts) are one row.
  *
  * A row may also be set aside: held in quarantine when its time is too
  * far ahead of the server's clock, dropped when its value is a "no
@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "cloud/analytics/counter.h"
+#include "cloud/ingest/ingest_json.h"
 #include "cloud/ingest/units.h"
 #include "cloud/store/store_quarantine.h"
 #include "core/timeutil.h"
@@ -42,12 +43,6 @@
 #define TS_MIN INT64_C(-2208988800)
 #define TS_MAX INT64_C(253402214400)
 
-/* A point lookup, remembered for the rest of the batch. */
-struct point_entry {
-	bool found;
-	struct store_point p;
-};
-
 /* A row that passed every check. */
 struct good_row {
 	struct store_reading r;
@@ -58,8 +53,9 @@ struct batch {
 	struct store *st;
 	const struct ingest_source *src;
 	int64_t future_limit;	/* ts past it is held; INT64_MAX: none */
-	GHashTable *points;	/* borrowed key -> struct point_entry */
-	struct point_entry *entries;	/* what points refers to */
+	GHashTable *points;	/* borrowed key -> index in pts + 1 */
+	struct store_point *pts;	/* the batch's distinct points */
+	bool *found;		/* whether each is known */
 	struct good_row *good;
 	size_t ngood;
 	struct store_held *held;	/* rows for the quarantine */
@@ -125,10 +121,8 @@ static int row_fail(struct row_error *e, const char *code, const char *fmt,
 static int resolve_points(struct batch *b, const char *const *keys, size_t n)
 {
 	const char **distinct = malloc((n ? n : 1) * sizeof *distinct);
-	struct store_point *pts = NULL;
-	bool *found = NULL;
 	size_t nd = 0;
-	int rc = 0;
+	int rc;
 
 	b->points = g_hash_table_new(g_str_hash, g_str_equal);
 	if (!distinct)
@@ -136,35 +130,24 @@ static int resolve_points(struct batch *b, const char *const *keys, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!keys[i] || g_hash_table_contains(b->points, keys[i]))
 			continue;
-		g_hash_table_add(b->points, (gpointer)keys[i]);
-		distinct[nd++] = keys[i];
+		distinct[nd] = keys[i];
+		g_hash_table_insert(b->points, (gpointer)keys[i],
+				    GSIZE_TO_POINTER(++nd));
 	}
 
-	pts = malloc((nd ? nd : 1) * sizeof *pts);
-	found = malloc((nd ? nd : 1) * sizeof *found);
-	b->entries = malloc((nd ? nd : 1) * sizeof *b->entries);
-	if (!pts || !found || !b->entries)
+	b->pts = malloc((nd ? nd : 1) * sizeof *b->pts);
+	b->found = malloc((nd ? nd : 1) * sizeof *b->found);
+	if (!b->pts || !b->found)
 		goto oom;
-	rc = ingest_points_resolve(b->src->points, b->st, distinct, nd, pts,
-				   found);
-	if (rc)
-		goto out;
-	for (size_t i = 0; i < nd; i++) {
-		b->entries[i].found = found[i];
-		if (found[i])
-			b->entries[i].p = pts[i];
-		g_hash_table_insert(b->points, (gpointer)distinct[i],
-				    &b->entries[i]);
-	}
-	goto out;
-oom:
-	b->oom = true;
-	rc = STORE_IO;
-out:
-	free(found);
-	free(pts);
+	rc = ingest_points_resolve(b->src->points, b->st, distinct, nd,
+				   b->pts, b->found);
 	free(distinct);
 	return rc;
+
+oom:
+	free(distinct);
+	b->oom = true;
+	return STORE_IO;
 }
 
 static int check_ts_range(int64_t ts, struct row_error *err)
@@ -274,23 +257,24 @@ static int check_counter(const struct store_point *p, double value,
  * Returns 0 with *out set, or ROW_REFUSED with err filled.
  */
 static int check_point(struct batch *b, const char *key,
-		       const struct point_entry **out, struct row_error *err)
+		       const struct store_point **out, struct row_error *err)
 {
-	const struct point_entry *pe = g_hash_table_lookup(b->points, key);
+	size_t i = GPOINTER_TO_SIZE(g_hash_table_lookup(b->points, key));
+	const struct store_point *pe = i ? &b->pts[i - 1] : NULL;
 
-	if (!pe || !pe->found) {
+	if (!pe || !b->found[i - 1]) {
 		b->unknown++;
 		return row_fail(err, "unknown_point", "no point \"%.128s\"",
 				key);
 	}
-	if (b->src->site_id && pe->p.site_id != b->src->site_id) {
+	if (b->src->site_id && pe->site_id != b->src->site_id) {
 		b->foreign++;
 		return row_fail(err, "other_site",
 				"point \"%.128s\" belongs to site \"%.64s\", "
 				"not to this device's site",
-				key, pe->p.site);
+				key, pe->site);
 	}
-	if (pe->p.retired)
+	if (pe->retired)
 		return row_fail(err, "retired_point",
 				"point \"%.128s\" is retired: its history "
 				"stays readable but it takes no new readings",
@@ -367,7 +351,7 @@ static const char *json_row_key(json_t *row)
 static int check_json_row(struct batch *b, json_t *row,
 			  struct store_reading *out, struct row_error *err)
 {
-	const struct point_entry *pe;
+	const struct store_point *pe;
 	json_t *jvalue, *junit;
 	const char *key;
 	int rc;
@@ -399,7 +383,7 @@ static int check_json_row(struct batch *b, json_t *row,
 	junit = json_object_get(row, "unit");
 	if (junit && !json_is_string(junit))
 		return row_fail(err, "bad_unit", "unit is not a string");
-	return check_value(b, &pe->p, json_number_value(jvalue),
+	return check_value(b, pe, json_number_value(jvalue),
 			   json_string_value(junit), out, err);
 }
 
@@ -407,7 +391,7 @@ static int check_json_row(struct batch *b, json_t *row,
 static int check_parsed_row(struct batch *b, const struct ingest_row *row,
 			    struct store_reading *out, struct row_error *err)
 {
-	const struct point_entry *pe;
+	const struct store_point *pe;
 	int rc;
 
 	rc = check_point(b, row->point, &pe, err);
@@ -420,7 +404,7 @@ static int check_parsed_row(struct batch *b, const struct ingest_row *row,
 	rc = check_number(row->value, err);
 	if (rc)
 		return rc;
-	return check_value(b, &pe->p, row->value, row->unit, out, err);
+	return check_value(b, pe, row->value, row->unit, out, err);
 }
 
 /* key is the row's point, NULL when it names none. */
@@ -665,7 +649,8 @@ out:
 	json_decref(b.set_aside);
 	free(b.held);
 	free(b.good);
-	free(b.entries);
+	free(b.found);
+	free(b.pts);
 	if (b.points)
 		g_hash_table_destroy(b.points);
 	return rc;
@@ -716,6 +701,29 @@ int ingest_rows(struct store *st, const struct ingest_source *src,
 	return ingest_checked(st, src, &br, res);
 }
 
+/*
+ * A body of the plain shape (ingest_json.h) goes to ingest_rows() with
+ * no tree built.  Returns 1 when the body is not of that shape and res
+ * is untouched, else what ingest_rows() returned.
+ */
+static int ingest_plain_body(struct store *st,
+			     const struct ingest_source *src,
+			     const char *body, size_t len,
+			     struct ingest_result *res)
+{
+	GArray *rows = g_array_new(FALSE, FALSE, sizeof(struct ingest_row));
+	GStringChunk *strings = g_string_chunk_new(4096);
+	int rc = 1;
+
+	if (ingest_json_rows(body, len, rows, strings))
+		rc = ingest_rows(st, src, (const struct ingest_row *)(void *)
+					      rows->data,
+				 rows->len, res);
+	g_array_free(rows, TRUE);
+	g_string_chunk_free(strings);
+	return rc;
+}
+
 int ingest_body(struct store *st, const struct ingest_source *src,
 		const char *body, size_t len, struct ingest_result *res)
 {
@@ -731,6 +739,10 @@ int ingest_body(struct store *st, const struct ingest_source *src,
 			  "the body is empty; send {\"readings\": [...]}");
 		return 0;
 	}
+	rc = ingest_plain_body(st, src, body, len, res);
+	if (rc <= 0)
+		return rc;
+
 	batch = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!batch) {
 		memset(res, 0, sizeof *res);

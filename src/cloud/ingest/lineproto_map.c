@@ -260,48 +260,61 @@ static int expand(const char *t, const struct lineproto_line *l,
 	return 0;
 }
 
+/* The key too long for keylen bytes: -1 with err saying so. */
+static int key_too_long(const struct lineproto_field *field, size_t n,
+			size_t keylen, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "field \"%.64s\" maps to a point key of %zu "
+		 "bytes; keys have at most %zu", field->key, n, keylen - 1);
+	return -1;
+}
+
+/* The default mapping, written straight into key. */
+static int default_key(const struct lineproto_line *line,
+		       const struct lineproto_field *field, char *key,
+		       size_t keylen, char *err, size_t errlen)
+{
+	const char *point = tag_value(line, "point");
+	const char *head = point ? point : line->measurement;
+	size_t nh = strlen(head), nf = strlen(field->key), n;
+
+	n = point && !strcmp(field->key, "value") ? nh : nh + 1 + nf;
+	if (n >= keylen)
+		return key_too_long(field, n, keylen, err, errlen);
+	memcpy(key, head, nh);
+	if (n > nh) {
+		key[nh] = '/';
+		memcpy(key + nh + 1, field->key, nf);
+	}
+	key[n] = '\0';
+	return 1;
+}
+
 int lineproto_map_key(const struct lineproto_map *map,
 		      const struct lineproto_line *line,
 		      const struct lineproto_field *field, const char *bucket,
 		      char *key, size_t keylen, char *err, size_t errlen)
 {
-	GString *k = g_string_new(NULL);
-	const char *point = tag_value(line, "point");
+	const struct rule *r = NULL;
+	GString *k;
 	int rc = 1;
 
-	for (size_t i = 0; map && i < map->n; i++) {
-		const struct rule *r = &map->rules[i];
+	for (size_t i = 0; map && i < map->n && !r; i++)
+		if (rule_matches(&map->rules[i], line, field))
+			r = &map->rules[i];
+	if (!r)
+		return default_key(line, field, key, keylen, err, errlen);
+	if (!r->target)
+		return 0;
 
-		if (!rule_matches(r, line, field))
-			continue;
-		if (!r->target) {
-			rc = 0;
-			goto out;
-		}
-		if (expand(r->target, line, field, bucket ? bucket : "", k,
-			   err, errlen)) {
-			rc = -1;
-			goto out;
-		}
-		goto done;
-	}
-
-	/* The default mapping. */
-	if (point && !strcmp(field->key, "value"))
-		g_string_assign(k, point);
-	else
-		g_string_printf(k, "%s/%s", point ? point : line->measurement,
-				field->key);
-done:
-	if (k->len >= keylen) {
-		snprintf(err, errlen, "field \"%.64s\" maps to a point key "
-			 "of %zu bytes; keys have at most %zu",
-			 field->key, k->len, keylen - 1);
+	k = g_string_new(NULL);
+	if (expand(r->target, line, field, bucket ? bucket : "", k, err,
+		   errlen))
 		rc = -1;
-		goto out;
-	}
-	memcpy(key, k->str, k->len + 1);
-out:
+	else if (k->len >= keylen)
+		rc = key_too_long(field, k->len, keylen, err, errlen);
+	else
+		memcpy(key, k->str, k->len + 1);
 	g_string_free(k, TRUE);
 	return rc;
 }

@@ -295,8 +295,8 @@ static void put_xor(struct writer *w, const double *value, size_t n)
 		unsigned tz = (unsigned)__builtin_ctzll(x);
 		unsigned len = 64 - lz - tz;
 
-		/* The old window, unless a new one is cheaper by more
-		 * than its 12 bits of description. */
+		/* The last window, unless a new one, with its 12 bits of
+		 * description, would be shorter. */
 		if (window && lz >= wlz && tz >= wtz &&
 		    64 - wlz - wtz <= len + 12) {
 			put_bits(w, 1, 2);
@@ -646,14 +646,16 @@ static int get_stream(struct reader *r, struct sink *s, size_t m)
 			continue;
 		}
 
-		/* count <= m, so count * 64 cannot overflow a size_t that
-		 * indexes the caller's arrays of m readings. */
-		size_t bytes = (count * width + 7) / 8;
+		uint64_t bytes;
 
-		if (bytes > r->end - r->pos ||
-		    get_packed(r->p + r->pos, bytes, width, count, base, s))
+		if (count > (UINT64_MAX - 7) / width)
 			return STORE_INVALID;
-		r->pos += bytes;
+		bytes = (count * width + 7) / 8;
+		if (bytes > r->end - r->pos ||
+		    get_packed(r->p + r->pos, (size_t)bytes, width,
+			       (size_t)count, base, s))
+			return STORE_INVALID;
+		r->pos += (size_t)bytes;
 		done += count;
 	}
 	return STORE_OK;

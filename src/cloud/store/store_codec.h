@@ -4,9 +4,10 @@
  * A block holds n >= 1 readings of one point: strictly increasing
  * times and any doubles.  Times are coded as runs and bit-packed frames
  * of their deltas (a regular day of one-minute readings costs a few
- * bytes); values that are all short decimals (i / 10^k, k in 0..9) as
- * deltas of those integers in the same frames, any other values as the
- * XOR of neighbouring doubles.  docs/codec.md gives the byte format.
+ * bytes); values that are short decimals (i / 10^k, k in 0..9) or whole
+ * multiples of 10^m as deltas of those integers in the same frames,
+ * with per-value bit offsets for those a few ulps off; other values as
+ * the XOR of neighbouring doubles.  docs/codec.md gives the byte format.
  *
  * The functions keep no state and allocate nothing, so any thread may
  * call them at any time.  Buffers are the caller's: nothing is kept.
