@@ -46,9 +46,23 @@ OPS = cli3("admin", "token", "add", "ops").stdout.strip()
 cli3("admin", "token", "revoke", "ops")
 
 
+# The running server, while there is one.
+live_url = None
+
+
+def merged(url):
+    """Has the server at url merge its arrival log into readings (every
+    read of readings does; /health is the cheapest), so that the file
+    holds every reading acknowledged so far (docs/storage.md)."""
+    status, _, _ = it.get(url + "/api/v1/health")
+    c.eq(status, 200, "health, so that the server merges its log")
+
+
 def snapshot():
     """The registry and readings as stored, read from the file.  Only
     last_seen is left out: liveness may write it at any moment."""
+    if live_url:
+        merged(live_url)
     con = sqlite3.connect(db)
     try:
         out = {}
@@ -68,6 +82,8 @@ def snapshot():
 
 
 def one(sql, *args):
+    if live_url:
+        merged(live_url)
     con = sqlite3.connect(db)
     try:
         return con.execute(sql, args).fetchone()
@@ -124,6 +140,7 @@ def is_token(t):
 
 srv = it.Server(db, ["--offline-after", "2"]).start()
 url = srv.url
+live_url = url
 
 # --- admin tokens --------------------------------------------------------
 
@@ -659,6 +676,7 @@ refused("PATCH a retired site",
 
 # Refusals are logged at warn, with their reason.
 t_stop = time.time()
+live_url = None
 srv.stop()
 with open(srv.log) as f:
     log = f.read()
@@ -688,6 +706,7 @@ with it.Server(db2, ["--rate", "0.1", "--burst", "2"]) as s2:
     for i in range(2):
         st, _, _ = ingest(t_rate, "s/p", T0 + i, i)
         c.eq(st, 200, f"request {i + 1} within the burst")
+    merged(url)
     con = sqlite3.connect(db2)
     n_before = con.execute("SELECT count(*) FROM readings").fetchone()[0]
     con.close()
@@ -704,6 +723,7 @@ with it.Server(db2, ["--rate", "0.1", "--burst", "2"]) as s2:
     c.true(math.ceil(10 - elapsed) <= ra <= 10,
            f"Retry-After {ra} is ceil(10 - elapsed) with elapsed "
            f"{elapsed:.2f} s")
+    merged(url)
     con = sqlite3.connect(db2)
     c.eq(con.execute("SELECT count(*) FROM readings").fetchone()[0],
          n_before, "429: database unchanged")

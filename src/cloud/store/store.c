@@ -8,13 +8,19 @@
  * stalled on a slow disk or on another program's lock (akari import on
  * the same file, up to the busy timeout) does not stall every GET of
  * the server behind it.  Statements used per request are prepared once.
+ *
+ * Readings go to the arrival log first (store_log.c) and reach the
+ * readings table and the rollups with its merges; every read of them
+ * here and through store_with_conn() merges what is pending first.
  */
 #include "cloud/store/store.h"
 #include "cloud/store/store_internal.h"
+#include "cloud/store/store_log.h"
 #include "cloud/store/store_rollup.h"
 #include "cloud/store/store_registry.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -38,7 +44,12 @@ struct conn {
 struct store {
 	struct conn w;		/* writes, and the lookups inside them */
 	struct conn r;		/* reads */
-	sqlite3_stmt *put;	/* w: upsert one reading */
+	struct store_log *log;	/* readings on their way in */
+	sqlite3_stmt *exists;	/* r: is there a point with this id */
+	/* Point ids known to exist: points are never deleted, so a batch
+	 * is checked without SQL once its points have been seen. */
+	GMutex known_lock;
+	GHashTable *known;
 	sqlite3_stmt *range;	/* r: readings of a point in [from, to) */
 	sqlite3_stmt *latest;	/* r: newest reading before a time */
 	sqlite3_stmt *point;	/* r: a point and its site by key */
@@ -204,6 +215,14 @@ static const char *const migrations[] = {
 	/* staff asked for a screenshot the display has not sent yet */
 	"ALTER TABLE displays ADD COLUMN screenshot_requested INTEGER"
 	"  NOT NULL DEFAULT 0;",
+
+	/* 6: the arrival log (docs/storage.md): each row one acknowledged
+	 * batch of readings, packed (point_id, ts, value) little-endian,
+	 * 24 bytes each, until a merge moves it into readings */
+	"CREATE TABLE arrivals ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  n INTEGER NOT NULL,"		/* readings in body */
+	"  body BLOB NOT NULL);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -410,10 +429,8 @@ static int prepare_all(struct store *st)
 {
 	int rc;
 
-	rc = prepare(&st->w, &st->put,
-		     "INSERT INTO readings (point_id, ts, value) "
-		     "VALUES (?1, ?2, ?3) ON CONFLICT (point_id, ts) "
-		     "DO UPDATE SET value = excluded.value");
+	rc = prepare(&st->r, &st->exists,
+		     "SELECT 1 FROM points WHERE id = ?1");
 	if (!rc)
 		rc = prepare(&st->r, &st->range,
 			     "SELECT ts, value FROM readings WHERE "
@@ -455,10 +472,28 @@ static void conn_close(struct conn *c)
 	pthread_mutex_destroy(&c->lock);
 }
 
+/* Whether the file open on c has no schema yet. */
+static int file_is_new(struct conn *c, bool *is_new)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = prepare_once(c, "SELECT count(*) FROM sqlite_schema", &s,
+			  "reading the schema");
+	if (rc)
+		return rc;
+	rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK
+					   : fail_db(c, "reading the schema");
+	*is_new = sqlite3_column_int64(s, 0) == 0;
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int store_open(const char *path, struct store **out, char *errbuf,
 	       size_t errlen)
 {
 	struct store *st;
+	bool is_new = false;
 	int rc;
 
 	*out = NULL;
@@ -467,6 +502,9 @@ int store_open(const char *path, struct store **out, char *errbuf,
 		rc = fail(STORE_IO, "out of memory");
 		goto out;
 	}
+	g_mutex_init(&st->known_lock);
+	st->known = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+					  g_free, NULL);
 
 	/*
 	 * WAL with synchronous=FULL fsyncs the log at every commit, so an
@@ -476,7 +514,14 @@ int store_open(const char *path, struct store **out, char *errbuf,
 	rc = conn_open(&st->w, path);
 	if (rc)
 		goto out;
-	rc = exec(&st->w, "PRAGMA journal_mode = WAL;"
+	/* auto_vacuum takes only on a file without tables, a new one, and
+	 * setting it writes the file: it is set there only.  It lets
+	 * store_close() give back the pages the log freed. */
+	rc = file_is_new(&st->w, &is_new);
+	if (!rc && is_new)
+		rc = exec(&st->w, "PRAGMA auto_vacuum = INCREMENTAL");
+	if (!rc)
+		rc = exec(&st->w, "PRAGMA journal_mode = WAL;"
 			  "PRAGMA synchronous = FULL;"
 			  "PRAGMA foreign_keys = ON;");
 	if (!rc)
@@ -487,6 +532,9 @@ int store_open(const char *path, struct store **out, char *errbuf,
 		rc = exec(&st->r, "PRAGMA query_only = ON;");
 	if (!rc)
 		rc = prepare_all(st);
+	/* Merges what a killed process left in the log. */
+	if (!rc)
+		rc = store_log_create(st->w.db, &st->w.lock, &st->log);
 	if (rc) {
 		char why[sizeof errmsg];
 
@@ -505,11 +553,33 @@ out:
 	return STORE_OK;
 }
 
+/* Gives the file's free pages back to the file system, when the file
+ * allows it: a file at rest should not keep the pages its arrival log
+ * held.  A failure only leaves them for later. */
+static void free_pages_back(struct conn *c)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t free_pages = 0;
+
+	if (prepare_once(c, "PRAGMA freelist_count", &s, "counting pages"))
+		return;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		free_pages = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (free_pages > 0)
+		sqlite3_exec(c->db, "PRAGMA incremental_vacuum", NULL, NULL,
+			     NULL);
+}
+
 void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	sqlite3_finalize(st->put);
+	if (st->log) {
+		store_log_destroy(st->log);
+		free_pages_back(&st->w);
+	}
+	sqlite3_finalize(st->exists);
 	sqlite3_finalize(st->range);
 	sqlite3_finalize(st->latest);
 	sqlite3_finalize(st->point);
@@ -520,6 +590,9 @@ void store_close(struct store *st)
 		store_rollup_forget(st->w.db);
 		conn_close(&st->w);
 	}
+	if (st->known)
+		g_hash_table_destroy(st->known);
+	g_mutex_clear(&st->known_lock);
 	free(st);
 }
 
@@ -956,42 +1029,69 @@ int store_points_each(struct store *st, const char *site, store_point_fn fn,
 
 /* --- readings --------------------------------------------------------- */
 
+/* Whether point id exists; a point seen once is remembered. */
+static int point_known(struct store *st, int64_t id)
+{
+	bool known;
+	int rc;
+
+	g_mutex_lock(&st->known_lock);
+	known = g_hash_table_contains(st->known, &id);
+	g_mutex_unlock(&st->known_lock);
+	if (known)
+		return STORE_OK;
+
+	pthread_mutex_lock(&st->r.lock);
+	sqlite3_bind_int64(st->exists, 1, id);
+	rc = step_one(&st->r, st->exists, "checking a reading's point");
+	sqlite3_reset(st->exists);
+	pthread_mutex_unlock(&st->r.lock);
+	if (rc == STORE_NOT_FOUND)
+		return fail(rc, "no point with id %lld", (long long)id);
+	if (rc)
+		return rc;
+
+	g_mutex_lock(&st->known_lock);
+	g_hash_table_add(st->known, g_memdup2(&id, sizeof id));
+	g_mutex_unlock(&st->known_lock);
+	return STORE_OK;
+}
+
+/*
+ * A batch is refused here or never: once in the log, its merge shares
+ * a transaction with other callers' batches and cannot fail it alone.
+ * These are what the readings table's constraints would refuse.
+ */
+static int check_batch(struct store *st, const struct store_reading *rows,
+		       size_t n)
+{
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(rows[i].value))
+			return fail(STORE_INVALID, "reading %zu (point %lld, "
+				    "ts %lld): the value is not a number", i,
+				    (long long)rows[i].point_id,
+				    (long long)rows[i].ts);
+		if (i && rows[i].point_id == rows[i - 1].point_id)
+			continue;
+		rc = point_known(st, rows[i].point_id);
+		if (rc)
+			return rc;
+	}
+	return STORE_OK;
+}
+
 int store_readings_put(struct store *st, const struct store_reading *rows,
 		       size_t n)
 {
-	struct store_rollup_batch *batch = NULL;
 	int rc;
 
 	if (n == 0)
 		return STORE_OK;
-
-	/* The rollups change in the readings' transaction: a crash keeps
-	 * both or neither.  Each touched bucket is written once. */
-	pthread_mutex_lock(&st->w.lock);
-	rc = exec(&st->w, "BEGIN IMMEDIATE");
-	if (rc)
-		goto out;
-	rc = store_rollup_batch_begin(st->w.db, rows, n, &batch);
-	for (size_t i = 0; !rc && i < n; i++) {
-		sqlite3_bind_int64(st->put, 1, rows[i].point_id);
-		sqlite3_bind_int64(st->put, 2, rows[i].ts);
-		sqlite3_bind_double(st->put, 3, rows[i].value);
-		if (sqlite3_step(st->put) != SQLITE_DONE)
-			rc = fail_db(&st->w, "storing a reading");
-		sqlite3_reset(st->put);
-	}
+	rc = check_batch(st, rows, n);
 	if (!rc)
-		rc = store_rollup_batch_apply(st->w.db, batch);
-	if (!rc)
-		rc = exec(&st->w, "COMMIT");
-	if (rc)
-		exec(&st->w, "ROLLBACK");
-	else
-		store_rollup_batch_commit(batch);
-
-out:
-	pthread_mutex_unlock(&st->w.lock);
-	store_rollup_batch_free(batch);
+		rc = store_log_put(st->log, rows, n);
 	return rc;
 }
 
@@ -999,6 +1099,10 @@ int store_readings_each(struct store *st, int64_t point_id, int64_t from,
 			int64_t to, store_reading_fn fn, void *ctx)
 {
 	int rc;
+
+	rc = store_log_sync(st->log);
+	if (rc)
+		return rc;
 
 	/* fn runs under the lock: it must not call back into the store. */
 	pthread_mutex_lock(&st->r.lock);
@@ -1022,6 +1126,9 @@ int store_reading_latest(struct store *st, int64_t point_id, int64_t before,
 {
 	int rc;
 
+	rc = store_log_sync(st->log);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&st->r.lock);
 	sqlite3_bind_int64(st->latest, 1, point_id);
 	sqlite3_bind_int64(st->latest, 2, before);
@@ -1042,6 +1149,9 @@ int store_readings_count(struct store *st, int64_t *count)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
+	rc = store_log_sync(st->log);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&st->r.lock);
 	rc = prepare_once(&st->r, "SELECT count(*) FROM readings", &s,
 			  "counting readings");
@@ -1063,6 +1173,30 @@ out:
 
 int store_with_conn(struct store *st, bool write, store_conn_fn fn,
 		    void *ctx)
+{
+	int rc;
+
+	/* A write merges under its own hold of the lock, so that nothing
+	 * acknowledged can slip in between the merge and fn. */
+	if (write) {
+		pthread_mutex_lock(&st->w.lock);
+		rc = store_log_sync_locked(st->log);
+		if (!rc)
+			rc = fn(st->w.db, ctx);
+		pthread_mutex_unlock(&st->w.lock);
+		return rc;
+	}
+	rc = store_log_sync(st->log);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&st->r.lock);
+	rc = fn(st->r.db, ctx);
+	pthread_mutex_unlock(&st->r.lock);
+	return rc;
+}
+
+int store_with_registry(struct store *st, bool write, store_conn_fn fn,
+			void *ctx)
 {
 	struct conn *c = write ? &st->w : &st->r;
 	int rc;

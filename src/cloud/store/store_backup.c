@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "cloud/store/store.h"
+#include "cloud/store/store_log.h"
 
 #define MAGIC "AKARIBAK"
 #define MAGIC_LEN 8
@@ -340,6 +341,14 @@ static int copy_online(const char *db, const char *tmp, struct errbuf *e)
 	rc = db_exec(src, "COMMIT", db, e);
 	if (rc)
 		goto out;
+
+	/* Readings the server acknowledged but had not merged yet go
+	 * where a reader of the copy looks for them. */
+	if (store_log_merge_db(dst)) {
+		rc = fail(e, STORE_BACKUP_IO, "merging the arrival log of %s: "
+			  "%s", tmp, store_errmsg(NULL));
+		goto out;
+	}
 
 	/* A copy that stands alone, with no -wal beside it. */
 	rc = db_exec(dst, "PRAGMA journal_mode = DELETE", tmp, e);

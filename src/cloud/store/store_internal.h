@@ -13,10 +13,18 @@
 
 /* Runs fn on the write connection (write true) or the read-only one,
  * holding that connection's lock for the call.  fn returns STORE_OK or
- * a negative enum store_rc, having set the message with store_fail(). */
+ * a negative enum store_rc, having set the message with store_fail().
+ * Every acknowledged reading is merged into readings and rollups first
+ * (store_log.h), so fn sees them there. */
 typedef int (*store_conn_fn)(sqlite3 *db, void *ctx);
 int store_with_conn(struct store *st, bool write, store_conn_fn fn,
 		    void *ctx);
+
+/* The same without the merge, for fn that reads and writes neither
+ * readings nor rollups: the per-request lookups of the registry, which
+ * must not turn every request into a merge. */
+int store_with_registry(struct store *st, bool write, store_conn_fn fn,
+			void *ctx);
 
 /* Notes that points or sites may have changed, so that what was read of
  * them before is read again (store_lookup.h).  Every write of points or

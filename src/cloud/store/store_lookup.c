@@ -90,7 +90,7 @@ int store_points_lookup(struct store *st, const char *const *keys, size_t n,
 
 	if (!n)
 		return STORE_OK;
-	return store_with_conn(st, false, lookup_on, &l);
+	return store_with_registry(st, false, lookup_on, &l);
 }
 
 /* --- the registry stamp ------------------------------------------------- */
@@ -137,7 +137,7 @@ int store_registry_stamp(struct store *st, struct store_registry_stamp *out)
 	/* The count first: a write counted after it moves the next stamp. */
 	out->writes = atomic_load_explicit(&registry_writes,
 					   memory_order_acquire);
-	return store_with_conn(st, true, data_version_on, &out->file);
+	return store_with_registry(st, true, data_version_on, &out->file);
 }
 
 bool store_registry_stamp_equal(const struct store_registry_stamp *a,

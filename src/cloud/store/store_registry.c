@@ -299,7 +299,7 @@ int store_admin_auth(struct store *st, const char *token, char *name,
 		return store_fail(STORE_NOT_FOUND, "no admin token given");
 	hash = token_hash(token);
 	c.hash = hash;
-	rc = store_with_conn(st, false, admin_auth_fn, &c);
+	rc = store_with_registry(st, false, admin_auth_fn, &c);
 	g_free(hash);
 	return rc;
 }
@@ -1089,7 +1089,7 @@ int store_device_auth_full(struct store *st, const char *token,
 		return store_fail(STORE_NOT_FOUND, "no device token given");
 	hash = token_hash(token);
 	x.hash = hash;
-	rc = store_with_conn(st, false, device_auth_fn, &x);
+	rc = store_with_registry(st, false, device_auth_fn, &x);
 	g_free(hash);
 	if (rc)
 		memset(out->secret, 0, sizeof out->secret);
@@ -1131,7 +1131,7 @@ int store_devices_touch(struct store *st, const int64_t *ids,
 
 	if (!n)
 		return STORE_OK;
-	return store_with_conn(st, true, touch_fn, &x);
+	return store_with_registry(st, true, touch_fn, &x);
 }
 
 /* --- points -------------------------------------------------------------- */

@@ -802,6 +802,13 @@ out:
 	return rc;
 }
 
+const struct store_reading *
+store_rollup_batch_rows(const struct store_rollup_batch *b, size_t *n)
+{
+	*n = b ? b->n : 0;
+	return b ? b->rows : NULL;
+}
+
 /* What the batch leaves of pc's point once committed: its newest
  * reading, and the newest bucket of each resolution as flushed. */
 static void remember(const struct pointctx *pc, const struct group *gr,

@@ -61,7 +61,7 @@ int store_raw_horizon(struct store *st, int64_t *before);
 int store_raw_prune(struct store *st, int64_t before, int64_t limit,
 		    int64_t *deleted);
 
-/* --- for store.c: the readings write path and migration 4 ------------- */
+/* --- for store_log.c's merge and store.c's migration 4 ----------------- */
 
 /* What a batch of readings changes in the rollups, worked out around
  * store.c's upserts, inside its transaction on db. */
@@ -72,6 +72,12 @@ struct store_rollup_batch;
  * to pass to the two calls below (NULL when n is 0). */
 int store_rollup_batch_begin(sqlite3 *db, const struct store_reading *rows,
 			     size_t n, struct store_rollup_batch **out);
+
+/* The batch's rows sorted by point, then ts, one per (point, ts): of
+ * several at one the last in the rows given to begin.  Borrowed from b;
+ * *n receives their number.  These are what the caller writes. */
+const struct store_reading *
+store_rollup_batch_rows(const struct store_rollup_batch *b, size_t *n);
 
 /* After they are written, still in the transaction: updates the rollups
  * of every bucket the batch touched. */

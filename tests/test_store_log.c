@@ -1,0 +1,450 @@
+/*
+ * test_store_log.c - the arrival log behind store_readings_put(): group
+ * commit from many threads, merges that apply every acknowledged batch
+ * exactly once, last write wins across batches merged together, reads
+ * that see a put at once, and a file whose writer was killed with
+ * arrivals still unmerged.
+ */
+#include <glib.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "cloud/store/store.h"
+#include "cloud/store/store_bucket.h"
+#include "cloud/store/store_rollup.h"
+
+static char dir[] = "/tmp/akari-test-store-log-XXXXXX";
+static char path[256];
+
+/* 2024-01-15 00:00 JST, a local day's start in the points' zone. */
+#define DAY0 1705244400
+#define DAY 86400
+
+/* A count or sum from a second, independent connection to the file. */
+static double sql_num(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	double v = -1;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_double(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static struct store *fresh(int points, int64_t *ids)
+{
+	struct store *st = NULL;
+	char err[256], key[32], side[300];
+
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (!st)
+		return NULL;
+	CHECK_INT(store_site_add(st, "town", "grid", "Asia/Tokyo", NULL),
+		  STORE_OK);
+	for (int i = 0; i < points; i++) {
+		struct store_point p = {.kind = STORE_INSTANTANEOUS,
+					.step_s = 60};
+
+		snprintf(key, sizeof key, "town/p%d", i);
+		snprintf(p.key, sizeof p.key, "%s", key);
+		snprintf(p.site, sizeof p.site, "town");
+		snprintf(p.quantity, sizeof p.quantity, "power");
+		snprintf(p.unit, sizeof p.unit, "kW");
+		CHECK_INT(store_point_add(st, &p), STORE_OK);
+		CHECK_INT(store_point_get(st, key, &p), STORE_OK);
+		ids[i] = p.id;
+	}
+	return st;
+}
+
+struct sum {
+	int64_t n;
+	double total;
+};
+
+static int add(int64_t ts, double value, void *ctx)
+{
+	struct sum *s = ctx;
+
+	(void)ts;
+	s->n++;
+	s->total += value;
+	return 0;
+}
+
+static int add_rollup(const struct store_rollup *r, void *ctx)
+{
+	struct sum *s = ctx;
+
+	s->n += r->n;
+	s->total += r->sum;
+	return 0;
+}
+
+/* --- many writers ---------------------------------------------------- */
+
+#define THREADS 8
+#define BATCHES 40
+#define PER_BATCH 50
+#define POINTS 4
+
+struct writer {
+	struct store *st;
+	const int64_t *ids;
+	int t;
+	int failed;
+};
+
+/* Writer t's reading k: its own minutes, so no two writers share a
+ * (point, ts); the value says who wrote it and when. */
+static void reading(const int64_t *ids, int t, int k,
+		    struct store_reading *r)
+{
+	r->point_id = ids[k % POINTS];
+	r->ts = DAY0 + ((int64_t)(k / POINTS) * THREADS + t) * 60;
+	r->value = t * 1000.0 + k;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct store_reading rows[PER_BATCH];
+
+	for (int b = 0; b < BATCHES; b++) {
+		for (int i = 0; i < PER_BATCH; i++)
+			reading(w->ids, w->t, b * PER_BATCH + i, &rows[i]);
+		if (store_readings_put(w->st, rows, PER_BATCH))
+			w->failed++;
+	}
+	return NULL;
+}
+
+static void test_concurrent_puts(void)
+{
+	int64_t ids[POINTS], count = -1;
+	struct writer w[THREADS];
+	pthread_t th[THREADS];
+	struct store *st = fresh(POINTS, ids);
+	const int64_t total = (int64_t)THREADS * BATCHES * PER_BATCH;
+	double want_sum = 0;
+
+	if (!st)
+		return;
+	for (int t = 0; t < THREADS; t++) {
+		w[t] = (struct writer){st, ids, t, 0};
+		pthread_create(&th[t], NULL, writer_main, &w[t]);
+	}
+	for (int t = 0; t < THREADS; t++) {
+		pthread_join(th[t], NULL);
+		CHECK_INT(w[t].failed, 0);
+	}
+
+	/* sum over t, k of t * 1000 + k, from the definition of reading() */
+	for (int t = 0; t < THREADS; t++)
+		for (int k = 0; k < BATCHES * PER_BATCH; k++)
+			want_sum += t * 1000.0 + k;
+
+	CHECK_INT(store_readings_count(st, &count), STORE_OK);
+	CHECK_INT(count, total);
+	{
+		struct sum raw = {0}, roll = {0};
+
+		for (int i = 0; i < POINTS; i++) {
+			CHECK_INT(store_readings_each(st, ids[i], 0, INT64_MAX,
+						      add, &raw),
+				  STORE_OK);
+			CHECK_INT(store_rollups_each(st, ids[i],
+						     STORE_BUCKET_DAY, 0,
+						     INT64_MAX, add_rollup,
+						     &roll),
+				  STORE_OK);
+		}
+		CHECK_INT(raw.n, total);
+		CHECK_DBL(raw.total, want_sum, 1e-6);
+		/* a batch merged twice would count twice here */
+		CHECK_INT(roll.n, total);
+		CHECK_DBL(roll.total, want_sum, 1e-6);
+	}
+	store_close(st);
+
+	/* At rest the file holds every reading in readings, none in the
+	 * log. */
+	CHECK_DBL(sql_num("SELECT count(*) FROM arrivals"), 0, 0);
+	CHECK_DBL(sql_num("SELECT count(*) FROM readings"), (double)total, 0);
+	CHECK_DBL(sql_num("SELECT sum(value) FROM readings"), want_sum, 1e-6);
+	/* and not the pages the merged arrivals held (2: incremental) */
+	CHECK_DBL(sql_num("PRAGMA auto_vacuum"), 2, 0);
+	CHECK_DBL(sql_num("PRAGMA freelist_count"), 0, 0);
+}
+
+/* --- what a read sees ------------------------------------------------ */
+
+static void test_read_after_put(void)
+{
+	int64_t ids[1], ts = 0;
+	double v = 0;
+	struct store *st = fresh(1, ids);
+	struct store_reading r[2];
+	struct sum roll = {0};
+
+	if (!st)
+		return;
+	r[0] = (struct store_reading){ids[0], DAY0, 1.5};
+	r[1] = (struct store_reading){ids[0], DAY0 + 60, 2.5};
+	CHECK_INT(store_readings_put(st, r, 2), STORE_OK);
+	/* no wait: the read itself merges what was acknowledged */
+	CHECK_INT(store_reading_latest(st, ids[0], INT64_MAX, &ts, &v),
+		  STORE_OK);
+	CHECK_INT(ts, DAY0 + 60);
+	CHECK_DBL(v, 2.5, 0);
+	CHECK_INT(store_rollups_each(st, ids[0], STORE_BUCKET_DAY, DAY0,
+				     DAY0 + DAY, add_rollup, &roll),
+		  STORE_OK);
+	CHECK_INT(roll.n, 2);
+	CHECK_DBL(roll.total, 4.0, 0);
+
+	/* A refused batch leaves nothing behind, not even its good rows. */
+	r[0] = (struct store_reading){ids[0], DAY0 + 120, 3.0};
+	r[1] = (struct store_reading){ids[0] + 99, DAY0 + 120, 3.0};
+	CHECK_INT(store_readings_put(st, r, 2), STORE_NOT_FOUND);
+	CHECK(strstr(store_errmsg(st), "no point with id") != NULL);
+	r[1] = (struct store_reading){ids[0], DAY0 + 180, NAN};
+	CHECK_INT(store_readings_put(st, r, 2), STORE_INVALID);
+	CHECK(strstr(store_errmsg(st), "not a number") != NULL);
+	CHECK_INT(store_reading_latest(st, ids[0], INT64_MAX, &ts, &v),
+		  STORE_OK);
+	CHECK_INT(ts, DAY0 + 60);
+	store_close(st);
+	CHECK_DBL(sql_num("SELECT count(*) FROM readings"), 2, 0);
+}
+
+/* --- a log left by a killed writer ---------------------------------- */
+
+/* Appends one arrival as the format says (docs/storage.md): the rows
+ * packed as little-endian int64 point, int64 ts, IEEE double value. */
+static void raw_arrival(sqlite3 *db, const struct store_reading *rows,
+			int n)
+{
+	unsigned char body[24 * 8];
+	sqlite3_stmt *s;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t f[3];
+
+		memcpy(&f[2], &rows[i].value, 8);
+		f[0] = (uint64_t)rows[i].point_id;
+		f[1] = (uint64_t)rows[i].ts;
+		for (int j = 0; j < 3; j++)
+			for (int b = 0; b < 8; b++)
+				body[i * 24 + j * 8 + b] =
+				    (unsigned char)(f[j] >> (8 * b));
+	}
+	CHECK_INT(sqlite3_prepare_v2(db,
+				     "INSERT INTO arrivals (n, body) "
+				     "VALUES (?1, ?2)",
+				     -1, &s, NULL),
+		  SQLITE_OK);
+	sqlite3_bind_int(s, 1, n);
+	sqlite3_bind_blob(s, 2, body, n * 24, SQLITE_STATIC);
+	CHECK_INT(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+}
+
+/*
+ * Three arrivals, as a writer killed before its merge leaves them, the
+ * first of them rewriting a reading already in readings: opening the
+ * file merges them all in one go, each later arrival winning at a
+ * (point, ts) it shares with an earlier one.
+ */
+static void test_left_arrivals(void)
+{
+	int64_t ids[2], ts, count;
+	double v;
+	struct store *st = fresh(2, ids);
+	struct store_reading a[2], b[2], c[1], old = {0};
+	struct sum roll = {0};
+	char err[256];
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	old = (struct store_reading){ids[0], DAY0, 9.0};
+	CHECK_INT(store_readings_put(st, &old, 1), STORE_OK);
+	store_close(st);
+
+	a[0] = (struct store_reading){ids[0], DAY0, 1.0};
+	a[1] = (struct store_reading){ids[1], DAY0, 10.0};
+	b[0] = (struct store_reading){ids[0], DAY0 + 60, 2.0};
+	b[1] = (struct store_reading){ids[1], DAY0, 20.0};
+	c[0] = (struct store_reading){ids[1], DAY0, 30.0};
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	raw_arrival(db, a, 2);
+	raw_arrival(db, b, 2);
+	raw_arrival(db, c, 1);
+	sqlite3_close(db);
+	CHECK_DBL(sql_num("SELECT count(*) FROM arrivals"), 3, 0);
+
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (!st)
+		return;
+	/* merged by the open itself, before any read asked */
+	CHECK_DBL(sql_num("SELECT count(*) FROM arrivals"), 0, 0);
+	CHECK_DBL(sql_num("SELECT count(*) FROM readings"), 3, 0);
+	CHECK_INT(store_readings_count(st, &count), STORE_OK);
+	CHECK_INT(count, 3);
+	CHECK_INT(store_reading_latest(st, ids[0], DAY0 + 1, &ts, &v),
+		  STORE_OK);
+	CHECK_DBL(v, 1.0, 0);	/* a replaced 9.0 */
+	CHECK_INT(store_reading_latest(st, ids[1], INT64_MAX, &ts, &v),
+		  STORE_OK);
+	CHECK_INT(ts, DAY0);
+	CHECK_DBL(v, 30.0, 0);	/* 10, then 20, then 30 */
+	/* the rollups count each reading once: 1.0 + 2.0 on point 0 */
+	CHECK_INT(store_rollups_each(st, ids[0], STORE_BUCKET_DAY, DAY0,
+				     DAY0 + DAY, add_rollup, &roll),
+		  STORE_OK);
+	CHECK_INT(roll.n, 2);
+	CHECK_DBL(roll.total, 3.0, 0);
+	store_close(st);
+}
+
+/*
+ * A child process writes batches and reports each acknowledgement on a
+ * pipe; it is killed with SIGKILL at a varying moment (during a put, a
+ * commit or a merge).  Reopened, the file holds every acknowledged
+ * batch and nothing that was not written, each reading once.
+ */
+#define KILL_ROUNDS 6
+#define KILL_BATCH 200
+
+static void child_writes(const int64_t *ids, int fd)
+{
+	struct store *st = NULL;
+	struct store_reading rows[KILL_BATCH];
+	char err[256];
+
+	if (store_open(path, &st, err, sizeof err))
+		_exit(3);
+	for (int b = 0;; b++) {
+		for (int i = 0; i < KILL_BATCH; i++) {
+			int64_t k = (int64_t)b * KILL_BATCH + i;
+
+			rows[i] = (struct store_reading){
+			    ids[k % 2], DAY0 + (k / 2) * 60, (double)k};
+		}
+		if (store_readings_put(st, rows, KILL_BATCH))
+			_exit(4);
+		if (write(fd, &b, sizeof b) != sizeof b)
+			_exit(5);
+	}
+}
+
+static void test_killed_writer(void)
+{
+	int64_t ids[2];
+	struct store *st = fresh(2, ids);
+	char err[256];
+
+	if (!st)
+		return;
+	store_close(st);
+	for (int round = 0; round < KILL_ROUNDS; round++) {
+		int fds[2], acked = -1, b, status;
+		int64_t count = -1;
+		struct sum raw = {0}, roll = {0};
+		double want = 0;
+		pid_t pid;
+
+		CHECK_INT(pipe(fds), 0);
+		pid = fork();
+		if (pid == 0) {
+			close(fds[0]);
+			child_writes(ids, fds[1]);
+		}
+		close(fds[1]);
+		/* Ordering only: from a few acknowledgements (the log
+		 * unmerged) to enough for background merges to run. */
+		while (acked < 2 + round * round * 20 &&
+		       read(fds[0], &b, sizeof b) == sizeof b)
+			acked = b;
+		kill(pid, SIGKILL);
+		/* what was acknowledged before the kill landed */
+		while (read(fds[0], &b, sizeof b) == sizeof b)
+			acked = b;
+		close(fds[0]);
+		waitpid(pid, &status, 0);
+		CHECK(WIFSIGNALED(status));
+
+		st = NULL;
+		CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+		if (!st)
+			return;
+		CHECK_INT(store_readings_count(st, &count), STORE_OK);
+		/* Every child starts over at k = 0, with the same readings:
+		 * rounds only ever rewrite them. At least the acknowledged
+		 * batches, and only whole batches. */
+		CHECK(count >= (int64_t)(acked + 1) * KILL_BATCH);
+		CHECK_INT(count % KILL_BATCH, 0);
+		for (int i = 0; i < 2; i++) {
+			CHECK_INT(store_readings_each(st, ids[i], 0, INT64_MAX,
+						      add, &raw),
+				  STORE_OK);
+			CHECK_INT(store_rollups_each(st, ids[i],
+						     STORE_BUCKET_MONTH, 0,
+						     INT64_MAX, add_rollup,
+						     &roll),
+				  STORE_OK);
+		}
+		/* readings k = 0 .. count - 1, value k: sum count(count-1)/2 */
+		want = (double)count * (double)(count - 1) / 2;
+		CHECK_INT(raw.n, count);
+		CHECK_DBL(raw.total, want, 1e-6);
+		CHECK_INT(roll.n, count);
+		CHECK_DBL(roll.total, want, 1e-6);
+		store_close(st);
+		CHECK_DBL(sql_num("SELECT count(*) FROM arrivals"), 0, 0);
+	}
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 2;
+	snprintf(path, sizeof path, "%s/akari.db", dir);
+
+	test_concurrent_puts();
+	test_read_after_put();
+	test_left_arrivals();
+	test_killed_writer();
+
+	unlink(path);
+	{
+		char side[300];
+
+		snprintf(side, sizeof side, "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", path);
+		unlink(side);
+	}
+	rmdir(dir);
+	return check_finish();
+}
