@@ -24,6 +24,8 @@
 /* Seconds between tries to open a lost window again, doubling. */
 #define REOPEN_MIN 0.5
 #define REOPEN_MAX 30.0
+/* The longest single wait: an hour, far inside an int of milliseconds. */
+#define DISPLAY_WAIT_MAX 3600.0
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -958,8 +960,10 @@ unsigned display_wait(struct display *d, double timeout)
 	SDL_Event ev;
 	int ms, x;
 
-	if (timeout < 0)
+	if (!(timeout >= 0))
 		timeout = 0;
+	if (timeout > DISPLAY_WAIT_MAX)
+		timeout = DISPLAY_WAIT_MAX;	/* ms below stays an int */
 	if (check_lost(d) && !d->was_lost) {
 		d->was_lost = true;
 		snprintf(d->lost_why, sizeof d->lost_why, "the connection "

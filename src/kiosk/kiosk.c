@@ -490,6 +490,10 @@ static void pick_slide(struct kiosk *k)
 	}
 	if (seq != k->seq) {
 		k->seq = seq;
+		/* A fade cut short left its mix on screen, not prev: the
+		 * next frame is blended and sent whole. */
+		if (k->fading)
+			k->whole = true;
 		if (k->nslides > 1 || k->content) {
 			cairo_surface_t *t = k->prev;
 
@@ -868,8 +872,10 @@ static double next_wake(const struct kiosk *k)
 
 	if (k->quit)
 		return 0;
+	/* A fade slower than its own frames must not sleep past the
+	 * next slide, a fetch or the end of the run. */
 	if (k->fade < 1)
-		return fade_wait(k);
+		return fmin(fade_wait(k), WAIT_MAX);
 	if (k->presented == 0)
 		return 0.005;	/* the first frame awaits the first fetch */
 	if (render_look_ticker())
