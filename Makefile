@@ -61,7 +61,7 @@ bench-kiosk: deps
 	cmake -S . -B $(KIOSK_BENCH_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DAKARI_BENCH=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(KIOSK_BENCH_BUILD) -j $(JOBS) \
-	  --target akari akari_bench_render
+	  --target akari akari-kiosk akari_bench_render
 	@bash bench/kiosk/install-chromium.sh || \
 	  echo "bench-kiosk: no chromium; the browser figures are left out"
 	python3 bench/kiosk/bench.py --build $(KIOSK_BENCH_BUILD) \
