@@ -148,6 +148,18 @@ static int check_range(int64_t from, int64_t to, char *err, size_t errlen)
 	return 0;
 }
 
+/* What every aggregate checks of its query before it reads anything. */
+static int check_query(enum analytics_interval iv, enum analytics_fn fn,
+		       int64_t from, int64_t to, char *err, size_t errlen)
+{
+	if ((size_t)iv >= COUNT(interval_names) ||
+	    (size_t)fn >= COUNT(fn_names)) {
+		snprintf(err, errlen, "unknown interval or fn");
+		return ANALYTICS_INVALID;
+	}
+	return check_range(from, to, err, errlen);
+}
+
 /* The buckets of iv that cover [from, to). */
 static int bounds_build(GTimeZone *tz, enum analytics_interval iv,
 			int64_t from, int64_t to, struct bounds *out,
@@ -703,12 +715,7 @@ int analytics_aggregate(struct store *st, const char *key, int64_t from,
 	int rc;
 
 	*out = NULL;
-	if ((size_t)iv >= COUNT(interval_names) ||
-	    (size_t)fn >= COUNT(fn_names)) {
-		snprintf(err, errlen, "unknown interval or fn");
-		return ANALYTICS_INVALID;
-	}
-	rc = check_range(from, to, err, errlen);
+	rc = check_query(iv, fn, from, to, err, errlen);
 	if (rc)
 		goto out;
 
@@ -1411,12 +1418,7 @@ int analytics_aggregate_site(struct store *st, const char *site,
 	int rc;
 
 	*out = NULL;
-	if ((size_t)iv >= COUNT(interval_names) ||
-	    (size_t)fn >= COUNT(fn_names)) {
-		snprintf(err, errlen, "unknown interval or fn");
-		return ANALYTICS_INVALID;
-	}
-	rc = check_range(from, to, err, errlen);
+	rc = check_query(iv, fn, from, to, err, errlen);
 	if (rc)
 		goto out;
 	rc = store_site_get(st, site, &si);

@@ -233,12 +233,9 @@ static const char *const migrations[] = {
 static const char *const kind_names[] = {"instantaneous", "counter",
 					 "state"};
 
-/* The columns point_from_row() reads, and the join that gives them. */
-#define POINT_SELECT                                                      \
-	"SELECT p.id, p.key, p.site_id, s.name, s.tz, p.quantity, p.unit, " \
-	"p.kind, p.step_s, p.shift_days, p.counter_digits, "               \
-	"coalesce(p.retired, 0) FROM points p "                            \
-	"JOIN sites s ON s.id = p.site_id "
+/* POINT_SELECT, the columns store_point_from_row() reads, is in
+ * store_internal.h. */
+#define POINT_SELECT STORE_POINT_SELECT
 
 /* The columns site_from_row() reads. */
 #define SITE_SELECT "SELECT id, name, kind, tz, parent_id FROM sites "
@@ -307,8 +304,7 @@ static void copy_text(char *dst, size_t len, const unsigned char *src)
 	snprintf(dst, len, "%s", src ? (const char *)src : "");
 }
 
-/* Fills p from a row of POINT_SELECT. */
-static void point_from_row(sqlite3_stmt *s, void *out)
+void store_point_from_row(sqlite3_stmt *s, void *out)
 {
 	struct store_point *p = out;
 
@@ -985,7 +981,7 @@ int store_point_get(struct store *st, const char *key,
 	sqlite3_bind_text(st->point, 1, key, -1, SQLITE_STATIC);
 	rc = step_one(&st->r, st->point, "reading a point");
 	if (rc == STORE_OK)
-		point_from_row(st->point, out);
+		store_point_from_row(st->point, out);
 	else if (rc == STORE_NOT_FOUND)
 		fail(rc, "no point '%s'", key);
 	sqlite3_reset(st->point);
@@ -1014,7 +1010,7 @@ int store_points_each(struct store *st, const char *site, store_point_fn fn,
 	if (!rc) {
 		if (site)
 			sqlite3_bind_text(s, 1, site, -1, SQLITE_STATIC);
-		rc = collect_rows(&st->r, s, sizeof *all, point_from_row,
+		rc = collect_rows(&st->r, s, sizeof *all, store_point_from_row,
 				  (void **)&all, &n, "listing points");
 	}
 	sqlite3_finalize(s);

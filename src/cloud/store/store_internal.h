@@ -20,6 +20,18 @@ typedef int (*store_conn_fn)(sqlite3 *db, void *ctx);
 int store_with_conn(struct store *st, bool write, store_conn_fn fn,
 		    void *ctx);
 
+/* The columns of a point and its site that store_point_from_row() reads,
+ * and the join that gives them: append WHERE or ORDER BY. */
+#define STORE_POINT_SELECT                                                \
+	"SELECT p.id, p.key, p.site_id, s.name, s.tz, p.quantity, p.unit, " \
+	"p.kind, p.step_s, p.shift_days, p.counter_digits, "               \
+	"coalesce(p.retired, 0) FROM points p "                            \
+	"JOIN sites s ON s.id = p.site_id "
+
+/* Fills the struct store_point at out from the current row of a
+ * statement that selects STORE_POINT_SELECT's columns. */
+void store_point_from_row(sqlite3_stmt *s, void *out);
+
 /* The same without the merge, for fn that reads and writes neither
  * readings nor rollups: the per-request lookups of the registry, which
  * must not turn every request into a merge. */

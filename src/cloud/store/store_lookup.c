@@ -6,17 +6,10 @@
 
 #include <sqlite3.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "cloud/store/store_internal.h"
 
-/* The columns of store.c's point reads, in the order it reads them. */
-#define LOOKUP_SQL                                                        \
-	"SELECT p.id, p.key, p.site_id, s.name, s.tz, p.quantity, p.unit, " \
-	"p.kind, p.step_s, p.shift_days, p.counter_digits, "               \
-	"coalesce(p.retired, 0) FROM points p "                            \
-	"JOIN sites s ON s.id = p.site_id WHERE p.key = ?1"
+#define LOOKUP_SQL STORE_POINT_SELECT "WHERE p.key = ?1"
 
 struct lookup {
 	const char *const *keys;
@@ -24,30 +17,6 @@ struct lookup {
 	struct store_point *out;
 	bool *found;
 };
-
-static void copy_text(char *dst, size_t len, const unsigned char *src)
-{
-	snprintf(dst, len, "%s", src ? (const char *)src : "");
-}
-
-static void point_from_row(sqlite3_stmt *s, struct store_point *p)
-{
-	memset(p, 0, sizeof *p);
-	p->id = sqlite3_column_int64(s, 0);
-	copy_text(p->key, sizeof p->key, sqlite3_column_text(s, 1));
-	p->site_id = sqlite3_column_int64(s, 2);
-	copy_text(p->site, sizeof p->site, sqlite3_column_text(s, 3));
-	copy_text(p->tz, sizeof p->tz, sqlite3_column_text(s, 4));
-	copy_text(p->quantity, sizeof p->quantity, sqlite3_column_text(s, 5));
-	copy_text(p->unit, sizeof p->unit, sqlite3_column_text(s, 6));
-	if (store_kind_parse((const char *)sqlite3_column_text(s, 7),
-			     &p->kind))
-		p->kind = STORE_INSTANTANEOUS;
-	p->step_s = sqlite3_column_int(s, 8);
-	p->shift_days = sqlite3_column_int(s, 9);
-	p->counter_digits = sqlite3_column_int(s, 10);
-	p->retired = sqlite3_column_int64(s, 11);
-}
 
 static int lookup_on(sqlite3 *db, void *ctx)
 {
@@ -69,7 +38,7 @@ static int lookup_on(sqlite3 *db, void *ctx)
 		src = sqlite3_step(s);
 		l->found[i] = src == SQLITE_ROW;
 		if (src == SQLITE_ROW) {
-			point_from_row(s, &l->out[i]);
+			store_point_from_row(s, &l->out[i]);
 		} else if (src != SQLITE_DONE) {
 			rc = store_fail(STORE_IO, "reading point '%s': %s",
 					l->keys[i], sqlite3_errmsg(db));

@@ -1136,30 +1136,13 @@ int store_devices_touch(struct store *st, const int64_t *ids,
 
 /* --- points -------------------------------------------------------------- */
 
-#define POINT_INFO_SELECT                                                 \
-	"SELECT p.id, p.key, p.site_id, s.name, s.tz, p.quantity, p.unit, " \
-	"p.kind, p.step_s, p.shift_days, coalesce(p.retired, 0), "          \
-	"p.counter_digits FROM points p JOIN sites s ON s.id = p.site_id "
+#define POINT_INFO_SELECT STORE_POINT_SELECT
 
 static void point_info_from_row(sqlite3_stmt *s, struct store_point_info *o)
 {
-	struct store_point *p = &o->point;
-
 	memset(o, 0, sizeof *o);
-	p->id = sqlite3_column_int64(s, 0);
-	copy_text(p->key, sizeof p->key, sqlite3_column_text(s, 1));
-	p->site_id = sqlite3_column_int64(s, 2);
-	copy_text(p->site, sizeof p->site, sqlite3_column_text(s, 3));
-	copy_text(p->tz, sizeof p->tz, sqlite3_column_text(s, 4));
-	copy_text(p->quantity, sizeof p->quantity, sqlite3_column_text(s, 5));
-	copy_text(p->unit, sizeof p->unit, sqlite3_column_text(s, 6));
-	if (store_kind_parse((const char *)sqlite3_column_text(s, 7),
-			     &p->kind))
-		p->kind = STORE_INSTANTANEOUS;
-	p->step_s = sqlite3_column_int(s, 8);
-	p->shift_days = sqlite3_column_int(s, 9);
-	o->retired = sqlite3_column_int64(s, 10);
-	p->counter_digits = sqlite3_column_int(s, 11);
+	store_point_from_row(s, &o->point);
+	o->retired = o->point.retired;
 }
 
 struct point_walk {
