@@ -254,7 +254,8 @@ static int parse_args(int argc, char **argv, struct kiosk_options *o,
 			if (display_parse_size(optarg, &o->display.width,
 					       &o->display.height))
 				rc = bad(name, optarg,
-					 "want WxH, e.g. 1280x720");
+					 "want WxH, each 16 to 16384, "
+					 "e.g. 1280x720");
 			break;
 		case OPT_FULLSCREEN: fullscreen = true; break;
 		case OPT_PNG_DIR: png_dir = optarg; break;

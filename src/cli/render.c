@@ -133,7 +133,8 @@ static int parse_args(int argc, char **argv, struct render_args *a)
 		case OPT_SIZE:
 			if (display_parse_size(optarg, &a->w, &a->h)) {
 				fprintf(stderr, "akari render: --size '%s': "
-					"want WxH, e.g. 1920x1080\n", optarg);
+					"want WxH, each 16 to 16384, "
+					"e.g. 1920x1080\n", optarg);
 				return -1;
 			}
 			break;
