@@ -2,6 +2,7 @@
  * render.c - `akari render`: one slide as a PNG file, drawn from a
  * server's data at a given time, for previews and tests.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -246,8 +247,12 @@ int cli_render(int argc, char **argv)
 	    render_image_check(a.params.image, err, sizeof err))
 		fprintf(stderr, "akari render: cannot show the image %s\n",
 			err);
+	/* Cairo keeps fopen()'s errno; zero means it failed elsewhere. */
+	errno = 0;
 	if (render_png(&rd, a.slide, a.w, a.h, a.out)) {
-		fprintf(stderr, "akari render: cannot write %s\n", a.out);
+		fprintf(stderr, "akari render: cannot write %s: %s\n", a.out,
+			errno ? strerror(errno)
+			      : "the frame could not be drawn or encoded");
 		rc = 1;
 		goto out;
 	}
