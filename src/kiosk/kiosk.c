@@ -947,7 +947,7 @@ static void load_cache(struct kiosk *k)
 	int rc;
 
 	if (!dir) {
-		log_info(MOD, "cache: none (--cache not set)");
+		log_info(MOD, "cache: none (--no-cache)");
 		return;
 	}
 	rc = fetch_cache_load(dir, &k->data, err, sizeof err);
