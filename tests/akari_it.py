@@ -299,3 +299,59 @@ def read_text(path):
             return f.read()
     except FileNotFoundError:
         return ""
+
+
+# --- kiosk tests: TEPCO's daily file, waits, PNG frames ----------------------
+
+JST = datetime.timezone(datetime.timedelta(hours=9))
+MAN_KW = 10000  # 1 万kW in kW
+WAIT = 90  # seconds a single wait may take before it counts as failed
+
+def tepco_readings(path):
+    """[(point, ts, value)] of one daily file: the hourly table (demand,
+    forecast, usage %, supply) and the 5-minute table (demand, solar).
+    A row's time is the start of its interval, JST; 万kW becomes kW."""
+    text = open(path, "rb").read().decode("cp932")
+    out, table, header = [], None, None
+    for line in text.splitlines():
+        fields = line.split(",")
+        if not line.strip():
+            table = None
+        elif fields[:2] == ["DATE", "TIME"]:
+            header = fields
+            table = ("hourly" if "当日実績(万kW)" in fields else
+                     "five" if "当日実績(５分間隔値)(万kW)" in fields else None)
+        elif table:
+            row = dict(zip(header, fields))
+            y, m, d = map(int, row["DATE"].split("/"))
+            hh, mm = map(int, row["TIME"].split(":"))
+            ts = int(datetime.datetime(y, m, d, hh, mm, tzinfo=JST).timestamp())
+            if table == "hourly":
+                cols = [("tepco/demand_hourly", "当日実績(万kW)", MAN_KW),
+                        ("tepco/forecast_hourly", "予測値(万kW)", MAN_KW),
+                        ("tepco/usage_hourly", "使用率(%)", 1),
+                        ("tepco/supply_hourly", "供給力(万kW)", MAN_KW)]
+            else:
+                cols = [("tepco/demand", "当日実績(５分間隔値)(万kW)", MAN_KW),
+                        ("tepco/solar", "太陽光発電実績(５分間隔値)(万kW)",
+                         MAN_KW)]
+            for key, col, scale in cols:
+                if row.get(col, "").strip():
+                    out.append((key, ts, float(row[col]) * scale))
+    return out
+
+
+def wait_for(cond, timeout=WAIT, step=0.05):
+    """cond()'s first true value, or its last value once timeout is over."""
+    end = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() > end:
+            return v
+        time.sleep(step)
+
+
+def frame_numbers(d):
+    return sorted(int(m.group(1)) for m in
+                  (re.match(r"frame-(\d+)\.png$", n) for n in
+                   (os.listdir(d) if os.path.isdir(d) else [])) if m)

@@ -50,7 +50,6 @@ import akari_it as it  # noqa: E402
 read = it.read_text
 
 JST = dt.timezone(dt.timedelta(hours=9))
-MAN_KW = 10000  # 1 万kW in kW
 # The replayed instant, and the cut between the two batches of readings.
 FROM = int(dt.datetime(2022, 6, 27, 14, 0, tzinfo=JST).timestamp())
 TO = FROM + 3600
@@ -67,39 +66,6 @@ procs = []  # every process started here, stopped in the finally below
 
 
 # --- the raw file, read without akari ----------------------------------------
-
-def tepco_readings(path):
-    """[(point, ts, value)] of one daily file: the hourly table (demand,
-    forecast, usage %, supply) and the 5-minute table (demand, solar).
-    A row's time is the start of its interval, JST; 万kW becomes kW."""
-    text = open(path, "rb").read().decode("cp932")
-    out, table, header = [], None, None
-    for line in text.splitlines():
-        fields = line.split(",")
-        if not line.strip():
-            table = None
-        elif fields[:2] == ["DATE", "TIME"]:
-            header = fields
-            table = ("hourly" if "当日実績(万kW)" in fields else
-                     "five" if "当日実績(５分間隔値)(万kW)" in fields else None)
-        elif table:
-            row = dict(zip(header, fields))
-            y, m, d = map(int, row["DATE"].split("/"))
-            hh, mm = map(int, row["TIME"].split(":"))
-            ts = int(dt.datetime(y, m, d, hh, mm, tzinfo=JST).timestamp())
-            if table == "hourly":
-                cols = [("tepco/demand_hourly", "当日実績(万kW)", MAN_KW),
-                        ("tepco/forecast_hourly", "予測値(万kW)", MAN_KW),
-                        ("tepco/usage_hourly", "使用率(%)", 1),
-                        ("tepco/supply_hourly", "供給力(万kW)", MAN_KW)]
-            else:
-                cols = [("tepco/demand", "当日実績(５分間隔値)(万kW)", MAN_KW),
-                        ("tepco/solar", "太陽光発電実績(５分間隔値)(万kW)",
-                         MAN_KW)]
-            for key, col, scale in cols:
-                if row.get(col, "").strip():
-                    out.append((key, ts, float(row[col]) * scale))
-    return out
 
 
 # --- pictures ----------------------------------------------------------------
@@ -120,16 +86,6 @@ def diff_box(a, b):
 
 
 # --- processes ---------------------------------------------------------------
-
-def wait_for(cond, timeout=DEADLINE, step=0.1):
-    """Polls cond until it is true; the deadline only stops a broken run
-    from hanging.  Returns cond's last value."""
-    end = time.time() + timeout
-    while True:
-        v = cond()
-        if v or time.time() > end:
-            return v
-        time.sleep(step)
 
 
 def start(args, log, env=None):
@@ -155,8 +111,8 @@ def stop(p, sig=signal.SIGTERM):
 def serve(port, log):
     p = start([it.AKARI, "serve", "--db", db, "--listen",
                f"127.0.0.1:{port}"], log)
-    if not wait_for(lambda: "listening on" in read(log) or
-                    p.poll() is not None):
+    if not it.wait_for(lambda: "listening on" in read(log) or
+                       p.poll() is not None):
         raise RuntimeError("akari serve did not start:\n" + read(log))
     if p.poll() is not None:
         raise RuntimeError("akari serve exited:\n" + read(log))
@@ -180,15 +136,9 @@ def render(url, path, w=W, h=H):
     return it.png_rgb(path)
 
 
-def frame_numbers(d):
-    return sorted(int(m.group(1)) for m in
-                  (re.match(r"frame-(\d+)\.png$", n) for n in
-                   (os.listdir(d) if os.path.isdir(d) else [])) if m)
-
-
 def frame_after(d, n):
     """The first frame numbered above n, once it exists."""
-    got = wait_for(lambda: [k for k in frame_numbers(d) if k > n])
+    got = it.wait_for(lambda: [k for k in it.frame_numbers(d) if k > n])
     if not got:
         return None, n
     k = got[0]
@@ -196,7 +146,7 @@ def frame_after(d, n):
 
 
 def latest_frame(d):
-    nums = frame_numbers(d)
+    nums = it.frame_numbers(d)
     return nums[-1] if nums else 0
 
 
@@ -211,8 +161,8 @@ def kiosk_args(url, *extra):
 # --- the test ----------------------------------------------------------------
 
 def phase_png():
-    rows = tepco_readings(os.path.join(it.DATA, "tepco",
-                                       "20220627_power_usage.csv"))
+    rows = it.tepco_readings(os.path.join(it.DATA, "tepco",
+                                          "20220627_power_usage.csv"))
     early = [r for r in rows if r[1] < SPLIT]
     late = [r for r in rows if r[1] >= SPLIT]
     c.true(len(early) > 100 and len(late) > 100, "readings on both sides")
@@ -247,7 +197,7 @@ def phase_png():
                              f"{W}x{H}", "--cache", cache), klog)
 
     # (a1) fresh data: the kiosk's frame is the picture render draws.
-    c.true(wait_for(lambda: "fetched slide data" in read(klog)),
+    c.true(it.wait_for(lambda: "fetched slide data" in read(klog)),
            "kiosk fetched its data")
     c.true("ignoring the cache" in read(klog), "corrupt cache ignored")
     fresh, n = frame_after(frames, latest_frame(frames))
@@ -260,7 +210,7 @@ def phase_png():
 
     # (a2) server gone: frames go on, from the cache, with a stale mark.
     c.eq(stop(srv), 0, "server stopped cleanly")
-    c.true(wait_for(lambda: "playing from cached data" in read(klog)),
+    c.true(it.wait_for(lambda: "playing from cached data" in read(klog)),
            "kiosk says it plays from its cache")
     m = re.search(r"playing from cached data as of (\S+),", read(klog))
     as_of = None
@@ -295,7 +245,7 @@ def phase_png():
     ingest(url, token, late, "from 12:00")
     ref_new = render(url, os.path.join(work, "ref-new.png"))
     c.true(ref_new != ref_old, "the new readings change the slide")
-    c.true(wait_for(lambda: "server answers again" in read(klog)),
+    c.true(it.wait_for(lambda: "server answers again" in read(klog)),
            "kiosk says the server is back")
     n = latest_frame(frames)
 
@@ -304,7 +254,7 @@ def phase_png():
         f, n = frame_after(frames, n)
         return f == ref_new
 
-    c.true(wait_for(caught_up, step=0), "kiosk shows the new data, "
+    c.true(it.wait_for(caught_up, step=0), "kiosk shows the new data, "
            "without the stale mark")
 
     c.eq(stop(kiosk), 0, "kiosk stops cleanly on SIGTERM")
@@ -397,7 +347,7 @@ def phase_faults(url):
     kiosk = start(kiosk_args(proxied, "--png-dir", fdir, "--window",
                              f"{W}x{H}", "--cache",
                              os.path.join(work, "cache-faults")), klog)
-    c.true(wait_for(lambda: "no cached data either" in read(klog)),
+    c.true(it.wait_for(lambda: "no cached data either" in read(klog)),
            "down from the start: the kiosk says it has nothing")
     first, n = frame_after(fdir, latest_frame(fdir))
     later, n = frame_after(fdir, n)
@@ -415,22 +365,22 @@ def phase_faults(url):
                 return f == picture
             return check
 
-        c.true(wait_for(lambda: "fetched slide data" in read(klog)),
+        c.true(it.wait_for(lambda: "fetched slide data" in read(klog)),
                "the server comes: the kiosk fetches")
-        c.true(wait_for(shows(ref), step=0),
+        c.true(it.wait_for(shows(ref), step=0),
                "the server comes: frames are what akari render draws")
 
         for mode, said in [("500", "HTTP 500"),
                            ("junk", None), ("hang", None)]:
             proxy.set(mode)
             if mode == "hang":
-                c.true(wait_for(lambda: proxy.hanging > 0),
+                c.true(it.wait_for(lambda: proxy.hanging > 0),
                        "hang: a request is held")
             else:
-                c.true(wait_for(lambda: proxy.answered > 0),
+                c.true(it.wait_for(lambda: proxy.answered > 0),
                        f"{mode}: the kiosk asked")
             if said:
-                c.true(wait_for(lambda: said in read(klog)),
+                c.true(it.wait_for(lambda: said in read(klog)),
                        f"{mode}: the kiosk logs {said}")
             f1, n = frame_after(fdir, n)
             f2, n = frame_after(fdir, n)
@@ -448,9 +398,9 @@ def phase_faults(url):
 
         log_before = read(klog).count("server answers again")
         proxy.set("pass")
-        c.true(wait_for(lambda: read(klog).count("server answers again") >
-                        log_before), "the server answers again: logged")
-        c.true(wait_for(shows(ref), step=0),
+        c.true(it.wait_for(lambda: read(klog).count("server answers again") >
+                           log_before), "the server answers again: logged")
+        c.true(it.wait_for(shows(ref), step=0),
                "the server answers again: the stale mark is gone")
         c.eq(stop(kiosk), 0, "fault kiosk stops cleanly")
     finally:
@@ -477,8 +427,8 @@ def phase_sdl(url):
     kiosk = start(kiosk_args(url, "--window", "1280x720", "--no-cache",
                              "--fallback-dir", os.path.join(work, "fb")),
                   klog, env=env)
-    c.true(wait_for(lambda: "first frame shown" in read(klog) or
-                    kiosk.poll() is not None), "SDL kiosk shows a frame")
+    c.true(it.wait_for(lambda: "first frame shown" in read(klog) or
+                       kiosk.poll() is not None), "SDL kiosk shows a frame")
     c.true("x11 window 1280x720" in read(klog), "it is an X11 window")
     c.true(not os.path.exists(os.path.join(work, "fb")),
            "no fallback to PNG files")
@@ -493,7 +443,7 @@ def phase_sdl(url):
         shot = it.xwd_rgb(p.stdout) if p.returncode == 0 else None
         return shot == ref
 
-    wait_for(screenshot_matches, step=0.5)
+    it.wait_for(screenshot_matches, step=0.5)
     c.true(shot is not None, "screenshot taken")
     if shot:
         w, h, px = shot

@@ -22,10 +22,8 @@ shares no state with the kiosk, drawn before and after each batch.
 """
 import datetime as dt
 import os
-import re
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akari_it as it  # noqa: E402
@@ -38,9 +36,7 @@ TO = FROM + 3600
 NOON = int(dt.datetime(2022, 6, 27, 12, 0, tzinfo=JST).timestamp())
 ONE = int(dt.datetime(2022, 6, 27, 13, 0, tzinfo=JST).timestamp())
 W, H = 320, 180
-DEADLINE = 90  # seconds any single wait may take before it counts as failed
 RED = (0xE5, 0x38, 0x3B)  # the dark theme's very-tight colour
-MAN_KW = 10000  # 1 万kW in kW
 TEPCO_POINTS = [
     ("tepco/demand", "power", "kW", 300),
     ("tepco/solar", "power", "kW", 300),
@@ -55,62 +51,13 @@ db = os.path.join(work, "refresh.db")
 procs = []
 
 
-def tepco_readings(path):
-    """[(point, ts, value)] of one daily file: the hourly table (demand,
-    forecast, usage %, supply) and the 5-minute table (demand, solar).
-    A row's time is the start of its interval, JST; 万kW becomes kW."""
-    text = open(path, "rb").read().decode("cp932")
-    out, table, header = [], None, None
-    for line in text.splitlines():
-        fields = line.split(",")
-        if not line.strip():
-            table = None
-        elif fields[:2] == ["DATE", "TIME"]:
-            header = fields
-            table = ("hourly" if "当日実績(万kW)" in fields else
-                     "five" if "当日実績(５分間隔値)(万kW)" in fields else None)
-        elif table:
-            row = dict(zip(header, fields))
-            y, m, d = map(int, row["DATE"].split("/"))
-            hh, mm = map(int, row["TIME"].split(":"))
-            ts = int(dt.datetime(y, m, d, hh, mm, tzinfo=JST).timestamp())
-            if table == "hourly":
-                cols = [("tepco/demand_hourly", "当日実績(万kW)", MAN_KW),
-                        ("tepco/forecast_hourly", "予測値(万kW)", MAN_KW),
-                        ("tepco/usage_hourly", "使用率(%)", 1),
-                        ("tepco/supply_hourly", "供給力(万kW)", MAN_KW)]
-            else:
-                cols = [("tepco/demand", "当日実績(５分間隔値)(万kW)", MAN_KW),
-                        ("tepco/solar", "太陽光発電実績(５分間隔値)(万kW)",
-                         MAN_KW)]
-            for key, col, scale in cols:
-                if row.get(col, "").strip():
-                    out.append((key, ts, float(row[col]) * scale))
-    return out
-
-
-def wait_for(cond, timeout=DEADLINE, step=0.05):
-    end = time.time() + timeout
-    while True:
-        v = cond()
-        if v or time.time() > end:
-            return v
-        time.sleep(step)
-
-
-def frame_numbers(d):
-    return sorted(int(m.group(1)) for m in
-                  (re.match(r"frame-(\d+)\.png$", n) for n in
-                   (os.listdir(d) if os.path.isdir(d) else [])) if m)
-
-
 def frame(d, n):
     return it.png_rgb(os.path.join(d, f"frame-{n:06d}.png"))
 
 
 def next_frame(d, n):
     """The first frame numbered above n, once it exists, and its number."""
-    got = wait_for(lambda: [k for k in frame_numbers(d) if k > n])
+    got = it.wait_for(lambda: [k for k in it.frame_numbers(d) if k > n])
     if not got:
         return None, n
     return frame(d, got[0]), got[0]
@@ -173,7 +120,7 @@ def slide_starts(frames, n):
 
 def held_after(log, start):
     """The log's text past offset start once it says it holds new data."""
-    return wait_for(lambda: "held for the next slide" in read(log)[start:])
+    return it.wait_for(lambda: "held for the next slide" in read(log)[start:])
 
 
 def phase_a(url, token, batch):
@@ -181,7 +128,7 @@ def phase_a(url, token, batch):
     log = os.path.join(work, "kiosk-a.log")
     old = {s: render(url, s, s + "-old") for s in ("grid", "solar")}
     p = kiosk(url, frames, log, 5)
-    c.true(wait_for(lambda: "first frame shown" in read(log)),
+    c.true(it.wait_for(lambda: "first frame shown" in read(log)),
            "(a) the kiosk shows a frame")
 
     # Right after a slide starts, so that the batch lands inside it.
@@ -200,7 +147,7 @@ def phase_a(url, token, batch):
 
     # From the frame on screen when the kiosk held the data, up to the
     # first that differs: all the old picture.
-    n = frame_numbers(frames)[-1]
+    n = it.frame_numbers(frames)[-1]
     showing = frame(frames, n)
     c.true(showing == on, "(a) the slide on screen did not change at once")
     other = [s for s in old if old[s] != on]
@@ -222,7 +169,7 @@ def phase_b(url, token, admin, batch):
     frames = os.path.join(work, "frames-b")
     log = os.path.join(work, "kiosk-b.log")
     p = kiosk(url, frames, log, 12, "--display-id", "hall-1")
-    c.true(wait_for(lambda: "first frame shown" in read(log)),
+    c.true(it.wait_for(lambda: "first frame shown" in read(log)),
            "(b) the kiosk shows a frame")
     k = slide_starts(frames, 0)
     c.true(k is not None, "(b) a slide starts")
@@ -232,7 +179,7 @@ def phase_b(url, token, admin, batch):
     mark = len(read(log))
     ingest(url, token, batch, "(b) from 13:00")
     c.true(held_after(log, mark), "(b) the kiosk holds the new data")
-    n = frame_numbers(frames)[-1]
+    n = it.frame_numbers(frames)[-1]
     showing = frame(frames, n)
     s, _, b = it.http("POST", url + "/api/v1/emergency",
                       {"message": "駅構内で停電しています"},
@@ -256,7 +203,7 @@ def phase_b(url, token, admin, batch):
 
 
 def main():
-    rows = tepco_readings(os.path.join(
+    rows = it.tepco_readings(os.path.join(
         it.DATA, "tepco", "20220627_power_usage.csv"))
     batches = [[r for r in rows if r[1] < NOON],
                [r for r in rows if NOON <= r[1] < ONE],

@@ -50,15 +50,6 @@ cache = os.path.join(work, "cache")
 procs = []  # every process started here, stopped in the finally below
 
 
-def wait_for(cond, timeout=DEADLINE, step=0.05):
-    end = time.time() + timeout
-    while True:
-        v = cond()
-        if v or time.time() > end:
-            return v
-        time.sleep(step)
-
-
 def start(args, log, env=None):
     f = open(log, "w")
     p = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT, env=env)
@@ -81,8 +72,8 @@ def stop(p, sig=signal.SIGTERM):
 def serve(port, log):
     p = start([it.AKARI, "serve", "--db", db, "--listen",
                f"127.0.0.1:{port}"], log)
-    if not wait_for(lambda: "listening on" in read(log) or
-                    p.poll() is not None):
+    if not it.wait_for(lambda: "listening on" in read(log) or
+                       p.poll() is not None):
         raise RuntimeError("akari serve did not start:\n" + read(log))
     return p
 
@@ -181,8 +172,8 @@ def phase_cache(url):
         kiosk = start(kiosk_args(late, "--slides", "grid", "--png-dir",
                                  second, "--window", f"{W}x{H}",
                                  "--cache", cache), klog)
-        c.true(wait_for(lambda: "first frame shown" in read(klog) or
-                        kiosk.poll() is not None),
+        c.true(it.wait_for(lambda: "first frame shown" in read(klog) or
+                           kiosk.poll() is not None),
                "kiosk shows a first frame")
         log = read(klog)
         c.true("first frame from the cache" in log and
@@ -191,7 +182,7 @@ def phase_cache(url):
                "the kiosk says its first frame is the cache's")
         c.true("fetched slide data" not in log,
                "no data had been fetched before the first frame")
-        c.true(wait_for(lambda: proxy.held >= 1),
+        c.true(it.wait_for(lambda: proxy.held >= 1),
                "its request is held by the late server")
         names = frames_in(second)
         c.true(len(names) >= 1, "the first frame was written")
@@ -204,7 +195,7 @@ def phase_cache(url):
 
         # The answers come: the kiosk shows the fresh picture.
         proxy.release()
-        c.true(wait_for(lambda: "fetched slide data" in read(klog)),
+        c.true(it.wait_for(lambda: "fetched slide data" in read(klog)),
                "kiosk fetched once the server answered")
 
         def fresh():
@@ -212,7 +203,7 @@ def phase_cache(url):
             return names and it.png_rgb(os.path.join(second,
                                                      names[-1])) == ref
 
-        c.true(wait_for(fresh), "its frames become the fresh picture")
+        c.true(it.wait_for(fresh), "its frames become the fresh picture")
         c.eq(stop(kiosk), 0, "kiosk stops cleanly")
     finally:
         proxy.close()
@@ -255,7 +246,7 @@ def phase_fade(url):
                            capture_output=True, timeout=60)
         return it.xwd_rgb(p.stdout) if p.returncode == 0 else None
 
-    c.true(wait_for(lambda: (shot() or (0, 0, b""))[2] == pg, step=0.2),
+    c.true(it.wait_for(lambda: (shot() or (0, 0, b""))[2] == pg, step=0.2),
            "before the fade the screen is the grid slide")
     shots = []
     end = time.time() + DEADLINE
