@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -22,6 +23,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
+
+import akari_codec
 
 AKARI = os.environ.get("AKARI", "akari")
 SOURCE_DIR = os.environ.get(
@@ -177,6 +180,125 @@ def readings(url, key, start, end):
         return []
     return [(datetime.datetime.fromisoformat(r["ts"]), r["value"])
             for r in body["readings"]]
+
+
+# --- the stored readings, read from the SQLite file as an outside program -
+
+class Stored:
+    """Every reading a database file holds, read with SQLite itself and
+    tests/akari_codec.py, not through akari: from the `blocks` table
+    (docs/codec.md) where the file has one, else from `readings`, then
+    the batches still in `arrivals` applied in seq order over them, last
+    write wins (docs/storage.md).  All of it in one read transaction, so
+    a server merging meanwhile changes nothing seen.
+
+    rows:     {(point_id, ts): value}
+    keys:     {point_id: point key}
+    blocks:   [(point_id, t0, t1, n, [ts], [value bits])] as stored
+    arrivals: the number of readings still in the arrival log
+    problems: what breaks the store's own rules, in words; empty when
+              none: a block whose columns do not match its body, blocks
+              of one point that overlap, a (point, ts) stored twice, an
+              arrival body that is not n readings of 24 bytes."""
+
+    def __init__(self, db_path):
+        self.rows, self.keys, self.blocks = {}, {}, []
+        self.arrivals, self.problems = 0, []
+        con = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            con.execute("BEGIN")
+            self._read(con)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    def _read(self, con):
+        tables = {r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        self.schema = "blocks" if "blocks" in tables else "readings"
+        self.keys = dict(con.execute("SELECT id, key FROM points"))
+        if self.schema == "blocks":
+            self._read_blocks(con)
+            if "readings" in tables:
+                left = con.execute(
+                    "SELECT count(*) FROM readings").fetchone()[0]
+                if left:
+                    self.problems.append(f"{left} rows left in readings "
+                                         "beside blocks")
+        else:
+            dup = con.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM readings"
+                " GROUP BY point_id, ts HAVING count(*) > 1)").fetchone()[0]
+            if dup:
+                self.problems.append(f"{dup} (point, ts) stored twice")
+            self.rows = {(p, t): v for p, t, v in con.execute(
+                "SELECT point_id, ts, value FROM readings")}
+        if "arrivals" in tables:
+            self._read_arrivals(con)
+
+    def _read_blocks(self, con):
+        last = {}			# point id -> (t1 of its last block, id)
+        for bid, point, t0, t1, n, body in con.execute(
+                "SELECT id, point_id, t0, t1, n, body FROM blocks"
+                " ORDER BY point_id, t0"):
+            try:
+                ts, bits = akari_codec.decode_bits(body)
+            except ValueError as e:
+                self.problems.append(f"block {bid} of point {point}: {e}")
+                continue
+            self.blocks.append((point, t0, t1, n, ts, bits))
+            if (t0, t1, n) != (ts[0], ts[-1], len(ts)):
+                self.problems.append(
+                    f"block {bid} of point {point}: columns t0 {t0}, t1 "
+                    f"{t1}, n {n}, body {ts[0]} .. {ts[-1]}, {len(ts)}")
+            if point in last and last[point][0] >= ts[0]:
+                self.problems.append(
+                    f"blocks {last[point][1]} and {bid} of point {point} "
+                    f"overlap: {last[point][0]} >= {ts[0]}")
+            last[point] = (ts[-1], bid)
+            for t, u in zip(ts, bits):
+                if (point, t) in self.rows:
+                    self.problems.append(f"({point}, {t}) stored twice")
+                self.rows[(point, t)] = struct.unpack(
+                    "<d", struct.pack("<Q", u))[0]
+
+    def _read_arrivals(self, con):
+        for seq, n, body in con.execute(
+                "SELECT seq, n, body FROM arrivals ORDER BY seq"):
+            if len(body) != 24 * n:
+                self.problems.append(f"arrival {seq}: {len(body)} bytes "
+                                     f"for {n} readings")
+                continue
+            for point, t, v in struct.iter_unpack("<qqd", body):
+                self.rows[(point, t)] = v
+            self.arrivals += n
+
+    def by_key(self):
+        """{(point key, ts): value}"""
+        return {(self.keys.get(p, p), t): v
+                for (p, t), v in self.rows.items()}
+
+    def point(self, key):
+        """[(ts, value)] of one point, oldest first."""
+        ids = [p for p, k in self.keys.items() if k == key]
+        return sorted((t, v) for (p, t), v in self.rows.items()
+                      if p in ids)
+
+    def triples(self):
+        """[(point_id, ts, value)], sorted: the shape of a SELECT of the
+        old readings table."""
+        return sorted((p, t, v) for (p, t), v in self.rows.items())
+
+
+def stored_readings(db_path):
+    """{(point key, ts): value} of every reading the file holds (see
+    Stored)."""
+    return Stored(db_path).by_key()
+
+
+def stored_point(db_path, key):
+    """[(ts, value)] of one point's stored readings, oldest first."""
+    return Stored(db_path).point(key)
 
 
 def png_rgb(path):
