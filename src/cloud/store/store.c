@@ -9,11 +9,13 @@
  * the same file, up to the busy timeout) does not stall every GET of
  * the server behind it.  Statements used per request are prepared once.
  *
- * Readings go to the arrival log first (store_log.c) and reach the
- * readings table and the rollups with its merges; every read of them
- * here and through store_with_conn() merges what is pending first.
+ * Readings go to the arrival log first (store_log.c) and reach their
+ * blocks (store_blocks.c) and the rollups with its merges; every read
+ * of them here and through store_with_conn() merges what is pending
+ * first.
  */
 #include "cloud/store/store.h"
+#include "cloud/store/store_blocks.h"
 #include "cloud/store/store_internal.h"
 #include "cloud/store/store_log.h"
 #include "cloud/store/store_rollup.h"
@@ -50,8 +52,6 @@ struct store {
 	 * is checked without SQL once its points have been seen. */
 	GMutex known_lock;
 	GHashTable *known;
-	sqlite3_stmt *range;	/* r: readings of a point in [from, to) */
-	sqlite3_stmt *latest;	/* r: newest reading before a time */
 	sqlite3_stmt *point;	/* r: a point and its site by key */
 	sqlite3_stmt *auth;	/* r: a device by token hash */
 };
@@ -223,12 +223,28 @@ static const char *const migrations[] = {
 	"  seq INTEGER PRIMARY KEY,"
 	"  n INTEGER NOT NULL,"		/* readings in body */
 	"  body BLOB NOT NULL);",
+
+	/* BLOCKS_MIGRATION: raw readings as per-point store_codec blocks
+	 * (docs/storage.md); store_blocks.c moves readings into them and
+	 * drops that table in the same transaction.  A rowid table: a
+	 * row of a few thousand bytes stays in its leaf page. */
+	"CREATE TABLE blocks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  point_id INTEGER NOT NULL REFERENCES points(id),"
+	"  t0 INTEGER NOT NULL,"	/* first ts of the block */
+	"  t1 INTEGER NOT NULL,"	/* last ts */
+	"  n INTEGER NOT NULL,"		/* readings */
+	"  body BLOB NOT NULL);"	/* docs/codec.md */
+	"CREATE UNIQUE INDEX blocks_point ON blocks (point_id, t0);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* The migration whose rollups are filled from the readings present. */
 #define ROLLUP_MIGRATION 4
+
+/* The migration that moves readings into blocks. */
+#define BLOCKS_MIGRATION 7
 
 static const char *const kind_names[] = {"instantaneous", "counter",
 					 "state"};
@@ -393,6 +409,8 @@ static int migrate(struct conn *c)
 		rc = exec(c, migrations[version]);
 		if (!rc && version + 1 == ROLLUP_MIGRATION)
 			rc = store_rollup_rebuild_db(c->db, 0);
+		if (!rc && version + 1 == BLOCKS_MIGRATION)
+			rc = store_blocks_migrate(c->db);
 		if (!rc) {
 			snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
 				 version + 1);
@@ -427,16 +445,6 @@ static int prepare_all(struct store *st)
 
 	rc = prepare(&st->r, &st->exists,
 		     "SELECT 1 FROM points WHERE id = ?1");
-	if (!rc)
-		rc = prepare(&st->r, &st->range,
-			     "SELECT ts, value FROM readings WHERE "
-			     "point_id = ?1 AND ts >= ?2 AND ts < ?3 "
-			     "ORDER BY ts");
-	if (!rc)
-		rc = prepare(&st->r, &st->latest,
-			     "SELECT ts, value FROM readings WHERE "
-			     "point_id = ?1 AND ts < ?2 "
-			     "ORDER BY ts DESC LIMIT 1");
 	if (!rc)
 		rc = prepare(&st->r, &st->point,
 			     POINT_SELECT "WHERE p.key = ?1");
@@ -576,14 +584,15 @@ void store_close(struct store *st)
 		free_pages_back(&st->w);
 	}
 	sqlite3_finalize(st->exists);
-	sqlite3_finalize(st->range);
-	sqlite3_finalize(st->latest);
 	sqlite3_finalize(st->point);
 	sqlite3_finalize(st->auth);
-	if (st->r.db)
+	if (st->r.db) {
+		store_blocks_forget(st->r.db);
 		conn_close(&st->r);
+	}
 	if (st->w.db) {
 		store_rollup_forget(st->w.db);
+		store_blocks_forget(st->w.db);
 		conn_close(&st->w);
 	}
 	if (st->known)
@@ -1102,17 +1111,7 @@ int store_readings_each(struct store *st, int64_t point_id, int64_t from,
 
 	/* fn runs under the lock: it must not call back into the store. */
 	pthread_mutex_lock(&st->r.lock);
-	sqlite3_bind_int64(st->range, 1, point_id);
-	sqlite3_bind_int64(st->range, 2, from);
-	sqlite3_bind_int64(st->range, 3, to);
-	while ((rc = sqlite3_step(st->range)) == SQLITE_ROW)
-		if (fn(sqlite3_column_int64(st->range, 0),
-		       sqlite3_column_double(st->range, 1), ctx))
-			break;
-	rc = rc == SQLITE_ROW || rc == SQLITE_DONE
-		     ? STORE_OK
-		     : fail_db(&st->r, "reading readings");
-	sqlite3_reset(st->range);
+	rc = store_blocks_each(st->r.db, point_id, from, to, fn, ctx);
 	pthread_mutex_unlock(&st->r.lock);
 	return rc;
 }
@@ -1120,47 +1119,30 @@ int store_readings_each(struct store *st, int64_t point_id, int64_t from,
 int store_reading_latest(struct store *st, int64_t point_id, int64_t before,
 			 int64_t *ts, double *value)
 {
+	bool found = false;
 	int rc;
 
 	rc = store_log_sync(st->log);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&st->r.lock);
-	sqlite3_bind_int64(st->latest, 1, point_id);
-	sqlite3_bind_int64(st->latest, 2, before);
-	rc = step_one(&st->r, st->latest, "reading the latest reading");
-	if (rc == STORE_OK) {
-		*ts = sqlite3_column_int64(st->latest, 0);
-		*value = sqlite3_column_double(st->latest, 1);
-	} else if (rc == STORE_NOT_FOUND) {
-		fail(rc, "no reading");
-	}
-	sqlite3_reset(st->latest);
+	rc = store_blocks_latest(st->r.db, point_id, before, ts, value,
+				 &found);
 	pthread_mutex_unlock(&st->r.lock);
+	if (!rc && !found)
+		rc = fail(STORE_NOT_FOUND, "no reading");
 	return rc;
 }
 
 int store_readings_count(struct store *st, int64_t *count)
 {
-	sqlite3_stmt *s = NULL;
 	int rc;
 
 	rc = store_log_sync(st->log);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&st->r.lock);
-	rc = prepare_once(&st->r, "SELECT count(*) FROM readings", &s,
-			  "counting readings");
-	if (rc)
-		goto out;
-	rc = step_one(&st->r, s, "counting readings");
-	if (rc == STORE_OK)
-		*count = sqlite3_column_int64(s, 0);
-	else if (rc == STORE_NOT_FOUND)
-		rc = fail(STORE_IO, "counting readings: no row");
-
-out:
-	sqlite3_finalize(s);
+	rc = store_blocks_count(st->r.db, count);
 	pthread_mutex_unlock(&st->r.lock);
 	return rc;
 }

@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "cloud/store/store.h"
+#include "cloud/store/store_blocks.h"
 #include "cloud/store/store_log.h"
 
 #define MAGIC "AKARIBAK"
@@ -50,9 +51,9 @@
 
 #define SQLITE_MAGIC "SQLite format 3"	/* and its NUL: 16 bytes */
 
-/* Tables every akari schema since version 1 has. */
-static const char *const akari_tables[] = {"sites", "devices", "points",
-					   "readings"};
+/* Tables every akari schema since version 1 has; raw readings are in
+ * readings before the migration to blocks and in blocks after it. */
+static const char *const akari_tables[] = {"sites", "devices", "points"};
 
 struct errbuf {
 	char *buf;
@@ -284,6 +285,25 @@ static int check_schema(sqlite3 *db, const char *path, struct errbuf *e)
 				    "%s is not an akari database: it has no "
 				    "table %s", path, akari_tables[i]);
 	}
+	rc = db_value(db,
+		      "SELECT count(*) FROM sqlite_schema WHERE type = "
+		      "'table' AND name IN ('readings', 'blocks')",
+		      NULL, &found, NULL, 0);
+	if (rc != SQLITE_OK)
+		return fail_db(e, db, "cannot read the schema of", path);
+	if (!found)
+		return fail(e, STORE_BACKUP_CORRUPT,
+			    "%s is not an akari database: it has no table "
+			    "of readings (readings or blocks)", path);
+	return STORE_BACKUP_OK;
+}
+
+/* Every block of readings decodes and agrees with its row. */
+static int check_blocks(sqlite3 *db, const char *path, struct errbuf *e)
+{
+	if (store_blocks_check(db))
+		return fail(e, STORE_BACKUP_CORRUPT, "%s: %s", path,
+			    store_errmsg(NULL));
 	return STORE_BACKUP_OK;
 }
 
@@ -794,6 +814,8 @@ static int verify_copy(const char *tmp, const char *in, struct errbuf *e)
 		rc = check_schema(db, in, e);
 	if (!rc)
 		rc = check_integrity(db, in, e);
+	if (!rc)
+		rc = check_blocks(db, in, e);
 	sqlite3_close(db);
 	if (rc)
 		return rc;

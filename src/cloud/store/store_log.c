@@ -1,6 +1,6 @@
 /*
  * store_log.c - the arrival log: group commit of batches of readings,
- * and their merge into readings and rollups (contract in store_log.h).
+ * and their merge into blocks and rollups (contract in store_log.h).
  *
  * Why a log: batches arrive in arrival order, every point's minute 0,
  * then every point's minute 1, ...  Written straight into the readings
@@ -17,6 +17,7 @@
  * the next leader.
  */
 #include "cloud/store/store_log.h"
+#include "cloud/store/store_blocks.h"
 #include "cloud/store/store_internal.h"
 #include "cloud/store/store_rollup.h"
 
@@ -52,7 +53,6 @@ struct store_log {
 	pthread_mutex_t *wlock;	/* and its lock */
 	sqlite3_stmt *append;	/* db: one arrival */
 	sqlite3_stmt *scan;	/* db: every arrival, in seq order */
-	sqlite3_stmt *upsert;	/* db: one reading */
 	sqlite3_stmt *clear;	/* db: the arrivals merged */
 
 	pthread_mutex_t mu;	/* everything below */
@@ -164,26 +164,33 @@ static int read_arrivals(struct store_log *lg, struct store_reading **rows,
 	return rc;
 }
 
-/* Writes the batch's rows, sorted by point and ts, into readings. */
+/* Writes the batch's rows, sorted by point and ts, into their points'
+ * blocks, one call per point. */
 static int upsert_rows(struct store_log *lg, struct store_rollup_batch *b)
 {
 	const struct store_reading *rows;
-	size_t n;
+	int64_t *ts;
+	double *v;
+	size_t n, first = 0;
+	int rc = STORE_OK;
 
 	rows = store_rollup_batch_rows(b, &n);
+	ts = g_new(int64_t, n);
+	v = g_new(double, n);
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_int64(lg->upsert, 1, rows[i].point_id);
-		sqlite3_bind_int64(lg->upsert, 2, rows[i].ts);
-		sqlite3_bind_double(lg->upsert, 3, rows[i].value);
-		if (sqlite3_step(lg->upsert) != SQLITE_DONE) {
-			int rc = db_fail(lg->db, "merging a reading");
-
-			sqlite3_reset(lg->upsert);
-			return rc;
-		}
-		sqlite3_reset(lg->upsert);
+		ts[i] = rows[i].ts;
+		v[i] = rows[i].value;
 	}
-	return STORE_OK;
+	for (size_t i = 1; i <= n && !rc; i++) {
+		if (i < n && rows[i].point_id == rows[first].point_id)
+			continue;
+		rc = store_blocks_write(lg->db, rows[first].point_id,
+					ts + first, v + first, i - first);
+		first = i;
+	}
+	g_free(ts);
+	g_free(v);
+	return rc;
 }
 
 /*
@@ -443,11 +450,6 @@ static int log_new(sqlite3 *db, pthread_mutex_t *lock,
 		rc = prepare(lg, &lg->scan,
 			     "SELECT seq, n, body FROM arrivals ORDER BY seq");
 	if (!rc)
-		rc = prepare(lg, &lg->upsert,
-			     "INSERT INTO readings (point_id, ts, value) "
-			     "VALUES (?1, ?2, ?3) ON CONFLICT (point_id, ts) "
-			     "DO UPDATE SET value = excluded.value");
-	if (!rc)
 		rc = prepare(lg, &lg->clear, "DELETE FROM arrivals");
 	return rc;
 }
@@ -472,6 +474,7 @@ int store_log_merge_db(sqlite3 *db)
 	store_log_destroy(lg);
 	/* db was never a store's writer: nothing of it is worth keeping */
 	store_rollup_forget(db);
+	store_blocks_forget(db);
 	return rc;
 }
 
@@ -524,7 +527,6 @@ void store_log_destroy(struct store_log *lg)
 	}
 	sqlite3_finalize(lg->append);
 	sqlite3_finalize(lg->scan);
-	sqlite3_finalize(lg->upsert);
 	sqlite3_finalize(lg->clear);
 	pthread_cond_destroy(&lg->work);
 	pthread_cond_destroy(&lg->turn);

@@ -17,6 +17,7 @@
  * keep their rows (and take appends, which need no raw readings).
  */
 #include "cloud/store/store_rollup.h"
+#include "cloud/store/store_blocks.h"
 #include "cloud/store/store_internal.h"
 
 #include <stdbool.h>
@@ -180,12 +181,10 @@ static struct pcache *pcache_find(struct dbcache *c, int64_t point)
 /* --- statements ---------------------------------------------------------- */
 
 struct stmts {
-	sqlite3_stmt *last;	/* newest reading of a point */
 	sqlite3_stmt *info;	/* a point's zone, step and kind */
 	sqlite3_stmt *get;	/* one rollup */
 	sqlite3_stmt *set;	/* write one rollup */
 	sqlite3_stmt *del;	/* remove one rollup */
-	sqlite3_stmt *raw;	/* readings of a point in [from, to) */
 	sqlite3_stmt *days;	/* a point's day rollups in [from, to) */
 	sqlite3_stmt *horizon;
 	sqlite3_stmt *ins;	/* a new rollup */
@@ -193,8 +192,6 @@ struct stmts {
 };
 
 static const char *const stmt_sql[] = {
-	"SELECT ts FROM readings WHERE point_id = ?1 "
-	"ORDER BY ts DESC LIMIT 1",
 	"SELECT s.tz, p.step_s, p.quantity, p.unit, p.kind FROM points p "
 	"JOIN sites s ON s.id = p.site_id WHERE p.id = ?1",
 	"SELECT n, sum, min, max, held, kwh FROM rollups "
@@ -206,8 +203,6 @@ static const char *const stmt_sql[] = {
 	"sum = excluded.sum, min = excluded.min, max = excluded.max, "
 	"held = excluded.held, kwh = excluded.kwh",
 	"DELETE FROM rollups WHERE point_id = ?1 AND res = ?2 AND ts = ?3",
-	"SELECT ts, value FROM readings WHERE point_id = ?1 AND ts >= ?2 "
-	"AND ts < ?3 ORDER BY ts",
 	"SELECT n, sum, min, max, held, kwh FROM rollups WHERE "
 	"point_id = ?1 AND res = 3 AND ts >= ?2 AND ts < ?3 ORDER BY ts",
 	"SELECT before FROM raw_pruned WHERE id = 1",
@@ -439,51 +434,61 @@ static int mark_dirty(struct pointctx *pc, int64_t a, int64_t e)
 	return STORE_OK;
 }
 
+/* The fold of recompute_raw(), one reading at a time. */
+struct rawfold {
+	const struct pointctx *pc;
+	const struct bstate *b;
+	struct store_rollup *r;
+	int64_t pts;
+	double pv;
+	bool have;
+};
+
+static int rawfold_one(int64_t ts, double v, void *ctx)
+{
+	struct rawfold *f = ctx;
+	int64_t step = f->pc->step, b0 = f->b->b0;
+
+	if (f->have && step) {
+		int64_t a = f->pts > b0 ? f->pts : b0;
+		int64_t e = f->pts + step < ts ? f->pts + step : ts;
+
+		if (a < e)
+			acc_hold(f->r, f->pv, e - a);
+	}
+	if (ts >= b0)
+		acc_reading(f->r, v);
+	f->pts = ts;
+	f->pv = v;
+	f->have = true;
+	return 0;
+}
+
 /* The bucket's row from the raw readings: those in it, and the one
  * before it whose hold may reach in.  The fold is analytics': count a
  * reading, then add its hold, cut at the next reading and at step. */
 static int recompute_raw(struct pointctx *pc, struct bstate *b)
 {
-	sqlite3_stmt *s = pc->s->raw;
 	struct store_rollup *r = &b->row;
-	int64_t pts = 0, e;
-	double pv = 0;
-	bool have = false;
+	struct rawfold f = {pc, b, r, 0, 0, false};
+	int64_t e;
 	int rc;
 
 	memset(r, 0, sizeof *r);
 	r->ts = b->b0;
-	sqlite3_bind_int64(s, 1, pc->point);
-	sqlite3_bind_int64(s, 2, pc->step ? b->b0 - pc->step : b->b0);
-	sqlite3_bind_int64(s, 3, b->b1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t ts = sqlite3_column_int64(s, 0);
-		double v = sqlite3_column_double(s, 1);
-
-		if (have && pc->step) {
-			int64_t a = pts > b->b0 ? pts : b->b0;
-
-			e = pts + pc->step < ts ? pts + pc->step : ts;
-			if (a < e)
-				acc_hold(r, pv, e - a);
-		}
-		if (ts >= b->b0)
-			acc_reading(r, v);
-		pts = ts;
-		pv = v;
-		have = true;
-	}
-	stmt_done(s);
-	if (rc != SQLITE_DONE)
-		return db_fail(pc->db, "reading readings for a rollup");
-	if (have && pc->step) {
-		int64_t a = pts > b->b0 ? pts : b->b0;
+	rc = store_blocks_each(pc->db, pc->point,
+			       pc->step ? b->b0 - pc->step : b->b0, b->b1,
+			       rawfold_one, &f);
+	if (rc)
+		return rc;
+	if (f.have && pc->step) {
+		int64_t a = f.pts > b->b0 ? f.pts : b->b0;
 		int64_t end = b->b1 < STORE_BUCKET_END ? b->b1
 						      : STORE_BUCKET_END;
 
-		e = pts + pc->step < end ? pts + pc->step : end;
+		e = f.pts + pc->step < end ? f.pts + pc->step : end;
 		if (a < e)
-			acc_hold(r, pv, e - a);
+			acc_hold(r, f.pv, e - a);
 	}
 	return STORE_OK;
 }
@@ -727,7 +732,6 @@ int store_rollup_batch_begin(sqlite3 *db, const struct store_reading *rows,
 {
 	struct store_rollup_batch *b;
 	struct indexed *x;
-	sqlite3_stmt *last = NULL;
 	int rc = STORE_OK;
 
 	*out = NULL;
@@ -767,14 +771,9 @@ int store_rollup_batch_begin(sqlite3 *db, const struct store_reading *rows,
 	rc = dbcache_check(db, b->cache);
 	if (rc)
 		goto out;
-	if (sqlite3_prepare_v2(db, stmt_sql[0], -1, &last, NULL) != SQLITE_OK) {
-		rc = db_fail(db, "preparing the rollup queries");
-		goto out;
-	}
 	for (size_t g = 0; g < b->ngroups && !rc; g++) {
 		struct group *gr = &b->groups[g];
 		const struct pcache *pc;
-		int step;
 
 		pc = pcache_find(b->cache, b->rows[gr->first].point_id);
 		if (pc) {
@@ -782,19 +781,11 @@ int store_rollup_batch_begin(sqlite3 *db, const struct store_reading *rows,
 			gr->last_ts = pc->last_ts;
 			continue;
 		}
-		sqlite3_bind_int64(last, 1, b->rows[gr->first].point_id);
-		step = sqlite3_step(last);
-		if (step == SQLITE_ROW) {
-			gr->has_last = true;
-			gr->last_ts = sqlite3_column_int64(last, 0);
-		} else if (step != SQLITE_DONE) {
-			rc = db_fail(db, "reading a point's newest reading");
-		}
-		sqlite3_reset(last);
+		rc = store_blocks_last_ts(db, b->rows[gr->first].point_id,
+					  &gr->last_ts, &gr->has_last);
 	}
 
 out:
-	sqlite3_finalize(last);
 	if (rc)
 		store_rollup_batch_free(b);
 	else
@@ -883,9 +874,25 @@ int store_rollup_batch_apply(sqlite3 *db, struct store_rollup_batch *b)
 /* --- rebuilding from raw ------------------------------------------------ */
 
 struct loaded {
+	int64_t point;
 	struct store_reading *rows;
 	size_t n, cap;
 };
+
+static int load_one(int64_t ts, double v, void *ctx)
+{
+	struct loaded *l = ctx;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->rows = g_renew(struct store_reading, l->rows, l->cap);
+	}
+	l->rows[l->n].point_id = l->point;
+	l->rows[l->n].ts = ts;
+	l->rows[l->n].value = v;
+	l->n++;
+	return 0;
+}
 
 static int rebuild_point(sqlite3 *db, struct stmts *s, int64_t point)
 {
@@ -917,24 +924,11 @@ static int rebuild_point(sqlite3 *db, struct stmts *s, int64_t point)
 		goto out;
 	}
 
-	sqlite3_bind_int64(s->raw, 1, point);
-	sqlite3_bind_int64(s->raw, 2, pc.horizon);
-	sqlite3_bind_int64(s->raw, 3, INT64_MAX);
-	while ((rc = sqlite3_step(s->raw)) == SQLITE_ROW) {
-		if (l.n == l.cap) {
-			l.cap = l.cap ? 2 * l.cap : 1024;
-			l.rows = g_renew(struct store_reading, l.rows, l.cap);
-		}
-		l.rows[l.n].point_id = point;
-		l.rows[l.n].ts = sqlite3_column_int64(s->raw, 0);
-		l.rows[l.n].value = sqlite3_column_double(s->raw, 1);
-		l.n++;
-	}
-	stmt_done(s->raw);
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(db, "reading readings for a rebuild");
+	l.point = point;
+	rc = store_blocks_each(db, point, pc.horizon, INT64_MAX, load_one,
+			       &l);
+	if (rc)
 		goto out;
-	}
 	rc = fold_point(&pc, l.rows, l.n, false, 0);
 
 out:
@@ -1116,7 +1110,7 @@ static int horizon_conn(sqlite3 *db, void *ctx)
 	struct stmts s = {0};
 	int rc;
 
-	if (sqlite3_prepare_v2(db, stmt_sql[7], -1, &s.horizon, NULL) !=
+	if (sqlite3_prepare_v2(db, stmt_sql[5], -1, &s.horizon, NULL) !=
 	    SQLITE_OK)
 		return db_fail(db, "reading the raw horizon");
 	rc = read_horizon(db, &s, ctx);
@@ -1141,7 +1135,7 @@ struct prune_ctx {
 static int prune_conn(sqlite3 *db, void *ctx)
 {
 	struct prune_ctx *p = ctx;
-	sqlite3_stmt *hz = NULL, *pts = NULL, *cut = NULL, *del = NULL;
+	sqlite3_stmt *hz = NULL, *pts = NULL;
 	int rc, step;
 
 	p->deleted = 0;
@@ -1155,15 +1149,7 @@ static int prune_conn(sqlite3 *db, void *ctx)
 			       "before = max(before, excluded.before)",
 			       -1, &hz, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT id FROM points ORDER BY id", -1,
-			       &pts, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "SELECT ts FROM readings WHERE point_id = ?1 "
-			       "AND ts < ?2 ORDER BY ts LIMIT 1 OFFSET ?3",
-			       -1, &cut, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "DELETE FROM readings WHERE point_id = ?1 "
-			       "AND ts < ?2",
-			       -1, &del, NULL) != SQLITE_OK) {
+			       &pts, NULL) != SQLITE_OK) {
 		rc = db_fail(db, "preparing a prune");
 		goto out;
 	}
@@ -1173,38 +1159,21 @@ static int prune_conn(sqlite3 *db, void *ctx)
 		goto out;
 	}
 
-	while (p->deleted < p->limit &&
+	while (!rc && p->deleted < p->limit &&
 	       (step = sqlite3_step(pts)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(pts, 0), upto = p->before;
+		int64_t n = 0;
 
 		/* At most what is left of the limit from this point. */
-		sqlite3_bind_int64(cut, 1, id);
-		sqlite3_bind_int64(cut, 2, p->before);
-		sqlite3_bind_int64(cut, 3, p->limit - p->deleted);
-		step = sqlite3_step(cut);
-		if (step == SQLITE_ROW)
-			upto = sqlite3_column_int64(cut, 0);
-		sqlite3_reset(cut);
-		if (step != SQLITE_ROW && step != SQLITE_DONE) {
-			rc = db_fail(db, "finding readings to prune");
-			goto out;
-		}
-		sqlite3_bind_int64(del, 1, id);
-		sqlite3_bind_int64(del, 2, upto);
-		if (sqlite3_step(del) != SQLITE_DONE) {
-			rc = db_fail(db, "deleting old readings");
-			goto out;
-		}
-		p->deleted += sqlite3_changes(db);
-		sqlite3_reset(del);
+		rc = store_blocks_prune(db, sqlite3_column_int64(pts, 0),
+					p->before, p->limit - p->deleted, &n);
+		p->deleted += n;
 	}
-	rc = exec_db(db, "COMMIT");
+	if (!rc)
+		rc = exec_db(db, "COMMIT");
 
 out:
 	sqlite3_finalize(hz);
 	sqlite3_finalize(pts);
-	sqlite3_finalize(cut);
-	sqlite3_finalize(del);
 	if (rc) {
 		exec_db(db, "ROLLBACK");
 		p->deleted = 0;
