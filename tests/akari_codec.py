@@ -183,8 +183,10 @@ def _xor(r, n):
     return out
 
 
-def _decode(block, cap):
-    """(times, value bits, mode byte) of one block."""
+def _decode(block, cap, as_bits):
+    """(times, values, mode byte) of one block: values as uint64 bit
+    patterns when as_bits, else as floats (made without the detour
+    through bits where the mode gives a double directly)."""
     r = _Reader(block)
     version = r.u8("version")
     if version != VERSION:
@@ -200,10 +202,13 @@ def _decode(block, cap):
     mode = r.u8("mode")
     if mode == MODE_XOR:
         values = _xor(r, n)
+        if not as_bits:
+            values = [_double_of(u) for u in values]
     elif MODE_DECIMAL <= mode <= MODE_DECIMAL + 9:
         div = POW10[mode - MODE_DECIMAL]
-        values = [_bits_of(float(i) / div)
-                  for i in r.integers(n, "decimal values")]
+        values = [float(i) / div for i in r.integers(n, "decimal values")]
+        if as_bits:
+            values = [_bits_of(v) for v in values]
     elif MODE_TENS + 1 <= mode <= MODE_TENS + 9:
         mul = 10 ** (mode - MODE_TENS)
         values = []
@@ -211,13 +216,15 @@ def _decode(block, cap):
             p = i * mul
             if not INT64_MIN <= p <= INT64_MAX:
                 r.fail(f"tens value {j}: {i} * {mul} is no int64", at)
-            values.append(_bits_of(float(p)))
+            values.append(_bits_of(float(p)) if as_bits else float(p))
     elif MODE_OFFSETS <= mode <= MODE_OFFSETS + 9:
         div = POW10[mode - MODE_OFFSETS]
         ints = r.integers(n, "offsets values")
         offs = r.stream(n, "offsets")
         values = [(_bits_of(float(i) / div) + o) & MASK
                   for i, o in zip(ints, offs)]
+        if not as_bits:
+            values = [_double_of(u) for u in values]
     else:
         r.fail(f"mode byte 0x{mode:02x} is none of the format's", at)
     r.end()
@@ -228,14 +235,14 @@ def decode_bits(block, cap=DEFAULT_CAP):
     """(times, values) of one block: times as ints, values as the uint64
     bit patterns of the doubles.  A block of more than cap readings is
     refused like a corrupt one."""
-    ts, bits, _ = _decode(block, cap)
+    ts, bits, _ = _decode(block, cap, True)
     return ts, bits
 
 
 def mode_name(block, cap=DEFAULT_CAP):
     """How a valid block codes its values: "decimal", "tens", "offsets"
     or "xor"."""
-    mode = _decode(block, cap)[2]
+    mode = _decode(block, cap, False)[2]
     return ("xor" if mode == MODE_XOR else "tens" if mode >= MODE_TENS
             else "offsets" if mode >= MODE_OFFSETS else "decimal")
 
@@ -243,8 +250,8 @@ def mode_name(block, cap=DEFAULT_CAP):
 def decode(block, cap=DEFAULT_CAP):
     """(times, values) of one block, values as floats with the stored
     bits (compare NaNs by decode_bits())."""
-    ts, bits = decode_bits(block, cap)
-    return ts, [_double_of(u) for u in bits]
+    ts, values, _ = _decode(block, cap, False)
+    return ts, values
 
 
 def count(block):

@@ -194,12 +194,14 @@ class Stored:
 
     rows:     {(point_id, ts): value}
     keys:     {point_id: point key}
-    blocks:   [(point_id, t0, t1, n, [ts], [value bits])] as stored
+    blocks:   [(point_id, t0, t1, n, [ts], [value])] as stored
     arrivals: the number of readings still in the arrival log
     problems: what breaks the store's own rules, in words; empty when
-              none: a block whose columns do not match its body, blocks
-              of one point that overlap, a (point, ts) stored twice, an
-              arrival body that is not n readings of 24 bytes."""
+              none: a block that does not decode or whose columns do not
+              match its body, blocks of one point that overlap, a
+              (point, ts) in two blocks, rows left in `readings` beside
+              `blocks`, an arrival body that is not n readings of 24
+              bytes."""
 
     def __init__(self, db_path):
         self.rows, self.keys, self.blocks = {}, {}, []
@@ -226,11 +228,7 @@ class Stored:
                     self.problems.append(f"{left} rows left in readings "
                                          "beside blocks")
         else:
-            dup = con.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM readings"
-                " GROUP BY point_id, ts HAVING count(*) > 1)").fetchone()[0]
-            if dup:
-                self.problems.append(f"{dup} (point, ts) stored twice")
+            # Its primary key (point_id, ts) holds a reading once.
             self.rows = {(p, t): v for p, t, v in con.execute(
                 "SELECT point_id, ts, value FROM readings")}
         if "arrivals" in tables:
@@ -242,11 +240,11 @@ class Stored:
                 "SELECT id, point_id, t0, t1, n, body FROM blocks"
                 " ORDER BY point_id, t0"):
             try:
-                ts, bits = akari_codec.decode_bits(body)
+                ts, values = akari_codec.decode(body)
             except ValueError as e:
                 self.problems.append(f"block {bid} of point {point}: {e}")
                 continue
-            self.blocks.append((point, t0, t1, n, ts, bits))
+            self.blocks.append((point, t0, t1, n, ts, values))
             if (t0, t1, n) != (ts[0], ts[-1], len(ts)):
                 self.problems.append(
                     f"block {bid} of point {point}: columns t0 {t0}, t1 "
@@ -256,11 +254,10 @@ class Stored:
                     f"blocks {last[point][1]} and {bid} of point {point} "
                     f"overlap: {last[point][0]} >= {ts[0]}")
             last[point] = (ts[-1], bid)
-            for t, u in zip(ts, bits):
+            for t, v in zip(ts, values):
                 if (point, t) in self.rows:
                     self.problems.append(f"({point}, {t}) stored twice")
-                self.rows[(point, t)] = struct.unpack(
-                    "<d", struct.pack("<Q", u))[0]
+                self.rows[(point, t)] = v
 
     def _read_arrivals(self, con):
         for seq, n, body in con.execute(

@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import sys
 import threading
 import urllib.parse
@@ -39,15 +38,11 @@ def cli(*args):
 
 
 def db_rows():
-    """Every stored reading, read from the file, not through akari."""
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(
-            "SELECT p.key, r.ts, r.value FROM readings r "
-            "JOIN points p ON p.id = r.point_id "
-            "ORDER BY p.key, r.ts").fetchall()
-    finally:
-        con.close()
+    """Every stored reading, read from the file, not through akari:
+    [(key, ts, value)] sorted."""
+    st = it.Stored(db)
+    c.eq(st.problems, [], "the file keeps the store's rules")
+    return sorted((k, t, v) for (k, t), v in st.by_key().items())
 
 
 def health_count(url):
@@ -297,6 +292,17 @@ for key in ("tepco/demand", "tepco%2Fdemand", "tepco%2fdemand"):
     c.eq(hdrs.get("Content-Type"), "application/json; charset=utf-8",
          f"readings of {key}: content type")
 
+# Every point's readings as the file holds them (decoded blocks, or the
+# readings table), and as the API answers them: the same.
+stored = it.Stored(db)
+for key in ("tepco/demand", "tepco/usage", "berlin/power"):
+    st, _, body = it.get(f"{url}/api/v1/points/{it.q(key)}/readings?"
+                         f"from={T0 - 86400}&to={T0 + 86400}")
+    got = [(int(datetime.datetime.fromisoformat(r["ts"]).timestamp()),
+            r["value"]) for r in body.get("readings", [])]
+    c.eq((st, got), (200, stored.point(key)),
+         f"{key}: the API answers what the file holds")
+
 # RFC 3339 bounds: '+' sent as %2B, sent raw, and Z.
 frm = urllib.parse.quote(local(T0 + 300))
 to = local(T0 + 900).replace("+", "%2B")
@@ -406,15 +412,14 @@ st, _, body = post(srv.url, {"readings": [row("tepco/demand", T0 + 1500,
 c.eq(st, 200, "last write acknowledged")
 srv.stop(signal.SIGKILL)
 
-# The reading may still be in the arrival log: akari merges it into
-# readings when it next opens the file.
+# The reading is in the file, perhaps still in the arrival log; akari
+# merges that when it next opens the file.
+got = it.stored_readings(db).get(("tepco/demand", T0 + 1500))
+c.eq(got, 777.25, "acknowledged reading in the file after SIGKILL")
 cli("quarantine", "list")
-con = sqlite3.connect(db)
-got = con.execute("SELECT r.value FROM readings r JOIN points p "
-                  "ON p.id = r.point_id WHERE p.key = 'tepco/demand' "
-                  "AND r.ts = ?", (T0 + 1500,)).fetchall()
-con.close()
-c.eq(got, [(777.25,)], "acknowledged reading survives SIGKILL")
+stored = it.Stored(db)
+c.eq((stored.by_key().get(("tepco/demand", T0 + 1500)), stored.arrivals),
+     (777.25, 0), "acknowledged reading survives SIGKILL, merged")
 
 # A restarted server sees it too.
 srv = it.Server(db).start()

@@ -8,9 +8,9 @@ real `akari serve`.
    also computed here from the raw series with the rules of
    docs/counters.md, written again in Python.
 2. Quarantine: a reading an hour ahead of the clock is answered as held,
-   is in the quarantine table and not in readings, never shows as
-   latest, and is listed by GET /api/v1/quarantine (admin token) and
-   `akari quarantine list`.
+   is in the quarantine table and not among the stored readings, never
+   shows as latest, and is listed by GET /api/v1/quarantine (admin
+   token) and `akari quarantine list`.
 3. An integer and then a float at the same (point, ts), as JSON and as
    line protocol, is one row in the database.
 4. Error paths: a negative or too-large counter value is refused with
@@ -129,20 +129,26 @@ def merged(url):
     c.eq(status, 200, "health, so that the server merges its log")
 
 
+def stored():
+    """The readings the database file holds, read from the file itself
+    (blocks or readings, and the arrival log not merged yet)."""
+    st = it.Stored(db)
+    c.eq(st.problems, [], "the file keeps the store's rules")
+    return st
+
+
 def rows_at(key, ts):
-    """(count, typeof, value) of the readings of key at ts, read from
-    the database file itself."""
-    if live_url:
-        merged(live_url)
-    con = sqlite3.connect(db)
-    try:
-        r = con.execute(
-            "SELECT count(*), max(typeof(r.value)), max(r.value) FROM "
-            "readings r JOIN points p ON p.id = r.point_id "
-            "WHERE p.key = ? AND r.ts = ?", (key, ts)).fetchone()
-    finally:
-        con.close()
-    return r
+    """(count, type, value) of the readings of key at ts, read from the
+    database file itself: type "real" for a double, "integer" for a
+    value SQLite kept as an integer."""
+    v = stored().by_key().get((key, ts))
+    if v is None:
+        return 0, None, None
+    return 1, "real" if isinstance(v, float) else "integer", v
+
+
+def readings_count():
+    return len(stored().rows)
 
 
 def table_count(sql, *args):
@@ -248,7 +254,7 @@ def test_counter(url, token):
 
 def test_quarantine(url, token, admin):
     now = int(time.time())
-    before = table_count("SELECT count(*) FROM readings")
+    before = readings_count()
     status, _, body = post(url, token, [
         {"point": "hall/power", "ts": now - 60, "value": 1.5},
         {"point": "hall/power", "ts": now + 3600, "value": 99}])
@@ -260,7 +266,7 @@ def test_quarantine(url, token, admin):
          "future row set aside with its reason")
     c.true("ahead of the server's clock" in aside.get("message", ""),
            f"future message: {aside.get('message')}")
-    c.eq(table_count("SELECT count(*) FROM readings"), before + 1,
+    c.eq(readings_count(), before + 1,
          "only the present row is a reading")
     c.eq(rows_at("hall/power", now + 3600)[0], 0, "future row not stored")
     c.eq(table_count("SELECT count(*) FROM quarantine WHERE ts = ? AND "
@@ -376,14 +382,14 @@ def test_point_api(url, admin):
 
 
 def test_refusals(url, token):
-    before = table_count("SELECT count(*) FROM readings")
+    before = readings_count()
     for value, text in ((-1, "is negative"), (1234567, "6 digits")):
         status, _, body = post(url, token, [
             {"point": "hall/energy", "ts": T0 + 86400, "value": value}])
         c.eq(status, 422, f"counter value {value}")
         msg = ((body.get("rejected") or [{}])[0]).get("message", "")
         c.true(text in msg, f"message for {value}: {msg}")
-    c.eq(table_count("SELECT count(*) FROM readings"), before,
+    c.eq(readings_count(), before,
          "refusals store nothing")
 
     p = it.run("serve", "--db", db, "--listen", "127.0.0.1:0",

@@ -16,6 +16,7 @@ the same values and any mix-up shows.
 AKARI_SOAK_SEED fixes the random kill moments (the seed is printed);
 AKARI_SOAK_ROUNDS changes the number of kills (default 20).
 """
+import bisect
 import http.client
 import json
 import os
@@ -132,56 +133,72 @@ def base(writer, batch):
     return T0 - (writer + 1) * SPAN + batch * MINUTES_PER_BATCH * 60
 
 
-def count(sql, *args):
-    """One number from the file, read with SQLite itself."""
+def stored():
+    """The file's readings and hourly rollups, read with SQLite itself
+    and tests/akari_codec.py, not through akari."""
+    st = it.Stored(db)
+    st.times = sorted(t for _, t in st.rows)
     con = sqlite3.connect(db)
     try:
-        return con.execute(sql, args).fetchone()[0]
+        # res 2 is the hourly rollup.
+        st.hourly = {(p, t): (n, total) for p, t, n, total in con.execute(
+            "SELECT point_id, ts, n, sum FROM rollups"
+            " WHERE res = 2 AND n > 0")}
     finally:
         con.close()
+    return st
 
 
-# Readings whose value is not the one this test sends for their point
-# and time: a mix-up, a torn write or a reading never sent.
-WRONG_VALUES = (
-    "SELECT count(*) FROM readings r JOIN points p ON p.id = r.point_id "
-    f"WHERE r.value != CAST(substr(p.key, 7) AS INTEGER) * 1000"
-    f" + ((r.ts - {ORIGIN}) / 60) % 100000 + 0.25")
-IN_RANGE = "SELECT count(*) FROM readings WHERE ts >= ? AND ts < ?"
-# Hourly rollups that disagree with the raw readings of their hour: a
-# batch counted twice (the re-sent one) or a rollup committed apart from
-# its readings.  Tokyo's hours are UTC's, so an hour starts at a multiple
-# of 3600; res 2 is the hourly rollup.  The rows of either side that
-# the other lacks, by EXCEPT: SQLite runs a FULL JOIN of two grouped
-# subqueries as a nested loop, quadratic in the hours stored.
-ROLLUPS_OFF = (
-    "WITH r AS (SELECT point_id, ts / 3600 * 3600 AS hour, count(*) AS n,"
-    " sum(value) AS total FROM readings GROUP BY 1, 2),"
-    " u AS (SELECT point_id, ts AS hour, n, sum AS total FROM rollups"
-    " WHERE res = 2 AND n > 0)"
-    " SELECT (SELECT count(*) FROM (SELECT * FROM r EXCEPT SELECT * FROM u))"
-    " + (SELECT count(*) FROM (SELECT * FROM u EXCEPT SELECT * FROM r))")
+def wrong_values(st):
+    """Readings whose value is not the one this test sends for their
+    point and time: a mix-up, a torn write or a reading never sent."""
+    number = {i: int(k[len("soak/p"):]) for i, k in st.keys.items()}
+    return [(st.keys[p], t, v) for (p, t), v in st.rows.items()
+            if v != value_of(number[p], t)]
+
+
+def in_range(st, start, end):
+    return bisect.bisect_left(st.times, end) - \
+        bisect.bisect_left(st.times, start)
+
+
+def rollups_off(st):
+    """Hours whose rollup is not their readings' count and sum: a batch
+    counted twice (the re-sent one) or a rollup committed apart from its
+    readings.  Tokyo's hours are UTC's, so an hour starts at a multiple
+    of 3600.  The values are exact in binary and their sums too, so the
+    order of the additions does not matter."""
+    raw = {}
+    for (p, t), v in st.rows.items():
+        n, total = raw.get((p, t // 3600 * 3600), (0, 0.0))
+        raw[(p, t // 3600 * 3600)] = (n + 1, total + v)
+    return sorted((k, raw.get(k), st.hourly.get(k))
+                  for k in raw.keys() | st.hourly.keys()
+                  if raw.get(k) != st.hourly.get(k))
 
 
 def check_round(n, writers):
     """A writer's acknowledged batches are exactly its batches before
     the one in flight, so the file must hold all of their rows, all or
     none of the one in flight, and nothing after it."""
-    c.eq(count(WRONG_VALUES), 0, f"kill {n}: readings with a wrong value")
-    c.eq(count(ROLLUPS_OFF), 0, f"kill {n}: hours whose rollup is not "
+    st = stored()
+    c.eq((st.problems, st.arrivals), ([], 0),
+         f"kill {n}: the store's rules kept, the arrival log merged")
+    c.eq(wrong_values(st)[:3], [], f"kill {n}: readings with a wrong value")
+    c.eq(rollups_off(st)[:3], [], f"kill {n}: hours whose rollup is not "
          "their readings' count and sum")
     for w in writers:
         acked = w.next_batch - (w.in_flight is not None)
         per_batch = MINUTES_PER_BATCH * POINTS
-        c.eq(count(IN_RANGE, base(w.index, 0), base(w.index, acked)),
+        c.eq(in_range(st, base(w.index, 0), base(w.index, acked)),
              acked * per_batch,
              f"kill {n}: writer {w.index}'s acknowledged readings")
-        extra = count(IN_RANGE, base(w.index, acked),
-                      base(w.index, 0) + SPAN)
+        extra = in_range(st, base(w.index, acked), base(w.index, 0) + SPAN)
         # A batch is one transaction: all of it or none.
         c.true(extra in ((0, per_batch) if w.in_flight else (0,)),
                f"kill {n}: writer {w.index} has {extra} readings past "
                "its acknowledged ones")
+    return st
 
 
 cli("site", "add", "soak", "--kind", "building", "--tz", "Asia/Tokyo")
@@ -236,9 +253,8 @@ c.eq(status, 200, "health after the kills")
 c.eq(health.get("readings") if isinstance(health, dict) else None,
      want, "akari counts every reading once")
 c.eq(srv.stop(signal.SIGTERM), 0, "a clean stop after the kills")
-check_round("final", writers)
-c.eq(count("SELECT count(*) FROM readings"), want,
-     "every reading sent is stored once")
+st = check_round("final", writers)
+c.eq(len(st.rows), want, "every reading sent is stored once")
 
 shutil.rmtree(work, ignore_errors=True)
 c.finish()
