@@ -317,20 +317,21 @@ static int write_run(sqlite3 *db, struct bcache *c, int64_t point,
 		     size_t *len)
 {
 	struct brow b = {0};
-	int64_t next = INT64_MAX;
-	bool has_b = false;
+	int64_t next = 0;
+	bool has_b = false, has_next;
 	size_t k = 0, m;
 	int rc = STORE_OK, step;
 
 	sqlite3_bind_int64(c->s.next, 1, point);
 	sqlite3_bind_int64(c->s.next, 2, ts[0]);
 	step = sqlite3_step(c->s.next);
-	if (step == SQLITE_ROW)
+	has_next = step == SQLITE_ROW;
+	if (has_next)
 		next = sqlite3_column_int64(c->s.next, 0);
 	done(c->s.next);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		return db_fail(db, "finding the blocks a write changes");
-	while (k < n && ts[k] < next)
+	while (k < n && (!has_next || ts[k] < next))
 		k++;
 	*len = k;
 
