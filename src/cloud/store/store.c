@@ -1065,7 +1065,8 @@ static int point_known(struct store *st, int64_t id)
 /*
  * A batch is refused here or never: once in the log, its merge shares
  * a transaction with other callers' batches and cannot fail it alone.
- * These are what the readings table's constraints would refuse.
+ * These are what the readings table's constraints refused, before
+ * readings moved into blocks.
  */
 static int check_batch(struct store *st, const struct store_reading *rows,
 		       size_t n)

@@ -14,7 +14,7 @@
 /* Runs fn on the write connection (write true) or the read-only one,
  * holding that connection's lock for the call.  fn returns STORE_OK or
  * a negative enum store_rc, having set the message with store_fail().
- * Every acknowledged reading is merged into readings and rollups first
+ * Every acknowledged reading is merged into blocks and rollups first
  * (store_log.h), so fn sees them there. */
 typedef int (*store_conn_fn)(sqlite3 *db, void *ctx);
 int store_with_conn(struct store *st, bool write, store_conn_fn fn,

@@ -1,11 +1,11 @@
 /*
- * store_log.h - the arrival log of readings and its merge into the
- * readings table and the rollups; store.c's write path.
+ * store_log.h - the arrival log of readings and its merge into their
+ * blocks (store_blocks.h) and the rollups; store.c's write path.
  *
  * A batch of readings is first appended to the table arrivals
  * (migration 6) as one row: group commit lets every batch queued while
  * a commit runs share the next one, so one fsync acknowledges many
- * batches.  A merge later moves every arrival into readings and
+ * batches.  A merge later moves every arrival into blocks and
  * rollups in one transaction, rows sorted by point, and deletes them
  * from the log in that same transaction: a crash leaves all of a merge
  * or none of it.  Merges run on the log's own thread, after a short

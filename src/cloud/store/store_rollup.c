@@ -739,7 +739,7 @@ int store_rollup_batch_begin(sqlite3 *db, const struct store_reading *rows,
 		return STORE_OK;
 
 	/* Sorted, and of two writes at one (point, ts) the later wins, as
-	 * in the readings table. */
+	 * in the blocks. */
 	x = g_new(struct indexed, n);
 	for (size_t i = 0; i < n; i++) {
 		x[i].r = rows[i];
