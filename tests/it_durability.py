@@ -228,7 +228,7 @@ for n in range(1, ROUNDS + 1):
         c.eq(t.errors, [], f"kill {n}: writer {t.index} refused")
     writers = threads
     # Acknowledged batches may still be in the arrival log: akari
-    # merges them into readings as it opens the file.
+    # merges them, and their rollups, as it opens the file.
     cli("quarantine", "list")
     check_round(n, writers)
 

@@ -51,9 +51,9 @@ live_url = None
 
 
 def merged(url):
-    """Has the server at url merge its arrival log into readings (every
-    read of readings does; /health is the cheapest), so that the file
-    holds every reading acknowledged so far (docs/storage.md)."""
+    """Has the server at url merge its arrival log (every read of
+    readings does; /health is the cheapest), so that the file's tables
+    hold every write acknowledged so far (docs/storage.md)."""
     status, _, _ = it.get(url + "/api/v1/health")
     c.eq(status, 200, "health, so that the server merges its log")
 
