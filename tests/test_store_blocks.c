@@ -251,6 +251,16 @@ static void check_invariants(const char *when)
 			 "the model %zu", when, p, at[p], model[p].n);
 }
 
+/* a + d, held inside int64 */
+static int64_t sat_add(int64_t a, int64_t d)
+{
+	if (d > 0 && a > INT64_MAX - d)
+		return INT64_MAX;
+	if (d < 0 && a < INT64_MIN - d)
+		return INT64_MIN;
+	return a + d;
+}
+
 /* A time near the model's readings: one of them, give or take a
  * little, or anywhere from before the first to after the last. */
 static int64_t rand_time(const struct model *m)
@@ -260,13 +270,13 @@ static int64_t rand_time(const struct model *m)
 	if (!m->n)
 		return g_random_int_range(-100, 100);
 	if (g_random_boolean())
-		return m->ts[g_random_int_range(0, (int)m->n)] +
-		       g_random_int_range(-1, 2);
-	lo = m->ts[0] - 1000;
-	hi = m->ts[m->n - 1] + 1000;
-	if (lo < INT32_MIN || hi > INT32_MAX)
-		return m->ts[0];
-	return g_random_int_range((int32_t)lo, (int32_t)hi);
+		return sat_add(m->ts[g_random_int_range(0, (int)m->n)],
+			       g_random_int_range(-1, 2));
+	lo = m->ts[0];
+	hi = m->ts[m->n - 1];
+	if (lo < INT32_MIN + 1000 || hi > INT32_MAX - 1000)
+		return lo;
+	return g_random_int_range((int32_t)lo - 1000, (int32_t)hi + 1000);
 }
 
 static void check_reads(const char *when)
@@ -282,7 +292,7 @@ static void check_reads(const char *when)
 		compare_range(p, INT64_MIN, INT64_MAX, when);
 		for (int k = 0; k < 4; k++) {
 			int64_t a = rand_time(m);
-			int64_t b = a + g_random_int_range(0, 200000);
+			int64_t b = sat_add(a, g_random_int_range(0, 200000));
 
 			compare_range(p, a, b, when);
 		}
