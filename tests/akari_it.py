@@ -184,6 +184,10 @@ def readings(url, key, start, end):
 
 # --- the stored readings, read from the SQLite file as an outside program -
 
+# The most readings a block holds (docs/storage.md).
+BLOCK_MAX = 1024
+
+
 class Stored:
     """Every reading a database file holds, read with SQLite itself and
     tests/akari_codec.py, not through akari: from the `blocks` table
@@ -197,8 +201,9 @@ class Stored:
     blocks:   [(point_id, t0, t1, n, [ts], [value])] as stored
     arrivals: the number of readings still in the arrival log
     problems: what breaks the store's own rules, in words; empty when
-              none: a block that does not decode or whose columns do not
-              match its body, blocks of one point that overlap, a
+              none: a block that does not decode, holds more than
+              BLOCK_MAX readings or whose columns do not match its
+              body, blocks of one point that overlap, a
               (point, ts) in two blocks, rows left in `readings` beside
               `blocks`, an arrival body that is not n readings of 24
               bytes."""
@@ -245,6 +250,10 @@ class Stored:
                 self.problems.append(f"block {bid} of point {point}: {e}")
                 continue
             self.blocks.append((point, t0, t1, n, ts, values))
+            if len(ts) > BLOCK_MAX:
+                self.problems.append(f"block {bid} of point {point}: "
+                                     f"{len(ts)} readings, more than "
+                                     f"{BLOCK_MAX}")
             if (t0, t1, n) != (ts[0], ts[-1], len(ts)):
                 self.problems.append(
                     f"block {bid} of point {point}: columns t0 {t0}, t1 "

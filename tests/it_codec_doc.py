@@ -25,6 +25,7 @@ import datetime
 import math
 import os
 import random
+import re
 import shutil
 import sqlite3
 import struct
@@ -563,6 +564,34 @@ if it.Stored(db).schema == "blocks":
             c.eq((status, got), (200, [(t, bits(v)) for t, v in
                                        zip(*hand_want[key])]),
                  f"{key}: akari reads the hand-made block the same")
+
+    # A damaged block, and a good one whose row does not agree with it
+    # (n), are an error naming the point and the block's t0
+    # (docs/storage.md), here as in the Python decoder.
+    damaged = {"lab/hand_cut": (EX1[:-1], 4), "lab/hand_n": (EX1, 5)}
+    for key in damaged:
+        cli("point", "add", key, "--site", "lab", "--quantity", "power",
+            "--unit", "kW")
+    con = sqlite3.connect(db)
+    ids = dict(con.execute("SELECT key, id FROM points"))
+    with con:
+        for key, (block, n) in damaged.items():
+            con.execute("INSERT INTO blocks (point_id, t0, t1, n, body)"
+                        " VALUES (?, 10, 250, ?, ?)", (ids[key], n, block))
+    con.close()
+    problems = " ".join(it.Stored(db).problems)
+    c.true(f"point {ids['lab/hand_cut']}: block of 19 bytes" in problems and
+           "n 5, body 10 .. 250, 4" in problems,
+           f"Stored names both damaged blocks: {problems}")
+    with it.Server(db) as srv:
+        for key in damaged:
+            status, _, body = it.get(
+                f"{srv.url}/api/v1/points/{key}/readings?from=0&to=1000")
+            msg = body.get("message", "") if isinstance(body, dict) else ""
+            c.eq((status, body.get("error") if isinstance(body, dict)
+                  else body), (500, "storage"), f"{key}: an error")
+            c.true(key in msg and re.search(r"\b10\b", msg),
+                   f"{key}: the message names the point and t0: {msg!r}")
 
 shutil.rmtree(work, ignore_errors=True)
 c.finish()
