@@ -211,6 +211,9 @@ class Stored:
     def __init__(self, db_path):
         self.rows, self.keys, self.blocks = {}, {}, []
         self.arrivals, self.problems = 0, []
+        # sqlite3 would create a missing file, and then find no tables.
+        if not os.path.isfile(db_path):
+            raise FileNotFoundError(f"no database file {db_path}")
         con = sqlite3.connect(db_path, isolation_level=None)
         try:
             con.execute("BEGIN")
