@@ -336,7 +336,11 @@ static void op_append(int64_t p)
 	int64_t t = m->n ? m->ts[m->n - 1] : 0, *ts = g_new(int64_t, n);
 
 	for (size_t i = 0; i < n; i++) {
-		t += g_random_int_range(0, 20) ? 60 : g_random_int_range(1, 5000);
+		/* mostly a minute, now and then a gap or jitter */
+		if (g_random_int_range(0, 20))
+			t += 60;
+		else
+			t += g_random_int_range(1, 5000);
 		ts[i] = t;
 	}
 	write_both(p, ts, n);
