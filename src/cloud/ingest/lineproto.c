@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/ingest/ingest_number.h"
+
 struct raw_tag {
 	size_t key, value;	/* offsets into the scratch buffer */
 };
@@ -255,7 +257,7 @@ static int parse_scalar(struct parser *ps, struct raw_field *rf)
 		rf->f.type = LINEPROTO_BOOL;
 	} else if (s[n - 1] == 'i' && int_syntax(s, n - 1, true)) {
 		rf->f.type = LINEPROTO_INT;
-		rf->f.i = strtoll(s, &end, 10);
+		rf->f.i = ingest_strtoll(s, &end);
 		if (errno)
 			return fail(ps, "integer value out of range");
 	} else if (s[n - 1] == 'u' && int_syntax(s, n - 1, false)) {
@@ -265,7 +267,7 @@ static int parse_scalar(struct parser *ps, struct raw_field *rf)
 			return fail(ps, "unsigned value out of range");
 	} else if (float_syntax(s)) {
 		rf->f.type = LINEPROTO_FLOAT;
-		rf->f.f = g_ascii_strtod(s, &end);
+		rf->f.f = ingest_strtod(s, &end);
 		if (!isfinite(rf->f.f))
 			return fail(ps, "float value out of range");
 	} else {
@@ -319,7 +321,7 @@ static int parse_timestamp(struct parser *ps, struct lineproto_line *line)
 	if (!int_syntax(text_at(ps, off), n, true))
 		return fail(ps, "invalid timestamp");
 	errno = 0;
-	line->ts = strtoll(text_at(ps, off), &end, 10);
+	line->ts = ingest_strtoll(text_at(ps, off), &end);
 	if (errno)
 		return fail(ps, "timestamp out of range");
 	line->has_ts = true;
