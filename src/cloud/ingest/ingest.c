@@ -46,7 +46,6 @@
 /* A row that passed every check. */
 struct good_row {
 	struct store_reading r;
-	size_t index;		/* position in the batch */
 };
 
 struct batch {
@@ -481,46 +480,65 @@ static int set_row_aside(struct batch *b, size_t index, const char *key,
 	return 0;
 }
 
-static int good_row_cmp(const void *pa, const void *pb)
+/* A (point, ts) spread over 64 bits, for the table of store_good_rows. */
+static uint64_t row_hash(const struct store_reading *r)
 {
-	const struct good_row *a = pa, *b = pb;
+	uint64_t h = (uint64_t)r->point_id * UINT64_C(0x9e3779b97f4a7c15) ^
+		     (uint64_t)r->ts * UINT64_C(0xc2b2ae3d27d4eb4f);
 
-	if (a->r.point_id != b->r.point_id)
-		return a->r.point_id < b->r.point_id ? -1 : 1;
-	if (a->r.ts != b->r.ts)
-		return a->r.ts < b->r.ts ? -1 : 1;
-	return a->index < b->index ? -1 : a->index > b->index;
+	return h ^ (h >> 29);
 }
 
 /*
  * Stores the good rows.  Of several rows for one (point, ts) only the
  * last in the batch is kept, so the outcome does not depend on how the
- * store orders the writes of one transaction.
+ * store orders the writes of one transaction.  The duplicates are found
+ * with an open-addressing table of row numbers, at least twice the rows
+ * in size, rather than a sort: one probe a row, where the sort took
+ * about a tenth of a request's CPU.
  */
 static int store_good_rows(struct batch *b)
 {
-	struct store_reading *rows;
-	size_t n = 0;
+	size_t cap = 16, n = 0;
+	struct store_reading *rows = NULL;
+	uint32_t *slot = NULL;	/* row number + 1, 0 when empty */
+	bool *dropped = NULL;
 	int rc;
 
-	qsort(b->good, b->ngood, sizeof *b->good, good_row_cmp);
+	while (cap < 2 * b->ngood)
+		cap *= 2;
+	slot = calloc(cap, sizeof *slot);
+	dropped = calloc(b->ngood, sizeof *dropped);
 	rows = malloc(b->ngood * sizeof *rows);
-	if (!rows) {
+	if (!slot || !dropped || !rows) {
 		b->oom = true;
-		return STORE_IO;
+		rc = STORE_IO;
+		goto out;
 	}
-	for (size_t i = 0; i < b->ngood; i++) {
-		const struct good_row *g = &b->good[i];
-		const struct good_row *next = i + 1 < b->ngood ? g + 1 : NULL;
 
-		if (next && next->r.point_id == g->r.point_id &&
-		    next->r.ts == g->r.ts)
-			continue;
-		rows[n++] = g->r;
+	for (size_t i = 0; i < b->ngood; i++) {
+		const struct store_reading *r = &b->good[i].r;
+		size_t k = row_hash(r) & (cap - 1);
+
+		for (; slot[k]; k = (k + 1) & (cap - 1)) {
+			const struct store_reading *o = &b->good[slot[k] - 1].r;
+
+			if (o->point_id == r->point_id && o->ts == r->ts) {
+				dropped[slot[k] - 1] = true;
+				break;
+			}
+		}
+		slot[k] = (uint32_t)i + 1;
 	}
+	for (size_t i = 0; i < b->ngood; i++)
+		if (!dropped[i])
+			rows[n++] = b->good[i].r;
 
 	rc = store_readings_put(b->st, rows, n);
+out:
 	free(rows);
+	free(dropped);
+	free(slot);
 	return rc;
 }
 
@@ -563,7 +581,6 @@ static int check_rows(struct batch *b, const struct batch_rows *rows)
 		if (rc < 0)
 			return rc;
 		if (rc == ROW_GOOD) {
-			g->index = i;
 			b->ngood++;
 			continue;
 		}
