@@ -223,6 +223,10 @@ static const char *const migrations[] = {
 	"  seq INTEGER PRIMARY KEY,"
 	"  n INTEGER NOT NULL,"		/* readings in body */
 	"  body BLOB NOT NULL);",
+
+	/* 7: rollups without their index by point (docs/rollups.md): a
+	 * point's rows are looked up by key at its bucket starts */
+	"DROP INDEX rollups_point;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -4,9 +4,10 @@
  * The rollups table is keyed by (res, ts, point_id), so the rows of one
  * resolution and time range lie together whatever their point: reading
  * the range once and keeping the rows of the points asked for costs one
- * B-tree walk.  When the points asked for are few among many, each is
- * read by the (point_id, res, ts) index instead, since the range then
- * holds mostly rows nobody wants.
+ * B-tree walk.  When the points asked for are few among many, each
+ * point's rows are looked up by key, bucket by bucket, instead
+ * (store_rollup_walk_db), since the range then holds mostly rows nobody
+ * wants.
  */
 #include "cloud/store/store_aggregate.h"
 #include "cloud/store/store_internal.h"
@@ -167,39 +168,39 @@ static int read_scan(sqlite3 *db, struct agg_ctx *a)
 	return rc;
 }
 
-/* Each wanted point's rows by the index on (point_id, res, ts). */
+struct each_ctx {
+	struct agg_ctx *a;
+	size_t i;	/* the caller's index of the point walked */
+};
+
+/* A row of the walk, cut to the columns asked for. */
+static int each_row(const struct store_rollup *r, void *ctx)
+{
+	struct each_ctx *e = ctx;
+	struct store_rollup c = {.ts = r->ts};
+	unsigned cols = e->a->cols;
+
+	c.n = cols & STORE_AGG_N ? r->n : 0;
+	c.sum = cols & STORE_AGG_SUM ? r->sum : 0;
+	c.min = cols & STORE_AGG_MIN ? r->min : 0;
+	c.max = cols & STORE_AGG_MAX ? r->max : 0;
+	c.held = cols & STORE_AGG_HELD ? r->held : 0;
+	c.kwh = cols & STORE_AGG_KWH ? r->kwh : 0;
+	return e->a->fn(e->i, &c, e->a->ctx);
+}
+
+/* Each wanted point's rows, looked up by key at its bucket starts. */
 static int read_each(sqlite3 *db, struct agg_ctx *a)
 {
-	sqlite3_stmt *s = NULL;
 	bool stop = false;
-	int rc;
+	int rc = STORE_OK;
 
-	rc = prepare(db, a, "ts", "point_id = ?1 AND res = ?2 AND ts >= ?3 "
-		     "AND ts < ?4", &s);
-	if (rc)
-		return rc;
-	sqlite3_bind_int(s, 2, (int)a->res);
-	sqlite3_bind_int64(s, 3, a->from);
-	sqlite3_bind_int64(s, 4, a->to);
 	for (size_t k = 0; k < a->n && !stop && !rc; k++) {
-		int step;
+		struct each_ctx e = {a, a->w[k].i};
 
-		sqlite3_bind_int64(s, 1, a->w[k].id);
-		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-			struct store_rollup r;
-
-			row_read(s, a->cols, 1, sqlite3_column_int64(s, 0),
-				 &r);
-			if (a->fn(a->w[k].i, &r, a->ctx)) {
-				stop = true;
-				break;
-			}
-		}
-		if (step != SQLITE_ROW && step != SQLITE_DONE)
-			rc = db_fail(db, "reading rollups");
-		sqlite3_reset(s);
+		rc = store_rollup_walk_db(db, a->w[k].id, a->res, a->from,
+					  a->to, each_row, &e, &stop);
 	}
-	sqlite3_finalize(s);
 	return rc;
 }
 

@@ -23,6 +23,7 @@
 #define AKARI_STORE_ROLLUP_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cloud/store/store.h"
@@ -37,9 +38,10 @@ struct store_rollup {
 };
 
 /* Calls fn for each rollup of point at res (STORE_BUCKET_30MIN ..
- * STORE_BUCKET_MONTH) with from <= ts < to, in ts order, on the reading
- * connection.  fn runs locked and must not call the store; non-zero
- * stops the walk. */
+ * STORE_BUCKET_MONTH) with from <= ts < to at the bucket starts of the
+ * point's zone, in ts order, on the reading connection, all from one
+ * commit.  fn runs locked and must not call the store; non-zero stops
+ * the walk. */
 typedef int (*store_rollup_fn)(const struct store_rollup *r, void *ctx);
 int store_rollups_each(struct store *st, int64_t point_id,
 		       enum store_bucket res, int64_t from, int64_t to,
@@ -96,5 +98,16 @@ void store_rollup_forget(sqlite3 *db);
 /* Rebuilds every point's rollups on db, inside the caller's transaction
  * (migration 4 fills the rollups of readings written before it). */
 int store_rollup_rebuild_db(sqlite3 *db, int64_t point_id);
+
+/* --- for store_aggregate.c --------------------------------------------- */
+
+/* Calls fn for each rollup of point_id at res with from <= ts < to at
+ * the bucket starts of its site's zone, in ts order, on db (inside the
+ * caller's read transaction, so that every lookup sees one commit).
+ * Rows cut in a zone the site no longer has are not read.  *stopped
+ * (may be NULL) says whether fn stopped the walk. */
+int store_rollup_walk_db(sqlite3 *db, int64_t point_id,
+			 enum store_bucket res, int64_t from, int64_t to,
+			 store_rollup_fn fn, void *ctx, bool *stopped);
 
 #endif

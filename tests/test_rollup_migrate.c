@@ -1,0 +1,221 @@
+/*
+ * test_rollup_migrate.c - a version-6 file with rollups, opened by this
+ * akari: migration 7 drops the index by point, and every rollup still
+ * reads as the raw readings say, looked up at the bucket starts.
+ *
+ * Expected values by hand: Asia/Kathmandu is +05:45 all year (since
+ * 1986), so its half-hours start at :15 and :45 UTC, its hours at :15,
+ * its days at 18:15 UTC.  2024-03-01T00:00+05:45 is 1709230500
+ * (2024-02-29T00:00Z is 1709164800, plus 18:15); June 2024 starts at
+ * 1717179300 and 2024-06-10T00:00+05:45 is 1717956900.  Readings come
+ * every 60 s on whole minutes, so a hold (60 s, the step) never crosses
+ * a bucket boundary: held is 60 s a reading and kwh v / 60 a reading.
+ */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "test_util.h"
+
+#include "cloud/store/store.h"
+#include "cloud/store/store_bucket.h"
+#include "cloud/store/store_rollup.h"
+
+#define OFF 20700		/* +05:45 */
+#define MARCH INT64_C(1709230500)
+#define APRIL (MARCH + 31 * INT64_C(86400))
+#define JUNE INT64_C(1717179300)
+#define JUNE10 INT64_C(1717956900)
+#define JULY (JUNE + 30 * INT64_C(86400))
+#define MAXROWS 4096
+
+struct row {
+	int64_t ts, n, held;
+	double sum, min, max, kwh;
+};
+
+struct rows {
+	struct row r[MAXROWS];
+	size_t n;
+};
+
+/* The readings: a day of March from 00:10 local, three hours of June. */
+static size_t readings(int64_t point, struct store_reading *out)
+{
+	size_t n = 0;
+
+	for (int k = 0; k < 1440; k++)
+		out[n++] = (struct store_reading){point, MARCH + 600 + 60 * k,
+						  (k % 7) + 0.5};
+	for (int k = 0; k < 180; k++)
+		out[n++] = (struct store_reading){point, JUNE10 + 60 * k,
+						  (k % 5) * 2.0 + 0.25};
+	return n;
+}
+
+static int64_t floor_to(int64_t t, int64_t len)
+{
+	return (t + OFF) / len * len - OFF;
+}
+
+static int64_t bucket_of(enum store_bucket res, int64_t t)
+{
+	switch (res) {
+	case STORE_BUCKET_30MIN:
+		return floor_to(t, 1800);
+	case STORE_BUCKET_HOUR:
+		return floor_to(t, 3600);
+	case STORE_BUCKET_DAY:
+		return floor_to(t, 86400);
+	default:
+		return t < APRIL ? MARCH : JUNE;
+	}
+}
+
+/* The rows of res the readings make, in ts order (they come in order). */
+static void expect(enum store_bucket res, const struct store_reading *rd,
+		   size_t n, struct rows *out)
+{
+	out->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t b = bucket_of(res, rd[i].ts);
+		double v = rd[i].value;
+		struct row *r;
+
+		if (out->n == 0 || out->r[out->n - 1].ts != b)
+			out->r[out->n++] = (struct row){b, 0, 0, 0, v, v, 0};
+		r = &out->r[out->n - 1];
+		r->n++;
+		r->sum += v;
+		r->min = v < r->min ? v : r->min;
+		r->max = v > r->max ? v : r->max;
+		r->held += 60;
+		r->kwh += v * 60 / 3600.0;
+	}
+}
+
+static int take(const struct store_rollup *r, void *ctx)
+{
+	struct rows *g = ctx;
+
+	if (g->n < MAXROWS)
+		g->r[g->n++] = (struct row){r->ts, r->n, r->held, r->sum,
+					    r->min, r->max, r->kwh};
+	return 0;
+}
+
+/* Every res of the point over March to June (April and May empty)
+ * against the readings. */
+static void compare(struct store *st, int64_t point,
+		    const struct store_reading *rd, size_t n, const char *what)
+{
+	static struct rows want, got;
+
+	for (int res = STORE_BUCKET_30MIN; res <= STORE_BUCKET_MONTH; res++) {
+		size_t bad = 0;
+
+		expect(res, rd, n, &want);
+		got.n = 0;
+		CHECK_INT(store_rollups_each(st, point, res, MARCH - 86400 * 40,
+					     JULY, take, &got),
+			  STORE_OK);
+		CHECK_AT(got.n == want.n, "%s res %d: %zu rows, want %zu",
+			 what, res, got.n, want.n);
+		for (size_t k = 0; k < got.n && k < want.n; k++) {
+			const struct row *a = &got.r[k], *b = &want.r[k];
+
+			if (a->ts != b->ts || a->n != b->n ||
+			    a->held != b->held || a->sum != b->sum ||
+			    a->min != b->min || a->max != b->max ||
+			    fabs(a->kwh - b->kwh) > 1e-9 * (1 + b->kwh))
+				bad++;
+		}
+		CHECK_AT(bad == 0, "%s res %d: %zu rows differ", what, res,
+			 bad);
+	}
+}
+
+static int64_t count_sql(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Puts back what version 6 had: the index by point, and the version. */
+static void make_v6(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db,
+			       "CREATE INDEX rollups_point ON rollups "
+			       "(point_id, res, ts);"
+			       "PRAGMA user_version = 6;",
+			       NULL, NULL, NULL),
+		  SQLITE_OK);
+	sqlite3_close(db);
+}
+
+int main(void)
+{
+	static struct store_reading rd[2000];
+	char dir[256], err[256] = "", *path;
+	struct store *st;
+	struct store_point p;
+	int64_t rebuilt = 0;
+	size_t n;
+
+	test_make_tmpdir(dir, sizeof dir, "rollup-migrate");
+	path = g_build_filename(dir, "v6.db", NULL);
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (!st)
+		goto out;
+	CHECK_INT(store_site_add(st, "ktm", "home", "Asia/Kathmandu", NULL),
+		  STORE_OK);
+	test_add_point(st, "ktm/pv", "ktm", "power", "kW", 60);
+	CHECK_INT(store_point_get(st, "ktm/pv", &p), STORE_OK);
+	n = readings(p.id, rd);
+	/* in batches of an hour, in order: appends, as a gateway sends */
+	for (size_t i = 0; i < n; i += 60)
+		CHECK_INT(store_readings_put(st, rd + i,
+					     n - i < 60 ? n - i : 60),
+			  STORE_OK);
+	store_close(st);
+
+	make_v6(path);
+	CHECK_INT(count_sql(path, "SELECT count(*) FROM sqlite_schema WHERE "
+			    "name = 'rollups_point'"), 1);
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (!st)
+		goto out;
+	CHECK_INT(store_schema_version(st), 7);
+	compare(st, p.id, rd, n, "after migration 7");
+
+	/* A rebuild of the one point clears and makes the same rows, and a
+	 * late reading in March (one value replaced) is folded in. */
+	CHECK_INT(store_rollup_rebuild(st, "ktm/pv", &rebuilt), STORE_OK);
+	CHECK_INT(rebuilt, 1);
+	compare(st, p.id, rd, n, "after a rebuild");
+	rd[100].value = 9.75;
+	CHECK_INT(store_readings_put(st, &rd[100], 1), STORE_OK);
+	compare(st, p.id, rd, n, "after a late write");
+	store_close(st);
+	CHECK_INT(count_sql(path, "SELECT count(*) FROM sqlite_schema WHERE "
+			    "name = 'rollups_point'"), 0);
+	CHECK_INT(count_sql(path, "PRAGMA user_version"), 7);
+
+out:
+	g_free(path);
+	test_remove_tree(dir);
+	return check_finish();
+}
