@@ -85,8 +85,19 @@ static size_t read_name(struct parser *ps, bool stop_eq, bool eq_escapes)
 	size_t off = ps->text->len;
 
 	while (!at_eol(ps)) {
-		char c = *ps->p;
+		const char *run = ps->p;
+		char c;
 
+		/* The bytes up to the next one that may end or escape the
+		 * name go in at once: names rarely hold any. */
+		while (ps->p < ps->end && (c = *ps->p) != ' ' && c != ',' &&
+		       c != '=' && c != '\\' && c != '\n' && c != '\r')
+			ps->p++;
+		g_string_append_len(ps->text, run, ps->p - run);
+		if (at_eol(ps))
+			break;
+
+		c = *ps->p;
 		if (c == ' ' || c == ',' || (stop_eq && c == '='))
 			break;
 		if (c == '\\' && ps->p + 1 < ps->end) {
@@ -242,10 +253,13 @@ static bool int_syntax(const char *s, size_t n, bool sign)
 static int parse_scalar(struct parser *ps, struct raw_field *rf)
 {
 	size_t off = ps->text->len, n;
+	const char *start;
 	char *s, *end;
 
+	start = ps->p;
 	while (!at_eol(ps) && *ps->p != ' ' && *ps->p != ',')
-		g_string_append_c(ps->text, *ps->p++);
+		ps->p++;
+	g_string_append_len(ps->text, start, ps->p - start);
 	g_string_append_c(ps->text, '\0');
 	s = ps->text->str + off;
 	n = strlen(s);
@@ -253,7 +267,8 @@ static int parse_scalar(struct parser *ps, struct raw_field *rf)
 		return fail(ps, "missing field value");
 
 	errno = 0;
-	if (is_bool(s, &rf->f.b)) {
+	/* Only t, T, f and F begin a boolean: numbers skip the names. */
+	if (strchr("tTfF", s[0]) && is_bool(s, &rf->f.b)) {
 		rf->f.type = LINEPROTO_BOOL;
 	} else if (s[n - 1] == 'i' && int_syntax(s, n - 1, true)) {
 		rf->f.type = LINEPROTO_INT;
