@@ -126,8 +126,15 @@ static const char *text_at(const struct parser *ps, size_t off)
  * for the token last read, which ends where the scratch buffer does. */
 static bool valid_text(const struct parser *ps, size_t off)
 {
-	size_t n = ps->text->len - 1 - off;
+	const unsigned char *t = (const unsigned char *)text_at(ps, off);
+	size_t n = ps->text->len - 1 - off, i = 0;
 
+	/* Plain ASCII without NUL, as almost every name is, needs no more
+	 * than one look at each byte. */
+	while (i < n && t[i] && t[i] < 0x80)
+		i++;
+	if (i == n)
+		return true;
 	return g_utf8_validate(text_at(ps, off), (gssize)n, NULL) &&
 	       strlen(text_at(ps, off)) == n;
 }
