@@ -65,6 +65,12 @@ struct display;
  * start.  Variables already set are left as they are. */
 void display_preset_env(void);
 
+/* The size frames will likely have once cfg's display is open, for
+ * work done before it is: a window's or PNG frame's size, and for the
+ * whole screen the X server's screen where there is one (1920 x 1080
+ * elsewhere).  Cheap: no window is made.  Safe on any thread. */
+void display_guess_size(const struct display_config *cfg, int *w, int *h);
+
 /* Opens the display cfg asks for; strings in cfg are copied.  On success
  * *out owns it; close it with display_close().  In window mode with a
  * fallback_dir, a failure to open a window is not an error: the display
@@ -87,6 +93,12 @@ const char *display_fallback_reason(const struct display *d);
 /* The size frames should have, in pixels (the window's drawable size,
  * which follows resizes and high-DPI scaling). */
 void display_size(struct display *d, int *w, int *h);
+
+/* Readies the window for its first frame while the caller waits for
+ * that frame anyway: the window surface is made and its pages touched,
+ * so that the first frame is not held up by them.  Does nothing where
+ * frames do not go to a window surface. */
+void display_prepare(struct display *d);
 
 /* Shows frame (borrowed; an ARGB32 or RGB24 image surface), scaled to
  * the window if its size differs, or writes it as the next PNG file. */
@@ -121,7 +133,7 @@ cairo_surface_t *display_target(struct display *d, int w, int h,
 
 /* Waits up to timeout seconds for window events and returns the
  * DISPLAY_EV_* bits of what happened; returns early on the first event
- * or when a signal arrives (PNG mode). */
+ * or when a signal arrives (PNG mode, X11; elsewhere within 0.25 s). */
 unsigned display_wait(struct display *d, double timeout);
 
 /* Parses "1280x720" into *w and *h (16 to 16384 each).  Returns 0, or

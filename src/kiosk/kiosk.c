@@ -36,6 +36,7 @@
 #include "kiosk/kiosk_blend.h"
 #include "kiosk/kiosk_clock.h"
 #include "kiosk/kiosk_content.h"
+#include "kiosk/kiosk_warm.h"
 
 #define MOD "kiosk"
 /* A fade's frames a second by default: a cross-fade of 0.8 s looks
@@ -70,6 +71,8 @@ struct kiosk {
 	bool signals_set;
 	struct notify_watchdog watchdog;
 	struct kiosk_ops *ops;	/* screen care, screenshots, plays */
+	struct kiosk_warm *warm;	/* the first slide drawn ahead, until
+					 * the kiosk draws */
 
 	/* The data on screen and where it came from. */
 	struct fetch_bundle data;
@@ -697,6 +700,14 @@ static void blend(struct kiosk *k, cairo_surface_t *dst, bool partial)
 		kiosk_blend(dst, k->prev, k->cur, f);
 }
 
+/* No frame is shown before the first fetch answers, for a while, unless
+ * the cache had data. */
+static bool first_frame_waits(const struct kiosk *k)
+{
+	return k->presented == 0 && k->fetches == 0 && !k->from_cache &&
+	       k->mono - k->clock.start < FIRST_FETCH_WAIT;
+}
+
 static void render_frame(struct kiosk *k)
 {
 	int w, h;
@@ -732,7 +743,8 @@ static void render_frame(struct kiosk *k)
 		k->status = -1;
 		return;
 	}
-	if (k->dirty) {
+	/* A slide drawn before its data came would be drawn again at once. */
+	if (k->dirty && !first_frame_waits(k)) {
 		draw_slide(k);
 		k->dirty = false;
 		k->show = true;
@@ -809,8 +821,7 @@ static void present(struct kiosk *k)
 
 	if (k->quit || (!k->show && !k->nparts) || !k->frame)
 		return;
-	if (k->presented == 0 && k->fetches == 0 && !k->from_cache &&
-	    k->mono - k->clock.start < FIRST_FETCH_WAIT)
+	if (first_frame_waits(k))
 		return;
 	shown = kiosk_ops_frame(k->ops, k->frame, k->wall, k->mono);
 	if (!shown || present_shown(k, shown, err, sizeof err)) {
@@ -1015,8 +1026,31 @@ static int open_display(struct kiosk *k)
 	return 0;
 }
 
+/* The picture the first slide was drawn ahead on becomes the first
+ * frame's where it has the display's size: its pages are in memory
+ * already, which a new one's are not until drawn on. */
+static void keep_first_surface(struct kiosk *k, cairo_surface_t *ahead)
+{
+	int w, h;
+
+	display_size(k->disp, &w, &h);
+	if (!ahead || w <= 0 || h <= 0 ||
+	    cairo_image_surface_get_width(ahead) != w ||
+	    cairo_image_surface_get_height(ahead) != h) {
+		cairo_surface_destroy(ahead);
+		return;
+	}
+	k->cur = ahead;
+	k->w = w;
+	k->h = h;
+	k->dirty = true;
+}
+
 static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 {
+	struct render_data first;
+	cairo_surface_t *ahead;
+	double warm_ms;
 	char err[512];
 
 	memset(k, 0, sizeof *k);
@@ -1087,16 +1121,26 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 							   kiosk_wall_now())));
 	k->content = kiosk_content_create(o, k->slides, k->nslides,
 					  k->log_tz);
+	/* ... and the first slide is drawn ahead, from the cache if it had
+	 * data, so that the fonts are ready when the kiosk draws. */
+	first = slide_data(k);
+	first.now = (int64_t)floor(kiosk_clock_at(&k->clock, k->mono,
+						  kiosk_wall_now()));
+	k->warm = kiosk_warm_start(&o->display, k->slides[0], &first);
 	if (open_display(k))
 		return -1;
-	/* ... and the fonts load while it answers. */
-	if (fetch_worker_busy(k->worker))
-		render_warm_up();
+	display_prepare(k->disp);
 	if (kiosk_ops_create(&o->ops, &o->fetch, o->cache_dir, k->disp,
 			     &k->ops, err, sizeof err)) {
 		log_error(MOD, "cannot start the uploads: %s", err);
 		return -1;
 	}
+	warm_ms = kiosk_warm_finish(k->warm, &ahead);
+	k->warm = NULL;
+	keep_first_surface(k, ahead);
+	if (warm_ms >= 0)
+		log_debug(MOD, "the %s slide drawn ahead in %.0f ms",
+			  render_slide_name(k->slides[0]), warm_ms);
 	fetch_schedule_init(&k->sched,
 			    kiosk_clock_fetch_period(&k->clock,
 						     o->fetch_seconds),
@@ -1109,6 +1153,8 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 
 static void kiosk_finish(struct kiosk *k)
 {
+	/* Before the data it draws from goes. */
+	kiosk_warm_finish(k->warm, NULL);
 	if (k->signals_set) {
 		sigaction(SIGINT, &k->old_int, NULL);
 		sigaction(SIGTERM, &k->old_term, NULL);
