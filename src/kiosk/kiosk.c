@@ -44,8 +44,11 @@
 #define FADE_FPS 20.0
 /* A ticker line moves on this often; only its zone is drawn again. */
 #define TICKER_FPS 30.0
-/* The longest sleep, so SIGINT is noticed soon in SDL's event wait. */
-#define WAIT_MAX 0.25
+/* The longest sleep between ticks.  The clock wakes the loop every
+ * second anyway; a signal cuts the wait short (display_wait()). */
+#define WAIT_MAX 1.0
+/* How often the loop looks for the answer of a fetch in flight. */
+#define FETCH_LOOK 0.05
 /* How long the first frame waits for the first fetch, so that a kiosk
  * starting next to its server does not flash "no data" or a stale mark. */
 #define FIRST_FETCH_WAIT 3.0
@@ -96,6 +99,8 @@ struct kiosk {
 	long second;		/* the second of the clock on screen */
 	long minute;		/* the minute of k->at drawn in full */
 	bool clock_due;		/* the clock alone must be drawn again */
+	char clock_key[128];	/* what the clock on cur shows, "": not
+				 * known (render_clock_key()) */
 	bool had_ticker;	/* cur was drawn with a ticker line */
 
 	/* Slides and fades. */
@@ -589,14 +594,20 @@ static void draw_slide(struct kiosk *k)
 	struct render_data rd = slide_data(k);
 	cairo_t *cr = cairo_create(k->cur);
 	struct render_alert alert;
+	bool notice;
 	int rc;
 
-	if (k->content && kiosk_content_showing(k->content, &slide, &alert))
+	notice = k->content &&
+		 kiosk_content_showing(k->content, &slide, &alert);
+	if (notice)
 		rc = render_alert(cr, k->w, k->h, &alert);
 	else
 		rc = render_slide(cr, k->w, k->h, slide, &rd);
 	if (!rc && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
 		rc = -1;
+	if (rc || notice || render_clock_key(slide, &rd, k->clock_key,
+					     sizeof k->clock_key))
+		k->clock_key[0] = '\0';
 	if (rc && !k->render_failing)
 		log_error(MOD, "cannot draw the %s slide: %s",
 			  render_slide_name(slide),
@@ -616,17 +627,30 @@ static bool draw_clock(struct kiosk *k)
 	struct render_data rd = slide_data(k);
 	struct render_alert alert;
 	struct render_box b;
+	char key[sizeof k->clock_key];
 	cairo_t *cr;
 	int rc;
 
 	if (!k->drawn || k->render_failing ||
 	    (k->content && kiosk_content_showing(k->content, &slide, &alert)))
 		return false;
+	/* The clock shows hours and minutes: most seconds it would be
+	 * drawn and sent as it is on screen already.  The frame is still
+	 * presented, with nothing in it new (no copy, nothing sent): screen
+	 * hours, dimming, screenshots and PNG frames go by presented
+	 * frames. */
+	if (render_clock_key(slide, &rd, key, sizeof key))
+		return false;
+	if (*k->clock_key && !strcmp(key, k->clock_key)) {
+		add_part(k, 0, 0, 0, 0);
+		return true;
+	}
 	cr = cairo_create(k->cur);
 	rc = render_clock(cr, k->w, k->h, slide, &rd, &b);
 	cairo_destroy(cr);
 	if (rc)
 		return false;
+	memcpy(k->clock_key, key, sizeof key);
 	add_part(k, b.x, b.y, b.w, b.h);
 	return true;
 }
@@ -899,7 +923,12 @@ static double next_wake(const struct kiosk *k)
 	t = fmin(t, d);
 	d = k->clock.start + (double)(k->seq + 1) * o->slide_seconds - k->mono;
 	t = fmin(t, d);
-	t = fmin(t, k->sched.due - k->mono);
+	/* A fetch in flight cannot wake the loop when it ends: it is looked
+	 * for now and then, not in a busy loop until it answers. */
+	if (fetch_worker_busy(k->worker))
+		t = fmin(t, FETCH_LOOK);
+	else
+		t = fmin(t, k->sched.due - k->mono);
 	if (k->next.fetched_at > 0)
 		t = fmin(t, k->data_mono + o->refresh_seconds - k->mono);
 	if (o->duration > 0)
