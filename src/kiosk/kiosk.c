@@ -131,6 +131,11 @@ struct kiosk {
 					 * during the fade */
 	int fade_r_cap;
 	int nfade_r;		/* -1: not known (a fade starts) */
+	int nfade_diff;		/* fade_r's from the diff, the rest parts
+				 * of cur drawn since */
+	struct kiosk_spans fade_px;	/* ... and pixel by pixel (h 0: not
+					 * known): a fade frame on the last
+					 * blends only these and the parts */
 	bool fade_partial;	/* this fade frame is only fade_r new */
 	bool end_partial;	/* the plain frame after a fade: the same */
 	bool last_plain;	/* the frame last presented went out as it
@@ -553,6 +558,7 @@ static void drop_fade_frames(struct kiosk *k)
 	cairo_surface_destroy(k->mix);
 	k->prev = k->mix = NULL;
 	k->have_prev = false;
+	kiosk_spans_free(&k->fade_px);
 }
 
 static int make_surfaces(struct kiosk *k, int w, int h)
@@ -675,16 +681,21 @@ static void fade_diff(struct kiosk *k)
 		k->fade_r = r;
 		k->fade_r_cap = need;
 	}
-	k->nfade_r = kiosk_blend_diff(k->prev, k->cur, k->fade_r,
-				      k->fade_r_cap - FADE_EXTRA);
+	k->nfade_r = kiosk_blend_diff_spans(k->prev, k->cur, k->fade_r,
+					    k->fade_r_cap - FADE_EXTRA,
+					    &k->fade_px);
+	k->nfade_diff = k->nfade_r;
 	if (k->nfade_r >= 0) {
-		double area = 0;
+		double area = 0, px = 0;
 
 		for (int i = 0; i < k->nfade_r; i++)
 			area += (double)k->fade_r[i].w * k->fade_r[i].h;
+		for (size_t i = 0; k->fade_px.h && i < k->fade_px.nrun; i++)
+			px += k->fade_px.run[i].n;
 		log_debug(MOD, "fade: the slides differ in %d rectangles, "
-			  "%.0f %% of the frame", k->nfade_r,
-			  100 * area / ((double)k->w * k->h));
+			  "%.0f %% of the frame (%.0f %% in runs of pixels)",
+			  k->nfade_r, 100 * area / ((double)k->w * k->h),
+			  100 * px / ((double)k->w * k->h));
 	}
 }
 
@@ -717,11 +728,40 @@ static void blend(struct kiosk *k, cairo_surface_t *dst, bool partial)
 	/* Smoothstep: the change starts and ends gently.  All three are
 	 * frames of k->w x k->h, which the blend never refuses. */
 	f = f * f * (3 - 2 * f);
-	if (partial)
+	if (partial && k->fade_px.h > 0) {
+		/* A tile that differs is mostly the same pixels in both (a
+		 * panel's fill, the background): only the runs that differ
+		 * are read and written, about half of the tiles' area. */
+		kiosk_blend_spans(dst, k->prev, k->cur, f, &k->fade_px);
+		kiosk_blend_rects(dst, k->prev, k->cur, f,
+				  k->fade_r + k->nfade_diff,
+				  k->nfade_r - k->nfade_diff);
+	} else if (partial) {
 		kiosk_blend_rects(dst, k->prev, k->cur, f, k->fade_r,
 				  k->nfade_r);
-	else
+	} else {
 		kiosk_blend(dst, k->prev, k->cur, f);
+	}
+}
+
+/* The frame that ends a fade, on the screen's own pixels where they hold
+ * the fade's last frame: cur is copied there only where the slides
+ * differ, pixel by pixel, and where cur was drawn on since. */
+static void end_on_screen(struct kiosk *k)
+{
+	cairo_surface_t *t;
+	bool held;
+
+	if (k->fade_px.h <= 0)
+		return;
+	t = display_target(k->disp, k->w, k->h, &held);
+	if (!t || !held)
+		return;
+	kiosk_blend_spans(t, k->cur, k->cur, 1, &k->fade_px);
+	kiosk_blend_rects(t, k->cur, k->cur, 1, k->fade_r + k->nfade_diff,
+			  k->nfade_r - k->nfade_diff);
+	kiosk_blend_rects(t, k->cur, k->cur, 1, k->parts, k->nparts);
+	k->frame = t;
 }
 
 /* No frame is shown before the first fetch answers, for a while, unless
@@ -808,6 +848,8 @@ static void render_frame(struct kiosk *k)
 		k->end_partial = k->last_fade_plain && k->nfade_r > 0 &&
 				 !k->slide_drawn && !k->whole;
 		k->frame = k->cur;
+		if (k->end_partial)
+			end_on_screen(k);
 		drop_fade_frames(k);
 	}
 }
@@ -861,7 +903,7 @@ static void present(struct kiosk *k)
 	k->whole = false;
 	k->last_plain = shown == k->frame;
 	k->last_fade_plain = k->last_plain && k->frame != k->cur &&
-			     k->frame != k->mix;
+			     k->frame != k->mix && k->fade < 1;
 	k->presented++;
 	kiosk_ops_presented(k->ops, shown, k->mono,
 			    fetch_worker_screenshot_wanted(k->worker));
@@ -1196,6 +1238,7 @@ static void kiosk_finish(struct kiosk *k)
 	cairo_surface_destroy(k->prev);
 	cairo_surface_destroy(k->mix);
 	free(k->fade_r);
+	kiosk_spans_free(&k->fade_px);
 	fetch_bundle_finish(&k->data);
 	fetch_bundle_finish(&k->next);
 	render_image_forget();
