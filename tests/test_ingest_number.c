@@ -35,8 +35,9 @@ static void same_as_strtod(const char *s)
 	CHECK_AT(memcmp(&lib, &ours, sizeof lib) == 0,
 		 "\"%s\": strtod %a (%.17g), ingest_strtod %a (%.17g)", s,
 		 lib, lib, ours, ours);
-	CHECK_AT(end_lib == end_ours, "\"%s\": strtod ends at %td, ours at %td",
-		 s, end_lib - s, end_ours - s);
+	CHECK_AT(end_lib == end_ours,
+		 "\"%s\": strtod ends at %td, ours at %td", s, end_lib - s,
+		 end_ours - s);
 	CHECK_AT(errno_lib == errno_ours, "\"%s\": strtod errno %d, ours %d",
 		 s, errno_lib, errno_ours);
 	strtod_cases++;
@@ -57,8 +58,9 @@ static void same_as_strtoll(const char *s)
 
 	CHECK_AT(lib == ours, "\"%s\": strtoll %lld, ingest_strtoll %lld", s,
 		 lib, ours);
-	CHECK_AT(end_lib == end_ours, "\"%s\": strtoll ends at %td, ours at %td",
-		 s, end_lib - s, end_ours - s);
+	CHECK_AT(end_lib == end_ours,
+		 "\"%s\": strtoll ends at %td, ours at %td", s, end_lib - s,
+		 end_ours - s);
 	CHECK_AT(errno_lib == errno_ours, "\"%s\": strtoll errno %d, ours %d",
 		 s, errno_lib, errno_ours);
 	strtoll_cases++;

@@ -17,11 +17,12 @@
  * As g_ascii_strtod(s, end): s (borrowed, NUL-terminated) read as a
  * double in the C locale's syntax, *end set past the number (end may
  * not be NULL).  Read directly when s is [+-]digits[.digits][e[+-]digits]
- * (or [+-].digits...) with at most 19 significant digits, a value below
- * 2^53 and a decimal exponent within +-22, not followed by a letter,
- * digit, '.' or '_': the double nearest the decimal, as one correctly
- * rounded IEEE division or product of two exact doubles.  Anything else
- * is handed to g_ascii_strtod().
+ * (or [+-].digits...) whose digits, read as one integer, are at most
+ * 2^53 (and at most 19 of them significant), with a decimal exponent
+ * within +-22, not followed by a letter, digit, '.' or '_': the double
+ * nearest the decimal, as one correctly rounded IEEE division or
+ * product of two exact doubles.  Anything else is handed to
+ * g_ascii_strtod().
  */
 double ingest_strtod(const char *s, char **end);
 
