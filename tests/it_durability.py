@@ -151,14 +151,15 @@ IN_RANGE = "SELECT count(*) FROM readings WHERE ts >= ? AND ts < ?"
 # Hourly rollups that disagree with the raw readings of their hour: a
 # batch counted twice (the re-sent one) or a rollup committed apart from
 # its readings.  Tokyo's hours are UTC's, so an hour starts at a multiple
-# of 3600; res 2 is the hourly rollup.  The rows of either side that
+# of 3600; an hour is its half-hours (res 1).  The rows of either side that
 # the other lacks, by EXCEPT: SQLite runs a FULL JOIN of two grouped
 # subqueries as a nested loop, quadratic in the hours stored.
 ROLLUPS_OFF = (
     "WITH r AS (SELECT point_id, ts / 3600 * 3600 AS hour, count(*) AS n,"
     " sum(value) AS total FROM readings GROUP BY 1, 2),"
-    " u AS (SELECT point_id, ts AS hour, n, sum AS total FROM rollups"
-    " WHERE res = 2 AND n > 0)"
+    " u AS (SELECT point_id, ts / 3600 * 3600 AS hour, sum(n),"
+    " sum(sum) AS total FROM rollups WHERE res = 1 GROUP BY 1, 2"
+    " HAVING sum(n) > 0)"
     " SELECT (SELECT count(*) FROM (SELECT * FROM r EXCEPT SELECT * FROM u))"
     " + (SELECT count(*) FROM (SELECT * FROM u EXCEPT SELECT * FROM r))")
 

@@ -10,6 +10,16 @@
  * 1717179300 and 2024-06-10T00:00+05:45 is 1717956900.  Readings come
  * every 60 s on whole minutes, so a hold (60 s, the step) never crosses
  * a bucket boundary: held is 60 s a reading and kwh v / 60 a reading.
+ *
+ * Hours are read as their two half-hours; a version-6 file stored them,
+ * and migration 7 deletes them.  Australia/Lord_Howe shifts by 30
+ * minutes: +11:00 until 2024-04-07 02:00 local, 2024-04-06T15:00:00Z
+ * (2024-04-06T00:00Z is 1712361600), then +10:30.  Its half-hours stay
+ * on :00 and :30 UTC; its hours start on the UTC hour before the change
+ * and on the half hour after it, with the half hour [15:00Z, 15:30Z)
+ * an hour bucket of its own (the change ends a bucket, 01:30 local is
+ * not an hour).  Its day of 2024-04-07 starts at 13:00Z the day before,
+ * its April at 2024-03-31T13:00Z, 1711890000.
  */
 #include <math.h>
 #include <sqlite3.h>
@@ -29,6 +39,8 @@
 #define JUNE10 INT64_C(1717956900)
 #define JULY (JUNE + 30 * INT64_C(86400))
 #define MAXROWS 4096
+#define LHI_CHANGE INT64_C(1712415600)
+#define LHI_APRIL INT64_C(1711890000)
 
 struct row {
 	int64_t ts, n, held;
@@ -40,7 +52,8 @@ struct rows {
 	size_t n;
 };
 
-/* The readings: a day of March from 00:10 local, three hours of June. */
+/* The readings: 24 hours from 00:10 local on 1 March (25 local hours,
+ * 2 days), three hours of June. */
 static size_t readings(int64_t point, struct store_reading *out)
 {
 	size_t n = 0;
@@ -59,7 +72,26 @@ static int64_t floor_to(int64_t t, int64_t len)
 	return (t + OFF) / len * len - OFF;
 }
 
-static int64_t bucket_of(enum store_bucket res, int64_t t)
+static int64_t lhi_bucket(enum store_bucket res, int64_t t)
+{
+	int64_t c = LHI_CHANGE;
+
+	switch (res) {
+	case STORE_BUCKET_30MIN:
+		return t / 1800 * 1800;
+	case STORE_BUCKET_HOUR:
+		if (t < c)
+			return t / 3600 * 3600;
+		return t < c + 1800 ? c : (t - 1800) / 3600 * 3600 + 1800;
+	case STORE_BUCKET_DAY:
+		/* 2024-04-06T13:00Z: the day of 04-07 local, 24.5 h long */
+		return t < c - 2 * 3600 ? c - 2 * 3600 - 86400 : c - 2 * 3600;
+	default:
+		return LHI_APRIL;
+	}
+}
+
+static int64_t ktm_bucket(enum store_bucket res, int64_t t)
 {
 	switch (res) {
 	case STORE_BUCKET_30MIN:
@@ -74,12 +106,14 @@ static int64_t bucket_of(enum store_bucket res, int64_t t)
 }
 
 /* The rows of res the readings make, in ts order (they come in order). */
-static void expect(enum store_bucket res, const struct store_reading *rd,
-		   size_t n, struct rows *out)
+typedef int64_t (*bucket_fn)(enum store_bucket res, int64_t t);
+
+static void expect(bucket_fn bucket, enum store_bucket res,
+		   const struct store_reading *rd, size_t n, struct rows *out)
 {
 	out->n = 0;
 	for (size_t i = 0; i < n; i++) {
-		int64_t b = bucket_of(res, rd[i].ts);
+		int64_t b = bucket(res, rd[i].ts);
 		double v = rd[i].value;
 		struct row *r;
 
@@ -105,20 +139,21 @@ static int take(const struct store_rollup *r, void *ctx)
 	return 0;
 }
 
-/* Every res of the point over March to June (April and May empty)
- * against the readings. */
-static void compare(struct store *st, int64_t point,
-		    const struct store_reading *rd, size_t n, const char *what)
+/* Every res of the point over [from, to) against its readings rd. */
+static void compare_range(struct store *st, int64_t point, bucket_fn bucket,
+			  int64_t from, int64_t to,
+			  const struct store_reading *rd, size_t n,
+			  const char *what)
 {
 	static struct rows want, got;
 
 	for (int res = STORE_BUCKET_30MIN; res <= STORE_BUCKET_MONTH; res++) {
 		size_t bad = 0;
 
-		expect(res, rd, n, &want);
+		expect(bucket, res, rd, n, &want);
 		got.n = 0;
-		CHECK_INT(store_rollups_each(st, point, res, MARCH - 86400 * 40,
-					     JULY, take, &got),
+		CHECK_INT(store_rollups_each(st, point, res, from, to, take,
+					     &got),
 			  STORE_OK);
 		CHECK_AT(got.n == want.n, "%s res %d: %zu rows, want %zu",
 			 what, res, got.n, want.n);
@@ -136,6 +171,62 @@ static void compare(struct store *st, int64_t point,
 	}
 }
 
+/* Kathmandu's point over March to June (April and May empty). */
+static void compare(struct store *st, int64_t point,
+		    const struct store_reading *rd, size_t n, const char *what)
+{
+	compare_range(st, point, ktm_bucket, MARCH - 86400 * 40, JULY, rd, n,
+		      what);
+}
+
+/* Six hours of Lord Howe around its change, from 12:00Z. */
+static size_t lhi_readings(int64_t point, struct store_reading *out)
+{
+	size_t n = 0;
+
+	for (int k = 0; k < 360; k++)
+		out[n++] = (struct store_reading){
+			point, LHI_CHANGE - 3 * 3600 + 60 * k,
+			(k % 9) * 0.5 + 1.0};
+	return n;
+}
+
+static void compare_lhi(struct store *st, int64_t point,
+			const struct store_reading *rd, size_t n,
+			const char *what)
+{
+	compare_range(st, point, lhi_bucket, LHI_APRIL, LHI_APRIL + 86400 * 30,
+		      rd, n, what);
+}
+
+/* Puts the hour rows of rd back, as version 6 kept them. */
+static void put_hours(sqlite3 *db, int64_t point, bucket_fn bucket,
+		      const struct store_reading *rd, size_t n)
+{
+	static struct rows h;
+	sqlite3_stmt *s = NULL;
+
+	expect(bucket, STORE_BUCKET_HOUR, rd, n, &h);
+	CHECK_INT(sqlite3_prepare_v2(db,
+				     "INSERT INTO rollups VALUES (?1, 2, ?2, "
+				     "?3, ?4, ?5, ?6, ?7, ?8)",
+				     -1, &s, NULL),
+		  SQLITE_OK);
+	for (size_t k = 0; k < h.n; k++) {
+		sqlite3_bind_int64(s, 1, point);
+		sqlite3_bind_int64(s, 2, h.r[k].ts);
+		sqlite3_bind_int64(s, 3, h.r[k].n);
+		sqlite3_bind_double(s, 4, h.r[k].sum);
+		sqlite3_bind_double(s, 5, h.r[k].min);
+		sqlite3_bind_double(s, 6, h.r[k].max);
+		sqlite3_bind_int64(s, 7, h.r[k].held);
+		sqlite3_bind_double(s, 8, h.r[k].kwh);
+		CHECK_INT(sqlite3_step(s), SQLITE_DONE);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+}
+
 static int64_t count_sql(const char *path, const char *sql)
 {
 	sqlite3 *db = NULL;
@@ -151,12 +242,17 @@ static int64_t count_sql(const char *path, const char *sql)
 	return v;
 }
 
-/* Puts back what version 6 had: the index by point, and the version. */
-static void make_v6(const char *path)
+/* Puts back what version 6 had: the hour rows, the index by point and
+ * the version. */
+static void make_v6(const char *path, int64_t ktm, const struct
+		    store_reading *rd, size_t n, int64_t lhi,
+		    const struct store_reading *rl, size_t nl)
 {
 	sqlite3 *db = NULL;
 
 	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	put_hours(db, ktm, ktm_bucket, rd, n);
+	put_hours(db, lhi, lhi_bucket, rl, nl);
 	CHECK_INT(sqlite3_exec(db,
 			       "CREATE INDEX rollups_point ON rollups "
 			       "(point_id, res, ts);"
@@ -168,12 +264,12 @@ static void make_v6(const char *path)
 
 int main(void)
 {
-	static struct store_reading rd[2000];
+	static struct store_reading rd[2000], rl[400];
 	char dir[256], err[256] = "", *path;
 	struct store *st;
-	struct store_point p;
+	struct store_point p, q;
 	int64_t rebuilt = 0;
-	size_t n;
+	size_t n, nl;
 
 	test_make_tmpdir(dir, sizeof dir, "rollup-migrate");
 	path = g_build_filename(dir, "v6.db", NULL);
@@ -190,9 +286,18 @@ int main(void)
 		CHECK_INT(store_readings_put(st, rd + i,
 					     n - i < 60 ? n - i : 60),
 			  STORE_OK);
+	CHECK_INT(store_site_add(st, "lhi", "home", "Australia/Lord_Howe",
+				 NULL),
+		  STORE_OK);
+	test_add_point(st, "lhi/pv", "lhi", "power", "kW", 60);
+	CHECK_INT(store_point_get(st, "lhi/pv", &q), STORE_OK);
+	nl = lhi_readings(q.id, rl);
+	CHECK_INT(store_readings_put(st, rl, nl), STORE_OK);
 	store_close(st);
 
-	make_v6(path);
+	make_v6(path, p.id, rd, n, q.id, rl, nl);
+	CHECK_INT(count_sql(path, "SELECT count(*) FROM rollups WHERE "
+			    "res = 2"), 25 + 3 + 7);
 	CHECK_INT(count_sql(path, "SELECT count(*) FROM sqlite_schema WHERE "
 			    "name = 'rollups_point'"), 1);
 	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
@@ -200,6 +305,7 @@ int main(void)
 		goto out;
 	CHECK_INT(store_schema_version(st), 7);
 	compare(st, p.id, rd, n, "after migration 7");
+	compare_lhi(st, q.id, rl, nl, "Lord Howe after migration 7");
 
 	/* A rebuild of the one point clears and makes the same rows, and a
 	 * late reading in March (one value replaced) is folded in. */
@@ -213,6 +319,8 @@ int main(void)
 	CHECK_INT(count_sql(path, "SELECT count(*) FROM sqlite_schema WHERE "
 			    "name = 'rollups_point'"), 0);
 	CHECK_INT(count_sql(path, "PRAGMA user_version"), 7);
+	CHECK_INT(count_sql(path, "SELECT count(*) FROM rollups WHERE "
+			    "res = 2"), 0);
 
 out:
 	g_free(path);

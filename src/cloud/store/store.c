@@ -225,8 +225,10 @@ static const char *const migrations[] = {
 	"  body BLOB NOT NULL);",
 
 	/* 7: rollups without their index by point (docs/rollups.md): a
-	 * point's rows are looked up by key at its bucket starts */
-	"DROP INDEX rollups_point;",
+	 * point's rows are looked up by key at its bucket starts; and an
+	 * hour is read as its two half-hours, so it is not stored */
+	"DROP INDEX rollups_point;"
+	"DELETE FROM rollups WHERE res = 2;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

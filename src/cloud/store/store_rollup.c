@@ -384,6 +384,26 @@ static void acc_hold(struct store_rollup *r, double v, int64_t secs)
 	r->kwh += v * (double)secs / 3600.0;
 }
 
+void store_rollup_add(struct store_rollup *r, const struct store_rollup *d)
+{
+	if (d->n && (r->n == 0 || d->min < r->min))
+		r->min = d->min;
+	if (d->n && (r->n == 0 || d->max > r->max))
+		r->max = d->max;
+	r->n += d->n;
+	r->sum += d->sum;
+	r->held += d->held;
+	r->kwh += d->kwh;
+}
+
+/* Hours are not stored: an hour is the half-hours it holds (every hour
+ * boundary, :00 local or an offset change, also ends a half-hour), read
+ * and added in order. */
+static bool res_kept(int res)
+{
+	return res != STORE_BUCKET_HOUR;
+}
+
 /* A rebuild leaves the rows before the horizon as they are. */
 static bool state_writable(const struct pointctx *pc, const struct bstate *b)
 {
@@ -393,8 +413,11 @@ static bool state_writable(const struct pointctx *pc, const struct bstate *b)
 static int add_reading(struct pointctx *pc, int64_t ts, double v)
 {
 	for (int res = RES_FIRST; res <= RES_LAST; res++) {
-		struct bstate *b = state_at(pc, res, ts);
+		struct bstate *b;
 
+		if (!res_kept(res))
+			continue;
+		b = state_at(pc, res, ts);
 		if (!b)
 			return STORE_IO;
 		if (!state_writable(pc, b))
@@ -411,7 +434,7 @@ static int add_hold(struct pointctx *pc, int64_t a, int64_t e, double v)
 	if (e > STORE_BUCKET_END)
 		e = STORE_BUCKET_END;
 	for (int res = RES_FIRST; res <= RES_LAST; res++) {
-		for (int64_t x = a; x < e;) {
+		for (int64_t x = a; x < e && res_kept(res);) {
 			struct bstate *b = state_at(pc, res, x);
 			int64_t cut;
 
@@ -433,7 +456,7 @@ static int mark_dirty(struct pointctx *pc, int64_t a, int64_t e)
 	if (e > STORE_BUCKET_END)
 		e = STORE_BUCKET_END;
 	for (int res = RES_FIRST; res <= RES_LAST; res++) {
-		for (int64_t x = a; x < e;) {
+		for (int64_t x = a; x < e && res_kept(res);) {
 			struct bstate *b = state_at(pc, res, x);
 
 			if (!b)
@@ -510,14 +533,7 @@ static int compose_days(struct pointctx *pc, struct bstate *b)
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
 			row_from_stmt(s, &d);
-			if (d.n && (r->n == 0 || d.min < r->min))
-				r->min = d.min;
-			if (d.n && (r->n == 0 || d.max > r->max))
-				r->max = d.max;
-			r->n += d.n;
-			r->sum += d.sum;
-			r->held += d.held;
-			r->kwh += d.kwh;
+			store_rollup_add(r, &d);
 			rc = SQLITE_DONE;
 		}
 		stmt_done(s);
@@ -956,7 +972,8 @@ static int clear_point(struct pointctx *pc, const struct store_reading *rows,
 		     res++) {
 			for (int64_t b = store_bucket_floor(tz, res,
 							    m > lo ? m : lo);
-			     b < mn && !rc; b = store_bucket_next(tz, res, b))
+			     b < mn && !rc && res_kept(res);
+			     b = store_bucket_next(tz, res, b))
 				if (b >= pc->horizon)
 					rc = delete_row(pc, res, b, NULL);
 		}
@@ -1139,6 +1156,13 @@ int store_rollup_rebuild(struct store *st, const char *key,
 	return rc;
 }
 
+GTimeZone *store_rollup_zone(const char *name)
+{
+	struct zone *z = zone_get(name);
+
+	return z ? z->tz : NULL;
+}
+
 /* --- one point's rows, by key ------------------------------------------ */
 
 /*
@@ -1193,6 +1217,26 @@ static int walk_one(struct walk *w, enum store_bucket res, int64_t ts)
 	return rc;
 }
 
+/* The hour [h, he) from its half-hours; none when they have no row. */
+static int walk_hour(struct walk *w, int64_t h, int64_t he)
+{
+	struct store_rollup hour = {.ts = h}, r;
+	bool any = false, found;
+	int rc = STORE_OK;
+
+	for (int64_t b = h; b < he && !rc;
+	     b = store_bucket_next(w->tz, STORE_BUCKET_30MIN, b)) {
+		rc = walk_get(w, STORE_BUCKET_30MIN, b, &r, &found);
+		if (!rc && found) {
+			store_rollup_add(&hour, &r);
+			any = true;
+		}
+	}
+	if (!rc && any && w->fn(&hour, w->ctx))
+		w->stopped = true;
+	return rc;
+}
+
 /* The rows of res with from <= ts < to, in ts order. */
 static int walk_rows(struct walk *w, enum store_bucket res, int64_t from,
 		     int64_t to)
@@ -1223,11 +1267,13 @@ static int walk_rows(struct walk *w, enum store_bucket res, int64_t from,
 		}
 		lo = m > from ? m : from;
 		hi = mn < to ? mn : to;
-		for (int64_t b = store_bucket_floor(w->tz, res, lo);
-		     b < hi && !rc && !w->stopped;
-		     b = store_bucket_next(w->tz, res, b)) {
-			if (b >= lo)
-				rc = walk_one(w, res, b);
+		for (int64_t b = store_bucket_floor(w->tz, res, lo), e;
+		     b < hi && !rc && !w->stopped; b = e) {
+			e = store_bucket_next(w->tz, res, b);
+			if (b < lo)
+				continue;
+			rc = res_kept(res) ? walk_one(w, res, b)
+					   : walk_hour(w, b, e);
 		}
 	}
 	return rc;

@@ -5,11 +5,14 @@
  *
  * A rollup equals what analytics computes from the raw readings of the
  * same bucket (see analytics.h): count, min and max exactly; sum and
- * energy exactly when readings arrive in order, and up to rounding in
- * the last bits after a late write (a month is then summed from its
- * days).  Energy is kept for power points in kW with a step (the hold
- * cap of a point without one depends on the query); held is 0 otherwise.
- * docs/rollups.md describes the design.
+ * energy of a 30-minute bucket or a day exactly when readings arrive in
+ * order, and up to rounding in the last bits after a late write (a
+ * month is then summed from its days).  Hours are not stored: an hour
+ * is its half-hours added (store_rollup_add), so its sum and energy are
+ * the raw fold's up to rounding in the last bits.  Energy is kept for
+ * power points in kW with a step (the hold cap of a point without one
+ * depends on the query); held is 0 otherwise.  docs/rollups.md
+ * describes the design.
  *
  * Raw retention: store_raw_prune() deletes old readings and records a
  * horizon; rollups of buckets that start before it are never recomputed
@@ -100,6 +103,16 @@ void store_rollup_forget(sqlite3 *db);
 int store_rollup_rebuild_db(sqlite3 *db, int64_t point_id);
 
 /* --- for store_aggregate.c --------------------------------------------- */
+
+/* Adds d, the row of the next bucket in time, to r, the row of the
+ * buckets before it: counts, sums and holds add up in that order, min
+ * and max are those of the parts with readings.  An hour's row is its
+ * half-hours' added so. */
+void store_rollup_add(struct store_rollup *r, const struct store_rollup *d);
+
+/* The zone called name, kept for the life of the process (borrowed);
+ * NULL when the name is not a zone. */
+GTimeZone *store_rollup_zone(const char *name);
 
 /* Calls fn for each rollup of point_id at res with from <= ts < to at
  * the bucket starts of its site's zone, in ts order, on db (inside the
