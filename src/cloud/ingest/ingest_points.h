@@ -34,7 +34,8 @@
 
 /* How often at most the registry's digest is taken, in microseconds: the
  * longest another process's change goes unseen.  A digest reads every
- * point (about 0.3 ms a thousand), so once a second costs little. */
+ * point (about 0.6 ms of CPU a thousand), so once a second costs
+ * little. */
 #define INGEST_POINTS_RECHECK_US 1000000
 
 struct ingest_points;
