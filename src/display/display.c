@@ -401,40 +401,6 @@ fail:
 	return -1;
 }
 
-/* The X server's screen size, where SDL would choose X11 by itself or
- * was told to; false elsewhere. */
-static bool x_screen_size(int *w, int *h)
-{
-#ifdef AKARI_HAVE_XDPMS
-	const char *driver = getenv("SDL_VIDEODRIVER");
-	Display *dpy;
-
-	if ((driver && strcmp(driver, "x11")) || !getenv("DISPLAY"))
-		return false;
-	dpy = XOpenDisplay(NULL);
-	if (!dpy)
-		return false;
-	*w = DisplayWidth(dpy, DefaultScreen(dpy));
-	*h = DisplayHeight(dpy, DefaultScreen(dpy));
-	XCloseDisplay(dpy);
-	return *w > 0 && *h > 0;
-#else
-	(void)w;
-	(void)h;
-	return false;
-#endif
-}
-
-void display_guess_size(const struct display_config *cfg, int *w, int *h)
-{
-	if (cfg->mode == DISPLAY_FULLSCREEN && x_screen_size(w, h))
-		return;
-	*w = cfg->mode != DISPLAY_FULLSCREEN && cfg->width > 0 ? cfg->width
-							      : DEFAULT_W;
-	*h = cfg->mode != DISPLAY_FULLSCREEN && cfg->height > 0 ? cfg->height
-							       : DEFAULT_H;
-}
-
 int display_open(const struct display_config *cfg, struct display **out,
 		 char *err, size_t errlen)
 {

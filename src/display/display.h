@@ -65,12 +65,6 @@ struct display;
  * start.  Variables already set are left as they are. */
 void display_preset_env(void);
 
-/* The size frames will likely have once cfg's display is open, for
- * work done before it is: a window's or PNG frame's size, and for the
- * whole screen the X server's screen where there is one (1920 x 1080
- * elsewhere).  Cheap: no window is made.  Safe on any thread. */
-void display_guess_size(const struct display_config *cfg, int *w, int *h);
-
 /* Opens the display cfg asks for; strings in cfg are copied.  On success
  * *out owns it; close it with display_close().  In window mode with a
  * fallback_dir, a failure to open a window is not an error: the display

@@ -74,8 +74,8 @@ struct kiosk {
 	bool signals_set;
 	struct notify_watchdog watchdog;
 	struct kiosk_ops *ops;	/* screen care, screenshots, plays */
-	struct kiosk_warm *warm;	/* the first slide drawn ahead, until
-					 * the kiosk draws */
+	struct kiosk_warm *warm;	/* the fonts made ready, until the
+					 * kiosk draws */
 
 	/* The data on screen and where it came from. */
 	struct fetch_bundle data;
@@ -953,8 +953,10 @@ static double next_wake(const struct kiosk *k)
 	 * next slide, a fetch or the end of the run. */
 	if (k->fade < 1)
 		return fmin(fade_wait(k), WAIT_MAX);
+	/* The first frame awaits the first fetch, which cannot wake the
+	 * loop: at most FIRST_FETCH_WAIT of short sleeps, once. */
 	if (k->presented == 0)
-		return 0.005;	/* the first frame awaits the first fetch */
+		return 0.001;
 	if (render_look_ticker())
 		return 1 / TICKER_FPS;
 
@@ -1097,30 +1099,8 @@ static int open_display(struct kiosk *k)
 	return 0;
 }
 
-/* The picture the first slide was drawn ahead on becomes the first
- * frame's where it has the display's size: its pages are in memory
- * already, which a new one's are not until drawn on. */
-static void keep_first_surface(struct kiosk *k, cairo_surface_t *ahead)
-{
-	int w, h;
-
-	display_size(k->disp, &w, &h);
-	if (!ahead || w <= 0 || h <= 0 ||
-	    cairo_image_surface_get_width(ahead) != w ||
-	    cairo_image_surface_get_height(ahead) != h) {
-		cairo_surface_destroy(ahead);
-		return;
-	}
-	k->cur = ahead;
-	k->w = w;
-	k->h = h;
-	k->dirty = true;
-}
-
 static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 {
-	struct render_data first;
-	cairo_surface_t *ahead;
 	double warm_ms;
 	char err[512];
 
@@ -1192,12 +1172,8 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 							   kiosk_wall_now())));
 	k->content = kiosk_content_create(o, k->slides, k->nslides,
 					  k->log_tz);
-	/* ... and the first slide is drawn ahead, from the cache if it had
-	 * data, so that the fonts are ready when the kiosk draws. */
-	first = slide_data(k);
-	first.now = (int64_t)floor(kiosk_clock_at(&k->clock, k->mono,
-						  kiosk_wall_now()));
-	k->warm = kiosk_warm_start(&o->display, k->slides[0], &first);
+	/* ... and the fonts load while both run. */
+	k->warm = kiosk_warm_start();
 	if (open_display(k))
 		return -1;
 	display_prepare(k->disp);
@@ -1206,12 +1182,11 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 		log_error(MOD, "cannot start the uploads: %s", err);
 		return -1;
 	}
-	warm_ms = kiosk_warm_finish(k->warm, &ahead);
+	warm_ms = kiosk_warm_finish(k->warm);
 	k->warm = NULL;
-	keep_first_surface(k, ahead);
 	if (warm_ms >= 0)
-		log_debug(MOD, "the %s slide drawn ahead in %.0f ms",
-			  render_slide_name(k->slides[0]), warm_ms);
+		log_debug(MOD, "fonts made ready in %.0f ms, while the "
+			  "display opened", warm_ms);
 	fetch_schedule_init(&k->sched,
 			    kiosk_clock_fetch_period(&k->clock,
 						     o->fetch_seconds),
@@ -1225,7 +1200,7 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 static void kiosk_finish(struct kiosk *k)
 {
 	/* Before the data it draws from goes. */
-	kiosk_warm_finish(k->warm, NULL);
+	kiosk_warm_finish(k->warm);
 	if (k->signals_set) {
 		sigaction(SIGINT, &k->old_int, NULL);
 		sigaction(SIGTERM, &k->old_term, NULL);
