@@ -807,8 +807,11 @@ static void render_frame(struct kiosk *k)
 		k->status = -1;
 		return;
 	}
-	/* A slide drawn before its data came would be drawn again at once. */
-	if (k->dirty && !first_frame_waits(k)) {
+	/* Drawn while the first frame still awaits the first fetch, the
+	 * slide is drawn again when the data comes; meanwhile it has
+	 * loaded the faces at the sizes the slide uses, time the kiosk
+	 * would otherwise spend waiting. */
+	if (k->dirty) {
 		draw_slide(k);
 		k->dirty = false;
 		k->show = true;
