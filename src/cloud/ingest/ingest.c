@@ -491,13 +491,19 @@ static int set_row_aside(struct batch *b, size_t index, const char *key,
 	return 0;
 }
 
-/* A (point, ts) spread over 64 bits, for the table of store_good_rows. */
+/* A (point, ts) spread over 64 bits, for the table of store_good_rows:
+ * MurmurHash3's finalizer, so that the low bits used as the slot
+ * depend on every bit of both. */
 static uint64_t row_hash(const struct store_reading *r)
 {
 	uint64_t h = (uint64_t)r->point_id * UINT64_C(0x9e3779b97f4a7c15) ^
-		     (uint64_t)r->ts * UINT64_C(0xc2b2ae3d27d4eb4f);
+		     (uint64_t)r->ts;
 
-	return h ^ (h >> 29);
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	return h ^ (h >> 33);
 }
 
 /*
