@@ -1149,6 +1149,10 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 		return -1;
 	}
 
+	/* The fonts load while the cache is read, the first fetch runs and
+	 * the display opens. */
+	k->warm = kiosk_warm_start();
+
 	k->mono = kiosk_mono_now();
 	if (o->replay) {
 		if (kiosk_clock_replay(&k->clock, o->replay_from, o->replay_to,
@@ -1175,8 +1179,6 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 							   kiosk_wall_now())));
 	k->content = kiosk_content_create(o, k->slides, k->nslides,
 					  k->log_tz);
-	/* ... and the fonts load while both run. */
-	k->warm = kiosk_warm_start();
 	if (open_display(k))
 		return -1;
 	display_prepare(k->disp);
