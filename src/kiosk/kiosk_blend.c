@@ -9,8 +9,10 @@
  *
  * Slides share their background, header band and ticker line, so about
  * half of a 1080p frame is the same in both; kiosk_blend_diff() finds
- * where they differ, once per fade, and the fade blends and sends only
- * that.
+ * where they differ, once per fade, and the fade sends only that.  Even
+ * inside the tiles that differ most pixels are the same (a panel's fill
+ * over the same background): kiosk_blend_diff_spans() also keeps the
+ * runs of pixels that differ, and the fade blends only those.
  */
 #include "kiosk/kiosk_blend.h"
 
