@@ -30,6 +30,7 @@
 
 #include "cloud/store/store.h"
 #include "cloud/store/store_bucket.h"
+#include "cloud/store/store_registry.h"
 #include "cloud/store/store_rollup.h"
 
 #define OFF 20700		/* +05:45 */
@@ -262,6 +263,13 @@ static void make_v6(const char *path, int64_t ktm, const struct
 	sqlite3_close(db);
 }
 
+static void set_step(struct store *st, const char *key, int step)
+{
+	struct store_point_change c = {.step_s = &step};
+
+	CHECK_INT(store_point_change(st, key, &c), STORE_OK);
+}
+
 int main(void)
 {
 	static struct store_reading rd[2000], rl[400];
@@ -315,6 +323,19 @@ int main(void)
 	rd[100].value = 9.75;
 	CHECK_INT(store_readings_put(st, &rd[100], 1), STORE_OK);
 	compare(st, p.id, rd, n, "after a late write");
+
+	/* A step of 2 h rebuilds the point: its last reading (17:59Z) now
+	 * holds until 19:59Z, so half-hours up to 19:30Z have rows, 16 in
+	 * all.  Back to 60 s, the rebuild must delete those four again. */
+	set_step(st, "lhi/pv", 7200);
+	CHECK_INT(count_sql(path, "SELECT count(*) FROM rollups WHERE "
+			    "res = 1 AND point_id = (SELECT id FROM points "
+			    "WHERE key = 'lhi/pv')"), 16);
+	set_step(st, "lhi/pv", 60);
+	CHECK_INT(count_sql(path, "SELECT count(*) FROM rollups WHERE "
+			    "res = 1 AND point_id = (SELECT id FROM points "
+			    "WHERE key = 'lhi/pv')"), 12);
+	compare_lhi(st, q.id, rl, nl, "Lord Howe after two step changes");
 	store_close(st);
 	CHECK_INT(count_sql(path, "SELECT count(*) FROM sqlite_schema WHERE "
 			    "name = 'rollups_point'"), 0);

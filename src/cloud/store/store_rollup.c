@@ -913,9 +913,9 @@ struct loaded {
 	size_t n, cap;
 };
 
-/* Deletes one row of pc's point; *had says whether it was there. */
+/* Deletes the row of pc's point at (res, ts), if there is one. */
 static int delete_row(struct pointctx *pc, enum store_bucket res,
-		      int64_t ts, bool *had)
+		      int64_t ts)
 {
 	sqlite3_stmt *d = pc->s->del;
 	int rc;
@@ -927,8 +927,6 @@ static int delete_row(struct pointctx *pc, enum store_bucket res,
 	stmt_done(d);
 	if (rc != SQLITE_DONE)
 		return db_fail(pc->db, "clearing rollups for a rebuild");
-	if (had)
-		*had = sqlite3_changes(pc->db) > 0;
 	return STORE_OK;
 }
 
@@ -975,10 +973,10 @@ static int clear_point(struct pointctx *pc, const struct store_reading *rows,
 			     b < mn && !rc && res_kept(res);
 			     b = store_bucket_next(tz, res, b))
 				if (b >= pc->horizon)
-					rc = delete_row(pc, res, b, NULL);
+					rc = delete_row(pc, res, b);
 		}
 		if (!rc && m >= pc->horizon)
-			rc = delete_row(pc, STORE_BUCKET_MONTH, m, NULL);
+			rc = delete_row(pc, STORE_BUCKET_MONTH, m);
 	}
 	return rc;
 }
