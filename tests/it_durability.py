@@ -140,10 +140,11 @@ def stored():
     st.times = sorted(t for _, t in st.rows)
     con = sqlite3.connect(db)
     try:
-        # res 2 is the hourly rollup.
+        # An hour is its two half-hour rollups (res 1).
         st.hourly = {(p, t): (n, total) for p, t, n, total in con.execute(
-            "SELECT point_id, ts, n, sum FROM rollups"
-            " WHERE res = 2 AND n > 0")}
+            "SELECT point_id, ts / 3600 * 3600, sum(n), sum(sum)"
+            " FROM rollups WHERE res = 1 GROUP BY 1, 2"
+            " HAVING sum(n) > 0")}
     finally:
         con.close()
     return st
@@ -166,7 +167,7 @@ def rollups_off(st):
     """Hours whose rollup is not their readings' count and sum: a batch
     counted twice (the re-sent one) or a rollup committed apart from its
     readings.  Tokyo's hours are UTC's, so an hour starts at a multiple
-    of 3600.  The values are exact in binary and their sums too, so the
+    of 3600; an hour is its half-hours (res 1).  The values are exact in binary and their sums too, so the
     order of the additions does not matter."""
     raw = {}
     for (p, t), v in st.rows.items():

@@ -3,7 +3,12 @@ looked up between batches, and must never answer from a point the
 registry has changed since.  The changes here come from the command line
 (`akari point retire|change --db`, a second process writing the file
 while the server runs) and from the admin API, each between two batches
-of the same points, sent as line protocol and as JSON.
+of the same points, sent as line protocol and as JSON, while a client
+keeps ingesting into another point, so that merges run all along.
+
+A change through the server's API is seen by the very next batch; one
+by another process by every batch that starts RECHECK_S after it (the
+cache's recheck, INGEST_POINTS_RECHECK_US in ingest_points.h).
 
 Expected values by hand: 68 degF is (68 - 32) * 5 / 9 = 20 degC; once the
 point's unit is degF, 68 degF is stored as 68.
@@ -11,6 +16,8 @@ point's unit is degF, 68 degF is stored as 68.
 import datetime
 import os
 import sys
+import threading
+import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -20,6 +27,9 @@ import akari_it as it  # noqa: E402
 T0 = 1656288000
 assert T0 == int(datetime.datetime(2022, 6, 27,
                                    tzinfo=datetime.timezone.utc).timestamp())
+
+# The recheck interval of ingest_points.h, and a margin for the clock.
+RECHECK_S = 1.0 + 0.1
 
 c = it.Checks()
 work = it.tmpdir()
@@ -53,13 +63,45 @@ def value_at(url, key, ts):
 cli("site", "add", "hall", "--kind", "building", "--tz", "Asia/Tokyo")
 for key, q, unit in [("hall/a", "power", "kW"), ("hall/b", "power", "kW"),
                      ("hall/t", "temperature", "degC"),
-                     ("hall/u", "temperature", "degC")]:
+                     ("hall/u", "temperature", "degC"),
+                     ("hall/bg", "power", "kW")]:
     cli("point", "add", key, "--site", "hall", "--quantity", q,
         "--unit", unit)
 token = cli("device", "add", "--site", "hall", "gw").strip()
 admin = it.run("admin", "token", "add", "--db", db, "ops").stdout.strip()
 
-with it.Server(db) as s:
+
+
+class Background:
+    """Batches of 1,000 readings into hall/bg, one after another, until
+    stopped; counts the batches that were not taken whole."""
+
+    def __init__(self, url, token):
+        self.url, self.token = url, token
+        self.stop = threading.Event()
+        self.sent = self.failed = 0
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self):
+        ts = T0
+        while not self.stop.is_set():
+            lines = [f"m,point=hall/bg value={i % 7} {ts + 60 * i}"
+                     for i in range(1000)]
+            ts += 60 * 1000
+            st, _, _ = lp(self.url, self.token, lines)
+            self.sent += 1
+            self.failed += st != 204
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+with it.Server(db) as s, Background(s.url, token) as bg:
     # Both points known and in service: both batches are taken whole.
     st, _, _ = lp(s.url, token, [f"m,point=hall/a value=1 {T0}",
                                  f"m,point=hall/b value=1 {T0}"])
@@ -72,6 +114,7 @@ with it.Server(db) as s:
 
     # Retired by another process while the server runs.
     cli("point", "retire", "hall/a")
+    time.sleep(RECHECK_S)
     st, _, body = lp(s.url, token, [f"m,point=hall/a value=3 {T0 + 120}",
                                     f"m,point=hall/b value=3 {T0 + 120}"])
     c.eq(st, 400, "line protocol after the retire: a partial write")
@@ -94,6 +137,7 @@ with it.Server(db) as s:
     c.close(value_at(s.url, "hall/t", T0 + 60), 20.0, 1e-9,
             "68 degF stored as 20 degC")
     cli("point", "change", "hall/t", "--unit", "degF")
+    time.sleep(RECHECK_S)
     st, _, body = js(s.url, token, [{"point": "hall/t", "ts": T0 + 120,
                                      "value": 68, "unit": "degF"}])
     c.eq(st, 200, "68 degF into the point now in degF")
@@ -108,5 +152,27 @@ with it.Server(db) as s:
     c.eq(st, 200, "admin retire of hall/u")
     st, _, body = lp(s.url, token, [f"m,point=hall/u value=2 {T0 + 60}"])
     c.eq(st, 422, "line protocol to a point retired over the API")
+    st, _, body = js(s.url, token, [{"point": "hall/u", "ts": T0 + 120,
+                                     "value": 3}])
+    c.eq([r["error"] for r in body.get("rejected", [])], ["retired_point"],
+         "JSON to a point retired over the API")
+
+    # The same through the API for a unit, while the cache holds the
+    # point: 68 degF into degC is 20 (as above), into degF 68.
+    st, _, _ = js(s.url, token, [{"point": "hall/t", "ts": T0 + 180,
+                                  "value": 68, "unit": "degF"}])
+    st, _, _ = it.http("PATCH", f"{s.url}/api/v1/points/{it.q('hall/t')}",
+                       {"unit": "degC"},
+                       {"Authorization": f"Bearer {admin}",
+                        "Content-Type": "application/json"})
+    c.eq(st, 200, "admin unit change of hall/t")
+    st, _, _ = js(s.url, token, [{"point": "hall/t", "ts": T0 + 240,
+                                  "value": 68, "unit": "degF"}])
+    c.eq(st, 200, "68 degF into hall/t, in degC again")
+    c.close(value_at(s.url, "hall/t", T0 + 240), 20.0, 1e-9,
+            "68 degF stored as 20 degC by the next batch")
+
+c.true(bg.sent > 0 and bg.failed == 0,
+       f"background batches all taken: {bg.sent} sent, {bg.failed} not")
 
 c.finish()

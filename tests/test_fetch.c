@@ -538,13 +538,23 @@ static void test_http_unreachable(void)
 
 /* --- schedule ---------------------------------------------------------- */
 
+/* After a failure the wait is in [0.75 backoff, backoff]. */
+static void check_wait(const struct fetch_schedule *s, double now,
+		       double backoff)
+{
+	CHECK_DBL(s->delay, s->due - now, 1e-9);
+	CHECK(s->delay >= 0.75 * backoff - 1e-9);
+	CHECK(s->delay <= backoff + 1e-9);
+}
+
 static void test_schedule(void)
 {
-	/* interval 5 s, retries capped at 60 s; the delays after failures
-	 * are 5, 10, 20, 40, then 60 for good, by doubling from 5. */
+	/* interval 5 s, retries capped at 60 s; the backoffs after
+	 * failures are 5, 10, 20, 40, then 60 for good, by doubling from
+	 * 5. */
 	static const double want[] = {5, 10, 20, 40, 60, 60};
 	struct fetch_schedule s;
-	double now = 100;
+	double now = 100, lo = 1e9, hi = 0;
 
 	fetch_schedule_init(&s, 5, 60, now);
 	CHECK(fetch_schedule_due(&s, now));
@@ -554,25 +564,39 @@ static void test_schedule(void)
 
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		fetch_schedule_done(&s, now, false);
-		CHECK_DBL(s.due - now, want[i], 1e-9);
+		CHECK_DBL(s.backoff, want[i], 1e-9);
+		check_wait(&s, now, want[i]);
 		CHECK_INT(s.failures, (int)i + 1);
 	}
 	fetch_schedule_hurry(&s, now);
 	CHECK(fetch_schedule_due(&s, now));
 	CHECK_INT(s.failures, 6);
 
-	/* Back to the interval as soon as one fetch works. */
+	/* Back to the interval, exactly, as soon as one fetch works. */
 	fetch_schedule_done(&s, now, true);
 	CHECK_DBL(s.due - now, 5, 1e-9);
 	CHECK_INT(s.failures, 0);
 	fetch_schedule_done(&s, now, false);
-	CHECK_DBL(s.due - now, 5, 1e-9);
+	check_wait(&s, now, 5);
 
 	/* A cap below the interval is raised to it. */
 	fetch_schedule_init(&s, 5, 1, now);
 	fetch_schedule_done(&s, now, false);
 	fetch_schedule_done(&s, now, false);
-	CHECK_DBL(s.due - now, 5, 1e-9);
+	check_wait(&s, now, 5);
+
+	/* Displays that fail together spread their retries: 200 first
+	 * failures cover most of [45, 60] s, not one instant.  Uniform
+	 * draws all within 1.5 s of each other would have probability
+	 * under 200 * 0.1^199. */
+	for (int i = 0; i < 200; i++) {
+		fetch_schedule_init(&s, 60, 600, now);
+		fetch_schedule_done(&s, now, false);
+		check_wait(&s, now, 60);
+		lo = s.delay < lo ? s.delay : lo;
+		hi = s.delay > hi ? s.delay : hi;
+	}
+	CHECK(hi - lo > 1.5);
 }
 
 /* --- worker ------------------------------------------------------------ */

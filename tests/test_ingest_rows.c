@@ -2,8 +2,9 @@
  * test_ingest_rows.c - the parsed-row entry of ingest and the points it
  * keeps between batches: one batch sent as JSON and as line protocol
  * stores the same values and refuses the same rows, and no change to
- * the registry between two batches is missed by the second, whether it
- * comes through the store or from another writer of the file; and the
+ * the registry between two batches is missed by the second when it
+ * comes through the store, nor by a batch a recheck later when it comes
+ * from another writer of the file; and the
  * point keys line protocol maps to, at the length limit.
  *
  * Times: 2022-06-27T00:00:00Z is 19170 days after the epoch,
@@ -97,6 +98,58 @@ static void check_value_at(struct store *st, const char *key, int64_t ts,
 
 	CHECK_INT(value_at(st, key, ts, &v), 1);
 	CHECK_DBL(v, want, 0);
+}
+
+/* --- duplicates in a large batch ---------------------------------------- */
+
+/*
+ * 3,000 rows over 2 points and 500 times, each (point, ts) three times
+ * in a shuffled order, the value of a row its position in the batch:
+ * what is stored for each (point, ts) must be the greatest position of
+ * its three rows, worked out here from the shuffled list itself.
+ */
+static void test_duplicates_shuffled(void)
+{
+	enum { PAIRS = 1000, COPIES = 3, N = PAIRS * COPIES };
+	static struct ingest_row rows[N];
+	static int pair_of[N], last[PAIRS];
+	struct ingest_result res;
+	struct box b;
+	uint32_t seed = 12345;
+	int64_t before, after;
+
+	box_open(&b, "dups");
+	for (int i = 0; i < N; i++)
+		pair_of[i] = i % PAIRS;
+	for (int i = N - 1; i > 0; i--) {
+		int j, t;
+
+		seed = seed * 1103515245u + 12345u;
+		j = (int)((seed >> 8) % (uint32_t)(i + 1));
+		t = pair_of[i];
+		pair_of[i] = pair_of[j];
+		pair_of[j] = t;
+	}
+	for (int i = 0; i < N; i++) {
+		int k = pair_of[i];
+
+		rows[i] = (struct ingest_row){
+			k % 2 ? "a/p1" : "a/t", T0 + 60 * (k / 2), (double)i,
+			NULL};
+		last[k] = i;	/* rows go in order: the last write is i */
+	}
+
+	before = test_count_readings(b.st);
+	CHECK_INT(ingest_rows(b.st, &b.src, rows, N, &res), 0);
+	CHECK_INT(res.status, 200);
+	CHECK_INT((int)res.accepted, N);
+	ingest_result_finish(&res);
+	after = test_count_readings(b.st);
+	CHECK_INT((int)(after - before), PAIRS);
+	for (int k = 0; k < PAIRS; k++)
+		check_value_at(b.st, k % 2 ? "a/p1" : "a/t",
+			       T0 + 60 * (k / 2), (double)last[k]);
+	store_close(b.st);
 }
 
 /* --- one batch, two protocols -------------------------------------------- */
@@ -336,7 +389,8 @@ static void test_site_renamed(void)
 /*
  * Another writer of the file, as `akari point retire --db` beside a
  * running server: plain SQLite on its own connection, which this
- * process's registry count cannot see.
+ * process's registry count cannot see.  A batch that starts
+ * INGEST_POINTS_RECHECK_US after the change must see it.
  */
 static void test_other_writer(void)
 {
@@ -359,6 +413,7 @@ static void test_other_writer(void)
 		  SQLITE_OK);
 	sqlite3_close(db);
 
+	g_usleep(INGEST_POINTS_RECHECK_US);
 	CHECK_INT(send_one(&b, "a/p1", T0 + 120, 1, NULL, code, sizeof code),
 		  422);
 	CHECK_STR(code, "retired_point");
@@ -450,6 +505,7 @@ int main(void)
 {
 	test_make_tmpdir(dir, sizeof dir, "ingest-rows");
 	test_same_batch_two_protocols();
+	test_duplicates_shuffled();
 	test_changes_between_batches();
 	test_site_renamed();
 	test_other_writer();

@@ -745,6 +745,20 @@ static SDL_Surface *window_surface(struct display *d, int w, int h)
 	return ws;
 }
 
+void display_prepare(struct display *d)
+{
+	SDL_Surface *ws;
+
+	if (d->mode == DISPLAY_PNG || !d->soft || !d->win || d->lost)
+		return;
+	ws = SDL_GetWindowSurface(d->win);
+	/* Fresh shared memory faults in page by page on first touch: about
+	 * 2,000 faults for a 1080p frame, a few milliseconds.  The pixels
+	 * stay black, as they are, and are not on screen until presented. */
+	if (ws && !SDL_MUSTLOCK(ws))
+		memset(ws->pixels, 0, (size_t)ws->pitch * (size_t)ws->h);
+}
+
 cairo_surface_t *display_target(struct display *d, int w, int h,
 				bool *holds_last)
 {
@@ -917,6 +931,9 @@ static unsigned event_bits(struct display *d, const SDL_Event *ev)
 /* SDL's event pump also keeps the screen saver away: it must run at
  * least this often, events or not (seconds). */
 #define PUMP_MAX 10.0
+/* The longest of SDL's own waits, where the window is not an X11 one
+ * (milliseconds). */
+#define WAIT_SDL_MAX_MS 250
 
 /*
  * Under X11, waits up to ms for the window's connection to have
@@ -999,7 +1016,10 @@ unsigned display_wait(struct display *d, double timeout)
 				      SDL_LASTEVENT) > 0)
 			bits |= event_bits(d, &ev);
 	} else {
-		if (SDL_WaitEventTimeout(&ev, ms))
+		/* SDL's wait does not end on a signal: a short one lets the
+		 * caller notice SIGINT soon. */
+		if (SDL_WaitEventTimeout(&ev, ms < WAIT_SDL_MAX_MS
+						  ? ms : WAIT_SDL_MAX_MS))
 			bits |= event_bits(d, &ev);
 		while (!check_lost(d) && SDL_PollEvent(&ev))
 			bits |= event_bits(d, &ev);

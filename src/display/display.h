@@ -88,6 +88,12 @@ const char *display_fallback_reason(const struct display *d);
  * which follows resizes and high-DPI scaling). */
 void display_size(struct display *d, int *w, int *h);
 
+/* Readies the window for its first frame while the caller waits for
+ * that frame anyway: the window surface is made and its pages touched,
+ * so that the first frame is not held up by them.  Does nothing where
+ * frames do not go to a window surface. */
+void display_prepare(struct display *d);
+
 /* Shows frame (borrowed; an ARGB32 or RGB24 image surface), scaled to
  * the window if its size differs, or writes it as the next PNG file. */
 int display_present(struct display *d, cairo_surface_t *frame, char *err,
@@ -121,7 +127,7 @@ cairo_surface_t *display_target(struct display *d, int w, int h,
 
 /* Waits up to timeout seconds for window events and returns the
  * DISPLAY_EV_* bits of what happened; returns early on the first event
- * or when a signal arrives (PNG mode). */
+ * or when a signal arrives (PNG mode, X11; elsewhere within 0.25 s). */
 unsigned display_wait(struct display *d, double timeout);
 
 /* Parses "1280x720" into *w and *h (16 to 16384 each).  Returns 0, or

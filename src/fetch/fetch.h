@@ -150,17 +150,23 @@ int fetch_cache_load(const char *dir, struct fetch_bundle *out, char *err,
 
 /*
  * When the next fetch is due, on a monotonic clock in seconds.  After a
- * good fetch the next one is interval later; after a failure the delay
- * starts at interval and doubles with each further failure up to
- * retry_max, so a server that is down sees a request every retry_max
- * seconds at most, and the first good answer restores the interval.
+ * good fetch the next one is interval later.  After a failure the
+ * backoff starts at interval and doubles with each further failure up
+ * to retry_max, and the wait is drawn at random between three quarters
+ * of the backoff and all of it: displays that lost the server together
+ * (a power cut, a restart) do not all ask again in the same second.  A
+ * server that is down sees a request from each display every
+ * 0.75 retry_max to retry_max seconds, and the first good answer
+ * restores the interval.
  */
 struct fetch_schedule {
 	double interval;
 	double retry_max;
+	double backoff;		/* the doubling base of the latest failure */
 	double delay;		/* the wait after the latest attempt */
 	double due;
 	int failures;		/* consecutive failed attempts */
+	uint64_t rng;		/* xorshift state for the jitter, never 0 */
 };
 
 /* The first fetch is due at now. */

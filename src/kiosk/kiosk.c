@@ -36,6 +36,7 @@
 #include "kiosk/kiosk_blend.h"
 #include "kiosk/kiosk_clock.h"
 #include "kiosk/kiosk_content.h"
+#include "kiosk/kiosk_warm.h"
 
 #define MOD "kiosk"
 /* A fade's frames a second by default: a cross-fade of 0.8 s looks
@@ -43,8 +44,11 @@
 #define FADE_FPS 20.0
 /* A ticker line moves on this often; only its zone is drawn again. */
 #define TICKER_FPS 30.0
-/* The longest sleep, so SIGINT is noticed soon in SDL's event wait. */
-#define WAIT_MAX 0.25
+/* The longest sleep between ticks.  The clock wakes the loop every
+ * second anyway; a signal cuts the wait short (display_wait()). */
+#define WAIT_MAX 1.0
+/* How often the loop looks for the answer of a fetch in flight. */
+#define FETCH_LOOK 0.05
 /* How long the first frame waits for the first fetch, so that a kiosk
  * starting next to its server does not flash "no data" or a stale mark. */
 #define FIRST_FETCH_WAIT 3.0
@@ -70,6 +74,8 @@ struct kiosk {
 	bool signals_set;
 	struct notify_watchdog watchdog;
 	struct kiosk_ops *ops;	/* screen care, screenshots, plays */
+	struct kiosk_warm *warm;	/* the fonts made ready, until the
+					 * kiosk draws */
 
 	/* The data on screen and where it came from. */
 	struct fetch_bundle data;
@@ -93,6 +99,8 @@ struct kiosk {
 	long second;		/* the second of the clock on screen */
 	long minute;		/* the minute of k->at drawn in full */
 	bool clock_due;		/* the clock alone must be drawn again */
+	char clock_key[128];	/* what the clock on cur shows, "": not
+				 * known (render_clock_key()) */
 	bool had_ticker;	/* cur was drawn with a ticker line */
 
 	/* Slides and fades. */
@@ -123,6 +131,11 @@ struct kiosk {
 					 * during the fade */
 	int fade_r_cap;
 	int nfade_r;		/* -1: not known (a fade starts) */
+	int nfade_diff;		/* fade_r's from the diff, the rest parts
+				 * of cur drawn since */
+	struct kiosk_spans fade_px;	/* ... and pixel by pixel (h 0: not
+					 * known): a fade frame on the last
+					 * blends only these and the parts */
 	bool fade_partial;	/* this fade frame is only fade_r new */
 	bool end_partial;	/* the plain frame after a fade: the same */
 	bool last_plain;	/* the frame last presented went out as it
@@ -545,6 +558,7 @@ static void drop_fade_frames(struct kiosk *k)
 	cairo_surface_destroy(k->mix);
 	k->prev = k->mix = NULL;
 	k->have_prev = false;
+	kiosk_spans_free(&k->fade_px);
 }
 
 static int make_surfaces(struct kiosk *k, int w, int h)
@@ -586,14 +600,20 @@ static void draw_slide(struct kiosk *k)
 	struct render_data rd = slide_data(k);
 	cairo_t *cr = cairo_create(k->cur);
 	struct render_alert alert;
+	bool notice;
 	int rc;
 
-	if (k->content && kiosk_content_showing(k->content, &slide, &alert))
+	notice = k->content &&
+		 kiosk_content_showing(k->content, &slide, &alert);
+	if (notice)
 		rc = render_alert(cr, k->w, k->h, &alert);
 	else
 		rc = render_slide(cr, k->w, k->h, slide, &rd);
 	if (!rc && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
 		rc = -1;
+	if (rc || notice || render_clock_key(slide, &rd, k->clock_key,
+					     sizeof k->clock_key))
+		k->clock_key[0] = '\0';
 	if (rc && !k->render_failing)
 		log_error(MOD, "cannot draw the %s slide: %s",
 			  render_slide_name(slide),
@@ -613,17 +633,30 @@ static bool draw_clock(struct kiosk *k)
 	struct render_data rd = slide_data(k);
 	struct render_alert alert;
 	struct render_box b;
+	char key[sizeof k->clock_key];
 	cairo_t *cr;
 	int rc;
 
 	if (!k->drawn || k->render_failing ||
 	    (k->content && kiosk_content_showing(k->content, &slide, &alert)))
 		return false;
+	/* The clock shows hours and minutes: most seconds it would be
+	 * drawn and sent as it is on screen already.  The frame is still
+	 * presented, with nothing in it new (no copy, nothing sent): screen
+	 * hours, dimming, screenshots and PNG frames go by presented
+	 * frames. */
+	if (render_clock_key(slide, &rd, key, sizeof key))
+		return false;
+	if (*k->clock_key && !strcmp(key, k->clock_key)) {
+		add_part(k, 0, 0, 0, 0);
+		return true;
+	}
 	cr = cairo_create(k->cur);
 	rc = render_clock(cr, k->w, k->h, slide, &rd, &b);
 	cairo_destroy(cr);
 	if (rc)
 		return false;
+	memcpy(k->clock_key, key, sizeof key);
 	add_part(k, b.x, b.y, b.w, b.h);
 	return true;
 }
@@ -648,16 +681,21 @@ static void fade_diff(struct kiosk *k)
 		k->fade_r = r;
 		k->fade_r_cap = need;
 	}
-	k->nfade_r = kiosk_blend_diff(k->prev, k->cur, k->fade_r,
-				      k->fade_r_cap - FADE_EXTRA);
+	k->nfade_r = kiosk_blend_diff_spans(k->prev, k->cur, k->fade_r,
+					    k->fade_r_cap - FADE_EXTRA,
+					    &k->fade_px);
+	k->nfade_diff = k->nfade_r;
 	if (k->nfade_r >= 0) {
-		double area = 0;
+		double area = 0, px = 0;
 
 		for (int i = 0; i < k->nfade_r; i++)
 			area += (double)k->fade_r[i].w * k->fade_r[i].h;
+		for (size_t i = 0; k->fade_px.h && i < k->fade_px.nrun; i++)
+			px += k->fade_px.run[i].n;
 		log_debug(MOD, "fade: the slides differ in %d rectangles, "
-			  "%.0f %% of the frame", k->nfade_r,
-			  100 * area / ((double)k->w * k->h));
+			  "%.0f %% of the frame (%.0f %% in runs of pixels)",
+			  k->nfade_r, 100 * area / ((double)k->w * k->h),
+			  100 * px / ((double)k->w * k->h));
 	}
 }
 
@@ -690,11 +728,48 @@ static void blend(struct kiosk *k, cairo_surface_t *dst, bool partial)
 	/* Smoothstep: the change starts and ends gently.  All three are
 	 * frames of k->w x k->h, which the blend never refuses. */
 	f = f * f * (3 - 2 * f);
-	if (partial)
+	if (partial && k->fade_px.h > 0) {
+		/* A tile that differs is mostly the same pixels in both (a
+		 * panel's fill, the background): only the runs that differ
+		 * are read and written, about half of the tiles' area. */
+		kiosk_blend_spans(dst, k->prev, k->cur, f, &k->fade_px);
+		kiosk_blend_rects(dst, k->prev, k->cur, f,
+				  k->fade_r + k->nfade_diff,
+				  k->nfade_r - k->nfade_diff);
+	} else if (partial) {
 		kiosk_blend_rects(dst, k->prev, k->cur, f, k->fade_r,
 				  k->nfade_r);
-	else
+	} else {
 		kiosk_blend(dst, k->prev, k->cur, f);
+	}
+}
+
+/* The frame that ends a fade, on the screen's own pixels where they hold
+ * the fade's last frame: cur is copied there only where the slides
+ * differ, pixel by pixel, and where cur was drawn on since. */
+static void end_on_screen(struct kiosk *k)
+{
+	cairo_surface_t *t;
+	bool held;
+
+	if (k->fade_px.h <= 0)
+		return;
+	t = display_target(k->disp, k->w, k->h, &held);
+	if (!t || !held)
+		return;
+	kiosk_blend_spans(t, k->cur, k->cur, 1, &k->fade_px);
+	kiosk_blend_rects(t, k->cur, k->cur, 1, k->fade_r + k->nfade_diff,
+			  k->nfade_r - k->nfade_diff);
+	kiosk_blend_rects(t, k->cur, k->cur, 1, k->parts, k->nparts);
+	k->frame = t;
+}
+
+/* No frame is shown before the first fetch answers, for a while, unless
+ * the cache had data. */
+static bool first_frame_waits(const struct kiosk *k)
+{
+	return k->presented == 0 && k->fetches == 0 && !k->from_cache &&
+	       k->mono - k->clock.start < FIRST_FETCH_WAIT;
 }
 
 static void render_frame(struct kiosk *k)
@@ -732,6 +807,10 @@ static void render_frame(struct kiosk *k)
 		k->status = -1;
 		return;
 	}
+	/* Drawn while the first frame still awaits the first fetch, the
+	 * slide is drawn again when the data comes; meanwhile it has
+	 * loaded the faces at the sizes the slide uses, time the kiosk
+	 * would otherwise spend waiting. */
 	if (k->dirty) {
 		draw_slide(k);
 		k->dirty = false;
@@ -772,6 +851,8 @@ static void render_frame(struct kiosk *k)
 		k->end_partial = k->last_fade_plain && k->nfade_r > 0 &&
 				 !k->slide_drawn && !k->whole;
 		k->frame = k->cur;
+		if (k->end_partial)
+			end_on_screen(k);
 		drop_fade_frames(k);
 	}
 }
@@ -809,8 +890,7 @@ static void present(struct kiosk *k)
 
 	if (k->quit || (!k->show && !k->nparts) || !k->frame)
 		return;
-	if (k->presented == 0 && k->fetches == 0 && !k->from_cache &&
-	    k->mono - k->clock.start < FIRST_FETCH_WAIT)
+	if (first_frame_waits(k))
 		return;
 	shown = kiosk_ops_frame(k->ops, k->frame, k->wall, k->mono);
 	if (!shown || present_shown(k, shown, err, sizeof err)) {
@@ -826,7 +906,7 @@ static void present(struct kiosk *k)
 	k->whole = false;
 	k->last_plain = shown == k->frame;
 	k->last_fade_plain = k->last_plain && k->frame != k->cur &&
-			     k->frame != k->mix;
+			     k->frame != k->mix && k->fade < 1;
 	k->presented++;
 	kiosk_ops_presented(k->ops, shown, k->mono,
 			    fetch_worker_screenshot_wanted(k->worker));
@@ -876,8 +956,10 @@ static double next_wake(const struct kiosk *k)
 	 * next slide, a fetch or the end of the run. */
 	if (k->fade < 1)
 		return fmin(fade_wait(k), WAIT_MAX);
+	/* The first frame awaits the first fetch, which cannot wake the
+	 * loop: at most FIRST_FETCH_WAIT of short sleeps, once. */
 	if (k->presented == 0)
-		return 0.005;	/* the first frame awaits the first fetch */
+		return 0.001;
 	if (render_look_ticker())
 		return 1 / TICKER_FPS;
 
@@ -888,7 +970,12 @@ static double next_wake(const struct kiosk *k)
 	t = fmin(t, d);
 	d = k->clock.start + (double)(k->seq + 1) * o->slide_seconds - k->mono;
 	t = fmin(t, d);
-	t = fmin(t, k->sched.due - k->mono);
+	/* A fetch in flight cannot wake the loop when it ends: it is looked
+	 * for now and then, not in a busy loop until it answers. */
+	if (fetch_worker_busy(k->worker))
+		t = fmin(t, FETCH_LOOK);
+	else
+		t = fmin(t, k->sched.due - k->mono);
 	if (k->next.fetched_at > 0)
 		t = fmin(t, k->data_mono + o->refresh_seconds - k->mono);
 	if (o->duration > 0)
@@ -1017,6 +1104,7 @@ static int open_display(struct kiosk *k)
 
 static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 {
+	double warm_ms;
 	char err[512];
 
 	memset(k, 0, sizeof *k);
@@ -1061,6 +1149,10 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 		return -1;
 	}
 
+	/* The fonts load while the cache is read, the first fetch runs and
+	 * the display opens. */
+	k->warm = kiosk_warm_start();
+
 	k->mono = kiosk_mono_now();
 	if (o->replay) {
 		if (kiosk_clock_replay(&k->clock, o->replay_from, o->replay_to,
@@ -1089,14 +1181,17 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 					  k->log_tz);
 	if (open_display(k))
 		return -1;
-	/* ... and the fonts load while it answers. */
-	if (fetch_worker_busy(k->worker))
-		render_warm_up();
+	display_prepare(k->disp);
 	if (kiosk_ops_create(&o->ops, &o->fetch, o->cache_dir, k->disp,
 			     &k->ops, err, sizeof err)) {
 		log_error(MOD, "cannot start the uploads: %s", err);
 		return -1;
 	}
+	warm_ms = kiosk_warm_finish(k->warm);
+	k->warm = NULL;
+	if (warm_ms >= 0)
+		log_debug(MOD, "fonts made ready in %.0f ms, while the "
+			  "display opened", warm_ms);
 	fetch_schedule_init(&k->sched,
 			    kiosk_clock_fetch_period(&k->clock,
 						     o->fetch_seconds),
@@ -1109,6 +1204,8 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 
 static void kiosk_finish(struct kiosk *k)
 {
+	/* Before the data it draws from goes. */
+	kiosk_warm_finish(k->warm);
 	if (k->signals_set) {
 		sigaction(SIGINT, &k->old_int, NULL);
 		sigaction(SIGTERM, &k->old_term, NULL);
@@ -1121,6 +1218,7 @@ static void kiosk_finish(struct kiosk *k)
 	cairo_surface_destroy(k->prev);
 	cairo_surface_destroy(k->mix);
 	free(k->fade_r);
+	kiosk_spans_free(&k->fade_px);
 	fetch_bundle_finish(&k->data);
 	fetch_bundle_finish(&k->next);
 	render_image_forget();

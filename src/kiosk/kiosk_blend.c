@@ -9,14 +9,17 @@
  *
  * Slides share their background, header band and ticker line, so about
  * half of a 1080p frame is the same in both; kiosk_blend_diff() finds
- * where they differ, once per fade, and the fade blends and sends only
- * that.
+ * where they differ, once per fade, and the fade sends only that.  Even
+ * inside the tiles that differ most pixels are the same (a panel's fill
+ * over the same background): kiosk_blend_diff_spans() also keeps the
+ * runs of pixels that differ, and the fade blends only those.
  */
 #include "kiosk/kiosk_blend.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef __SSE2__
@@ -81,6 +84,12 @@ static void blend_row(uint32_t *d, const uint32_t *a,
 	}
 }
 
+/* The weight of to in 256ths: 256 - f and f add up to 256 exactly. */
+static uint32_t weight_of(double t)
+{
+	return !(t > 0) ? 0 : t >= 1 ? 256 : (uint32_t)(t * 256 + 0.5);
+}
+
 static uint32_t *row_of(cairo_surface_t *s, int y)
 {
 	return (uint32_t *)(cairo_image_surface_get_data(s) +
@@ -99,8 +108,7 @@ int kiosk_blend_rects(cairo_surface_t *dst, cairo_surface_t *from,
 		return -1;
 	w = cairo_image_surface_get_width(dst);
 	h = cairo_image_surface_get_height(dst);
-	/* The weights in 256ths: 256 - f and f add up to 256 exactly. */
-	f = !(t > 0) ? 0 : t >= 1 ? 256 : (uint32_t)(t * 256 + 0.5);
+	f = weight_of(t);
 	g = 256 - f;
 
 	cairo_surface_flush(from);
@@ -137,33 +145,103 @@ int kiosk_blend_diff_max(int h)
 	return (h + KIOSK_DIFF_TILE - 1) / KIOSK_DIFF_TILE * KIOSK_DIFF_RUNS;
 }
 
-/* Which of the tiles of the row of tiles from y0 to y1 differ, in
- * differ[0..cols). */
-static void diff_tiles(cairo_surface_t *a, cairo_surface_t *b, int y0,
-		       int y1, int w, bool *differ, int cols)
+void kiosk_spans_init(struct kiosk_spans *s)
 {
-	for (int c = 0; c < cols; c++)
-		differ[c] = false;
-	for (int y = y0; y < y1; y++) {
-		const uint32_t *pa = row_of(a, y), *pb = row_of(b, y);
-
-		for (int c = 0; c < cols; c++) {
-			int x = c * KIOSK_DIFF_TILE;
-			int n = w - x < KIOSK_DIFF_TILE ? w - x
-							: KIOSK_DIFF_TILE;
-
-			if (!differ[c] && memcmp(pa + x, pb + x,
-						 (size_t)n * 4) != 0)
-				differ[c] = true;
-		}
-	}
+	memset(s, 0, sizeof *s);
 }
 
-int kiosk_blend_diff(cairo_surface_t *a, cairo_surface_t *b,
-		     struct display_rect *r, int max)
+void kiosk_spans_free(struct kiosk_spans *s)
+{
+	free(s->row);
+	free(s->run);
+	kiosk_spans_init(s);
+}
+
+/* Whether the n pixels (at most KIOSK_SPAN_BLOCK) from x differ. */
+static bool block_differs(const uint32_t *pa, const uint32_t *pb, int x,
+			  int n)
+{
+#ifdef __SSE2__
+	if (n == 4) {
+		__m128i p = _mm_loadu_si128((const __m128i *)(pa + x));
+		__m128i q = _mm_loadu_si128((const __m128i *)(pb + x));
+
+		return _mm_movemask_epi8(_mm_cmpeq_epi32(p, q)) != 0xffff;
+	}
+#endif
+	for (int i = 0; i < n; i++)
+		if (pa[x + i] != pb[x + i])
+			return true;
+	return false;
+}
+
+/* One more run in s; false when there is no room for it. */
+static bool add_run(struct kiosk_spans *s, int x, int n)
+{
+	if (s->nrun == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4096;
+		struct kiosk_span *more = realloc(s->run, cap * sizeof *more);
+
+		if (!more)
+			return false;
+		s->run = more;
+		s->cap = cap;
+	}
+	s->run[s->nrun++] = (struct kiosk_span){ (uint16_t)x, (uint16_t)n };
+	return true;
+}
+
+/* Marks the tiles of differ[] that row y of a and b differs in, and
+ * adds its runs to s while *keep. */
+static void diff_row(const uint32_t *pa, const uint32_t *pb, int w,
+		     bool *differ, struct kiosk_spans *s, bool *keep)
+{
+	int start = -1, end = 0;
+
+	for (int x = 0; x < w; x += KIOSK_SPAN_BLOCK) {
+		int n = w - x < KIOSK_SPAN_BLOCK ? w - x : KIOSK_SPAN_BLOCK;
+
+		if (!block_differs(pa, pb, x, n))
+			continue;
+		differ[x / KIOSK_DIFF_TILE] = true;
+		if (!*keep)
+			continue;
+		if (start >= 0 && x - end < KIOSK_SPAN_GAP) {
+			end = x + n;
+			continue;
+		}
+		if (start >= 0 && !add_run(s, start, end - start))
+			*keep = false;
+		start = x;
+		end = x + n;
+	}
+	if (*keep && start >= 0 && !add_run(s, start, end - start))
+		*keep = false;
+}
+
+/* Room in s for the offsets of h rows; false when there is none. */
+static bool spans_rows(struct kiosk_spans *s, int h)
+{
+	s->h = 0;
+	s->nrun = 0;
+	if (s->row_cap < (size_t)h + 1) {
+		uint32_t *row = realloc(s->row, ((size_t)h + 1) * sizeof *row);
+
+		if (!row)
+			return false;
+		s->row = row;
+		s->row_cap = (size_t)h + 1;
+	}
+	return true;
+}
+
+int kiosk_blend_diff_spans(cairo_surface_t *a, cairo_surface_t *b,
+			   struct display_rect *r, int max,
+			   struct kiosk_spans *s)
 {
 	bool differ[16384 / KIOSK_DIFF_TILE + 1];
 	int w, h, cols, nr = 0;
+	bool keep;
 
 	if (!same_size(a, b))
 		return -1;
@@ -173,6 +251,7 @@ int kiosk_blend_diff(cairo_surface_t *a, cairo_surface_t *b,
 	if (max < kiosk_blend_diff_max(h) ||
 	    cols > (int)(sizeof differ / sizeof differ[0]))
 		return -1;
+	keep = s && spans_rows(s, h);
 
 	cairo_surface_flush(a);
 	cairo_surface_flush(b);
@@ -180,7 +259,13 @@ int kiosk_blend_diff(cairo_surface_t *a, cairo_surface_t *b,
 		int y1 = y0 + KIOSK_DIFF_TILE > h ? h : y0 + KIOSK_DIFF_TILE;
 		int runs = 0, last = -2;
 
-		diff_tiles(a, b, y0, y1, w, differ, cols);
+		memset(differ, 0, (size_t)cols * sizeof differ[0]);
+		for (int y = y0; y < y1; y++) {
+			if (keep)
+				s->row[y] = (uint32_t)s->nrun;
+			diff_row(row_of(a, y), row_of(b, y), w, differ, s,
+				 &keep);
+		}
 		for (int c = 0; c < cols; c++) {
 			int x1 = (c + 1) * KIOSK_DIFF_TILE > w
 					 ? w : (c + 1) * KIOSK_DIFF_TILE;
@@ -201,5 +286,53 @@ int kiosk_blend_diff(cairo_surface_t *a, cairo_surface_t *b,
 			last = c;
 		}
 	}
+	if (keep) {
+		s->row[h] = (uint32_t)s->nrun;
+		s->w = w;
+		s->h = h;
+	} else if (s) {
+		s->h = 0;
+	}
 	return nr;
+}
+
+int kiosk_blend_diff(cairo_surface_t *a, cairo_surface_t *b,
+		     struct display_rect *r, int max)
+{
+	return kiosk_blend_diff_spans(a, b, r, max, NULL);
+}
+
+int kiosk_blend_spans(cairo_surface_t *dst, cairo_surface_t *from,
+		      cairo_surface_t *to, double t,
+		      const struct kiosk_spans *s)
+{
+	uint32_t f, g;
+
+	if (!same_size(dst, from) || !same_size(dst, to) || s->h <= 0 ||
+	    s->w != cairo_image_surface_get_width(dst) ||
+	    s->h != cairo_image_surface_get_height(dst))
+		return -1;
+	f = weight_of(t);
+	g = 256 - f;
+
+	cairo_surface_flush(from);
+	cairo_surface_flush(to);
+	cairo_surface_flush(dst);
+	for (int y = 0; y < s->h; y++) {
+		uint32_t *d = row_of(dst, y);
+		const uint32_t *a = row_of(from, y), *b = row_of(to, y);
+		/* At either end of the fade a copy, of the one picture. */
+		const uint32_t *only = f == 0 ? a : f == 256 ? b : NULL;
+
+		for (uint32_t i = s->row[y]; i < s->row[y + 1]; i++) {
+			int x = s->run[i].x, n = s->run[i].n;
+
+			if (!only)
+				blend_row(d + x, a + x, b + x, n, f, g);
+			else if (only != d)
+				memcpy(d + x, only + x, (size_t)n * 4);
+		}
+	}
+	cairo_surface_mark_dirty(dst);
+	return 0;
 }

@@ -5,6 +5,7 @@
 #define AKARI_KIOSK_BLEND_H
 
 #include <cairo.h>
+#include <stdint.h>
 
 #include "display/display.h"
 
@@ -35,6 +36,43 @@ int kiosk_blend_diff_max(int h);
  * kiosk_blend_diff_max() of their height. */
 int kiosk_blend_diff(cairo_surface_t *a, cairo_surface_t *b,
 		     struct display_rect *r, int max);
+
+/* Where two frames differ, pixel by pixel: row y's runs of pixels are
+ * run[row[y]] to run[row[y + 1] - 1], each from x for n pixels, in
+ * blocks of KIOSK_SPAN_BLOCK pixels (a run ends at the frame's edge).
+ * Runs closer than KIOSK_SPAN_GAP pixels are one.  h 0: none known.
+ * Owned by the caller: kiosk_spans_init() before the first use,
+ * kiosk_spans_free() at the end. */
+#define KIOSK_SPAN_BLOCK 4
+#define KIOSK_SPAN_GAP 16
+
+struct kiosk_span {
+	uint16_t x, n;
+};
+
+struct kiosk_spans {
+	int w, h;
+	uint32_t *row;		/* h + 1 offsets into run */
+	struct kiosk_span *run;
+	size_t nrun, cap, row_cap;
+};
+
+void kiosk_spans_init(struct kiosk_spans *s);
+void kiosk_spans_free(struct kiosk_spans *s);	/* back to init's state */
+
+/* kiosk_blend_diff(), and where a and b differ pixel by pixel in *s
+ * (NULL: not wanted).  When s cannot be made (out of memory) s->h is 0
+ * and the rectangles are still given. */
+int kiosk_blend_diff_spans(cairo_surface_t *a, cairo_surface_t *b,
+			   struct display_rect *r, int max,
+			   struct kiosk_spans *s);
+
+/* kiosk_blend() on the pixels of the runs of s only, which must be of
+ * dst's size; the rest of dst is left as it is.  Returns 0, or -1 when
+ * the surfaces or s do not fit and nothing was written. */
+int kiosk_blend_spans(cairo_surface_t *dst, cairo_surface_t *from,
+		      cairo_surface_t *to, double t,
+		      const struct kiosk_spans *s);
 
 /* kiosk_blend() within the n rectangles r[] only (clipped to the frame);
  * the rest of dst is left as it is.  Returns 0, or -1 as kiosk_blend()

@@ -738,6 +738,21 @@ static void clock_styles(const struct render_ctx *c,
 	};
 }
 
+/* The texts of the header clock at now: the time, and the date in the
+ * first and the second language ("" with one language). */
+struct clock_texts {
+	char hm[16], dja[48], den[48];
+};
+
+static void clock_texts(struct clock_texts *t, int64_t now, GTimeZone *tz)
+{
+	render_fmt_hm(t->hm, sizeof(t->hm), now, tz);
+	render_fmt_date(t->dja, sizeof(t->dja), now, tz,
+			render_i18n_first());
+	render_fmt_date(t->den, sizeof(t->den), now, tz,
+			render_i18n_second());
+}
+
 /* Title on the left, the clock on the right, the marks between them
  * and the place under the clock (wide), or the place and the marks on a
  * second row (narrow). */
@@ -750,7 +765,8 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	struct render_style st_time, st_dja, st_small;
 	double pad = PAD * c->u, right = hr.x + hr.w - pad;
 	double row = HEADER_ROW * c->u, tbase = 104 * c->u, x;
-	char hm[16], dja[48], den[48], place[160];
+	char place[160];
+	struct clock_texts ct;
 	struct render_style st_title = { .px = 64 * c->u, .bold = true };
 	struct render_extent et, e1, e2, title;
 	double cy;
@@ -776,16 +792,12 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	render_static_end(c);
 
 	/* the clock: time big, the date stacked to its left */
-	render_fmt_hm(hm, sizeof(hm), c->d->now, c->tz);
-	render_fmt_date(dja, sizeof(dja), c->d->now, c->tz,
-			render_i18n_first());
-	render_fmt_date(den, sizeof(den), c->d->now, c->tz,
-			render_i18n_second());
-	et = render_text(c, &st_time, right, tbase, hm);
+	clock_texts(&ct, c->d->now, c->tz);
+	et = render_text(c, &st_time, right, tbase, ct.hm);
 	x = right - et.w - 26 * c->u;
-	e1 = render_text(c, &st_dja, x, tbase - 38 * c->u, dja);
+	e1 = render_text(c, &st_dja, x, tbase - 38 * c->u, ct.dja);
 	st_small.second = true;
-	e2 = *den ? render_text(c, &st_small, x, tbase, den)
+	e2 = *ct.den ? render_text(c, &st_small, x, tbase, ct.den)
 		  : (struct render_extent){ 0 };
 	st_small.second = false;
 	x -= fmax(e1.w, e2.w);
@@ -953,20 +965,36 @@ int render_ticker(cairo_t *cr, int w, int h)
 static double clock_left(struct render_ctx *c, double right)
 {
 	struct render_style st_time, st_dja, st_small;
-	char hm[16], dja[48], den[48];
+	struct clock_texts ct;
 	double e1, e2;
 
 	clock_styles(c, &st_time, &st_dja, &st_small);
-	render_fmt_hm(hm, sizeof(hm), c->d->now, c->tz);
-	render_fmt_date(dja, sizeof(dja), c->d->now, c->tz,
-			render_i18n_first());
-	render_fmt_date(den, sizeof(den), c->d->now, c->tz,
-			render_i18n_second());
-	e1 = render_text_measure(c, &st_dja, dja).w;
+	clock_texts(&ct, c->d->now, c->tz);
+	e1 = render_text_measure(c, &st_dja, ct.dja).w;
 	st_small.second = true;
-	e2 = *den ? render_text_measure(c, &st_small, den).w : 0;
-	return right - render_text_measure(c, &st_time, hm).w - 26 * c->u -
+	e2 = *ct.den ? render_text_measure(c, &st_small, ct.den).w : 0;
+	return right - render_text_measure(c, &st_time, ct.hm).w - 26 * c->u -
 	       fmax(e1, e2);
+}
+
+int render_clock_key(enum render_slide slide, const struct render_data *d,
+		     char *buf, size_t len)
+{
+	struct clock_texts ct;
+	GTimeZone *tz;
+
+	if (!d || !buf || len == 0 || (int)slide < 0 ||
+	    slide >= RENDER_SLIDE_COUNT || d->now < RENDER_TIME_MIN ||
+	    d->now > RENDER_TIME_MAX)
+		return -1;
+	tz = zone_of(site_of(d, slide));
+	clock_texts(&ct, d->now, tz);
+	g_time_zone_unref(tz);
+	/* Newlines: no text of the clock holds one. */
+	if (snprintf(buf, len, "%s\n%s\n%s", ct.hm, ct.dja, ct.den) >=
+	    (int)len)
+		return -1;
+	return 0;
 }
 
 int render_clock(cairo_t *cr, int w, int h, enum render_slide slide,

@@ -99,6 +99,16 @@ struct render_box {
 int render_clock(cairo_t *cr, int w, int h, enum render_slide slide,
 		 const struct render_data *d, struct render_box *box);
 
+/* What the header clock of slide shows at d->now (the time and the
+ * dates, as text) in buf, of len bytes.  render_clock() with the same
+ * slide and d but a d->now of the same key draws the same pixels: a
+ * caller that drew the slide at one time need not draw the clock again
+ * at another of the same key.  Returns 0, or -1 (buf's content
+ * unspecified) as render_clock() does or when len is too small; 128
+ * bytes always do. */
+int render_clock_key(enum render_slide slide, const struct render_data *d,
+		     char *buf, size_t len);
+
 /* Loads the fonts the slides use, so that the first frame does not
  * wait for them; for a caller with time to spare, such as a kiosk
  * waiting for its first data.  Harmless to call again. */

@@ -33,6 +33,8 @@
 #define MOD "api"
 #define JSON_TYPE "application/json; charset=utf-8"
 #define INFLUX_VERSION "1.8-akari"
+/* The most of a declared body reserved before it comes. */
+#define BODY_PREALLOC_MAX ((size_t)4 << 20)
 
 struct api_influx {
 	const struct api_influx_env *env;
@@ -276,6 +278,13 @@ static enum MHD_Result check_write(struct api_influx *r, bool *ok)
 				       "the body is %.32s bytes; this server "
 				       "accepts at most %zu", len,
 				       r->env->max_body);
+
+		/* One allocation for the declared body, rather than one
+		 * doubling after another as its chunks come in; capped, so
+		 * that a length declared and never sent costs little. */
+		g_byte_array_free(r->body, TRUE);
+		r->body = g_byte_array_sized_new(
+		    (guint)(n < BODY_PREALLOC_MAX ? n : BODY_PREALLOC_MAX));
 	}
 	*ok = true;
 	return MHD_YES;

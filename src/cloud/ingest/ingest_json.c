@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cloud/ingest/ingest.h"
+#include "cloud/ingest/ingest_number.h"
 #include "core/timeutil.h"
 
 /* The most digits an integer may have: 10^18 - 1 fits in int64. */
@@ -133,9 +134,9 @@ static bool read_number(struct reader *r, bool *is_int, int64_t *i,
 	buf[n] = '\0';
 	errno = 0;
 	if (*is_int)
-		*i = strtoll(buf, &end, 10);
+		*i = ingest_strtoll(buf, &end);
 	else
-		*d = g_ascii_strtod(buf, &end);
+		*d = ingest_strtod(buf, &end);
 	if (errno || end != buf + n || (!*is_int && !isfinite(*d)))
 		return false;
 	r->p = q;

@@ -1,12 +1,18 @@
 /*
  * ingest_points.c - a cache of point lookups, emptied whenever the
- * registry stamp moves.
+ * registry may have changed.
  *
- * A batch takes the stamp before it reads anything, copies what the
- * cache holds under the lock, reads the rest from the store without the
- * lock, and adds what it read only if the cache is still under the
- * stamp it took: what it read may predate a change that moved the stamp
- * since, and then the next batch reads it again.
+ * Every emptying starts a new epoch.  A batch notes the epoch when it
+ * copies what the cache holds, reads the rest from the store without
+ * the cache's lock, and adds what it read only if the epoch is still the
+ * same: what it read may predate a change that emptied the cache since,
+ * and then the next batch reads it again.
+ *
+ * The cache is emptied when this process's count of registry writes
+ * has moved past the one it last saw (at once, and without any lock of
+ * the store), and when a digest of the registry, taken by the first
+ * batch that starts INGEST_POINTS_RECHECK_US or more after the last
+ * digest began, differs from the last one (other processes' changes).
  */
 #include "cloud/ingest/ingest_points.h"
 
@@ -20,8 +26,10 @@ struct ingest_points {
 	struct store *st;
 	GMutex lock;
 	GHashTable *map;	/* owned key -> owned struct store_point */
-	struct store_registry_stamp stamp;	/* what map was read under */
-	bool stamped;		/* false until the first batch */
+	uint64_t epoch;		/* emptyings of map so far */
+	uint64_t writes;	/* the registry count map was read under */
+	uint64_t digest;	/* the newest digest taken */
+	int64_t digest_at;	/* when it began, monotonic us; 0: none */
 };
 
 struct ingest_points *ingest_points_create(struct store *st)
@@ -44,22 +52,62 @@ void ingest_points_destroy(struct ingest_points *c)
 	g_free(c);
 }
 
+static void empty_locked(struct ingest_points *c)
+{
+	g_hash_table_remove_all(c->map);
+	c->epoch++;
+}
+
 /*
- * Copies what the cache holds of keys under stamp, emptying it first if
- * it was filled under another.  miss[] receives the indices not found.
+ * Takes a digest if the last one began INGEST_POINTS_RECHECK_US ago or
+ * more, and empties the cache when it differs.  Of two digests taken at
+ * once the one that began later wins: it saw the newer registry.
  */
-static size_t take_cached(struct ingest_points *c,
-			  const struct store_registry_stamp *stamp,
+static int recheck(struct ingest_points *c, struct store *st)
+{
+	int64_t now = g_get_monotonic_time();
+	uint64_t digest;
+	bool due;
+	int rc;
+
+	g_mutex_lock(&c->lock);
+	due = !c->digest_at || now - c->digest_at >= INGEST_POINTS_RECHECK_US;
+	g_mutex_unlock(&c->lock);
+	if (!due)
+		return STORE_OK;
+
+	rc = store_registry_digest(st, &digest);
+	if (rc)
+		return rc;
+	g_mutex_lock(&c->lock);
+	if (now > c->digest_at) {
+		if (c->digest_at && digest != c->digest)
+			empty_locked(c);
+		c->digest = digest;
+		c->digest_at = now;
+	}
+	g_mutex_unlock(&c->lock);
+	return STORE_OK;
+}
+
+/*
+ * Copies what the cache holds of keys, emptying it first if the
+ * registry count has moved.  miss[] receives the indices not found;
+ * *epoch the epoch they were looked up in.
+ */
+static size_t take_cached(struct ingest_points *c, uint64_t writes,
 			  const char *const *keys, size_t n,
-			  struct store_point *out, bool *found, size_t *miss)
+			  struct store_point *out, bool *found, size_t *miss,
+			  uint64_t *epoch)
 {
 	size_t nmiss = 0;
 
 	g_mutex_lock(&c->lock);
-	if (!c->stamped || !store_registry_stamp_equal(&c->stamp, stamp)) {
-		g_hash_table_remove_all(c->map);
-		c->stamp = *stamp;
-		c->stamped = true;
+	/* An older count is a batch that began before the write: what the
+	 * cache holds is newer than what it could see, and still good. */
+	if (writes > c->writes) {
+		empty_locked(c);
+		c->writes = writes;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct store_point *p =
@@ -71,19 +119,19 @@ static size_t take_cached(struct ingest_points *c,
 		else
 			miss[nmiss++] = i;
 	}
+	*epoch = c->epoch;
 	g_mutex_unlock(&c->lock);
 	return nmiss;
 }
 
-/* Adds the points read under stamp, if the cache is still under it. */
-static void keep_read(struct ingest_points *c,
-		      const struct store_registry_stamp *stamp,
+/* Adds the points read in epoch, if the cache is still in it. */
+static void keep_read(struct ingest_points *c, uint64_t epoch,
 		      const char *const *keys, const size_t *miss,
 		      size_t nmiss, const struct store_point *out,
 		      const bool *found)
 {
 	g_mutex_lock(&c->lock);
-	if (store_registry_stamp_equal(&c->stamp, stamp)) {
+	if (c->epoch == epoch) {
 		for (size_t j = 0; j < nmiss; j++) {
 			size_t i = miss[j];
 
@@ -101,21 +149,24 @@ int ingest_points_resolve(struct ingest_points *c, struct store *st,
 			  const char *const *keys, size_t n,
 			  struct store_point *out, bool *found)
 {
-	struct store_registry_stamp stamp;
 	struct store_point *rp = NULL;
 	const char **rkeys = NULL;
 	bool *rfound = NULL;
 	size_t *miss = NULL, nmiss;
+	uint64_t writes, epoch;
 	int rc;
 
 	if (!c || c->st != st)
 		return store_points_lookup(st, keys, n, out, found);
 
-	rc = store_registry_stamp(st, &stamp);
+	/* The count before anything is read: a write counted later moves
+	 * the next batch's count. */
+	writes = store_registry_writes();
+	rc = recheck(c, st);
 	if (rc)
 		return rc;
 	miss = g_new(size_t, n ? n : 1);
-	nmiss = take_cached(c, &stamp, keys, n, out, found, miss);
+	nmiss = take_cached(c, writes, keys, n, out, found, miss, &epoch);
 	if (!nmiss)
 		goto out;
 
@@ -133,7 +184,7 @@ int ingest_points_resolve(struct ingest_points *c, struct store *st,
 		if (rfound[j])
 			out[miss[j]] = rp[j];
 	}
-	keep_read(c, &stamp, keys, miss, nmiss, out, found);
+	keep_read(c, epoch, keys, miss, nmiss, out, found);
 out:
 	g_free(rfound);
 	g_free(rp);

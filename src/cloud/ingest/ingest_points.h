@@ -3,14 +3,21 @@
  * batches, so that a batch naming a thousand known points costs no read
  * of the registry.
  *
- * The cache can never answer with a point older than the registry: each
- * batch first takes the store's registry stamp (store_lookup.h), and
- * when it differs from the one the cache was filled under, the cache is
- * emptied before anything is read from it.  So a point retired, moved to
- * another site, or given another unit, kind or digits, through the API
- * or with `akari ... --db` beside a running server, is seen by the next
- * batch that starts once the change is committed.  Unknown keys are not
- * kept: a point added later is found at once.
+ * The cache never waits for the store's write lock, and follows the
+ * registry this way:
+ * - A change made through this process (the API, or any other store
+ *   handle of the process) is seen by the very next batch that starts
+ *   once the change has returned: the store counts its registry writes
+ *   (store_lookup.h), and a batch that finds the count moved empties
+ *   the cache before reading from it.
+ * - A change by another process on the same file (`akari point retire
+ *   --db` beside a running server) is seen by every batch that starts
+ *   INGEST_POINTS_RECHECK_US or more after the change was committed:
+ *   the first batch that starts that long after the last digest of the
+ *   registry takes a new one, and empties the cache when it differs.
+ * This holds for a point retired, moved to another site, or given
+ * another unit, kind or digits.  Unknown keys are not kept: a point
+ * added later is found by the next batch, whoever added it.
  *
  * Threads: one cache is shared by every request thread of a server.
  */
@@ -24,6 +31,12 @@
 
 /* The most points kept; past it, further points are read every time. */
 #define INGEST_POINTS_MAX 32768
+
+/* How often at most the registry's digest is taken, in microseconds: the
+ * longest another process's change goes unseen.  A digest reads every
+ * point (about 0.6 ms of CPU a thousand), so once a second costs
+ * little. */
+#define INGEST_POINTS_RECHECK_US 1000000
 
 struct ingest_points;
 

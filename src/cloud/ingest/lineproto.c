@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/ingest/ingest_number.h"
+
 struct raw_tag {
 	size_t key, value;	/* offsets into the scratch buffer */
 };
@@ -83,8 +85,19 @@ static size_t read_name(struct parser *ps, bool stop_eq, bool eq_escapes)
 	size_t off = ps->text->len;
 
 	while (!at_eol(ps)) {
-		char c = *ps->p;
+		const char *run = ps->p;
+		char c;
 
+		/* The bytes up to the next one that may end or escape the
+		 * name go in at once: names rarely hold any. */
+		while (ps->p < ps->end && (c = *ps->p) != ' ' && c != ',' &&
+		       c != '=' && c != '\\' && c != '\n' && c != '\r')
+			ps->p++;
+		g_string_append_len(ps->text, run, ps->p - run);
+		if (at_eol(ps))
+			break;
+
+		c = *ps->p;
 		if (c == ' ' || c == ',' || (stop_eq && c == '='))
 			break;
 		if (c == '\\' && ps->p + 1 < ps->end) {
@@ -113,8 +126,15 @@ static const char *text_at(const struct parser *ps, size_t off)
  * for the token last read, which ends where the scratch buffer does. */
 static bool valid_text(const struct parser *ps, size_t off)
 {
-	size_t n = ps->text->len - 1 - off;
+	const unsigned char *t = (const unsigned char *)text_at(ps, off);
+	size_t n = ps->text->len - 1 - off, i = 0;
 
+	/* Plain ASCII without NUL, as almost every name is, needs no more
+	 * than one look at each byte. */
+	while (i < n && t[i] && t[i] < 0x80)
+		i++;
+	if (i == n)
+		return true;
 	return g_utf8_validate(text_at(ps, off), (gssize)n, NULL) &&
 	       strlen(text_at(ps, off)) == n;
 }
@@ -240,10 +260,13 @@ static bool int_syntax(const char *s, size_t n, bool sign)
 static int parse_scalar(struct parser *ps, struct raw_field *rf)
 {
 	size_t off = ps->text->len, n;
+	const char *start;
 	char *s, *end;
 
+	start = ps->p;
 	while (!at_eol(ps) && *ps->p != ' ' && *ps->p != ',')
-		g_string_append_c(ps->text, *ps->p++);
+		ps->p++;
+	g_string_append_len(ps->text, start, ps->p - start);
 	g_string_append_c(ps->text, '\0');
 	s = ps->text->str + off;
 	n = strlen(s);
@@ -251,11 +274,12 @@ static int parse_scalar(struct parser *ps, struct raw_field *rf)
 		return fail(ps, "missing field value");
 
 	errno = 0;
-	if (is_bool(s, &rf->f.b)) {
+	/* Only t, T, f and F begin a boolean: numbers skip the names. */
+	if (strchr("tTfF", s[0]) && is_bool(s, &rf->f.b)) {
 		rf->f.type = LINEPROTO_BOOL;
 	} else if (s[n - 1] == 'i' && int_syntax(s, n - 1, true)) {
 		rf->f.type = LINEPROTO_INT;
-		rf->f.i = strtoll(s, &end, 10);
+		rf->f.i = ingest_strtoll(s, &end);
 		if (errno)
 			return fail(ps, "integer value out of range");
 	} else if (s[n - 1] == 'u' && int_syntax(s, n - 1, false)) {
@@ -265,7 +289,7 @@ static int parse_scalar(struct parser *ps, struct raw_field *rf)
 			return fail(ps, "unsigned value out of range");
 	} else if (float_syntax(s)) {
 		rf->f.type = LINEPROTO_FLOAT;
-		rf->f.f = g_ascii_strtod(s, &end);
+		rf->f.f = ingest_strtod(s, &end);
 		if (!isfinite(rf->f.f))
 			return fail(ps, "float value out of range");
 	} else {
@@ -319,7 +343,7 @@ static int parse_timestamp(struct parser *ps, struct lineproto_line *line)
 	if (!int_syntax(text_at(ps, off), n, true))
 		return fail(ps, "invalid timestamp");
 	errno = 0;
-	line->ts = strtoll(text_at(ps, off), &end, 10);
+	line->ts = ingest_strtoll(text_at(ps, off), &end);
 	if (errno)
 		return fail(ps, "timestamp out of range");
 	line->has_ts = true;

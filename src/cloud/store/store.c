@@ -224,7 +224,13 @@ static const char *const migrations[] = {
 	"  n INTEGER NOT NULL,"		/* readings in body */
 	"  body BLOB NOT NULL);",
 
-	/* BLOCKS_MIGRATION: raw readings as per-point store_codec blocks
+	/* 7: rollups without their index by point (docs/rollups.md): a
+	 * point's rows are looked up by key at its bucket starts; and an
+	 * hour is read as its two half-hours, so it is not stored */
+	"DROP INDEX IF EXISTS rollups_point;"
+	"DELETE FROM rollups WHERE res = 2;",
+
+	/* 8, BLOCKS_MIGRATION: raw readings as per-point store_codec blocks
 	 * (docs/storage.md); store_blocks.c moves readings into them and
 	 * drops that table in the same transaction.  A rowid table: a
 	 * row of a few thousand bytes stays in its leaf page. */
@@ -244,7 +250,7 @@ static const char *const migrations[] = {
 #define ROLLUP_MIGRATION 4
 
 /* The migration that moves readings into blocks. */
-#define BLOCKS_MIGRATION 7
+#define BLOCKS_MIGRATION 8
 
 static const char *const kind_names[] = {"instantaneous", "counter",
 					 "state"};

@@ -4,9 +4,10 @@
  * The rollups table is keyed by (res, ts, point_id), so the rows of one
  * resolution and time range lie together whatever their point: reading
  * the range once and keeping the rows of the points asked for costs one
- * B-tree walk.  When the points asked for are few among many, each is
- * read by the (point_id, res, ts) index instead, since the range then
- * holds mostly rows nobody wants.
+ * B-tree walk.  When the points asked for are few among many, each
+ * point's rows are looked up by key, bucket by bucket, instead
+ * (store_rollup_walk_db), since the range then holds mostly rows nobody
+ * wants.
  */
 #include "cloud/store/store_aggregate.h"
 #include "cloud/store/store_internal.h"
@@ -167,39 +168,167 @@ static int read_scan(sqlite3 *db, struct agg_ctx *a)
 	return rc;
 }
 
-/* Each wanted point's rows by the index on (point_id, res, ts). */
-static int read_each(sqlite3 *db, struct agg_ctx *a)
+/* --- hours, from half-hours ---------------------------------------------- */
+
+/* A wanted point's hour being added up from its half-hours. */
+struct pending {
+	GTimeZone *tz;		/* borrowed; NULL: no zone, so no rows */
+	bool open;
+	struct store_rollup hour;
+};
+
+/* The last half-hour's hour: the rows of one ts come together. */
+struct hour_memo {
+	GTimeZone *tz;
+	int64_t ts, hour;
+};
+
+static int64_t hour_of(struct hour_memo *m, GTimeZone *tz, int64_t ts)
 {
+	if (m->tz != tz || m->ts != ts) {
+		m->tz = tz;
+		m->ts = ts;
+		m->hour = store_bucket_floor(tz, STORE_BUCKET_HOUR, ts);
+	}
+	return m->hour;
+}
+
+/* The zones of the wanted points into p, by the caller's index. */
+static int load_zones(sqlite3 *db, const struct agg_ctx *a,
+		      struct pending *p)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT p.id, s.tz FROM points p "
+			       "JOIN sites s ON s.id = p.site_id",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, "reading the zones of points");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *tz = sqlite3_column_text(s, 1);
+		size_t i;
+
+		if (wanted_find(a, sqlite3_column_int64(s, 0), &i))
+			p[i].tz = store_rollup_zone(tz ? (const char *)tz
+						       : "");
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK
+			       : db_fail(db, "reading the zones of points");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Hands point i's hour to the caller when it starts in the range. */
+static int hour_emit(const struct agg_ctx *a, size_t i, struct pending *p)
+{
+	struct store_rollup r = p->hour;
+
+	p->open = false;
+	if (r.ts < a->from || r.ts >= a->to)
+		return 0;
+	r.n = a->cols & STORE_AGG_N ? r.n : 0;
+	return a->fn(i, &r, a->ctx);
+}
+
+/*
+ * Hours by one scan of the half-hours: those of the hours that start in
+ * [from, to), an hour past to for the last, each point's added up in
+ * ts order as they come.  min and max need n to leave out half-hours
+ * without readings, so n is read with them.
+ */
+static int read_scan_hours(sqlite3 *db, struct agg_ctx *a)
+{
+	struct agg_ctx half = *a;
+	struct hour_memo memo = {0};
+	struct pending *p = calloc(a->n, sizeof(*p));
 	sqlite3_stmt *s = NULL;
 	bool stop = false;
 	int rc;
 
-	rc = prepare(db, a, "ts", "point_id = ?1 AND res = ?2 AND ts >= ?3 "
-		     "AND ts < ?4", &s);
+	if (!p)
+		return store_fail(STORE_IO, "out of memory reading hours of "
+				  "%zu points", a->n);
+	if (half.cols & (STORE_AGG_MIN | STORE_AGG_MAX))
+		half.cols |= STORE_AGG_N;
+	cols_list(half.cols, half.list, sizeof half.list);
+	rc = load_zones(db, a, p);
+	if (!rc)
+		rc = prepare(db, &half, "point_id, ts", "res = ?1 AND "
+			     "ts >= ?2 AND ts < ?3", &s);
 	if (rc)
-		return rc;
-	sqlite3_bind_int(s, 2, (int)a->res);
-	sqlite3_bind_int64(s, 3, a->from);
-	sqlite3_bind_int64(s, 4, a->to);
-	for (size_t k = 0; k < a->n && !stop && !rc; k++) {
-		int step;
+		goto out;
+	sqlite3_bind_int(s, 1, (int)STORE_BUCKET_30MIN);
+	sqlite3_bind_int64(s, 2, a->from);
+	sqlite3_bind_int64(s, 3, a->to < STORE_BUCKET_END
+				     ? a->to + 3600 : STORE_BUCKET_END);
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_rollup r;
+		int64_t ts = sqlite3_column_int64(s, 1), h;
+		size_t i;
 
-		sqlite3_bind_int64(s, 1, a->w[k].id);
-		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-			struct store_rollup r;
-
-			row_read(s, a->cols, 1, sqlite3_column_int64(s, 0),
-				 &r);
-			if (a->fn(a->w[k].i, &r, a->ctx)) {
-				stop = true;
-				break;
-			}
+		if (!wanted_find(a, sqlite3_column_int64(s, 0), &i) ||
+		    !p[i].tz)
+			continue;
+		row_read(s, half.cols, 2, ts, &r);
+		h = hour_of(&memo, p[i].tz, ts);
+		if (p[i].open && p[i].hour.ts != h)
+			stop = hour_emit(a, i, &p[i]) != 0;
+		if (!p[i].open) {
+			memset(&p[i].hour, 0, sizeof p[i].hour);
+			p[i].hour.ts = h;
+			p[i].open = true;
 		}
-		if (step != SQLITE_ROW && step != SQLITE_DONE)
-			rc = db_fail(db, "reading rollups");
-		sqlite3_reset(s);
+		store_rollup_add(&p[i].hour, &r);
 	}
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE
+		     ? STORE_OK
+		     : db_fail(db, "reading rollups");
+	for (size_t i = 0; i < a->n && !rc && !stop; i++)
+		if (p[i].open)
+			stop = hour_emit(a, i, &p[i]) != 0;
+
+out:
 	sqlite3_finalize(s);
+	free(p);
+	return rc;
+}
+
+/* --- a few points, by key ------------------------------------------------ */
+
+struct each_ctx {
+	struct agg_ctx *a;
+	size_t i;	/* the caller's index of the point walked */
+};
+
+/* A row of the walk, cut to the columns asked for. */
+static int each_row(const struct store_rollup *r, void *ctx)
+{
+	struct each_ctx *e = ctx;
+	struct store_rollup c = {.ts = r->ts};
+	unsigned cols = e->a->cols;
+
+	c.n = cols & STORE_AGG_N ? r->n : 0;
+	c.sum = cols & STORE_AGG_SUM ? r->sum : 0;
+	c.min = cols & STORE_AGG_MIN ? r->min : 0;
+	c.max = cols & STORE_AGG_MAX ? r->max : 0;
+	c.held = cols & STORE_AGG_HELD ? r->held : 0;
+	c.kwh = cols & STORE_AGG_KWH ? r->kwh : 0;
+	return e->a->fn(e->i, &c, e->a->ctx);
+}
+
+/* Each wanted point's rows, looked up by key at its bucket starts. */
+static int read_each(sqlite3 *db, struct agg_ctx *a)
+{
+	bool stop = false;
+	int rc = STORE_OK;
+
+	for (size_t k = 0; k < a->n && !stop && !rc; k++) {
+		struct each_ctx e = {a, a->w[k].i};
+
+		rc = store_rollup_walk_db(db, a->w[k].id, a->res, a->from,
+					  a->to, each_row, &e, &stop);
+	}
 	return rc;
 }
 
@@ -217,7 +346,8 @@ static int agg_conn(sqlite3 *db, void *ctx)
 	if (rc)
 		goto out;
 	if ((int64_t)a->n * SCAN_SHARE >= total)
-		rc = read_scan(db, a);
+		rc = a->res == STORE_BUCKET_HOUR ? read_scan_hours(db, a)
+						 : read_scan(db, a);
 	else
 		rc = read_each(db, a);
 

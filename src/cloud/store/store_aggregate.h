@@ -41,10 +41,13 @@ enum store_aggregate_cols {
  * Calls fn for every rollup at res (STORE_BUCKET_30MIN ..
  * STORE_BUCKET_MONTH) with from <= ts < to of the n points in ids
  * (borrowed; in any order, without repeats), in no particular order.
- * Many points are read in one scan of the bucket range, a few by their
- * own index; either way every row comes once.  Only the columns in cols
- * (enum store_aggregate_cols) are read.  STORE_INVALID for a res that
- * has no rollups.
+ * Many points are read in one scan of the bucket range, a few by key at
+ * the bucket starts of their zone (rows cut in a zone a site no longer
+ * has, which no bucket matches, are then left out); either way every
+ * row comes once.  Hours are added up from their half-hours
+ * (store_rollup.h).  Only the columns in cols (enum
+ * store_aggregate_cols) are read.  STORE_INVALID for a res that has no
+ * rollups.
  */
 int store_aggregate_rollups(struct store *st, const int64_t *ids, size_t n,
 			    enum store_bucket res, unsigned cols,

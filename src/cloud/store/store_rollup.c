@@ -32,6 +32,10 @@
 #define RES_LAST STORE_BUCKET_MONTH
 #define RES_COUNT (RES_LAST + 1)
 
+/* GLib's calendar starts in year 1: no bucket is looked for before
+ * 0002-01-01T00:00:00Z, so that no zone's month starts before year 1. */
+#define WALK_FIRST INT64_C(-62104060800)
+
 static int db_fail(sqlite3 *db, const char *what)
 {
 	return store_fail(STORE_IO, "%s: %s", what, sqlite3_errmsg(db));
@@ -185,7 +189,7 @@ struct stmts {
 	sqlite3_stmt *get;	/* one rollup */
 	sqlite3_stmt *set;	/* write one rollup */
 	sqlite3_stmt *del;	/* remove one rollup */
-	sqlite3_stmt *days;	/* a point's day rollups in [from, to) */
+	sqlite3_stmt *days;	/* a point's day rollup at ts */
 	sqlite3_stmt *horizon;
 	sqlite3_stmt *ins;	/* a new rollup */
 	sqlite3_stmt *upd;	/* a rollup that is there */
@@ -203,8 +207,10 @@ static const char *const stmt_sql[] = {
 	"sum = excluded.sum, min = excluded.min, max = excluded.max, "
 	"held = excluded.held, kwh = excluded.kwh",
 	"DELETE FROM rollups WHERE point_id = ?1 AND res = ?2 AND ts = ?3",
+	/* one day: the table has no index by point, so a month's days
+	 * are looked up one by one by their key */
 	"SELECT n, sum, min, max, held, kwh FROM rollups WHERE "
-	"point_id = ?1 AND res = 3 AND ts >= ?2 AND ts < ?3 ORDER BY ts",
+	"res = 3 AND ts = ?2 AND point_id = ?1",
 	"SELECT before FROM raw_pruned WHERE id = 1",
 	"INSERT INTO rollups (point_id, res, ts, n, sum, min, max, held, "
 	"kwh) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -213,6 +219,9 @@ static const char *const stmt_sql[] = {
 };
 
 #define STMT_COUNT (sizeof stmt_sql / sizeof stmt_sql[0])
+
+/* Indices of stmt_sql for the statements prepared one at a time. */
+enum { SQL_INFO = 0, SQL_GET = 1, SQL_HORIZON = 5 };
 
 static sqlite3_stmt **stmt_slot(struct stmts *s, size_t i)
 {
@@ -373,6 +382,26 @@ static void acc_hold(struct store_rollup *r, double v, int64_t secs)
 	r->kwh += v * (double)secs / 3600.0;
 }
 
+void store_rollup_add(struct store_rollup *r, const struct store_rollup *d)
+{
+	if (d->n && (r->n == 0 || d->min < r->min))
+		r->min = d->min;
+	if (d->n && (r->n == 0 || d->max > r->max))
+		r->max = d->max;
+	r->n += d->n;
+	r->sum += d->sum;
+	r->held += d->held;
+	r->kwh += d->kwh;
+}
+
+/* Hours are not stored: an hour is the half-hours it holds (every hour
+ * boundary, :00 local or an offset change, also ends a half-hour), read
+ * and added in order. */
+static bool res_kept(int res)
+{
+	return res != STORE_BUCKET_HOUR;
+}
+
 /* A rebuild leaves the rows before the horizon as they are. */
 static bool state_writable(const struct pointctx *pc, const struct bstate *b)
 {
@@ -382,8 +411,11 @@ static bool state_writable(const struct pointctx *pc, const struct bstate *b)
 static int add_reading(struct pointctx *pc, int64_t ts, double v)
 {
 	for (int res = RES_FIRST; res <= RES_LAST; res++) {
-		struct bstate *b = state_at(pc, res, ts);
+		struct bstate *b;
 
+		if (!res_kept(res))
+			continue;
+		b = state_at(pc, res, ts);
 		if (!b)
 			return STORE_IO;
 		if (!state_writable(pc, b))
@@ -400,7 +432,7 @@ static int add_hold(struct pointctx *pc, int64_t a, int64_t e, double v)
 	if (e > STORE_BUCKET_END)
 		e = STORE_BUCKET_END;
 	for (int res = RES_FIRST; res <= RES_LAST; res++) {
-		for (int64_t x = a; x < e;) {
+		for (int64_t x = a; x < e && res_kept(res);) {
 			struct bstate *b = state_at(pc, res, x);
 			int64_t cut;
 
@@ -422,7 +454,7 @@ static int mark_dirty(struct pointctx *pc, int64_t a, int64_t e)
 	if (e > STORE_BUCKET_END)
 		e = STORE_BUCKET_END;
 	for (int res = RES_FIRST; res <= RES_LAST; res++) {
-		for (int64_t x = a; x < e;) {
+		for (int64_t x = a; x < e && res_kept(res);) {
 			struct bstate *b = state_at(pc, res, x);
 
 			if (!b)
@@ -493,30 +525,27 @@ static int recompute_raw(struct pointctx *pc, struct bstate *b)
 	return STORE_OK;
 }
 
-/* A month's row as the sum of its days' rows. */
+/* A month's row as the sum of its days' rows, in day order. */
 static int compose_days(struct pointctx *pc, struct bstate *b)
 {
 	sqlite3_stmt *s = pc->s->days;
 	struct store_rollup *r = &b->row, d;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	memset(r, 0, sizeof *r);
 	r->ts = b->b0;
-	sqlite3_bind_int64(s, 1, pc->point);
-	sqlite3_bind_int64(s, 2, b->b0);
-	sqlite3_bind_int64(s, 3, b->b1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		row_from_stmt(s, &d);
-		if (d.n && (r->n == 0 || d.min < r->min))
-			r->min = d.min;
-		if (d.n && (r->n == 0 || d.max > r->max))
-			r->max = d.max;
-		r->n += d.n;
-		r->sum += d.sum;
-		r->held += d.held;
-		r->kwh += d.kwh;
+	for (int64_t day = b->b0; day < b->b1 && rc == SQLITE_DONE;
+	     day = store_bucket_next(pc->zone->tz, STORE_BUCKET_DAY, day)) {
+		sqlite3_bind_int64(s, 1, pc->point);
+		sqlite3_bind_int64(s, 2, day);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			row_from_stmt(s, &d);
+			store_rollup_add(r, &d);
+			rc = SQLITE_DONE;
+		}
+		stmt_done(s);
 	}
-	stmt_done(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(pc->db, "reading day rollups");
 	return STORE_OK;
@@ -894,11 +923,80 @@ static int load_one(int64_t ts, double v, void *ctx)
 	return 0;
 }
 
-static int rebuild_point(sqlite3 *db, struct stmts *s, int64_t point)
+/* Deletes the row of pc's point at (res, ts), if there is one. */
+static int delete_row(struct pointctx *pc, enum store_bucket res,
+		      int64_t ts)
+{
+	sqlite3_stmt *d = pc->s->del;
+	int rc;
+
+	sqlite3_bind_int64(d, 1, pc->point);
+	sqlite3_bind_int(d, 2, (int)res);
+	sqlite3_bind_int64(d, 3, ts);
+	rc = sqlite3_step(d);
+	stmt_done(d);
+	if (rc != SQLITE_DONE)
+		return db_fail(pc->db, "clearing rollups for a rebuild");
+	return STORE_OK;
+}
+
+/*
+ * Deletes the rows of pc's point that start at or after the horizon,
+ * before a rebuild, walking its buckets (the table has no index by
+ * point).  rows[0..n): its readings from the horizon on.  Rows lie
+ * where readings or their holds are, and a month has a row while any
+ * of its buckets has: months are walked from the horizon (or the first
+ * reading) to the last reading, then on while they have rows (a hold
+ * of the old step may reach past the last reading).  Rows cut in a
+ * zone the site no longer has are not at these starts and stay, unread.
+ */
+static int clear_point(struct pointctx *pc, const struct store_reading *rows,
+		       size_t n)
+{
+	GTimeZone *tz = pc->zone->tz;
+	int64_t lo, last, m, mn;
+	int rc = STORE_OK;
+
+	if (pc->horizon == INT64_MIN && n == 0)
+		return STORE_OK;
+	lo = pc->horizon != INT64_MIN ? pc->horizon : rows[0].ts;
+	if (lo < WALK_FIRST)
+		lo = WALK_FIRST;
+	last = n ? rows[n - 1].ts : lo;
+	for (m = store_bucket_floor(tz, STORE_BUCKET_MONTH, lo);
+	     m < STORE_BUCKET_END && !rc; m = mn) {
+		struct bstate month = {.res = STORE_BUCKET_MONTH, .b0 = m};
+
+		mn = store_bucket_next(tz, STORE_BUCKET_MONTH, m);
+		rc = row_load(pc, &month);
+		if (rc)
+			break;
+		if (!month.stored) {
+			if (m > last)
+				break;
+			continue;
+		}
+		for (int res = RES_FIRST; res < STORE_BUCKET_MONTH && !rc;
+		     res++) {
+			for (int64_t b = store_bucket_floor(tz, res,
+							    m > lo ? m : lo);
+			     b < mn && !rc && res_kept(res);
+			     b = store_bucket_next(tz, res, b))
+				if (b >= pc->horizon)
+					rc = delete_row(pc, res, b);
+		}
+		if (!rc && m >= pc->horizon)
+			rc = delete_row(pc, STORE_BUCKET_MONTH, m);
+	}
+	return rc;
+}
+
+/* cleared: the caller has deleted every row from the horizon on. */
+static int rebuild_point(sqlite3 *db, struct stmts *s, int64_t point,
+			 bool cleared)
 {
 	struct loaded l = {0};
 	struct pointctx pc = {0};
-	sqlite3_stmt *del = NULL;
 	int64_t horizon;
 	int rc;
 
@@ -910,29 +1008,15 @@ static int rebuild_point(sqlite3 *db, struct stmts *s, int64_t point)
 
 	/* Buckets before the horizon keep their rows; the rest is made
 	 * again from the readings at or after it. */
-	if (sqlite3_prepare_v2(db,
-			       "DELETE FROM rollups WHERE point_id = ?1 "
-			       "AND ts >= ?2",
-			       -1, &del, NULL) != SQLITE_OK) {
-		rc = db_fail(db, "preparing a rollup rebuild");
-		goto out;
-	}
-	sqlite3_bind_int64(del, 1, point);
-	sqlite3_bind_int64(del, 2, pc.horizon);
-	if (sqlite3_step(del) != SQLITE_DONE) {
-		rc = db_fail(db, "clearing rollups for a rebuild");
-		goto out;
-	}
-
 	l.point = point;
 	rc = store_blocks_each(db, point, pc.horizon, INT64_MAX, load_one,
 			       &l);
-	if (rc)
-		goto out;
-	rc = fold_point(&pc, l.rows, l.n, false, 0);
+	if (!rc && !cleared)
+		rc = clear_point(&pc, l.rows, l.n);
+	if (!rc)
+		rc = fold_point(&pc, l.rows, l.n, false, 0);
 
 out:
-	sqlite3_finalize(del);
 	g_free(l.rows);
 	pointctx_finish(&pc);
 	return rc;
@@ -941,8 +1025,9 @@ out:
 int store_rollup_rebuild_db(sqlite3 *db, int64_t point_id)
 {
 	struct stmts s;
-	sqlite3_stmt *ids = NULL;
-	int rc, step;
+	sqlite3_stmt *ids = NULL, *clear = NULL;
+	int64_t horizon;
+	int rc, step = SQLITE_DONE;
 
 	/* This connection's memory of the rows is about to be wrong. */
 	g_hash_table_remove_all(dbcache_get(db)->points);
@@ -950,7 +1035,21 @@ int store_rollup_rebuild_db(sqlite3 *db, int64_t point_id)
 	if (rc)
 		return rc;
 	if (point_id) {
-		rc = rebuild_point(db, &s, point_id);
+		rc = rebuild_point(db, &s, point_id, false);
+		goto out;
+	}
+	/* Every point's rows from the horizon on, in one pass. */
+	rc = read_horizon(db, &s, &horizon);
+	if (rc)
+		goto out;
+	if (sqlite3_prepare_v2(db, "DELETE FROM rollups WHERE ts >= ?1", -1,
+			       &clear, NULL) != SQLITE_OK) {
+		rc = db_fail(db, "preparing a rollup rebuild");
+		goto out;
+	}
+	sqlite3_bind_int64(clear, 1, horizon);
+	if (sqlite3_step(clear) != SQLITE_DONE) {
+		rc = db_fail(db, "clearing rollups for a rebuild");
 		goto out;
 	}
 	if (sqlite3_prepare_v2(db, "SELECT id FROM points ORDER BY id", -1,
@@ -959,11 +1058,13 @@ int store_rollup_rebuild_db(sqlite3 *db, int64_t point_id)
 		goto out;
 	}
 	while (!rc && (step = sqlite3_step(ids)) == SQLITE_ROW)
-		rc = rebuild_point(db, &s, sqlite3_column_int64(ids, 0));
+		rc = rebuild_point(db, &s, sqlite3_column_int64(ids, 0),
+				   true);
 	if (!rc && step != SQLITE_DONE)
 		rc = db_fail(db, "listing points for a rebuild");
 
 out:
+	sqlite3_finalize(clear);
 	sqlite3_finalize(ids);
 	stmts_finalize(&s);
 	return rc;
@@ -1049,6 +1150,187 @@ int store_rollup_rebuild(struct store *st, const char *key,
 	return rc;
 }
 
+GTimeZone *store_rollup_zone(const char *name)
+{
+	struct zone *z = zone_get(name);
+
+	return z ? z->tz : NULL;
+}
+
+/* --- one point's rows, by key ------------------------------------------ */
+
+/*
+ * The table is keyed by time first and has no index by point, so one
+ * point's rows are looked up bucket by bucket, at the bucket starts of
+ * its site's zone.  A month has a row whenever one of its buckets has
+ * (a row is kept while its n or held is not 0, and a month's are its
+ * buckets' sums), so the buckets of a month without a row are skipped:
+ * years without data cost a lookup a month.
+ */
+
+struct walk {
+	sqlite3 *db;
+	sqlite3_stmt *get;	/* one rollup by its key */
+	int64_t point;
+	GTimeZone *tz;		/* the point's zone; borrowed from zones */
+	store_rollup_fn fn;
+	void *ctx;
+	bool stopped;		/* fn returned non-zero */
+};
+
+static int walk_get(struct walk *w, enum store_bucket res, int64_t ts,
+		    struct store_rollup *r, bool *found)
+{
+	int rc;
+
+	sqlite3_bind_int64(w->get, 1, w->point);
+	sqlite3_bind_int(w->get, 2, (int)res);
+	sqlite3_bind_int64(w->get, 3, ts);
+	rc = sqlite3_step(w->get);
+	*found = rc == SQLITE_ROW;
+	if (*found) {
+		row_from_stmt(w->get, r);
+		r->ts = ts;
+	}
+	sqlite3_reset(w->get);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(w->db, "reading a rollup");
+	return STORE_OK;
+}
+
+/* Hands the row of res at ts, if there is one, to w's fn. */
+static int walk_one(struct walk *w, enum store_bucket res, int64_t ts)
+{
+	struct store_rollup r;
+	bool found;
+	int rc;
+
+	rc = walk_get(w, res, ts, &r, &found);
+	if (!rc && found && w->fn(&r, w->ctx))
+		w->stopped = true;
+	return rc;
+}
+
+/* The hour [h, he) from its half-hours; none when they have no row. */
+static int walk_hour(struct walk *w, int64_t h, int64_t he)
+{
+	struct store_rollup hour = {.ts = h}, r;
+	bool any = false, found;
+	int rc = STORE_OK;
+
+	for (int64_t b = h; b < he && !rc;
+	     b = store_bucket_next(w->tz, STORE_BUCKET_30MIN, b)) {
+		rc = walk_get(w, STORE_BUCKET_30MIN, b, &r, &found);
+		if (!rc && found) {
+			store_rollup_add(&hour, &r);
+			any = true;
+		}
+	}
+	if (!rc && any && w->fn(&hour, w->ctx))
+		w->stopped = true;
+	return rc;
+}
+
+/* The rows of res with from <= ts < to, in ts order. */
+static int walk_rows(struct walk *w, enum store_bucket res, int64_t from,
+		     int64_t to)
+{
+	int64_t m, mn;
+	int rc = STORE_OK;
+
+	if (from < WALK_FIRST)
+		from = WALK_FIRST;
+	if (to > STORE_BUCKET_END)
+		to = STORE_BUCKET_END;
+	if (from >= to)
+		return STORE_OK;
+	for (m = store_bucket_floor(w->tz, STORE_BUCKET_MONTH, from);
+	     m < to && !rc && !w->stopped; m = mn) {
+		struct store_rollup r;
+		int64_t lo, hi;
+		bool found;
+
+		mn = store_bucket_next(w->tz, STORE_BUCKET_MONTH, m);
+		rc = walk_get(w, STORE_BUCKET_MONTH, m, &r, &found);
+		if (rc || !found)
+			continue;
+		if (res == STORE_BUCKET_MONTH) {
+			if (m >= from && w->fn(&r, w->ctx))
+				w->stopped = true;
+			continue;
+		}
+		lo = m > from ? m : from;
+		hi = mn < to ? mn : to;
+		for (int64_t b = store_bucket_floor(w->tz, res, lo), e;
+		     b < hi && !rc && !w->stopped; b = e) {
+			e = store_bucket_next(w->tz, res, b);
+			if (b < lo)
+				continue;
+			rc = res_kept(res) ? walk_one(w, res, b)
+					   : walk_hour(w, b, e);
+		}
+	}
+	return rc;
+}
+
+/* Prepares w for point: its zone and the lookup.  *none: the point or
+ * its zone is not there, so it has no rows to read. */
+static int walk_init(struct walk *w, sqlite3 *db, int64_t point, bool *none)
+{
+	sqlite3_stmt *info = NULL;
+	struct zone *z = NULL;
+	int rc;
+
+	memset(w, 0, sizeof *w);
+	w->db = db;
+	w->point = point;
+	*none = false;
+	if (sqlite3_prepare_v2(db, stmt_sql[SQL_INFO], -1, &info, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_prepare_v2(db, stmt_sql[SQL_GET], -1, &w->get, NULL) !=
+		    SQLITE_OK) {
+		rc = db_fail(db, "preparing a read of rollups");
+		goto out;
+	}
+	sqlite3_bind_int64(info, 1, point);
+	rc = sqlite3_step(info);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *tz = sqlite3_column_text(info, 0);
+
+		z = zone_get(tz ? (const char *)tz : "");
+	} else if (rc != SQLITE_DONE) {
+		rc = db_fail(db, "reading a point for its rollups");
+		goto out;
+	}
+	rc = STORE_OK;
+	*none = z == NULL;
+	if (z)
+		w->tz = z->tz;
+
+out:
+	sqlite3_finalize(info);
+	return rc;
+}
+
+int store_rollup_walk_db(sqlite3 *db, int64_t point_id,
+			 enum store_bucket res, int64_t from, int64_t to,
+			 store_rollup_fn fn, void *ctx, bool *stopped)
+{
+	struct walk w;
+	bool none;
+	int rc;
+
+	rc = walk_init(&w, db, point_id, &none);
+	w.fn = fn;
+	w.ctx = ctx;
+	if (!rc && !none)
+		rc = walk_rows(&w, res, from, to);
+	if (stopped)
+		*stopped = w.stopped;
+	sqlite3_finalize(w.get);
+	return rc;
+}
+
 struct each_ctx {
 	int64_t point_id, from, to;
 	enum store_bucket res;
@@ -1056,40 +1338,19 @@ struct each_ctx {
 	void *ctx;
 };
 
+/* One read transaction: every lookup sees the same commit. */
 static int each_conn(sqlite3 *db, void *ctx)
 {
 	struct each_ctx *e = ctx;
-	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT ts, n, sum, min, max, held, kwh FROM "
-			       "rollups WHERE point_id = ?1 AND res = ?2 AND "
-			       "ts >= ?3 AND ts < ?4 ORDER BY ts",
-			       -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, "reading rollups");
-	sqlite3_bind_int64(s, 1, e->point_id);
-	sqlite3_bind_int(s, 2, (int)e->res);
-	sqlite3_bind_int64(s, 3, e->from);
-	sqlite3_bind_int64(s, 4, e->to);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_rollup r = {
-			.ts = sqlite3_column_int64(s, 0),
-			.n = sqlite3_column_int64(s, 1),
-			.sum = sqlite3_column_double(s, 2),
-			.min = sqlite3_column_double(s, 3),
-			.max = sqlite3_column_double(s, 4),
-			.held = sqlite3_column_int64(s, 5),
-			.kwh = sqlite3_column_double(s, 6),
-		};
-
-		if (e->fn(&r, e->ctx))
-			break;
-	}
-	rc = rc == SQLITE_ROW || rc == SQLITE_DONE
-		     ? STORE_OK
-		     : db_fail(db, "reading rollups");
-	sqlite3_finalize(s);
+	rc = exec_db(db, "BEGIN");
+	if (rc)
+		return rc;
+	rc = store_rollup_walk_db(db, e->point_id, e->res, e->from, e->to,
+				  e->fn, e->ctx, NULL);
+	/* Only read: ending it cannot lose anything. */
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }
 
@@ -1110,8 +1371,8 @@ static int horizon_conn(sqlite3 *db, void *ctx)
 	struct stmts s = {0};
 	int rc;
 
-	if (sqlite3_prepare_v2(db, stmt_sql[5], -1, &s.horizon, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(db, stmt_sql[SQL_HORIZON], -1, &s.horizon,
+			       NULL) != SQLITE_OK)
 		return db_fail(db, "reading the raw horizon");
 	rc = read_horizon(db, &s, ctx);
 	sqlite3_finalize(s.horizon);

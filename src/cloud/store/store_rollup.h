@@ -5,11 +5,14 @@
  *
  * A rollup equals what analytics computes from the raw readings of the
  * same bucket (see analytics.h): count, min and max exactly; sum and
- * energy exactly when readings arrive in order, and up to rounding in
- * the last bits after a late write (a month is then summed from its
- * days).  Energy is kept for power points in kW with a step (the hold
- * cap of a point without one depends on the query); held is 0 otherwise.
- * docs/rollups.md describes the design.
+ * energy of a 30-minute bucket or a day exactly when readings arrive in
+ * order, and up to rounding in the last bits after a late write (a
+ * month is then summed from its days).  Hours are not stored: an hour
+ * is its half-hours added (store_rollup_add), so its sum and energy are
+ * the raw fold's up to rounding in the last bits.  Energy is kept for
+ * power points in kW with a step (the hold cap of a point without one
+ * depends on the query); held is 0 otherwise.  docs/rollups.md
+ * describes the design.
  *
  * Raw retention: store_raw_prune() deletes old readings and records a
  * horizon; rollups of buckets that start before it are never recomputed
@@ -23,6 +26,7 @@
 #define AKARI_STORE_ROLLUP_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cloud/store/store.h"
@@ -37,9 +41,10 @@ struct store_rollup {
 };
 
 /* Calls fn for each rollup of point at res (STORE_BUCKET_30MIN ..
- * STORE_BUCKET_MONTH) with from <= ts < to, in ts order, on the reading
- * connection.  fn runs locked and must not call the store; non-zero
- * stops the walk. */
+ * STORE_BUCKET_MONTH) with from <= ts < to at the bucket starts of the
+ * point's zone, in ts order, on the reading connection, all from one
+ * commit.  fn runs locked and must not call the store; non-zero stops
+ * the walk. */
 typedef int (*store_rollup_fn)(const struct store_rollup *r, void *ctx);
 int store_rollups_each(struct store *st, int64_t point_id,
 		       enum store_bucket res, int64_t from, int64_t to,
@@ -96,5 +101,26 @@ void store_rollup_forget(sqlite3 *db);
 /* Rebuilds every point's rollups on db, inside the caller's transaction
  * (migration 4 fills the rollups of readings written before it). */
 int store_rollup_rebuild_db(sqlite3 *db, int64_t point_id);
+
+/* --- for store_aggregate.c --------------------------------------------- */
+
+/* Adds d, the row of the next bucket in time, to r, the row of the
+ * buckets before it: counts, sums and holds add up in that order, min
+ * and max are those of the parts with readings.  An hour's row is its
+ * half-hours' added so. */
+void store_rollup_add(struct store_rollup *r, const struct store_rollup *d);
+
+/* The zone called name, kept for the life of the process (borrowed);
+ * NULL when the name is not a zone. */
+GTimeZone *store_rollup_zone(const char *name);
+
+/* Calls fn for each rollup of point_id at res with from <= ts < to at
+ * the bucket starts of its site's zone, in ts order, on db (inside the
+ * caller's read transaction, so that every lookup sees one commit).
+ * Rows cut in a zone the site no longer has are not read.  *stopped
+ * (may be NULL) says whether fn stopped the walk. */
+int store_rollup_walk_db(sqlite3 *db, int64_t point_id,
+			 enum store_bucket res, int64_t from, int64_t to,
+			 store_rollup_fn fn, void *ctx, bool *stopped);
 
 #endif

@@ -1,0 +1,181 @@
+"""it_kiosk_first_frame: the first frame on screen, drawn with the fonts
+a thread of the kiosk made ready while the window opened, is the slide
+exactly, in every language setting.
+
+TEPCO's 27 June 2022 is imported and served.  Under Xvfb, a full-screen
+akari-kiosk (the player alone, as a box runs it) starts with no cache,
+playing the grid slide at a replayed 14:00 JST, in ja+en (the default),
+ja and en.  Its log says the fonts were made ready before its first
+frame; a screenshot (xwd) taken once it says the first frame is shown is the
+picture `akari render` draws of the same slide, size, time and language,
+pixel for pixel: the header, the gauge, the curves and the Japanese and
+English texts, not a frame drawn before the data came or in another
+font.  The ja and en pictures differ from each other, so the check sees
+the language.
+
+Started again with the cache of that run and a server that answers
+nothing, the kiosk's first frame is the cached slide with its stale mark:
+the fresh picture except for a small area.
+
+Expected pictures come from `akari render`, a separate command that
+shares no state with the kiosk.
+"""
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import akari_it as it  # noqa: E402
+
+read = it.read_text
+
+JST = dt.timezone(dt.timedelta(hours=9))
+FROM = int(dt.datetime(2022, 6, 27, 14, 0, tzinfo=JST).timestamp())
+TO = FROM + 3600
+W, H = 640, 360
+DEADLINE = 90  # seconds any single wait may take before it counts as failed
+LEAN = os.path.join(os.path.dirname(it.AKARI), "akari-kiosk")
+
+c = it.Checks()
+work = it.tmpdir()
+db = os.path.join(work, "first.db")
+procs = []  # every process started here, stopped in the finally below
+
+
+def start(args, log, env=None):
+    f = open(log, "w")
+    p = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT, env=env)
+    f.close()
+    procs.append(p)
+    return p
+
+
+def stop(p):
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    return p.returncode
+
+
+def render(url, lang, path):
+    it.run("render", "--server", url, "--slide", "grid", "--at", str(FROM),
+           "--size", f"{W}x{H}", "--replay", "--lang", lang, "-o", path)
+    return it.png_rgb(path)
+
+
+def kiosk(url, lang, cache, log, env):
+    # The clock moves a millisecond per real second: 14:00:00 throughout.
+    argv = [LEAN, "--server", url, "--fullscreen", "--replay",
+            f"{FROM},{TO}", "--speed", "0.001", "--slides", "grid",
+            "--lang", lang, "--retry-max", "1",
+            *(["--cache", cache] if cache else ["--no-cache"])]
+    return start(argv, log, env)
+
+
+def diff_count(a, b):
+    (_, _, pa), (_, _, pb) = a, b
+    return sum(1 for i in range(0, len(pa), 3) if pa[i:i + 3] != pb[i:i + 3])
+
+
+def first_shot(p, log, shot):
+    """The screen once the kiosk's log says its first frame is shown."""
+    if not it.wait_for(lambda: "first frame shown" in read(log) or
+                       p.poll() is not None, timeout=DEADLINE):
+        return None
+    return shot()
+
+
+def fonts_first(log, what):
+    text = read(log)
+    ready = text.find("fonts made ready")
+    shown = text.find("first frame shown")
+    c.true(0 <= ready < shown, f"{what}: the fonts were made ready before "
+           f"the first frame")
+
+
+def main():
+    if not shutil.which("Xvfb") or not shutil.which("xwd"):
+        c.true(False, "Xvfb and xwd are installed (scripts/install-deps.sh)")
+        c.finish()
+    c.true(os.access(LEAN, os.X_OK), "akari-kiosk is built next to akari")
+    it.run("import", "--db", db, "--format", "tepco-daily",
+           os.path.join(it.DATA, "tepco", "20220627_power_usage.csv"))
+    port = it.free_port()
+    url = f"http://127.0.0.1:{port}"
+    slog = os.path.join(work, "serve.log")
+    srv = start([it.AKARI, "serve", "--db", db, "--listen",
+                 f"127.0.0.1:{port}"], slog)
+    if not it.wait_for(lambda: "listening on" in read(slog) or
+                       srv.poll() is not None):
+        raise RuntimeError("akari serve did not start:\n" + read(slog))
+
+    n = it.free_display()
+    xvfb, started = it.xvfb(n, f"{W}x{H}x24", os.path.join(work, "xvfb.log"),
+                            "-br", timeout=DEADLINE)
+    procs.append(xvfb)
+    if not started:
+        c.true(False, "Xvfb started")
+        return
+    env = dict(os.environ, DISPLAY=f":{n}", AKARI_LOG="debug")
+    env.pop("WAYLAND_DISPLAY", None)
+    env.pop("SDL_VIDEODRIVER", None)
+
+    def shot():
+        p = subprocess.run(["xwd", "-root", "-silent", "-display", f":{n}"],
+                           capture_output=True, timeout=60)
+        return it.xwd_rgb(p.stdout) if p.returncode == 0 else None
+
+    refs = {}
+    cache = os.path.join(work, "cache")
+    for lang in ("ja+en", "ja", "en"):
+        refs[lang] = render(url, lang, os.path.join(work, f"ref-{lang}.png"))
+        log = os.path.join(work, f"kiosk-{lang}.log")
+        k = kiosk(url, lang, cache if lang == "ja+en" else None, log, env)
+        got = first_shot(k, log, shot)
+        c.true(got is not None, f"{lang}: a first frame was shown")
+        c.true(got is not None and got == refs[lang],
+               f"{lang}: the first frame on screen is the slide as akari "
+               f"render draws it")
+        fonts_first(log, lang)
+        c.eq(stop(k), 0, f"{lang}: the kiosk stops cleanly")
+    c.true(diff_count(refs["ja"], refs["en"]) > W * H / 100,
+           "the Japanese and English slides differ")
+
+    # Nobody answers: the first frame is the cache's, marked stale.
+    c.true(os.path.exists(os.path.join(cache, "slide-data.json")),
+           "the first run saved the cache")
+    refused = f"http://127.0.0.1:{it.free_port()}"
+    log = os.path.join(work, "kiosk-cached.log")
+    k = kiosk(refused, "ja+en", cache, log, env)
+    got = first_shot(k, log, shot)
+    c.true("frame 1: grid slide, stale data" in read(log),
+           "cached: the kiosk's first frame is of stale data")
+    d = diff_count(got, refs["ja+en"]) if got else -1
+    c.true(0 < d < W * H / 4, f"cached: the first frame is the cached slide "
+           f"with its stale mark ({d} pixels differ from the fresh one)")
+    fonts_first(log, "cached")
+    c.eq(stop(k), 0, "cached: the kiosk stops cleanly")
+    stop(xvfb)
+    stop(srv)
+
+
+try:
+    main()
+finally:
+    for proc in reversed(procs):
+        stop(proc)
+if c.failed:
+    for name in sorted(os.listdir(work)):
+        if name.endswith(".log"):
+            print(f"--- {name}\n{read(os.path.join(work, name))}")
+    print("work directory kept:", work)
+else:
+    shutil.rmtree(work, ignore_errors=True)
+c.finish()
