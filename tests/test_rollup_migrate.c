@@ -29,6 +29,7 @@
 #include "test_util.h"
 
 #include "cloud/store/store.h"
+#include "cloud/store/store_aggregate.h"
 #include "cloud/store/store_bucket.h"
 #include "cloud/store/store_registry.h"
 #include "cloud/store/store_rollup.h"
@@ -293,6 +294,45 @@ static void make_v6(const char *path, int64_t ktm, const struct
 	sqlite3_close(db);
 }
 
+static int take_i(size_t i, const struct store_rollup *r, void *ctx)
+{
+	struct rows *g = ctx;
+
+	return i < 2 ? take(r, &g[i]) : 1;
+}
+
+/* Both points' hours in one read of many points, each in its zone:
+ * their half-hours scanned together and added up per point. */
+static void compare_site_hours(struct store *st, const int64_t ids[2],
+			       const struct store_reading *rd, size_t n,
+			       const struct store_reading *rl, size_t nl)
+{
+	static struct rows want[2], got[2];
+	size_t bad = 0;
+
+	expect(ktm_bucket, STORE_BUCKET_HOUR, rd, n, &want[0]);
+	expect(lhi_bucket, STORE_BUCKET_HOUR, rl, nl, &want[1]);
+	got[0].n = got[1].n = 0;
+	CHECK_INT(store_aggregate_rollups(st, ids, 2, STORE_BUCKET_HOUR,
+					  STORE_AGG_ALL, MARCH - 86400 * 40,
+					  JULY, take_i, got),
+		  STORE_OK);
+	for (int i = 0; i < 2; i++) {
+		CHECK_AT(got[i].n == want[i].n, "site hours of point %d: %zu, "
+			 "want %zu", i, got[i].n, want[i].n);
+		for (size_t k = 0; k < got[i].n && k < want[i].n; k++) {
+			const struct row *a = &got[i].r[k], *b = &want[i].r[k];
+
+			if (a->ts != b->ts || a->n != b->n ||
+			    a->held != b->held || a->sum != b->sum ||
+			    a->min != b->min || a->max != b->max ||
+			    fabs(a->kwh - b->kwh) > 1e-9 * (1 + b->kwh))
+				bad++;
+		}
+	}
+	CHECK_AT(bad == 0, "site hours: %zu rows differ", bad);
+}
+
 static void set_step(struct store *st, const char *key, int step)
 {
 	struct store_point_change c = {.step_s = &step};
@@ -344,6 +384,7 @@ int main(void)
 	CHECK_INT(store_schema_version(st), 8);
 	compare(st, p.id, rd, n, "after migration 7");
 	compare_lhi(st, q.id, rl, nl, "Lord Howe after migration 7");
+	compare_site_hours(st, (int64_t[2]){p.id, q.id}, rd, n, rl, nl);
 
 	/* A rebuild of the one point clears and makes the same rows, and a
 	 * late reading in March (one value replaced) is folded in. */

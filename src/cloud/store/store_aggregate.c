@@ -231,11 +231,31 @@ static int hour_emit(const struct agg_ctx *a, size_t i, struct pending *p)
 	return a->fn(i, &r, a->ctx);
 }
 
+/* Where the scan of half-hours may stop: at to when it starts an hour
+ * in every zone of p (as analytics asks), else an hour past it, so
+ * that the last hour that starts before it is read whole. */
+static int64_t hours_end(const struct agg_ctx *a, const struct pending *p)
+{
+	GTimeZone *seen = NULL;
+
+	if (a->to >= STORE_BUCKET_END)
+		return STORE_BUCKET_END;
+	for (size_t i = 0; i < a->n; i++) {
+		if (!p[i].tz || p[i].tz == seen)
+			continue;
+		if (store_bucket_floor(p[i].tz, STORE_BUCKET_HOUR, a->to) !=
+		    a->to)
+			return a->to + 3600;
+		seen = p[i].tz;
+	}
+	return a->to;
+}
+
 /*
  * Hours by one scan of the half-hours: those of the hours that start in
- * [from, to), an hour past to for the last, each point's added up in
- * ts order as they come.  min and max need n to leave out half-hours
- * without readings, so n is read with them.
+ * [from, to), each point's added up in ts order as they come.  min and
+ * max need n to leave out half-hours without readings, so n is read
+ * with them.
  */
 static int read_scan_hours(sqlite3 *db, struct agg_ctx *a)
 {
@@ -260,8 +280,7 @@ static int read_scan_hours(sqlite3 *db, struct agg_ctx *a)
 		goto out;
 	sqlite3_bind_int(s, 1, (int)STORE_BUCKET_30MIN);
 	sqlite3_bind_int64(s, 2, a->from);
-	sqlite3_bind_int64(s, 3, a->to < STORE_BUCKET_END
-				     ? a->to + 3600 : STORE_BUCKET_END);
+	sqlite3_bind_int64(s, 3, hours_end(a, p));
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_rollup r;
 		int64_t ts = sqlite3_column_int64(s, 1), h;
