@@ -296,6 +296,20 @@ struct pointctx {
 	GHashTable *map;	/* b0 * 8 + res -> struct bstate */
 	GPtrArray *order;	/* the same, in creation order; owns them */
 	struct bstate *hint[RES_COUNT];
+	GArray *defer;		/* struct deferred; NULL: write at once */
+};
+
+/*
+ * A half-hour row held back by a merge, to be written with those of
+ * every other point in key order (res, ts, point_id): written point by
+ * point they would land all over the newest pages of the table and
+ * split them half full.  Nothing in a merge reads them back: a day is
+ * recomputed from raw readings, a month from days.
+ */
+struct deferred {
+	int64_t ts, point;
+	sqlite3_stmt *s;	/* the statement write_stmt() chose */
+	struct store_rollup row;
 };
 
 static int64_t bkey(enum store_bucket res, int64_t b0)
@@ -564,18 +578,16 @@ static sqlite3_stmt *write_stmt(const struct pointctx *pc,
 	return b->stored ? pc->s->del : NULL;
 }
 
-static int row_write(struct pointctx *pc, const struct bstate *b)
+static int row_bind_step(sqlite3 *db, sqlite3_stmt *s, bool del,
+			 int64_t point, enum store_bucket res, int64_t b0,
+			 const struct store_rollup *r)
 {
-	const struct store_rollup *r = &b->row;
-	sqlite3_stmt *s = write_stmt(pc, b);
 	int rc;
 
-	if (!s)
-		return STORE_OK;
-	sqlite3_bind_int64(s, 1, pc->point);
-	sqlite3_bind_int(s, 2, (int)b->res);
-	sqlite3_bind_int64(s, 3, b->b0);
-	if (s != pc->s->del) {
+	sqlite3_bind_int64(s, 1, point);
+	sqlite3_bind_int(s, 2, (int)res);
+	sqlite3_bind_int64(s, 3, b0);
+	if (!del) {
 		sqlite3_bind_int64(s, 4, r->n);
 		sqlite3_bind_double(s, 5, r->sum);
 		if (r->n) {
@@ -588,8 +600,49 @@ static int row_write(struct pointctx *pc, const struct bstate *b)
 	rc = sqlite3_step(s);
 	stmt_done(s);
 	if (rc != SQLITE_DONE)
-		return db_fail(pc->db, "writing a rollup");
+		return db_fail(db, "writing a rollup");
 	return STORE_OK;
+}
+
+static int row_write(struct pointctx *pc, const struct bstate *b)
+{
+	sqlite3_stmt *s = write_stmt(pc, b);
+
+	if (!s)
+		return STORE_OK;
+	if (pc->defer && b->res == STORE_BUCKET_30MIN) {
+		struct deferred d = {b->b0, pc->point, s, b->row};
+
+		g_array_append_val(pc->defer, d);
+		return STORE_OK;
+	}
+	return row_bind_step(pc->db, s, s == pc->s->del, pc->point, b->res,
+			     b->b0, &b->row);
+}
+
+static int cmp_deferred(const void *pa, const void *pb)
+{
+	const struct deferred *a = pa, *b = pb;
+
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return (a->point > b->point) - (a->point < b->point);
+}
+
+/* Writes what row_write() held back, in key order. */
+static int write_deferred(sqlite3 *db, struct stmts *s, GArray *defer)
+{
+	int rc = STORE_OK;
+
+	g_array_sort(defer, cmp_deferred);
+	for (guint i = 0; i < defer->len && !rc; i++) {
+		const struct deferred *d =
+		    &g_array_index(defer, struct deferred, i);
+
+		rc = row_bind_step(db, d->s, d->s == s->del, d->point,
+				   STORE_BUCKET_30MIN, d->ts, &d->row);
+	}
+	return rc;
 }
 
 /* Writes every touched bucket: days and shorter first, months after,
@@ -873,14 +926,17 @@ void store_rollup_batch_commit(struct store_rollup_batch *b)
 int store_rollup_batch_apply(sqlite3 *db, struct store_rollup_batch *b)
 {
 	struct stmts s;
+	GArray *defer;
 	int64_t horizon;
 	int rc;
 
 	if (!b)
 		return STORE_OK;
 	rc = stmts_prepare(db, &s);
-	if (!rc)
-		rc = read_horizon(db, &s, &horizon);
+	if (rc)
+		return rc;
+	defer = g_array_new(FALSE, FALSE, sizeof(struct deferred));
+	rc = read_horizon(db, &s, &horizon);
 	for (size_t g = 0; g < b->ngroups && !rc; g++) {
 		const struct group *gr = &b->groups[g];
 		const struct store_reading *rows = b->rows + gr->first;
@@ -889,6 +945,7 @@ int store_rollup_batch_apply(sqlite3 *db, struct store_rollup_batch *b)
 		rc = pointctx_init(&pc, db, &s, rows[0].point_id, horizon,
 				   pcache_find(b->cache, rows[0].point_id),
 				   false);
+		pc.defer = defer;
 		if (!rc)
 			rc = fold_point(&pc, rows, gr->n, gr->has_last,
 					gr->last_ts);
@@ -896,6 +953,9 @@ int store_rollup_batch_apply(sqlite3 *db, struct store_rollup_batch *b)
 			remember(&pc, gr, rows, &b->after[g]);
 		pointctx_finish(&pc);
 	}
+	if (!rc)
+		rc = write_deferred(db, &s, defer);
+	g_array_free(defer, TRUE);
 	stmts_finalize(&s);
 	return rc;
 }
