@@ -46,6 +46,7 @@ struct conn {
 struct store {
 	struct conn w;		/* writes, and the lookups inside them */
 	struct conn r;		/* reads */
+	struct conn spare;	/* store_with_conn()'s reads while r is busy */
 	struct store_log *log;	/* readings on their way in */
 	sqlite3_stmt *exists;	/* r: is there a point with this id */
 	/* Point ids known to exist: points are never deleted, so a batch
@@ -541,6 +542,10 @@ int store_open(const char *path, struct store **out, char *errbuf,
 	if (!rc)
 		rc = exec(&st->r, "PRAGMA query_only = ON;");
 	if (!rc)
+		rc = conn_open(&st->spare, path);
+	if (!rc)
+		rc = exec(&st->spare, "PRAGMA query_only = ON;");
+	if (!rc)
 		rc = prepare_all(st);
 	/* Merges what a killed process left in the log. */
 	if (!rc)
@@ -595,6 +600,10 @@ void store_close(struct store *st)
 	if (st->r.db) {
 		store_blocks_forget(st->r.db);
 		conn_close(&st->r);
+	}
+	if (st->spare.db) {
+		store_blocks_forget(st->spare.db);
+		conn_close(&st->spare);
 	}
 	if (st->w.db) {
 		store_rollup_forget(st->w.db);
@@ -1159,6 +1168,7 @@ int store_readings_count(struct store *st, int64_t *count)
 int store_with_conn(struct store *st, bool write, store_conn_fn fn,
 		    void *ctx)
 {
+	struct conn *c;
 	int rc;
 
 	/* A write merges under its own hold of the lock, so that nothing
@@ -1174,9 +1184,16 @@ int store_with_conn(struct store *st, bool write, store_conn_fn fn,
 	rc = store_log_sync(st->log);
 	if (rc)
 		return rc;
-	pthread_mutex_lock(&st->r.lock);
-	rc = fn(st->r.db, ctx);
-	pthread_mutex_unlock(&st->r.lock);
+
+	/* Long reads (aggregates, rollups, rebuild checks) from several
+	 * clients at once would queue on r; with a second connection two
+	 * run side by side, one per core.  WAL lets both read beside the
+	 * writer. */
+	c = pthread_mutex_trylock(&st->r.lock) == 0 ? &st->r : &st->spare;
+	if (c == &st->spare)
+		pthread_mutex_lock(&c->lock);
+	rc = fn(c->db, ctx);
+	pthread_mutex_unlock(&c->lock);
 	return rc;
 }
 

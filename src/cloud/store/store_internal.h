@@ -11,8 +11,9 @@
 
 #include "cloud/store/store.h"
 
-/* Runs fn on the write connection (write true) or the read-only one,
- * holding that connection's lock for the call.  fn returns STORE_OK or
+/* Runs fn on the write connection (write true) or one of two read-only
+ * ones (whichever is free; so two reads may run at once, each on its own
+ * connection), holding that connection's lock for the call.  fn returns STORE_OK or
  * a negative enum store_rc, having set the message with store_fail().
  * Every acknowledged reading is merged into blocks and rollups first
  * (store_log.h), so fn sees them there. */
