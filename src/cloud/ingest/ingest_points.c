@@ -10,9 +10,9 @@
  *
  * The cache is emptied when this process's count of registry writes
  * has moved past the one it last saw (at once, and without any lock of
- * the store), and when a digest of the registry, taken by the first
- * batch that starts INGEST_POINTS_RECHECK_US or more after the last
- * digest began, differs from the last one (other processes' changes).
+ * the store), and when the registry's version in the file, read by
+ * every batch, differs from the one it last saw (other processes'
+ * changes).
  */
 #include "cloud/ingest/ingest_points.h"
 
@@ -28,8 +28,8 @@ struct ingest_points {
 	GHashTable *map;	/* owned key -> owned struct store_point */
 	uint64_t epoch;		/* emptyings of map so far */
 	uint64_t writes;	/* the registry count map was read under */
-	uint64_t digest;	/* the newest digest taken */
-	int64_t digest_at;	/* when it began, monotonic us; 0: none */
+	uint64_t version;	/* the newest registry version read */
+	bool has_version;
 };
 
 struct ingest_points *ingest_points_create(struct store *st)
@@ -58,34 +58,22 @@ static void empty_locked(struct ingest_points *c)
 	c->epoch++;
 }
 
-/*
- * Takes a digest if the last one began INGEST_POINTS_RECHECK_US ago or
- * more, and empties the cache when it differs.  Of two digests taken at
- * once the one that began later wins: it saw the newer registry.
- */
+/* Reads the registry's version and empties the cache when it moved.
+ * Read before the cache is: a change committed after the read moves the
+ * version the next batch reads. */
 static int recheck(struct ingest_points *c, struct store *st)
 {
-	int64_t now = g_get_monotonic_time();
-	uint64_t digest;
-	bool due;
+	uint64_t version;
 	int rc;
 
-	g_mutex_lock(&c->lock);
-	due = !c->digest_at || now - c->digest_at >= INGEST_POINTS_RECHECK_US;
-	g_mutex_unlock(&c->lock);
-	if (!due)
-		return STORE_OK;
-
-	rc = store_registry_digest(st, &digest);
+	rc = store_registry_version(st, &version);
 	if (rc)
 		return rc;
 	g_mutex_lock(&c->lock);
-	if (now > c->digest_at) {
-		if (c->digest_at && digest != c->digest)
-			empty_locked(c);
-		c->digest = digest;
-		c->digest_at = now;
-	}
+	if (c->has_version && version != c->version)
+		empty_locked(c);
+	c->version = version;
+	c->has_version = true;
 	g_mutex_unlock(&c->lock);
 	return STORE_OK;
 }

@@ -12,9 +12,9 @@
  *   the cache before reading from it.
  * - A change by another process on the same file (`akari point retire
  *   --db` beside a running server) is seen by every batch that starts
- *   INGEST_POINTS_RECHECK_US or more after the change was committed:
- *   the first batch that starts that long after the last digest of the
- *   registry takes a new one, and empties the cache when it differs.
+ *   once the change is committed: every batch reads the registry's
+ *   version, which triggers in the file move with each change of points
+ *   or sites (store_lookup.h), and empties the cache when it moved.
  * This holds for a point retired, moved to another site, or given
  * another unit, kind or digits.  Unknown keys are not kept: a point
  * added later is found by the next batch, whoever added it.
@@ -31,12 +31,6 @@
 
 /* The most points kept; past it, further points are read every time. */
 #define INGEST_POINTS_MAX 32768
-
-/* How often at most the registry's digest is taken, in microseconds: the
- * longest another process's change goes unseen.  A digest reads every
- * point (about 0.6 ms of CPU a thousand), so once a second costs
- * little. */
-#define INGEST_POINTS_RECHECK_US 1000000
 
 struct ingest_points;
 

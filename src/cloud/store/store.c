@@ -243,6 +243,27 @@ static const char *const migrations[] = {
 	"  n INTEGER NOT NULL,"		/* readings */
 	"  body BLOB NOT NULL);"	/* docs/codec.md */
 	"CREATE UNIQUE INDEX blocks_point ON blocks (point_id, t0);",
+
+	/* 9: a count of the changes to points and sites, moved by triggers
+	 * in whichever process makes them, so that a cache of points sees
+	 * another process's change at its very next read (store_lookup.h,
+	 * ingest_points.h) without reading the registry */
+	"CREATE TABLE IF NOT EXISTS registry_version ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  v INTEGER NOT NULL);"
+	"INSERT OR IGNORE INTO registry_version (id, v) VALUES (1, 0);"
+	"CREATE TRIGGER IF NOT EXISTS points_added AFTER INSERT ON points "
+	"  BEGIN UPDATE registry_version SET v = v + 1; END;"
+	"CREATE TRIGGER IF NOT EXISTS points_changed AFTER UPDATE ON points "
+	"  BEGIN UPDATE registry_version SET v = v + 1; END;"
+	"CREATE TRIGGER IF NOT EXISTS points_deleted AFTER DELETE ON points "
+	"  BEGIN UPDATE registry_version SET v = v + 1; END;"
+	"CREATE TRIGGER IF NOT EXISTS sites_added AFTER INSERT ON sites "
+	"  BEGIN UPDATE registry_version SET v = v + 1; END;"
+	"CREATE TRIGGER IF NOT EXISTS sites_changed AFTER UPDATE ON sites "
+	"  BEGIN UPDATE registry_version SET v = v + 1; END;"
+	"CREATE TRIGGER IF NOT EXISTS sites_deleted AFTER DELETE ON sites "
+	"  BEGIN UPDATE registry_version SET v = v + 1; END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

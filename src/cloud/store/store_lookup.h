@@ -8,7 +8,7 @@
  * kept between calls: what it returns is never older than the call.
  *
  * A caller that keeps points between calls (ingest_points.h) learns of
- * changes from the count and the digest below.
+ * changes from the count and the version below.
  *
  * Errors and threads as in store.h.
  */
@@ -41,18 +41,18 @@ int store_points_lookup(struct store *st, const char *const *keys, size_t n,
  * lock.
  *
  * Another process (`akari point retire --db` beside a running server)
- * moves no count here; store_registry_digest() catches it instead.  It
- * hashes every row of the points and sites tables, in one read on the
- * read connection: no merge, no write lock.  Two equal digests mean the
- * registry is the same (a 64-bit hash, so up to a chance of 2^-64); any
- * change of any column of either table moves it.  It reads every point,
- * about 0.6 us of CPU a point, so a caller takes it now and then, not per
+ * moves no count here; store_registry_version() catches it instead:
+ * triggers on the points and sites tables (migration 9) add one to a
+ * number in the file with every row any process inserts, changes or
+ * deletes there, in the same transaction.  Reading it is one row on the
+ * read connection: no merge, no write lock, cheap enough for every
  * batch.
  */
 uint64_t store_registry_writes(void);
 
-/* Digest of the registry now.  STORE_OK, or STORE_IO with *out
- * undefined. */
-int store_registry_digest(struct store *st, uint64_t *out);
+/* The registry's version now: it has moved since an earlier read if and
+ * only if points or sites changed in between.  STORE_OK, or STORE_IO
+ * with *out undefined. */
+int store_registry_version(struct store *st, uint64_t *out);
 
 #endif
