@@ -1,5 +1,5 @@
 """it_kiosk_first_frame: the first frame on screen, drawn with the fonts
-a thread of the kiosk made ready while the window opened, is the slide
+a thread of the kiosk made ready while the first fetch ran, is the slide
 exactly, in every language setting.
 
 TEPCO's 27 June 2022 is imported and served.  Under Xvfb, a full-screen

@@ -385,8 +385,12 @@ static void *poller_main(void *arg)
 		g_byte_array_free(a.body, TRUE);
 		save_if_due(f);
 
+		/* After a failure the wait is drawn between three quarters
+		 * of the backoff and all of it, as fetch_schedule does, so
+		 * that displays that lost the server together spread out. */
 		delay = rc ? fmin(delay * 2, f->retry_max) : f->every;
-		due = mono_now() + delay;
+		due = mono_now() +
+		      (rc ? delay * (1 - 0.25 * g_random_double()) : delay);
 		while (!f->quit && !save_ready(f) && mono_now() < due) {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 100 * 1000 * 1000;

@@ -968,7 +968,12 @@ static double next_wake(const struct kiosk *k)
 	else
 		d = floor(k->wall) + 1 - k->wall;
 	t = fmin(t, d);
-	d = k->clock.start + (double)(k->seq + 1) * o->slide_seconds - k->mono;
+	/* A playlist's items last their own seconds. */
+	if (k->content)
+		d = kiosk_content_end(k->content) - k->mono;
+	else
+		d = k->clock.start + (double)(k->seq + 1) * o->slide_seconds -
+		    k->mono;
 	t = fmin(t, d);
 	/* A fetch in flight cannot wake the loop when it ends: it is looked
 	 * for now and then, not in a busy loop until it answers. */
@@ -1149,10 +1154,6 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 		return -1;
 	}
 
-	/* The fonts load while the cache is read, the first fetch runs and
-	 * the display opens. */
-	k->warm = kiosk_warm_start();
-
 	k->mono = kiosk_mono_now();
 	if (o->replay) {
 		if (kiosk_clock_replay(&k->clock, o->replay_from, o->replay_to,
@@ -1181,6 +1182,11 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 					  k->log_tz);
 	if (open_display(k))
 		return -1;
+	/* The fonts load while the window's pages are touched and the first
+	 * fetch runs; not while the display opens: SDL's X11 start-up calls
+	 * setlocale(), which is not safe beside another thread's Pango and
+	 * fontconfig. */
+	k->warm = kiosk_warm_start();
 	display_prepare(k->disp);
 	if (kiosk_ops_create(&o->ops, &o->fetch, o->cache_dir, k->disp,
 			     &k->ops, err, sizeof err)) {
@@ -1191,7 +1197,7 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	k->warm = NULL;
 	if (warm_ms >= 0)
 		log_debug(MOD, "fonts made ready in %.0f ms, while the "
-			  "display opened", warm_ms);
+			  "first fetch ran", warm_ms);
 	fetch_schedule_init(&k->sched,
 			    kiosk_clock_fetch_period(&k->clock,
 						     o->fetch_seconds),

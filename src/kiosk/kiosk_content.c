@@ -327,6 +327,11 @@ static void next_slide(struct kiosk_content *kc,
 		  kc->notice ? "notice" : render_slide_name(kc->slide));
 }
 
+double kiosk_content_end(const struct kiosk_content *kc)
+{
+	return kc->begun ? kc->end : HUGE_VAL;
+}
+
 long kiosk_content_tick(struct kiosk_content *kc, double mono, double wall,
 			double at, const struct fetch_bundle *data,
 			double *since)

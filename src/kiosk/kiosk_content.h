@@ -57,6 +57,11 @@ void kiosk_content_params(const struct kiosk_content *kc,
 			  const struct render_params *base,
 			  struct render_params *out);
 
+/* When the slide on screen ends, on the monotonic clock kiosk_content_tick
+ * was given: its item's own seconds, not --slide-seconds.  HUGE_VAL
+ * before the first slide. */
+double kiosk_content_end(const struct kiosk_content *kc);
+
 /* What is on, by name: a slide's name, "emergency" or "saving". */
 const char *kiosk_content_name(const struct kiosk_content *kc);
 

@@ -1,13 +1,14 @@
 /*
  * kiosk_warm.h - the fonts made ready on a thread of their own while
- * the display opens and the first fetch runs.
+ * the first fetch runs.
  *
  * A kiosk's first frame is its slowest: fontconfig reads its
  * configuration and sorts its fonts, Pango and Cairo load the Noto CJK
  * faces, FreeType draws glyphs for the first time, and the text code of
  * the libraries runs for the first time.  render_warm_up() does most of
- * that; run on a thread, it overlaps the window's opening instead of
- * following it.
+ * that; run on a thread, it overlaps the first fetch instead of
+ * following it.  Not the window's opening: SDL's X11 start-up calls
+ * setlocale(), which is not safe beside another thread's Pango.
  *
  * Pango's default font map is per thread: the thread warms a font map
  * of its own, which kiosk_warm_finish() makes the caller's default,
