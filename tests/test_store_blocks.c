@@ -19,6 +19,7 @@
 #include "cloud/store/store_backup.h"
 #include "cloud/store/store_blocks.h"
 #include "cloud/store/store_codec.h"
+#include "cloud/store/store_quarantine.h"
 #include "test_util.h"
 
 #define POINTS 3
@@ -716,6 +717,76 @@ out:
 	g_free(out);
 }
 
+/*
+ * A merge that meets a damaged block of one point holds that point's
+ * new readings back in the quarantine table and merges the others: the
+ * file still opens, and the other points are still read and written.
+ * 3,000 readings of p/a at 0, 60, ... make blocks of 1,024, 1,024 and
+ * 952; the first is cut in half, and a reading at 30 falls into it.
+ */
+static void test_merge_past_damage(const char *dir)
+{
+	char *path = g_build_filename(dir, "damaged.db", NULL), err[512];
+	struct store_reading r[3000];
+	struct store_point a, b;
+	struct counted c = {0};
+	struct store *st = NULL;
+	sqlite3 *d = NULL;
+	int64_t held = -1;
+
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (!st)
+		goto out;
+	CHECK_INT(store_site_add(st, "s", "home", "Asia/Tokyo", NULL),
+		  STORE_OK);
+	test_add_point(st, "d/a", "s", "power", "kW", 60);
+	test_add_point(st, "d/b", "s", "power", "kW", 60);
+	CHECK_INT(store_point_get(st, "d/a", &a), STORE_OK);
+	CHECK_INT(store_point_get(st, "d/b", &b), STORE_OK);
+	for (int i = 0; i < 3000; i++)
+		r[i] = (struct store_reading){a.id, 60 * i, 1.0 + i};
+	CHECK_INT(store_readings_put(st, r, 3000), STORE_OK);
+	for (int i = 0; i < 10; i++)
+		r[i] = (struct store_reading){b.id, 60 * i, 2.0};
+	CHECK_INT(store_readings_put(st, r, 10), STORE_OK);
+	store_close(st);
+	st = NULL;
+
+	CHECK_INT(sqlite3_open(path, &d), SQLITE_OK);
+	exec_ok(d, "UPDATE blocks SET body = substr(body, 1, length(body) / "
+		"2) WHERE t0 = 0 AND point_id = (SELECT id FROM points WHERE "
+		"key = 'd/a')");
+	CHECK_INT(sqlite3_changes(d), 1);
+	sqlite3_close(d);
+
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (!st)
+		goto out;
+	r[0] = (struct store_reading){a.id, 30, 5.0};
+	r[1] = (struct store_reading){b.id, 6000, 3.0};
+	CHECK_INT(store_readings_put(st, r, 2), STORE_OK);
+	/* d/b: its 10 readings and the new one */
+	CHECK_INT(store_readings_each(st, b.id, INT64_MIN, INT64_MAX,
+				      count_one, &c), STORE_OK);
+	CHECK_INT(c.n, 11);
+	CHECK_INT(store_quarantine_count(st, &held), STORE_OK);
+	CHECK_INT(held, 1);
+	/* d/a past the damage is still read */
+	c.n = 0;
+	CHECK_INT(store_readings_each(st, a.id, 1024 * 60, INT64_MAX,
+				      count_one, &c), STORE_OK);
+	CHECK_INT(c.n, 3000 - 1024);
+	store_close(st);
+
+	/* and the file opens again, with nothing left to merge */
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	CHECK_AT(st != NULL, "reopening: %s", err);
+out:
+	store_close(st);
+	g_free(path);
+}
+
 int main(void)
 {
 	char dir[256], *path;
@@ -748,6 +819,7 @@ int main(void)
 		test_damage(dir);
 	store_blocks_forget(db);
 	sqlite3_close(db);
+	test_merge_past_damage(dir);
 
 	for (int p = 0; p <= POINTS; p++) {
 		g_free(model[p].ts);

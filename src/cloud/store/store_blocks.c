@@ -22,8 +22,22 @@ static int db_fail(sqlite3 *db, const char *what)
 	return store_fail(STORE_IO, "%s: %s", what, sqlite3_errmsg(db));
 }
 
+/* The point of the last damaged block this thread met. */
+static _Thread_local int64_t bad_point;
+
+int64_t store_blocks_bad_point(void)
+{
+	return bad_point;
+}
+
+void store_blocks_clear_bad(void)
+{
+	bad_point = 0;
+}
+
 static int bad_block(int64_t point, int64_t t0, const char *why)
 {
+	bad_point = point;
 	return store_fail(STORE_IO, "point %lld: the block of readings at "
 			  "ts %lld %s (the file is damaged)",
 			  (long long)point, (long long)t0, why);

@@ -81,6 +81,11 @@ int store_blocks_check(sqlite3 *db);
  * its transaction on db. */
 int store_blocks_migrate(sqlite3 *db);
 
+/* The point whose damaged block made this thread's last failing call
+ * fail, or 0 when none did since store_blocks_clear_bad(). */
+int64_t store_blocks_bad_point(void);
+void store_blocks_clear_bad(void);
+
 /* Finalizes what db's calls prepared; NULL or an unknown db is fine. */
 void store_blocks_forget(sqlite3 *db);
 

@@ -20,6 +20,7 @@
 #include "cloud/store/store_blocks.h"
 #include "cloud/store/store_internal.h"
 #include "cloud/store/store_rollup.h"
+#include "core/log.h"
 
 #include <endian.h>
 #include <stdbool.h>
@@ -193,28 +194,89 @@ static int upsert_rows(struct store_log *lg, struct store_rollup_batch *b)
 	return rc;
 }
 
+/* Points a merge holds back at most, each for a damaged block. */
+#define HELD_MAX 64
+
+static bool is_held(const int64_t *held, size_t nheld, int64_t point)
+{
+	for (size_t i = 0; i < nheld; i++)
+		if (held[i] == point)
+			return true;
+	return false;
+}
+
+/*
+ * Moves the rows of held points out of rows[0..*n) into the quarantine
+ * table, with the reason, and keeps the rest in order: a damaged block
+ * of one point must not stop every other point's readings, nor lose
+ * that point's (they wait there, as readings from the future do).
+ */
+static int hold_back(sqlite3 *db, struct store_reading *rows, size_t *n,
+		     const int64_t *held, size_t nheld)
+{
+	static const char sql[] =
+	    "INSERT INTO quarantine (point_id, ts, value, received,"
+	    "  device_id, reason) VALUES (?1, ?2, ?3, unixepoch(), NULL,"
+	    "  'a block of its stored readings is damaged')"
+	    " ON CONFLICT (point_id, ts) DO UPDATE SET value = ?3,"
+	    "  received = unixepoch(), device_id = NULL,"
+	    "  reason = excluded.reason";
+	sqlite3_stmt *s = NULL;
+	size_t kept = 0;
+	int rc = STORE_OK;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, "holding readings back");
+	for (size_t i = 0; i < *n && !rc; i++) {
+		if (!is_held(held, nheld, rows[i].point_id)) {
+			rows[kept++] = rows[i];
+			continue;
+		}
+		sqlite3_bind_int64(s, 1, rows[i].point_id);
+		sqlite3_bind_int64(s, 2, rows[i].ts);
+		sqlite3_bind_double(s, 3, rows[i].value);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = db_fail(db, "holding readings back");
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	*n = kept;
+	return rc;
+}
+
 /*
  * One merge, with the write lock held: every arrival in the file (this
  * log's and any another process left), applied and deleted in one
  * transaction.  Of two readings at one (point, ts) the later arrival
  * wins, as a direct write would have: the rollup batch sorts stably.
+ *
+ * A point whose stored block does not decode would fail every merge,
+ * and with them every read and every open of the file.  So the merge is
+ * made again without that point, whose readings go to the quarantine
+ * table instead, in the same transaction: the rest of the file keeps
+ * working, and the error stays in that point's own reads.
  */
 static int merge_locked(struct store_log *lg)
 {
 	struct store_rollup_batch *batch = NULL;
 	struct store_reading *rows = NULL;
+	int64_t held[HELD_MAX];
 	uint64_t target;
-	size_t n = 0, batches = 0;
+	size_t n = 0, batches = 0, nheld = 0;
 	int rc;
 
 	pthread_mutex_lock(&lg->mu);
 	target = lg->committed;
 	pthread_mutex_unlock(&lg->mu);
 
+again:
+	store_blocks_clear_bad();
 	rc = exec_db(lg->db, "BEGIN IMMEDIATE", "starting a merge");
 	if (rc)
 		goto out;
 	rc = read_arrivals(lg, &rows, &n, &batches);
+	if (!rc && nheld)
+		rc = hold_back(lg->db, rows, &n, held, nheld);
 	if (!rc && n)
 		rc = store_rollup_batch_begin(lg->db, rows, n, &batch);
 	if (!rc && n)
@@ -229,8 +291,20 @@ static int merge_locked(struct store_log *lg)
 	if (!rc)
 		rc = exec_db(lg->db, "COMMIT", "committing a merge");
 	if (rc) {
+		int64_t bad = store_blocks_bad_point();
+
 		sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
+		if (!bad || nheld == HELD_MAX || is_held(held, nheld, bad))
+			goto out;
+		log_error("store", "%s; its new readings are held back in "
+			  "the quarantine table, and the merge goes on "
+			  "without them", store_errmsg(NULL));
+		held[nheld++] = bad;
+		store_rollup_batch_free(batch);
+		batch = NULL;
+		g_free(rows);
+		rows = NULL;
+		goto again;
 	}
 	store_rollup_batch_commit(batch);
 
@@ -459,8 +533,13 @@ int store_log_merge_db(sqlite3 *db)
 	struct store_log *lg;
 	int rc;
 
-	/* A file from before migration 6 has no log to merge. */
+	/* A file from before migration 6 has no log to merge; one from
+	 * before the blocks (a copy of an older release's file) keeps its
+	 * log, which akari merges when it next opens the file, after its
+	 * migrations. */
 	if (sqlite3_table_column_metadata(db, NULL, "arrivals", "seq", NULL,
+					  NULL, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_table_column_metadata(db, NULL, "blocks", "t0", NULL,
 					  NULL, NULL, NULL, NULL) != SQLITE_OK)
 		return STORE_OK;
 	rc = log_new(db, NULL, &lg);
