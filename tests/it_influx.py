@@ -212,7 +212,7 @@ def test_partial(url, token):
     c.eq(answer.get("code"), "invalid", "partial: code")
     c.eq(answer.get("line"), 2, "partial: first line")
     msg = answer.get("message", "")
-    c.true(msg.startswith("partial write: 2 readings stored, 3 refused"),
+    c.true(msg.startswith("partial write: 2 readings accepted, 3 refused"),
            "partial: message " + msg)
     c.true("line 2: missing field value" in msg, "partial: line 2")
     c.true("line 3: field \"note\" is a string" in msg, "partial: line 3")

@@ -9,6 +9,7 @@ Expected values come from the requests this test sends, never from
 akari's answers.
 """
 import datetime
+import gzip
 import json
 import os
 import shutil
@@ -178,6 +179,23 @@ c.eq(db_rows(), before, "the same row sent again changes nothing")
 for ctype in ("application/jsonx", "text/json", "application/ld+json"):
     refused(f"Content-Type {ctype!r}", ingest(one(), ctype=ctype), 415,
             "unsupported_media_type", [ctype])
+
+# The body is read as sent: a compressed one is refused, not read as
+# JSON (gzip) nor taken as plain text under another name (br).
+for enc, body in (("gzip", gzip.compress(json.dumps(one()).encode())),
+                  ("br", json.dumps(one()).encode())):
+    refused(f"Content-Encoding {enc!r}",
+            it.http("POST", srv.url + "/api/v1/ingest", body,
+                    {"Authorization": "Bearer " + token,
+                     "Content-Type": "application/json",
+                     "Content-Encoding": enc}),
+            415, "unsupported_media_type", [enc, "gzip"])
+st, _, _ = it.http("POST", srv.url + "/api/v1/ingest",
+                   json.dumps(one(T0)).encode(),
+                   {"Authorization": "Bearer " + token,
+                    "Content-Type": "application/json",
+                    "Content-Encoding": "identity"})
+c.eq(st, 200, "Content-Encoding identity is the body as sent")
 
 # --- bodies ------------------------------------------------------------------
 

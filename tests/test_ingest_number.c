@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "check.h"
 #include "cloud/ingest/ingest_number.h"
 
@@ -40,6 +42,18 @@ static void same_as_strtod(const char *s)
 		 end_ours - s);
 	CHECK_AT(errno_lib == errno_ours, "\"%s\": strtod errno %d, ours %d",
 		 s, errno_lib, errno_ours);
+
+	/* With errno set before the call: g_ascii_strtod() clears it on
+	 * success, and so must the fast path. */
+	errno = EINVAL;
+	lib = g_ascii_strtod(s, &end_lib);
+	errno_lib = errno;
+	errno = EINVAL;
+	ours = ingest_strtod(s, &end_ours);
+	errno_ours = errno;
+	CHECK_AT(errno_lib == errno_ours, "\"%s\": errno preset, "
+		 "g_ascii_strtod leaves %d, ours %d", s, errno_lib,
+		 errno_ours);
 	strtod_cases++;
 }
 

@@ -235,7 +235,7 @@ static void test_same_batch_two_protocols(void)
 	/* The same refusals, each on its line, in the same words. */
 	rejected = json_object_get(jr.answer, "rejected");
 	CHECK_INT((int)json_array_size(rejected), 5);
-	msg = g_string_new("partial write: 4 readings stored, 5 refused; ");
+	msg = g_string_new("partial write: 4 readings accepted, 5 refused; ");
 	for (size_t i = 0; i < json_array_size(rejected); i++) {
 		json_t *e = json_array_get(rejected, i);
 

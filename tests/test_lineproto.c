@@ -205,6 +205,11 @@ static void test_errors(void)
 	/* A NUL byte inside a name is not text either. */
 	PARSES_AS("m\0x v=1\nm v=2",
 		  "E1 measurement is not UTF-8\nL2 m f:v=F2\n");
+
+	/* Nor inside a value: "6\0garbage" is not the number 6. */
+	PARSES_AS("m v=6\0garbage 1\nm v=6\0\nm v=2",
+		  "E1 invalid field value (a NUL byte)\n"
+		  "E2 invalid field value (a NUL byte)\nL3 m f:v=F2\n");
 }
 
 static void test_precision(void)
@@ -571,7 +576,7 @@ static void test_write_partial(void)
 	CHECK_INT(res.refused, 3);
 	CHECK_INT(res.first_line, 2);
 	CHECK_STR(res.message,
-		  "partial write: 2 readings stored, 3 refused; "
+		  "partial write: 2 readings accepted, 3 refused; "
 		  "line 2: field \"name\" is a string; akari stores numbers, "
 		  "and booleans for state points\n"
 		  "line 3: missing field value\n"

@@ -746,6 +746,25 @@ static int check_type(struct request *req, struct answer *a)
 	return -1;
 }
 
+/* These routes read their bodies as sent: a compressed one would be
+ * refused as bad JSON or CSV, or worse, read as it is. */
+static int check_encoding(struct request *req, struct answer *a)
+{
+	const char *e = MHD_lookup_connection_value(
+	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+
+	if (!e || !*e || !strcasecmp(e, "identity"))
+		return 0;
+	answer_error(a, 415, "unsupported_media_type",
+		     "Content-Encoding \"%.64s\" is not taken by %.200s: send "
+		     "the body as it is (line protocol on /write and "
+		     "/api/v2/write takes gzip)", e, req->url);
+	return -1;
+}
+
+/* The most body bytes reserved from a declared length alone. */
+#define PREALLOC_MAX ((unsigned long long)4 << 20)
+
 /* Refuses a declared length over the limit before reading any of it. */
 static int check_length(struct request *req, struct answer *a)
 {
@@ -766,7 +785,12 @@ static int check_length(struct request *req, struct answer *a)
 		return -1;
 	}
 
-	/* Room for the whole body and the NUL jansson does not need. */
+	/* Room for the whole body and the NUL jansson does not need, but
+	 * not more than PREALLOC_MAX before the bytes come: many idle
+	 * connections declaring large bodies would reserve that much
+	 * each.  grow_body() makes room for the rest as it arrives. */
+	if (n > PREALLOC_MAX)
+		n = PREALLOC_MAX;
 	req->body = malloc(n + 1);
 	req->cap = req->body ? n + 1 : 0;
 	return 0;
@@ -838,7 +862,7 @@ static int precheck(struct request *req, struct answer *a)
 		if (req->route == ROUTE_SHOT_REQUEST)
 			return 0;
 		if (check_token(req, a) || check_type(req, a) ||
-		    check_length(req, a))
+		    check_encoding(req, a) || check_length(req, a))
 			return -1;
 		return 0;
 	default:
@@ -998,8 +1022,9 @@ static enum MHD_Result request_finish(struct request *req)
 			     "the body is over %zu bytes, the most %s "
 			     "accepts",
 			     request_limit(req),
-			     req->dev.id ? "this device's limit"
-					 : "this server");
+			     req->dev.id && req->dev.max_body
+				 ? "this device's limit"
+				 : "this server");
 		return send_answer(req, &a);
 	}
 	if (req->dev.id && check_signature(req, &a))

@@ -9,6 +9,7 @@
  */
 #include "cloud/ingest/ingest_number.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -20,8 +21,9 @@
 #define MAX_EXACT_POW10 22
 
 static const double pow10_exact[MAX_EXACT_POW10 + 1] = {
-	1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,	1e8,  1e9,  1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+	1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+	1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+	1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
 static bool is_digit(char c)
@@ -95,6 +97,7 @@ double ingest_strtod(const char *s, char **end)
 	v = (double)w;
 	v = e10 < 0 ? v / pow10_exact[-e10] : v * pow10_exact[e10];
 	*end = (char *)p;
+	errno = 0;	/* as g_ascii_strtod() leaves it on success */
 	return neg ? -v : v;
 
 slow:

@@ -269,9 +269,12 @@ static int parse_scalar(struct parser *ps, struct raw_field *rf)
 	g_string_append_len(ps->text, start, ps->p - start);
 	g_string_append_c(ps->text, '\0');
 	s = ps->text->str + off;
-	n = strlen(s);
+	n = (size_t)(ps->p - start);
 	if (!n)
 		return fail(ps, "missing field value");
+	/* A NUL inside would hide what follows it from every check. */
+	if (strlen(s) != n)
+		return fail(ps, "invalid field value (a NUL byte)");
 
 	errno = 0;
 	/* Only t, T, f and F begin a boolean: numbers skip the names. */

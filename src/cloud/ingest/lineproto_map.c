@@ -574,7 +574,7 @@ static void build_message(struct write_ctx *c, size_t written,
 
 	qsort(c->refusals->data, n, sizeof(struct refusal), refusal_cmp);
 	if (written)
-		g_string_printf(m, "partial write: %zu readings stored, "
+		g_string_printf(m, "partial write: %zu readings accepted, "
 				"%zu refused; ", written, n);
 	for (size_t i = 0; i < n && i < MAX_LISTED; i++) {
 		const struct refusal *r =
