@@ -28,7 +28,7 @@ JST = dt.timezone(dt.timedelta(hours=9))
 FROM = int(dt.datetime(2022, 6, 27, 14, 0, tzinfo=JST).timestamp())
 TO = FROM + 3600
 W, H = 640, 360
-SLIDE_SECONDS = 3
+SLIDE_SECONDS = 6
 DEADLINE = 90  # seconds any single wait may take before it counts as failed
 LEAN = os.path.join(os.path.dirname(it.AKARI), "akari-kiosk")
 
@@ -124,14 +124,17 @@ def main():
                        k.poll() is not None, timeout=DEADLINE),
            "the kiosk shows a frame")
 
-    mid = 0
-    for fade in range(3):
-        # The frame that ends the fade: the first plain one after it.
-        def fade_seen():
+    # On a loaded machine a poll may miss a fade, or a screenshot may
+    # come after the next fade began: that fade is then left out, and
+    # the next one checked; every screenshot taken in time is checked.
+    mid = compared = 0
+    for fade in range(4):
+        def ends():
+            # The frames that end a fade: the first plain ones after it.
             fs = frames(log)
-            ends = [f for i, f in enumerate(fs)
+            return [f for i, f in enumerate(fs)
                     if i > 0 and fs[i - 1][2] and not f[2]]
-            return ends[fade] if len(ends) > fade else None
+        seen = len(ends())
 
         def fading_now():
             # A few frames in: the first ones are still almost all the
@@ -140,11 +143,10 @@ def main():
             run = 0
             while run < len(fs) and fs[-1 - run][2]:
                 run += 1
-            return run >= 5 and sum(1 for i, f in enumerate(fs)
-                                    if i > 0 and fs[i - 1][2] and
-                                    not f[2]) == fade
+            return run >= 5 and len(ends()) == seen
 
-        if it.wait_for(fading_now, timeout=DEADLINE, step=0.01):
+        if it.wait_for(fading_now, timeout=2 * SLIDE_SECONDS + 5,
+                       step=0.01):
             got = shot()
             if got:
                 slide = frames(log)[-1][1]
@@ -153,22 +155,22 @@ def main():
                 c.eq(out, 0, f"fade {fade + 1}: channels outside the two "
                      f"slides' pictures")
                 mid += new
-        c.true(it.wait_for(lambda: fade_seen() is not None,
-                           timeout=DEADLINE, step=0.01),
-               f"fade {fade + 1} ends")
-        end = fade_seen()
-        if end is None:
+        c.true(it.wait_for(lambda: len(ends()) > seen, timeout=DEADLINE,
+                           step=0.01), f"fade {fade + 1} ends")
+        if len(ends()) <= seen:
             continue
+        end = ends()[-1]
         got = shot()
         # Still the same slide, not yet the next fade.
         after = [f for f in frames(log) if f[0] >= end[0]]
-        plain = all(f[1] == end[1] and not f[2] for f in after)
-        c.true(got is not None, f"fade {fade + 1}: a screenshot")
-        c.true(not plain or got == refs[end[1]],
+        if not all(f[1] == end[1] and not f[2] for f in after):
+            continue
+        compared += 1
+        c.true(got == refs[end[1]],
                f"fade {fade + 1}: after it the screen is the {end[1]} "
                f"slide as akari render draws it")
-        c.true(plain, f"fade {fade + 1}: the screenshot was taken before "
-               f"the next fade")
+    c.true(compared >= 2, f"the screen after {compared} of 4 fades was "
+           f"taken before the next fade (at least 2 wanted)")
     c.true(mid > 0, "a screenshot during a fade shows a mix of the two")
     c.eq(stop(k), 0, "the kiosk stops cleanly")
 
