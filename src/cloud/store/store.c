@@ -46,7 +46,7 @@ struct conn {
 struct store {
 	struct conn w;		/* writes, and the lookups inside them */
 	struct conn r;		/* reads */
-	struct conn spare;	/* store_with_conn()'s reads while r is busy */
+	struct conn spare;	/* reads of store_with_conn() while r is busy */
 	struct store_log *log;	/* readings on their way in */
 	sqlite3_stmt *exists;	/* r: is there a point with this id */
 	/* Point ids known to exist: points are never deleted, so a batch

@@ -13,8 +13,9 @@
 
 /* Runs fn on the write connection (write true) or one of two read-only
  * ones (whichever is free; so two reads may run at once, each on its own
- * connection), holding that connection's lock for the call.  fn returns STORE_OK or
- * a negative enum store_rc, having set the message with store_fail().
+ * connection), holding that connection's lock for the call.  fn returns
+ * STORE_OK or a negative enum store_rc, having set the message with
+ * store_fail().
  * Every acknowledged reading is merged into blocks and rollups first
  * (store_log.h), so fn sees them there. */
 typedef int (*store_conn_fn)(sqlite3 *db, void *ctx);
