@@ -405,6 +405,27 @@ def free_port():
         return s.getsockname()[1]
 
 
+def spawn(args, log, env=None):
+    """Starts ARGS with its output (stdout and stderr) in the file LOG.
+    The caller stops the process (stop below)."""
+    with open(log, "w") as f:
+        return subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT,
+                                env=env)
+
+
+def stop(p, sig=signal.SIGTERM, timeout=30):
+    """Sends SIG to P unless it has ended, waits up to TIMEOUT seconds,
+    then kills it.  Returns its exit status."""
+    if p.poll() is None:
+        p.send_signal(sig)
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    return p.returncode
+
+
 def xvfb(n, screen, log, *extra, timeout=60):
     """Starts `Xvfb :N` with one screen of SCREEN ("WxHxDEPTH") and no
     TCP, its output in the file LOG, and waits for its socket.  Returns

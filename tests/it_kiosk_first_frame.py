@@ -23,7 +23,6 @@ shares no state with the kiosk.
 import datetime as dt
 import os
 import shutil
-import signal
 import subprocess
 import sys
 
@@ -46,22 +45,12 @@ procs = []  # every process started here, stopped in the finally below
 
 
 def start(args, log, env=None):
-    f = open(log, "w")
-    p = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT, env=env)
-    f.close()
+    p = it.spawn(args, log, env)
     procs.append(p)
     return p
 
 
-def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    return p.returncode
+stop = it.stop
 
 
 def render(url, lang, path):

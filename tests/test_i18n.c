@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "test_render_data.h"
 #include "render/render_i18n.h"
 #include "render/render_internal.h"
 #include "render/render_look.h"
@@ -262,20 +263,6 @@ static void test_zones(void)
 	render_set_look(NULL);
 }
 
-static json_t *load(const char *name)
-{
-	const char *top = getenv("AKARI_SOURCE_DIR");
-	char path[1024];
-	json_error_t err;
-	json_t *j;
-
-	snprintf(path, sizeof(path), "%s/tests/data/render/%s",
-		 top ? top : "..", name);
-	j = json_load_file(path, 0, &err);
-	CHECK_AT(j != NULL, "cannot load %s: %s", path, err.text);
-	return j;
-}
-
 /* A slide with a ticker: the ticker's text in its band where the clock
  * has scrolled it, and every other text inside the zones above it. */
 static void test_ticker_drawn(void)
@@ -290,7 +277,7 @@ static void test_ticker_drawn(void)
 	double main_bottom = 204 + 776;
 	int outside = 0;
 
-	d.grid = load("tepco_1100.json");
+	d.grid = test_render_json("tepco_1100.json");
 	render_look_init(&look);
 	look.ticker = "TICKER 節電のお願い";
 	render_set_look(&look);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "test_render_data.h"
 #include "render/render_internal.h"
 
 /* 2022-06-27T11:00:00+09:00 and 21:00 the same day: 2022-06-27T00:00Z is
@@ -28,20 +29,6 @@
 #define T_2100 (1656288000 + 12 * 3600)
 
 static const int sizes[][2] = { { 1920, 1080 }, { 1080, 1920 } };
-
-static json_t *load(const char *name)
-{
-	const char *top = getenv("AKARI_SOURCE_DIR");
-	char path[1024];
-	json_error_t err;
-	json_t *j;
-
-	snprintf(path, sizeof(path), "%s/tests/data/render/%s",
-		 top ? top : "..", name);
-	j = json_load_file(path, 0, &err);
-	CHECK_AT(j != NULL, "cannot load %s: %s", path, err.text);
-	return j;
-}
 
 /* --- pixels --------------------------------------------------------- */
 
@@ -928,12 +915,14 @@ static void test_png_and_names(const struct fixtures *f)
 int main(void)
 {
 	struct fixtures f = {
-		load("tepco_1100.json"), load("home12_1100.json"),
-		load("room1_1100.json"),
+		test_render_json("tepco_1100.json"),
+		test_render_json("home12_1100.json"),
+		test_render_json("room1_1100.json"),
 	};
 	struct fixtures f21 = {
-		load("tepco_2100.json"), load("home12_2100.json"),
-		load("room1_2100.json"),
+		test_render_json("tepco_2100.json"),
+		test_render_json("home12_2100.json"),
+		test_render_json("room1_2100.json"),
 	};
 	struct render_data evening = data_at(&f21, T_2100);
 

@@ -18,25 +18,12 @@
 #include <string.h>
 
 #include "check.h"
+#include "test_render_data.h"
 #include "render/render.h"
 
 /* 2022-06-27T00:00Z is 1656288000; 11:00 JST is 02:00Z. */
 #define T_1100 (1656288000 + 2 * 3600)
 #define T_1110 (T_1100 + 600)
-
-static json_t *load(const char *name)
-{
-	const char *top = getenv("AKARI_SOURCE_DIR");
-	char path[1024];
-	json_error_t err;
-	json_t *j;
-
-	snprintf(path, sizeof(path), "%s/tests/data/render/%s",
-		 top ? top : "..", name);
-	j = json_load_file(path, 0, &err);
-	CHECK_AT(j != NULL, "cannot load %s: %s", path, err.text);
-	return j;
-}
 
 static cairo_surface_t *frame_at(enum render_slide slide,
 				 const struct render_data *d, int w, int h)
@@ -139,9 +126,9 @@ static void check_refusals(struct render_data *d)
 
 int main(void)
 {
-	json_t *grid = load("tepco_1100.json");
-	json_t *home = load("home12_1100.json");
-	json_t *air = load("room1_1100.json");
+	json_t *grid = test_render_json("tepco_1100.json");
+	json_t *home = test_render_json("home12_1100.json");
+	json_t *air = test_render_json("room1_1100.json");
 	struct render_data d = { .grid = grid, .home = home, .air = air };
 
 	check_clock(RENDER_GRID, &d, 1920, 1080);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "test_render_data.h"
 #include "render/render.h"
 
 #define T_0000Z 1656288000
@@ -24,20 +25,6 @@
 #define T_1100 (T_0000Z + 2 * 3600)
 /* 23:59:59 JST on the 27th is 14:59:59Z; a second later the 28th. */
 #define T_2359 (T_0000Z + 15 * 3600 - 1)
-
-static json_t *load(const char *name)
-{
-	const char *top = getenv("AKARI_SOURCE_DIR");
-	char path[1024];
-	json_error_t err;
-	json_t *j;
-
-	snprintf(path, sizeof(path), "%s/tests/data/render/%s",
-		 top ? top : "..", name);
-	j = json_load_file(path, 0, &err);
-	CHECK_AT(j != NULL, "cannot load %s: %s", path, err.text);
-	return j;
-}
 
 static void key_at(enum render_slide slide, struct render_data *d,
 		   int64_t now, char *buf, size_t len)
@@ -158,9 +145,9 @@ static void check_refusals(struct render_data *d)
 
 int main(void)
 {
-	json_t *grid = load("tepco_1100.json");
-	json_t *home = load("home12_1100.json");
-	json_t *air = load("room1_1100.json");
+	json_t *grid = test_render_json("tepco_1100.json");
+	json_t *home = test_render_json("home12_1100.json");
+	json_t *air = test_render_json("room1_1100.json");
 	struct render_data d = { .grid = grid, .home = home, .air = air };
 
 	check_minute(RENDER_GRID, &d);

@@ -19,26 +19,13 @@
 #include <string.h>
 
 #include "check.h"
+#include "test_render_data.h"
 #include "render/render_internal.h"
 #include "render/render_look.h"
 
 /* 2022-06-27T11:00:00+09:00: 2022-06-27T00:00Z is 1656288000, 11:00 JST
  * is 02:00Z. */
 #define T_1100 (1656288000 + 2 * 3600)
-
-static json_t *load(const char *name)
-{
-	const char *top = getenv("AKARI_SOURCE_DIR");
-	char path[1024];
-	json_error_t err;
-	json_t *j;
-
-	snprintf(path, sizeof(path), "%s/tests/data/render/%s",
-		 top ? top : "..", name);
-	j = json_load_file(path, 0, &err);
-	CHECK_AT(j != NULL, "cannot load %s: %s", path, err.text);
-	return j;
-}
 
 /* A w x h ARGB32 frame of slide; from_layer: with the layer (drawn
  * over magenta), else with it off. */
@@ -292,10 +279,10 @@ static void test_ticker_strip(const struct render_data *d)
 
 int main(void)
 {
-	json_t *grid = load("tepco_1100.json");
-	json_t *home = load("home12_1100.json");
-	json_t *air = load("room1_1100.json");
-	json_t *signage = load("signage.json");
+	json_t *grid = test_render_json("tepco_1100.json");
+	json_t *home = test_render_json("home12_1100.json");
+	json_t *air = test_render_json("room1_1100.json");
+	json_t *signage = test_render_json("signage.json");
 	struct render_params p = {
 		.message = "<b>節電</b>にご協力ください\nPlease save power",
 		.qr_url = "https://portal.example.jp/r",
