@@ -182,17 +182,23 @@ def _xor(r, n):
     return out
 
 
-def _decode(block, cap, as_bits):
-    """(times, values, mode byte) of one block: values as uint64 bit
-    patterns when as_bits, else as floats (made without the detour
-    through bits where the mode gives a double directly)."""
-    r = _Reader(block)
+def _header(r):
+    """The version byte, checked, and n, at least 1."""
     version = r.u8("version")
     if version != VERSION:
         r.fail(f"version {version}, not {VERSION}", 0)
     n = r.varint("n")
     if n < 1:
         r.fail("n is 0: a block holds at least one reading")
+    return n
+
+
+def _decode(block, cap, as_bits):
+    """(times, values, mode byte) of one block: values as uint64 bit
+    patterns when as_bits, else as floats (made without the detour
+    through bits where the mode gives a double directly)."""
+    r = _Reader(block)
+    n = _header(r)
     if n > cap:
         r.fail(f"n is {n}, more than the {cap} readings allowed")
     ts = _times(r, n)
@@ -255,11 +261,4 @@ def decode(block, cap=DEFAULT_CAP):
 
 def count(block):
     """n of a block, read from its header alone (the rest unchecked)."""
-    r = _Reader(block)
-    version = r.u8("version")
-    if version != VERSION:
-        r.fail(f"version {version}, not {VERSION}", 0)
-    n = r.varint("n")
-    if n < 1:
-        r.fail("n is 0: a block holds at least one reading")
-    return n
+    return _header(_Reader(block))
