@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -61,6 +62,19 @@ class Checks:
     def finish(self):
         print(f"{self.passed} passed, {self.failed} failed", flush=True)
         sys.exit(1 if self.failed or not self.passed else 0)
+
+    def finish_in(self, work, logs=True):
+        """finish(), after WORK: kept when a check failed (with its .log
+        files printed, when LOGS), else removed."""
+        if self.failed:
+            for name in sorted(os.listdir(work)) if logs else ():
+                if name.endswith(".log"):
+                    text = read_text(os.path.join(work, name))
+                    print(f"--- {name}\n{text}")
+            print("work directory kept:", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+        self.finish()
 
 
 def run(*args, check=True, input=None):

@@ -17,7 +17,6 @@ are checked against po/ja.po in test_i18n and it_i18n_po.
 """
 import datetime as dt
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -235,8 +234,4 @@ def main(url):
 
 with it.Server(db) as srv:
     main(srv.url)
-if c.failed:
-    print("work directory kept:", work)
-else:
-    shutil.rmtree(work, ignore_errors=True)
-c.finish()
+c.finish_in(work, logs=False)

@@ -170,4 +170,4 @@ if __name__ == "__main__":
     finally:
         for p in procs:
             stop(p)
-    c.finish()
+    c.finish_in(work)

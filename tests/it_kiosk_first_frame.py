@@ -160,11 +160,4 @@ try:
 finally:
     for proc in reversed(procs):
         stop(proc)
-if c.failed:
-    for name in sorted(os.listdir(work)):
-        if name.endswith(".log"):
-            print(f"--- {name}\n{read(os.path.join(work, name))}")
-    print("work directory kept:", work)
-else:
-    shutil.rmtree(work, ignore_errors=True)
-c.finish()
+c.finish_in(work)

@@ -287,14 +287,7 @@ def main():
     finally:
         for p in reversed(procs):
             stop(p)
-    if c.failed:
-        for name in sorted(os.listdir(work)):
-            if name.endswith(".log"):
-                print(f"--- {name}\n{read(os.path.join(work, name))}")
-        print("work directory kept:", work)
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    c.finish()
+    c.finish_in(work)
 
 
 main()
