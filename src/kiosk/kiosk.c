@@ -718,16 +718,24 @@ static bool fade_add_parts(struct kiosk *k, int room)
 	return true;
 }
 
+/* The weight of cur in a fade frame.  Smoothstep: the change starts
+ * and ends gently. */
+static double fade_weight(const struct kiosk *k)
+{
+	double f = k->fade;
+
+	return f * f * (3 - 2 * f);
+}
+
 /* prev, with cur over it at the fade's opacity, on dst: only where they
  * differ when dst holds the frame shown last (where they are the same,
  * that frame is either). */
 static void blend(struct kiosk *k, cairo_surface_t *dst, bool partial)
 {
-	double f = k->fade;
+	/* All three are frames of k->w x k->h, which the blend never
+	 * refuses. */
+	double f = fade_weight(k);
 
-	/* Smoothstep: the change starts and ends gently.  All three are
-	 * frames of k->w x k->h, which the blend never refuses. */
-	f = f * f * (3 - 2 * f);
 	if (partial && k->fade_px.h > 0) {
 		/* A tile that differs is mostly the same pixels in both (a
 		 * panel's fill, the background): only the runs that differ
@@ -828,6 +836,16 @@ static void render_frame(struct kiosk *k)
 			   !fade_add_parts(k, k->fade_r_cap - 2)) {
 			again = true;
 			fade_diff(k);
+		}
+		/* A fade's first frame comes at weight 0 (the loop wakes at
+		 * the slide's start): it is prev, which is on screen as it
+		 * is, so nothing is blended or sent.  A frame each fade, 1
+		 * in 16 of a 0.8 s fade at 20 a second. */
+		if (kiosk_blend_is_from(fade_weight(k)) && k->last_plain &&
+		    !k->whole && !again && k->nfade_r >= 0) {
+			k->show = false;
+			k->nparts = 0;
+			return;
 		}
 		/* Straight onto the screen's pixels where the display has
 		 * them: no third frame, and no copy of it. */

@@ -90,6 +90,11 @@ static uint32_t weight_of(double t)
 	return !(t > 0) ? 0 : t >= 1 ? 256 : (uint32_t)(t * 256 + 0.5);
 }
 
+bool kiosk_blend_is_from(double t)
+{
+	return weight_of(t) == 0;
+}
+
 static uint32_t *row_of(cairo_surface_t *s, int y)
 {
 	return (uint32_t *)(cairo_image_surface_get_data(s) +

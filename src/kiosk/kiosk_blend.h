@@ -5,6 +5,7 @@
 #define AKARI_KIOSK_BLEND_H
 
 #include <cairo.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "display/display.h"
@@ -22,6 +23,10 @@
  * nothing was written. */
 int kiosk_blend(cairo_surface_t *dst, cairo_surface_t *from,
 		cairo_surface_t *to, double t);
+
+/* True when kiosk_blend() at t writes from exactly: t rounds to a
+ * weight of 0 (in 256ths) for to. */
+bool kiosk_blend_is_from(double t);
 
 /* The room kiosk_blend_diff() needs for frames h pixels high. */
 int kiosk_blend_diff_max(int h);
