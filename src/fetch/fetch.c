@@ -12,10 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* A summary is a few hundred readings; anything far larger is not one. */
 #define ANSWER_MAX (16u << 20)
+/* The requests of a bundle: the three sites', then the signage one. */
+#define SIGNAGE_SLOT FETCH_ROLE_COUNT
+#define SLOTS (FETCH_ROLE_COUNT + 1)
 
 struct fetch_client {
 	CURL *curl;
@@ -26,6 +30,13 @@ struct fetch_client {
 	long total_ms;
 	atomic_bool cancel;
 	char curl_err[CURL_ERROR_SIZE];
+	/* Each request's last good answer and its ETag, sent back as
+	 * If-None-Match: an answer that has not changed is a 304 without a
+	 * body, and the document already parsed is used again. */
+	char etag[SLOTS][80];
+	json_t *kept[SLOTS];	/* a reference; the caller may hold others
+				 * (jansson's reads and counts are thread
+				 * safe) */
 };
 
 struct answer {
@@ -33,6 +44,7 @@ struct answer {
 	size_t len;
 	size_t cap;
 	bool too_big;
+	char etag[80];		/* "": none */
 };
 
 static const char *const role_names[FETCH_ROLE_COUNT] = {
@@ -194,6 +206,8 @@ void fetch_client_destroy(struct fetch_client *c)
 		return;
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
+	for (int i = 0; i < SLOTS; i++)
+		json_decref(c->kept[i]);
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++)
 		free(c->site[i]);
 	free(c->signage_query);
@@ -242,6 +256,29 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
 	memcpy(a->data + a->len, ptr, n);
 	a->len += n;
 	a->data[a->len] = '\0';
+	return n;
+}
+
+/* Keeps the answer's ETag. */
+static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
+{
+	struct answer *a = ud;
+	size_t n = size * nitems, len;
+	const char *v, *end = buf + n;
+
+	if (n < 5 || strncasecmp(buf, "etag:", 5) != 0)
+		return n;
+	for (v = buf + 5; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
+			   end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	len = (size_t)(end - v);
+	/* One too long for the room is not kept: no If-None-Match then. */
+	if (len < sizeof a->etag) {
+		memcpy(a->etag, v, len);
+		a->etag[len] = '\0';
+	}
 	return n;
 }
 
@@ -300,22 +337,25 @@ static void setup_request(struct fetch_client *c, const char *url,
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, a);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
 }
 
-/* GETs one summary (site not NULL) or the signage figures (site NULL).
- * *out is the answer, or NULL when the server does not know the site or
- * the route. */
-static int get_summary(struct fetch_client *c, const char *site, int64_t at,
-		       json_t **out, char *err, size_t errlen)
+/* GETs one summary (site not NULL) or the signage figures (site NULL),
+ * the request of the given slot.  *out is the answer, or NULL when the
+ * server does not know the site or the route. */
+static int get_summary(struct fetch_client *c, int slot, const char *site,
+		       int64_t at, json_t **out, char *err, size_t errlen)
 {
 	struct curl_slist *headers = NULL;
 	struct answer a = {0};
 	json_error_t jerr;
 	json_t *doc = NULL;
+	char inm[sizeof c->etag[0] + 20];
 	long status = 0;
 	CURLcode cc;
 	char *url;
@@ -324,6 +364,16 @@ static int get_summary(struct fetch_client *c, const char *site, int64_t at,
 	*out = NULL;
 	url = site ? summary_url(c, site, at) : signage_url(c, at);
 	headers = curl_slist_append(NULL, "Accept: application/json");
+	if (headers && c->kept[slot] && c->etag[slot][0]) {
+		struct curl_slist *more;
+
+		snprintf(inm, sizeof inm, "If-None-Match: %s", c->etag[slot]);
+		more = curl_slist_append(headers, inm);
+		if (!more) {
+			curl_slist_free_all(headers);
+			headers = NULL;
+		}
+	}
 	if (!url || !headers) {
 		fetch_set_err(err, errlen, "out of memory");
 		rc = FETCH_INVALID;
@@ -351,6 +401,15 @@ static int get_summary(struct fetch_client *c, const char *site, int64_t at,
 		goto out;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	/* Only asked for with a document kept, which was checked then. */
+	if (status == 304 && c->kept[slot]) {
+		*out = json_incref(c->kept[slot]);
+		rc = FETCH_OK;
+		goto out;
+	}
+	json_decref(c->kept[slot]);
+	c->kept[slot] = NULL;
+	c->etag[slot][0] = '\0';
 
 	doc = a.data ? json_loadb(a.data, a.len, 0, &jerr) : NULL;
 	if (status == 404 && json_is_string(json_object_get(doc, "error"))) {
@@ -376,6 +435,10 @@ static int get_summary(struct fetch_client *c, const char *site, int64_t at,
 			url, site);
 		rc = FETCH_BAD_ANSWER;
 		goto out;
+	}
+	if (a.etag[0]) {
+		memcpy(c->etag[slot], a.etag, sizeof a.etag);
+		c->kept[slot] = json_incref(doc);
 	}
 	*out = doc;
 	doc = NULL;
@@ -403,11 +466,13 @@ int fetch_client_get(struct fetch_client *c, int64_t at,
 	}
 
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
-		rc = get_summary(c, c->site[i], at, &b.site[i], err, errlen);
+		rc = get_summary(c, i, c->site[i], at, &b.site[i], err,
+				 errlen);
 		if (rc)
 			goto out;
 	}
-	rc = get_summary(c, NULL, at, &b.signage, err, errlen);
+	rc = get_summary(c, SIGNAGE_SLOT, NULL, at, &b.signage, err,
+			 errlen);
 	if (rc)
 		goto out;
 	b.at = at;

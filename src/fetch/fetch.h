@@ -99,7 +99,11 @@ struct fetch_client *fetch_client_create(const struct fetch_config *cfg);
 void fetch_client_destroy(struct fetch_client *c);	/* accepts NULL */
 
 /* Fetches the three summaries and the signage figures as seen at time
- * at (Unix seconds), one request each over one connection.  A site the
+ * at (Unix seconds), one request each over one connection.  Each request
+ * sends back the ETag of its last good answer (If-None-Match); a 304
+ * gives that answer's document again, shared, not parsed anew (the
+ * documents of a bundle are read-only: they may be shared with the
+ * client's later bundles).  A site the
  * server does not know, or a server without the signage route (404 with
  * a JSON error), is left NULL and is not an error; any other
  * failure fails the whole bundle.  On success out (initialised by the

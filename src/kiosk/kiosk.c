@@ -453,6 +453,17 @@ static const char *showing_name(const struct kiosk *k)
 			  : render_slide_name(k->slides[k->slide]);
 }
 
+/* The time slide data is asked for: the start of the minute on the
+ * clock.  The slides' clock shows minutes, and a summary asked for at
+ * another second of the same minute is a new answer (its "at", its
+ * energy so far), so each fetch parsed a fresh one; asked for at the
+ * minute, an answer that has not changed since the last fetch is a 304
+ * (fetch.h).  Readings stamped within the minute show from the next. */
+static int64_t fetch_at(double at)
+{
+	return (int64_t)floor(at / 60) * 60;
+}
+
 static void fetch_if_due(struct kiosk *k)
 {
 	struct fetch_result r;
@@ -482,7 +493,7 @@ static void fetch_if_due(struct kiosk *k)
 		fetch_worker_showing(k->worker,
 				     showing_name(k),
 				     k->data.fetched_at);
-		fetch_worker_request(k->worker, (int64_t)floor(k->at));
+		fetch_worker_request(k->worker, fetch_at(k->at));
 	}
 }
 
@@ -1195,8 +1206,8 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	load_cache(k);
 	/* The first fetch runs while the display opens. */
 	fetch_worker_request(k->worker,
-			     (int64_t)floor(kiosk_clock_at(&k->clock, k->mono,
-							   kiosk_wall_now())));
+			     fetch_at(kiosk_clock_at(&k->clock, k->mono,
+						     kiosk_wall_now())));
 	k->content = kiosk_content_create(o, k->slides, k->nslides,
 					  k->log_tz);
 	if (open_display(k))
