@@ -125,6 +125,18 @@ static void check_zone(json_t *grid, struct render_data *d)
 	key_at(RENDER_GRID, d, T_1100, key, sizeof key);
 	CHECK_AT(strstr(key, "7:30") != NULL, "key at 02:00Z in Kolkata: %s",
 		 key);
+	/* Back and forth: each site's own zone, not the one asked for
+	 * last (the renderer keeps the last zone it made). */
+	for (int i = 0; i < 2; i++) {
+		d->grid = keep;
+		key_at(RENDER_GRID, d, T_1100, key, sizeof key);
+		CHECK_AT(strstr(key, "11:00") != NULL,
+			 "key at 02:00Z in Tokyo after Kolkata: %s", key);
+		d->grid = other;
+		key_at(RENDER_GRID, d, T_1100, key, sizeof key);
+		CHECK_AT(strstr(key, "7:30") != NULL,
+			 "key at 02:00Z in Kolkata after Tokyo: %s", key);
+	}
 	d->grid = keep;
 	json_decref(other);
 }

@@ -530,12 +530,33 @@ static bool zone_name_ok(const char *name)
 }
 
 /* The site's zone; with none known, the box's own, since the viewer
- * stands in front of it. */
+ * stands in front of it.  GLib reads and parses a zone's file whenever
+ * one is asked for while none of that name is alive, and a kiosk asks
+ * for the clock's zone every second: the last one made is kept (one
+ * reference, until the process ends). */
 static GTimeZone *zone_of(json_t *site)
 {
+	static GMutex lock;
+	static GTimeZone *last;
+	static char last_name[65];
 	const char *name = json_string_value(json_object_get(site, "tz"));
-	GTimeZone *tz = zone_name_ok(name) ? core_tz_new(name) : NULL;
+	GTimeZone *tz = NULL;
 
+	if (!zone_name_ok(name))
+		return g_time_zone_new_local();
+	g_mutex_lock(&lock);
+	if (last && !strcmp(name, last_name)) {
+		tz = g_time_zone_ref(last);
+	} else {
+		tz = core_tz_new(name);
+		if (tz) {
+			if (last)
+				g_time_zone_unref(last);
+			last = g_time_zone_ref(tz);
+			g_strlcpy(last_name, name, sizeof last_name);
+		}
+	}
+	g_mutex_unlock(&lock);
 	return tz ? tz : g_time_zone_new_local();
 }
 
