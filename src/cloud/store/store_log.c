@@ -172,6 +172,13 @@ static int cmp_seq(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Whether seq is among the seqs of kept (int64_t, sorted). */
+static bool seq_kept(const GArray *kept, int64_t seq)
+{
+	return kept->len && bsearch(&seq, kept->data, kept->len,
+				    sizeof(int64_t), cmp_seq);
+}
+
 /* Whether seq is among the seqs of a (int64_t, in any order). */
 static bool seq_in(const GArray *a, int64_t seq)
 {
@@ -996,9 +1003,7 @@ static int side_recover(struct store_log *lg)
 		l.seq = sqlite3_column_int64(s, 0);
 		if (l.seq > top)
 			top = l.seq;
-		if (l.seq <= lg->applied &&
-		    !bsearch(&l.seq, kept->data, kept->len, sizeof(int64_t),
-			     cmp_seq)) {
+		if (l.seq <= lg->applied && !seq_kept(kept, l.seq)) {
 			g_array_append_val(stale, l);
 			continue;
 		}
@@ -1310,9 +1315,7 @@ int store_log_side_add(sqlite3 *db, const struct store_log_side *side)
 		const struct logged *l =
 		    &g_array_index(side->batches, struct logged, i);
 
-		if (l->seq <= applied &&
-		    !bsearch(&l->seq, kept->data, kept->len, sizeof(int64_t),
-			     cmp_seq))
+		if (l->seq <= applied && !seq_kept(kept, l->seq))
 			continue;
 		sqlite3_bind_int64(s, 1, (int64_t)l->n);
 		sqlite3_bind_blob64(s, 2, l->body, l->n * STORE_LOG_ROW_BYTES,
