@@ -78,6 +78,11 @@ struct logged {
 	unsigned char *body;	/* side file: its readings, packed; owned */
 };
 
+/* The side file's batches as another process reads them. */
+struct store_log_side {
+	GArray *batches;	/* struct logged: seq, n, body (owned) */
+};
+
 struct store_log {
 	sqlite3 *db;		/* the store's write connection */
 	pthread_mutex_t *wlock;	/* and its lock */
@@ -95,7 +100,7 @@ struct store_log {
 	sqlite3_stmt *side_append, *side_clear;
 	sqlite3_stmt *note_kept, *note_applied;	/* db */
 	int64_t next_seq;	/* of the next batch in the side file */
-	int64_t applied;	/* db's log_applied; write lock */
+	bool has_state;		/* db has log_applied (migration 10) */
 	int busy_ms;		/* db's busy timeout, as store.c set it */
 	bool busy;		/* the last merge found db locked */
 
@@ -378,34 +383,89 @@ static void add_taken(const GArray *take, struct store_reading **rows,
 	}
 }
 
-/*
- * Notes in db, in the merge's transaction, which batches of the side
- * file it holds: all up to top but those of kept (seq order).  A crash
- * before the side file forgets them (side_forget()) then applies none
- * twice, and a backup taken meanwhile knows which of the side file's
- * batches its copy lacks.
- */
-static int note_merged(struct store_log *lg, int64_t top, const GArray *kept)
+/* What db says of the side file's batches: the highest seq merged
+ * (*applied, 0 when none) and those below it not merged (kept). */
+static int side_state(sqlite3 *db, int64_t *applied, GArray *kept)
 {
+	sqlite3_stmt *s = NULL;
+	int rc = STORE_OK, step;
+
+	*applied = 0;
+	if (sqlite3_prepare_v2(db, "SELECT seq FROM log_applied", -1, &s,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, "reading what was merged");
+	if ((step = sqlite3_step(s)) == SQLITE_ROW)
+		*applied = sqlite3_column_int64(s, 0);
+	else if (step != SQLITE_DONE)
+		rc = db_fail(db, "reading what was merged");
+	sqlite3_finalize(s);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT seq FROM log_kept ORDER BY seq", -1,
+			       &s, NULL) != SQLITE_OK)
+		return db_fail(db, "reading what was merged");
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0);
+
+		g_array_append_val(kept, seq);
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(db, "reading what was merged");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int note_kept(struct store_log *lg, int64_t seq)
+{
+	int rc = STORE_OK;
+
+	sqlite3_bind_int64(lg->note_kept, 1, seq);
+	if (sqlite3_step(lg->note_kept) != SQLITE_DONE)
+		rc = db_fail(lg->db, "noting the merge");
+	sqlite3_reset(lg->note_kept);
+	return rc;
+}
+
+/*
+ * Notes in db, in the merge's transaction, that it holds the side
+ * file's batches use[] (seq order) besides those db counted before
+ * (every seq up to applied but those of kept): the highest seq, and
+ * every seq below it not merged.  A crash before the side file forgets
+ * them (side_forget()) then applies none twice, and a backup or another
+ * process reading the side file meanwhile knows which of its batches
+ * db holds.
+ */
+static int note_merged(struct store_log *lg, int64_t applied,
+		       const GArray *kept, const GArray *use)
+{
+	GArray *seqs = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	int64_t top = applied;
 	int rc;
 
+	for (guint i = 0; i < use->len; i++) {
+		int64_t seq = g_array_index(use, struct logged, i).seq;
+
+		g_array_append_val(seqs, seq);
+		if (seq > top)
+			top = seq;
+	}
 	rc = exec_db(lg->db, "DELETE FROM log_kept", "noting the merge");
 	for (guint i = 0; !rc && i < kept->len; i++) {
 		int64_t seq = g_array_index(kept, int64_t, i);
 
-		if (seq > top)
-			break;
-		sqlite3_bind_int64(lg->note_kept, 1, seq);
-		if (sqlite3_step(lg->note_kept) != SQLITE_DONE)
-			rc = db_fail(lg->db, "noting the merge");
-		sqlite3_reset(lg->note_kept);
+		if (!seq_kept(seqs, seq))
+			rc = note_kept(lg, seq);
 	}
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(lg->note_applied, 1, top);
-	if (sqlite3_step(lg->note_applied) != SQLITE_DONE)
-		rc = db_fail(lg->db, "noting the merge");
-	sqlite3_reset(lg->note_applied);
+	for (int64_t seq = applied + 1; !rc && seq < top; seq++)
+		if (!seq_kept(seqs, seq))
+			rc = note_kept(lg, seq);
+	if (!rc) {
+		sqlite3_bind_int64(lg->note_applied, 1, top);
+		if (sqlite3_step(lg->note_applied) != SQLITE_DONE)
+			rc = db_fail(lg->db, "noting the merge");
+		sqlite3_reset(lg->note_applied);
+	}
+	g_array_free(seqs, TRUE);
 	return rc;
 }
 
@@ -455,10 +515,13 @@ static int merge_locked(struct store_log *lg, bool all)
 {
 	struct store_rollup_batch *batch = NULL;
 	struct store_reading *rows = NULL;
+	struct store_log_side *other = NULL;
 	GArray *kept = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	GArray *taken = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	GArray *take = g_array_new(FALSE, FALSE, sizeof(struct logged));
-	int64_t held[HELD_MAX], top = lg->applied;
+	GArray *cand = g_array_new(FALSE, FALSE, sizeof(struct logged));
+	GArray *use = g_array_new(FALSE, FALSE, sizeof(struct logged));
+	GArray *db_kept = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	int64_t held[HELD_MAX], applied = 0;
 	uint64_t w = UINT64_MAX;
 	size_t n = 0, batches = 0, nheld = 0;
 	int rc;
@@ -476,16 +539,9 @@ static int merge_locked(struct store_log *lg, bool all)
 		if (l->mark >= w)
 			g_array_append_val(kept, l->seq);
 		else if (lg->side)
-			g_array_append_val(take, *l);
+			g_array_append_val(cand, *l);
 	}
 	pthread_mutex_unlock(&lg->mu);
-	if (take->len) {
-		int64_t last = g_array_index(take, struct logged,
-					     take->len - 1).seq;
-
-		if (last > top)
-			top = last;
-	}
 
 again:
 	store_blocks_clear_bad();
@@ -493,13 +549,34 @@ again:
 	lg->busy = rc && sqlite3_errcode(lg->db) == SQLITE_BUSY;
 	if (rc)
 		goto out;
-	if (lg->side)
+	/* What db holds of the side file now, in this transaction: another
+	 * process may have merged some of its batches meanwhile, and one
+	 * that does not own it (akari prune beside akari serve) takes what
+	 * its owner acknowledged, as it takes arrivals. */
+	g_array_set_size(use, 0);
+	g_array_set_size(db_kept, 0);
+	if (lg->has_state)
+		rc = side_state(lg->db, &applied, db_kept);
+	if (!rc && lg->has_state && !lg->side && !other) {
+		rc = store_log_side_read(sqlite3_db_filename(lg->db, "main"),
+					 &other);
+		if (!rc)
+			g_array_append_vals(cand, other->batches->data,
+					    other->batches->len);
+	}
+	for (guint i = 0; !rc && i < cand->len; i++) {
+		const struct logged *l = &g_array_index(cand, struct logged, i);
+
+		if (l->seq > applied || seq_kept(db_kept, l->seq))
+			g_array_append_val(use, *l);
+	}
+	if (!rc && lg->side)
 		rc = read_arrivals(lg, NULL, 0, &rows, &n, &batches, taken);
-	else
+	else if (!rc)
 		rc = read_arrivals(lg, (const int64_t *)(void *)kept->data,
 				   kept->len, &rows, &n, &batches, taken);
 	if (!rc)
-		add_taken(take, &rows, &n);
+		add_taken(use, &rows, &n);
 	if (!rc && nheld)
 		rc = hold_back(lg->db, rows, &n, held, nheld);
 	if (!rc && n)
@@ -512,8 +589,8 @@ again:
 	 * byte for byte, when akari opens and closes it. */
 	if (!rc && batches)
 		rc = clear_taken(lg, !lg->side && kept->len > 0, taken);
-	if (!rc && take->len)
-		rc = note_merged(lg, top, kept);
+	if (!rc && use->len)
+		rc = note_merged(lg, applied, db_kept, use);
 	if (!rc)
 		rc = exec_db(lg->db, "COMMIT", "committing a merge");
 	if (rc) {
@@ -533,19 +610,19 @@ again:
 		goto again;
 	}
 	store_rollup_batch_commit(batch);
-	lg->applied = top;
-	if (lg->side)
-		side_forget(lg, take);
+	if (!lg->side)
+		goto forget;
 
-	/* What was merged leaves the list: the side file's batches taken,
-	 * or the arrivals of db read (seqs of db's table, not the side
-	 * file's: the two count apart). */
-	if (lg->side) {
-		g_array_set_size(taken, 0);
-		for (guint i = 0; i < take->len; i++)
-			g_array_append_val(
-			    taken, g_array_index(take, struct logged, i).seq);
-	}
+	/* The side file's candidates are all in db now, merged here or
+	 * before by another process: they leave the file and the list.
+	 * (Without a side file the list holds arrivals of db, whose seqs
+	 * count apart from the side file's.) */
+	side_forget(lg, cand);
+	g_array_set_size(taken, 0);
+	for (guint i = 0; i < cand->len; i++)
+		g_array_append_val(taken,
+				   g_array_index(cand, struct logged, i).seq);
+forget:
 	pthread_mutex_lock(&lg->mu);
 	for (guint i = 0; i < lg->logged->len;) {
 		struct logged *l = &g_array_index(lg->logged, struct logged, i);
@@ -562,10 +639,13 @@ again:
 
 out:
 	store_rollup_batch_free(batch);
+	store_log_side_free(other);
 	g_free(rows);
 	g_array_free(kept, TRUE);
 	g_array_free(taken, TRUE);
-	g_array_free(take, TRUE);
+	g_array_free(cand, TRUE);
+	g_array_free(use, TRUE);
+	g_array_free(db_kept, TRUE);
 	return rc;
 }
 
@@ -907,6 +987,18 @@ static int log_new(sqlite3 *db, pthread_mutex_t *lock,
 	if (!rc)
 		rc = prepare(lg, &lg->clear_one,
 			     "DELETE FROM arrivals WHERE seq = ?1");
+	/* A copy of an older release's file (store_log_merge_db()) has no
+	 * note of the side file's batches, and no side file. */
+	lg->has_state = sqlite3_table_column_metadata(
+			    db, NULL, "log_applied", "seq", NULL, NULL, NULL,
+			    NULL, NULL) == SQLITE_OK;
+	if (!rc && lg->has_state)
+		rc = prepare(lg, &lg->note_kept,
+			     "INSERT INTO log_kept (seq) VALUES (?1)");
+	if (!rc && lg->has_state)
+		rc = prepare(lg, &lg->note_applied,
+			     "INSERT INTO log_applied (id, seq) VALUES (1, ?1)"
+			     " ON CONFLICT (id) DO UPDATE SET seq = ?1");
 	return rc;
 }
 
@@ -939,38 +1031,6 @@ int store_log_merge_db(sqlite3 *db)
 	return rc;
 }
 
-/* What db says of the side file's batches: the highest seq merged
- * (*applied, 0 when none) and those below it not merged (kept). */
-static int side_state(sqlite3 *db, int64_t *applied, GArray *kept)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = STORE_OK, step;
-
-	*applied = 0;
-	if (sqlite3_prepare_v2(db, "SELECT seq FROM log_applied", -1, &s,
-			       NULL) != SQLITE_OK)
-		return db_fail(db, "reading what was merged");
-	if ((step = sqlite3_step(s)) == SQLITE_ROW)
-		*applied = sqlite3_column_int64(s, 0);
-	else if (step != SQLITE_DONE)
-		rc = db_fail(db, "reading what was merged");
-	sqlite3_finalize(s);
-	if (rc)
-		return rc;
-	if (sqlite3_prepare_v2(db, "SELECT seq FROM log_kept ORDER BY seq", -1,
-			       &s, NULL) != SQLITE_OK)
-		return db_fail(db, "reading what was merged");
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(s, 0);
-
-		g_array_append_val(kept, seq);
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(db, "reading what was merged");
-	sqlite3_finalize(s);
-	return rc;
-}
-
 /*
  * The side file's batches that db does not hold, into lg->logged, and
  * the others out of the file: those a merge had committed when the
@@ -982,13 +1042,13 @@ static int side_recover(struct store_log *lg)
 	GArray *kept = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	GArray *stale = g_array_new(FALSE, FALSE, sizeof(struct logged));
 	sqlite3_stmt *s = NULL;
-	int64_t top = 0;
+	int64_t applied = 0, top = 0;
 	int rc, step;
 
-	rc = side_state(lg->db, &lg->applied, kept);
+	rc = side_state(lg->db, &applied, kept);
 	if (rc)
 		goto out;
-	top = lg->applied;
+	top = applied;
 	if (sqlite3_prepare_v2(lg->side,
 			       "SELECT seq, n, body FROM arrivals ORDER BY seq",
 			       -1, &s, NULL) != SQLITE_OK) {
@@ -1003,7 +1063,7 @@ static int side_recover(struct store_log *lg)
 		l.seq = sqlite3_column_int64(s, 0);
 		if (l.seq > top)
 			top = l.seq;
-		if (l.seq <= lg->applied && !seq_kept(kept, l.seq)) {
+		if (l.seq <= applied && !seq_kept(kept, l.seq)) {
 			g_array_append_val(stale, l);
 			continue;
 		}
@@ -1044,10 +1104,7 @@ static void side_close(struct store_log *lg, bool gone)
 {
 	sqlite3_finalize(lg->side_append);
 	sqlite3_finalize(lg->side_clear);
-	sqlite3_finalize(lg->note_kept);
-	sqlite3_finalize(lg->note_applied);
 	lg->side_append = lg->side_clear = NULL;
-	lg->note_kept = lg->note_applied = NULL;
 	if (lg->side && sqlite3_close(lg->side) != SQLITE_OK)
 		gone = false;
 	lg->side = NULL;
@@ -1115,13 +1172,9 @@ static int side_open(struct store_log *lg)
 				      -1, SQLITE_PREPARE_PERSISTENT,
 				      &lg->side_clear, NULL) != SQLITE_OK)
 		rc = db_fail(lg->side, lg->side_path);
-	if (!rc)
-		rc = prepare(lg, &lg->note_kept,
-			     "INSERT INTO log_kept (seq) VALUES (?1)");
-	if (!rc)
-		rc = prepare(lg, &lg->note_applied,
-			     "INSERT INTO log_applied (id, seq) VALUES (1, ?1)"
-			     " ON CONFLICT (id) DO UPDATE SET seq = ?1");
+	if (!rc && !lg->has_state)
+		rc = store_fail(STORE_IO, "%s: the database has no table "
+				"log_applied", lg->side_path);
 	if (!rc)
 		rc = side_recover(lg);
 	if (!rc)
@@ -1194,6 +1247,8 @@ void store_log_destroy(struct store_log *lg)
 	sqlite3_finalize(lg->scan);
 	sqlite3_finalize(lg->clear);
 	sqlite3_finalize(lg->clear_one);
+	sqlite3_finalize(lg->note_kept);
+	sqlite3_finalize(lg->note_applied);
 	g_array_free(lg->logged, TRUE);
 	g_array_free(lg->expected, TRUE);
 	pthread_cond_destroy(&lg->work);
@@ -1203,10 +1258,6 @@ void store_log_destroy(struct store_log *lg)
 }
 
 /* --- the side file, read by another process ------------------------------ */
-
-struct store_log_side {
-	GArray *batches;	/* struct logged: seq, n, body (owned) */
-};
 
 void store_log_side_free(struct store_log_side *side)
 {

@@ -9,7 +9,8 @@
  * STORE_LOG_SIDE_SUFFIX), written on its own connection, so that a put
  * never waits for a merge; a process that finds another one owning the
  * side file (akari import beside akari serve) logs into the database's
- * table arrivals (migration 6) instead, under the write lock.
+ * table arrivals (migration 6) instead, under the write lock, and its
+ * merges take the owner's batches too, as any merge takes arrivals.
  *
  * A merge later moves batches into blocks and rollups in one
  * transaction of the database, rows sorted by point.  It deletes what
