@@ -264,6 +264,12 @@ static const char *const migrations[] = {
 	"  BEGIN UPDATE registry_version SET v = v + 1; END;"
 	"CREATE TRIGGER IF NOT EXISTS sites_deleted AFTER DELETE ON sites "
 	"  BEGIN UPDATE registry_version SET v = v + 1; END;",
+
+	/* 10: no table changes.  Blocks are now cut by size and may hold
+	 * up to 2,048 readings (store_blocks.h); releases before this one
+	 * decode at most 1,024 and would take such blocks for damage.  The
+	 * version makes them refuse the file as newer instead. */
+	"",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
