@@ -97,6 +97,7 @@ struct bcache {
 	size_t mcap;
 	uint8_t *enc;		/* room for one encoded block */
 	size_t enc_cap;
+	uint8_t best[STORE_BLOCK_BODY_MAX];	/* fit()'s longest so far */
 	/* store_blocks_write_all(): the points' new last blocks, held
 	 * back until their other blocks are written */
 	bool defer;
@@ -335,18 +336,25 @@ static int block_put(sqlite3 *db, struct bcache *c, int64_t point,
 /*
  * The longest start of ts[0..n) (at most STORE_BLOCK_MAX readings)
  * whose block takes at most STORE_BLOCK_BODY_MAX bytes: *k readings,
- * encoded in c->enc[0..*len).  A block grows with its readings almost
- * in proportion, so the cut is searched by interpolation between the
- * longest start known to fit and the shortest known not to, with a
- * halving every other step in case the size is far from proportional.
- * The size need not grow with every reading (a run can end a frame),
- * so the cut found fits and the reading after it does not, but a
- * longer start might fit again.
+ * encoded in c->enc[0..*len).  lo readings are known to take lo_len
+ * bytes and fit (0 and 0 when nothing is known): an append to a block
+ * knows its old size.
+ *
+ * A block grows with its readings almost in proportion, so the cut is
+ * searched by interpolation between the longest start known to fit and
+ * the shortest known not to; it usually takes two or three encodes,
+ * which matters since a merge cuts a block of every point whose last
+ * block fills.  After a few steps it halves instead, in case the size
+ * is far from proportional.  The size need not grow with every reading
+ * (a run can end a frame), so the cut found fits and the reading after
+ * it does not, but a longer start might fit again.
  */
 static int fit(struct bcache *c, int64_t point, const int64_t *ts,
-	       const double *v, size_t n, size_t *k, size_t *len)
+	       const double *v, size_t n, size_t lo, size_t lo_len,
+	       size_t *k, size_t *len)
 {
-	size_t lo = 0, hi, lo_len = 0, hi_len = 0, probe, cur;
+	size_t hi, hi_len = 0, probe, best_len = 0;
+	bool best = false;
 	int rc, step = 0;
 
 	hi = n < STORE_BLOCK_MAX ? n : STORE_BLOCK_MAX;
@@ -358,9 +366,12 @@ static int fit(struct bcache *c, int64_t point, const int64_t *ts,
 	}
 	/* one reading always fits (store_codec_bound(1) is 120), so lo
 	 * ends at 1 or more */
-	cur = hi;
+	if (lo >= hi) {
+		lo = 0;
+		lo_len = 0;
+	}
 	while (hi - lo > 1) {
-		if (step++ % 2 == 0 && hi_len > lo_len)
+		if (step++ < 4)
 			probe = lo + (size_t)((double)(hi - lo) *
 					      (double)(STORE_BLOCK_BODY_MAX -
 						       lo_len) /
@@ -374,38 +385,43 @@ static int fit(struct bcache *c, int64_t point, const int64_t *ts,
 		rc = encode(c, point, ts, v, probe, len);
 		if (rc)
 			return rc;
-		cur = probe;
 		if (*len <= STORE_BLOCK_BODY_MAX) {
 			lo = probe;
 			lo_len = *len;
+			best = true;
+			best_len = *len;
+			memcpy(c->best, c->enc, *len);
 		} else {
 			hi = probe;
 			hi_len = *len;
 		}
 	}
 	*k = lo;
-	if (cur != lo)
+	if (!best)	/* lo is the caller's, or 1 */
 		return encode(c, point, ts, v, lo, len);
-	*len = lo_len;
+	memcpy(c->enc, c->best, best_len);
+	*len = best_len;
 	return STORE_OK;
 }
 
 /*
  * Writes ts[0..n), v[0..n) cut into blocks that fit (fit() above).
  * The first replaces block id (0: none), which held the first keep
- * readings exactly as they are here (0 when they changed): a first
- * block of just those stays as it is.  With last, the final block
+ * readings exactly as they are here in keep_len bytes (0 when they
+ * changed): a first block of just those stays as it is.  With last,
+ * the final block
  * becomes the point's last and is held back (enc_write()).
  */
 static int blocks_put(sqlite3 *db, struct bcache *c, int64_t point,
-		      int64_t id, size_t keep, const int64_t *ts,
-		      const double *v, size_t n, bool last)
+		      int64_t id, size_t keep, size_t keep_len,
+		      const int64_t *ts, const double *v, size_t n, bool last)
 {
 	size_t i = 0, k = 0, len = 0;
 	int rc = STORE_OK;
 
 	while (i < n && !rc) {
-		rc = fit(c, point, ts + i, v + i, n - i, &k, &len);
+		rc = fit(c, point, ts + i, v + i, n - i, i ? 0 : keep,
+			 i ? 0 : keep_len, &k, &len);
 		if (rc)
 			break;
 		if (i == 0 && id) {
@@ -467,7 +483,7 @@ static int write_run(sqlite3 *db, struct bcache *c, int64_t point,
 	struct brow b = {0};
 	int64_t next = 0;
 	bool has_b = false, has_next;
-	size_t k = 0, m, bytes;
+	size_t k = 0, m, bytes = 0;
 	int rc = STORE_OK, step;
 
 	sqlite3_bind_int64(c->s.next, 1, point);
@@ -506,12 +522,13 @@ static int write_run(sqlite3 *db, struct bcache *c, int64_t point,
 		return rc;
 
 	if (!has_b)
-		return blocks_put(db, c, point, 0, 0, ts, v, k, !has_next);
+		return blocks_put(db, c, point, 0, 0, 0, ts, v, k, !has_next);
 	m = merge_run(c, (size_t)b.n, ts, v, k);
 	/* an append leaves the block's own readings as they were */
-	return blocks_put(db, c, point, b.id,
-			  b.t1 < ts[0] ? (size_t)b.n : 0, c->mts, c->mv, m,
-			  !has_next);
+	if (b.t1 >= ts[0])
+		bytes = 0;
+	return blocks_put(db, c, point, b.id, bytes ? (size_t)b.n : 0,
+			  bytes, c->mts, c->mv, m, !has_next);
 }
 
 int store_blocks_write(sqlite3 *db, int64_t point, const int64_t *ts,
@@ -829,7 +846,7 @@ int store_blocks_check(sqlite3 *db)
 static int migrate_point(sqlite3 *db, struct bcache *c, int64_t point,
 			 const int64_t *ts, const double *v, size_t n)
 {
-	return n ? blocks_put(db, c, point, 0, 0, ts, v, n, false)
+	return n ? blocks_put(db, c, point, 0, 0, 0, ts, v, n, false)
 		 : STORE_OK;
 }
 
