@@ -531,31 +531,32 @@ static void cut_series(int64_t *ts, double *v)
 
 /*
  * Where a write cuts blocks, worked out from the byte format of
- * docs/codec.md for the series of cut_series(): whole numbers, so
- * decimal mode with k = 0 (101 is no multiple of 10, so not tens).
- * A block of n readings, 129 <= n < 16384, whose first value is 0:
+ * docs/codec.md and what its encoder chooses, for the series of
+ * cut_series(): whole numbers, so decimal mode with k = 0 (101 is no
+ * multiple of 10, so not tens).  A block of n readings, 129 <= n <
+ * 16384, at t0 = 0 and whose first value is 0:
  *
  *   version 1, n 2 (a varint of 14 bits), t0 1 (zigzag(0)),
  *   times: all 60, one run chunk: width 1, count n - 1 2, base 1,
  *   mode 1, I_0 1 (zigzag(0))                            = 10 bytes;
- *   values: n - 1 items +101, -101, ... in frames of 128: base -101
- *   (zigzag 201, 2 bytes), width 8 (the spread 202 < 256):
- *   a whole frame 1 + 2 + 2 + 128 = 133 bytes, a last one of r < 128
- *   items 1 + 1 + 2 + r = 4 + r.
+ *   values: n - 1 items +101, -101, ... in groups of 128 that all
+ *   span -101 .. 101, so they join into frames of 1,024 items: base
+ *   -101 (zigzag 201, 2 bytes), width 8 (the spread 202 < 256): the
+ *   first frame 1 + 2 + 2 + 1024 = 1029 bytes, the next one of
+ *   r >= 128 items 1 + 2 + 2 + r = 5 + r.
  *
- * With 9 whole frames: 10 + 1197 + 4 + r <= 1329 for r <= 118, so the
- * first block holds 1 + 9 * 128 + 118 = 1271 readings (exactly 1329
- * bytes).  The second starts at reading 1271, at 76260 and valued 101:
- * t0 takes 3 bytes (zigzag 152520, 18 bits) and I_0 2 (zigzag 202), a
- * header of 13, so r <= 115 and it holds 1268 readings.  The rest,
- * 3000 - 1271 - 1268 = 461.
+ * 10 + 1029 + 5 + r <= 1329 for r <= 285, so the first block holds
+ * 1 + 1024 + 285 = 1310 readings (exactly 1329 bytes).  The second
+ * starts at reading 1310, at 78600 and valued 0: t0 takes 3 bytes
+ * (zigzag 157200, 18 bits), a header of 12, so r <= 283 and it holds
+ * 1308 readings.  The rest, 3000 - 1310 - 1308 = 382.
  */
 static void test_size_cut(void)
 {
 	static int64_t ts[CUT_N];
 	static double v[CUT_N];
 	int64_t n[8];
-	int64_t t = 76230, t2 = 30;
+	int64_t t = 78570, t2 = 30;
 	double z = 0;
 
 	for (int64_t p = 1; p <= POINTS; p++)
@@ -564,40 +565,40 @@ static void test_size_cut(void)
 	cut_series(ts, v);
 	write_values(1, ts, v, CUT_N);
 	CHECK_INT(block_counts(1, false, n, 8), 3);
-	CHECK_INT(n[0], 1271);
-	CHECK_INT(n[1], 1268);
-	CHECK_INT(n[2], 461);
+	CHECK_INT(n[0], 1310);
+	CHECK_INT(n[1], 1308);
+	CHECK_INT(n[2], 382);
 	check_invariants("cut by size");
 
 	/*
-	 * A late reading after the first block's last (1270 * 60 = 76200)
+	 * A late reading after the first block's last (1309 * 60 = 78540)
 	 * and before the second's first: the first block cannot take one
 	 * more, so it stays as it is and the reading goes into a block of
 	 * its own.
 	 */
 	write_values(1, &t, &z, 1);
 	CHECK_INT(block_counts(1, false, n, 8), 4);
-	CHECK_INT(n[0], 1271);
+	CHECK_INT(n[0], 1310);
 	CHECK_INT(n[1], 1);
-	CHECK_INT(n[2], 1268);
+	CHECK_INT(n[2], 1308);
 
 	/*
 	 * A late reading at 30, valued 0, inside the first block: times
 	 * 0, 30, 60, 120 ... make the time items 30, 30, then 60s.  The
 	 * two 30s end as a chunk of their own (width 0, count 2, base 30:
 	 * 3 bytes) before the run of 60s (4 bytes), so the header is 13
-	 * bytes; the value items are 0, +101, -101 ... (still width 8):
-	 * 13 + 9 * 133 + 4 + r <= 1329 for r <= 115, 1 + 9 * 128 + 115 =
-	 * 1268 readings.  The other 1272 - 1268 = 4 go into a new block
+	 * bytes; the value items are 0, +101, -101 ... (the same span):
+	 * 13 + 1029 + 5 + r <= 1329 for r <= 282, 1 + 1024 + 282 = 1307
+	 * readings.  The other 1311 - 1307 = 4 go into a new block
 	 * before the lone reading's.
 	 */
 	write_values(1, &t2, &z, 1);
 	CHECK_INT(block_counts(1, false, n, 8), 5);
-	CHECK_INT(n[0], 1268);
+	CHECK_INT(n[0], 1307);
 	CHECK_INT(n[1], 4);
 	CHECK_INT(n[2], 1);
-	CHECK_INT(n[3], 1268);
-	CHECK_INT(n[4], 461);
+	CHECK_INT(n[3], 1308);
+	CHECK_INT(n[4], 382);
 	check_invariants("late writes into a full block");
 	check_reads("late writes into a full block");
 }
@@ -605,8 +606,8 @@ static void test_size_cut(void)
 /*
  * store_blocks_write_all() for two points: every block but each
  * point's last is written first, in point order, then the last ones.
- * The series of cut_series() for points 1 and 2 give rows of 1271 and
- * 1268 readings each, then the lasts of 461 (test_size_cut()).  Two
+ * The series of cut_series() for points 1 and 2 give rows of 1310 and
+ * 1308 readings each, then the lasts of 382 (test_size_cut()).  Two
  * more readings each then replace only the lasts, again at the end.
  */
 static void test_write_all(void)
@@ -630,12 +631,12 @@ static void test_write_all(void)
 	CHECK_INT(store_blocks_write_all(db, rows, 2 * CUT_N), STORE_OK);
 	exec_ok(db, "COMMIT");
 	CHECK_INT(block_counts(0, true, n, 8), 6);
-	CHECK_INT(n[0], 100000 + 1271);
-	CHECK_INT(n[1], 100000 + 1268);
-	CHECK_INT(n[2], 200000 + 1271);
-	CHECK_INT(n[3], 200000 + 1268);
-	CHECK_INT(n[4], 100000 + 461);
-	CHECK_INT(n[5], 200000 + 461);
+	CHECK_INT(n[0], 100000 + 1310);
+	CHECK_INT(n[1], 100000 + 1308);
+	CHECK_INT(n[2], 200000 + 1310);
+	CHECK_INT(n[3], 200000 + 1308);
+	CHECK_INT(n[4], 100000 + 382);
+	CHECK_INT(n[5], 200000 + 382);
 
 	for (int p = 1; p <= 2; p++)
 		for (int i = 0; i < 2; i++) {
@@ -647,9 +648,9 @@ static void test_write_all(void)
 	CHECK_INT(store_blocks_write_all(db, rows, 4), STORE_OK);
 	exec_ok(db, "COMMIT");
 	CHECK_INT(block_counts(0, true, n, 8), 6);
-	CHECK_INT(n[3], 200000 + 1268);
-	CHECK_INT(n[4], 100000 + 463);
-	CHECK_INT(n[5], 200000 + 463);
+	CHECK_INT(n[3], 200000 + 1308);
+	CHECK_INT(n[4], 100000 + 384);
+	CHECK_INT(n[5], 200000 + 384);
 	check_invariants("write_all");
 	check_reads("write_all");
 }
@@ -682,9 +683,10 @@ static void put_old_block(int64_t point, const int64_t *ts, const double *v,
 
 /*
  * Blocks of 1,024 readings an earlier release wrote.  Point 1's holds
- * the first 1,024 readings of cut_series() (10 + 7 * 133 + 4 + 127 =
- * 1,072 bytes, test_size_cut()): an append of the next 500 grows it to
- * the 1,271 that fit, and the other 253 make a new block.  Point 2's
+ * the first 1,024 readings of cut_series() (10 + a frame of 1,023
+ * items, 1 + 2 + 2 + 1023: 1,038 bytes, test_size_cut()): an append of
+ * the next 500 grows it to the 1,310 that fit, and the other 214 make
+ * a new block.  Point 2's
  * 1,024 readings of any doubles take far more than the cap (XOR, about
  * 8 bytes each): it is read as it is, and an append after it starts a
  * block of its own without decoding it.
@@ -707,8 +709,8 @@ static void test_previous_release(void)
 
 	write_values(1, ts + 1024, v + 1024, 500);
 	CHECK_INT(block_counts(1, false, n, 8), 2);
-	CHECK_INT(n[0], 1271);
-	CHECK_INT(n[1], 253);
+	CHECK_INT(n[0], 1310);
+	CHECK_INT(n[1], 214);
 	write_values(2, ts + 1024, v + 1024, 10);
 	CHECK_INT(block_counts(2, false, n, 8), 2);
 	CHECK_INT(n[0], 1024);
