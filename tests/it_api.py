@@ -105,7 +105,7 @@ token = cli("device", "add", "--site", "tepco", "meter1").strip()
 berlin_token = cli("device", "add", "--site", "berlin", "meter1").strip()
 cli("point", "add", "tepco/demand", "--site", "tepco", "--quantity", "power",
     "--unit", "kW", "--step", "300")
-cli("point", "add", "tepco/usage", "--site", "tepco", "--quantity", "usage",
+cli("point", "add", "tepco/usage", "--site", "tepco", "--quantity", "ratio",
     "--unit", "%")
 cli("point", "add", "berlin/power", "--site", "berlin", "--quantity",
     "power", "--unit", "kW")
@@ -278,7 +278,7 @@ c.eq(body, {"points": [
      "unit": "kW", "kind": "instantaneous", "step_s": 0},
     {"key": "tepco/demand", "site": "tepco", "quantity": "power",
      "unit": "kW", "kind": "instantaneous", "step_s": 300},
-    {"key": "tepco/usage", "site": "tepco", "quantity": "usage",
+    {"key": "tepco/usage", "site": "tepco", "quantity": "ratio",
      "unit": "%", "kind": "instantaneous", "step_s": 0}]}, "points list")
 
 # from inclusive, to exclusive: [T0, T0 + 600) holds T0 and T0 + 300.

@@ -24,6 +24,12 @@ int cli_admin(int argc, char **argv);
  * the lists of registry.c.  noun is "site", "device" or "point". */
 bool cli_lifecycle_claims(const char *noun, const char *action);
 int cli_lifecycle(const char *noun, int argc, char **argv);
+
+/* Whether a point may be registered in quantity and unit (the unit table
+ * of units.h): 0, or 2 after saying on stderr, as "akari CMD: ...",
+ * which of --quantity and --unit is wrong and what is allowed. */
+int cli_check_units(const char *cmd, const char *quantity,
+		    const char *unit);
 void cli_lifecycle_usage(FILE *f);
 int cli_rollup(int argc, char **argv);
 int cli_prune(int argc, char **argv);

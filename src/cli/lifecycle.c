@@ -388,6 +388,7 @@ static int point_change(struct store *st, const struct life_args *a)
 {
 	struct store_point_change ch = {.quantity = a->quantity,
 					.unit = a->unit};
+	struct store_point_info cur;
 	enum store_point_kind kind;
 	double step;
 	int step_s;
@@ -413,6 +414,17 @@ static int point_change(struct store *st, const struct life_args *a)
 			return 2;
 		step_s = (int)step;
 		ch.step_s = &step_s;
+	}
+
+	/* The pair as it will be; a point stored before units were checked
+	 * may still change its kind or step alone. */
+	if ((a->quantity || a->unit) &&
+	    !store_point_info_get(st, a->pos, &cur)) {
+		rc = cli_check_units(a->cmd, a->quantity ? a->quantity
+							 : cur.point.quantity,
+				     a->unit ? a->unit : cur.point.unit);
+		if (rc)
+			return rc;
 	}
 	rc = store_point_change(st, a->pos, &ch);
 	if (!rc)

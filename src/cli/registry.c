@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cloud/store/store.h"
 #include "cloud/store/store_floor.h"
+#include "cloud/ingest/units.h"
 
 /* Every option any registry command takes; each command allows some. */
 struct reg_args {
@@ -403,7 +404,8 @@ static void point_usage(FILE *f)
 		"  --site S     the site it belongs to\n"
 		"  --quantity Q power, temperature, humidity, co2, ...\n"
 		"  --unit U     its canonical unit: kW, degC, %%RH, ppm, ...;\n"
-		"               readings that name another unit are refused\n"
+		"               readings that name another unit are refused;\n"
+		"               both as paired in the unit table of docs/api.md\n"
 		"  --kind K     instantaneous (a sample or interval average,\n"
 		"               the default), counter or state\n"
 		"  --step S     nominal seconds between readings (default 0,\n"
@@ -424,6 +426,18 @@ static int copy_field(const struct reg_args *a, char *dst, size_t len,
 	}
 	strcpy(dst, v);
 	return 0;
+}
+
+int cli_check_units(const char *cmd, const char *quantity,
+		    const char *unit)
+{
+	const char *field = "";
+	char msg[512];
+
+	if (!units_check_point(quantity, unit, &field, msg, sizeof msg))
+		return 0;
+	fprintf(stderr, "akari %s: --%s: %s\n", cmd, field, msg);
+	return 2;
 }
 
 static int point_fill(const struct reg_args *a, struct store_point *p)
@@ -495,6 +509,8 @@ static int point_add(struct reg_args *a)
 		rc = need(a, a->unit, "--unit U", point_usage);
 	if (!rc)
 		rc = point_fill(a, &p);
+	if (!rc)
+		rc = cli_check_units(a->cmd, p.quantity, p.unit);
 	if (rc)
 		return rc;
 	rc = open_db(a, &st);

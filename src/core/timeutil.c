@@ -208,3 +208,17 @@ int64_t core_day_start(int64_t ts, GTimeZone *tz)
 	g_date_time_unref(utc);
 	return r;
 }
+
+int64_t core_stale_after(int64_t step_s)
+{
+	/* A step beyond a year is no feed a screen waits for; the cap also
+	 * keeps the product in range. */
+	int64_t steps = step_s > 0 ? MIN(step_s, 366 * 86400) : 0;
+
+	return MAX(CORE_STALE_STEPS * steps, CORE_STALE_MIN_S);
+}
+
+bool core_reading_stale(int64_t age_s, int64_t step_s)
+{
+	return age_s > core_stale_after(step_s);
+}

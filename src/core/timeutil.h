@@ -9,6 +9,7 @@
 #define AKARI_CORE_TIMEUTIL_H
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,5 +33,21 @@ GTimeZone *core_tz_new(const char *iana);
 
 /* Start of the local day that contains ts, in zone tz. */
 int64_t core_day_start(int64_t ts, GTimeZone *tz);
+
+/*
+ * How old a point's latest reading may be and still count as its current
+ * figure: three of its steps (a feed may skip one or two), and never less
+ * than CORE_STALE_MIN_S, so that points of short steps fed in batches do
+ * not flicker between fresh and stale.  A point without a step (step_s
+ * <= 0) gets the floor.  Past it, a slide says when the figure is from
+ * and the summary marks the reading stale.
+ */
+#define CORE_STALE_STEPS 3
+#define CORE_STALE_MIN_S 900
+int64_t core_stale_after(int64_t step_s);
+
+/* Whether a reading of age age_s (seconds before the moment looked from)
+ * of a point of step step_s is past core_stale_after(). */
+bool core_reading_stale(int64_t age_s, int64_t step_s);
 
 #endif

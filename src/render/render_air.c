@@ -99,9 +99,10 @@ static double state_pill(struct render_ctx *c, double x, double y,
 	return h;
 }
 
-/* The three bands as a bar over [min, max] with the value marked. */
+/* The three bands as a bar over [min, max] with the value marked; the
+ * value's band bright unless the value is stale (no state is now). */
 static void band_bar(struct render_ctx *c, struct render_rect r,
-		     const struct air_def *ad, double v)
+		     const struct air_def *ad, double v, bool stale)
 {
 	cairo_t *cr = c->cr;
 	double edge[4] = { ad->min, ad->lo, ad->hi, ad->max };
@@ -111,7 +112,7 @@ static void band_bar(struct render_ctx *c, struct render_rect r,
 		.px = 22 * c->u, .rgb = RENDER_RGB_TEXT_2,
 		.align = RENDER_ALIGN_CENTER,
 	};
-	int cur = air_state(ad, v);
+	int cur = stale ? -1 : air_state(ad, v);
 	char buf[16], std[160];
 
 	/* the bands, the current one bright */
@@ -147,7 +148,8 @@ static void band_bar(struct render_ctx *c, struct render_rect r,
 	/* the marker: a triangle over the bar and a line through it */
 	x = r.x + (fmin(fmax(v, ad->min), ad->max) - ad->min) / span * r.w;
 	cairo_save(cr);
-	render_set_rgb(cr, render_rgb_hex(RENDER_RGB_TEXT), 1.0);
+	render_set_rgb(cr, render_rgb_hex(stale ? RENDER_RGB_TEXT_2
+					       : RENDER_RGB_TEXT), 1.0);
 	cairo_move_to(cr, x - 13 * c->u, by - 24 * c->u);
 	cairo_line_to(cr, x + 13 * c->u, by - 24 * c->u);
 	cairo_line_to(cr, x, by - 4 * c->u);
@@ -236,21 +238,31 @@ static void air_tile(struct render_ctx *c, const struct air_def *ad,
 	bool wide = rm->wide;
 	struct render_rect in = rm->in, right = rm->right;
 	double v, px, y;
-	char num[32], cja[48], cen[48];
+	char num[32], cja[96], cen[96];
+	bool stale;
 	int64_t ts;
 
 	if (!render_latest(pt, &v, &ts))
 		return;
+	stale = render_latest_stale(c, pt, ts);
 
-	/* the figure, its state, and when it was read */
+	/* the figure, its state, and when it was read; an old figure has
+	 * no state pill, as the room need not be in that state now */
 	px = fmin(140 * c->u, in.h * 0.4);
 	y = in.y + px * 1.0;
 	render_fmt_num(num, sizeof(num), v, ad->decimals);
-	render_value(c, num, ad->unit, in.x, y, px, RENDER_RGB_TEXT,
+	render_value(c, num, ad->unit, in.x, y, px,
+		     stale ? RENDER_RGB_TEXT_2 : RENDER_RGB_TEXT,
 		     RENDER_ALIGN_LEFT, in.w);
 	y += 30 * c->u;
-	y += state_pill(c, in.x, y, ad, air_state(ad, v)) + 18 * c->u;
-	render_fmt_as_of(cja, sizeof(cja), cen, sizeof(cen), ts, c->tz);
+	if (stale) {
+		render_fmt_when(cja, sizeof(cja), cen, sizeof(cen),
+				N_("as of %s"), ts, c->tz);
+	} else {
+		y += state_pill(c, in.x, y, ad, air_state(ad, v)) + 18 * c->u;
+		render_fmt_as_of(cja, sizeof(cja), cen, sizeof(cen), ts,
+				 c->tz);
+	}
 	y += render_label(c, cja, cen, in.x, y, 26 * c->u, 20 * c->u,
 			  RENDER_ALIGN_LEFT, in.w);
 
@@ -258,13 +270,13 @@ static void air_tile(struct render_ctx *c, const struct air_def *ad,
 	if (wide) {
 		band_bar(c, (struct render_rect){ right.x, right.y + 20 * c->u,
 						   right.w, 130 * c->u },
-			 ad, v);
+			 ad, v, stale);
 		right.y += 170 * c->u;
 		right.h -= 170 * c->u;
 	} else {
 		band_bar(c, (struct render_rect){ in.x, y + 24 * c->u, in.w,
 						   130 * c->u },
-			 ad, v);
+			 ad, v, stale);
 		right.y = y + 170 * c->u;
 		right.h = in.y + in.h - right.y;
 	}

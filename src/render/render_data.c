@@ -85,6 +85,17 @@ bool render_latest(json_t *pt, double *value, int64_t *ts)
 	return true;
 }
 
+bool render_latest_stale(struct render_ctx *c, json_t *pt, int64_t ts)
+{
+	double step = 0;
+
+	/* A step no feed has (negative, or beyond a year) counts as none. */
+	if (!render_get(pt, "step_s", NULL, &step) || !(step > 0) ||
+	    step > 366 * 86400)
+		step = 0;
+	return core_reading_stale(render_data_at(c) - ts, (int64_t)step);
+}
+
 int64_t render_data_at(struct render_ctx *c)
 {
 	int64_t at;

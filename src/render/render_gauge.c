@@ -1,7 +1,9 @@
 /*
  * render_gauge.c - the grid slide's usage gauge: a 270-degree arc from 0
  * to 100 %, filled up to the usage in its TEPCO band's colour, with the
- * bands marked on a ring outside it.
+ * bands marked on a ring outside it.  A figure too old to be the
+ * grid's state now has no band: its arc and number are in the secondary
+ * text colour, with no badge, and the caption dates it.
  *
  * Coordinates: device pixels, origin top left, y down, so Cairo angles
  * grow clockwise from the +x axis.  The arc starts at 135 degrees (lower
@@ -150,7 +152,7 @@ static void status_badge(struct render_ctx *c, double cx, double cy,
 }
 
 void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
-		  int64_t hour_ts)
+		  int64_t hour_ts, bool stale)
 {
 	cairo_t *cr = c->cr;
 	/* The band of the figure as shown: 89.6 reads "90 %", and 90 % is
@@ -165,7 +167,9 @@ void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
 	double cx = r.x + r.w / 2;
 	double cy = r.y + (h - 1.72 * r_out) / 2 + r_out;
 	double scale = r_track / (300 * c->u) * c->u;
-	char num[16], hm0[16], hm1[16], cap_ja[64], cap_en[64];
+	uint32_t arc_rgb = stale ? RENDER_RGB_TEXT_2 : render_band_rgb(band);
+	uint32_t num_rgb = stale ? RENDER_RGB_TEXT_2 : RENDER_RGB_TEXT;
+	char num[16], hm0[16], hm1[16], cap_ja[96], cap_en[96];
 
 	if (r_track <= 0)
 		return;
@@ -174,6 +178,7 @@ void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
 		c->stats->gauge = (struct render_rect){
 			cx - r_out, cy - r_out, 2 * r_out, 1.72 * r_out };
 		c->stats->gauge_band = band;
+		c->stats->gauge_stale = stale;
 	}
 
 	/* track, then the value over it */
@@ -183,7 +188,7 @@ void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
 	cairo_new_path(cr);
 	cairo_arc(cr, cx, cy, r_track, ARC_START, ARC_START + ARC_SWEEP);
 	cairo_stroke(cr);
-	render_set_rgb(cr, render_rgb_hex(render_band_rgb(band)), 1.0);
+	render_set_rgb(cr, render_rgb_hex(arc_rgb), 1.0);
 	cairo_arc(cr, cx, cy, r_track, ARC_START, angle_of(usage));
 	cairo_stroke(cr);
 	cairo_restore(cr);
@@ -195,8 +200,18 @@ void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
 	/* the number, big, with the badge under it */
 	render_fmt_num(num, sizeof(num), usage, 0);
 	render_value(c, num, "%", cx, cy + r_track * 0.08,
-		     r_track * 0.74, RENDER_RGB_TEXT, RENDER_ALIGN_CENTER,
+		     r_track * 0.74, num_rgb, RENDER_ALIGN_CENTER,
 		     r_track * 1.5);
+
+	/* An old figure says when it was, not what state the grid is in
+	 * now. */
+	if (stale) {
+		render_fmt_when(cap_ja, sizeof(cap_ja), cap_en, sizeof(cap_en),
+				N_("usage rate as of %s"), hour_ts, c->tz);
+		render_label(c, cap_ja, cap_en, cx, r.y + r.h - caption_h,
+			     30 * c->u, 22 * c->u, RENDER_ALIGN_CENTER, r.w);
+		return;
+	}
 	status_badge(c, cx, cy, cy + r_track * 0.2,
 		     r_track - tw / 2 - 10 * c->u, scale * 1.35, band);
 

@@ -1,7 +1,9 @@
 /*
  * render_grid.c - slide 1, でんき予報 / Grid status: the usage gauge,
  * today's demand against supply, and figures for the peak, demand now
- * and supply.
+ * and supply.  A figure whose reading is too old to be current
+ * (render_latest_stale()) is dated and drawn in the secondary text
+ * colour.
  *
  * Coordinates: device pixels, origin top left, y down.  Landscape puts
  * the gauge on the left and the chart over the figures on the right;
@@ -29,7 +31,7 @@ static void gauge_panel(struct render_ctx *c, struct render_rect r)
 		render_nodata(c, in);
 		return;
 	}
-	render_gauge(c, in, usage, ts);
+	render_gauge(c, in, usage, ts, render_latest_stale(c, pt, ts));
 }
 
 static void demand_chart(struct render_ctx *c, struct render_rect r)
@@ -96,7 +98,7 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 		L_(N_("Supply")), .unit = gu.power, .rgb = RENDER_RGB_SUPPLY,
 		.bar = NAN,
 	};
-	char num[3][32], hm[16], cja[3][64], cen[3][64], room[32];
+	char num[3][32], hm[16], cja[3][96], cen[3][96], room[32];
 	double v, dv;
 	int64_t ts, dts;
 
@@ -115,8 +117,15 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 	if (render_latest(dem, &v, &ts)) {
 		render_fmt_num(num[1], sizeof(num[1]), v / gu.div,
 			       gu.decimals);
-		render_fmt_as_of(cja[1], sizeof(cja[1]), cen[1],
-				 sizeof(cen[1]), ts, c->tz);
+		if (render_latest_stale(c, dem, ts)) {
+			render_fmt_when(cja[1], sizeof(cja[1]), cen[1],
+					sizeof(cen[1]), N_("as of %s"), ts,
+					c->tz);
+			now_t.rgb = RENDER_RGB_TEXT_2;
+		} else {
+			render_fmt_as_of(cja[1], sizeof(cja[1]), cen[1],
+					 sizeof(cen[1]), ts, c->tz);
+		}
 		now_t.num = num[1];
 		now_t.cap_ja = cja[1];
 		now_t.cap_en = cen[1];
@@ -126,8 +135,14 @@ static void grid_tiles(struct render_ctx *c, struct render_rect r)
 		render_fmt_num(num[2], sizeof(num[2]), v / gu.div,
 			       gu.decimals);
 
-		/* Headroom only against the same hour's demand. */
-		if (render_latest(dh, &dv, &dts) && dts == ts) {
+		/* Headroom only against the same hour's demand, and only
+		 * while the hour is recent enough to be the state now. */
+		if (render_latest_stale(c, sup, ts)) {
+			render_fmt_when(cja[2], sizeof(cja[2]), cen[2],
+					sizeof(cen[2]),
+					N_("for the hour from %s"), ts, c->tz);
+			sup_t.rgb = RENDER_RGB_TEXT_2;
+		} else if (render_latest(dh, &dv, &dts) && dts == ts) {
 			render_fmt_num(room, sizeof(room), (v - dv) / gu.div,
 				       gu.decimals);
 			render_trf(cja[2], sizeof(cja[2]), cen[2],

@@ -144,9 +144,9 @@ static void household_tiles(struct render_ctx *c, struct render_rect r)
 		L_(N_("Rooftop solar today")), .unit = "kWh",
 		.rgb = RENDER_RGB_SOLAR, .bar = NAN,
 	};
-	char num[3][32], other[32], cja[3][64], cen[3][64];
+	char num[3][32], other[32], cja[3][96], cen[3][96];
 	double v, y, kw;
-	int64_t t0, t1;
+	int64_t t0, t1, ts;
 
 	/* today so far, against yesterday by the same time */
 	if (render_get(use, "today", "energy_kwh", &v)) {
@@ -181,7 +181,15 @@ static void household_tiles(struct render_ctx *c, struct render_rect r)
 	if (render_get(pv, "today", "energy_kwh", &v)) {
 		render_fmt_num(num[2], sizeof(num[2]), v, 2);
 		pv_t.num = num[2];
-		if (render_latest(pv, &kw, NULL)) {
+		/* An old reading is no "now": the caption dates it. */
+		if (render_latest(pv, &kw, &ts) &&
+		    render_latest_stale(c, pv, ts)) {
+			render_fmt_when(cja[2], sizeof(cja[2]), cen[2],
+					sizeof(cen[2]), N_("last reading %s"),
+					ts, c->tz);
+			pv_t.cap_ja = cja[2];
+			pv_t.cap_en = cen[2];
+		} else if (render_latest(pv, &kw, NULL)) {
 			render_fmt_num(other, sizeof(other), kw, 2);
 			render_trf(cja[2], sizeof(cja[2]), cen[2],
 				   sizeof(cen[2]), N_("now %s kW"), other);

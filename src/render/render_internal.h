@@ -97,6 +97,7 @@ struct render_stats {
 	bool gauge_drawn;
 	struct render_rect gauge;	/* the usage gauge's bounding box */
 	enum render_band gauge_band;
+	bool gauge_stale;	/* drawn as an old figure, no band */
 	struct render_rect header;
 	char marks[512];	/* the header badges' text, one a line */
 	double mark_scale;	/* of the badges, 1 at full size */
@@ -340,6 +341,15 @@ void render_fmt_num(char *buf, size_t len, double value, int decimals);
 void render_fmt_as_of(char *ja, size_t ja_len, char *en, size_t en_len,
 		      int64_t ts, GTimeZone *tz);
 
+/* msgid with the local date and time of ts in tz for its one "%s" (no
+ * other % sequence is read): "2022年6月25日 13:55", "25 Jun 2022 13:55",
+ * in the first and the second language (second "" with one language).
+ * How a slide dates a figure that is no longer current
+ * (render_latest_stale()). */
+void render_fmt_when(char *first, size_t first_len, char *second,
+		     size_t second_len, const char *msgid, int64_t ts,
+		     GTimeZone *tz);
+
 /* Local wall-clock pieces of ts in tz. */
 void render_fmt_hm(char *buf, size_t len, int64_t ts, GTimeZone *tz);
 void render_fmt_date_ja(char *buf, size_t len, int64_t ts, GTimeZone *tz);
@@ -484,6 +494,13 @@ bool render_get(json_t *obj, const char *a, const char *b, double *out);
 /* The point's latest reading; false when there is none. */
 bool render_latest(json_t *pt, double *value, int64_t *ts);
 
+/* Whether point pt's reading at ts is too old, seen from the summary's
+ * time (render_data_at()), to be shown as its current figure
+ * (core_reading_stale() with the point's step_s).  A slide then dates
+ * the figure (render_fmt_when()) and draws it in the theme's secondary
+ * text colour, never in the colour of a state it may no longer be in. */
+bool render_latest_stale(struct render_ctx *c, json_t *pt, int64_t ts);
+
 /* A summary time field ("at", "day_start", "...ts") as Unix seconds. */
 bool render_time(json_t *obj, const char *field, int64_t *out);
 
@@ -528,8 +545,10 @@ json_t *render_signage_site(const struct render_data *d,
  * when neither is known. */
 bool render_solar_share(json_t *grid, double *now, double *today);
 
-/* The usage gauge (render_gauge.c): usage in %, the hour it is for. */
+/* The usage gauge (render_gauge.c): usage in %, the hour it is for.
+ * A stale figure (render_latest_stale()) is drawn in the secondary text
+ * colour with no band's badge, and dated. */
 void render_gauge(struct render_ctx *c, struct render_rect r, double usage,
-		  int64_t hour_ts);
+		  int64_t hour_ts, bool stale);
 
 #endif

@@ -90,24 +90,40 @@ static void solar_tiles(struct render_ctx *c, struct render_rect r)
 		L_(N_("Share of demand today")),
 		.unit = "%", .rgb = RENDER_RGB_SOLAR,
 	};
-	char num[3][32], cja[2][64], cen[2][64], kwh[32];
+	char num[3][32], cja[2][96], cen[2][96], kwh[32];
+	bool stale = false;
 	double v, e;
 	int64_t ts;
 
 	if (render_latest(sol, &v, &ts)) {
 		render_fmt_num(num[0], sizeof(num[0]), v / gu.div,
 			       gu.decimals);
-		render_fmt_as_of(cja[0], sizeof(cja[0]), cen[0],
-				 sizeof(cen[0]), ts, c->tz);
+		stale = render_latest_stale(c, sol, ts);
+		if (stale)
+			render_fmt_when(cja[0], sizeof(cja[0]), cen[0],
+					sizeof(cen[0]), N_("as of %s"), ts,
+					c->tz);
+		else
+			render_fmt_as_of(cja[0], sizeof(cja[0]), cen[0],
+					 sizeof(cen[0]), ts, c->tz);
 		out_t.num = num[0];
 		out_t.cap_ja = cja[0];
 		out_t.cap_en = cen[0];
 	}
 
+	/* The share now is of the same readings: dated alike when old. */
 	render_solar_share(c->site, &now_t.bar, &day_t.bar);
 	if (!isnan(now_t.bar)) {
 		render_fmt_num(num[1], sizeof(num[1]), now_t.bar * 100, 1);
 		now_t.num = num[1];
+		if (stale) {
+			now_t.cap_ja = cja[0];
+			now_t.cap_en = cen[0];
+		}
+	}
+	if (stale) {
+		out_t.rgb = RENDER_RGB_TEXT_2;
+		now_t.rgb = RENDER_RGB_TEXT_2;
 	}
 	if (!isnan(day_t.bar)) {
 		render_fmt_num(num[2], sizeof(num[2]), day_t.bar * 100, 1);

@@ -611,6 +611,56 @@ void render_fmt_date_en(char *buf, size_t len, int64_t ts, GTimeZone *tz)
 	g_date_time_unref(t);
 }
 
+/* The local date and time of ts as lang writes them, without the
+ * weekday, which a caption has no room for. */
+static void fmt_when_in(char *buf, size_t len, int64_t ts, GTimeZone *tz,
+			enum render_lang lang)
+{
+	GDateTime *t = local_dt(ts, tz);
+	int y = g_date_time_get_year(t), mo = g_date_time_get_month(t);
+	int d = g_date_time_get_day_of_month(t);
+	int h = g_date_time_get_hour(t), mi = g_date_time_get_minute(t);
+
+	if (lang == RENDER_LANG_JA)
+		snprintf(buf, len, "%d年%d月%d日 %d:%02d", y, mo, d, h, mi);
+	else
+		snprintf(buf, len, "%d %s %d %d:%02d", d, month_en[mo - 1], y,
+			 h, mi);
+	g_date_time_unref(t);
+}
+
+/* text with its one "%s" replaced by arg (text as it is without one),
+ * into buf: the catalogues' texts cannot be printf formats here, where
+ * each language gets its own argument. */
+static void put_arg(char *buf, size_t len, const char *text, const char *arg)
+{
+	const char *at = strstr(text, "%s");
+
+	if (!at)
+		snprintf(buf, len, "%s", text);
+	else
+		snprintf(buf, len, "%.*s%s%s", (int)(at - text), text, arg,
+			 at + 2);
+}
+
+void render_fmt_when(char *first, size_t first_len, char *second,
+		     size_t second_len, const char *msgid, int64_t ts,
+		     GTimeZone *tz)
+{
+	enum render_lang l1 = render_i18n_first();
+	enum render_lang l2 = render_i18n_second();
+	char when[64];
+
+	fmt_when_in(when, sizeof(when), ts, tz, l1);
+	put_arg(first, first_len, render_i18n_text(l1, msgid), when);
+	if (l2 == RENDER_LANG_NONE) {
+		snprintf(second, second_len, "%s", "");
+		return;
+	}
+	fmt_when_in(when, sizeof(when), ts, tz, l2);
+	put_arg(second, second_len, render_i18n_text(l2, msgid), when);
+}
+
 void render_fmt_date(char *buf, size_t len, int64_t ts, GTimeZone *tz,
 		     enum render_lang lang)
 {

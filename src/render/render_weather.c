@@ -14,6 +14,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "core/timeutil.h"
+
 /* One figure's tile texts. */
 struct wx {
 	char num[32], cja[96], cen[96];
@@ -33,6 +35,19 @@ static void as_of(struct render_ctx *c, struct wx *w, int64_t ts)
 {
 	render_fmt_as_of(w->cja, sizeof w->cja, w->cen, sizeof w->cen, ts,
 			 c->tz);
+}
+
+/* An observation too old to be the weather now (JMA's step is an hour;
+ * the section does not carry it): tile t's figure is dated instead of
+ * captioned, in the secondary text colour. */
+static void mark_old(struct render_ctx *c, struct render_tile *t,
+		     struct wx *w, int64_t ts)
+{
+	if (!core_reading_stale(render_data_at(c) - ts, 3600))
+		return;
+	render_fmt_when(w->cja, sizeof w->cja, w->cen, sizeof w->cen,
+			N_("as of %s"), ts, c->tz);
+	t->rgb = RENDER_RGB_TEXT_2;
 }
 
 void render_weather(struct render_ctx *c, struct render_rect body)
@@ -67,11 +82,13 @@ void render_weather(struct render_ctx *c, struct render_rect body)
 		} else {
 			as_of(c, &w[0], ts);
 		}
+		mark_old(c, &t[0], &w[0], ts);
 	}
 	if (latest(c, "humidity", &v, &ts)) {
 		render_fmt_num(w[1].num, sizeof w[1].num, v, 0);
 		t[1].num = w[1].num;
 		as_of(c, &w[1], ts);
+		mark_old(c, &t[1], &w[1], ts);
 	}
 	if (latest(c, "precipitation", &v, &ts)) {
 		render_fmt_num(w[2].num, sizeof w[2].num, v, 1);
@@ -87,6 +104,7 @@ void render_weather(struct render_ctx *c, struct render_rect body)
 				   sizeof w[2].cen,
 				   N_("today's total %.1f mm"), v);
 		}
+		mark_old(c, &t[2], &w[2], ts);
 	}
 	if (render_get(today, "sunshine_h", NULL, &v)) {
 		render_fmt_num(w[3].num, sizeof w[3].num, v, 1);

@@ -827,6 +827,25 @@ static json_t *summary_reading(const struct series *s, size_t i,
 	return r;
 }
 
+/* The newest reading before at with its age, and whether a slide may
+ * still show it as the current figure (core_reading_stale()). */
+static json_t *summary_latest(const struct series *s,
+			      const struct store_point *p,
+			      const struct summary_days *d)
+{
+	json_t *r;
+	int64_t age;
+
+	if (!s->n)
+		return json_null();
+	r = summary_reading(s, s->n - 1, d->tz);
+	age = d->at - s->ts[s->n - 1];
+	json_object_set_new(r, "age_s", json_integer(age));
+	json_object_set_new(r, "stale",
+			    json_boolean(core_reading_stale(age, p->step_s)));
+	return r;
+}
+
 static json_t *summary_today(const struct series *s,
 			     const struct summary_days *d, bool power)
 {
@@ -993,8 +1012,7 @@ static int summary_point(struct store *st, const struct store_point *p,
 	json_object_set_new(o, "kind", json_string(store_kind_name(p->kind)));
 	json_object_set_new(o, "step_s", json_integer(p->step_s));
 	json_object_set_new(o, "shift_days", json_integer(p->shift_days));
-	json_object_set_new(o, "latest", s.n ?
-		summary_reading(&s, s.n - 1, d->tz) : json_null());
+	json_object_set_new(o, "latest", summary_latest(&s, p, d));
 	json_object_set_new(o, "today", summary_today(&s, d, power));
 
 	y = json_object();

@@ -147,7 +147,8 @@ int analytics_aggregate_site(struct store *st, const char *site,
  *    "points": [{
  *      "key": "tepco/demand", "quantity": "power", "unit": "kW",
  *      "kind": "instantaneous", "step_s": 300, "shift_days": 0,
- *      "latest": {"ts": "...", "value": 46690000} | null,
+ *      "latest": {"ts": "...", "value": 46690000, "age_s": 300,
+ *                 "stale": false} | null,
  *      "today": {"min": .., "max": .., "avg": .., "count": 168,
  *                "peak": {"ts": "...", "value": ..} | null,
  *                "energy_kwh": .. | null},
@@ -157,6 +158,10 @@ int analytics_aggregate_site(struct store *st, const char *site,
  *      "hourly_today": [v | null, ...],       local hours of today
  *      "hourly_yesterday": [v | null, ...]    local hours of yesterday
  *    }, ...]}
+ * "latest" is the newest reading before at, however old (read from
+ * before yesterday when today and yesterday have none): age_s is at
+ * minus its time, and stale says it is past core_stale_after() of the
+ * point's step, so that a slide does not show it as the current figure.
  * energy_kwh is present (non-null when there is data) only for power
  * points and energy counters, whose hourly arrays hold kWh too; "month"
  * is the local month so far (up to at).  Hourly arrays hold kWh per hour

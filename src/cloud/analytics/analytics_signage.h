@@ -63,18 +63,21 @@ struct analytics_signage_sites {
  *           "sessions": 12 | null, "energy_kwh": 123.4 | null} | null,
  *    "weather": {"site": "jma-tokyo", "tz": "...", "at": "...",
  *                "day_start": "...", "shift_days": 0,
- *                "latest": {"temperature": {"ts": "...", "value": 5.5}
+ *                "latest": {"temperature": {"ts": "...", "value": 5.5,
+ *                           "age_s": 1800, "stale": false}
  *                           | null, "humidity", "precipitation",
  *                           "sunshine", "wind_speed" likewise},
  *                "today": {"temperature_max", "temperature_min",
  *                          "precipitation_mm", "sunshine_h": v | null}}
  *               | null}
  * A section is null when its site does not exist (or none of its kind
- * does).  Solar energy is that of the site's power points (kW) over
- * today; CO2 counts only a positive total (a night's standby draw avoids
- * nothing): co2_kg = max(energy_kwh, 0) x factor, tree_days = co2_kg /
- * (ANALYTICS_TREE_KG_PER_YEAR / 365), the trees that absorb as much in
- * one day, lamp_hours = max(energy_kwh, 0) / ANALYTICS_LAMP_KW.
+ * does).  age_s is at minus the reading's time; stale says it is past
+ * core_stale_after() of its point's step.  Solar energy is that of the
+ * site's power points (kW) over today; CO2 counts only a positive total
+ * (a night's standby draw avoids nothing): co2_kg = max(energy_kwh, 0)
+ * x factor, tree_days = co2_kg / (ANALYTICS_TREE_KG_PER_YEAR / 365),
+ * the trees that absorb as much in one day, lamp_hours =
+ * max(energy_kwh, 0) / ANALYTICS_LAMP_KW.
  * The ranking lists every site with a floor area, the one using least
  * per m2 first, sites without data for today last (by name); a site's
  * energy is that of its power points named consumption, demand or power

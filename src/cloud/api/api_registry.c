@@ -19,6 +19,7 @@
 #include <glib.h>
 
 #include "cloud/api/api_http.h"
+#include "cloud/ingest/units.h"
 #include "cloud/store/store_registry.h"
 #include "core/timeutil.h"
 
@@ -620,6 +621,19 @@ static int copy_field(struct call *c, const char *key, const char *v,
 	return 0;
 }
 
+/* Refuses a quantity and unit the unit table does not pair, so that a
+ * point nobody can send readings to is never made. */
+static int check_units(struct call *c, const char *quantity,
+		       const char *unit)
+{
+	const char *field = "";
+	char msg[512];
+
+	if (units_check_point(quantity, unit, &field, msg, sizeof msg))
+		return fail(c, 400, "bad_field", "field '%s': %s", field, msg);
+	return 0;
+}
+
 static int do_points(struct call *c, const char *body, size_t len)
 {
 	static const char *const known[] = {"key", "site", "quantity",
@@ -660,7 +674,8 @@ static int do_points(struct call *c, const char *body, size_t len)
 	    (rc = copy_field(c, "site", site, p.site, sizeof p.site)) ||
 	    (rc = copy_field(c, "quantity", quantity, p.quantity,
 			     sizeof p.quantity)) ||
-	    (rc = copy_field(c, "unit", unit, p.unit, sizeof p.unit)))
+	    (rc = copy_field(c, "unit", unit, p.unit, sizeof p.unit)) ||
+	    (rc = check_units(c, quantity, unit)))
 		return rc;
 	p.step_s = (int)step;
 	p.counter_digits = (int)digits;
@@ -675,6 +690,7 @@ static int do_point(struct call *c, const char *body, size_t len)
 	static const char *const known[] = {"quantity", "unit", "kind",
 					    "step_s", NULL};
 	struct store_point_change ch = {0};
+	struct store_point_info cur;
 	enum store_point_kind kind;
 	const char *kind_text;
 	int64_t step;
@@ -706,6 +722,16 @@ static int do_point(struct call *c, const char *body, size_t len)
 	if (!json_object_size(c->body))
 		return fail(c, 400, "bad_field", "nothing to change: send "
 			    "quantity, unit, kind or step_s");
+
+	/* The pair as it will be, the point's own side where the change
+	 * leaves it.  A point stored before units were checked keeps
+	 * serving and can change its kind or step as it is. */
+	if ((ch.quantity || ch.unit) &&
+	    !store_point_info_get(c->st, c->t.name, &cur) &&
+	    (rc = check_units(c, ch.quantity ? ch.quantity
+					     : cur.point.quantity,
+			      ch.unit ? ch.unit : cur.point.unit)))
+		return rc;
 	rc = store_point_change(c->st, c->t.name, &ch);
 	if (rc)
 		return answer_store(c, rc, false);

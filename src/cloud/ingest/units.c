@@ -9,7 +9,9 @@
 #include "cloud/ingest/units.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 struct unit {
@@ -18,7 +20,9 @@ struct unit {
 	double add, mul, div;
 };
 
-/* The first unit listed for a quantity is its base. */
+/* The first unit listed for a quantity is its base.  A unit may serve
+ * more than one quantity (ppm); its first row says which it converts
+ * as. */
 static const struct unit units[] = {
 	{"kW", "power", 0, 1, 1},
 	{"W", "power", 0, 1, 1000},
@@ -39,7 +43,22 @@ static const struct unit units[] = {
 
 	{"%RH", "humidity", 0, 1, 1},
 	{"ppm", "concentration", 0, 1, 1},
+	/* a room's CO2, as the indoor-air importers register it */
+	{"ppm", "co2", 0, 1, 1},
 	{"%", "ratio", 0, 1, 1},
+
+	/* Quantities of one unit each, which the importers and the state
+	 * points register: they convert to nothing but themselves. */
+	{"state", "state", 0, 1, 1},
+	{"sessions", "count", 0, 1, 1},
+	{"mm", "precipitation", 0, 1, 1},
+	{"h", "sunshine", 0, 1, 1},
+	{"MJ/m2", "irradiation", 0, 1, 1},
+	{"m/s", "speed", 0, 1, 1},
+	{"deg", "direction", 0, 1, 1},
+	{"V", "voltage", 0, 1, 1},
+	{"A", "current", 0, 1, 1},
+	{"kvar", "reactive_power", 0, 1, 1},
 };
 
 #define NUNITS (sizeof units / sizeof units[0])
@@ -93,4 +112,72 @@ int units_convert(const char *from, const char *to, double value,
 		return UNITS_RANGE;
 	*out = v;
 	return UNITS_OK;
+}
+
+/* Whether the table holds quantity at all. */
+static bool known_quantity(const char *quantity)
+{
+	return units_base(quantity) != NULL;
+}
+
+static bool unit_of(const char *unit, const char *quantity)
+{
+	for (size_t i = 0; i < NUNITS; i++)
+		if (!strcmp(units[i].name, unit) &&
+		    !strcmp(units[i].quantity, quantity))
+			return true;
+	return false;
+}
+
+/* Appends the units of quantity (all of them when quantity is NULL: the
+ * quantities instead, each once) to buf, ", " between them. */
+static void append_list(char *buf, size_t len, const char *quantity)
+{
+	size_t n = strlen(buf);
+	bool first = true;
+
+	for (size_t i = 0; i < NUNITS && n < len; i++) {
+		const char *name = units[i].name;
+
+		if (quantity && strcmp(units[i].quantity, quantity))
+			continue;
+		if (!quantity) {
+			/* a quantity's first row is its base */
+			if (units_base(units[i].quantity) != name)
+				continue;
+			name = units[i].quantity;
+		}
+		n += (size_t)snprintf(buf + n, len - n, "%s%s",
+				      first ? "" : ", ", name);
+		first = false;
+	}
+}
+
+int units_check_point(const char *quantity, const char *unit,
+		      const char **field, char *msg, size_t len)
+{
+	const char *other;
+
+	if (!known_quantity(quantity)) {
+		*field = "quantity";
+		snprintf(msg, len, "quantity \"%.64s\" is not one akari "
+			 "knows; quantities: ", quantity);
+		append_list(msg, len, NULL);
+		return UNITS_UNKNOWN_QUANTITY;
+	}
+	if (unit_of(unit, quantity))
+		return UNITS_OK;
+
+	*field = "unit";
+	other = units_quantity(unit);
+	if (other)
+		snprintf(msg, len, "unit \"%.64s\" is a unit of %s, not of "
+			 "%s; units of %s: ", unit, other, quantity,
+			 quantity);
+	else
+		snprintf(msg, len, "unit \"%.64s\" is not one akari knows "
+			 "(names are exact: \"kW\", not \"kw\"); units of "
+			 "%s: ", unit, quantity);
+	append_list(msg, len, quantity);
+	return other ? UNITS_INCOMPATIBLE : UNITS_UNKNOWN_UNIT;
 }

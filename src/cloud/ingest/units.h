@@ -5,10 +5,14 @@
  * Each quantity has one base unit (power: kW, energy: kWh, temperature:
  * degC); every other unit of it is a linear map of the base.  Units
  * outside the table (a point registered in "lux") convert to nothing but
- * themselves.  Names are compared byte for byte: "kw" is not "kW".
+ * themselves; only points stored before the registry checked units
+ * (units_check_point()) can have one.  Names are compared byte for
+ * byte: "kw" is not "kW".
  */
 #ifndef AKARI_INGEST_UNITS_H
 #define AKARI_INGEST_UNITS_H
+
+#include <stddef.h>
 
 enum units_rc {
 	UNITS_OK = 0,
@@ -16,11 +20,13 @@ enum units_rc {
 	UNITS_UNKNOWN_TO = -2,		/* the unit converted to is unknown */
 	UNITS_INCOMPATIBLE = -3,	/* both known, different quantities */
 	UNITS_RANGE = -4,		/* the result is not a finite double */
+	UNITS_UNKNOWN_QUANTITY = -5,	/* a quantity the table lacks */
+	UNITS_UNKNOWN_UNIT = -6,	/* a unit the table lacks */
 };
 
-/* The quantity unit belongs to ("power", "energy", "temperature",
- * "humidity", "concentration", "ratio"), a static string, or NULL when
- * the unit is not in the table. */
+/* The quantity unit converts as ("power", "energy", "temperature",
+ * "humidity", "concentration", "ratio", ... as docs/api.md lists them),
+ * a static string, or NULL when the unit is not in the table. */
 const char *units_quantity(const char *unit);
 
 /* The base unit of quantity (a static string), or NULL if unknown. */
@@ -31,5 +37,14 @@ const char *units_base(const char *quantity);
  * alone and the enum units_rc says which side was at fault. */
 int units_convert(const char *from, const char *to, double value,
 		  double *out);
+
+/* Whether a point may be registered with quantity and unit: the
+ * quantity is in the table and the unit is one of its units.  Returns
+ * UNITS_OK, or UNITS_UNKNOWN_QUANTITY, UNITS_UNKNOWN_UNIT or
+ * UNITS_INCOMPATIBLE (a unit of another quantity) with *field set to
+ * "quantity" or "unit" and msg saying which value is wrong and what the
+ * table allows instead.  Points already stored are not held to it. */
+int units_check_point(const char *quantity, const char *unit,
+		      const char **field, char *msg, size_t len);
 
 #endif
