@@ -433,7 +433,8 @@ static int blocks_put(sqlite3 *db, struct bcache *c, int64_t point,
 			if (rc)
 				break;
 		}
-		rc = enc_write(db, c, point, ts + i, k, len, last && i + k == n);
+		rc = enc_write(db, c, point, ts + i, k, len,
+			       last && i + k == n);
 		i += k;
 	}
 	return rc;
