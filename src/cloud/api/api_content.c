@@ -380,13 +380,52 @@ static json_t *body_object(struct api_content *r, struct reply *a)
 
 /* --- playlists --------------------------------------------------------- */
 
-/* A slide's name: what the kiosk's renderer calls it. */
-static bool slide_name_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
+const char *const api_content_slides[] = {
+	"grid", "solar", "household", "air", "co2", "ranking", "ev",
+	"weather", "message", "image", "qr", NULL,
+};
 
-	return n > 0 && n <= 32 &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+/* Whether s names a slide of api_content_slides. */
+static bool slide_known(const char *s)
+{
+	for (size_t i = 0; s && api_content_slides[i]; i++)
+		if (!strcmp(s, api_content_slides[i]))
+			return true;
+	return false;
+}
+
+/* Whether slide is a string short and printable enough to quote back. */
+static bool plain_name(json_t *slide)
+{
+	const char *v = json_string_value(slide);
+	size_t n = json_string_length(slide);
+
+	if (!v || n == 0 || n > 32 || strlen(v) != n)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (v[k] < 0x20 || v[k] > 0x7e || v[k] == '"' ||
+		    v[k] == '\\')
+			return false;
+	return true;
+}
+
+/* "item I: ..." for a slide that is no slide's name, with the names. */
+static void slide_unknown(json_t *slide, size_t i, char *err, size_t len)
+{
+	size_t n;
+
+	/* The name is repeated only when short and plain, so that the
+	 * answer never carries a broken or unprintable string. */
+	if (plain_name(slide))
+		n = (size_t)snprintf(err, len, "item %zu: slide \"%s\" is "
+				     "not one of ", i,
+				     json_string_value(slide));
+	else
+		n = (size_t)snprintf(err, len, "item %zu: \"slide\" must be "
+				     "one of ", i);
+	for (size_t k = 0; api_content_slides[k] && n < len; k++)
+		n += (size_t)snprintf(err + n, len - n, "%s%s",
+				      k ? ", " : "", api_content_slides[k]);
 }
 
 /* Checks a playlist body and builds its canonical form in *out. */
@@ -413,15 +452,18 @@ static int playlist_check(json_t *doc, json_t **out, char *err, size_t len)
 	}
 	clean = json_array();
 	json_array_foreach(items, i, it) {
-		const char *slide = json_string_value(
-		    json_object_get(it, "slide"));
+		json_t *slide = json_object_get(it, "slide");
 		json_t *secs = json_object_get(it, "seconds");
 		json_t *params = json_object_get(it, "params");
 		double s = json_number_value(secs);
 
-		if (!json_is_object(it) || !slide_name_ok(slide)) {
-			snprintf(err, len, "item %zu: \"slide\" must be a "
-				 "slide name such as \"grid\"", i);
+		if (!json_is_object(it)) {
+			snprintf(err, len, "item %zu: must be an object with "
+				 "\"slide\" and \"seconds\"", i);
+			goto fail;
+		}
+		if (!slide_known(json_string_value(slide))) {
+			slide_unknown(slide, i, err, len);
 			goto fail;
 		}
 		if (!json_is_number(secs) || !(s >= 1 && s <= SECONDS_MAX)) {

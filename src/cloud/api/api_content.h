@@ -56,6 +56,12 @@ enum MHD_Result api_content_finish(struct api_content *r);
 
 void api_content_free(struct api_content *r);	/* accepts NULL */
 
+/* The slide names a playlist item may give, NULL-terminated: the
+ * renderer's (render_slide_name()), which tests/test_content_slides.c
+ * holds them to.  An item naming another slide is refused; a kiosk
+ * still skips one in a playlist stored before that check. */
+extern const char *const api_content_slides[];
+
 /* Checks the JSON text of a playlist as PUT does.  Returns 0 with its
  * canonical text in *out (free() it), or -1 with the reason in err. */
 int api_content_playlist_text(const char *text, char **out, char *err,
