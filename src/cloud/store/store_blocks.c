@@ -409,8 +409,8 @@ static int fit(struct bcache *c, int64_t point, const int64_t *ts,
  * The first replaces block id (0: none), which held the first keep
  * readings exactly as they are here in keep_len bytes (0 when they
  * changed): a first block of just those stays as it is.  With last,
- * the final block
- * becomes the point's last and is held back (enc_write()).
+ * the final block becomes the point's last and is held back
+ * (enc_write()).
  */
 static int blocks_put(sqlite3 *db, struct bcache *c, int64_t point,
 		      int64_t id, size_t keep, size_t keep_len,
