@@ -19,6 +19,7 @@
 #include "test_util.h"
 #include "cloud/import/import.h"
 #include "cloud/import/import_internal.h"
+#include "cloud/ingest/units.h"
 #include "cloud/store/store.h"
 #include "core/timeutil.h"
 
@@ -422,7 +423,9 @@ static void test_maps(void)
 	if (f) {
 		CHECK_STR(f->site, "hall");
 		CHECK_STR(f->tz, "Europe/Paris");
-		CHECK_STR(f->points[0].quantity, "value");
+		/* lux is no unit of the table: no quantity, and no point
+		 * a local import could create (it_import_units.py) */
+		CHECK(f->points[0].quantity == NULL);
 	}
 	import_csv_format_free(f);
 
@@ -430,6 +433,31 @@ static void test_maps(void)
 	CHECK(import_format_needs_map(FMT("csv")));
 	CHECK(!import_format_needs_map(FMT("jma-hourly")));
 	import_csv_format_free((struct import_format *)FMT("csv"));
+}
+
+/* Every point a fixed format creates pairs its quantity and unit as
+ * the registry requires (units_check_point()), or no local import of
+ * that format could run: the expected answer is UNITS_OK for each. */
+static void test_format_units(void)
+{
+	const struct import_format *f;
+	const char *field;
+	char msg[512];
+	size_t checked = 0;
+
+	for (size_t i = 0; (f = import_format_at(i)); i++)
+		for (size_t p = 0; p < f->npoints; p++) {
+			const struct import_point_def *d = &f->points[p];
+
+			field = "";
+			CHECK_AT(!units_check_point(d->quantity, d->unit,
+						    &field, msg, sizeof msg),
+				 "%s: %s (%s in %s): %s: %s", f->name, d->key,
+				 d->quantity, d->unit, field, msg);
+			checked++;
+		}
+	/* the fixed formats' point tables are not empty */
+	CHECK(checked > 0);
 }
 
 /* --- the driver on a real store ---------------------------------------- */
@@ -551,6 +579,7 @@ int main(void)
 	test_good_files();
 	test_bad_files();
 	test_maps();
+	test_format_units();
 
 	tmp = g_dir_make_tmp("akari-test-formats-XXXXXX", NULL);
 	CHECK(tmp != NULL);

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/ingest/units.h"
+
 #define MAX_COLUMN 255
 #define MAX_POINTS 64
 #define MAX_FIELDS (MAX_COLUMN + 2)
@@ -52,7 +54,8 @@ struct csv_format {
 	char *tz;
 };
 
-/* Units whose quantity a new point takes without quantity=. */
+/* Units whose quantity a new point takes without quantity=, before the
+ * unit table's own (ppm is a room's co2 here, not a concentration). */
 static const struct {
 	const char *unit;
 	const char *quantity;
@@ -292,8 +295,11 @@ static int complete(struct csv_format *cf, const char *site, const char *tz,
 				   u < G_N_ELEMENTS(known_units); u++)
 			if (!strcmp(d->unit, known_units[u].unit))
 				d->quantity = g_strdup(known_units[u].quantity);
-		if (!d->quantity)
-			d->quantity = g_strdup("value");
+		/* Left NULL for a unit the table lacks: the local sink
+		 * then refuses to create the point (units_check_point()),
+		 * as the registry refuses it. */
+		if (!d->quantity && units_quantity(d->unit))
+			d->quantity = g_strdup(units_quantity(d->unit));
 		cf->defs[i] = *d;
 	}
 	return 0;

@@ -24,6 +24,8 @@
 /* One point a format writes; all are instantaneous. */
 struct import_point_def {
 	const char *key;
+	/* NULL only in a csv map giving no quantity for a unit outside
+	 * the unit table; such a point is never created. */
 	const char *quantity;
 	const char *unit;
 	int step_s;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cloud/ingest/ingest.h"
+#include "cloud/ingest/units.h"
 
 #define PUSH_CHUNK_ROWS 5000
 #define PUSH_CONNECT_TIMEOUT_S 10L
@@ -159,6 +160,38 @@ static int ensure_site(struct store *st, const struct import_format *fmt,
 	return IMPORT_OK;
 }
 
+/* Refuses, before anything is written, a point to be created whose
+ * quantity and unit the unit table does not pair, as the registry
+ * refuses it (units_check_point()); points that exist are checked by
+ * ensure_point() against the import's unit instead. */
+static int check_new_points(struct store *st, const struct import_format *fmt,
+			    char *err, size_t errlen)
+{
+	const struct import_point_def *def;
+	struct store_point p;
+	const char *field = "";
+	char msg[512];
+	int rc;
+
+	for (size_t i = 0; i < fmt->npoints; i++) {
+		def = &fmt->points[i];
+		rc = store_point_get(st, def->key, &p);
+		if (rc == STORE_NOT_FOUND &&
+		    units_check_point(def->quantity, def->unit, &field, msg,
+				      sizeof msg)) {
+			snprintf(err, errlen, "point '%s': %s: %s", def->key,
+				 field, msg);
+			return IMPORT_INVALID;
+		}
+		if (rc && rc != STORE_NOT_FOUND) {
+			snprintf(err, errlen, "point '%s': %s", def->key,
+				 store_errmsg(st));
+			return IMPORT_STORE;
+		}
+	}
+	return IMPORT_OK;
+}
+
 /* Finds the point def describes, creating it when missing, and records
  * the shift on it. */
 static int ensure_point(struct store *st, const struct store_site *site,
@@ -216,7 +249,9 @@ int import_sink_prepare(struct import_sink *sink,
 	if (!sink->st || sink->src.device_id)
 		return IMPORT_OK;
 
-	rc = ensure_site(sink->st, fmt, &site, err, errlen);
+	rc = check_new_points(sink->st, fmt, err, errlen);
+	if (!rc)
+		rc = ensure_site(sink->st, fmt, &site, err, errlen);
 	for (size_t i = 0; !rc && i < fmt->npoints; i++)
 		rc = ensure_point(sink->st, &site, &fmt->points[i], shift_days,
 				  err, errlen);

@@ -158,6 +158,16 @@ int units_check_point(const char *quantity, const char *unit,
 {
 	const char *other;
 
+	if (!quantity && !units_quantity(unit)) {
+		*field = "unit";
+		snprintf(msg, len, "unit \"%.64s\" is not one akari knows "
+			 "(names are exact: \"kW\", not \"kw\") and no "
+			 "quantity is given; quantities: ", unit);
+		append_list(msg, len, NULL);
+		return UNITS_UNKNOWN_UNIT;
+	}
+	if (!quantity)
+		return UNITS_OK;
 	if (!known_quantity(quantity)) {
 		*field = "quantity";
 		snprintf(msg, len, "quantity \"%.64s\" is not one akari "

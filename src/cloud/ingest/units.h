@@ -43,7 +43,9 @@ int units_convert(const char *from, const char *to, double value,
  * UNITS_OK, or UNITS_UNKNOWN_QUANTITY, UNITS_UNKNOWN_UNIT or
  * UNITS_INCOMPATIBLE (a unit of another quantity) with *field set to
  * "quantity" or "unit" and msg saying which value is wrong and what the
- * table allows instead.  Points already stored are not held to it. */
+ * table allows instead.  quantity NULL stands for one not given, to be
+ * taken from the unit: any unit of the table then passes.  Points
+ * already stored are not held to it. */
 int units_check_point(const char *quantity, const char *unit,
 		      const char **field, char *msg, size_t len);
 
