@@ -17,6 +17,7 @@
 #define AKARI_INGEST_JSON_H
 
 #include <glib.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -28,5 +29,17 @@
  */
 bool ingest_json_rows(const char *body, size_t len, GArray *rows,
 		      GStringChunk *strings);
+
+/*
+ * For a body (len bytes) that json_loadb() refused with jerr, the two
+ * faults jansson's own words hide ("'[' or '{' expected near ''", "end
+ * of file expected near end of file"): a UTF-8 byte order mark before
+ * the JSON, or a NUL byte where jansson stopped.  Writes what is wrong
+ * and where into msg ("body: NUL byte at offset 12 (line 1); ...") and
+ * returns true; false for any other fault, whose jansson message then
+ * stands.  Every JSON route of the API asks it first.
+ */
+bool ingest_json_explain(const char *body, size_t len,
+			 const json_error_t *jerr, char *msg, size_t msglen);
 
 #endif
