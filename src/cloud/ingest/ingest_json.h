@@ -1,6 +1,7 @@
 /*
  * ingest_json.h - a reader for the plain shape of a JSON batch, so that
- * the common body costs no jansson tree (ingest.c's private use).
+ * the common body costs no jansson tree (ingest.c's private use), and
+ * the words for a body jansson refused, which every JSON route uses.
  *
  *   {"readings": [{"point": "a/b", "ts": 1656288000, "value": 1.5,
  *                  "unit": "kW"}, ...]}
