@@ -207,8 +207,11 @@ class Stored:
     tests/akari_codec.py, not through akari: from the `blocks` table
     (docs/codec.md) where the file has one, else from `readings`, then
     the batches still in `arrivals` applied in seq order over them, last
-    write wins (docs/storage.md).  All of it in one read transaction, so
-    a server merging meanwhile changes nothing seen.
+    write wins, then those of the side file `<db>-arrivals` that the
+    file's `log_applied` and `log_kept` do not count as merged
+    (docs/storage.md).  The side file is read first, then the database
+    in one read transaction, so a server merging meanwhile changes
+    nothing seen: a batch gone from the side file by then is merged.
 
     rows:     {(point_id, ts): value}
     keys:     {point_id: point key}
@@ -228,13 +231,46 @@ class Stored:
         # sqlite3 would create a missing file, and then find no tables.
         if not os.path.isfile(db_path):
             raise FileNotFoundError(f"no database file {db_path}")
+        side = self._read_side(db_path + "-arrivals")
         con = sqlite3.connect(db_path, isolation_level=None)
         try:
             con.execute("BEGIN")
             self._read(con)
+            self._apply_side(con, side)
             con.execute("COMMIT")
         finally:
             con.close()
+
+    @staticmethod
+    def _read_side(path):
+        """[(seq, n, body)] of the side file, [] when there is none."""
+        if not os.path.isfile(path):
+            return []
+        con = sqlite3.connect(f"file:{path}?mode=rw", uri=True,
+                              isolation_level=None)
+        try:
+            con.execute("BEGIN")
+            tables = {r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            rows = [] if "arrivals" not in tables else list(con.execute(
+                "SELECT seq, n, body FROM arrivals ORDER BY seq"))
+            con.execute("COMMIT")
+            return rows
+        finally:
+            con.close()
+
+    def _apply_side(self, con, side):
+        tables = {r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        applied, kept = 0, set()
+        if "log_applied" in tables:
+            row = con.execute("SELECT seq FROM log_applied").fetchone()
+            applied = row[0] if row else 0
+            kept = {r[0] for r in con.execute("SELECT seq FROM log_kept")}
+        for seq, n, body in side:
+            if seq <= applied and seq not in kept:
+                continue
+            self._apply_body(f"side batch {seq}", n, body)
 
     def _read(self, con):
         tables = {r[0] for r in con.execute(
@@ -288,13 +324,16 @@ class Stored:
     def _read_arrivals(self, con):
         for seq, n, body in con.execute(
                 "SELECT seq, n, body FROM arrivals ORDER BY seq"):
-            if len(body) != 24 * n:
-                self.problems.append(f"arrival {seq}: {len(body)} bytes "
-                                     f"for {n} readings")
-                continue
-            for point, t, v in struct.iter_unpack("<qqd", body):
-                self.rows[(point, t)] = v
-            self.arrivals += n
+            self._apply_body(f"arrival {seq}", n, body)
+
+    def _apply_body(self, what, n, body):
+        if len(body) != 24 * n:
+            self.problems.append(f"{what}: {len(body)} bytes for {n} "
+                                 "readings")
+            return
+        for point, t, v in struct.iter_unpack("<qqd", body):
+            self.rows[(point, t)] = v
+        self.arrivals += n
 
     def by_key(self):
         """{(point key, ts): value}"""

@@ -463,6 +463,58 @@ static void test_onto_itself(void)
 	check_target_untouched("restore from itself");
 }
 
+/*
+ * A backup while the server holds a batch in its log's side file, not
+ * merged yet (a mark it waits for keeps it there): the copy has it,
+ * once.  A restore over a file whose killed server left a side file
+ * removes that too: its batches were the replaced file's.
+ */
+static void test_live_side(void)
+{
+	static const unsigned char junk[] = "not a database";
+	char live[300], out[300], r[300], side[400], err[512];
+	struct store_reading row;
+	struct store_point p;
+	struct store *st = NULL;
+	uint64_t mark;
+	int64_t n;
+	double sum;
+
+	join(live, sizeof live, "live.db");
+	join(out, sizeof out, "live.bak");
+	join(r, sizeof r, "live-restored.db");
+	make_db(live, 3);	/* 0 + 0.5 + 1 */
+	CHECK_INT(store_open(live, &st, err, sizeof err), STORE_OK);
+	if (!st)
+		return;
+	CHECK_INT(store_point_get(st, "a/p", &p), STORE_OK);
+	mark = store_readings_expect(st);
+	row = (struct store_reading){p.id, T0 - 60, 100.0};
+	CHECK_INT(store_readings_put(st, &row, 1), STORE_OK);
+	snprintf(side, sizeof side, "%s-arrivals", live);
+	CHECK_INT(access(side, F_OK), 0);
+	CHECK_INT(store_backup_create(live, out, NULL, 0, err, sizeof err),
+		  STORE_BACKUP_OK);
+	store_readings_release(st, mark);
+	store_close(st);
+
+	CHECK_INT(store_backup_restore(out, r, NULL, false, err, sizeof err),
+		  STORE_BACKUP_OK);
+	contents(r, &n, &sum);
+	CHECK_INT(n, 4);
+	CHECK_DBL(sum, 101.5, 0);
+
+	snprintf(side, sizeof side, "%s-arrivals", r);
+	spill(side, junk, sizeof junk);
+	CHECK_INT(store_backup_restore(out, r, NULL, true, err, sizeof err),
+		  STORE_BACKUP_OK);
+	CHECK(access(side, F_OK) != 0);
+	contents(r, &n, &sum);
+	CHECK_INT(n, 4);
+	CHECK_DBL(sum, 101.5, 0);
+	CHECK_INT(stray_files(), 0);
+}
+
 static void cleanup(void)
 {
 	DIR *d = opendir(dir);
@@ -501,6 +553,7 @@ int main(void)
 	test_not_akari();
 	test_target_rules();
 	test_onto_itself();
+	test_live_side();
 	cleanup();
 	return check_finish();
 }

@@ -3,7 +3,10 @@
  * commit from many threads, merges that apply every acknowledged batch
  * exactly once, last write wins across batches merged together, reads
  * that see a put at once, and a file whose writer was killed with
- * arrivals still unmerged.
+ * arrivals still unmerged, in the file or in its side file (also after
+ * a merge had committed and before the side file forgot what it took);
+ * a second handle on the file, which logs into the file itself; merges
+ * in the order of the marks requests took.
  */
 #include <glib.h>
 #include <math.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -24,6 +28,7 @@
 
 static char dir[] = "/tmp/akari-test-store-log-XXXXXX";
 static char path[256];
+static char side_path[300];	/* its log's side file */
 
 /* 2024-01-15 00:00 JST, a local day's start in the points' zone. */
 #define DAY0 1705244400
@@ -88,6 +93,8 @@ static struct store *fresh(int points, int64_t *ids)
 	snprintf(side, sizeof side, "%s-wal", path);
 	unlink(side);
 	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-arrivals", path);
 	unlink(side);
 	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
 	if (!st)
@@ -276,14 +283,11 @@ static void test_read_after_put(void)
 
 /* --- a log left by a killed writer ---------------------------------- */
 
-/* Appends one arrival as the format says (docs/storage.md): the rows
- * packed as little-endian int64 point, int64 ts, IEEE double value. */
-static void raw_arrival(sqlite3 *db, const struct store_reading *rows,
-			int n)
+/* The rows packed as the format says (docs/storage.md): little-endian
+ * int64 point, int64 ts, IEEE double value. */
+static void pack_rows(unsigned char *body, const struct store_reading *rows,
+		      int n)
 {
-	unsigned char body[24 * 8];
-	sqlite3_stmt *s;
-
 	for (int i = 0; i < n; i++) {
 		uint64_t f[3];
 
@@ -295,6 +299,16 @@ static void raw_arrival(sqlite3 *db, const struct store_reading *rows,
 				body[i * 24 + j * 8 + b] =
 				    (unsigned char)(f[j] >> (8 * b));
 	}
+}
+
+/* Appends one arrival to the file's own log. */
+static void raw_arrival(sqlite3 *db, const struct store_reading *rows,
+			int n)
+{
+	unsigned char body[24 * 8];
+	sqlite3_stmt *s;
+
+	pack_rows(body, rows, n);
 	CHECK_INT(sqlite3_prepare_v2(db,
 				     "INSERT INTO arrivals (n, body) "
 				     "VALUES (?1, ?2)",
@@ -460,7 +474,341 @@ static void test_killed_writer(void)
 		CHECK_DBL(roll.total, want, 1e-6);
 		store_close(st);
 		CHECK_DBL(sql_num("SELECT count(*) FROM arrivals"), 0, 0);
+		CHECK(access(side_path, F_OK) != 0);
 	}
+}
+
+/* --- the side file ---------------------------------------------------- */
+
+/* A count or sum from the side file, or -1 when it cannot be read. */
+static double side_num(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	double v = -1;
+
+	if (sqlite3_open_v2(side_path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_double(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Writes batch seq into the side file, as a server does. */
+static void raw_side(sqlite3 *db, int64_t seq,
+		     const struct store_reading *rows, int n)
+{
+	unsigned char body[24 * 8];
+	sqlite3_stmt *s;
+
+	pack_rows(body, rows, n);
+	CHECK_INT(sqlite3_prepare_v2(db,
+				     "INSERT INTO arrivals (seq, n, body) "
+				     "VALUES (?1, ?2, ?3)",
+				     -1, &s, NULL),
+		  SQLITE_OK);
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int(s, 2, n);
+	sqlite3_bind_blob(s, 3, body, n * 24, SQLITE_STATIC);
+	CHECK_INT(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+}
+
+static void exec_sql(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	CHECK_AT(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK,
+		 "%s: %s", sql, msg ? msg : "");
+	sqlite3_free(msg);
+}
+
+/*
+ * A server killed after a merge committed and before its side file
+ * forgot the batches it took: the file says batches up to 3 are merged
+ * but 2 (held back for an earlier mark), and the side file still holds
+ * 1 and 3, with values that would show if they were applied again, and
+ * 2 and 4.  Opening the file applies 2 and 4 only, and the next batch
+ * gets a seq after all of them.
+ */
+static void test_side_left(void)
+{
+	int64_t ids[2], ts, count;
+	double v;
+	struct store *st = fresh(2, ids);
+	struct store_reading a = {0}, stale1, kept2, stale3, new4;
+	struct sum roll0 = {0}, roll1 = {0};
+	char err[256];
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	a = (struct store_reading){ids[0], DAY0, 1.0};
+	CHECK_INT(store_readings_put(st, &a, 1), STORE_OK);
+	CHECK_INT(access(side_path, F_OK), 0);	/* while open */
+	store_close(st);
+	CHECK(access(side_path, F_OK) != 0);	/* at rest: none */
+	CHECK_DBL(sql_num("SELECT seq FROM log_applied"), 1, 0);
+
+	stale1 = (struct store_reading){ids[0], DAY0, 5.0};
+	kept2 = (struct store_reading){ids[0], DAY0 + 60, 2.0};
+	stale3 = (struct store_reading){ids[1], DAY0, 7.0};
+	new4 = (struct store_reading){ids[1], DAY0 + 60, 4.0};
+	CHECK_INT(sqlite3_open(side_path, &db), SQLITE_OK);
+	exec_sql(db, "PRAGMA journal_mode = WAL;"
+		     "CREATE TABLE arrivals (seq INTEGER PRIMARY KEY,"
+		     " n INTEGER NOT NULL, body BLOB NOT NULL)");
+	raw_side(db, 1, &stale1, 1);
+	raw_side(db, 2, &kept2, 1);
+	raw_side(db, 3, &stale3, 1);
+	raw_side(db, 4, &new4, 1);
+	sqlite3_close(db);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	exec_sql(db, "UPDATE log_applied SET seq = 3;"
+		     "INSERT INTO log_kept (seq) VALUES (2)");
+	sqlite3_close(db);
+
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (!st)
+		return;
+	/* merged by the open, and gone from the side file */
+	CHECK_DBL(side_num("SELECT count(*) FROM arrivals"), 0, 0);
+	CHECK_DBL(sql_num("SELECT seq FROM log_applied"), 4, 0);
+	CHECK_DBL(sql_num("SELECT count(*) FROM log_kept"), 0, 0);
+	CHECK_INT(store_readings_count(st, &count), STORE_OK);
+	CHECK_INT(count, 3);	/* a, kept2, new4 */
+	CHECK_INT(store_reading_latest(st, ids[0], DAY0 + 1, &ts, &v),
+		  STORE_OK);
+	CHECK_DBL(v, 1.0, 0);	/* not stale1's 5.0 */
+	CHECK_INT(store_reading_latest(st, ids[1], INT64_MAX, &ts, &v),
+		  STORE_OK);
+	CHECK_INT(ts, DAY0 + 60);
+	CHECK_DBL(v, 4.0, 0);
+	CHECK_INT(store_reading_latest(st, ids[1], DAY0 + 60, &ts, &v),
+		  STORE_NOT_FOUND);	/* not stale3 */
+	CHECK_INT(store_rollups_each(st, ids[0], STORE_BUCKET_DAY, DAY0,
+				     DAY0 + DAY, add_rollup, &roll0),
+		  STORE_OK);
+	CHECK_INT(roll0.n, 2);
+	CHECK_DBL(roll0.total, 3.0, 0);	/* 1.0 + 2.0 */
+	CHECK_INT(store_rollups_each(st, ids[1], STORE_BUCKET_DAY, DAY0,
+				     DAY0 + DAY, add_rollup, &roll1),
+		  STORE_OK);
+	CHECK_INT(roll1.n, 1);
+	CHECK_DBL(roll1.total, 4.0, 0);
+
+	/* after 4, never a seq the file counts as merged */
+	a = (struct store_reading){ids[0], DAY0 + 120, 3.0};
+	CHECK_INT(store_readings_put(st, &a, 1), STORE_OK);
+	CHECK_INT(store_readings_count(st, &count), STORE_OK);
+	CHECK_INT(count, 4);
+	store_close(st);
+	CHECK_DBL(sql_num("SELECT seq FROM log_applied"), 5, 0);
+	CHECK(access(side_path, F_OK) != 0);
+}
+
+/*
+ * Two handles on one file, as akari import beside akari serve: the
+ * first owns the side file; the second logs into the file's own
+ * arrivals, which every merge takes.  Closing the second leaves the
+ * first's side file alone.
+ */
+static void test_second_handle(void)
+{
+	int64_t ids[1], count, n;
+	double sum;
+	struct store *st = fresh(1, ids), *other = NULL;
+	struct store_reading a, b;
+	char err[256];
+
+	if (!st)
+		return;
+	CHECK_INT(store_open(path, &other, err, sizeof err), STORE_OK);
+	if (!other) {
+		store_close(st);
+		return;
+	}
+	a = (struct store_reading){ids[0], DAY0, 1.0};
+	b = (struct store_reading){ids[0], DAY0 + 60, 2.0};
+	CHECK_INT(store_readings_put(other, &a, 1), STORE_OK);
+	CHECK_INT(store_readings_put(st, &b, 1), STORE_OK);
+	CHECK_DBL(side_num("SELECT count(*) FROM arrivals") +
+		      sql_num("SELECT count(*) FROM arrivals") +
+		      sql_num("SELECT coalesce(sum(n), 0) FROM blocks"),
+		  2, 0);	/* each once, wherever it is */
+	CHECK_INT(store_readings_count(st, &count), STORE_OK);
+	CHECK_INT(count, 2);
+	store_close(other);
+	CHECK_INT(access(side_path, F_OK), 0);
+	CHECK_INT(store_readings_count(st, &count), STORE_OK);
+	CHECK_INT(count, 2);
+	store_close(st);
+	CHECK(access(side_path, F_OK) != 0);
+	blocks_sum(&n, &sum);
+	CHECK_INT(n, 2);
+	CHECK_DBL(sum, 3.0, 0);
+}
+
+/*
+ * A process that does not own the side file (akari prune beside akari
+ * serve) merges what the owner acknowledged when it opens the file, as
+ * it merges the file's own arrivals; the owner (whose batch waits
+ * behind a mark meanwhile) then applies none of it again: not over a
+ * newer value the other process wrote at the same time after it.
+ */
+static void test_other_merges(void)
+{
+	int64_t ids[1], count, n, ts;
+	double sum, v;
+	struct store *st = fresh(1, ids), *other = NULL;
+	struct store_reading a, b, later;
+	struct sum roll = {0};
+	uint64_t mark;
+	char err[256];
+
+	if (!st)
+		return;
+	a = (struct store_reading){ids[0], DAY0, 1.0};
+	b = (struct store_reading){ids[0], DAY0 + 60, 2.0};
+	mark = store_readings_expect(st);
+	CHECK_INT(store_readings_put(st, &a, 1), STORE_OK);
+	CHECK_INT(store_open(path, &other, err, sizeof err), STORE_OK);
+	CHECK_DBL(sql_num("SELECT coalesce(sum(n), 0) FROM blocks"), 1, 0);
+	later = (struct store_reading){ids[0], DAY0, 9.0};
+	if (other) {
+		CHECK_INT(store_readings_put(other, &later, 1), STORE_OK);
+		store_close(other);
+	}
+	CHECK_INT(store_readings_put(st, &b, 1), STORE_OK);
+	CHECK_INT(store_readings_count(st, &count), STORE_OK);
+	CHECK_INT(count, 2);
+	CHECK_INT(store_rollups_each(st, ids[0], STORE_BUCKET_DAY, DAY0,
+				     DAY0 + DAY, add_rollup, &roll),
+		  STORE_OK);
+	CHECK_INT(roll.n, 2);
+	CHECK_DBL(roll.total, 11.0, 0);	/* 9.0 + 2.0 */
+	CHECK_INT(store_reading_latest(st, ids[0], DAY0 + 1, &ts, &v),
+		  STORE_OK);
+	CHECK_DBL(v, 9.0, 0);	/* not a's 1.0 once more */
+	store_readings_release(st, mark);
+	store_close(st);
+	blocks_sum(&n, &sum);
+	CHECK_INT(n, 2);
+	CHECK_DBL(sum, 11.0, 0);
+	CHECK(access(side_path, F_OK) != 0);
+}
+
+/* Waits for the background merges, up to 20 s (a bound for a loaded
+ * machine, not a measure of speed), until the blocks hold n readings
+ * or more; each time it looks, calls seen(ctx) first. */
+static int64_t blocks_wait(int64_t n, void (*seen)(void *), void *ctx)
+{
+	int64_t got = -1;
+
+	for (int i = 0; i < 2000; i++) {
+		if (seen)
+			seen(ctx);
+		got = (int64_t)sql_num("SELECT coalesce(sum(n), 0) "
+				       "FROM blocks");
+		if (got >= n)
+			break;
+		usleep(10 * 1000);
+	}
+	return got;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* What test_marks() watches: the later mark's batch merged alone. */
+struct order_watch {
+	int64_t since;		/* monotonic ms of that batch's put */
+	int wrong;
+};
+
+/* While the blocks hold one reading, it is the earlier mark's; unless
+ * the later one has waited out its hold (1 s: a stalled machine). */
+static void first_is_earlier(void *ctx)
+{
+	struct order_watch *o = ctx;
+	double n = sql_num("SELECT coalesce(sum(n), 0) FROM blocks");
+
+	if (n == 1 && sql_num("SELECT min(t0) FROM blocks") != DAY0 &&
+	    mono_ms() - o->since < 900)
+		o->wrong++;
+}
+
+/*
+ * Marks: a batch put after a mark still expected waits for it (unless
+ * it waited too long); released, the earlier batch is merged first or
+ * with it, never after it; a read merges all at once, marks or not.
+ */
+static void test_marks(void)
+{
+	int64_t ids[1], count;
+	struct store *st = fresh(1, ids);
+	struct store_reading r0, r1, r2, r3;
+	struct sum roll = {0};
+	uint64_t m1, m2, m3, m4;
+	struct order_watch watch = {0};
+
+	if (!st)
+		return;
+	r0 = (struct store_reading){ids[0], DAY0, 1.0};
+	r1 = (struct store_reading){ids[0], DAY0 + 60, 2.0};
+	r2 = (struct store_reading){ids[0], DAY0 + 120, 4.0};
+	r3 = (struct store_reading){ids[0], DAY0 + 180, 8.0};
+	m1 = store_readings_expect(st);
+	m2 = store_readings_expect(st);
+	CHECK(m1 != 0 && m2 != 0 && m1 != m2);
+	/* the later request ends first, and the earlier one only after a
+	 * merge would have taken the later one's batch (250 ms) */
+	watch.since = mono_ms();
+	CHECK_INT(store_readings_put_marked(st, m2, &r1, 1), STORE_OK);
+	for (int i = 0; i < 40; i++) {
+		first_is_earlier(&watch);
+		usleep(10 * 1000);
+	}
+	CHECK_INT(store_readings_put_marked(st, m1, &r0, 1), STORE_OK);
+	store_readings_release(st, m1);
+	CHECK(blocks_wait(1, first_is_earlier, &watch) >= 1);
+	store_readings_release(st, m2);
+	CHECK_INT(blocks_wait(2, first_is_earlier, &watch), 2);
+	CHECK_INT(watch.wrong, 0);
+
+	/* a mark never released holds nothing back for ever */
+	m3 = store_readings_expect(st);
+	m4 = store_readings_expect(st);
+	CHECK_INT(store_readings_put_marked(st, m4, &r2, 1), STORE_OK);
+	store_readings_release(st, m4);
+	CHECK_INT(blocks_wait(3, NULL, NULL), 3);
+
+	/* a read takes every batch, whatever mark is expected */
+	m4 = store_readings_expect(st);
+	CHECK_INT(store_readings_put_marked(st, 0, &r3, 1), STORE_OK);
+	CHECK_INT(store_readings_count(st, &count), STORE_OK);
+	CHECK_INT(count, 4);
+	CHECK_INT(store_rollups_each(st, ids[0], STORE_BUCKET_DAY, DAY0,
+				     DAY0 + DAY, add_rollup, &roll),
+		  STORE_OK);
+	CHECK_INT(roll.n, 4);
+	CHECK_DBL(roll.total, 15.0, 0);	/* 1 + 2 + 4 + 8 */
+	store_readings_release(st, m3);
+	store_readings_release(st, m4);
+	store_readings_release(st, m4);	/* twice: nothing */
+	store_close(st);
 }
 
 int main(void)
@@ -468,10 +816,15 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 2;
 	snprintf(path, sizeof path, "%s/akari.db", dir);
+	snprintf(side_path, sizeof side_path, "%s-arrivals", path);
 
 	test_concurrent_puts();
 	test_read_after_put();
 	test_left_arrivals();
+	test_side_left();
+	test_second_handle();
+	test_other_merges();
+	test_marks();
 	test_killed_writer();
 
 	unlink(path);
@@ -482,6 +835,7 @@ int main(void)
 		unlink(side);
 		snprintf(side, sizeof side, "%s-shm", path);
 		unlink(side);
+		unlink(side_path);
 	}
 	rmdir(dir);
 	return check_finish();

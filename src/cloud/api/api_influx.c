@@ -286,6 +286,9 @@ static enum MHD_Result check_write(struct api_influx *r, bool *ok)
 		r->body = g_byte_array_sized_new(
 		    (guint)(n < BODY_PREALLOC_MAX ? n : BODY_PREALLOC_MAX));
 	}
+	/* Its place in the order of arrival is now, not when its body has
+	 * come and been parsed (store.h). */
+	r->src.mark = store_readings_expect(r->env->st);
 	*ok = true;
 	return MHD_YES;
 }
@@ -476,6 +479,7 @@ void api_influx_free(struct api_influx *r)
 {
 	if (!r)
 		return;
+	store_readings_release(r->env->st, r->src.mark);
 	g_byte_array_free(r->body, TRUE);
 	g_free(r);
 }

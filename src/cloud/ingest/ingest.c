@@ -551,7 +551,7 @@ static int store_good_rows(struct batch *b)
 		if (!dropped[i])
 			rows[n++] = b->good[i].r;
 
-	rc = store_readings_put(b->st, rows, n);
+	rc = store_readings_put_marked(b->st, b->src->mark, rows, n);
 out:
 	free(rows);
 	free(dropped);

@@ -39,6 +39,9 @@ struct ingest_source {
 	/* Points kept between batches (borrowed), or NULL to read every
 	 * batch's points from the store. */
 	struct ingest_points *points;
+	/* store_readings_expect()'s mark of the request, given to its
+	 * put; 0: none (the caller releases it, not ingest). */
+	uint64_t mark;
 };
 
 struct ingest_result {

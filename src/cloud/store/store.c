@@ -264,6 +264,14 @@ static const char *const migrations[] = {
 	"  BEGIN UPDATE registry_version SET v = v + 1; END;"
 	"CREATE TRIGGER IF NOT EXISTS sites_deleted AFTER DELETE ON sites "
 	"  BEGIN UPDATE registry_version SET v = v + 1; END;",
+
+	/* 10: which batches of the log's side file (store_log.h) are
+	 * merged: every seq up to log_applied's but those of log_kept,
+	 * noted by each merge in its own transaction */
+	"CREATE TABLE IF NOT EXISTS log_applied ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  seq INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS log_kept (seq INTEGER PRIMARY KEY);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -570,7 +578,8 @@ int store_open(const char *path, struct store **out, char *errbuf,
 		rc = prepare_all(st);
 	/* Merges what a killed process left in the log. */
 	if (!rc)
-		rc = store_log_create(st->w.db, &st->w.lock, &st->log);
+		rc = store_log_create(st->w.db, &st->w.lock, BUSY_TIMEOUT_MS,
+				      &st->log);
 	if (rc) {
 		char why[sizeof errmsg];
 
@@ -1124,8 +1133,8 @@ static int check_batch(struct store *st, const struct store_reading *rows,
 	return STORE_OK;
 }
 
-int store_readings_put(struct store *st, const struct store_reading *rows,
-		       size_t n)
+int store_readings_put_marked(struct store *st, uint64_t mark,
+			      const struct store_reading *rows, size_t n)
 {
 	int rc;
 
@@ -1133,8 +1142,25 @@ int store_readings_put(struct store *st, const struct store_reading *rows,
 		return STORE_OK;
 	rc = check_batch(st, rows, n);
 	if (!rc)
-		rc = store_log_put(st->log, rows, n);
+		rc = store_log_put(st->log, mark, rows, n);
 	return rc;
+}
+
+int store_readings_put(struct store *st, const struct store_reading *rows,
+		       size_t n)
+{
+	return store_readings_put_marked(st, 0, rows, n);
+}
+
+uint64_t store_readings_expect(struct store *st)
+{
+	return store_log_expect(st->log);
+}
+
+void store_readings_release(struct store *st, uint64_t mark)
+{
+	if (mark)
+		store_log_release(st->log, mark);
 }
 
 int store_readings_each(struct store *st, int64_t point_id, int64_t from,

@@ -138,6 +138,19 @@ int store_points_each(struct store *st, const char *site, store_point_fn fn,
 int store_readings_put(struct store *st, const struct store_reading *rows,
 		       size_t n);
 
+/*
+ * The same for a batch whose request took a mark when it started, with
+ * store_readings_expect(): merges then apply batches in the order of
+ * their marks, not the order their puts ended (store_log.h says why).
+ * Every mark taken must be given back with store_readings_release()
+ * once the request is over, whatever came of it.  mark 0 is no mark:
+ * store_readings_put().
+ */
+uint64_t store_readings_expect(struct store *st);
+int store_readings_put_marked(struct store *st, uint64_t mark,
+			      const struct store_reading *rows, size_t n);
+void store_readings_release(struct store *st, uint64_t mark);
+
 /* Calls fn for each reading of point with from <= ts < to, in ts order.
  * fn returning non-zero stops the walk.  fn runs with the handle locked,
  * so it must not call into the store itself. */

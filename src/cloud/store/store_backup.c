@@ -110,7 +110,9 @@ static int temp_beside(const char *path, const char *what, char *tmp,
 
 static void unlink_sidecars(const char *path)
 {
-	static const char *const ends[] = {"-wal", "-shm", "-journal"};
+	static const char *const ends[] = {
+	    "-wal", "-shm", "-journal", STORE_LOG_SIDE_SUFFIX,
+	    STORE_LOG_SIDE_SUFFIX "-wal", STORE_LOG_SIDE_SUFFIX "-shm"};
 	char side[4096];
 
 	for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
@@ -315,11 +317,16 @@ static int check_blocks(sqlite3 *db, const char *path, struct errbuf *e)
  */
 static int copy_online(const char *db, const char *tmp, struct errbuf *e)
 {
+	struct store_log_side *side = NULL;
 	sqlite3 *src = NULL, *dst = NULL;
 	sqlite3_backup *bk;
 	long long tables;
 	int rc, step, busy = 0;
 
+	/* The server's side file before the snapshot (store_log.h): what
+	 * it held then is merged in the snapshot or still there. */
+	if (store_log_side_read(db, &side))
+		return fail(e, STORE_BACKUP_IO, "%s", store_errmsg(NULL));
 	rc = db_open(db, SQLITE_OPEN_READWRITE, &src, e);
 	if (rc)
 		goto out;
@@ -364,7 +371,7 @@ static int copy_online(const char *db, const char *tmp, struct errbuf *e)
 
 	/* Readings the server acknowledged but had not merged yet go
 	 * where a reader of the copy looks for them. */
-	if (store_log_merge_db(dst)) {
+	if (store_log_side_add(dst, side) || store_log_merge_db(dst)) {
 		rc = fail(e, STORE_BACKUP_IO, "merging the arrival log of %s: "
 			  "%s", tmp, store_errmsg(NULL));
 		goto out;
@@ -375,6 +382,7 @@ static int copy_online(const char *db, const char *tmp, struct errbuf *e)
 	if (!rc)
 		rc = check_integrity(dst, tmp, e);
 out:
+	store_log_side_free(side);
 	sqlite3_close(dst);
 	sqlite3_close(src);
 	return rc;
@@ -642,7 +650,9 @@ out:
  */
 static bool names_the_db(const char *out, const char *path)
 {
-	static const char *const ends[] = {"", "-wal", "-shm", "-journal"};
+	static const char *const ends[] = {
+	    "", "-wal", "-shm", "-journal", STORE_LOG_SIDE_SUFFIX,
+	    STORE_LOG_SIDE_SUFFIX "-wal", STORE_LOG_SIDE_SUFFIX "-shm"};
 	struct stat so, sd;
 	char name[4096];
 

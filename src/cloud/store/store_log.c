@@ -15,6 +15,12 @@
  * per batch in one transaction, commits (synchronous=FULL: on disk),
  * and wakes the callers it committed for; those queued meanwhile elect
  * the next leader.
+ *
+ * Why a side file: in the database itself, a commit of the log waits
+ * for the write lock while a merge holds it, tens of milliseconds, and
+ * every request thread ends up waiting there with a core idle.  In a
+ * file of its own the log commits beside the merge.  The batches it
+ * holds are kept in memory too, so a merge reads nothing back.
  */
 #include "cloud/store/store_log.h"
 #include "cloud/store/store_blocks.h"
@@ -23,12 +29,16 @@
 #include "core/log.h"
 
 #include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -38,15 +48,39 @@
 #define MERGE_ROWS 65536
 /* After a failed background merge, wait this long before the next. */
 #define MERGE_RETRY_MS 1000
+/* A batch logged after one still expected (store_log_expect()) waits
+ * for it at most this long, and so do at most this many readings. */
+#define HOLD_MS 1000
+#define HOLD_ROWS (4 * MERGE_ROWS)
+/* How long a read waits to merge while another program holds the file's
+ * write lock (store_log_sync()). */
+#define SYNC_BUSY_MS 200
 
 /* One caller's batch, on its stack while it waits. */
 struct waiter {
 	const struct store_reading *rows;
 	size_t n;
+	uint64_t mark;		/* its place in the order of arrival */
+	int64_t seq;		/* its arrival, once written */
+	unsigned char *body;	/* packed, for the side file's merge */
 	bool done;
 	int rc;
 	char err[512];		/* the leader's message for this batch */
 	struct waiter *next;
+};
+
+/* A batch this log committed and no merge has taken yet. */
+struct logged {
+	int64_t seq;		/* its row of arrivals */
+	uint64_t mark;
+	size_t n;
+	int64_t at;		/* monotonic ms of its commit */
+	unsigned char *body;	/* side file: its readings, packed; owned */
+};
+
+/* The side file's batches as another process reads them. */
+struct store_log_side {
+	GArray *batches;	/* struct logged: seq, n, body (owned) */
 };
 
 struct store_log {
@@ -55,16 +89,30 @@ struct store_log {
 	sqlite3_stmt *append;	/* db: one arrival */
 	sqlite3_stmt *scan;	/* db: every arrival, in seq order */
 	sqlite3_stmt *clear;	/* db: the arrivals merged */
+	sqlite3_stmt *clear_one;	/* db: one of them */
+
+	/* The side file, when this log owns it (else side is NULL and
+	 * batches go to db's arrivals, under the write lock). */
+	sqlite3 *side;
+	pthread_mutex_t side_lock;	/* side and next_seq */
+	int side_fd;		/* holds the flock that makes it ours */
+	char *side_path;
+	sqlite3_stmt *side_append, *side_clear;
+	sqlite3_stmt *note_kept, *note_applied;	/* db */
+	int64_t next_seq;	/* of the next batch in the side file */
+	bool has_state;		/* db has log_applied (migration 10) */
+	int busy_ms;		/* db's busy timeout, as store.c set it */
+	bool busy;		/* the last merge found db locked */
 
 	pthread_mutex_t mu;	/* everything below */
 	pthread_cond_t turn;	/* a commit ended: results, next leader */
 	pthread_cond_t work;	/* the merge thread: pending or stop */
 	struct waiter *head, **tail;
 	bool leading;		/* a caller is committing the queue */
-	uint64_t committed;	/* batches committed to the log so far */
-	uint64_t merged;	/* of those, merged */
-	size_t pending_rows;
-	int64_t first_pending;	/* monotonic ms of the oldest unmerged */
+	GArray *logged;		/* struct logged, seq order: unmerged */
+	GArray *expected;	/* uint64_t marks of batches on their way */
+	uint64_t next_mark;
+	size_t pending_rows;	/* readings in logged */
 	bool stop;
 	bool thread_started;
 	pthread_t thread;
@@ -122,10 +170,37 @@ static void unpack(const unsigned char *in, size_t n,
 
 /* --- merging ------------------------------------------------------------ */
 
-/* Every arrival in seq order, unpacked into one array (*rows, g_free);
- * *batches receives how many arrivals there were. */
-static int read_arrivals(struct store_log *lg, struct store_reading **rows,
-			 size_t *n, size_t *batches)
+static int cmp_seq(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Whether seq is among the seqs of kept (int64_t, sorted). */
+static bool seq_kept(const GArray *kept, int64_t seq)
+{
+	return kept->len && bsearch(&seq, kept->data, kept->len,
+				    sizeof(int64_t), cmp_seq);
+}
+
+/* Whether seq is among the seqs of a (int64_t, in any order). */
+static bool seq_in(const GArray *a, int64_t seq)
+{
+	for (guint i = 0; i < a->len; i++)
+		if (g_array_index(a, int64_t, i) == seq)
+			return true;
+	return false;
+}
+
+/*
+ * Every arrival in seq order but those whose seq is in kept (sorted,
+ * nkept), unpacked into one array (*rows, g_free); *batches receives how
+ * many arrivals that was, and taken (int64_t) their seqs.
+ */
+static int read_arrivals(struct store_log *lg, const int64_t *kept,
+			 size_t nkept, struct store_reading **rows, size_t *n,
+			 size_t *batches, GArray *taken)
 {
 	sqlite3_stmt *s = lg->scan;
 	size_t cap = 0;
@@ -134,13 +209,18 @@ static int read_arrivals(struct store_log *lg, struct store_reading **rows,
 	*rows = NULL;
 	*n = 0;
 	*batches = 0;
+	g_array_set_size(taken, 0);
 	rc = STORE_OK;
 	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t seq = sqlite3_column_int64(s, 0);
 		int64_t count = sqlite3_column_int64(s, 1);
-		const void *body = sqlite3_column_blob(s, 2);
-		int64_t bytes = sqlite3_column_bytes(s, 2);
+		const void *body;
+		int64_t bytes;
 
+		if (nkept && bsearch(&seq, kept, nkept, sizeof *kept, cmp_seq))
+			continue;
+		body = sqlite3_column_blob(s, 2);
+		bytes = sqlite3_column_bytes(s, 2);
 		if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES) {
 			rc = store_fail(STORE_IO,
 					"arrival %lld holds %lld bytes for "
@@ -158,6 +238,7 @@ static int read_arrivals(struct store_log *lg, struct store_reading **rows,
 		unpack(body, (size_t)count, *rows + *n);
 		*n += (size_t)count;
 		(*batches)++;
+		g_array_append_val(taken, seq);
 	}
 	if (!rc && step != SQLITE_DONE)
 		rc = db_fail(lg->db, "reading the arrival log");
@@ -244,11 +325,185 @@ static int hold_back(sqlite3 *db, struct store_reading *rows, size_t *n,
 	return rc;
 }
 
+/* The first mark still expected, with lg->mu held: a batch of that
+ * mark or a later one waits (UINT64_MAX: none is expected). */
+static uint64_t watermark(const struct store_log *lg)
+{
+	uint64_t w = UINT64_MAX;
+
+	for (guint i = 0; i < lg->expected->len; i++) {
+		uint64_t m = g_array_index(lg->expected, uint64_t, i);
+
+		if (m < w)
+			w = m;
+	}
+	return w;
+}
+
+/* Deletes the merged arrivals: all of them, or those of taken when
+ * some stay. */
+static int clear_taken(struct store_log *lg, bool some_stay,
+		       const GArray *taken)
+{
+	int rc = STORE_OK;
+
+	if (!some_stay) {
+		if (sqlite3_step(lg->clear) != SQLITE_DONE)
+			rc = db_fail(lg->db, "emptying the arrival log");
+		sqlite3_reset(lg->clear);
+		return rc;
+	}
+	for (guint i = 0; i < taken->len && !rc; i++) {
+		sqlite3_bind_int64(lg->clear_one, 1,
+				   g_array_index(taken, int64_t, i));
+		if (sqlite3_step(lg->clear_one) != SQLITE_DONE)
+			rc = db_fail(lg->db, "emptying the arrival log");
+		sqlite3_reset(lg->clear_one);
+	}
+	return rc;
+}
+
+/* Adds the packed readings of the side file's batches take[] to
+ * *rows (g_renew), after what is there. */
+static void add_taken(const GArray *take, struct store_reading **rows,
+		      size_t *n)
+{
+	size_t more = 0;
+
+	for (guint i = 0; i < take->len; i++)
+		more += g_array_index(take, struct logged, i).n;
+	if (!more)
+		return;
+	*rows = g_renew(struct store_reading, *rows, *n + more);
+	for (guint i = 0; i < take->len; i++) {
+		const struct logged *l = &g_array_index(take, struct logged, i);
+
+		unpack(l->body, l->n, *rows + *n);
+		*n += l->n;
+	}
+}
+
+/* What db says of the side file's batches: the highest seq merged
+ * (*applied, 0 when none) and those below it not merged (kept). */
+static int side_state(sqlite3 *db, int64_t *applied, GArray *kept)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = STORE_OK, step;
+
+	*applied = 0;
+	if (sqlite3_prepare_v2(db, "SELECT seq FROM log_applied", -1, &s,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, "reading what was merged");
+	if ((step = sqlite3_step(s)) == SQLITE_ROW)
+		*applied = sqlite3_column_int64(s, 0);
+	else if (step != SQLITE_DONE)
+		rc = db_fail(db, "reading what was merged");
+	sqlite3_finalize(s);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT seq FROM log_kept ORDER BY seq", -1,
+			       &s, NULL) != SQLITE_OK)
+		return db_fail(db, "reading what was merged");
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0);
+
+		g_array_append_val(kept, seq);
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(db, "reading what was merged");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int note_kept(struct store_log *lg, int64_t seq)
+{
+	int rc = STORE_OK;
+
+	sqlite3_bind_int64(lg->note_kept, 1, seq);
+	if (sqlite3_step(lg->note_kept) != SQLITE_DONE)
+		rc = db_fail(lg->db, "noting the merge");
+	sqlite3_reset(lg->note_kept);
+	return rc;
+}
+
 /*
- * One merge, with the write lock held: every arrival in the file (this
- * log's and any another process left), applied and deleted in one
- * transaction.  Of two readings at one (point, ts) the later arrival
- * wins, as a direct write would have: the rollup batch sorts stably.
+ * Notes in db, in the merge's transaction, that it holds the side
+ * file's batches use[] (seq order) besides those db counted before
+ * (every seq up to applied but those of kept): the highest seq, and
+ * every seq below it not merged.  A crash before the side file forgets
+ * them (side_forget()) then applies none twice, and a backup or another
+ * process reading the side file meanwhile knows which of its batches
+ * db holds.
+ */
+static int note_merged(struct store_log *lg, int64_t applied,
+		       const GArray *kept, const GArray *use)
+{
+	GArray *seqs = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	int64_t top = applied;
+	int rc;
+
+	for (guint i = 0; i < use->len; i++) {
+		int64_t seq = g_array_index(use, struct logged, i).seq;
+
+		g_array_append_val(seqs, seq);
+		if (seq > top)
+			top = seq;
+	}
+	rc = exec_db(lg->db, "DELETE FROM log_kept", "noting the merge");
+	for (guint i = 0; !rc && i < kept->len; i++) {
+		int64_t seq = g_array_index(kept, int64_t, i);
+
+		if (!seq_kept(seqs, seq))
+			rc = note_kept(lg, seq);
+	}
+	for (int64_t seq = applied + 1; !rc && seq < top; seq++)
+		if (!seq_kept(seqs, seq))
+			rc = note_kept(lg, seq);
+	if (!rc) {
+		sqlite3_bind_int64(lg->note_applied, 1, top);
+		if (sqlite3_step(lg->note_applied) != SQLITE_DONE)
+			rc = db_fail(lg->db, "noting the merge");
+		sqlite3_reset(lg->note_applied);
+	}
+	g_array_free(seqs, TRUE);
+	return rc;
+}
+
+/* Deletes from the side file the batches take[] that a merge holds.
+ * A failure only leaves them there: the next open skips them. */
+static void side_forget(struct store_log *lg, const GArray *take)
+{
+	int rc;
+
+	if (!take->len)
+		return;
+	pthread_mutex_lock(&lg->side_lock);
+	rc = exec_db(lg->side, "BEGIN IMMEDIATE", "forgetting merged batches");
+	for (guint i = 0; !rc && i < take->len; i++) {
+		sqlite3_bind_int64(lg->side_clear, 1,
+				   g_array_index(take, struct logged, i).seq);
+		if (sqlite3_step(lg->side_clear) != SQLITE_DONE)
+			rc = db_fail(lg->side, "forgetting merged batches");
+		sqlite3_reset(lg->side_clear);
+	}
+	if (!rc)
+		rc = exec_db(lg->side, "COMMIT", "forgetting merged batches");
+	if (rc) {
+		sqlite3_exec(lg->side, "ROLLBACK", NULL, NULL, NULL);
+		log_warn("store", "%s: %s", lg->side_path, store_errmsg(NULL));
+	}
+	pthread_mutex_unlock(&lg->side_lock);
+}
+
+/*
+ * One merge, with the write lock held: every arrival of db (this log's
+ * and any another process left) and of the side file, applied in one
+ * transaction of db that deletes the first and notes the second as
+ * merged; but with all false, this log's batches of a mark at or after
+ * the watermark stay for a later merge, so that batches are merged in
+ * the order their marks were taken.  Of two readings at one (point, ts)
+ * the later arrival wins, as a direct write would have: the rollup
+ * batch sorts stably.
  *
  * A point whose stored block does not decode would fail every merge,
  * and with them every read and every open of the file.  So the merge is
@@ -256,25 +511,72 @@ static int hold_back(sqlite3 *db, struct store_reading *rows, size_t *n,
  * table instead, in the same transaction: the rest of the file keeps
  * working, and the error stays in that point's own reads.
  */
-static int merge_locked(struct store_log *lg)
+static int merge_locked(struct store_log *lg, bool all)
 {
 	struct store_rollup_batch *batch = NULL;
 	struct store_reading *rows = NULL;
-	int64_t held[HELD_MAX];
-	uint64_t target;
+	struct store_log_side *other = NULL;
+	GArray *kept = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	GArray *taken = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	GArray *cand = g_array_new(FALSE, FALSE, sizeof(struct logged));
+	GArray *use = g_array_new(FALSE, FALSE, sizeof(struct logged));
+	GArray *db_kept = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	int64_t held[HELD_MAX], applied = 0;
+	uint64_t w = UINT64_MAX;
 	size_t n = 0, batches = 0, nheld = 0;
 	int rc;
 
+	/* Without a side file, no put commits meanwhile (the write lock);
+	 * with one, what is committed after this look waits for the next
+	 * merge.  Bodies stay where they are until the merge is over. */
 	pthread_mutex_lock(&lg->mu);
-	target = lg->committed;
+	if (!all)
+		w = watermark(lg);
+	for (guint i = 0; i < lg->logged->len; i++) {
+		const struct logged *l =
+		    &g_array_index(lg->logged, struct logged, i);
+
+		if (l->mark >= w)
+			g_array_append_val(kept, l->seq);
+		else if (lg->side)
+			g_array_append_val(cand, *l);
+	}
 	pthread_mutex_unlock(&lg->mu);
 
 again:
 	store_blocks_clear_bad();
 	rc = exec_db(lg->db, "BEGIN IMMEDIATE", "starting a merge");
+	lg->busy = rc && sqlite3_errcode(lg->db) == SQLITE_BUSY;
 	if (rc)
 		goto out;
-	rc = read_arrivals(lg, &rows, &n, &batches);
+	/* What db holds of the side file now, in this transaction: another
+	 * process may have merged some of its batches meanwhile, and one
+	 * that does not own it (akari prune beside akari serve) takes what
+	 * its owner acknowledged, as it takes arrivals. */
+	g_array_set_size(use, 0);
+	g_array_set_size(db_kept, 0);
+	if (lg->has_state)
+		rc = side_state(lg->db, &applied, db_kept);
+	if (!rc && lg->has_state && !lg->side && !other) {
+		rc = store_log_side_read(sqlite3_db_filename(lg->db, "main"),
+					 &other);
+		if (!rc)
+			g_array_append_vals(cand, other->batches->data,
+					    other->batches->len);
+	}
+	for (guint i = 0; !rc && i < cand->len; i++) {
+		const struct logged *l = &g_array_index(cand, struct logged, i);
+
+		if (l->seq > applied || seq_kept(db_kept, l->seq))
+			g_array_append_val(use, *l);
+	}
+	if (!rc && lg->side)
+		rc = read_arrivals(lg, NULL, 0, &rows, &n, &batches, taken);
+	else if (!rc)
+		rc = read_arrivals(lg, (const int64_t *)(void *)kept->data,
+				   kept->len, &rows, &n, &batches, taken);
+	if (!rc)
+		add_taken(use, &rows, &n);
 	if (!rc && nheld)
 		rc = hold_back(lg->db, rows, &n, held, nheld);
 	if (!rc && n)
@@ -285,9 +587,10 @@ again:
 		rc = store_rollup_batch_apply(lg->db, batch);
 	/* An empty log is left untouched: a file at rest stays as it is,
 	 * byte for byte, when akari opens and closes it. */
-	if (!rc && batches && sqlite3_step(lg->clear) != SQLITE_DONE)
-		rc = db_fail(lg->db, "emptying the arrival log");
-	sqlite3_reset(lg->clear);
+	if (!rc && batches)
+		rc = clear_taken(lg, !lg->side && kept->len > 0, taken);
+	if (!rc && use->len)
+		rc = note_merged(lg, applied, db_kept, use);
 	if (!rc)
 		rc = exec_db(lg->db, "COMMIT", "committing a merge");
 	if (rc) {
@@ -307,17 +610,42 @@ again:
 		goto again;
 	}
 	store_rollup_batch_commit(batch);
+	if (!lg->side)
+		goto forget;
 
-	/* Under the write lock no put committed meanwhile. */
+	/* The side file's candidates are all in db now, merged here or
+	 * before by another process: they leave the file and the list.
+	 * (Without a side file the list holds arrivals of db, whose seqs
+	 * count apart from the side file's.) */
+	side_forget(lg, cand);
+	g_array_set_size(taken, 0);
+	for (guint i = 0; i < cand->len; i++)
+		g_array_append_val(taken,
+				   g_array_index(cand, struct logged, i).seq);
+forget:
 	pthread_mutex_lock(&lg->mu);
-	lg->merged = target;
-	lg->pending_rows = 0;
-	lg->first_pending = 0;
+	for (guint i = 0; i < lg->logged->len;) {
+		struct logged *l = &g_array_index(lg->logged, struct logged, i);
+
+		if (!seq_in(taken, l->seq)) {
+			i++;
+			continue;
+		}
+		lg->pending_rows -= l->n;
+		g_free(l->body);
+		g_array_remove_index(lg->logged, i);
+	}
 	pthread_mutex_unlock(&lg->mu);
 
 out:
 	store_rollup_batch_free(batch);
+	store_log_side_free(other);
 	g_free(rows);
+	g_array_free(kept, TRUE);
+	g_array_free(taken, TRUE);
+	g_array_free(cand, TRUE);
+	g_array_free(use, TRUE);
+	g_array_free(db_kept, TRUE);
 	return rc;
 }
 
@@ -328,14 +656,14 @@ static bool pending(struct store_log *lg)
 	if (!lg)
 		return false;
 	pthread_mutex_lock(&lg->mu);
-	p = lg->committed != lg->merged;
+	p = lg->logged->len > 0;
 	pthread_mutex_unlock(&lg->mu);
 	return p;
 }
 
 int store_log_sync_locked(struct store_log *lg)
 {
-	return pending(lg) ? merge_locked(lg) : STORE_OK;
+	return pending(lg) ? merge_locked(lg, true) : STORE_OK;
 }
 
 int store_log_sync(struct store_log *lg)
@@ -345,7 +673,21 @@ int store_log_sync(struct store_log *lg)
 	if (!pending(lg))
 		return STORE_OK;
 	pthread_mutex_lock(lg->wlock);
+	/* With the side file, a put no longer waits while another program
+	 * holds the file's write lock (akari import); a read that would
+	 * merge it must not wait the whole busy timeout for that program
+	 * either: it waits a little, then reads what is merged. */
+	if (lg->side)
+		sqlite3_busy_timeout(lg->db, SYNC_BUSY_MS);
 	rc = store_log_sync_locked(lg);
+	if (lg->side) {
+		if (rc && lg->busy) {
+			log_debug("store", "a read goes on without the "
+				  "merge: %s", store_errmsg(NULL));
+			rc = STORE_OK;
+		}
+		sqlite3_busy_timeout(lg->db, lg->busy_ms);
+	}
 	pthread_mutex_unlock(lg->wlock);
 	return rc;
 }
@@ -358,6 +700,50 @@ static void wait_until(struct store_log *lg, int64_t at)
 	pthread_cond_timedwait(&lg->work, &lg->mu, &t);
 }
 
+/*
+ * With lg->mu held: 0 when a background merge is due now, with *all
+ * whether it takes every batch, even those that wait for a mark; else
+ * the monotonic ms when to look again (or INT64_MAX: when woken).
+ *
+ * Due are the batches before the watermark, after MERGE_DELAY_MS or
+ * once MERGE_ROWS of them wait; all of them, once the oldest has waited
+ * HOLD_MS or HOLD_ROWS are pending, so that a request that never ends
+ * holds no reading back for long.
+ */
+static int64_t merge_due(const struct store_log *lg, bool *all)
+{
+	uint64_t w = watermark(lg);
+	int64_t now = now_ms(), oldest = INT64_MAX;
+	size_t rows = 0;
+
+	*all = true;
+	if (!lg->logged->len)
+		return INT64_MAX;
+	if (g_array_index(lg->logged, struct logged, 0).at + HOLD_MS <= now ||
+	    lg->pending_rows >= HOLD_ROWS)
+		return 0;
+	for (guint i = 0; i < lg->logged->len; i++) {
+		const struct logged *l =
+		    &g_array_index(lg->logged, struct logged, i);
+
+		if (l->mark >= w)
+			continue;
+		rows += l->n;
+		if (l->at < oldest)
+			oldest = l->at;
+	}
+	*all = false;
+	if (rows && (rows >= MERGE_ROWS || oldest + MERGE_DELAY_MS <= now))
+		return 0;
+	/* Nothing due yet: look again when the first batch would be, or
+	 * when the oldest has waited long enough (a release or a put
+	 * wakes the thread before). */
+	if (oldest != INT64_MAX && oldest + MERGE_DELAY_MS <
+	    g_array_index(lg->logged, struct logged, 0).at + HOLD_MS)
+		return oldest + MERGE_DELAY_MS;
+	return g_array_index(lg->logged, struct logged, 0).at + HOLD_MS;
+}
+
 /* Merges in the background, so that reads rarely have to. */
 static void *merge_thread(void *arg)
 {
@@ -366,21 +752,22 @@ static void *merge_thread(void *arg)
 	pthread_mutex_lock(&lg->mu);
 	while (!lg->stop) {
 		int64_t due;
+		bool all;
 		int rc;
 
-		if (lg->committed == lg->merged) {
+		due = merge_due(lg, &all);
+		if (due == INT64_MAX) {
 			pthread_cond_wait(&lg->work, &lg->mu);
 			continue;
 		}
-		due = lg->first_pending + MERGE_DELAY_MS;
-		if (lg->pending_rows < MERGE_ROWS && now_ms() < due) {
+		if (due) {
 			wait_until(lg, due);
 			continue;
 		}
 		pthread_mutex_unlock(&lg->mu);
 
 		pthread_mutex_lock(lg->wlock);
-		rc = store_log_sync_locked(lg);
+		rc = merge_locked(lg, all);
 		pthread_mutex_unlock(lg->wlock);
 
 		/* The next read merges too and reports the failure to
@@ -394,6 +781,43 @@ static void *merge_thread(void *arg)
 }
 
 /* --- group commit ------------------------------------------------------- */
+
+/* Writes one row per queued batch into the side file and commits,
+ * side_lock held; each batch keeps its packed body for the merge. */
+static int commit_side(struct store_log *lg, struct waiter *list)
+{
+	int64_t seq = lg->next_seq;
+	int rc;
+
+	rc = exec_db(lg->side, "BEGIN IMMEDIATE", "starting a write");
+	for (struct waiter *w = list; !rc && w; w = w->next) {
+		size_t bytes = w->n * STORE_LOG_ROW_BYTES;
+
+		w->body = g_malloc(bytes);
+		pack(w->body, w->rows, w->n);
+		w->seq = seq++;
+		sqlite3_bind_int64(lg->side_append, 1, w->seq);
+		sqlite3_bind_int64(lg->side_append, 2, (int64_t)w->n);
+		sqlite3_bind_blob64(lg->side_append, 3, w->body, bytes,
+				    SQLITE_STATIC);
+		if (sqlite3_step(lg->side_append) != SQLITE_DONE)
+			rc = db_fail(lg->side, "logging readings");
+		sqlite3_reset(lg->side_append);
+	}
+	sqlite3_clear_bindings(lg->side_append);
+	if (!rc)
+		rc = exec_db(lg->side, "COMMIT", "committing readings");
+	if (!rc) {
+		lg->next_seq = seq;
+		return STORE_OK;
+	}
+	sqlite3_exec(lg->side, "ROLLBACK", NULL, NULL, NULL);
+	for (struct waiter *w = list; w; w = w->next) {
+		g_free(w->body);
+		w->body = NULL;
+	}
+	return rc;
+}
 
 /* Writes one arrival per queued batch and commits, write lock held. */
 static int commit_group(struct store_log *lg, struct waiter *list)
@@ -416,6 +840,7 @@ static int commit_group(struct store_log *lg, struct waiter *list)
 				    SQLITE_STATIC);
 		if (sqlite3_step(lg->append) != SQLITE_DONE)
 			rc = db_fail(lg->db, "logging readings");
+		w->seq = sqlite3_last_insert_rowid(lg->db);
 		sqlite3_reset(lg->append);
 	}
 	sqlite3_clear_bindings(lg->append);
@@ -427,19 +852,21 @@ static int commit_group(struct store_log *lg, struct waiter *list)
 	return rc;
 }
 
-int store_log_put(struct store_log *lg, const struct store_reading *rows,
-		  size_t n)
+int store_log_put(struct store_log *lg, uint64_t mark,
+		  const struct store_reading *rows, size_t n)
 {
-	struct waiter me = {.rows = rows, .n = n};
+	struct waiter me = {.rows = rows, .n = n, .mark = mark};
 	struct waiter *list;
-	uint64_t batches = 0;
-	size_t total = 0;
+	pthread_mutex_t *lock;
 	int rc;
 
 	if (n == 0)
 		return STORE_OK;
 
 	pthread_mutex_lock(&lg->mu);
+	/* A batch with no mark is as new as a mark taken now. */
+	if (!me.mark)
+		me.mark = ++lg->next_mark;
 	*lg->tail = &me;
 	lg->tail = &me.next;
 	while (!me.done && lg->leading)
@@ -456,21 +883,24 @@ int store_log_put(struct store_log *lg, const struct store_reading *rows,
 	lg->tail = &lg->head;
 	pthread_mutex_unlock(&lg->mu);
 
-	pthread_mutex_lock(lg->wlock);
-	rc = commit_group(lg, list);
-	for (struct waiter *w = list; w; w = w->next) {
-		batches++;
-		total += w->n;
-	}
+	/* With a side file of its own, a put never waits for a merge. */
+	lock = lg->side ? &lg->side_lock : lg->wlock;
 
-	/* Counted before the write lock goes, so that a merge taking it
-	 * next knows these arrivals are its to acknowledge. */
+	pthread_mutex_lock(lock);
+	rc = lg->side ? commit_side(lg, list) : commit_group(lg, list);
+
+	/* Listed before the lock goes, so that a merge taking it next
+	 * knows these arrivals are its to acknowledge. */
 	pthread_mutex_lock(&lg->mu);
 	if (!rc) {
-		if (lg->committed == lg->merged)
-			lg->first_pending = now_ms();
-		lg->committed += batches;
-		lg->pending_rows += total;
+		int64_t at = now_ms();
+
+		for (struct waiter *w = list; w; w = w->next) {
+			struct logged l = {w->seq, w->mark, w->n, at, w->body};
+
+			g_array_append_val(lg->logged, l);
+			lg->pending_rows += w->n;
+		}
 		pthread_cond_signal(&lg->work);
 	}
 	for (struct waiter *w = list, *next; w; w = next) {
@@ -484,8 +914,33 @@ int store_log_put(struct store_log *lg, const struct store_reading *rows,
 	lg->leading = false;
 	pthread_cond_broadcast(&lg->turn);
 	pthread_mutex_unlock(&lg->mu);
-	pthread_mutex_unlock(lg->wlock);
+	pthread_mutex_unlock(lock);
 	return rc;
+}
+
+uint64_t store_log_expect(struct store_log *lg)
+{
+	uint64_t mark;
+
+	pthread_mutex_lock(&lg->mu);
+	mark = ++lg->next_mark;
+	g_array_append_val(lg->expected, mark);
+	pthread_mutex_unlock(&lg->mu);
+	return mark;
+}
+
+void store_log_release(struct store_log *lg, uint64_t mark)
+{
+	pthread_mutex_lock(&lg->mu);
+	for (guint i = 0; i < lg->expected->len; i++) {
+		if (g_array_index(lg->expected, uint64_t, i) != mark)
+			continue;
+		g_array_remove_index_fast(lg->expected, i);
+		/* the watermark may have moved past batches waiting */
+		pthread_cond_signal(&lg->work);
+		break;
+	}
+	pthread_mutex_unlock(&lg->mu);
 }
 
 /* --- life --------------------------------------------------------------- */
@@ -510,6 +965,10 @@ static int log_new(sqlite3 *db, pthread_mutex_t *lock,
 	lg->db = db;
 	lg->wlock = lock;
 	lg->tail = &lg->head;
+	lg->logged = g_array_new(FALSE, FALSE, sizeof(struct logged));
+	lg->expected = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	lg->side_fd = -1;
+	pthread_mutex_init(&lg->side_lock, NULL);
 	pthread_mutex_init(&lg->mu, NULL);
 	pthread_cond_init(&lg->turn, NULL);
 	pthread_condattr_init(&attr);
@@ -525,6 +984,21 @@ static int log_new(sqlite3 *db, pthread_mutex_t *lock,
 			     "SELECT seq, n, body FROM arrivals ORDER BY seq");
 	if (!rc)
 		rc = prepare(lg, &lg->clear, "DELETE FROM arrivals");
+	if (!rc)
+		rc = prepare(lg, &lg->clear_one,
+			     "DELETE FROM arrivals WHERE seq = ?1");
+	/* A copy of an older release's file (store_log_merge_db()) has no
+	 * note of the side file's batches, and no side file. */
+	lg->has_state = sqlite3_table_column_metadata(
+			    db, NULL, "log_applied", "seq", NULL, NULL, NULL,
+			    NULL, NULL) == SQLITE_OK;
+	if (!rc && lg->has_state)
+		rc = prepare(lg, &lg->note_kept,
+			     "INSERT INTO log_kept (seq) VALUES (?1)");
+	if (!rc && lg->has_state)
+		rc = prepare(lg, &lg->note_applied,
+			     "INSERT INTO log_applied (id, seq) VALUES (1, ?1)"
+			     " ON CONFLICT (id) DO UPDATE SET seq = ?1");
 	return rc;
 }
 
@@ -544,7 +1018,7 @@ int store_log_merge_db(sqlite3 *db)
 		return STORE_OK;
 	rc = log_new(db, NULL, &lg);
 	if (!rc)
-		rc = merge_locked(lg);
+		rc = merge_locked(lg, true);
 	/* the copy at rest, as store_close() leaves a file: without the
 	 * pages the log held, where the file allows */
 	if (!rc)
@@ -557,7 +1031,160 @@ int store_log_merge_db(sqlite3 *db)
 	return rc;
 }
 
-int store_log_create(sqlite3 *db, pthread_mutex_t *lock,
+/*
+ * The side file's batches that db does not hold, into lg->logged, and
+ * the others out of the file: those a merge had committed when the
+ * process that made it ended before side_forget().  With the write
+ * lock held, before any put.
+ */
+static int side_recover(struct store_log *lg)
+{
+	GArray *kept = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	GArray *stale = g_array_new(FALSE, FALSE, sizeof(struct logged));
+	sqlite3_stmt *s = NULL;
+	int64_t applied = 0, top = 0;
+	int rc, step;
+
+	rc = side_state(lg->db, &applied, kept);
+	if (rc)
+		goto out;
+	top = applied;
+	if (sqlite3_prepare_v2(lg->side,
+			       "SELECT seq, n, body FROM arrivals ORDER BY seq",
+			       -1, &s, NULL) != SQLITE_OK) {
+		rc = db_fail(lg->side, lg->side_path);
+		goto out;
+	}
+	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct logged l = {0};
+		int64_t count = sqlite3_column_int64(s, 1);
+		int64_t bytes = sqlite3_column_bytes(s, 2);
+
+		l.seq = sqlite3_column_int64(s, 0);
+		if (l.seq > top)
+			top = l.seq;
+		if (l.seq <= applied && !seq_kept(kept, l.seq)) {
+			g_array_append_val(stale, l);
+			continue;
+		}
+		if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES) {
+			rc = store_fail(STORE_IO,
+					"%s: batch %lld holds %lld bytes for "
+					"%lld readings", lg->side_path,
+					(long long)l.seq, (long long)bytes,
+					(long long)count);
+			break;
+		}
+		l.n = (size_t)count;
+		l.mark = ++lg->next_mark;
+		l.at = now_ms();
+		l.body = g_memdup2(sqlite3_column_blob(s, 2), (gsize)bytes);
+		g_array_append_val(lg->logged, l);
+		lg->pending_rows += l.n;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(lg->side, lg->side_path);
+	lg->next_seq = top + 1;
+	sqlite3_finalize(s);
+	s = NULL;
+
+	/* Batches merged before the end of the last process: gone. */
+	if (!rc)
+		side_forget(lg, stale);
+out:
+	sqlite3_finalize(s);
+	g_array_free(kept, TRUE);
+	g_array_free(stale, TRUE);
+	return rc;
+}
+
+/* Closes the side file and lets it go to another process; removes it
+ * when gone is set (this log has merged every batch in it). */
+static void side_close(struct store_log *lg, bool gone)
+{
+	sqlite3_finalize(lg->side_append);
+	sqlite3_finalize(lg->side_clear);
+	lg->side_append = lg->side_clear = NULL;
+	if (lg->side && sqlite3_close(lg->side) != SQLITE_OK)
+		gone = false;
+	lg->side = NULL;
+	if (gone && lg->side_fd >= 0 && unlink(lg->side_path))
+		log_warn("store", "cannot remove %s: %s", lg->side_path,
+			 strerror(errno));
+	if (lg->side_fd >= 0)
+		close(lg->side_fd);
+	lg->side_fd = -1;
+}
+
+/*
+ * Opens the side file beside db's file and makes it this log's: an
+ * flock on it, held until store_log_destroy(), keeps it one process's.
+ * When another process has it (akari import beside akari serve), or db
+ * has no file, the log stays without: batches go to db's arrivals.
+ */
+static int side_open(struct store_log *lg)
+{
+	static const char setup[] =
+	    "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = FULL;"
+	    "CREATE TABLE IF NOT EXISTS arrivals ("
+	    "  seq INTEGER PRIMARY KEY,"
+	    "  n INTEGER NOT NULL,"
+	    "  body BLOB NOT NULL);";
+	const char *main = sqlite3_db_filename(lg->db, "main");
+	int rc;
+
+	if (!main || !*main)
+		return STORE_OK;
+	lg->side_path = g_strconcat(main, STORE_LOG_SIDE_SUFFIX, NULL);
+	lg->side_fd = open(lg->side_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lg->side_fd < 0)
+		return store_fail(STORE_IO, "cannot open %s: %s",
+				  lg->side_path, strerror(errno));
+	if (flock(lg->side_fd, LOCK_EX | LOCK_NB)) {
+		rc = errno == EWOULDBLOCK
+			 ? STORE_OK
+			 : store_fail(STORE_IO, "cannot lock %s: %s",
+				      lg->side_path, strerror(errno));
+		close(lg->side_fd);
+		lg->side_fd = -1;
+		return rc;
+	}
+	if (sqlite3_open_v2(lg->side_path, &lg->side,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		rc = store_fail(STORE_IO, "cannot open %s: %s", lg->side_path,
+				lg->side ? sqlite3_errmsg(lg->side)
+					 : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(lg->side, 10000);
+	rc = exec_db(lg->side, setup, lg->side_path);
+	if (!rc && sqlite3_prepare_v3(lg->side,
+				      "INSERT INTO arrivals (seq, n, body) "
+				      "VALUES (?1, ?2, ?3)", -1,
+				      SQLITE_PREPARE_PERSISTENT,
+				      &lg->side_append, NULL) != SQLITE_OK)
+		rc = db_fail(lg->side, lg->side_path);
+	if (!rc && sqlite3_prepare_v3(lg->side,
+				      "DELETE FROM arrivals WHERE seq = ?1",
+				      -1, SQLITE_PREPARE_PERSISTENT,
+				      &lg->side_clear, NULL) != SQLITE_OK)
+		rc = db_fail(lg->side, lg->side_path);
+	if (!rc && !lg->has_state)
+		rc = store_fail(STORE_IO, "%s: the database has no table "
+				"log_applied", lg->side_path);
+	if (!rc)
+		rc = side_recover(lg);
+	if (!rc)
+		return STORE_OK;
+fail:
+	side_close(lg, false);
+	return rc;
+}
+
+int store_log_create(sqlite3 *db, pthread_mutex_t *lock, int busy_ms,
 		     struct store_log **out)
 {
 	struct store_log *lg;
@@ -565,11 +1192,18 @@ int store_log_create(sqlite3 *db, pthread_mutex_t *lock,
 
 	*out = NULL;
 	rc = log_new(db, lock, &lg);
+	if (!rc)
+		lg->busy_ms = busy_ms;
+	if (!rc) {
+		pthread_mutex_lock(lg->wlock);
+		rc = side_open(lg);
+		pthread_mutex_unlock(lg->wlock);
+	}
 
 	/* What a killed process committed but never merged. */
 	if (!rc) {
 		pthread_mutex_lock(lg->wlock);
-		rc = merge_locked(lg);
+		rc = merge_locked(lg, true);
 		pthread_mutex_unlock(lg->wlock);
 	}
 	if (!rc) {
@@ -601,14 +1235,152 @@ void store_log_destroy(struct store_log *lg)
 		pthread_join(lg->thread, NULL);
 
 		pthread_mutex_lock(lg->wlock);
-		merge_locked(lg);
+		merge_locked(lg, true);
 		pthread_mutex_unlock(lg->wlock);
 	}
+	side_close(lg, lg->side && !lg->logged->len);
+	for (guint i = 0; i < lg->logged->len; i++)
+		g_free(g_array_index(lg->logged, struct logged, i).body);
+	g_free(lg->side_path);
+	pthread_mutex_destroy(&lg->side_lock);
 	sqlite3_finalize(lg->append);
 	sqlite3_finalize(lg->scan);
 	sqlite3_finalize(lg->clear);
+	sqlite3_finalize(lg->clear_one);
+	sqlite3_finalize(lg->note_kept);
+	sqlite3_finalize(lg->note_applied);
+	g_array_free(lg->logged, TRUE);
+	g_array_free(lg->expected, TRUE);
 	pthread_cond_destroy(&lg->work);
 	pthread_cond_destroy(&lg->turn);
 	pthread_mutex_destroy(&lg->mu);
 	g_free(lg);
+}
+
+/* --- the side file, read by another process ------------------------------ */
+
+void store_log_side_free(struct store_log_side *side)
+{
+	if (!side)
+		return;
+	for (guint i = 0; i < side->batches->len; i++)
+		g_free(g_array_index(side->batches, struct logged, i).body);
+	g_array_free(side->batches, TRUE);
+	g_free(side);
+}
+
+/* Reads every batch of the side file open on db, in one transaction. */
+static int side_read_db(sqlite3 *db, const char *path, GArray *batches)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = STORE_OK, step;
+
+	/* A file just made by its server, before its table: no batches. */
+	if (sqlite3_table_column_metadata(db, NULL, "arrivals", "seq", NULL,
+					  NULL, NULL, NULL, NULL) != SQLITE_OK)
+		return STORE_OK;
+	rc = exec_db(db, "BEGIN", path);
+	if (!rc && sqlite3_prepare_v2(db,
+				      "SELECT seq, n, body FROM arrivals "
+				      "ORDER BY seq", -1, &s,
+				      NULL) != SQLITE_OK)
+		rc = db_fail(db, path);
+	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct logged l = {0};
+		int64_t count = sqlite3_column_int64(s, 1);
+		int64_t bytes = sqlite3_column_bytes(s, 2);
+
+		l.seq = sqlite3_column_int64(s, 0);
+		if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES) {
+			rc = store_fail(STORE_IO,
+					"%s: batch %lld holds %lld bytes for "
+					"%lld readings", path,
+					(long long)l.seq, (long long)bytes,
+					(long long)count);
+			break;
+		}
+		l.n = (size_t)count;
+		l.body = g_memdup2(sqlite3_column_blob(s, 2), (gsize)bytes);
+		g_array_append_val(batches, l);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(db, path);
+	sqlite3_finalize(s);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+int store_log_side_read(const char *path, struct store_log_side **out)
+{
+	struct store_log_side *side = g_new0(struct store_log_side, 1);
+	char *name = g_strconcat(path, STORE_LOG_SIDE_SUFFIX, NULL);
+	sqlite3 *db = NULL;
+	int rc = STORE_OK;
+
+	side->batches = g_array_new(FALSE, FALSE, sizeof(struct logged));
+	/* No side file: its server closed it with every batch merged, or
+	 * there is no server. */
+	if (access(name, F_OK) == 0) {
+		if (sqlite3_open_v2(name, &db, SQLITE_OPEN_READWRITE,
+				    NULL) != SQLITE_OK) {
+			if (access(name, F_OK) == 0)
+				rc = store_fail(STORE_IO, "cannot open %s: %s",
+						name,
+						db ? sqlite3_errmsg(db)
+						   : "out of memory");
+		} else {
+			sqlite3_busy_timeout(db, 10000);
+			rc = side_read_db(db, name, side->batches);
+		}
+		sqlite3_close(db);
+	}
+	g_free(name);
+	if (rc) {
+		store_log_side_free(side);
+		side = NULL;
+	}
+	*out = side;
+	return rc;
+}
+
+int store_log_side_add(sqlite3 *db, const struct store_log_side *side)
+{
+	GArray *kept = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	sqlite3_stmt *s = NULL;
+	int64_t applied = 0;
+	int rc = STORE_OK;
+
+	if (!side || !side->batches->len ||
+	    sqlite3_table_column_metadata(db, NULL, "log_applied", "seq", NULL,
+					  NULL, NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	rc = side_state(db, &applied, kept);
+	if (!rc)
+		rc = exec_db(db, "BEGIN IMMEDIATE", "adding the side file");
+	if (!rc && sqlite3_prepare_v2(db,
+				      "INSERT INTO arrivals (n, body) "
+				      "VALUES (?1, ?2)", -1, &s,
+				      NULL) != SQLITE_OK)
+		rc = db_fail(db, "adding the side file");
+	for (guint i = 0; !rc && i < side->batches->len; i++) {
+		const struct logged *l =
+		    &g_array_index(side->batches, struct logged, i);
+
+		if (l->seq <= applied && !seq_kept(kept, l->seq))
+			continue;
+		sqlite3_bind_int64(s, 1, (int64_t)l->n);
+		sqlite3_bind_blob64(s, 2, l->body, l->n * STORE_LOG_ROW_BYTES,
+				    SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = db_fail(db, "adding the side file");
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (!rc)
+		rc = exec_db(db, "COMMIT", "adding the side file");
+	else
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	g_array_free(kept, TRUE);
+	return rc;
 }
