@@ -199,7 +199,7 @@ def readings(url, key, start, end):
 # --- the stored readings, read from the SQLite file as an outside program -
 
 # The most readings a block holds (docs/storage.md).
-BLOCK_MAX = 1024
+BLOCK_MAX = 2048
 
 
 class Stored:

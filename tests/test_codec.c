@@ -206,6 +206,27 @@ static void test_format(void)
 	for (size_t i = 600; i < 1439; i++)
 		ts_in[i] = ts_in[i + 1];
 	CHECK_INT(round_trip("constant day, one gap", 1439), 18 + 8);
+
+	/* Groups of 128 value items that span alike join into one frame.
+	 * 300 readings a minute from 0, valued 0 and 101 in turn: version
+	 * 1, n 2, t0 1, a run of 299 60s (1 + 2 + 1), mode 1, zigzag(0) 1:
+	 * 10 bytes; the 299 items +101, -101 ... as one frame: width 8,
+	 * count 2, zigzag(-101) = 201 in 2, 299 bytes: 304 (three frames
+	 * of 128, 128 and 43 would take 133 + 133 + 47). */
+	regular_times(300, 0, 60);
+	for (size_t i = 0; i < 300; i++)
+		v_in[i] = i % 2 ? 101 : 0;
+	CHECK_INT(round_trip("joined groups", 300), 10 + 304);
+
+	/* ... and do not join when one frame would take more: 257
+	 * readings, 0 and 1 in turn up to reading 128, then 101 and 0:
+	 * the first 128 items are +-1 (width 2, base -1: 1 + 2 + 1 + 32
+	 * = 36 bytes), the next 128 +-101 (1 + 2 + 2 + 128 = 133); one
+	 * frame of 256 items of width 8 would take 261. */
+	regular_times(257, 0, 60);
+	for (size_t i = 0; i < 257; i++)
+		v_in[i] = i <= 128 ? (double)(i % 2) : (i % 2 ? 101 : 0);
+	CHECK_INT(round_trip("groups apart", 257), 10 + 36 + 133);
 }
 
 /* The value mode byte of a one-reading block at time 0 is byte 3. */

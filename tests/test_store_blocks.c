@@ -113,21 +113,28 @@ static double rand_value(void)
 	return (double)g_random_int_range(-50000, 50000) / 1000.0;
 }
 
-/* Writes ts[0..n) (sorted, unique) to point, in one transaction, and
- * to the model. */
-static void write_both(int64_t point, const int64_t *ts, size_t n)
+/* Writes ts[0..n) (sorted, unique) with the values v[0..n) to point,
+ * in one transaction, and to the model. */
+static void write_values(int64_t point, const int64_t *ts, const double *v,
+			 size_t n)
 {
-	double *v = g_new(double, n);
-
-	for (size_t i = 0; i < n; i++) {
-		v[i] = rand_value();
+	for (size_t i = 0; i < n; i++)
 		model_put(&model[point], ts[i], v[i]);
-	}
 	exec_ok(db, "BEGIN");
 	CHECK_AT(store_blocks_write(db, point, ts, v, n) == STORE_OK,
 		 "write of %zu readings at %lld: %s", n, (long long)ts[0],
 		 store_errmsg(NULL));
 	exec_ok(db, "COMMIT");
+}
+
+/* write_values() with random values. */
+static void write_both(int64_t point, const int64_t *ts, size_t n)
+{
+	double *v = g_new(double, n);
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = rand_value();
+	write_values(point, ts, v, n);
 	g_free(v);
 }
 
@@ -442,7 +449,9 @@ static void test_random_histories(void)
  * the extreme times. */
 static void test_edges(void)
 {
-	int64_t ts[STORE_BLOCK_MAX + 1], n = -1, t, last = 0;
+	static int64_t ts[STORE_BLOCK_MAX + 1];
+	static double v[STORE_BLOCK_MAX];
+	int64_t n = -1, t, last = 0;
 	sqlite3_stmt *s = NULL;
 	bool found;
 
@@ -450,12 +459,16 @@ static void test_edges(void)
 		model[p].n = 0;
 	exec_ok(db, "DELETE FROM blocks");
 
-	for (int i = 0; i < STORE_BLOCK_MAX; i++)
+	/* one value throughout: a few bytes, so the count is what fills
+	 * the block */
+	for (int i = 0; i < STORE_BLOCK_MAX; i++) {
 		ts[i] = 100000 + 60 * i;
-	write_both(1, ts, STORE_BLOCK_MAX);
+		v[i] = 2.5;
+	}
+	write_values(1, ts, v, STORE_BLOCK_MAX);
 	t = 100000 + 60 * STORE_BLOCK_MAX;
 	write_both(1, &t, 1);
-	/* 1024 then 1: two blocks, the first left as it was */
+	/* 2048 then 1: two blocks, the first left as it was */
 	CHECK_INT(sqlite3_prepare_v2(db, "SELECT n FROM blocks WHERE "
 				     "point_id = 1 ORDER BY t0", -1, &s,
 				     NULL), SQLITE_OK);
@@ -478,6 +491,232 @@ static void test_edges(void)
 	check_reads("edges");
 	CHECK_INT(store_blocks_count(db, &n), STORE_OK);
 	CHECK_INT(n, STORE_BLOCK_MAX + 1 + 1 + 2);
+}
+
+/* --- blocks cut by size ----------------------------------------------- */
+
+/* The counts of point's blocks in t0 order (at most max), or with
+ * by_row in the order of their rows (ids); returns how many there are. */
+static int block_counts(int64_t point, bool by_row, int64_t *n, int max)
+{
+	sqlite3_stmt *s = NULL;
+	int k = 0;
+
+	CHECK_INT(sqlite3_prepare_v2(db, by_row
+				     ? "SELECT point_id * 100000 + n FROM "
+				       "blocks ORDER BY id"
+				     : "SELECT n FROM blocks WHERE point_id = "
+				       "?1 ORDER BY t0",
+				     -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, point);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (k < max)
+			n[k] = sqlite3_column_int64(s, 0);
+		k++;
+	}
+	sqlite3_finalize(s);
+	return k;
+}
+
+#define CUT_N 3000
+
+/* Readings i = 0 .. CUT_N - 1 at 60 i, valued 0 and 101 in turn. */
+static void cut_series(int64_t *ts, double *v)
+{
+	for (int i = 0; i < CUT_N; i++) {
+		ts[i] = 60 * i;
+		v[i] = i % 2 ? 101 : 0;
+	}
+}
+
+/*
+ * Where a write cuts blocks, worked out from the byte format of
+ * docs/codec.md and what its encoder chooses, for the series of
+ * cut_series(): whole numbers, so decimal mode with k = 0 (101 is no
+ * multiple of 10, so not tens).  A block of n readings, 129 <= n <
+ * 16384, at t0 = 0 and whose first value is 0:
+ *
+ *   version 1, n 2 (a varint of 14 bits), t0 1 (zigzag(0)),
+ *   times: all 60, one run chunk: width 1, count n - 1 2, base 1,
+ *   mode 1, I_0 1 (zigzag(0))                            = 10 bytes;
+ *   values: n - 1 items +101, -101, ... in groups of 128 that all
+ *   span -101 .. 101, so they join into frames of 1,024 items: base
+ *   -101 (zigzag 201, 2 bytes), width 8 (the spread 202 < 256): the
+ *   first frame 1 + 2 + 2 + 1024 = 1029 bytes, the next one of
+ *   r >= 128 items 1 + 2 + 2 + r = 5 + r.
+ *
+ * 10 + 1029 + 5 + r <= 1329 for r <= 285, so the first block holds
+ * 1 + 1024 + 285 = 1310 readings (exactly 1329 bytes).  The second
+ * starts at reading 1310, at 78600 and valued 0: t0 takes 3 bytes
+ * (zigzag 157200, 18 bits), a header of 12, so r <= 283 and it holds
+ * 1308 readings.  The rest, 3000 - 1310 - 1308 = 382.
+ */
+static void test_size_cut(void)
+{
+	static int64_t ts[CUT_N];
+	static double v[CUT_N];
+	int64_t n[8];
+	int64_t t = 78570, t2 = 30;
+	double z = 0;
+
+	for (int64_t p = 1; p <= POINTS; p++)
+		model[p].n = 0;
+	exec_ok(db, "DELETE FROM blocks");
+	cut_series(ts, v);
+	write_values(1, ts, v, CUT_N);
+	CHECK_INT(block_counts(1, false, n, 8), 3);
+	CHECK_INT(n[0], 1310);
+	CHECK_INT(n[1], 1308);
+	CHECK_INT(n[2], 382);
+	check_invariants("cut by size");
+
+	/*
+	 * A late reading after the first block's last (1309 * 60 = 78540)
+	 * and before the second's first: the first block cannot take one
+	 * more, so it stays as it is and the reading goes into a block of
+	 * its own.
+	 */
+	write_values(1, &t, &z, 1);
+	CHECK_INT(block_counts(1, false, n, 8), 4);
+	CHECK_INT(n[0], 1310);
+	CHECK_INT(n[1], 1);
+	CHECK_INT(n[2], 1308);
+
+	/*
+	 * A late reading at 30, valued 0, inside the first block: times
+	 * 0, 30, 60, 120 ... make the time items 30, 30, then 60s.  The
+	 * two 30s end as a chunk of their own (width 0, count 2, base 30:
+	 * 3 bytes) before the run of 60s (4 bytes), so the header is 13
+	 * bytes; the value items are 0, +101, -101 ... (the same span):
+	 * 13 + 1029 + 5 + r <= 1329 for r <= 282, 1 + 1024 + 282 = 1307
+	 * readings.  The other 1311 - 1307 = 4 go into a new block
+	 * before the lone reading's.
+	 */
+	write_values(1, &t2, &z, 1);
+	CHECK_INT(block_counts(1, false, n, 8), 5);
+	CHECK_INT(n[0], 1307);
+	CHECK_INT(n[1], 4);
+	CHECK_INT(n[2], 1);
+	CHECK_INT(n[3], 1308);
+	CHECK_INT(n[4], 382);
+	check_invariants("late writes into a full block");
+	check_reads("late writes into a full block");
+}
+
+/*
+ * store_blocks_write_all() for two points: every block but each
+ * point's last is written first, in point order, then the last ones.
+ * The series of cut_series() for points 1 and 2 give rows of 1310 and
+ * 1308 readings each, then the lasts of 382 (test_size_cut()).  Two
+ * more readings each then replace only the lasts, again at the end.
+ */
+static void test_write_all(void)
+{
+	static int64_t ts[CUT_N];
+	static double v[CUT_N];
+	static struct store_reading rows[2 * CUT_N];
+	int64_t n[8];
+
+	for (int64_t p = 1; p <= POINTS; p++)
+		model[p].n = 0;
+	exec_ok(db, "DELETE FROM blocks");
+	cut_series(ts, v);
+	for (int p = 1; p <= 2; p++)
+		for (int i = 0; i < CUT_N; i++) {
+			rows[(p - 1) * CUT_N + i] =
+			    (struct store_reading){p, ts[i], v[i]};
+			model_put(&model[p], ts[i], v[i]);
+		}
+	exec_ok(db, "BEGIN");
+	CHECK_INT(store_blocks_write_all(db, rows, 2 * CUT_N), STORE_OK);
+	exec_ok(db, "COMMIT");
+	CHECK_INT(block_counts(0, true, n, 8), 6);
+	CHECK_INT(n[0], 100000 + 1310);
+	CHECK_INT(n[1], 100000 + 1308);
+	CHECK_INT(n[2], 200000 + 1310);
+	CHECK_INT(n[3], 200000 + 1308);
+	CHECK_INT(n[4], 100000 + 382);
+	CHECK_INT(n[5], 200000 + 382);
+
+	for (int p = 1; p <= 2; p++)
+		for (int i = 0; i < 2; i++) {
+			rows[(p - 1) * 2 + i] = (struct store_reading){
+			    p, 60 * (CUT_N + i), 0};
+			model_put(&model[p], 60 * (CUT_N + i), 0);
+		}
+	exec_ok(db, "BEGIN");
+	CHECK_INT(store_blocks_write_all(db, rows, 4), STORE_OK);
+	exec_ok(db, "COMMIT");
+	CHECK_INT(block_counts(0, true, n, 8), 6);
+	CHECK_INT(n[3], 200000 + 1308);
+	CHECK_INT(n[4], 100000 + 384);
+	CHECK_INT(n[5], 200000 + 384);
+	check_invariants("write_all");
+	check_reads("write_all");
+}
+
+/* Inserts ts[0..n), v[0..n) as one block row of point, as a release
+ * before the size cut wrote it (blocks of up to 1,024 readings, any
+ * size), and into the model. */
+static void put_old_block(int64_t point, const int64_t *ts, const double *v,
+			  size_t n)
+{
+	size_t cap = store_codec_bound(n), len = 0;
+	uint8_t *body = g_malloc(cap);
+	sqlite3_stmt *s = NULL;
+
+	CHECK_INT(store_codec_encode(ts, v, n, body, cap, &len), STORE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "INSERT INTO blocks (point_id, t0, "
+				     "t1, n, body) VALUES (?1, ?2, ?3, ?4, "
+				     "?5)", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, point);
+	sqlite3_bind_int64(s, 2, ts[0]);
+	sqlite3_bind_int64(s, 3, ts[n - 1]);
+	sqlite3_bind_int64(s, 4, (int64_t)n);
+	sqlite3_bind_blob(s, 5, body, (int)len, SQLITE_STATIC);
+	CHECK_INT(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	for (size_t i = 0; i < n; i++)
+		model_put(&model[point], ts[i], v[i]);
+	g_free(body);
+}
+
+/*
+ * Blocks of 1,024 readings an earlier release wrote.  Point 1's holds
+ * the first 1,024 readings of cut_series() (10 + a frame of 1,023
+ * items, 1 + 2 + 2 + 1023: 1,038 bytes, test_size_cut()): an append of
+ * the next 500 grows it to the 1,310 that fit, and the other 214 make
+ * a new block.  Point 2's
+ * 1,024 readings of any doubles take far more than the cap (XOR, about
+ * 8 bytes each): it is read as it is, and an append after it starts a
+ * block of its own without decoding it.
+ */
+static void test_previous_release(void)
+{
+	static int64_t ts[CUT_N];
+	static double v[CUT_N], w[1024];
+	int64_t n[8];
+
+	for (int64_t p = 1; p <= POINTS; p++)
+		model[p].n = 0;
+	exec_ok(db, "DELETE FROM blocks");
+	cut_series(ts, v);
+	for (int i = 0; i < 1024; i++)
+		w[i] = g_random_double_range(-1e6, 1e6);
+	put_old_block(1, ts, v, 1024);
+	put_old_block(2, ts, w, 1024);
+	check_reads("blocks of a previous release");
+
+	write_values(1, ts + 1024, v + 1024, 500);
+	CHECK_INT(block_counts(1, false, n, 8), 2);
+	CHECK_INT(n[0], 1310);
+	CHECK_INT(n[1], 214);
+	write_values(2, ts + 1024, v + 1024, 10);
+	CHECK_INT(block_counts(2, false, n, 8), 2);
+	CHECK_INT(n[0], 1024);
+	CHECK_INT(n[1], 10);
+	check_invariants("appends to blocks of a previous release");
+	check_reads("appends to blocks of a previous release");
 }
 
 /* --- a readings table moved into blocks ------------------------------ */
@@ -562,7 +801,7 @@ static void test_migration(const char *dir)
 		 "opening a version-6 file: %s", err);
 	if (!st)
 		goto out;
-	CHECK_INT(store_schema_version(st), 10);
+	CHECK_INT(store_schema_version(st), 11);
 	store_close(st);
 	st = NULL;
 
@@ -621,8 +860,9 @@ static void expect_damage(int rc, const char *msg, int64_t t0,
 }
 
 /*
- * The file of test_migration: point 1's blocks start at 0, 61440 and
- * 122880 (1,024 minutes each).  A body of another version, cut short,
+ * The file of test_migration: point 1's 2,501 readings, one a minute
+ * from 0, in blocks cut by size; the second block, at t0, is damaged.
+ * A body of another version, cut short,
  * or of another block, is refused by every read and by a restore; a
  * byte flipped anywhere either still decodes to a block that agrees
  * with its row or is refused: never a crash (the sanitizer build
@@ -630,25 +870,32 @@ static void expect_damage(int rc, const char *msg, int64_t t0,
  */
 static void test_damage(const char *dir)
 {
-	const int64_t t0 = 61440;
 	char *path = g_build_filename(dir, "v6.db", NULL);
 	char *out = g_build_filename(dir, "restored.db", NULL), err[512];
+	char named[64], moved[128];
 	sqlite3_stmt *s = NULL;
 	unsigned char *good = NULL, *bad;
 	int len = 0, rc;
 	struct counted c = {0};
-	int64_t ts, n;
+	int64_t ts, n, t0 = 0, first = 0;
 	double v;
 	bool found;
 
-	CHECK_INT(sqlite3_prepare_v2(db, "SELECT body FROM blocks WHERE "
-				     "point_id = 1 AND t0 = ?1", -1, &s,
-				     NULL), SQLITE_OK);
-	sqlite3_bind_int64(s, 1, t0);
+	/* the first block's count, the second's t0 and body */
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT n, t0, body FROM blocks "
+				     "WHERE point_id = 1 ORDER BY t0 LIMIT 2",
+				     -1, &s, NULL), SQLITE_OK);
 	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
-	len = sqlite3_column_bytes(s, 0);
-	good = g_memdup2(sqlite3_column_blob(s, 0), (gsize)len);
+	first = sqlite3_column_int64(s, 0);
+	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+	t0 = sqlite3_column_int64(s, 1);
+	len = sqlite3_column_bytes(s, 2);
+	good = g_memdup2(sqlite3_column_blob(s, 2), (gsize)len);
 	sqlite3_finalize(s);
+	/* one a minute from 0 */
+	CHECK_INT(t0, 60 * first);
+	snprintf(named, sizeof named, "point 1: the block of readings at ts "
+		 "%lld", (long long)t0);
 	if (!good || len < 4)
 		goto out;
 	bad = g_memdup2(good, (gsize)len);
@@ -659,7 +906,7 @@ static void test_damage(const char *dir)
 	rc = store_blocks_each(db, 1, INT64_MIN, INT64_MAX, count_one, &c);
 	expect_damage(rc, store_errmsg(NULL), t0, "each");
 	/* the readings before the damage were given, none after */
-	CHECK_INT(c.n, 1024);
+	CHECK_INT(c.n, first);
 	rc = store_blocks_latest(db, 1, t0 + 60, &ts, &v, &found);
 	expect_damage(rc, store_errmsg(NULL), t0, "latest");
 	rc = store_blocks_check(db);
@@ -675,8 +922,7 @@ static void test_damage(const char *dir)
 	db = NULL;
 	rc = store_backup_restore(path, out, NULL, false, err, sizeof err);
 	CHECK_INT(rc, STORE_BACKUP_CORRUPT);
-	CHECK_AT(strstr(err, "point 1: the block of readings at ts 61440"),
-		 "restore: %s", err);
+	CHECK_AT(strstr(err, named), "restore: %s", err);
 	CHECK(access(out, F_OK) != 0);
 	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
 
@@ -687,12 +933,14 @@ static void test_damage(const char *dir)
 
 	/* the body of a block of other times */
 	set_body(t0, good, len);
-	exec_ok(db, "UPDATE blocks SET t0 = t0 + 1 WHERE point_id = 1 AND "
-		"t0 = 61440");
+	snprintf(moved, sizeof moved, "UPDATE blocks SET t0 = t0 + 1 WHERE "
+		 "point_id = 1 AND t0 = %lld", (long long)t0);
+	exec_ok(db, moved);
 	rc = store_blocks_each(db, 1, t0, t0 + 100, count_one, &c);
 	expect_damage(rc, store_errmsg(NULL), t0 + 1, "each, moved");
-	exec_ok(db, "UPDATE blocks SET t0 = t0 - 1 WHERE point_id = 1 AND "
-		"t0 = 61441");
+	snprintf(moved, sizeof moved, "UPDATE blocks SET t0 = t0 - 1 WHERE "
+		 "point_id = 1 AND t0 = %lld", (long long)t0 + 1);
+	exec_ok(db, moved);
 
 	/* every byte flipped in turn */
 	for (int i = 0; i < len; i++) {
@@ -702,7 +950,7 @@ static void test_damage(const char *dir)
 		c.n = 0;
 		rc = store_blocks_each(db, 1, t0, INT64_MAX, count_one, &c);
 		if (rc == STORE_OK)
-			CHECK_INT(c.n, (int64_t)model[1].n - 1024);
+			CHECK_INT(c.n, (int64_t)model[1].n - first);
 		else
 			expect_damage(rc, store_errmsg(NULL), t0, "flipped");
 	}
@@ -721,7 +969,8 @@ out:
  * A merge that meets a damaged block of one point holds that point's
  * new readings back in the quarantine table and merges the others: the
  * file still opens, and the other points are still read and written.
- * 3,000 readings of p/a at 0, 60, ... make blocks of 1,024, 1,024 and
+ * 3,000 readings of p/a at 0, 60, ... valued 1, 2, 3 ... (a run of
+ * deltas of 1, a few bytes) make blocks of 2,048 (STORE_BLOCK_MAX) and
  * 952; the first is cut in half, and a reading at 30 falls into it.
  */
 static void test_merge_past_damage(const char *dir)
@@ -773,9 +1022,9 @@ static void test_merge_past_damage(const char *dir)
 	CHECK_INT(held, 1);
 	/* d/a past the damage is still read */
 	c.n = 0;
-	CHECK_INT(store_readings_each(st, a.id, 1024 * 60, INT64_MAX,
+	CHECK_INT(store_readings_each(st, a.id, 2048 * 60, INT64_MAX,
 				      count_one, &c), STORE_OK);
-	CHECK_INT(c.n, 3000 - 1024);
+	CHECK_INT(c.n, 3000 - 2048);
 	store_close(st);
 
 	/* and the file opens again, with nothing left to merge */
@@ -810,6 +1059,9 @@ int main(void)
 	exec_ok(db, "PRAGMA synchronous = OFF");
 	test_random_histories();
 	test_edges();
+	test_size_cut();
+	test_write_all();
+	test_previous_release();
 	store_blocks_forget(db);
 	sqlite3_close(db);
 	db = NULL;

@@ -31,6 +31,9 @@ int cli_lifecycle(const char *noun, int argc, char **argv);
 int cli_check_units(const char *cmd, const char *quantity,
 		    const char *unit);
 void cli_lifecycle_usage(FILE *f);
+/* The usage lines of noun's actions of this file, to follow the lines of
+ * add and list in `akari NOUN --help`, and the notes on them. */
+void cli_lifecycle_usage_of(FILE *f, const char *noun);
 int cli_rollup(int argc, char **argv);
 int cli_prune(int argc, char **argv);
 int cli_playlist(int argc, char **argv);

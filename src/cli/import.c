@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ struct import_args {
 	const char *db;
 	const char *push;
 	const char *token;
+	const char *token_file;
+	char *token_buf;	/* owned: the token read from token_file */
 	const struct import_format *fmt;
 	const char *map;	/* the csv format's column map */
 	struct import_options opt;
@@ -33,8 +36,9 @@ static void import_usage(FILE *f)
 	fprintf(f,
 		"usage: akari import --db FILE --format NAME [OPTIONS] "
 		"FILE...\n"
-		"       akari import --push URL --token TOKEN --format NAME "
-		"[OPTIONS] FILE...\n"
+		"       akari import --push URL --token-file FILE --format "
+		"NAME\n"
+		"                    [OPTIONS] FILE...\n"
 		"\n"
 		"Reads published data files whole, checks every line, and "
 		"stores their\n"
@@ -48,7 +52,11 @@ static void import_usage(FILE *f)
 		"  --push URL       send to the akari server at URL instead; "
 		"its points\n"
 		"                   must exist and belong to the token's site\n"
-		"  --token TOKEN    the device token for --push\n"
+		"  --token-file FILE  the device token for --push, read from "
+		"FILE;\n"
+		"                   without it $AKARI_TOKEN, or --token TOKEN "
+		"(which\n"
+		"                   ps and shell histories show)\n"
 		"  --format NAME    the files' format, one of:\n");
 	for (size_t i = 0; (fmt = import_format_at(i)); i++)
 		fprintf(f, "                     %-14s %s\n",
@@ -99,16 +107,62 @@ static bool date_after(const struct import_date *a,
 	       (b->year * 100 + b->month) * 100 + b->day;
 }
 
+/*
+ * The device token of --push: from --token-file (its one line, blanks
+ * around it dropped), else $AKARI_TOKEN, else --token.  The first two
+ * keep it out of the command line, which ps shows every user of the
+ * box.  Returns 0 with a->token set, or -1 after saying what is wrong.
+ */
+static int push_token(struct import_args *a)
+{
+	const char *env = getenv("AKARI_TOKEN");
+	GError *gerr = NULL;
+	char *t;
+
+	if (a->token && a->token_file) {
+		fprintf(stderr, "akari import: give --token or --token-file, "
+			"not both\n");
+		return -1;
+	}
+	if (a->token_file) {
+		if (!g_file_get_contents(a->token_file, &a->token_buf, NULL,
+					 &gerr)) {
+			fprintf(stderr, "akari import: --token-file: %s\n",
+				gerr->message);
+			g_error_free(gerr);
+			return -1;
+		}
+		t = g_strstrip(a->token_buf);
+		a->token = t;
+	} else if (!a->token && env && *env) {
+		a->token = env;
+	}
+	if (!a->token || !*a->token) {
+		fprintf(stderr, "akari import: --push needs the device token: "
+			"--token-file FILE, $AKARI_TOKEN or --token TOKEN\n");
+		return -1;
+	}
+	if (strpbrk(a->token, " \t\r\n")) {
+		fprintf(stderr, "akari import: the device token%s%s holds "
+			"blanks or line breaks; it is one word\n",
+			a->token_file ? " in " : "",
+			a->token_file ? a->token_file : "");
+		return -1;
+	}
+	return 0;
+}
+
 /* Fills a from argv.  Returns 0 to go on, -1 when --help was shown, or
  * 2 after printing what is wrong. */
 static int parse_args(int argc, char **argv, struct import_args *a)
 {
-	enum { OPT_DB = 256, OPT_PUSH, OPT_TOKEN, OPT_FORMAT, OPT_SHIFT,
-	       OPT_FROM, OPT_TO, OPT_MAP };
+	enum { OPT_DB = 256, OPT_PUSH, OPT_TOKEN, OPT_TOKEN_FILE, OPT_FORMAT,
+	       OPT_SHIFT, OPT_FROM, OPT_TO, OPT_MAP };
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, OPT_DB},
 		{"push", required_argument, NULL, OPT_PUSH},
 		{"token", required_argument, NULL, OPT_TOKEN},
+		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"shift-days", required_argument, NULL, OPT_SHIFT},
 		{"from", required_argument, NULL, OPT_FROM},
@@ -130,6 +184,9 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 			break;
 		case OPT_TOKEN:
 			a->token = optarg;
+			break;
+		case OPT_TOKEN_FILE:
+			a->token_file = optarg;
 			break;
 		case OPT_FORMAT:
 			a->fmt = import_format_find(optarg);
@@ -173,14 +230,13 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 			"--push URL\n");
 		return 2;
 	}
-	if (a->push && !a->token) {
-		fprintf(stderr, "akari import: --push needs --token\n");
+	if (a->db && (a->token || a->token_file)) {
+		fprintf(stderr, "akari import: --token and --token-file go "
+			"with --push\n");
 		return 2;
 	}
-	if (a->db && a->token) {
-		fprintf(stderr, "akari import: --token goes with --push\n");
+	if (a->push && push_token(a))
 		return 2;
-	}
 	if (a->opt.from.year && a->opt.to.year &&
 	    date_after(&a->opt.from, &a->opt.to)) {
 		fprintf(stderr, "akari import: --from is after --to\n");
@@ -234,8 +290,10 @@ int cli_import(int argc, char **argv)
 	int rc, status = 0;
 
 	rc = parse_args(argc, argv, &a);
-	if (rc)
+	if (rc) {
+		g_free(a.token_buf);
 		return rc < 0 ? 0 : rc;
+	}
 	if (a.map) {
 		if (import_csv_format_new(a.map, NULL, NULL, &mapped, err,
 					  sizeof err)) {
@@ -277,6 +335,7 @@ int cli_import(int argc, char **argv)
 out:
 	import_sink_destroy(sink);
 	import_csv_format_free(mapped);
+	g_free(a.token_buf);
 	store_close(st);
 	fflush(stdout);
 	return status;

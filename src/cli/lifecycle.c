@@ -47,34 +47,61 @@ static const struct option opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/* The usage lines of one noun's actions, each "usage: " wide: "akari
+ * site show|retire ...". */
+static const char *const site_lines =
+	"akari site show|retire --db FILE NAME\n"
+	"       akari site change --db FILE NAME [--name N] [--kind K]"
+	" [--tz ZONE]\n"
+	"                         [--parent P]   (--parent '' removes"
+	" it)\n";
+static const char *const device_lines =
+	"akari device list --db FILE [--site S] [--retired]\n"
+	"                         [--offline-after SECONDS]\n"
+	"       akari device show|retire --db FILE --site S NAME\n"
+	"       akari device change --db FILE --site S NAME [--name N]"
+	" [--kind K]\n"
+	"                         [--rate PER_S] [--burst B] "
+	"[--max-body BYTES]\n"
+	"       akari device token rotate|revoke --db FILE --site S "
+	"NAME\n"
+	"       akari device secret set|clear --db FILE --site S NAME\n";
+static const char *const point_lines =
+	"akari point show|retire --db FILE KEY\n"
+	"       akari point change --db FILE KEY [--quantity Q] "
+	"[--unit U]\n"
+	"                         [--kind K] [--step SECONDS]\n";
+static const char *const notes =
+	"Retiring keeps an item and its history; a retired device's "
+	"token\nstops working and a retired point takes no readings. "
+	"'token rotate'\nand 'secret set' print the new token or "
+	"secret once.  A limit of 0\ngoes back to the server's "
+	"default (docs/registry.md).\n";
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: akari site show|retire --db FILE NAME\n"
-		"       akari site change --db FILE NAME [--name N] [--kind K]"
-		" [--tz ZONE]\n"
-		"                         [--parent P]   (--parent '' removes"
-		" it)\n"
-		"       akari device list --db FILE [--site S] [--retired]\n"
-		"                         [--offline-after SECONDS]\n"
-		"       akari device show|retire --db FILE --site S NAME\n"
-		"       akari device change --db FILE --site S NAME [--name N]"
-		" [--kind K]\n"
-		"                         [--rate PER_S] [--burst B] "
-		"[--max-body BYTES]\n"
-		"       akari device token rotate|revoke --db FILE --site S "
-		"NAME\n"
-		"       akari device secret set|clear --db FILE --site S NAME\n"
-		"       akari point show|retire --db FILE KEY\n"
-		"       akari point change --db FILE KEY [--quantity Q] "
-		"[--unit U]\n"
-		"                         [--kind K] [--step SECONDS]\n"
-		"\n"
-		"Retiring keeps an item and its history; a retired device's "
-		"token\nstops working and a retired point takes no readings. "
-		"'token rotate'\nand 'secret set' print the new token or "
-		"secret once.  A limit of 0\ngoes back to the server's "
-		"default (docs/registry.md).\n");
+	fprintf(f, "usage: %s       %s       %s\n%s", site_lines,
+		device_lines, point_lines, notes);
+}
+
+void cli_lifecycle_usage_of(FILE *f, const char *noun)
+{
+	bool site = !strcmp(noun, "site"), dev = !strcmp(noun, "device");
+
+	fprintf(f, "       %s\n", site ? site_lines
+				: dev ? device_lines : point_lines);
+	if (site)
+		fprintf(f, "Retiring keeps a site and its history "
+			"(docs/registry.md).\n");
+	else if (dev)
+		fprintf(f, "Retiring keeps a device and its history; its "
+			"token stops working.\n'token rotate' and 'secret "
+			"set' print the new token or secret once.\nA limit "
+			"of 0 goes back to the server's default "
+			"(docs/registry.md).\n");
+	else
+		fprintf(f, "Retiring keeps a point and its history; it takes "
+			"no readings\n(docs/registry.md).\n");
 }
 
 /* Parses options and the one positional argument. */

@@ -170,7 +170,9 @@ static void site_usage(FILE *f)
 		"usage: akari site add --db FILE NAME --kind K --tz ZONE "
 		"[--parent P]\n"
 		"                      [--floor-area M2]\n"
-		"       akari site list --db FILE\n"
+		"       akari site list --db FILE\n");
+	cli_lifecycle_usage_of(f, "site");
+	fprintf(f,
 		"\n"
 		"  NAME         the site's unique name, e.g. tepco\n"
 		"  --kind K     what it is: grid, home, room, building, ...\n"
@@ -312,7 +314,8 @@ int cli_site(int argc, char **argv)
 	}
 	if (cli_lifecycle_claims("site", argv[1]))
 		return cli_lifecycle("site", argc, argv);
-	fprintf(stderr, "akari site: unknown action '%s' (add or list)\n",
+	fprintf(stderr, "akari site: unknown action '%s' (add, list, show, "
+		"change or retire)\n",
 		argv[1]);
 	return 2;
 }
@@ -322,7 +325,9 @@ int cli_site(int argc, char **argv)
 static void device_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: akari device add --db FILE --site S NAME [--kind K]\n"
+		"usage: akari device add --db FILE --site S NAME [--kind K]\n");
+	cli_lifecycle_usage_of(f, "device");
+	fprintf(f,
 		"\n"
 		"Registers a device on site S and prints its new token, once:\n"
 		"only a hash of it is kept.  The device sends it as\n"
@@ -384,7 +389,8 @@ int cli_device(int argc, char **argv)
 	}
 	if (cli_lifecycle_claims("device", argv[1]))
 		return cli_lifecycle("device", argc, argv);
-	fprintf(stderr, "akari device: unknown action '%s' (add)\n", argv[1]);
+	fprintf(stderr, "akari device: unknown action '%s' (add, list, show, "
+		"change, retire, token or secret)\n", argv[1]);
 	return 2;
 }
 
@@ -398,7 +404,9 @@ static void point_usage(FILE *f)
 		"                       [--kind instantaneous|counter|state]"
 		" [--step SECONDS]\n"
 		"                       [--digits N]\n"
-		"       akari point list --db FILE [--site S]\n"
+		"       akari point list --db FILE [--site S]\n");
+	cli_lifecycle_usage_of(f, "point");
+	fprintf(f,
 		"\n"
 		"  KEY          the point's stable key, e.g. tepco/demand\n"
 		"  --site S     the site it belongs to\n"
@@ -585,7 +593,8 @@ int cli_point(int argc, char **argv)
 	}
 	if (cli_lifecycle_claims("point", argv[1]))
 		return cli_lifecycle("point", argc, argv);
-	fprintf(stderr, "akari point: unknown action '%s' (add or list)\n",
+	fprintf(stderr, "akari point: unknown action '%s' (add, list, show, "
+		"change or retire)\n",
 		argv[1]);
 	return 2;
 }

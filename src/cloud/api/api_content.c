@@ -24,6 +24,7 @@
 
 #include "cloud/api/api_auth.h"
 #include "cloud/api/api_http.h"
+#include "cloud/ingest/ingest_json.h"
 #include "cloud/store/store_content.h"
 #include "cloud/store/store_displays.h"
 #include "cloud/store/store_registry.h"
@@ -360,10 +361,17 @@ enum MHD_Result api_content_receive(struct api_content *r, const char *data,
 /* The body as a JSON object, or an error answer. */
 static json_t *body_object(struct api_content *r, struct reply *a)
 {
+	const char *body = (const char *)r->body->data;
 	json_error_t jerr;
+	char why[256];
 	json_t *doc;
 
-	doc = json_loadb((const char *)r->body->data, r->body->len, 0, &jerr);
+	doc = json_loadb(body, r->body->len, 0, &jerr);
+	if (!doc && ingest_json_explain(body, r->body->len, &jerr, why,
+					sizeof why)) {
+		reply_error(a, 400, "bad_json", "%s", why);
+		return NULL;
+	}
 	if (!doc) {
 		reply_error(a, 400, "bad_json", "the body is not JSON: %s at "
 			    "line %d", jerr.text, jerr.line);

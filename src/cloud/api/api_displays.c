@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cloud/ingest/ingest_json.h"
 #include "cloud/store/store_displays.h"
 #include "core/timeutil.h"
 
@@ -29,6 +30,18 @@ static json_t *error(const char *code, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	return json_pack("{s:s, s:s}", "error", code, "message", msg);
+}
+
+/* The answer to a body json_loadb() refused with jerr. */
+static json_t *json_error(const char *body, size_t len,
+			  const json_error_t *jerr)
+{
+	char why[256];
+
+	if (ingest_json_explain(body, len, jerr, why, sizeof why))
+		return error("bad_json", "%s", why);
+	return error("bad_json", "body:%d:%d: %s", jerr->line, jerr->column,
+		     jerr->text);
 }
 
 /* A string member of at most max - 1 bytes into buf; absent gives "". */
@@ -124,8 +137,7 @@ int api_displays_beat(struct store *st, const char *id, int64_t device_id,
 	if (!json_is_object(o)) {
 		*answer = o ? error("bad_json", "the body must be a JSON "
 				    "object")
-			    : error("bad_json", "body:%d:%d: %s", jerr.line,
-				    jerr.column, jerr.text);
+			    : json_error(body, len, &jerr);
 		goto out;
 	}
 
@@ -402,8 +414,7 @@ int api_displays_plays_put(struct store *st, const char *id,
 	o = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
 	list = json_object_get(o, "plays");
 	if (!o) {
-		*answer = error("bad_json", "body:%d:%d: %s", jerr.line,
-				jerr.column, jerr.text);
+		*answer = json_error(body, len, &jerr);
 		goto out;
 	}
 	if (!json_is_array(list) || json_array_size(list) >

@@ -19,6 +19,7 @@
 #include <glib.h>
 
 #include "cloud/api/api_http.h"
+#include "cloud/ingest/ingest_json.h"
 #include "cloud/ingest/units.h"
 #include "cloud/store/store_registry.h"
 #include "core/timeutil.h"
@@ -257,10 +258,14 @@ static int read_body(struct call *c, const char *body, size_t len,
 {
 	json_error_t jerr;
 	const char *key;
+	char why[256];
 	json_t *v;
 	bool ok;
 
 	c->body = len ? json_loadb(body, len, 0, &jerr) : NULL;
+	if (!c->body && len &&
+	    ingest_json_explain(body, len, &jerr, why, sizeof why))
+		return fail(c, 400, "bad_json", "%s", why);
 	if (!c->body)
 		return len ? fail(c, 400, "bad_json",
 				  "the body is not JSON: %s (line %d)",

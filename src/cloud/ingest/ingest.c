@@ -799,8 +799,9 @@ int ingest_body(struct store *st, const struct ingest_source *src,
 	batch = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!batch) {
 		memset(res, 0, sizeof *res);
-		snprintf(msg, sizeof msg, "line %d column %d: %s", jerr.line,
-			 jerr.column, jerr.text);
+		if (!ingest_json_explain(body, len, &jerr, msg, sizeof msg))
+			snprintf(msg, sizeof msg, "line %d column %d: %s",
+				 jerr.line, jerr.column, jerr.text);
 		set_error(res, 400, "bad_json", msg);
 		return 0;
 	}

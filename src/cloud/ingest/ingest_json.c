@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -229,4 +230,36 @@ bool ingest_json_rows(const char *body, size_t len, GArray *rows,
 		return false;
 	skip_ws(&r);
 	return r.p == r.end;
+}
+
+bool ingest_json_explain(const char *body, size_t len,
+			 const json_error_t *jerr, char *msg, size_t msglen)
+{
+	const char *nul;
+	size_t off;
+	int line = 1;
+
+	if (!body)
+		return false;
+	if (len >= 3 && !memcmp(body, "\xef\xbb\xbf", 3)) {
+		snprintf(msg, msglen, "body starts with a UTF-8 byte order "
+			 "mark; send JSON without it");
+		return true;
+	}
+	/* jansson reads a NUL between tokens as the end of its input and
+	 * stops past it; in a string it stops at it, as a control
+	 * character.  A NUL beyond is not what it refused. */
+	nul = memchr(body, '\0', len);
+	if (!nul || jerr->position < 0)
+		return false;
+	off = (size_t)(nul - body);
+	if (off > (size_t)jerr->position ||
+	    (off == (size_t)jerr->position &&
+	     !strstr(jerr->text, "control character 0x0")))
+		return false;
+	for (size_t i = 0; i < off; i++)
+		line += body[i] == '\n';
+	snprintf(msg, msglen, "body: NUL byte at offset %zu (line %d); send "
+		 "the JSON text alone, without NUL bytes", off, line);
+	return true;
 }

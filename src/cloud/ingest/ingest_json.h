@@ -1,6 +1,7 @@
 /*
  * ingest_json.h - a reader for the plain shape of a JSON batch, so that
- * the common body costs no jansson tree (ingest.c's private use).
+ * the common body costs no jansson tree (ingest.c's private use), and
+ * the words for a body jansson refused, which every JSON route uses.
  *
  *   {"readings": [{"point": "a/b", "ts": 1656288000, "value": 1.5,
  *                  "unit": "kW"}, ...]}
@@ -17,6 +18,7 @@
 #define AKARI_INGEST_JSON_H
 
 #include <glib.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -28,5 +30,17 @@
  */
 bool ingest_json_rows(const char *body, size_t len, GArray *rows,
 		      GStringChunk *strings);
+
+/*
+ * For a body (len bytes) that json_loadb() refused with jerr, the two
+ * faults jansson's own words hide ("'[' or '{' expected near ''", "end
+ * of file expected near end of file"): a UTF-8 byte order mark before
+ * the JSON, or a NUL byte where jansson stopped.  Writes what is wrong
+ * and where into msg ("body: NUL byte at offset 12 (line 1); ...") and
+ * returns true; false for any other fault, whose jansson message then
+ * stands.  Every JSON route of the API asks it first.
+ */
+bool ingest_json_explain(const char *body, size_t len,
+			 const json_error_t *jerr, char *msg, size_t msglen);
 
 #endif

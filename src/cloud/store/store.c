@@ -272,6 +272,12 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  seq INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS log_kept (seq INTEGER PRIMARY KEY);",
+
+	/* 11: no table changes.  Blocks are now cut by size and may hold
+	 * up to 2,048 readings (store_blocks.h); releases before this one
+	 * decode at most 1,024 and would take such blocks for damage.  The
+	 * version makes them refuse the file as newer instead. */
+	"",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -97,6 +97,18 @@ struct bcache {
 	size_t mcap;
 	uint8_t *enc;		/* room for one encoded block */
 	size_t enc_cap;
+	uint8_t best[STORE_BLOCK_BODY_MAX];	/* fit()'s longest so far */
+	/* store_blocks_write_all(): the points' new last blocks, held
+	 * back until their other blocks are written */
+	bool defer;
+	GArray *held;		/* struct held */
+	GByteArray *held_body;
+};
+
+/* A block held back: its row, and its body at held_body[off..+len). */
+struct held {
+	int64_t point, t0, t1, n;
+	size_t off, len;
 };
 
 static GMutex caches_lock;
@@ -117,6 +129,10 @@ static void bcache_free(gpointer p)
 	g_free(c->mts);
 	g_free(c->mv);
 	g_free(c->enc);
+	if (c->held)
+		g_array_free(c->held, TRUE);
+	if (c->held_body)
+		g_byte_array_free(c->held_body, TRUE);
 	g_free(c);
 }
 
@@ -152,6 +168,8 @@ static int bcache_prepare(sqlite3 *db, struct bcache *c)
 			return db_fail(db, "preparing the block queries");
 	c->enc_cap = store_codec_bound(STORE_BLOCK_MAX);
 	c->enc = g_malloc(c->enc_cap);
+	c->held = g_array_new(FALSE, FALSE, sizeof(struct held));
+	c->held_body = g_byte_array_new();
 	return STORE_OK;
 }
 
@@ -244,57 +262,180 @@ static int block_del(sqlite3 *db, struct bcache *c, int64_t id)
 	return rc;
 }
 
-/* Encodes ts[0..n), v[0..n) (1 <= n <= STORE_BLOCK_MAX) and writes
- * them as block id (id 0: a new block). */
-static int block_put(sqlite3 *db, struct bcache *c, int64_t point,
-		     int64_t id, const int64_t *ts, const double *v, size_t n)
+static int encode(struct bcache *c, int64_t point, const int64_t *ts,
+		  const double *v, size_t n, size_t *len)
 {
-	sqlite3_stmt *s = c->s.ins;
-	size_t len = 0;
-	int rc;
-
-	/*
-	 * A block that changes is written again as a new row at the end of
-	 * the table, not updated in place: a merge grows the last block of
-	 * every point it writes, and rows that grow inside full pages split
-	 * them about half full (12 % of the table's pages were unused on
-	 * the bench's workload).  Appended one after another they fill
-	 * their pages, and the pages they leave are reused.
-	 */
-	if (id) {
-		rc = block_del(db, c, id);
-		if (rc)
-			return rc;
-	}
-	rc = store_codec_encode(ts, v, n, c->enc, c->enc_cap, &len);
-	if (rc)
+	if (store_codec_encode(ts, v, n, c->enc, c->enc_cap, len))
 		return store_fail(STORE_INVALID, "point %lld: readings at "
 				  "ts %lld do not encode (times not "
 				  "increasing)", (long long)point,
 				  (long long)ts[0]);
+	return STORE_OK;
+}
+
+static int row_insert(sqlite3 *db, struct bcache *c, int64_t point,
+		      int64_t t0, int64_t t1, int64_t n, const uint8_t *body,
+		      size_t len)
+{
+	sqlite3_stmt *s = c->s.ins;
+	int rc;
+
 	sqlite3_bind_int64(s, 1, point);
-	sqlite3_bind_int64(s, 2, ts[0]);
-	sqlite3_bind_int64(s, 3, ts[n - 1]);
-	sqlite3_bind_int64(s, 4, (int64_t)n);
-	sqlite3_bind_blob(s, 5, c->enc, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t0);
+	sqlite3_bind_int64(s, 3, t1);
+	sqlite3_bind_int64(s, 4, n);
+	sqlite3_bind_blob(s, 5, body, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK
 					     : db_fail(db, "writing a block");
 	done(s);
 	return rc;
 }
 
-/* Writes ts[0..n), v[0..n) cut into full blocks; the first goes into
- * block id (0: a new one), the others are new. */
-static int blocks_put(sqlite3 *db, struct bcache *c, int64_t point,
-		      int64_t id, const int64_t *ts, const double *v,
-		      size_t n)
+/*
+ * Writes the len bytes of c->enc, the block of ts[0..n), as a new row,
+ * or holds it back when held is set and a store_blocks_write_all() is
+ * running.
+ *
+ * A block that changes is written again as a new row at the end of the
+ * table, not updated in place: a merge grows the last block of every
+ * point it writes, and rows that grow inside full pages split them
+ * about half full (12 % of the table's pages were unused on the bench's
+ * workload).  Appended one after another they fill their pages, and the
+ * pages they leave are reused.
+ */
+static int enc_write(sqlite3 *db, struct bcache *c, int64_t point,
+		     const int64_t *ts, size_t n, size_t len, bool held)
 {
+	struct held h = {point, ts[0], ts[n - 1], (int64_t)n, 0, len};
+
+	if (!held || !c->defer)
+		return row_insert(db, c, point, h.t0, h.t1, h.n, c->enc, len);
+	h.off = c->held_body->len;
+	g_byte_array_append(c->held_body, c->enc, (guint)len);
+	g_array_append_val(c->held, h);
+	return STORE_OK;
+}
+
+/* Encodes ts[0..n), v[0..n) (1 <= n <= STORE_BLOCK_MAX) and writes
+ * them as block id (id 0: a new block), whatever their size. */
+static int block_put(sqlite3 *db, struct bcache *c, int64_t point,
+		     int64_t id, const int64_t *ts, const double *v, size_t n)
+{
+	size_t len = 0;
 	int rc = STORE_OK;
 
-	for (size_t i = 0; i < n && !rc; i += STORE_BLOCK_MAX) {
-		size_t k = n - i < STORE_BLOCK_MAX ? n - i : STORE_BLOCK_MAX;
+	if (id)
+		rc = block_del(db, c, id);
+	if (!rc)
+		rc = encode(c, point, ts, v, n, &len);
+	if (!rc)
+		rc = enc_write(db, c, point, ts, n, len, false);
+	return rc;
+}
 
-		rc = block_put(db, c, point, i ? 0 : id, ts + i, v + i, k);
+/*
+ * The longest start of ts[0..n) (at most STORE_BLOCK_MAX readings)
+ * whose block takes at most STORE_BLOCK_BODY_MAX bytes: *k readings,
+ * encoded in c->enc[0..*len).  lo readings are known to take lo_len
+ * bytes and fit (0 and 0 when nothing is known): an append to a block
+ * knows its old size.
+ *
+ * A block grows with its readings almost in proportion, so the cut is
+ * searched by interpolation between the longest start known to fit and
+ * the shortest known not to; it usually takes two or three encodes,
+ * which matters since a merge cuts a block of every point whose last
+ * block fills.  After a few steps it halves instead, in case the size
+ * is far from proportional.  The size need not grow with every reading
+ * (a run can end a frame), so the cut found fits and the reading after
+ * it does not, but a longer start might fit again.
+ */
+static int fit(struct bcache *c, int64_t point, const int64_t *ts,
+	       const double *v, size_t n, size_t lo, size_t lo_len,
+	       size_t *k, size_t *len)
+{
+	size_t hi, hi_len = 0, probe, best_len = 0;
+	bool best = false;
+	int rc, step = 0;
+
+	hi = n < STORE_BLOCK_MAX ? n : STORE_BLOCK_MAX;
+	rc = encode(c, point, ts, v, hi, &hi_len);
+	if (rc || hi_len <= STORE_BLOCK_BODY_MAX) {
+		*k = hi;
+		*len = hi_len;
+		return rc;
+	}
+	/* one reading always fits (store_codec_bound(1) is 120), so lo
+	 * ends at 1 or more */
+	if (lo >= hi) {
+		lo = 0;
+		lo_len = 0;
+	}
+	while (hi - lo > 1) {
+		if (step++ < 4)
+			probe = lo + (size_t)((double)(hi - lo) *
+					      (double)(STORE_BLOCK_BODY_MAX -
+						       lo_len) /
+					      (double)(hi_len - lo_len));
+		else
+			probe = lo + (hi - lo) / 2;
+		if (probe <= lo)
+			probe = lo + 1;
+		if (probe >= hi)
+			probe = hi - 1;
+		rc = encode(c, point, ts, v, probe, len);
+		if (rc)
+			return rc;
+		if (*len <= STORE_BLOCK_BODY_MAX) {
+			lo = probe;
+			lo_len = *len;
+			best = true;
+			best_len = *len;
+			memcpy(c->best, c->enc, *len);
+		} else {
+			hi = probe;
+			hi_len = *len;
+		}
+	}
+	*k = lo;
+	if (!best)	/* lo is the caller's, or 1 */
+		return encode(c, point, ts, v, lo, len);
+	memcpy(c->enc, c->best, best_len);
+	*len = best_len;
+	return STORE_OK;
+}
+
+/*
+ * Writes ts[0..n), v[0..n) cut into blocks that fit (fit() above).
+ * The first replaces block id (0: none), which held the first keep
+ * readings exactly as they are here in keep_len bytes (0 when they
+ * changed): a first block of just those stays as it is.  With last,
+ * the final block becomes the point's last and is held back
+ * (enc_write()).
+ */
+static int blocks_put(sqlite3 *db, struct bcache *c, int64_t point,
+		      int64_t id, size_t keep, size_t keep_len,
+		      const int64_t *ts, const double *v, size_t n, bool last)
+{
+	size_t i = 0, k = 0, len = 0;
+	int rc = STORE_OK;
+
+	while (i < n && !rc) {
+		rc = fit(c, point, ts + i, v + i, n - i, i ? 0 : keep,
+			 i ? 0 : keep_len, &k, &len);
+		if (rc)
+			break;
+		if (i == 0 && id) {
+			if (k == keep) {
+				i = k;
+				continue;
+			}
+			rc = block_del(db, c, id);
+			if (rc)
+				break;
+		}
+		rc = enc_write(db, c, point, ts + i, k, len,
+			       last && i + k == n);
+		i += k;
 	}
 	return rc;
 }
@@ -343,7 +484,7 @@ static int write_run(sqlite3 *db, struct bcache *c, int64_t point,
 	struct brow b = {0};
 	int64_t next = 0;
 	bool has_b = false, has_next;
-	size_t k = 0, m;
+	size_t k = 0, m, bytes = 0;
 	int rc = STORE_OK, step;
 
 	sqlite3_bind_int64(c->s.next, 1, point);
@@ -367,7 +508,9 @@ static int write_run(sqlite3 *db, struct bcache *c, int64_t point,
 		has_b = true;
 		/* after a full block, and before any block, the run stands
 		 * alone: nothing to decode */
-		if (b.t1 < ts[0] && b.n >= STORE_BLOCK_MAX)
+		bytes = (size_t)sqlite3_column_bytes(c->s.start, 4);
+		if (b.t1 < ts[0] && (b.n >= STORE_BLOCK_MAX ||
+				     bytes >= STORE_BLOCK_BODY_MAX))
 			has_b = false;
 		else
 			rc = body_decode(c->s.start, 4, point, &b, c->ts,
@@ -380,9 +523,13 @@ static int write_run(sqlite3 *db, struct bcache *c, int64_t point,
 		return rc;
 
 	if (!has_b)
-		return blocks_put(db, c, point, 0, ts, v, k);
+		return blocks_put(db, c, point, 0, 0, 0, ts, v, k, !has_next);
 	m = merge_run(c, (size_t)b.n, ts, v, k);
-	return blocks_put(db, c, point, b.id, c->mts, c->mv, m);
+	/* an append leaves the block's own readings as they were */
+	if (b.t1 >= ts[0])
+		bytes = 0;
+	return blocks_put(db, c, point, b.id, bytes ? (size_t)b.n : 0,
+			  bytes, c->mts, c->mv, m, !has_next);
 }
 
 int store_blocks_write(sqlite3 *db, int64_t point, const int64_t *ts,
@@ -399,6 +546,58 @@ int store_blocks_write(sqlite3 *db, int64_t point, const int64_t *ts,
 		rc = write_run(db, c, point, ts + i, value + i, n - i, &len);
 		i += len;
 	}
+	return rc;
+}
+
+/* Writes the blocks held back, in the order they came. */
+static int write_held(sqlite3 *db, struct bcache *c)
+{
+	int rc = STORE_OK;
+
+	for (guint i = 0; i < c->held->len && !rc; i++) {
+		const struct held *h = &g_array_index(c->held, struct held, i);
+
+		rc = row_insert(db, c, h->point, h->t0, h->t1, h->n,
+				c->held_body->data + h->off, h->len);
+	}
+	return rc;
+}
+
+int store_blocks_write_all(sqlite3 *db, const struct store_reading *rows,
+			   size_t n)
+{
+	struct bcache *c;
+	int64_t *ts;
+	double *v;
+	size_t first = 0;
+	int rc;
+
+	if (n == 0)
+		return STORE_OK;
+	rc = blocks_get(db, &c);
+	if (rc)
+		return rc;
+	ts = g_new(int64_t, n);
+	v = g_new(double, n);
+	for (size_t i = 0; i < n; i++) {
+		ts[i] = rows[i].ts;
+		v[i] = rows[i].value;
+	}
+	c->defer = true;
+	for (size_t i = 1; i <= n && !rc; i++) {
+		if (i < n && rows[i].point_id == rows[first].point_id)
+			continue;
+		rc = store_blocks_write(db, rows[first].point_id, ts + first,
+					v + first, i - first);
+		first = i;
+	}
+	c->defer = false;
+	if (!rc)
+		rc = write_held(db, c);
+	g_array_set_size(c->held, 0);
+	g_byte_array_set_size(c->held_body, 0);
+	g_free(ts);
+	g_free(v);
 	return rc;
 }
 
@@ -648,8 +847,13 @@ int store_blocks_check(sqlite3 *db)
 static int migrate_point(sqlite3 *db, struct bcache *c, int64_t point,
 			 const int64_t *ts, const double *v, size_t n)
 {
-	return n ? blocks_put(db, c, point, 0, ts, v, n) : STORE_OK;
+	return n ? blocks_put(db, c, point, 0, 0, 0, ts, v, n, false)
+		 : STORE_OK;
 }
+
+/* Readings of one point the migration cuts at once: only the last
+ * block of each such piece can come out short. */
+#define MIGRATE_PIECE (64 * STORE_BLOCK_MAX)
 
 int store_blocks_migrate(sqlite3 *db)
 {
@@ -672,12 +876,12 @@ int store_blocks_migrate(sqlite3 *db)
 		rc = db_fail(db, "reading readings into blocks");
 		goto out;
 	}
-	ts = g_new(int64_t, STORE_BLOCK_MAX);
-	v = g_new(double, STORE_BLOCK_MAX);
+	ts = g_new(int64_t, MIGRATE_PIECE);
+	v = g_new(double, MIGRATE_PIECE);
 	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t p = sqlite3_column_int64(s, 0);
 
-		if (n && (p != point || n == STORE_BLOCK_MAX)) {
+		if (n && (p != point || n == MIGRATE_PIECE)) {
 			rc = migrate_point(db, c, point, ts, v, n);
 			n = 0;
 		}

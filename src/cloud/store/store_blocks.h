@@ -34,14 +34,37 @@
 #include "cloud/store/store.h"
 
 /* Readings in one block at most.  A merge decodes and encodes the last
- * block of every point it writes, so blocks stay short. */
-#define STORE_BLOCK_MAX 1024
+ * block of every point it writes, so blocks stay short.  Releases
+ * before this one wrote at most 1,024; those blocks are read and
+ * appended to like any other. */
+#define STORE_BLOCK_MAX 2048
+
+/*
+ * Bytes of body a write puts in one block at most (docs/storage.md):
+ * three rows of the table blocks then fill a 4,096-byte page.  A leaf
+ * has 4,088 bytes for cells, 1,362 for each of three with its 2-byte
+ * pointer; a row takes at most 31 bytes besides its body (payload size
+ * 2, rowid 4, record header 8, point_id 3, t0 and t1 6 each, n 2).
+ * Blocks written before the cap, or by a prune, may be larger.
+ */
+#define STORE_BLOCK_BODY_MAX 1329
 
 /* Writes n readings of point (ts[] strictly increasing, borrowed for
  * the call).  A reading already stored at one of those ts is replaced:
- * last write wins.  On failure the caller rolls back. */
+ * last write wins.  Each block written holds as many readings as fit
+ * in STORE_BLOCK_BODY_MAX bytes (and STORE_BLOCK_MAX).  On failure the
+ * caller rolls back. */
 int store_blocks_write(sqlite3 *db, int64_t point, const int64_t *ts,
 		       const double *value, size_t n);
+
+/* store_blocks_write() for the readings of many points, rows[0..n)
+ * (borrowed) sorted by point and, within a point, by strictly
+ * increasing ts.  The new last block of every point is written after
+ * all the other blocks the call writes: the next write to the point
+ * replaces that block, and rows that are replaced soon then share
+ * pages with each other, not with full blocks that stay. */
+int store_blocks_write_all(sqlite3 *db, const struct store_reading *rows,
+			   size_t n);
 
 /* Calls fn(ts, value, ctx) for every reading of point with from <= ts
  * < to, in ts order, until fn returns non-zero (STORE_OK then).  fn

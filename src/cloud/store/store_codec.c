@@ -25,7 +25,8 @@
 #include <string.h>
 
 enum {
-	FRAME_MAX = 128,	/* values in one packed frame */
+	FRAME_MAX = 128,	/* values in one group of a packed frame */
+	JOIN_MAX = 1024,	/* values in one packed frame of groups */
 	RUN_MIN = 16,		/* equal values that get a run chunk */
 	DECIMALS_MAX = 9,	/* decimal mode: k in 0..DECIMALS_MAX */
 	MODE_XOR = 0x10,	/* value mode byte of the XOR coding */
@@ -234,14 +235,102 @@ static void put_frame(struct writer *w, const uint64_t *item, size_t n)
 	put_bits_end(w);
 }
 
-/* Packed frames of up to FRAME_MAX items, except that RUN_MIN equal
- * items in a row end the frame before them and go on as a run chunk
- * for as long as they last. */
+static size_t varint_bytes(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static void span_of(const uint64_t *item, size_t n, int64_t *lo,
+		    int64_t *hi)
+{
+	*lo = INT64_MAX;
+	*hi = INT64_MIN;
+	for (size_t j = 0; j < n; j++) {
+		int64_t x = (int64_t)item[j];
+
+		if (x < *lo)
+			*lo = x;
+		if (x > *hi)
+			*hi = x;
+	}
+}
+
+/* The bytes of a frame of n items spanning lo .. hi, head included. */
+static size_t frame_bytes(size_t n, int64_t lo, int64_t hi)
+{
+	unsigned width = width_of((uint64_t)hi - (uint64_t)lo);
+
+	return 1 + varint_bytes(n) + varint_bytes(zigzag((uint64_t)lo)) +
+	       (n * width + 7) / 8;
+}
+
+/* Items waiting for their frame: item[0..g) one frame of groups that
+ * joined, spanning lo .. hi, and item[g..n) the group being filled. */
+struct pending {
+	uint64_t item[JOIN_MAX];
+	size_t n, g;
+	int64_t lo, hi;
+};
+
+/* Ends the group item[g..n): it joins the frame before it when one
+ * frame of both takes no more bytes than two, else that frame is
+ * written and the group starts the next. */
+static void end_group(struct writer *w, struct pending *p)
+{
+	int64_t lo, hi, ulo, uhi;
+
+	if (p->n == p->g)
+		return;
+	span_of(p->item + p->g, p->n - p->g, &lo, &hi);
+	ulo = lo < p->lo ? lo : p->lo;
+	uhi = hi > p->hi ? hi : p->hi;
+	if (!p->g) {
+		p->lo = lo;
+		p->hi = hi;
+	} else if (frame_bytes(p->n, ulo, uhi) <=
+		   frame_bytes(p->g, p->lo, p->hi) +
+			   frame_bytes(p->n - p->g, lo, hi)) {
+		p->lo = ulo;
+		p->hi = uhi;
+	} else {
+		put_frame(w, p->item, p->g);
+		memmove(p->item, p->item + p->g,
+			(p->n - p->g) * sizeof *p->item);
+		p->n -= p->g;
+		p->lo = lo;
+		p->hi = hi;
+	}
+	p->g = p->n;
+}
+
+static void flush_pending(struct writer *w, struct pending *p)
+{
+	end_group(w, p);
+	put_frame(w, p->item, p->n);
+	p->n = p->g = 0;
+}
+
+/*
+ * Packed frames of groups of up to FRAME_MAX items: a group joins the
+ * frame before it when that costs no more bytes than a frame of its
+ * own (a frame's head is 4 or 5 bytes; the bench's meter series keeps
+ * one width for a whole block), up to JOIN_MAX items a frame.  RUN_MIN
+ * equal items in a row end the frame before them and go on as a run
+ * chunk for as long as they last.
+ */
 static void put_stream(struct writer *w, struct items *it, size_t m)
 {
-	uint64_t pend[FRAME_MAX], runv = 0;
-	size_t np = 0, same = 0, run = 0;
+	struct pending p;
+	uint64_t runv = 0;
+	size_t same = 0, run = 0;
 
+	p.n = p.g = 0;
 	for (size_t i = 0; i < m; i++) {
 		uint64_t x = item_next(it);
 
@@ -254,21 +343,28 @@ static void put_stream(struct writer *w, struct items *it, size_t m)
 			run = 0;
 		}
 
-		same = (np && x == pend[np - 1]) ? same + 1 : 1;
-		pend[np++] = x;
+		same = (p.n && x == p.item[p.n - 1]) ? same + 1 : 1;
+		p.item[p.n++] = x;
 		if (same == RUN_MIN) {
-			put_frame(w, pend, np - RUN_MIN);
+			p.n -= RUN_MIN;
+			/* the run began inside the joined groups */
+			if (p.g > p.n) {
+				p.g = p.n;
+				span_of(p.item, p.g, &p.lo, &p.hi);
+			}
+			flush_pending(w, &p);
 			run = RUN_MIN;
 			runv = x;
-			np = same = 0;
-		} else if (np == FRAME_MAX) {
-			put_frame(w, pend, np);
-			np = same = 0;
+			same = 0;
+		} else if (p.n - p.g == FRAME_MAX) {
+			end_group(w, &p);
+			if (p.n + FRAME_MAX > JOIN_MAX)
+				flush_pending(w, &p);
 		}
 	}
 	if (run)
 		put_chunk_head(w, 0, run, runv);
-	put_frame(w, pend, np);
+	flush_pending(w, &p);
 }
 
 /* Gorilla's XOR coding: per value after the first, bit 0 when it equals

@@ -247,32 +247,14 @@ static int read_arrivals(struct store_log *lg, const int64_t *kept,
 }
 
 /* Writes the batch's rows, sorted by point and ts, into their points'
- * blocks, one call per point. */
+ * blocks. */
 static int upsert_rows(struct store_log *lg, struct store_rollup_batch *b)
 {
 	const struct store_reading *rows;
-	int64_t *ts;
-	double *v;
-	size_t n, first = 0;
-	int rc = STORE_OK;
+	size_t n;
 
 	rows = store_rollup_batch_rows(b, &n);
-	ts = g_new(int64_t, n);
-	v = g_new(double, n);
-	for (size_t i = 0; i < n; i++) {
-		ts[i] = rows[i].ts;
-		v[i] = rows[i].value;
-	}
-	for (size_t i = 1; i <= n && !rc; i++) {
-		if (i < n && rows[i].point_id == rows[first].point_id)
-			continue;
-		rc = store_blocks_write(lg->db, rows[first].point_id,
-					ts + first, v + first, i - first);
-		first = i;
-	}
-	g_free(ts);
-	g_free(v);
-	return rc;
+	return store_blocks_write_all(lg->db, rows, n);
 }
 
 /* Points a merge holds back at most, each for a damaged block. */
