@@ -303,30 +303,36 @@ static void test_unknown_slides(GTimeZone *lon)
 	json_decref(c);
 }
 
-static json_t *summary_at(const char *key, double v, const char *ts)
+static json_t *summary_at(const char *key, int step_s, double v,
+			  const char *ts)
 {
 	char buf[256];
 
 	snprintf(buf, sizeof buf, "{\"points\":[{\"key\":\"%s\","
-		 "\"latest\":{\"ts\":\"%s\",\"value\":%g}}]}", key, ts, v);
+		 "\"step_s\":%d,\"latest\":{\"ts\":\"%s\",\"value\":%g}}]}",
+		 key, step_s, ts, v);
 	return sched(buf);
 }
 
 /* The saving request follows what the grid and the home do now: a
- * reading more than 3 hours before the time read (a feed that stopped
- * while the grid was tight) does not keep it on screen for days. */
+ * reading more than three of its point's steps (and 15 minutes) before
+ * the time read, the slides' rule for a figure that is not current (a
+ * feed that stopped while the grid was tight), does not keep it on
+ * screen for days. */
 static void test_saving_stale(GTimeZone *lon)
 {
 	json_t *c = content("");
 	/* Thu 23:00 UTC is DEC03_2300; 22:00 is an hour before it, 20:00
-	 * three hours, 19:59 and 18:00 more than three. */
-	json_t *hour = summary_at("tepco/usage_hourly", 98,
+	 * three hours (three steps of the hourly point), 19:59 and 18:00
+	 * more than three. */
+	json_t *hour = summary_at("tepco/usage_hourly", 3600, 98,
 				  "2026-12-03T22:00:00Z");
-	json_t *three = summary_at("tepco/usage_hourly", 98,
+	json_t *three = summary_at("tepco/usage_hourly", 3600, 98,
 				   "2026-12-03T20:00:00+00:00");
-	json_t *older = summary_at("tepco/usage_hourly", 98,
+	json_t *older = summary_at("tepco/usage_hourly", 3600, 98,
 				   "2026-12-03T19:59:00Z");
-	json_t *home = summary_at("home12/consumption", 3.0,
+	/* half-hourly: three steps are 90 minutes */
+	json_t *home = summary_at("home12/consumption", 1800, 3.0,
 				  "2026-12-04T03:00:00+09:00");
 	struct kiosk_playlist_input in = {.clock_trusted = true};
 	struct kiosk_playlist_pick p;
@@ -346,8 +352,12 @@ static void test_saving_stale(GTimeZone *lon)
 	in.home = home;
 	kiosk_playlist_pick(c, DEC03_2300, lon, &in, &p);
 	CHECK_INT(p.saving, KIOSK_SAVING_NONE);
+	/* an hour old at 19:00 UTC, within 90 minutes; two hours old at
+	 * 20:00, past them */
 	kiosk_playlist_pick(c, DEC03_2300 - 4 * 3600, lon, &in, &p);
 	CHECK_INT(p.saving, KIOSK_SAVING_HOME);
+	kiosk_playlist_pick(c, DEC03_2300 - 3 * 3600, lon, &in, &p);
+	CHECK_INT(p.saving, KIOSK_SAVING_NONE);
 	json_decref(c);
 	json_decref(hour);
 	json_decref(three);

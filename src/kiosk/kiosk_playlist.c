@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/timeutil.h"
 #include "render/render.h"
 
 #define DAY_MIN 1440
@@ -134,15 +135,20 @@ json_t *kiosk_playlist_schedule(json_t *content, int64_t t, GTimeZone *tz)
 	return best;
 }
 
-/* A reading older than this says nothing of the grid or the home now. */
-#define SAVING_STALE_S (3 * 3600)
-
-/* Whether the reading at RFC 3339 time ts is too old at t; a time that
- * cannot be read is taken as it is. */
-static bool stale(const char *ts, int64_t t)
+/* Whether a point's latest reading, at RFC 3339 time ts, is too old
+ * at t to say anything of the grid or the home now: the slides' rule
+ * (core_reading_stale(), with the point's step).  A time that cannot
+ * be read is taken as it is. */
+static bool stale(json_t *pt, int64_t t)
 {
+	const char *ts = json_string_value(json_object_get(
+		json_object_get(pt, "latest"), "ts"));
 	GDateTime *when = ts ? g_date_time_new_from_iso8601(ts, NULL) : NULL;
-	bool old = when && t - g_date_time_to_unix(when) > SAVING_STALE_S;
+	json_t *step = json_object_get(pt, "step_s");
+	bool old = when &&
+		   core_reading_stale(t - g_date_time_to_unix(when),
+				      json_is_integer(step) ?
+				      json_integer_value(step) : 0);
 
 	if (when)
 		g_date_time_unref(when);
@@ -166,8 +172,7 @@ static bool latest(json_t *site, const char *name, int64_t t, double *out)
 			continue;
 		v = json_object_get(json_object_get(pt, "latest"), "value");
 		if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
-		    stale(json_string_value(json_object_get(
-			      json_object_get(pt, "latest"), "ts")), t))
+		    stale(pt, t))
 			return false;
 		*out = json_number_value(v);
 		return true;

@@ -80,7 +80,8 @@ bool kiosk_schedule_active(json_t *s, int64_t t, GTimeZone *tz);
 json_t *kiosk_playlist_schedule(json_t *content, int64_t t, GTimeZone *tz);
 
 /* Whether the data layer's rules in content fire on the summaries at
- * t: a latest reading more than 3 hours before t does not count. */
+ * t: a latest reading that is stale at t (core_reading_stale(), with
+ * its point's step_s) does not count. */
 enum kiosk_saving kiosk_playlist_saving(json_t *content, int64_t t,
 					json_t *grid, json_t *home,
 					double *value, double *limit);
