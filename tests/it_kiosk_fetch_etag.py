@@ -7,17 +7,19 @@ and notes its path, its If-None-Match header, and the status and ETag of
 the answer.
 
 (a) Replaying 14:00:00 JST so slowly that its clock stands still, and
-fetching every 0.5 s for 6 s: every request asks for at = 14:00:00.  Of
+fetching every 0.5 s for 6 s: every request asks for at = 14:00:59, the
+last second of the clock's minute (so the 14:00:00 readings are in).  Of
 the grid site's summary and the signage figures (the other roles' sites
 are not in the database), the first request of each path has no If-None-Match and is a 200; every
 later one carries the ETag of that path's last 200 and is answered 304,
 so there is one 200 per path.  The kiosk says nothing of a failed fetch,
 and its last frame is the grid slide as `akari render` draws it at
-14:00:00 (a separate command that shares no state with the kiosk), so
+14:00:59 (a separate command that shares no state with the kiosk), so
 the answers it did not get again are still what it shows.
 (b) Replaying from 14:00:30 at 20x for 6 s (the clock passes 14:01 and
-14:02): every `at` asked for is a whole minute, no later than the clock
-(the replay's start plus 20 times the seconds played, 14:03 at most),
+14:02): every `at` asked for is the last second of a minute, no later
+than the end of the clock's minute (the replay's start plus 20 times the
+seconds played, 14:03 at most),
 at least two of them; the first request of each path at a new minute is
 a 200, since the answer names its time.
 """
@@ -132,7 +134,7 @@ def phase_a(srv):
     seen = px.data_requests()
     c.true(len(seen) >= 2 * 4, f"(a) several fetches of the two "
            f"requests ({len(seen)} requests)")
-    c.eq(sorted({at_of(s[0]) for s in seen}), [FROM],
+    c.eq(sorted({at_of(s[0]) for s in seen}), [FROM + 59],
          "(a) the times asked for")
     last_etag, bad, full = {}, [], {}
     for path, inm, status, etag in seen:
@@ -152,7 +154,7 @@ def phase_a(srv):
     nums = it.frame_numbers(png)
     ref = os.path.join(work, "ref-grid.png")
     it.run("render", "--server", srv.url, "--slide", "grid", "--at",
-           str(FROM), "--size", f"{W}x{H}", "--replay", "-o", ref)
+           str(FROM + 59), "--size", f"{W}x{H}", "--replay", "-o", ref)
     c.true(nums and it.png_rgb(os.path.join(
         png, f"frame-{nums[-1]:06d}.png")) == it.png_rgb(ref),
         "(a) the last frame is the grid slide as akari render draws it")
@@ -170,10 +172,11 @@ def phase_b(srv):
         px.stop()
     seen = px.data_requests()
     ats = sorted({at_of(s[0]) for s in seen})
-    c.eq([a for a in ats if a % 60], [], "(b) times that are not a whole "
-         "minute")
+    c.eq([a for a in ats if a % 60 != 59], [], "(b) times that are not "
+         "a minute's last second")
     # 6 s at 20x, plus a second for a slow start or stop.
-    c.true(len(ats) >= 2 and ats[0] == FROM and ats[-1] <= start + 20 * 7,
+    c.true(len(ats) >= 2 and ats[0] == FROM + 59 and
+           ats[-1] <= start + 20 * 7 + 59,
            f"(b) the minutes asked for follow the clock ({ats})")
     first = {}
     for path, inm, status, etag in seen:
