@@ -258,6 +258,23 @@ static void test_weather(json_t *fixture)
 	CHECK_DRAWN(&st, "as of 27 Jun 2022 10:59");
 	CHECK_DRAWN(&st, "11:00 時点");
 	cairo_surface_destroy(s);
+
+	/* Where the answer carries the server's judgement (made with the
+	 * point's own step, which the section does not carry), it decides:
+	 * the 10:59:59 temperature said fresh (a point of a longer step)
+	 * keeps its caption of the day's extremes, undated; the 11:00
+	 * humidity said stale (a 10-minute point: three steps are 30
+	 * minutes) is dated. */
+	json_object_set_new(json_object_get(l, "temperature"), "stale",
+			    json_false());
+	json_object_set_new(json_object_get(l, "humidity"), "stale",
+			    json_true());
+	s = draw(&d, RENDER_WEATHER, "server", &st);
+	CHECK_NOT_DRAWN(&st, "2022年6月27日 10:59");
+	CHECK_NOT_DRAWN(&st, "as of 27 Jun 2022 10:59");
+	CHECK_DRAWN(&st, "2022年6月27日 11:00 時点");
+	CHECK_DRAWN(&st, "as of 27 Jun 2022 11:00");
+	cairo_surface_destroy(s);
 	json_decref(sig);
 }
 

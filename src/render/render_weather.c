@@ -37,13 +37,26 @@ static void as_of(struct render_ctx *c, struct wx *w, int64_t ts)
 			 c->tz);
 }
 
-/* An observation too old to be the weather now (JMA's step is an hour;
- * the section does not carry it): tile t's figure is dated instead of
- * captioned, in the secondary text colour. */
-static void mark_old(struct render_ctx *c, struct render_tile *t,
-		     struct wx *w, int64_t ts)
+/* Whether observation name, of time ts, is too old to be the weather
+ * now: the server's judgement with the point's step where the answer
+ * carries it ("stale"), else JMA's hour, for an answer from a server
+ * that predates it. */
+static bool old(struct render_ctx *c, const char *name, int64_t ts)
 {
-	if (!core_reading_stale(render_data_at(c) - ts, 3600))
+	json_t *l = json_object_get(json_object_get(c->site, "latest"), name);
+	json_t *st = json_object_get(l, "stale");
+
+	if (json_is_boolean(st))
+		return json_is_true(st);
+	return core_reading_stale(render_data_at(c) - ts, 3600);
+}
+
+/* Tile t's figure, of observation name at ts, dated instead of
+ * captioned, in the secondary text colour, when it is too old. */
+static void mark_old(struct render_ctx *c, struct render_tile *t,
+		     struct wx *w, const char *name, int64_t ts)
+{
+	if (!old(c, name, ts))
 		return;
 	render_fmt_when(w->cja, sizeof w->cja, w->cen, sizeof w->cen,
 			N_("as of %s"), ts, c->tz);
@@ -82,13 +95,13 @@ void render_weather(struct render_ctx *c, struct render_rect body)
 		} else {
 			as_of(c, &w[0], ts);
 		}
-		mark_old(c, &t[0], &w[0], ts);
+		mark_old(c, &t[0], &w[0], "temperature", ts);
 	}
 	if (latest(c, "humidity", &v, &ts)) {
 		render_fmt_num(w[1].num, sizeof w[1].num, v, 0);
 		t[1].num = w[1].num;
 		as_of(c, &w[1], ts);
-		mark_old(c, &t[1], &w[1], ts);
+		mark_old(c, &t[1], &w[1], "humidity", ts);
 	}
 	if (latest(c, "precipitation", &v, &ts)) {
 		render_fmt_num(w[2].num, sizeof w[2].num, v, 1);
@@ -104,7 +117,7 @@ void render_weather(struct render_ctx *c, struct render_rect body)
 				   sizeof w[2].cen,
 				   N_("today's total %.1f mm"), v);
 		}
-		mark_old(c, &t[2], &w[2], ts);
+		mark_old(c, &t[2], &w[2], "precipitation", ts);
 	}
 	if (render_get(today, "sunshine_h", NULL, &v)) {
 		render_fmt_num(w[3].num, sizeof w[3].num, v, 1);
