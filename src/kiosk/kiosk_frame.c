@@ -55,9 +55,13 @@ static unsigned char *map_frame(size_t len, struct mapping **m)
 	if (start + want < end)
 		munmap(start + want, (size_t)(end - (start + want)));
 
-	/* Advice only: a kernel without either leaves ordinary pages that
-	 * fault in when drawn on. */
-	madvise(start, want, MADV_HUGEPAGE);
+	/* Advice only: a kernel without it leaves ordinary pages that
+	 * fault in when drawn on.  Huge pages are not asked for with
+	 * MADV_HUGEPAGE: where the kernel's THP defrag is "madvise" (the
+	 * common default) that makes the fault compact memory there and
+	 * then, a stall at a slide change on a box fragmented by weeks of
+	 * running, and they measured no faster here.  A kernel set to
+	 * "always" may still use them, since the start is aligned. */
 	madvise(start, want, MADV_POPULATE_WRITE);
 	*m = (struct mapping *)(start + at);
 	(*m)->p = start;
@@ -81,9 +85,11 @@ cairo_surface_t *kiosk_frame_create(int w, int h)
 						 stride);
 	if (cairo_surface_set_user_data(s, &mapping_key, m, unmap) !=
 	    CAIRO_STATUS_SUCCESS) {
-		/* An error surface (or one without room for the key) does
-		 * not own the pixels. */
+		/* An error surface, or one without room for the key: it
+		 * does not own the pixels, so neither is kept. */
+		cairo_surface_destroy(s);
 		unmap(m);
+		return cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
 	}
 	return s;
 }

@@ -6,10 +6,10 @@
  * its pages fault in one by one (about 2,000 faults, each a trip into
  * the kernel), in the middle of the first frame's drawing and again
  * for every frame made for a fade.  Here the frame is its own mapping,
- * aligned to 2 MiB so that the kernel may back it with huge pages, and
- * its pages are made present in one call (MADV_POPULATE_WRITE): the
- * same zeroed memory, for about a third of the kernel time.  Where the
- * kernel has neither, the frame is an ordinary mapping that faults in
+ * aligned to 2 MiB (a kernel that uses huge pages for every mapping
+ * can back it with them; they are not asked for: kiosk_frame.c), and
+ * its pages are made present in one call (MADV_POPULATE_WRITE).  Where
+ * the kernel cannot, the frame is an ordinary mapping that faults in
  * as before.
  */
 #ifndef AKARI_KIOSK_FRAME_H
