@@ -207,7 +207,10 @@ int cli_render(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	if (fetch_client_get(client, a.at, &b, err, sizeof err)) {
+	/* at the time the kiosk would ask, so that its frame at a.at and
+	 * this picture are the same */
+	if (fetch_client_get(client, fetch_minute_at((double)a.at), &b, err,
+			     sizeof err)) {
 		fprintf(stderr, "akari render: cannot fetch the slide data: "
 			"%s\n", err);
 		rc = 1;

@@ -6,6 +6,7 @@
 #include "fetch/fetch_internal.h"
 
 #include <curl/curl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -450,6 +451,11 @@ out:
 	free(a.data);
 	free(url);
 	return rc;
+}
+
+int64_t fetch_minute_at(double t)
+{
+	return (int64_t)floor(t / 60) * 60 + 59;
 }
 
 int fetch_client_get(struct fetch_client *c, int64_t at,

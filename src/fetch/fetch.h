@@ -98,6 +98,18 @@ struct fetch_client;
 struct fetch_client *fetch_client_create(const struct fetch_config *cfg);
 void fetch_client_destroy(struct fetch_client *c);	/* accepts NULL */
 
+/* The time slide data is asked for at clock time t: the last second
+ * of t's minute.  The slides' clock shows minutes, and a summary asked
+ * for at another second of the same minute is a new answer (its "at",
+ * its energy so far), parsed anew; asked for at one time a minute, an
+ * answer that has not changed is a 304.  The minute's end rather than
+ * its start: a summary holds readings before its "at", and meters
+ * stamp theirs on the minute, so asked for at hh:mm:00 a reading of
+ * hh:mm:00 would wait a minute.  Not the next minute's start, which at
+ * 23:59 is another day.  The kiosk and `akari render` both ask so,
+ * and so draw the same picture at one clock time. */
+int64_t fetch_minute_at(double t);
+
 /* Fetches the three summaries and the signage figures as seen at time
  * at (Unix seconds), one request each over one connection.  Each request
  * sends back the ETag of its last good answer (If-None-Match); a 304

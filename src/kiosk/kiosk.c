@@ -453,21 +453,6 @@ static const char *showing_name(const struct kiosk *k)
 			  : render_slide_name(k->slides[k->slide]);
 }
 
-/* The time slide data is asked for: the last second of the minute on
- * the clock.  The slides' clock shows minutes, and a summary asked for
- * at another second of the same minute is a new answer (its "at", its
- * energy so far), so each fetch parsed a fresh one; asked for at one
- * time a minute, an answer that has not changed since the last fetch
- * is a 304 (fetch.h).  The minute's end rather than its start: a
- * summary holds readings before its "at", and meters stamp theirs on
- * the minute, so asked for at hh:mm:00 a reading of hh:mm:00 would wait
- * a minute for the next fetch.  Not the next minute's start, which at
- * 23:59 is another day. */
-static int64_t fetch_at(double at)
-{
-	return (int64_t)floor(at / 60) * 60 + 59;
-}
-
 static void fetch_if_due(struct kiosk *k)
 {
 	struct fetch_result r;
@@ -497,7 +482,7 @@ static void fetch_if_due(struct kiosk *k)
 		fetch_worker_showing(k->worker,
 				     showing_name(k),
 				     k->data.fetched_at);
-		fetch_worker_request(k->worker, fetch_at(k->at));
+		fetch_worker_request(k->worker, fetch_minute_at(k->at));
 	}
 }
 
@@ -1210,7 +1195,7 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	load_cache(k);
 	/* The first fetch runs while the display opens. */
 	fetch_worker_request(k->worker,
-			     fetch_at(kiosk_clock_at(&k->clock, k->mono,
+			     fetch_minute_at(kiosk_clock_at(&k->clock, k->mono,
 						     kiosk_wall_now())));
 	k->content = kiosk_content_create(o, k->slides, k->nslides,
 					  k->log_tz);
