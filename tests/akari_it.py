@@ -208,8 +208,8 @@ class Stored:
     (docs/codec.md) where the file has one, else from `readings`, then
     the batches still in `arrivals` applied in seq order over them, last
     write wins, then those of the side file `<db>-arrivals` that the
-    file's `log_applied` and `log_kept` do not count as merged
-    (docs/storage.md).  The side file is read first, then the database
+    file's `log_applied` and `log_kept` do not count as merged, when
+    the side file names the file's own token (docs/storage.md).  The side file is read first, then the database
     in one read transaction, so a server merging meanwhile changes
     nothing seen: a batch gone from the side file by then is merged.
 
@@ -243,9 +243,10 @@ class Stored:
 
     @staticmethod
     def _read_side(path):
-        """[(seq, n, body)] of the side file, [] when there is none."""
+        """(token, [(seq, n, body)]) of the side file, (None, []) when
+        there is none; token is the database token it names, or None."""
         if not os.path.isfile(path):
-            return []
+            return None, []
         con = sqlite3.connect(f"file:{path}?mode=rw", uri=True,
                               isolation_level=None)
         try:
@@ -254,14 +255,20 @@ class Stored:
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
             rows = [] if "arrivals" not in tables else list(con.execute(
                 "SELECT seq, n, body FROM arrivals ORDER BY seq"))
+            token = None if "owner" not in tables else con.execute(
+                "SELECT token FROM owner").fetchone()
             con.execute("COMMIT")
-            return rows
+            return token and token[0], rows
         finally:
             con.close()
 
     def _apply_side(self, con, side):
+        token, side = side
         tables = {r[0] for r in con.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if token is not None and "file_id" in tables and token != \
+                con.execute("SELECT token FROM file_id").fetchone()[0]:
+            return      # another database's: never merged into this one
         applied, kept = 0, set()
         if "log_applied" in tables:
             row = con.execute("SELECT seq FROM log_applied").fetchone()

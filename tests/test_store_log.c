@@ -617,8 +617,10 @@ static void test_side_left(void)
 /*
  * Two handles on one file, as akari import beside akari serve: the
  * first owns the side file; the second logs into the file's own
- * arrivals, which every merge takes.  Closing the second leaves the
- * first's side file alone.
+ * arrivals, which every merge takes.  Once the first has merged the
+ * second's batch, the second no longer counts it as waiting (it used
+ * to, and so merged again and again, a core's worth, while idle).
+ * Closing the second leaves the first's side file alone.
  */
 static void test_second_handle(void)
 {
@@ -645,6 +647,10 @@ static void test_second_handle(void)
 		  2, 0);	/* each once, wherever it is */
 	CHECK_INT(store_readings_count(st, &count), STORE_OK);
 	CHECK_INT(count, 2);
+	/* a, merged by st: other's next merge finds it gone */
+	CHECK_INT(store_readings_count(other, &count), STORE_OK);
+	CHECK_INT(count, 2);
+	CHECK_INT(store_readings_waiting(other), 0);
 	store_close(other);
 	CHECK_INT(access(side_path, F_OK), 0);
 	CHECK_INT(store_readings_count(st, &count), STORE_OK);

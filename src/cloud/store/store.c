@@ -278,6 +278,15 @@ static const char *const migrations[] = {
 	 * decode at most 1,024 and would take such blocks for damage.  The
 	 * version makes them refuse the file as newer instead. */
 	"",
+
+	/* 12: a random token of this database, which the log's side file
+	 * takes when it is made (store_log.c), so that a side file copied
+	 * beside another database, or left by a server of a file since
+	 * replaced by hand, is never merged into it */
+	"CREATE TABLE IF NOT EXISTS file_id ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  token BLOB NOT NULL);"
+	"INSERT OR IGNORE INTO file_id (id, token) VALUES (1, randomblob(16));",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1214,6 +1223,11 @@ int store_readings_count(struct store *st, int64_t *count)
 	rc = store_blocks_count(st->r.db, count);
 	pthread_mutex_unlock(&st->r.lock);
 	return rc;
+}
+
+size_t store_readings_waiting(struct store *st)
+{
+	return store_log_waiting(st->log);
 }
 
 /* --- for the store's other files (store_internal.h) --------------------- */

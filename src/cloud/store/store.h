@@ -166,6 +166,10 @@ int store_reading_latest(struct store *st, int64_t point_id, int64_t before,
 /* Total readings stored (all points); for tests and status pages. */
 int store_readings_count(struct store *st, int64_t *count);
 
+/* Batches put through st that it still counts as waiting for a merge,
+ * whoever merges them; for tests and status pages. */
+size_t store_readings_waiting(struct store *st);
+
 const char *store_kind_name(enum store_point_kind kind);
 int store_kind_parse(const char *s, enum store_point_kind *out);
 

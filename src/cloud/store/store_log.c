@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -605,11 +606,16 @@ again:
 		g_array_append_val(taken,
 				   g_array_index(cand, struct logged, i).seq);
 forget:
+	/* Without a side file no put committed during the merge (they take
+	 * the write lock too), and the merge read every arrival of db but
+	 * the kept ones: a listed one it did not find was merged by another
+	 * process (akari serve beside akari import), and goes too, or it
+	 * would stay pending and start merge after merge. */
 	pthread_mutex_lock(&lg->mu);
 	for (guint i = 0; i < lg->logged->len;) {
 		struct logged *l = &g_array_index(lg->logged, struct logged, i);
 
-		if (!seq_in(taken, l->seq)) {
+		if (lg->side ? !seq_in(taken, l->seq) : seq_in(kept, l->seq)) {
 			i++;
 			continue;
 		}
@@ -641,6 +647,18 @@ static bool pending(struct store_log *lg)
 	p = lg->logged->len > 0;
 	pthread_mutex_unlock(&lg->mu);
 	return p;
+}
+
+size_t store_log_waiting(struct store_log *lg)
+{
+	size_t n;
+
+	if (!lg)
+		return 0;
+	pthread_mutex_lock(&lg->mu);
+	n = lg->logged->len;
+	pthread_mutex_unlock(&lg->mu);
+	return n;
 }
 
 int store_log_sync_locked(struct store_log *lg)
@@ -1099,6 +1117,136 @@ static void side_close(struct store_log *lg, bool gone)
 }
 
 /*
+ * Opens and locks the file at lg->side_path into lg->side_fd, made with
+ * the database's permissions (and, for root, its owner, as SQLite makes
+ * a -wal), so that readings are no more readable than the database.
+ * *mine is false when another process holds it.  The lock must be on
+ * the file at the path: an owner that closes unlinks it, and one opened
+ * just before may lock the unlinked file while a third process makes
+ * and locks a new one, so the lock is taken again on the new file.
+ */
+static int side_lock(struct store_log *lg, const char *main, bool *mine)
+{
+	struct stat db, fd, path;
+	mode_t mode = 0600;
+
+	*mine = false;
+	if (!stat(main, &db))
+		mode = db.st_mode & 0666;
+	for (int tries = 0; tries < 8; tries++) {
+		lg->side_fd = open(lg->side_path, O_RDWR | O_CREAT | O_CLOEXEC,
+				   mode);
+		if (lg->side_fd < 0)
+			return store_fail(STORE_IO, "cannot open %s: %s",
+					  lg->side_path, strerror(errno));
+		if (flock(lg->side_fd, LOCK_EX | LOCK_NB)) {
+			int e = errno;
+
+			close(lg->side_fd);
+			lg->side_fd = -1;
+			if (e == EWOULDBLOCK)
+				return STORE_OK;
+			return store_fail(STORE_IO, "cannot lock %s: %s",
+					  lg->side_path, strerror(e));
+		}
+		if (!fstat(lg->side_fd, &fd) && !stat(lg->side_path, &path) &&
+		    fd.st_dev == path.st_dev && fd.st_ino == path.st_ino) {
+			if (geteuid() == 0 && !stat(main, &db) &&
+			    (fd.st_uid != db.st_uid || fd.st_gid != db.st_gid) &&
+			    fchown(lg->side_fd, db.st_uid, db.st_gid))
+				log_warn("store", "cannot give %s the owner of "
+					 "%s: %s", lg->side_path, main,
+					 strerror(errno));
+			*mine = true;
+			return STORE_OK;
+		}
+		close(lg->side_fd);
+		lg->side_fd = -1;
+	}
+	return store_fail(STORE_IO, "cannot lock %s: it keeps being replaced",
+			  lg->side_path);
+}
+
+/*
+ * Whether the side file open in lg->side is the database's: each
+ * database has a random token (migration 12, file_id), which a side
+ * file takes when it is made.  *foreign is set for one that names
+ * another database (copied beside this one, or left by a server of a
+ * file since replaced by hand): its batches are not this database's
+ * points.
+ */
+static int side_owner(struct store_log *lg, bool *foreign)
+{
+	sqlite3_stmt *s = NULL, *t = NULL;
+	int rc = STORE_OK;
+
+	*foreign = false;
+	if (sqlite3_prepare_v2(lg->db, "SELECT token FROM file_id", -1, &s,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		rc = db_fail(lg->db, "reading the database's token");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(lg->side, "SELECT token FROM owner", -1, &t,
+			       NULL) != SQLITE_OK) {
+		rc = db_fail(lg->side, lg->side_path);
+		goto out;
+	}
+	switch (sqlite3_step(t)) {
+	case SQLITE_ROW:
+		*foreign = sqlite3_column_bytes(t, 0) !=
+			       sqlite3_column_bytes(s, 0) ||
+			   memcmp(sqlite3_column_blob(t, 0),
+				  sqlite3_column_blob(s, 0),
+				  (size_t)sqlite3_column_bytes(s, 0));
+		break;
+	case SQLITE_DONE:
+		sqlite3_finalize(t);
+		t = NULL;
+		if (sqlite3_prepare_v2(lg->side,
+				       "INSERT INTO owner (id, token) "
+				       "VALUES (1, ?1)", -1, &t,
+				       NULL) != SQLITE_OK ||
+		    sqlite3_bind_blob(t, 1, sqlite3_column_blob(s, 0),
+				      sqlite3_column_bytes(s, 0),
+				      SQLITE_TRANSIENT) != SQLITE_OK ||
+		    sqlite3_step(t) != SQLITE_DONE)
+			rc = db_fail(lg->side, lg->side_path);
+		break;
+	default:
+		rc = db_fail(lg->side, lg->side_path);
+	}
+out:
+	sqlite3_finalize(s);
+	sqlite3_finalize(t);
+	return rc;
+}
+
+/* Moves a foreign side file (and its -wal, if SQLite left one) aside
+ * under a name that says so, for someone to look at; this database
+ * starts a side file of its own. */
+static void side_set_aside(struct store_log *lg)
+{
+	char *to = g_strdup_printf("%s.foreign-%lld", lg->side_path,
+				   (long long)time(NULL));
+	char *wal = g_strconcat(lg->side_path, "-wal", NULL);
+	char *wal_to = g_strconcat(to, "-wal", NULL);
+
+	if (rename(lg->side_path, to))
+		log_error("store", "%s belongs to another database and cannot "
+			  "be moved aside: %s", lg->side_path, strerror(errno));
+	else
+		log_error("store", "%s belongs to another database: moved to "
+			  "%s, unmerged; this database starts a log of its "
+			  "own", lg->side_path, to);
+	if (!access(wal, F_OK))
+		rename(wal, wal_to);
+	g_free(to);
+	g_free(wal);
+	g_free(wal_to);
+}
+
+/*
  * Opens the side file beside db's file and makes it this log's: an
  * flock on it, held until store_log_destroy(), keeps it one process's.
  * When another process has it (akari import beside akari serve), or db
@@ -1112,26 +1260,21 @@ static int side_open(struct store_log *lg)
 	    "CREATE TABLE IF NOT EXISTS arrivals ("
 	    "  seq INTEGER PRIMARY KEY,"
 	    "  n INTEGER NOT NULL,"
-	    "  body BLOB NOT NULL);";
+	    "  body BLOB NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS owner ("
+	    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    "  token BLOB NOT NULL);";
 	const char *main = sqlite3_db_filename(lg->db, "main");
-	int rc;
+	bool mine, foreign = false;
+	int rc, aside = 0;
 
 	if (!main || !*main)
 		return STORE_OK;
 	lg->side_path = g_strconcat(main, STORE_LOG_SIDE_SUFFIX, NULL);
-	lg->side_fd = open(lg->side_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lg->side_fd < 0)
-		return store_fail(STORE_IO, "cannot open %s: %s",
-				  lg->side_path, strerror(errno));
-	if (flock(lg->side_fd, LOCK_EX | LOCK_NB)) {
-		rc = errno == EWOULDBLOCK
-			 ? STORE_OK
-			 : store_fail(STORE_IO, "cannot lock %s: %s",
-				      lg->side_path, strerror(errno));
-		close(lg->side_fd);
-		lg->side_fd = -1;
+again:
+	rc = side_lock(lg, main, &mine);
+	if (rc || !mine)
 		return rc;
-	}
 	if (sqlite3_open_v2(lg->side_path, &lg->side,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				SQLITE_OPEN_NOMUTEX,
@@ -1143,6 +1286,19 @@ static int side_open(struct store_log *lg)
 	}
 	sqlite3_busy_timeout(lg->side, 10000);
 	rc = exec_db(lg->side, setup, lg->side_path);
+	if (!rc && !lg->has_state)
+		rc = store_fail(STORE_IO, "%s: the database has no table "
+				"log_applied", lg->side_path);
+	if (!rc)
+		rc = side_owner(lg, &foreign);
+	if (!rc && foreign) {
+		side_close(lg, false);
+		side_set_aside(lg);
+		if (++aside < 2)
+			goto again;
+		return store_fail(STORE_IO, "%s: a foreign log came back",
+				  lg->side_path);
+	}
 	if (!rc && sqlite3_prepare_v3(lg->side,
 				      "INSERT INTO arrivals (seq, n, body) "
 				      "VALUES (?1, ?2, ?3)", -1,
@@ -1154,9 +1310,6 @@ static int side_open(struct store_log *lg)
 				      -1, SQLITE_PREPARE_PERSISTENT,
 				      &lg->side_clear, NULL) != SQLITE_OK)
 		rc = db_fail(lg->side, lg->side_path);
-	if (!rc && !lg->has_state)
-		rc = store_fail(STORE_IO, "%s: the database has no table "
-				"log_applied", lg->side_path);
 	if (!rc)
 		rc = side_recover(lg);
 	if (!rc)

@@ -107,6 +107,10 @@ int store_log_sync(struct store_log *lg);
 /* The same, for a caller that holds the write lock. */
 int store_log_sync_locked(struct store_log *lg);
 
+/* How many batches put through lg it still counts as not merged (by
+ * itself or by another process); 0 for a NULL lg. */
+size_t store_log_waiting(struct store_log *lg);
+
 /* Merges every arrival of the file open on db, a connection of no
  * store (the copy store_backup.c makes), in one transaction, then gives
  * back the file's free pages as store_close() does. */
