@@ -36,7 +36,6 @@
 #include "kiosk/kiosk_blend.h"
 #include "kiosk/kiosk_clock.h"
 #include "kiosk/kiosk_content.h"
-#include "kiosk/kiosk_frame.h"
 #include "kiosk/kiosk_warm.h"
 
 #define MOD "kiosk"
@@ -540,7 +539,10 @@ static int need_frame(struct kiosk *k, cairo_surface_t **s)
 {
 	if (*s)
 		return 0;
-	*s = kiosk_frame_create(k->w, k->h);
+	/* From calloc (mmap): pages a frame never draws on, such as a
+	 * fade's, cost nothing (a mapping made present at once measured
+	 * 7 MiB more PSS over a rotation and no faster start). */
+	*s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, k->w, k->h);
 	if (cairo_surface_status(*s) == CAIRO_STATUS_SUCCESS)
 		return 0;
 	log_error(MOD, "cannot make a %dx%d frame: %s", k->w, k->h,
