@@ -3,7 +3,10 @@
 operator can leave it: another database's side file beside this one
 (copied, or left by a killed server of a file since replaced by hand)
 is moved aside, never merged, and the database opens; a side file of
-this database is merged; the side file gets the database's permissions.
+this database is merged, but for a batch whose body is not n readings,
+which is left out with an error; a file that is not a side file at all
+is moved aside and the database opens; another database's side file is
+not added to a backup; the side file gets the database's permissions.
 
 The side files are written here with Python's sqlite3 in the layout of
 docs/storage.md: a table arrivals (seq, n, body), each body n readings
@@ -52,7 +55,10 @@ def point_id(db, key):
         con.close()
 
 
-def write_side(db, token, pid, values):
+def write_side(db, token, pid, values, bad=False, seq=7):
+    """A side file of one batch (seq) of values a minute apart from T;
+    with bad, a second batch (seq + 1) whose body is a byte short.  A
+    seq the database counts as merged (log_applied) is skipped."""
     side = db + "-arrivals"
     body = b"".join(struct.pack("<qqd", pid, T + 60 * i, v)
                     for i, v in enumerate(values))
@@ -63,8 +69,11 @@ def write_side(db, token, pid, values):
         con.execute("CREATE TABLE owner (id INTEGER PRIMARY KEY "
                     "CHECK (id = 1), token BLOB NOT NULL)")
         con.execute("INSERT INTO owner VALUES (1, ?)", (token,))
-        con.execute("INSERT INTO arrivals VALUES (7, ?, ?)",
-                    (len(values), body))
+        con.execute("INSERT INTO arrivals VALUES (?, ?, ?)",
+                    (seq, len(values), body))
+        if bad:
+            con.execute("INSERT INTO arrivals VALUES (?, 1, ?)", (seq + 1,
+                        struct.pack("<qqd", pid, T + 3600, 9.0)[:-1]))
         con.commit()
     finally:
         con.close()
@@ -98,6 +107,44 @@ write_side(b, token_of(b), pb, [5.0, 6.0])
 it.run("quarantine", "list", "--db", b)
 c.eq(it.stored_point(b, "b/p"), [(T, 5.0), (T + 60, 6.0)],
      "b's own side file is merged at open")
+
+# (2b) a's side file beside b, and b backed up: the copy holds none of
+# it (akari backup adds the side file's batches a copy lacks).
+for f in glob.glob(b + "-arrivals*"):
+    os.remove(f)
+write_side(b, token_of(a), pb, [1000.0])
+copy = os.path.join(work, "copy.db")
+r = it.run("backup", "--db", b, "-o", copy, check=False)
+c.eq(r.returncode, 0, f"backup beside a foreign side file ({r.stderr})")
+if r.returncode == 0:
+    c.eq(it.stored_point(copy, "b/p"), [(T, 5.0), (T + 60, 6.0)],
+         "the backup holds b's readings and none of a's")
+
+# (4) a side file with a batch a byte short: the good batch is merged,
+# the bad one left out and named in the log.
+for f in glob.glob(b + "-arrivals*"):
+    os.remove(f)
+write_side(b, token_of(b), pb, [7.0], bad=True, seq=20)
+r = it.run("quarantine", "list", "--db", b, check=False)
+c.eq(r.returncode, 0, f"b opens beside a damaged batch ({r.stderr})")
+c.true("batch 21 holds 23 bytes for 1 readings" in r.stderr,
+       f"the log names the damaged batch ({r.stderr.strip()})")
+c.eq(it.stored_point(b, "b/p"), [(T, 7.0), (T + 60, 6.0)],
+     "the good batch is merged, the damaged one left out")
+
+# (5) not a side file at all: moved aside, and the database opens.
+for f in glob.glob(b + "-arrivals*"):
+    os.remove(f)
+with open(b + "-arrivals", "wb") as f:
+    f.write(b"this is not a database" * 200)
+r = it.run("quarantine", "list", "--db", b, check=False)
+c.eq(r.returncode, 0, f"b opens beside a file that is not a side file "
+     f"({r.stderr.strip()})")
+c.true("cannot be read" in r.stderr, f"the log says why ({r.stderr})")
+c.eq(len(glob.glob(b + "-arrivals.damaged-*")), 1,
+     "the unreadable file is kept aside")
+c.eq(it.stored_point(b, "b/p"), [(T, 7.0), (T + 60, 6.0)],
+     "b's readings are as they were")
 
 # (3) the side file a server makes has the database's permissions.
 os.chmod(b, 0o600)

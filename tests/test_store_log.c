@@ -730,6 +730,43 @@ static int64_t blocks_wait(int64_t n, void (*seen)(void *), void *ctx)
 	return got;
 }
 
+/*
+ * Of two values at one (point, ts), the later request's wins, however
+ * the merge comes: marks m1 < m2 < m3 taken in turn; the put of m3
+ * (3.0) is logged before the put of m1 (1.0) at the same time; m1 and
+ * m3 are given back, m2 is still expected, so the background merges
+ * may take m1's batch but not m3's; a read then merges all at once.
+ * m3's request began later: 3.0 stays, as it would had the background
+ * merge taken the two in turn.  (Reads used to take them in the order
+ * they were logged, and kept 1.0.)
+ */
+static void test_marks_win(void)
+{
+	int64_t ids[1], ts;
+	double v;
+	struct store *st = fresh(1, ids);
+	struct store_reading x, y;
+	uint64_t m1, m2, m3;
+
+	if (!st)
+		return;
+	m1 = store_readings_expect(st);
+	m2 = store_readings_expect(st);
+	m3 = store_readings_expect(st);
+	x = (struct store_reading){ids[0], DAY0, 3.0};
+	y = (struct store_reading){ids[0], DAY0, 1.0};
+	CHECK_INT(store_readings_put_marked(st, m3, &x, 1), STORE_OK);
+	CHECK_INT(store_readings_put_marked(st, m1, &y, 1), STORE_OK);
+	store_readings_release(st, m1);
+	store_readings_release(st, m3);
+	CHECK_INT(store_reading_latest(st, ids[0], DAY0 + 1, &ts, &v),
+		  STORE_OK);
+	CHECK_INT(ts, DAY0);
+	CHECK_DBL(v, 3.0, 0);
+	store_readings_release(st, m2);
+	store_close(st);
+}
+
 static int64_t mono_ms(void)
 {
 	struct timespec t;
@@ -831,6 +868,7 @@ int main(void)
 	test_second_handle();
 	test_other_merges();
 	test_marks();
+	test_marks_win();
 	test_killed_writer();
 
 	unlink(path);

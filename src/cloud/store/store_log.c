@@ -82,7 +82,10 @@ struct logged {
 /* The side file's batches as another process reads them. */
 struct store_log_side {
 	GArray *batches;	/* struct logged: seq, n, body (owned) */
+	GBytes *token;		/* the database it names; NULL: none */
 };
+
+static bool side_is_of(sqlite3 *db, const struct store_log_side *side);
 
 struct store_log {
 	sqlite3 *db;		/* the store's write connection */
@@ -346,6 +349,17 @@ static int clear_taken(struct store_log *lg, bool some_stay,
 	return rc;
 }
 
+/* Orders batches as their requests began (their marks), then as they
+ * were logged. */
+static gint by_mark(gconstpointer a, gconstpointer b)
+{
+	const struct logged *x = a, *y = b;
+
+	if (x->mark != y->mark)
+		return x->mark < y->mark ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 /* Adds the packed readings of the side file's batches take[] to
  * *rows (g_renew), after what is there. */
 static void add_taken(const GArray *take, struct store_reading **rows,
@@ -525,6 +539,10 @@ static int merge_locked(struct store_log *lg, bool all)
 			g_array_append_val(cand, *l);
 	}
 	pthread_mutex_unlock(&lg->mu);
+	/* Of two values at one (point, ts) the later request's wins,
+	 * whether a background merge takes them (by marks) or a read's
+	 * takes all at once. */
+	g_array_sort(cand, by_mark);
 
 again:
 	store_blocks_clear_bad();
@@ -543,7 +561,8 @@ again:
 	if (!rc && lg->has_state && !lg->side && !other) {
 		rc = store_log_side_read(sqlite3_db_filename(lg->db, "main"),
 					 &other);
-		if (!rc)
+		/* another database's is set aside by the next owner */
+		if (!rc && side_is_of(lg->db, other))
 			g_array_append_vals(cand, other->batches->data,
 					    other->batches->len);
 	}
@@ -1068,12 +1087,14 @@ static int side_recover(struct store_log *lg)
 			continue;
 		}
 		if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES) {
-			rc = store_fail(STORE_IO,
-					"%s: batch %lld holds %lld bytes for "
-					"%lld readings", lg->side_path,
-					(long long)l.seq, (long long)bytes,
-					(long long)count);
-			break;
+			/* Damage in one batch: it cannot be read, and must
+			 * not keep the database from opening. */
+			log_error("store", "%s: batch %lld holds %lld bytes "
+				  "for %lld readings: left out, and deleted",
+				  lg->side_path, (long long)l.seq,
+				  (long long)bytes, (long long)count);
+			g_array_append_val(stale, l);
+			continue;
 		}
 		l.n = (size_t)count;
 		l.mark = ++lg->next_mark;
@@ -1222,23 +1243,25 @@ out:
 	return rc;
 }
 
-/* Moves a foreign side file (and its -wal, if SQLite left one) aside
- * under a name that says so, for someone to look at; this database
- * starts a side file of its own. */
-static void side_set_aside(struct store_log *lg)
+/* Moves a foreign or unreadable side file (and its -wal, if SQLite
+ * left one) aside under a name that says so (what: "foreign" or
+ * "damaged"), for someone to look at; this database starts a side file
+ * of its own. */
+static void side_set_aside(struct store_log *lg, const char *what,
+			   const char *why)
 {
-	char *to = g_strdup_printf("%s.foreign-%lld", lg->side_path,
+	char *to = g_strdup_printf("%s.%s-%lld", lg->side_path, what,
 				   (long long)time(NULL));
 	char *wal = g_strconcat(lg->side_path, "-wal", NULL);
 	char *wal_to = g_strconcat(to, "-wal", NULL);
 
 	if (rename(lg->side_path, to))
-		log_error("store", "%s belongs to another database and cannot "
-			  "be moved aside: %s", lg->side_path, strerror(errno));
+		log_error("store", "%s %s, and cannot be moved aside: %s",
+			  lg->side_path, why, strerror(errno));
 	else
-		log_error("store", "%s belongs to another database: moved to "
-			  "%s, unmerged; this database starts a log of its "
-			  "own", lg->side_path, to);
+		log_error("store", "%s %s: moved to %s, unmerged; this "
+			  "database starts a log of its own", lg->side_path,
+			  why, to);
 	if (!access(wal, F_OK))
 		rename(wal, wal_to);
 	g_free(to);
@@ -1291,10 +1314,24 @@ again:
 				"log_applied", lg->side_path);
 	if (!rc)
 		rc = side_owner(lg, &foreign);
+	if (rc && lg->side && (sqlite3_errcode(lg->side) == SQLITE_NOTADB ||
+			       sqlite3_errcode(lg->side) == SQLITE_CORRUPT)) {
+		/* Not a side file akari can read: the database must open
+		 * all the same.  What it held stays in the file set aside. */
+		char *why = g_strdup_printf("cannot be read (%s)",
+					    sqlite3_errmsg(lg->side));
+
+		side_close(lg, false);
+		side_set_aside(lg, "damaged", why);
+		g_free(why);
+		if (++aside < 3)
+			goto again;
+		return rc;
+	}
 	if (!rc && foreign) {
 		side_close(lg, false);
-		side_set_aside(lg);
-		if (++aside < 2)
+		side_set_aside(lg, "foreign", "belongs to another database");
+		if (++aside < 3)
 			goto again;
 		return store_fail(STORE_IO, "%s: a foreign log came back",
 				  lg->side_path);
@@ -1401,7 +1438,45 @@ void store_log_side_free(struct store_log_side *side)
 	for (guint i = 0; i < side->batches->len; i++)
 		g_free(g_array_index(side->batches, struct logged, i).body);
 	g_array_free(side->batches, TRUE);
+	if (side->token)
+		g_bytes_unref(side->token);
 	g_free(side);
+}
+
+/* The token the side file open on db names (migration 12), or NULL. */
+static GBytes *side_token(sqlite3 *db)
+{
+	sqlite3_stmt *s = NULL;
+	GBytes *t = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT token FROM owner", -1, &s,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		t = g_bytes_new(sqlite3_column_blob(s, 0),
+				(gsize)sqlite3_column_bytes(s, 0));
+	sqlite3_finalize(s);
+	return t;
+}
+
+/* Whether side is db's: a side file that names another database's
+ * token holds another database's point ids, and is never taken. */
+static bool side_is_of(sqlite3 *db, const struct store_log_side *side)
+{
+	sqlite3_stmt *s = NULL;
+	bool mine = true;
+
+	if (!side->token)
+		return true;
+	if (sqlite3_prepare_v2(db, "SELECT token FROM file_id", -1, &s,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		mine = (gsize)sqlite3_column_bytes(s, 0) ==
+			       g_bytes_get_size(side->token) &&
+		       !memcmp(sqlite3_column_blob(s, 0),
+			       g_bytes_get_data(side->token, NULL),
+			       g_bytes_get_size(side->token));
+	sqlite3_finalize(s);
+	return mine;
 }
 
 /* Reads every batch of the side file open on db, in one transaction. */
@@ -1448,7 +1523,11 @@ static int side_read_db(sqlite3 *db, const char *path, GArray *batches)
 int store_log_side_read(const char *path, struct store_log_side **out)
 {
 	struct store_log_side *side = g_new0(struct store_log_side, 1);
-	char *name = g_strconcat(path, STORE_LOG_SIDE_SUFFIX, NULL);
+	/* Beside the file itself, as its server made it (SQLite follows a
+	 * symlink to the database), not beside a link to it. */
+	char *real = realpath(path, NULL);
+	char *name = g_strconcat(real ? real : path, STORE_LOG_SIDE_SUFFIX,
+				 NULL);
 	sqlite3 *db = NULL;
 	int rc = STORE_OK;
 
@@ -1466,9 +1545,11 @@ int store_log_side_read(const char *path, struct store_log_side **out)
 		} else {
 			sqlite3_busy_timeout(db, 10000);
 			rc = side_read_db(db, name, side->batches);
+			side->token = side_token(db);
 		}
 		sqlite3_close(db);
 	}
+	free(real);
 	g_free(name);
 	if (rc) {
 		store_log_side_free(side);
@@ -1489,6 +1570,12 @@ int store_log_side_add(sqlite3 *db, const struct store_log_side *side)
 	    sqlite3_table_column_metadata(db, NULL, "log_applied", "seq", NULL,
 					  NULL, NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
+	if (!side_is_of(db, side)) {
+		log_error("store", "the side file beside %s belongs to another "
+			  "database: its batches are left out",
+			  sqlite3_db_filename(db, "main"));
+		goto out;
+	}
 	rc = side_state(db, &applied, kept);
 	if (!rc)
 		rc = exec_db(db, "BEGIN IMMEDIATE", "adding the side file");
