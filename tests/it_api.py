@@ -184,6 +184,10 @@ c.eq(len(big), MAX_BODY + 1, "oversized body is one byte over")
 body = check_error("oversized body", post(url, big, token), 413,
                    "body_too_large", url, empty)
 c.true(str(len(big)) in body.get("message", ""), "413 message gives the size")
+# the device has no limit of its own: the message names the server's
+c.true(f"this server accepts at most {MAX_BODY}" in body.get("message", "")
+       and "device" not in body.get("message", ""),
+       f"413 names the server's limit ({body.get('message')!r})")
 
 # 413, streamed: a chunked body declares no length.
 host, port = urllib.parse.urlsplit(url).netloc.split(":")

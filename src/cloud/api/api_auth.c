@@ -289,11 +289,17 @@ int api_auth_device(struct api_auth *a, const char *token,
 	if (content_length) {
 		errno = 0;
 		n = strtoull(content_length, &end, 10);
-		if (errno || *end || n > limit)
+		if (!(errno || *end || n > limit))
+			return 0;
+		/* the device's own limit named only where it is the one */
+		if (limit != a->cfg.max_body)
 			return refuse(r, 413, "body_too_large",
 				      "the body is %.32s bytes; device '%s' "
 				      "may send at most %zu",
 				      content_length, dev->name, limit);
+		return refuse(r, 413, "body_too_large",
+			      "the body is %.32s bytes; this server accepts "
+			      "at most %zu", content_length, limit);
 	}
 	return 0;
 }
