@@ -167,8 +167,9 @@ def rollups_off(st):
     """Hours whose rollup is not their readings' count and sum: a batch
     counted twice (the re-sent one) or a rollup committed apart from its
     readings.  Tokyo's hours are UTC's, so an hour starts at a multiple
-    of 3600; an hour is its half-hours (res 1).  The values are exact in binary and their sums too, so the
-    order of the additions does not matter."""
+    of 3600; an hour is its half-hours (res 1).  The values are exact
+    in binary and their sums too, so the order of the additions does not
+    matter."""
     raw = {}
     for (p, t), v in st.rows.items():
         n, total = raw.get((p, t // 3600 * 3600), (0, 0.0))

@@ -319,7 +319,7 @@ static void flush_pending(struct writer *w, struct pending *p)
 /*
  * Packed frames of groups of up to FRAME_MAX items: a group joins the
  * frame before it when that costs no more bytes than a frame of its
- * own (a frame's head is 4 or 5 bytes; the bench's meter series keeps
+ * own (a frame's head is 3 to 5 bytes; the bench's meter series keeps
  * one width for a whole block), up to JOIN_MAX items a frame.  RUN_MIN
  * equal items in a row end the frame before them and go on as a run
  * chunk for as long as they last.

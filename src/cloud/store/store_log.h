@@ -65,8 +65,9 @@ int store_log_create(sqlite3 *db, pthread_mutex_t *lock, int busy_ms,
 
 /* Stops the merge thread and merges what is left, so that a file at
  * rest holds no arrivals, and removes the side file (a failed merge
- * leaves them to the next open: nothing is lost).  Accepts NULL.  The caller must not hold the write
- * lock, and no call on lg may be running or follow. */
+ * leaves them to the next open: nothing is lost).  Accepts NULL.  The
+ * caller must not hold the write lock, and no call on lg may be running
+ * or follow. */
 void store_log_destroy(struct store_log *lg);
 
 /*
