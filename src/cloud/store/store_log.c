@@ -87,6 +87,7 @@ struct store_log_side {
 
 static bool side_is_of(sqlite3 *db, const struct store_log_side *side);
 
+
 struct store_log {
 	sqlite3 *db;		/* the store's write connection */
 	pthread_mutex_t *wlock;	/* and its lock */
@@ -1188,6 +1189,40 @@ static int side_lock(struct store_log *lg, const char *main, bool *mine)
 			  lg->side_path);
 }
 
+/* The one token sql reads from db (a database's own, file_id, or the
+ * one a side file names, owner: migration 12), or NULL. */
+static GBytes *token_of(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	GBytes *t = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		t = g_bytes_new(sqlite3_column_blob(s, 0),
+				(gsize)sqlite3_column_bytes(s, 0));
+	sqlite3_finalize(s);
+	return t;
+}
+
+#define DB_TOKEN "SELECT token FROM file_id"
+#define SIDE_TOKEN "SELECT token FROM owner"
+
+/* Whether side is db's: a side file that names another database's
+ * token holds another database's point ids, and is never taken. */
+static bool side_is_of(sqlite3 *db, const struct store_log_side *side)
+{
+	GBytes *t;
+	bool mine;
+
+	if (!side->token)
+		return true;
+	t = token_of(db, DB_TOKEN);
+	mine = !t || g_bytes_equal(t, side->token);
+	if (t)
+		g_bytes_unref(t);
+	return mine;
+}
+
 /*
  * Whether the side file open in lg->side is the database's: each
  * database has a random token (migration 12, file_id), which a side
@@ -1198,48 +1233,30 @@ static int side_lock(struct store_log *lg, const char *main, bool *mine)
  */
 static int side_owner(struct store_log *lg, bool *foreign)
 {
-	sqlite3_stmt *s = NULL, *t = NULL;
+	GBytes *mine = token_of(lg->db, DB_TOKEN);
+	GBytes *named = token_of(lg->side, SIDE_TOKEN);
+	sqlite3_stmt *s = NULL;
 	int rc = STORE_OK;
 
 	*foreign = false;
-	if (sqlite3_prepare_v2(lg->db, "SELECT token FROM file_id", -1, &s,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
+	if (!mine)
 		rc = db_fail(lg->db, "reading the database's token");
-		goto out;
-	}
-	if (sqlite3_prepare_v2(lg->side, "SELECT token FROM owner", -1, &t,
-			       NULL) != SQLITE_OK) {
+	else if (named)
+		*foreign = !g_bytes_equal(mine, named);
+	else if (sqlite3_prepare_v2(lg->side,
+				    "INSERT INTO owner (id, token) "
+				    "VALUES (1, ?1)", -1, &s,
+				    NULL) != SQLITE_OK ||
+		 sqlite3_bind_blob(s, 1, g_bytes_get_data(mine, NULL),
+				   (int)g_bytes_get_size(mine),
+				   SQLITE_STATIC) != SQLITE_OK ||
+		 sqlite3_step(s) != SQLITE_DONE)
 		rc = db_fail(lg->side, lg->side_path);
-		goto out;
-	}
-	switch (sqlite3_step(t)) {
-	case SQLITE_ROW:
-		*foreign = sqlite3_column_bytes(t, 0) !=
-			       sqlite3_column_bytes(s, 0) ||
-			   memcmp(sqlite3_column_blob(t, 0),
-				  sqlite3_column_blob(s, 0),
-				  (size_t)sqlite3_column_bytes(s, 0));
-		break;
-	case SQLITE_DONE:
-		sqlite3_finalize(t);
-		t = NULL;
-		if (sqlite3_prepare_v2(lg->side,
-				       "INSERT INTO owner (id, token) "
-				       "VALUES (1, ?1)", -1, &t,
-				       NULL) != SQLITE_OK ||
-		    sqlite3_bind_blob(t, 1, sqlite3_column_blob(s, 0),
-				      sqlite3_column_bytes(s, 0),
-				      SQLITE_TRANSIENT) != SQLITE_OK ||
-		    sqlite3_step(t) != SQLITE_DONE)
-			rc = db_fail(lg->side, lg->side_path);
-		break;
-	default:
-		rc = db_fail(lg->side, lg->side_path);
-	}
-out:
 	sqlite3_finalize(s);
-	sqlite3_finalize(t);
+	if (mine)
+		g_bytes_unref(mine);
+	if (named)
+		g_bytes_unref(named);
 	return rc;
 }
 
@@ -1443,42 +1460,6 @@ void store_log_side_free(struct store_log_side *side)
 	g_free(side);
 }
 
-/* The token the side file open on db names (migration 12), or NULL. */
-static GBytes *side_token(sqlite3 *db)
-{
-	sqlite3_stmt *s = NULL;
-	GBytes *t = NULL;
-
-	if (sqlite3_prepare_v2(db, "SELECT token FROM owner", -1, &s,
-			       NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		t = g_bytes_new(sqlite3_column_blob(s, 0),
-				(gsize)sqlite3_column_bytes(s, 0));
-	sqlite3_finalize(s);
-	return t;
-}
-
-/* Whether side is db's: a side file that names another database's
- * token holds another database's point ids, and is never taken. */
-static bool side_is_of(sqlite3 *db, const struct store_log_side *side)
-{
-	sqlite3_stmt *s = NULL;
-	bool mine = true;
-
-	if (!side->token)
-		return true;
-	if (sqlite3_prepare_v2(db, "SELECT token FROM file_id", -1, &s,
-			       NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		mine = (gsize)sqlite3_column_bytes(s, 0) ==
-			       g_bytes_get_size(side->token) &&
-		       !memcmp(sqlite3_column_blob(s, 0),
-			       g_bytes_get_data(side->token, NULL),
-			       g_bytes_get_size(side->token));
-	sqlite3_finalize(s);
-	return mine;
-}
-
 /* Reads every batch of the side file open on db, in one transaction. */
 static int side_read_db(sqlite3 *db, const char *path, GArray *batches)
 {
@@ -1545,7 +1526,7 @@ int store_log_side_read(const char *path, struct store_log_side **out)
 		} else {
 			sqlite3_busy_timeout(db, 10000);
 			rc = side_read_db(db, name, side->batches);
-			side->token = side_token(db);
+			side->token = token_of(db, SIDE_TOKEN);
 		}
 		sqlite3_close(db);
 	}
