@@ -301,23 +301,35 @@ static void pack_rows(unsigned char *body, const struct store_reading *rows,
 	}
 }
 
-/* Appends one arrival to the file's own log. */
-static void raw_arrival(sqlite3 *db, const struct store_reading *rows,
-			int n)
+/* Writes batch seq into the arrivals table of db, a side file as a
+ * server does, or with seq 0 the database's own log (SQLite numbers it). */
+static void raw_side(sqlite3 *db, int64_t seq,
+		     const struct store_reading *rows, int n)
 {
 	unsigned char body[24 * 8];
 	sqlite3_stmt *s;
 
 	pack_rows(body, rows, n);
 	CHECK_INT(sqlite3_prepare_v2(db,
-				     "INSERT INTO arrivals (n, body) "
-				     "VALUES (?1, ?2)",
+				     "INSERT INTO arrivals (seq, n, body) "
+				     "VALUES (?1, ?2, ?3)",
 				     -1, &s, NULL),
 		  SQLITE_OK);
-	sqlite3_bind_int(s, 1, n);
-	sqlite3_bind_blob(s, 2, body, n * 24, SQLITE_STATIC);
+	if (seq > 0)
+		sqlite3_bind_int64(s, 1, seq);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int(s, 2, n);
+	sqlite3_bind_blob(s, 3, body, n * 24, SQLITE_STATIC);
 	CHECK_INT(sqlite3_step(s), SQLITE_DONE);
 	sqlite3_finalize(s);
+}
+
+/* Appends one arrival to the file's own log. */
+static void raw_arrival(sqlite3 *db, const struct store_reading *rows,
+			int n)
+{
+	raw_side(db, 0, rows, n);
 }
 
 /*
@@ -498,26 +510,6 @@ static double side_num(const char *sql)
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return v;
-}
-
-/* Writes batch seq into the side file, as a server does. */
-static void raw_side(sqlite3 *db, int64_t seq,
-		     const struct store_reading *rows, int n)
-{
-	unsigned char body[24 * 8];
-	sqlite3_stmt *s;
-
-	pack_rows(body, rows, n);
-	CHECK_INT(sqlite3_prepare_v2(db,
-				     "INSERT INTO arrivals (seq, n, body) "
-				     "VALUES (?1, ?2, ?3)",
-				     -1, &s, NULL),
-		  SQLITE_OK);
-	sqlite3_bind_int64(s, 1, seq);
-	sqlite3_bind_int(s, 2, n);
-	sqlite3_bind_blob(s, 3, body, n * 24, SQLITE_STATIC);
-	CHECK_INT(sqlite3_step(s), SQLITE_DONE);
-	sqlite3_finalize(s);
 }
 
 static void exec_sql(sqlite3 *db, const char *sql)
