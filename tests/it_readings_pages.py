@@ -78,4 +78,28 @@ with it.Server(db) as srv:
         c.eq((st, b.get("error")), (400, "bad_parameter"), f"limit={bad!r}")
         c.true("'limit'" in b.get("message", ""),
                f"limit={bad!r}: the message names it ({b.get('message')})")
+
+    # Past the cap of 200,000 readings a range without limit is refused
+    # whole; with limit it is answered in pages.
+    it.run("point", "add", "hall/big", "--db", db, "--site", "hall",
+           "--quantity", "power", "--unit", "kW")
+    N = 200001
+    for lo in range(0, N, 70000):
+        rows = [{"point": "hall/big", "ts": T0 + i, "value": i % 100}
+                for i in range(lo, min(N, lo + 70000))]
+        st, _, b = it.http("POST", srv.url + "/api/v1/ingest",
+                           {"readings": rows},
+                           {"Authorization": "Bearer " + token,
+                            "Content-Type": "application/json"})
+        c.eq((st, b.get("accepted")), (200, len(rows)), f"big batch {lo}")
+    big = (srv.url + "/api/v1/points/hall/big/readings?from=" +
+           it.q(stamp(T0)) + "&to=" + it.q("2022-06-30T00:00:00+09:00"))
+    st, _, b = it.http("GET", big)
+    c.eq((st, b.get("error")), (400, "too_many_readings"),
+         "200,001 readings without limit")
+    st, _, b = it.http("GET", big + "&limit=200000")
+    c.eq((st, len(b.get("readings", [])), b.get("next_from")),
+         (200, 200000, "2022-06-29T16:33:20+09:00"),
+         "the first page of 200,000: T0 + 200,000 s is 2 d 7 h 33 m 20 s "
+         "after 09:00 on the 27th: 16:33:20 on the 29th")
 c.finish()
