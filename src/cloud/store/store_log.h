@@ -49,6 +49,11 @@
 /* The side file of a database's log: its name with this added. */
 #define STORE_LOG_SIDE_SUFFIX "-arrivals"
 
+/* Readings an open found in the side file for points the database does
+ * not have: kept, not merged, in the side file's name with this added
+ * (a SQLite file, table readings: point_id, ts, value). */
+#define STORE_LOG_UNKNOWN_SUFFIX ".unknown"
+
 struct store_log;
 
 /*
