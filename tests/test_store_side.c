@@ -3,7 +3,10 @@
  * (docs/storage.md, "The side file"): a process that reads it without
  * owning it never checkpoints it nor removes its -wal (by name, that
  * may be a newer owner's); a batch of the database's own log naming a
- * point it does not have does not stop the open.
+ * point it does not have does not stop the open; a read that must
+ * merge while another program holds the database's write lock is
+ * refused with STORE_BUSY, not answered without the readings
+ * acknowledged meanwhile, and answered with them once the lock is free.
  */
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -257,6 +260,59 @@ static void test_unknown_point_in_db_log(void)
 	unlink(unknown);
 }
 
+/* The count of readings, also when refused: -1 then. */
+static int count_of(struct store *st, int64_t *count)
+{
+	int rc = store_readings_count(st, count);
+
+	if (rc)
+		*count = -1;
+	return rc;
+}
+
+/*
+ * Another program holds the database's write lock (as akari import
+ * --db does): a read with nothing waiting answers at once; a batch put
+ * meanwhile is acknowledged (it goes to the side file), and a read that
+ * would miss it is refused with STORE_BUSY and a message naming the
+ * cause; once the lock is free the read sees it.
+ */
+static void test_read_while_locked(void)
+{
+	struct store_reading r[3];
+	struct store *st;
+	sqlite3 *other = NULL;
+	int64_t id = 0, count = 0;
+
+	st = fresh(&id);
+	if (!st)
+		return;
+	r[0] = (struct store_reading){id, DAY0, 1.0};
+	CHECK_INT(store_readings_put(st, r, 1), STORE_OK);
+	CHECK_INT(count_of(st, &count), STORE_OK);
+	CHECK_INT(count, 1);
+
+	CHECK_INT(sqlite3_open(path, &other), SQLITE_OK);
+	exec_ok(other, "BEGIN IMMEDIATE");
+	CHECK_INT(count_of(st, &count), STORE_OK);	/* nothing waits */
+	CHECK_INT(count, 1);
+
+	r[1] = (struct store_reading){id, DAY0 + 60, 2.0};
+	r[2] = (struct store_reading){id, DAY0 + 120, 3.0};
+	CHECK_INT(store_readings_put(st, r + 1, 2), STORE_OK);
+	store_error_reset(st);
+	CHECK_INT(count_of(st, &count), STORE_BUSY);
+	CHECK_INT(store_errcode(st), STORE_BUSY);
+	CHECK(strstr(store_errmsg(st), "write lock") != NULL);
+	CHECK(strstr(store_errmsg(st), "2 acknowledged readings") != NULL);
+
+	exec_ok(other, "ROLLBACK");
+	sqlite3_close(other);
+	CHECK_INT(count_of(st, &count), STORE_OK);
+	CHECK_INT(count, 3);
+	store_close(st);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -266,6 +322,7 @@ int main(void)
 
 	test_non_owner_keeps_wal();
 	test_unknown_point_in_db_log();
+	test_read_while_locked();
 
 	remove_all();
 	rmdir(dir);

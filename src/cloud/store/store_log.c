@@ -713,15 +713,28 @@ int store_log_sync(struct store_log *lg)
 	/* With the side file, a put no longer waits while another program
 	 * holds the file's write lock (akari import); a read that would
 	 * merge it must not wait the whole busy timeout for that program
-	 * either: it waits a little, then reads what is merged. */
+	 * either.  It waits a little, then is refused: read without the
+	 * merge it would leave out readings already acknowledged, and a
+	 * dashboard or kiosk that is told to come back keeps what it shows
+	 * instead of drawing a gap. */
 	if (lg->side)
 		sqlite3_busy_timeout(lg->db, SYNC_BUSY_MS);
 	rc = store_log_sync_locked(lg);
 	if (lg->side) {
 		if (rc && lg->busy) {
-			log_debug("store", "a read goes on without the "
-				  "merge: %s", store_errmsg(NULL));
-			rc = STORE_OK;
+			size_t rows;
+
+			pthread_mutex_lock(&lg->mu);
+			rows = lg->pending_rows;
+			pthread_mutex_unlock(&lg->mu);
+			rc = store_fail(STORE_BUSY,
+					"another program (akari import --db, "
+					"akari rollup rebuild, ...) has held "
+					"the database's write lock for over "
+					"%d ms, and %zu acknowledged readings "
+					"wait for it to be merged: an answer "
+					"now would leave them out",
+					SYNC_BUSY_MS, rows);
 		}
 		sqlite3_busy_timeout(lg->db, lg->busy_ms);
 	}
@@ -803,8 +816,16 @@ static void *merge_thread(void *arg)
 		}
 		pthread_mutex_unlock(&lg->mu);
 
+		/* Not the whole busy timeout with the write lock held while
+		 * another program holds the file: reads wait for this lock
+		 * (store_log_sync()), and are to be answered or refused
+		 * within SYNC_BUSY_MS or so. */
 		pthread_mutex_lock(lg->wlock);
+		if (lg->side)
+			sqlite3_busy_timeout(lg->db, SYNC_BUSY_MS);
 		rc = merge_locked(lg, all);
+		if (lg->side)
+			sqlite3_busy_timeout(lg->db, lg->busy_ms);
 		pthread_mutex_unlock(lg->wlock);
 
 		/* The next read merges too and reports the failure to
