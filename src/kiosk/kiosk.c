@@ -92,6 +92,7 @@ struct kiosk {
 	bool cache_failing;
 	unsigned missing_logged;	/* roles whose absence was logged */
 	unsigned wants;		/* FETCH_WANT bits asked for last */
+	bool wants_set;		/* ... once asked for */
 	char zone_shown[65];	/* the zone of the last site shown, for
 				 * slides without one; "": none yet */
 
@@ -465,9 +466,10 @@ static void want_parts(struct kiosk *k)
 
 	for (int i = 0; i < k->nslides; i++)
 		want |= kiosk_slide_wants(k->slides[i]);
-	if (want == k->wants)
+	if (k->wants_set && want == k->wants)
 		return;
 	k->wants = want;
+	k->wants_set = true;
 	fetch_worker_want(k->worker, want);
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
 		if (!(want & FETCH_WANT(i)))
