@@ -876,6 +876,9 @@ static int precheck(struct request *req, struct answer *a)
 		if (check_token(req, a) || check_type(req, a) ||
 		    check_encoding(req, a) || check_length(req, a))
 			return -1;
+		if (req->route == ROUTE_INGEST ||
+		    req->route == ROUTE_INGEST_CSV)
+			ingest_source_begin(&req->src, req->api->st);
 		return 0;
 	default:
 		if (!is_get(req->method)) {
@@ -1160,6 +1163,7 @@ static void request_done(void *cls, struct MHD_Connection *conn,
 		log_debug(MOD, "%s %s from %s: connection ended before an "
 			  "answer (%d)",
 			  req->method, req->url, req->client, (int)toe);
+	ingest_source_end(&req->src, req->api->st);
 	api_influx_free(req->influx);
 	api_fiap_free(req->fiap);
 	api_content_free(req->content);
