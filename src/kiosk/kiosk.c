@@ -54,6 +54,9 @@
 #define FIRST_FETCH_WAIT 3.0
 /* Newer data waits for the next slide at most this long by default. */
 #define REFRESH_SECONDS 60.0
+/* The renderer's layer of a slide's static parts is kept only while
+ * slides are drawn whole at most this far apart (seconds). */
+#define LAYER_KEEP 2.0
 
 static volatile sig_atomic_t stop_signal;
 
@@ -120,6 +123,8 @@ struct kiosk {
 	bool show;		/* frame must be presented */
 	struct display_rect parts[2];	/* else only these changed */
 	int nparts;
+	double slide_mono;	/* when a slide was last drawn whole */
+	double slide_mono_before;	/* ... and the time before that */
 	bool cur_changed;	/* cur was drawn on in this tick */
 	bool slide_drawn;	/* ... all of it */
 	bool whole;		/* the window needs all of the next frame */
@@ -666,6 +671,8 @@ static void draw_slide(struct kiosk *k)
 	k->render_failing = rc != 0;
 	cairo_destroy(cr);
 	k->drawn = true;
+	k->slide_mono_before = k->slide_mono;
+	k->slide_mono = k->mono;
 	k->had_ticker = render_look_ticker() != NULL;
 	k->cur_changed = k->slide_drawn = true;
 }
@@ -920,6 +927,15 @@ static void render_frame(struct kiosk *k)
 	}
 	if (k->fade < 1 && k->fade_screen && !screen_holds_before(k))
 		fade_cut(k);
+	/* The layer a slide's next frames start from is a frame's worth of
+	 * memory (render_layer_forget()) and a pass of its own to make,
+	 * which pay only when the slide is drawn again and again within
+	 * seconds, as a fast replay's minutes are.  At real speed a slide
+	 * is drawn again once a minute or for new data, and a layer made
+	 * then would stay unused for the rest of the slide. */
+	if (k->mono - k->slide_mono >= LAYER_KEEP ||
+	    k->slide_mono - k->slide_mono_before >= LAYER_KEEP)
+		render_layer_forget();
 	/* Drawn while the first frame still awaits the first fetch, the
 	 * slide is drawn again when the data comes; meanwhile it has
 	 * loaded the faces at the sizes the slide uses, time the kiosk
