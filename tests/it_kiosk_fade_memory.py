@@ -14,7 +14,10 @@ where the two slides differ (about a third of this frame) must swing by
 less than two thirds of a frame.  The samples must include some taken
 during fades (the kiosk's debug lines of fade frames are counted);
 tests/it_kiosk_fade_screen.py checks the fades' pixels.  Then the
-renderer's layer (see below) is checked the same way.
+renderer's layer (see below) is checked the same way.  Under
+AddressSanitizer freed memory stays in its quarantine, so the kiosks
+run (and LeakSanitizer checks their exit) but their memory is not
+judged.
 """
 import datetime as dt
 import os
@@ -59,6 +62,15 @@ def anonymous_kib(pid):
     except OSError:
         return None
     return None
+
+
+def sanitized(pid):
+    """Whether the process has AddressSanitizer's runtime mapped."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return "libasan" in f.read()
+    except OSError:
+        return False
 
 
 def fade_frames(log):
@@ -109,11 +121,16 @@ def main():
            "the kiosk fades between the slides")
     before = fade_frames(log)
     samples = sample(k)
+    judged = not sanitized(k.pid)
+    if not judged:
+        print("under AddressSanitizer: memory not judged", flush=True)
     faded = fade_frames(log) - before
     c.true(faded >= 20, f"{faded} fade frames shown while sampling "
            f"(20 or more wanted)")
-    check_swing(samples, "over its fades", lambda s: s < FRAME_KIB * 2 // 3,
-                "less than two thirds of")
+    if judged:
+        check_swing(samples, "over its fades",
+                    lambda s: s < FRAME_KIB * 2 // 3,
+                    "less than two thirds of")
     c.eq(it.stop(k), 0, "the kiosk stops cleanly")
 
     # One slide, its clock's minute changing every 3 real seconds (20x)
@@ -130,7 +147,9 @@ def main():
                            k.poll() is not None, timeout=DEADLINE),
                f"the kiosk at {speed}x shows a frame")
         samples = sample(k)
-        if grows:
+        if not judged:
+            pass
+        elif grows:
             check_swing(samples, f"at {speed}x",
                         lambda s: s >= FRAME_KIB * 2 // 3,
                         "at least two thirds of")
