@@ -96,6 +96,8 @@ static int drop_unknown_rows(struct store_log *lg, struct points_check *pc,
 			     const char *where, int64_t seq,
 			     struct store_reading *rows, size_t *n);
 static void points_check_free(struct points_check *pc);
+static int drop_unknown(struct store_log *lg, struct points_check *pc,
+			struct logged *l);
 
 
 struct store_log {
@@ -584,9 +586,18 @@ again:
 		rc = store_log_side_read(sqlite3_db_filename(lg->db, "main"),
 					 &other);
 		/* another database's is set aside by the next owner */
-		if (!rc && side_is_of(lg->db, other))
+		if (!rc && side_is_of(lg->db, other)) {
+			/* the owner checks its batches when it opens, and
+			 * this open may come first */
+			for (guint i = 0; lg->check && lg->side_path &&
+					  !rc && i < other->batches->len; i++)
+				rc = drop_unknown(
+				    lg, lg->check,
+				    &g_array_index(other->batches,
+						   struct logged, i));
 			g_array_append_vals(cand, other->batches->data,
 					    other->batches->len);
+		}
 	}
 	for (guint i = 0; !rc && i < cand->len; i++) {
 		const struct logged *l = &g_array_index(cand, struct logged, i);
