@@ -20,7 +20,7 @@
 
 #include "cloud/api/api_http.h"
 #include "cloud/ingest/ingest_json.h"
-#include "cloud/ingest/units.h"
+#include "cloud/units/units.h"
 #include "cloud/store/store_registry.h"
 #include "core/timeutil.h"
 
