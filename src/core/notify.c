@@ -4,6 +4,7 @@
 #include "core/notify.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -103,7 +104,9 @@ double notify_watchdog_period(void)
 	if (!notify_enabled() || sd_watchdog_enabled(0, &usec) <= 0 ||
 	    usec == 0)
 		return 0;
-	return (double)usec / 2e6;
+	/* A watchdog shorter than a health check cannot be kept; pinging
+	 * without a floor would only spin a core doing the check. */
+	return fmax((double)usec / 2e6, NOTIFY_MIN_PERIOD_S);
 }
 
 /* --- pings from a loop ------------------------------------------------- */

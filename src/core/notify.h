@@ -35,9 +35,10 @@ void notify_status(const char *fmt, ...)
 void notify_stopping(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* Seconds between watchdog pings: half of WATCHDOG_USEC, or 0 when no
- * watchdog is asked for (no socket, no WATCHDOG_USEC, or WATCHDOG_PID
- * names another process). */
+/* Seconds between watchdog pings: half of WATCHDOG_USEC but at least
+ * NOTIFY_MIN_PERIOD_S, or 0 when no watchdog is asked for (no socket,
+ * no WATCHDOG_USEC, or WATCHDOG_PID names another process). */
+#define NOTIFY_MIN_PERIOD_S 0.01
 double notify_watchdog_period(void);
 
 /* A rate limit for pings from a loop, in the caller's memory.  period 0

@@ -396,7 +396,9 @@ struct readings_walk {
 	json_t *list;
 	GTimeZone *tz;
 	size_t n;
-	bool full;
+	size_t limit;	/* the most readings one answer holds */
+	bool full;	/* a reading past limit was found ... */
+	int64_t next;	/* ... at this time */
 	bool failed;	/* an entry could not be built: out of memory */
 };
 
@@ -406,8 +408,9 @@ static int add_reading_json(int64_t ts, double value, void *ctx)
 	struct readings_walk *w = ctx;
 	char stamp[32];
 
-	if (w->n == API_MAX_READINGS) {
+	if (w->n == w->limit) {
 		w->full = true;
+		w->next = ts;
 		return 1;
 	}
 	core_time_format(ts, w->tz, stamp, sizeof stamp);
@@ -440,15 +443,47 @@ static json_t *readings_answer(struct store *st, const struct store_point *p,
 	return o;
 }
 
+/*
+ * The optional page size: a whole number from 1 to API_MAX_READINGS.
+ * *limit is 0 when the request names none.
+ */
+static int limit_param(const struct request *req, size_t *limit,
+		       struct answer *a)
+{
+	const char *s = param(req, "limit");
+	char *end;
+	long long v;
+
+	*limit = 0;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > API_MAX_READINGS) {
+		answer_error(a, 400, "bad_parameter",
+			     "parameter 'limit': \"%.32s\" is not a whole "
+			     "number from 1 to %d", s, API_MAX_READINGS);
+		return -1;
+	}
+	*limit = (size_t)v;
+	return 0;
+}
+
 static void do_readings(struct request *req, struct answer *a)
 {
 	struct readings_walk w = {0};
 	struct store_point p;
 	int64_t from, to;
+	char next[40];
+	bool paged;
 	int rc;
 
-	if (find_point(req, &p, a) || range_params(req, &from, &to, a))
+	if (find_point(req, &p, a) || range_params(req, &from, &to, a) ||
+	    limit_param(req, &w.limit, a))
 		return;
+	paged = w.limit != 0;
+	if (!paged)
+		w.limit = API_MAX_READINGS;
 
 	w.list = json_array();
 	w.tz = core_tz_new(p.tz);
@@ -456,7 +491,6 @@ static void do_readings(struct request *req, struct answer *a)
 		w.tz = g_time_zone_new_utc();
 	rc = store_readings_each(req->api->st, p.id, from, to,
 				 add_reading_json, &w);
-	g_time_zone_unref(w.tz);
 
 	if (rc) {
 		answer_error(a, 500, "storage", "reading \"%s\": %s", p.key,
@@ -467,16 +501,23 @@ static void do_readings(struct request *req, struct answer *a)
 			     "out of memory listing the readings of \"%s\"",
 			     p.key);
 		json_decref(w.list);
-	} else if (w.full) {
+	} else if (w.full && !paged) {
 		answer_error(a, 400, "too_many_readings",
 			     "\"%s\" has more than %d readings between 'from' "
-			     "and 'to'; ask for a shorter range",
-			     p.key, API_MAX_READINGS);
+			     "and 'to'; ask for a shorter range, or pages "
+			     "with 'limit'", p.key, API_MAX_READINGS);
 		json_decref(w.list);
 	} else {
-		answer_json(a, 200, readings_answer(req->api->st, &p, from,
-						    w.list));
+		json_t *o = readings_answer(req->api->st, &p, from, w.list);
+
+		/* The next page starts at the first reading left out. */
+		if (o && w.full) {
+			core_time_format(w.next, w.tz, next, sizeof next);
+			json_object_set_new(o, "next_from", json_string(next));
+		}
+		answer_json(a, 200, o);
 	}
+	g_time_zone_unref(w.tz);
 }
 
 /* Turns an analytics outcome (see analytics.h) into an answer. */

@@ -37,6 +37,7 @@ struct bucket {
 struct api_auth {
 	struct store *st;
 	struct api_auth_config cfg;
+	int64_t started;	/* Unix seconds; nonces before it are unknown */
 	pthread_mutex_t lock;	/* everything below */
 	GHashTable *buckets;	/* device id -> struct bucket */
 	GHashTable *seen;	/* device id -> last seen, Unix seconds */
@@ -112,6 +113,7 @@ struct api_auth *api_auth_create(struct store *st,
 
 	a->st = st;
 	a->cfg = *cfg;
+	a->started = time(NULL);
 	if (!a->cfg.skew_s)
 		a->cfg.skew_s = API_AUTH_DEFAULT_SKEW_S;
 	if (!a->cfg.offline_after_s)
@@ -458,6 +460,17 @@ int api_auth_verify(struct api_auth *a, const struct store_device *dev,
 			      API_AUTH_TS_HEADER, (long long)ts,
 			      (long long)(ts > now ? ts - now : now - ts),
 			      a->cfg.skew_s);
+
+	/* The nonces seen before this process started are gone, so a
+	 * request signed then could be replayed: it is refused as stale.
+	 * The start's own second counts, since the previous process may
+	 * still have answered in it. */
+	if (ts <= a->started)
+		return refuse(r, 401, "stale_signature",
+			      "%s %lld is not after this server's start "
+			      "(%lld): sign the request again",
+			      API_AUTH_TS_HEADER, (long long)ts,
+			      (long long)a->started);
 	if (!nonce_ok(nonce))
 		return refuse(r, 401, "bad_signature",
 			      "%s must be %d to %d characters of A-Z, a-z, "

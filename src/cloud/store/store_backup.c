@@ -310,12 +310,13 @@ static int check_blocks(sqlite3 *db, const char *path, struct errbuf *e)
 }
 
 /*
- * Copies db into the empty file tmp.  One read transaction on the source
- * pins the snapshot for the whole copy: the backup then neither restarts
- * when the server commits (it would, forever, under steady ingestion)
- * nor mixes two states of the file.
+ * Copies db, opened with flags, into the empty file tmp.  One read
+ * transaction on the source pins the snapshot for the whole copy: the
+ * backup then neither restarts when the server commits (it would,
+ * forever, under steady ingestion) nor mixes two states of the file.
  */
-static int copy_online(const char *db, const char *tmp, struct errbuf *e)
+static int copy_online(const char *db, int flags, const char *tmp,
+		       struct errbuf *e)
 {
 	struct store_log_side *side = NULL;
 	sqlite3 *src = NULL, *dst = NULL;
@@ -327,7 +328,7 @@ static int copy_online(const char *db, const char *tmp, struct errbuf *e)
 	 * it held then is merged in the snapshot or still there. */
 	if (store_log_side_read(db, &side))
 		return fail(e, STORE_BACKUP_IO, "%s", store_errmsg(NULL));
-	rc = db_open(db, SQLITE_OPEN_READWRITE, &src, e);
+	rc = db_open(db, flags, &src, e);
 	if (rc)
 		goto out;
 	sqlite3_busy_timeout(src, 10000);
@@ -693,7 +694,7 @@ int store_backup_create(const char *db, const char *out,
 	rc = temp_beside(out, "backup", plain, sizeof plain, &e);
 	if (rc)
 		return rc;
-	rc = copy_online(db, plain, &e);
+	rc = copy_online(db, SQLITE_OPEN_READWRITE, plain, &e);
 	if (rc)
 		goto out;
 
@@ -757,7 +758,31 @@ static int check_plain_size(FILE *fin, const char *in, struct errbuf *e)
 	return STORE_BACKUP_OK;
 }
 
-/* The backup in, as a plain SQLite file, into the file tmp. */
+/*
+ * Whether the plain file at in has commits outside itself: a -wal that
+ * is not empty, or an arrival log's side file.  A copy of a database
+ * made by hand while its server ran, or after it was killed, has them.
+ */
+static bool has_log_beside(const char *in)
+{
+	static const char *const ends[] = {"-wal", STORE_LOG_SIDE_SUFFIX};
+	char name[4096];
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+		if ((size_t)snprintf(name, sizeof name, "%s%s", in,
+				     ends[i]) < sizeof name &&
+		    !stat(name, &sb) && sb.st_size > 0)
+			return true;
+	return false;
+}
+
+/*
+ * The backup in, as a plain SQLite file, into the file tmp.  A plain
+ * file with a log beside it is read through SQLite, which sees the
+ * log's commits; its bytes alone would lose them.  Reading it may
+ * leave a -shm beside it, and changes nothing else.
+ */
 static int unpack(const char *in, const char *tmp, const char *passphrase,
 		  struct errbuf *e)
 {
@@ -787,7 +812,10 @@ static int unpack(const char *in, const char *tmp, const char *passphrase,
 				  "given", in);
 		} else {
 			rc = check_plain_size(fin, in, e);
-			if (!rc && !(fout = fopen(tmp, "wb")))
+			if (!rc && has_log_beside(in))
+				rc = copy_online(in, SQLITE_OPEN_READONLY,
+						 tmp, e);
+			else if (!rc && !(fout = fopen(tmp, "wb")))
 				rc = fail(e, STORE_BACKUP_IO,
 					  "cannot write %s: %s", tmp,
 					  strerror(errno));
