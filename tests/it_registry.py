@@ -43,7 +43,14 @@ def cli3(*args, check=True):
 
 ADMIN = cli3("admin", "token", "add", "root").stdout.strip()
 OPS = cli3("admin", "token", "add", "ops").stdout.strip()
-cli3("admin", "token", "revoke", "ops")
+p = cli3("admin", "token", "revoke", "ops")
+c.true("no admin token is left" not in p.stderr,
+       "revoking one of two admin tokens: no warning")
+lone = os.path.join(work, "lone.db")
+it.run("admin", "token", "add", "--db", lone, "only")
+p = it.run("admin", "token", "revoke", "--db", lone, "only")
+c.true("no admin token is left" in p.stderr,
+       f"revoking the last admin token warns ({p.stderr.strip()})")
 
 
 # The running server, while there is one.

@@ -166,6 +166,19 @@ static const struct want occupancy_cut[] = {
 	{"room1/co2", "2015-02-05T00:00:00Z", 786, 4},
 };
 
+/*
+ * ausgrid_tail.csv: two rows, a value too small for a double (1e-400:
+ * read as 0) and a blank last line, as editors leave them.
+ * occupancy_tail.csv: occupancy_cut.csv's first two rows, then a blank
+ * CRLF line.  Neither blank line is a malformed row.
+ */
+static const struct want ausgrid_tail[] = {
+	{"home12/consumption", "2011-06-30T14:00:00Z", 0.392, 2},
+	{"home12/pv", "2011-06-30T14:00:00Z", 0.0, 2},
+	{"home12/consumption", "2011-06-30T14:30:00Z", 0.578, 3},
+	{"home12/pv", "2011-06-30T14:30:00Z", 0.0, 3},
+};
+
 static void test_good_files(void)
 {
 	check_rows("tepco-daily", "tepco_20220627_cut.csv", "Asia/Tokyo",
@@ -178,6 +191,10 @@ static void test_good_files(void)
 		   G_N_ELEMENTS(ausgrid_cut));
 	check_rows("uci-occupancy", "occupancy_cut.csv", "Asia/Tokyo",
 		   occupancy_cut, G_N_ELEMENTS(occupancy_cut));
+	check_rows("ausgrid", "ausgrid_tail.csv", "+10:00", ausgrid_tail,
+		   G_N_ELEMENTS(ausgrid_tail));
+	check_rows("uci-occupancy", "occupancy_tail.csv", "Asia/Tokyo",
+		   occupancy_cut, 6);
 }
 
 struct bad {

@@ -94,6 +94,13 @@ static int print_token(const struct store_admin_token *t, void *ctx)
 	return 0;
 }
 
+static int count_live(const struct store_admin_token *t, void *ctx)
+{
+	if (!t->revoked)
+		(*(int *)ctx)++;
+	return 0;
+}
+
 static int run(const char *action, const char *db, const char *name)
 {
 	char token[STORE_TOKEN_LEN + 1], err[512];
@@ -114,9 +121,16 @@ static int run(const char *action, const char *db, const char *name)
 				"token above is shown only now.\n", name);
 		}
 	} else if (!strcmp(action, "revoke")) {
+		int live = 0;
+
 		rc = store_admin_token_revoke(st, name);
 		if (!rc)
 			printf("revoked admin token %s\n", name);
+		if (!rc && !store_admin_tokens_each(st, count_live, &live) &&
+		    !live)
+			fprintf(stderr, "akari: no admin token is left: the "
+				"API refuses every registry change until "
+				"'akari admin token add'\n");
 	} else {
 		printf("%-24s %-21s %s\n", "NAME", "CREATED", "REVOKED");
 		rc = store_admin_tokens_each(st, print_token, NULL);

@@ -51,8 +51,11 @@ static int ausgrid_parse(struct import_parse *p)
 
 	while ((line = import_next_line(p))) {
 		struct import_civil c;
-		int rc, n = import_csv_split(line, f, MAX_FIELDS);
+		int rc, n;
 
+		if (import_blank_tail(p, line))
+			break;
+		n = import_csv_split(line, f, MAX_FIELDS);
 		if (n != nfields)
 			return import_fail(p, "row has %d fields, the header "
 					   "%d", n, nfields);

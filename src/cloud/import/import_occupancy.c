@@ -61,8 +61,11 @@ static int occupancy_parse(struct import_parse *p)
 
 	while ((line = import_next_line(p))) {
 		struct import_civil c;
-		int rc, n = import_csv_split(line, f, MAX_FIELDS);
+		int rc, n;
 
+		if (import_blank_tail(p, line))
+			break;
+		n = import_csv_split(line, f, MAX_FIELDS);
 		if (n != nheader + 1 || !is_index(f[0]))
 			return import_fail(p, "expected a row index and then "
 					   "the header's %d fields", nheader);

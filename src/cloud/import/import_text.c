@@ -134,7 +134,12 @@ int import_value(struct import_parse *p, const char *s, const char *what,
 		goto bad;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v))
+	if (end == s || *end || !isfinite(v))
+		goto bad;
+
+	/* Too small for a double (1e-400) is read as what strtod gives, 0
+	 * or a subnormal; too large is not finite, refused above. */
+	if (errno && !(errno == ERANGE && fabs(v) < 1.0))
 		goto bad;
 	*out = v;
 	return 0;
