@@ -193,10 +193,11 @@ static void *put_thread(void *arg)
  * Another program (akari import on the same file) holds the write lock.
  * A write of the server goes to its log's side file and does not wait
  * for it, and reads must not wait behind that lock either: the GETs of
- * the server and the kiosk would stall for the whole busy timeout.  They
- * read what is merged (the write is not, yet) and see the write once
- * the lock is free.  The other program lets go only after the reads
- * came back.
+ * the server and the kiosk would stall for the whole busy timeout.  A
+ * read of readings is refused at once with STORE_BUSY (answered, it
+ * would leave out the write, acknowledged but not merged), a lookup of
+ * the registry is answered, and the read sees the write once the lock
+ * is free.  The other program lets go only after the reads came back.
  */
 static void test_read_during_write(struct store *st)
 {
@@ -215,8 +216,7 @@ static void test_read_during_write(struct store *st)
 	pthread_create(&t, NULL, put_thread, &job);
 	/* Ordering only: let the write reach the lock first. */
 	usleep(300 * 1000);
-	CHECK_INT(store_readings_count(st, &count), STORE_OK);
-	CHECK_INT(count, 2);
+	CHECK_INT(store_readings_count(st, &count), STORE_BUSY);
 	CHECK_INT(store_point_get(st, "tepco/demand", &p), STORE_OK);
 
 	CHECK_INT(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);

@@ -146,6 +146,29 @@ static void answer_error(struct answer *a, int status, const char *code,
 	va_end(ap);
 }
 
+/* Seconds a client refused with 503 (store.h, STORE_BUSY) is told to
+ * wait: another program's hold on the database (an import's commit, a
+ * rollup rebuild) is usually over by then, or the next poll asks. */
+#define BUSY_RETRY_S 2
+
+/*
+ * A read refused because another program holds the database's write
+ * lock (store_errcode() STORE_BUSY) fails as 500 in whichever route met
+ * it; it is answered 503 with a Retry-After instead, and the route's
+ * message, which names the cause: nothing is wrong with the server,
+ * and a kiosk keeps showing what it has.
+ */
+static void answer_busy(struct request *req, struct answer *a)
+{
+	if (a->status != MHD_HTTP_INTERNAL_SERVER_ERROR ||
+	    store_errcode(req->api->st) != STORE_BUSY)
+		return;
+	a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	a->retry_after = BUSY_RETRY_S;
+	if (json_is_object(a->body))
+		json_object_set_new(a->body, "error", json_string("busy"));
+}
+
 static void log_answer(const struct request *req, const struct answer *a)
 {
 	const char *msg = json_string_value(json_object_get(a->body,
@@ -1071,6 +1094,7 @@ static enum MHD_Result request_finish(struct request *req)
 	if (req->dev.id && check_signature(req, &a))
 		return send_answer(req, &a);
 
+	store_error_reset(req->api->st);
 	switch (req->route) {
 	case ROUTE_INGEST:
 		do_ingest(req, &a);
@@ -1135,6 +1159,7 @@ static enum MHD_Result request_finish(struct request *req)
 	case ROUTE_CONTENT:
 		break;
 	}
+	answer_busy(req, &a);
 	return send_answer(req, &a);
 }
 

@@ -95,7 +95,8 @@ static void reply_json(struct reply *a, int status, json_t *body)
 		reply_error(a, 500, "internal", "out of memory");
 }
 
-/* A store failure as an answer: 404, 409, 400 or 500. */
+/* A store failure as an answer: 404, 409, 400, 503 (another program
+ * holds the database: store.h, STORE_BUSY) or 500. */
 static void reply_store(struct reply *a, struct api_content *r, int rc)
 {
 	const char *msg = store_errmsg(r->st);
@@ -109,6 +110,9 @@ static void reply_store(struct reply *a, struct api_content *r, int rc)
 		break;
 	case STORE_INVALID:
 		reply_error(a, 400, "invalid", "%s", msg);
+		break;
+	case STORE_BUSY:
+		reply_error(a, 503, "busy", "%s", msg);
 		break;
 	default:
 		reply_error(a, 500, "storage", "%s", msg);
@@ -168,6 +172,10 @@ static enum MHD_Result send_reply(struct api_content *r, struct reply *a)
 	if (a->unauthorized)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer");
+	/* only STORE_BUSY answers 503: another program's hold is brief */
+	if (a->status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+					"2");
 	log_msg(level, MOD, "%s %s from %s: %d%s%s", r->method, r->url,
 		r->client, a->status, msg ? ": " : "", msg ? msg : "");
 	ret = MHD_queue_response(r->conn, (unsigned)a->status, resp);

@@ -58,6 +58,7 @@ struct store {
 };
 
 static _Thread_local char errmsg[512];
+static _Thread_local int errcode;
 
 /*
  * Numbered migrations: migrations[i] brings user_version from i to i + 1.
@@ -326,6 +327,7 @@ static int fail(int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errmsg, sizeof errmsg, fmt, ap);
 	va_end(ap);
+	errcode = rc;
 	return rc;
 }
 
@@ -355,6 +357,16 @@ static int prepare_once(struct conn *c, const char *sql, sqlite3_stmt **s,
 const char *store_errmsg(struct store *st)
 {
 	return errmsg;
+}
+
+int store_errcode(struct store *st)
+{
+	return errcode;
+}
+
+void store_error_reset(struct store *st)
+{
+	errcode = STORE_OK;
 }
 
 const char *store_kind_name(enum store_point_kind kind)
@@ -1294,5 +1306,6 @@ int store_fail(int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errmsg, sizeof errmsg, fmt, ap);
 	va_end(ap);
+	errcode = rc;
 	return rc;
 }

@@ -30,6 +30,7 @@ enum store_rc {
 	STORE_INVALID = -3,	/* bad argument (unknown zone, kind, ...) */
 	STORE_IO = -4,		/* SQLite or disk failure */
 	STORE_CONFLICT = -5,	/* retired, revoked or still in use */
+	STORE_BUSY = -6,	/* another program holds the file: try later */
 };
 
 enum store_point_kind {
@@ -82,6 +83,12 @@ void store_close(struct store *st);	/* accepts NULL */
 
 /* The message for the calling thread's last failed call on st. */
 const char *store_errmsg(struct store *st);
+
+/* The enum store_rc of that call (STORE_BUSY: a read refused while
+ * another program holds the database's write lock), or STORE_OK after
+ * store_error_reset() and before any failure since. */
+int store_errcode(struct store *st);
+void store_error_reset(struct store *st);
 
 /* Schema version the file is at after store_open(). */
 int store_schema_version(struct store *st);

@@ -87,6 +87,12 @@ struct store_log_side {
 
 static bool side_is_of(sqlite3 *db, const struct store_log_side *side);
 
+struct points_check;
+static int drop_unknown_rows(struct store_log *lg, struct points_check *pc,
+			     const char *where, int64_t seq,
+			     struct store_reading *rows, size_t *n);
+static void points_check_free(struct points_check *pc);
+
 
 struct store_log {
 	sqlite3 *db;		/* the store's write connection */
@@ -105,6 +111,9 @@ struct store_log {
 	sqlite3_stmt *side_append, *side_clear;
 	sqlite3_stmt *note_kept, *note_applied;	/* db */
 	int64_t next_seq;	/* of the next batch in the side file */
+	/* During the open's merge: the points checked so far, as arrivals
+	 * of db may name points it does not have (drop_unknown_rows()). */
+	struct points_check *check;
 	bool has_state;		/* db has log_applied (migration 10) */
 	int busy_ms;		/* db's busy timeout, as store.c set it */
 	bool busy;		/* the last merge found db locked */
@@ -241,6 +250,14 @@ static int read_arrivals(struct store_log *lg, const int64_t *kept,
 			*rows = g_renew(struct store_reading, *rows, cap);
 		}
 		unpack(body, (size_t)count, *rows + *n);
+		if (lg->check && lg->side_path) {
+			size_t k = (size_t)count;
+
+			rc = drop_unknown_rows(lg, lg->check,
+					       "the database's arrival log",
+					       seq, *rows + *n, &k);
+			count = (int64_t)k;
+		}
 		*n += (size_t)count;
 		(*batches)++;
 		g_array_append_val(taken, seq);
@@ -696,15 +713,28 @@ int store_log_sync(struct store_log *lg)
 	/* With the side file, a put no longer waits while another program
 	 * holds the file's write lock (akari import); a read that would
 	 * merge it must not wait the whole busy timeout for that program
-	 * either: it waits a little, then reads what is merged. */
+	 * either.  It waits a little, then is refused: read without the
+	 * merge it would leave out readings already acknowledged, and a
+	 * dashboard or kiosk that is told to come back keeps what it shows
+	 * instead of drawing a gap. */
 	if (lg->side)
 		sqlite3_busy_timeout(lg->db, SYNC_BUSY_MS);
 	rc = store_log_sync_locked(lg);
 	if (lg->side) {
 		if (rc && lg->busy) {
-			log_debug("store", "a read goes on without the "
-				  "merge: %s", store_errmsg(NULL));
-			rc = STORE_OK;
+			size_t rows;
+
+			pthread_mutex_lock(&lg->mu);
+			rows = lg->pending_rows;
+			pthread_mutex_unlock(&lg->mu);
+			rc = store_fail(STORE_BUSY,
+					"another program (akari import --db, "
+					"akari rollup rebuild, ...) has held "
+					"the database's write lock for over "
+					"%d ms, and %zu acknowledged readings "
+					"wait for it to be merged: an answer "
+					"now would leave them out",
+					SYNC_BUSY_MS, rows);
 		}
 		sqlite3_busy_timeout(lg->db, lg->busy_ms);
 	}
@@ -786,8 +816,16 @@ static void *merge_thread(void *arg)
 		}
 		pthread_mutex_unlock(&lg->mu);
 
+		/* Not the whole busy timeout with the write lock held while
+		 * another program holds the file: reads wait for this lock
+		 * (store_log_sync()), and are to be answered or refused
+		 * within SYNC_BUSY_MS or so. */
 		pthread_mutex_lock(lg->wlock);
+		if (lg->side)
+			sqlite3_busy_timeout(lg->db, SYNC_BUSY_MS);
 		rc = merge_locked(lg, all);
+		if (lg->side)
+			sqlite3_busy_timeout(lg->db, lg->busy_ms);
 		pthread_mutex_unlock(lg->wlock);
 
 		/* The next read merges too and reports the failure to
@@ -1051,24 +1089,254 @@ int store_log_merge_db(sqlite3 *db)
 	return rc;
 }
 
-/*
- * The side file's batches that db does not hold, into lg->logged, and
- * the others out of the file: those a merge had committed when the
- * process that made it ended before side_forget().  With the write
- * lock held, before any put.
- */
-static int side_recover(struct store_log *lg)
-{
-	GArray *kept = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	GArray *stale = g_array_new(FALSE, FALSE, sizeof(struct logged));
-	sqlite3_stmt *s = NULL;
-	int64_t applied = 0, top = 0;
-	int rc, step;
+/* --- the side file at open: damage and unknown points -------------------- */
 
-	rc = side_state(lg->db, &applied, kept);
+/* What an open knows of the points the side file's batches name. */
+struct points_check {
+	sqlite3_stmt *find;	/* db: SELECT 1 FROM points WHERE id = ?1 */
+	GHashTable *known;	/* int64_t id (owned) -> 1 known, 2 not */
+};
+
+static void points_check_free(struct points_check *pc)
+{
+	sqlite3_finalize(pc->find);
+	if (pc->known)
+		g_hash_table_destroy(pc->known);
+}
+
+/* Whether point is a row of db's points; the answers are kept, as an
+ * open may read thousands of batches of the same points. */
+static int point_known(sqlite3 *db, struct points_check *pc, int64_t point,
+		       bool *known)
+{
+	gpointer v = NULL;
+	int step;
+
+	if (!pc->known)
+		pc->known = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+						  g_free, NULL);
+	v = g_hash_table_lookup(pc->known, &point);
+	if (v) {
+		*known = GPOINTER_TO_INT(v) == 1;
+		return STORE_OK;
+	}
+	if (!pc->find &&
+	    sqlite3_prepare_v2(db, "SELECT 1 FROM points WHERE id = ?1", -1,
+			       &pc->find, NULL) != SQLITE_OK)
+		return db_fail(db, "looking up the side file's points");
+	sqlite3_bind_int64(pc->find, 1, point);
+	step = sqlite3_step(pc->find);
+	sqlite3_reset(pc->find);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return db_fail(db, "looking up the side file's points");
+	*known = step == SQLITE_ROW;
+	g_hash_table_insert(pc->known, g_memdup2(&point, sizeof point),
+			    GINT_TO_POINTER(*known ? 1 : 2));
+	return STORE_OK;
+}
+
+/*
+ * Keeps rows[0..n), readings of points the database does not have, in
+ * the file lg->side_path with STORE_LOG_UNKNOWN_SUFFIX (table readings:
+ * point_id, ts, value; the later of two at one (point, ts) wins), made
+ * with the database's permissions and committed (synchronous=FULL)
+ * before the batch that held them can leave the side file.  Written
+ * again by the next open after a crash: the same rows, the same file.
+ */
+static int keep_unknown(struct store_log *lg,
+			const struct store_reading *rows, size_t n,
+			const char *path)
+{
+	static const char setup[] =
+	    "PRAGMA synchronous = FULL;"
+	    "CREATE TABLE IF NOT EXISTS readings ("
+	    "  point_id INTEGER NOT NULL,"
+	    "  ts INTEGER NOT NULL,"
+	    "  value REAL NOT NULL,"
+	    "  PRIMARY KEY (point_id, ts));"
+	    "BEGIN IMMEDIATE";
+	const char *main = sqlite3_db_filename(lg->db, "main");
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	struct stat st;
+	mode_t mode = 0600;
+	int rc = STORE_OK, fd;
+
+	if (main && !stat(main, &st))
+		mode = st.st_mode & 0666;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, mode);
+	if (fd < 0)
+		return store_fail(STORE_IO, "cannot make %s: %s", path,
+				  strerror(errno));
+	close(fd);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		rc = store_fail(STORE_IO, "cannot open %s: %s", path,
+				db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	rc = exec_db(db, setup, path);
+	if (!rc && sqlite3_prepare_v2(db,
+				      "INSERT INTO readings VALUES (?1, ?2, ?3)"
+				      " ON CONFLICT (point_id, ts) DO UPDATE"
+				      " SET value = excluded.value", -1, &s,
+				      NULL) != SQLITE_OK)
+		rc = db_fail(db, path);
+	for (size_t i = 0; !rc && i < n; i++) {
+		sqlite3_bind_int64(s, 1, rows[i].point_id);
+		sqlite3_bind_int64(s, 2, rows[i].ts);
+		sqlite3_bind_double(s, 3, rows[i].value);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = db_fail(db, path);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (!rc)
+		rc = exec_db(db, "COMMIT", path);
+out:
+	sqlite3_close(db);
+	return rc;
+}
+
+/*
+ * Leaves out of rows[0..*n), batch seq of the log where, the readings
+ * of points the database does not have (a hand-made or damaged batch:
+ * ingest checks every point before it logs), kept aside by
+ * keep_unknown() with an error naming the batch: merged, they would
+ * fail every merge, and so every open.  The others keep their order.
+ */
+static int drop_unknown_rows(struct store_log *lg, struct points_check *pc,
+			     const char *where, int64_t seq,
+			     struct store_reading *rows, size_t *n)
+{
+	struct store_reading *unknown = g_new(struct store_reading, *n + 1);
+	size_t kept = 0, nu = 0;
+	bool one = true;	/* every unknown reading names one point */
+	char *path = NULL;
+	int rc = STORE_OK;
+
+	for (size_t i = 0; !rc && i < *n; i++) {
+		bool known = false;
+
+		rc = point_known(lg->db, pc, rows[i].point_id, &known);
+		if (!rc && known)
+			rows[kept++] = rows[i];
+		else if (!rc)
+			unknown[nu++] = rows[i];
+		if (!rc && !known && rows[i].point_id != unknown[0].point_id)
+			one = false;
+	}
+	if (rc || !nu)
+		goto out;
+	path = g_strconcat(lg->side_path, STORE_LOG_UNKNOWN_SUFFIX, NULL);
+	rc = keep_unknown(lg, unknown, nu, path);
 	if (rc)
 		goto out;
-	top = applied;
+	log_error("store", "%s: batch %lld holds %zu readings of point id "
+		  "%lld%s, which the database does not have: kept in %s, "
+		  "not merged", where, (long long)seq, nu,
+		  (long long)unknown[0].point_id,
+		  one ? "" : " and others", path);
+	*n = kept;
+out:
+	g_free(path);
+	g_free(unknown);
+	return rc;
+}
+
+/* The same for the side file's batch l, whose body and n are rewritten
+ * in place. */
+static int drop_unknown(struct store_log *lg, struct points_check *pc,
+			struct logged *l)
+{
+	struct store_reading *rows = g_new(struct store_reading, l->n + 1);
+	size_t n = l->n;
+	int rc;
+
+	unpack(l->body, l->n, rows);
+	rc = drop_unknown_rows(lg, pc, lg->side_path, l->seq, rows, &n);
+	if (!rc && n != l->n) {
+		pack(l->body, rows, n);
+		l->n = n;
+	}
+	g_free(rows);
+	return rc;
+}
+
+/* Whether SQLite's last error on db is damage in the file, not a busy
+ * file or a lack of memory. */
+static bool is_damage(sqlite3 *db)
+{
+	int code = sqlite3_extended_errcode(db) & 0xff;
+
+	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB ||
+	       sqlite3_extended_errcode(db) == SQLITE_IOERR_SHORT_READ;
+}
+
+/* What an open's read of the side file found. */
+struct side_scan {
+	int64_t applied;	/* db's log_applied */
+	GArray *kept;		/* int64_t: db's log_kept */
+	GArray *stale;		/* struct logged: merged before, to delete */
+	GArray *found;		/* struct logged: to merge (bodies owned) */
+	int64_t top;		/* the highest seq seen */
+	bool damaged;		/* a page failed: found is what was read */
+	int64_t before, after;	/* seqs read on either side of it */
+	char why[256];		/* SQLite's word for it */
+};
+
+/* Sorts the row s of the side file into scan's stale or found. */
+static int scan_row(struct store_log *lg, struct points_check *pc,
+		    sqlite3_stmt *s, struct side_scan *scan)
+{
+	struct logged l = {0};
+	int64_t count = sqlite3_column_int64(s, 1);
+	int64_t bytes = sqlite3_column_bytes(s, 2);
+	const void *body = sqlite3_column_blob(s, 2);
+
+	l.seq = sqlite3_column_int64(s, 0);
+	if (l.seq > scan->top)
+		scan->top = l.seq;
+	if (l.seq <= scan->applied && !seq_kept(scan->kept, l.seq)) {
+		g_array_append_val(scan->stale, l);
+		return STORE_OK;
+	}
+	if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES ||
+	    (bytes && !body)) {
+		/* Damage in one batch: it cannot be read, and must not
+		 * keep the database from opening. */
+		log_error("store", "%s: batch %lld holds %lld bytes "
+			  "for %lld readings: left out, and deleted",
+			  lg->side_path, (long long)l.seq,
+			  (long long)bytes, (long long)count);
+		g_array_append_val(scan->stale, l);
+		return STORE_OK;
+	}
+	l.n = (size_t)count;
+	l.body = g_memdup2(body, (gsize)bytes);
+	g_array_append_val(scan->found, l);
+	return drop_unknown(lg, pc, &g_array_index(scan->found, struct logged,
+						   scan->found->len - 1));
+}
+
+/*
+ * Reads every batch of the side file into scan.  A page that fails on
+ * the way (damage in the file) ends the read there; the batches after
+ * it are then read backwards from the end, down to the failing page, so
+ * that all the batches SQLite can still read are kept.
+ */
+static int side_scan(struct store_log *lg, struct side_scan *scan)
+{
+	struct points_check pc = {0};
+	sqlite3_stmt *s = NULL;
+	int rc, step = SQLITE_DONE;
+
+	rc = side_state(lg->db, &scan->applied, scan->kept);
+	if (rc)
+		goto out;
+	scan->top = scan->applied;
+	scan->before = scan->after = 0;
 	if (sqlite3_prepare_v2(lg->side,
 			       "SELECT seq, n, body FROM arrivals ORDER BY seq",
 			       -1, &s, NULL) != SQLITE_OK) {
@@ -1076,47 +1344,150 @@ static int side_recover(struct store_log *lg)
 		goto out;
 	}
 	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct logged l = {0};
-		int64_t count = sqlite3_column_int64(s, 1);
-		int64_t bytes = sqlite3_column_bytes(s, 2);
-
-		l.seq = sqlite3_column_int64(s, 0);
-		if (l.seq > top)
-			top = l.seq;
-		if (l.seq <= applied && !seq_kept(kept, l.seq)) {
-			g_array_append_val(stale, l);
-			continue;
-		}
-		if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES) {
-			/* Damage in one batch: it cannot be read, and must
-			 * not keep the database from opening. */
-			log_error("store", "%s: batch %lld holds %lld bytes "
-				  "for %lld readings: left out, and deleted",
-				  lg->side_path, (long long)l.seq,
-				  (long long)bytes, (long long)count);
-			g_array_append_val(stale, l);
-			continue;
-		}
-		l.n = (size_t)count;
-		l.mark = ++lg->next_mark;
-		l.at = now_ms();
-		l.body = g_memdup2(sqlite3_column_blob(s, 2), (gsize)bytes);
-		g_array_append_val(lg->logged, l);
-		lg->pending_rows += l.n;
+		scan->before = sqlite3_column_int64(s, 0);
+		rc = scan_row(lg, &pc, s, scan);
 	}
-	if (!rc && step != SQLITE_DONE)
+	if (rc || step == SQLITE_DONE)
+		goto out;
+	if (!is_damage(lg->side)) {
 		rc = db_fail(lg->side, lg->side_path);
-	lg->next_seq = top + 1;
+		goto out;
+	}
+	scan->damaged = true;
+	snprintf(scan->why, sizeof scan->why, "%s",
+		 sqlite3_errmsg(lg->side));
 	sqlite3_finalize(s);
 	s = NULL;
-
-	/* Batches merged before the end of the last process: gone. */
-	if (!rc)
-		side_forget(lg, stale);
+	if (sqlite3_prepare_v2(lg->side,
+			       "SELECT seq, n, body FROM arrivals "
+			       "WHERE seq > ?1 ORDER BY seq DESC",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto out;	/* what the forward read found is kept */
+	sqlite3_bind_int64(s, 1, scan->before);
+	while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+		scan->after = sqlite3_column_int64(s, 0);
+		rc = scan_row(lg, &pc, s, scan);
+	}
 out:
 	sqlite3_finalize(s);
-	g_array_free(kept, TRUE);
-	g_array_free(stale, TRUE);
+	points_check_free(&pc);
+	return rc;
+}
+
+static void side_scan_free(struct side_scan *scan)
+{
+	if (scan->found)
+		for (guint i = 0; i < scan->found->len; i++)
+			g_free(g_array_index(scan->found, struct logged,
+					     i).body);
+	if (scan->found)
+		g_array_free(scan->found, TRUE);
+	if (scan->stale)
+		g_array_free(scan->stale, TRUE);
+	if (scan->kept)
+		g_array_free(scan->kept, TRUE);
+}
+
+static gint by_seq(gconstpointer a, gconstpointer b)
+{
+	const struct logged *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Writes the batches salvaged from a damaged side file into the new
+ * one open in lg->side, with their seqs, in one commit: on disk before
+ * the damaged file's name is given up for good. */
+static int side_rewrite(struct store_log *lg, const GArray *batches)
+{
+	int rc;
+
+	if (!batches->len)
+		return STORE_OK;
+	rc = exec_db(lg->side, "BEGIN IMMEDIATE", lg->side_path);
+	for (guint i = 0; !rc && i < batches->len; i++) {
+		const struct logged *l =
+		    &g_array_index(batches, struct logged, i);
+
+		sqlite3_bind_int64(lg->side_append, 1, l->seq);
+		sqlite3_bind_int64(lg->side_append, 2, (int64_t)l->n);
+		sqlite3_bind_blob64(lg->side_append, 3, l->body,
+				    l->n * STORE_LOG_ROW_BYTES, SQLITE_STATIC);
+		if (sqlite3_step(lg->side_append) != SQLITE_DONE)
+			rc = db_fail(lg->side, lg->side_path);
+		sqlite3_reset(lg->side_append);
+	}
+	sqlite3_clear_bindings(lg->side_append);
+	if (!rc)
+		rc = exec_db(lg->side, "COMMIT", lg->side_path);
+	else
+		sqlite3_exec(lg->side, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/*
+ * The side file's batches that db does not hold, into lg->logged, and
+ * the others out of the file: those a merge had committed when the
+ * process that made it ended before side_forget().  With the write
+ * lock held, before any put.  When a page of the file fails, nothing
+ * is taken: *salvage (owned by the caller) receives every batch that
+ * could be read, *why what failed, and the caller sets the file aside
+ * and writes them into a new one.
+ */
+static int side_recover(struct store_log *lg, GArray *salvage, char *why,
+			size_t whylen)
+{
+	struct side_scan scan = {0};
+	int rc;
+
+	scan.kept = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	scan.stale = g_array_new(FALSE, FALSE, sizeof(struct logged));
+	scan.found = g_array_new(FALSE, FALSE, sizeof(struct logged));
+	rc = side_scan(lg, &scan);
+	if (rc)
+		goto out;
+	g_array_sort(scan.found, by_seq);
+	if (scan.damaged) {
+		size_t rows = 0;
+
+		for (guint i = 0; i < scan.found->len; i++)
+			rows += g_array_index(scan.found, struct logged, i).n;
+		if (scan.after)
+			snprintf(why, whylen, "cannot be read between batch "
+				 "%lld and batch %lld (%s); its %u readable "
+				 "batches (%zu readings) go to a new side file",
+				 (long long)scan.before, (long long)scan.after,
+				 scan.why, scan.found->len, rows);
+		else
+			snprintf(why, whylen, "cannot be read after batch "
+				 "%lld (%s); its %u readable batches (%zu "
+				 "readings) go to a new side file",
+				 (long long)scan.before, scan.why,
+				 scan.found->len, rows);
+		/* A new side file that fails again holds only what the
+		 * first one gave, which salvage still has. */
+		if (!salvage->len) {
+			g_array_append_vals(salvage, scan.found->data,
+					    scan.found->len);
+			g_array_set_size(scan.found, 0);
+		}
+		goto out;
+	}
+	for (guint i = 0; i < scan.found->len; i++) {
+		struct logged *l = &g_array_index(scan.found, struct logged, i);
+
+		l->mark = ++lg->next_mark;
+		l->at = now_ms();
+		g_array_append_val(lg->logged, *l);
+		lg->pending_rows += l->n;
+	}
+	g_array_set_size(scan.found, 0);
+	lg->next_seq = scan.top + 1;
+
+	/* Batches merged before the end of the last process: gone. */
+	side_forget(lg, scan.stale);
+out:
+	side_scan_free(&scan);
 	return rc;
 }
 
@@ -1305,16 +1676,19 @@ static int side_open(struct store_log *lg)
 	    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	    "  token BLOB NOT NULL);";
 	const char *main = sqlite3_db_filename(lg->db, "main");
+	GArray *salvage = NULL;
 	bool mine, foreign = false;
 	int rc, aside = 0;
+	char why[512];
 
 	if (!main || !*main)
 		return STORE_OK;
 	lg->side_path = g_strconcat(main, STORE_LOG_SIDE_SUFFIX, NULL);
+	salvage = g_array_new(FALSE, FALSE, sizeof(struct logged));
 again:
 	rc = side_lock(lg, main, &mine);
 	if (rc || !mine)
-		return rc;
+		goto out;
 	if (sqlite3_open_v2(lg->side_path, &lg->side,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				SQLITE_OPEN_NOMUTEX,
@@ -1335,23 +1709,22 @@ again:
 			       sqlite3_errcode(lg->side) == SQLITE_CORRUPT)) {
 		/* Not a side file akari can read: the database must open
 		 * all the same.  What it held stays in the file set aside. */
-		char *why = g_strdup_printf("cannot be read (%s)",
-					    sqlite3_errmsg(lg->side));
-
+		snprintf(why, sizeof why, "cannot be read (%s)",
+			 sqlite3_errmsg(lg->side));
 		side_close(lg, false);
 		side_set_aside(lg, "damaged", why);
-		g_free(why);
 		if (++aside < 3)
 			goto again;
-		return rc;
+		goto out;
 	}
 	if (!rc && foreign) {
 		side_close(lg, false);
 		side_set_aside(lg, "foreign", "belongs to another database");
 		if (++aside < 3)
 			goto again;
-		return store_fail(STORE_IO, "%s: a foreign log came back",
-				  lg->side_path);
+		rc = store_fail(STORE_IO, "%s: a foreign log came back",
+				lg->side_path);
+		goto out;
 	}
 	if (!rc && sqlite3_prepare_v3(lg->side,
 				      "INSERT INTO arrivals (seq, n, body) "
@@ -1364,12 +1737,30 @@ again:
 				      -1, SQLITE_PREPARE_PERSISTENT,
 				      &lg->side_clear, NULL) != SQLITE_OK)
 		rc = db_fail(lg->side, lg->side_path);
+	/* What a damaged file before this one could still give. */
 	if (!rc)
-		rc = side_recover(lg);
+		rc = side_rewrite(lg, salvage);
+	why[0] = '\0';
 	if (!rc)
-		return STORE_OK;
+		rc = side_recover(lg, salvage, why, sizeof why);
+	if (!rc && why[0]) {
+		/* Read, but not all of it: the batches read go into a new
+		 * side file, and the damaged one is kept aside as it is. */
+		side_close(lg, false);
+		side_set_aside(lg, "damaged", why);
+		if (++aside < 3)
+			goto again;
+		rc = store_fail(STORE_IO, "%s: damaged again", lg->side_path);
+		goto out;
+	}
+	if (!rc)
+		goto out;
 fail:
 	side_close(lg, false);
+out:
+	for (guint i = 0; i < salvage->len; i++)
+		g_free(g_array_index(salvage, struct logged, i).body);
+	g_array_free(salvage, TRUE);
 	return rc;
 }
 
@@ -1389,11 +1780,18 @@ int store_log_create(sqlite3 *db, pthread_mutex_t *lock, int busy_ms,
 		pthread_mutex_unlock(lg->wlock);
 	}
 
-	/* What a killed process committed but never merged. */
+	/* What a killed process committed but never merged; a batch in
+	 * the file's own log that names a point it does not have must not
+	 * stop the open (the side file's are checked as it is read). */
 	if (!rc) {
+		struct points_check pc = {0};
+
 		pthread_mutex_lock(lg->wlock);
+		lg->check = &pc;
 		rc = merge_locked(lg, true);
+		lg->check = NULL;
 		pthread_mutex_unlock(lg->wlock);
+		points_check_free(&pc);
 	}
 	if (!rc) {
 		int e = pthread_create(&lg->thread, NULL, merge_thread, lg);
@@ -1460,11 +1858,16 @@ void store_log_side_free(struct store_log_side *side)
 	g_free(side);
 }
 
-/* Reads every batch of the side file open on db, in one transaction. */
+/* Reads every batch of the side file open on db, in one transaction.
+ * Damage is left to the file's owner, which sets it aside (side_open()):
+ * here a batch that is not n readings, or a page that fails, is named
+ * in the log and what could be read is kept, for a process beside the
+ * owner must open all the same. */
 static int side_read_db(sqlite3 *db, const char *path, GArray *batches)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = STORE_OK, step;
+	int64_t last = 0;
+	int rc = STORE_OK, step = SQLITE_DONE;
 
 	/* A file just made by its server, before its table: no batches. */
 	if (sqlite3_table_column_metadata(db, NULL, "arrivals", "seq", NULL,
@@ -1481,20 +1884,23 @@ static int side_read_db(sqlite3 *db, const char *path, GArray *batches)
 		int64_t count = sqlite3_column_int64(s, 1);
 		int64_t bytes = sqlite3_column_bytes(s, 2);
 
-		l.seq = sqlite3_column_int64(s, 0);
+		l.seq = last = sqlite3_column_int64(s, 0);
 		if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES) {
-			rc = store_fail(STORE_IO,
-					"%s: batch %lld holds %lld bytes for "
-					"%lld readings", path,
-					(long long)l.seq, (long long)bytes,
-					(long long)count);
-			break;
+			log_error("store", "%s: batch %lld holds %lld bytes "
+				  "for %lld readings: left out", path,
+				  (long long)l.seq, (long long)bytes,
+				  (long long)count);
+			continue;
 		}
 		l.n = (size_t)count;
 		l.body = g_memdup2(sqlite3_column_blob(s, 2), (gsize)bytes);
 		g_array_append_val(batches, l);
 	}
-	if (!rc && step != SQLITE_DONE)
+	if (!rc && step != SQLITE_DONE && is_damage(db))
+		log_error("store", "%s cannot be read after batch %lld (%s): "
+			  "the batches after it are left out", path,
+			  (long long)last, sqlite3_errmsg(db));
+	else if (!rc && step != SQLITE_DONE)
 		rc = db_fail(db, path);
 	sqlite3_finalize(s);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
@@ -1524,6 +1930,12 @@ int store_log_side_read(const char *path, struct store_log_side **out)
 						db ? sqlite3_errmsg(db)
 						   : "out of memory");
 		} else {
+			/* Not its owner: a last connection's close would
+			 * checkpoint the file and remove its -wal by name,
+			 * which may by then be a newer owner's.  This
+			 * connection never writes the file. */
+			sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+					  1, NULL);
 			sqlite3_busy_timeout(db, 10000);
 			rc = side_read_db(db, name, side->batches);
 			side->token = token_of(db, SIDE_TOKEN);

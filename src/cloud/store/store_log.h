@@ -49,6 +49,11 @@
 /* The side file of a database's log: its name with this added. */
 #define STORE_LOG_SIDE_SUFFIX "-arrivals"
 
+/* Readings an open found in the side file for points the database does
+ * not have: kept, not merged, in the side file's name with this added
+ * (a SQLite file, table readings: point_id, ts, value). */
+#define STORE_LOG_UNKNOWN_SUFFIX ".unknown"
+
 struct store_log;
 
 /*
@@ -102,7 +107,10 @@ void store_log_release(struct store_log *lg, uint64_t mark);
 
 /* Merges every acknowledged arrival, when this log has any pending;
  * a call with nothing pending takes no lock but the log's and runs no
- * SQL.  The caller must not hold the write lock. */
+ * SQL.  The caller must not hold the write lock.  STORE_BUSY when this
+ * log owns the side file, batches wait and another program has held
+ * the database's write lock for SYNC_BUSY_MS (store_log.c): a read then
+ * would miss readings acknowledged, so it is refused, not answered. */
 int store_log_sync(struct store_log *lg);
 
 /* The same, for a caller that holds the write lock. */

@@ -1,0 +1,330 @@
+/*
+ * test_store_side.c - the arrival log's side file when things go wrong
+ * (docs/storage.md, "The side file"): a process that reads it without
+ * owning it never checkpoints it nor removes its -wal (by name, that
+ * may be a newer owner's); a batch of the database's own log naming a
+ * point it does not have does not stop the open; a read that must
+ * merge while another program holds the database's write lock is
+ * refused with STORE_BUSY, not answered without the readings
+ * acknowledged meanwhile, and answered with them once the lock is free.
+ */
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "cloud/store/store.h"
+
+static char dir[] = "/tmp/akari-test-store-side-XXXXXX";
+static char path[256];
+static char side_path[300];
+
+/* 2024-01-15 00:00 JST. */
+#define DAY0 1705244400
+
+static void unlink_with(const char *base, const char *suffix)
+{
+	char name[320];
+
+	snprintf(name, sizeof name, "%s%s", base, suffix);
+	unlink(name);
+}
+
+static void remove_all(void)
+{
+	unlink_with(path, "");
+	unlink_with(path, "-wal");
+	unlink_with(path, "-shm");
+	unlink_with(side_path, "");
+	unlink_with(side_path, "-wal");
+	unlink_with(side_path, "-shm");
+}
+
+/* A fresh database with one point; its id in *id. */
+static struct store *fresh(int64_t *id)
+{
+	struct store_point p = {.kind = STORE_INSTANTANEOUS, .step_s = 60};
+	struct store *st = NULL;
+	char err[256];
+
+	remove_all();
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (!st)
+		return NULL;
+	CHECK_INT(store_site_add(st, "town", "grid", "Asia/Tokyo", NULL),
+		  STORE_OK);
+	snprintf(p.key, sizeof p.key, "town/p");
+	snprintf(p.site, sizeof p.site, "town");
+	snprintf(p.quantity, sizeof p.quantity, "power");
+	snprintf(p.unit, sizeof p.unit, "kW");
+	CHECK_INT(store_point_add(st, &p), STORE_OK);
+	CHECK_INT(store_point_get(st, "town/p", &p), STORE_OK);
+	*id = p.id;
+	return st;
+}
+
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", sql, msg ? msg : "?");
+		CHECK(0);
+	}
+	sqlite3_free(msg);
+}
+
+/* One reading packed as docs/storage.md says: point id, ts, value
+ * (IEEE 754), each 8 bytes little-endian. */
+static void pack_one(unsigned char *out, int64_t point, int64_t ts, double v)
+{
+	uint64_t f[3];
+
+	memcpy(&f[2], &v, sizeof v);
+	f[0] = (uint64_t)point;
+	f[1] = (uint64_t)ts;
+	for (int k = 0; k < 3; k++)
+		for (int b = 0; b < 8; b++)
+			out[8 * k + b] = (unsigned char)(f[k] >> (8 * b));
+}
+
+static off_t size_of(const char *name)
+{
+	struct stat s;
+
+	return stat(name, &s) ? -1 : s.st_size;
+}
+
+/*
+ * A side file as a killed server leaves it: its last commit only in its
+ * -wal.  Another process holds its flock (its owner, alive), so the
+ * store opened here does not own it, reads it to merge the batch, and
+ * as the file's last connection closes it: the -wal must stay as it is
+ * (one batch of two readings, still readable from it afterwards).
+ */
+static void test_non_owner_keeps_wal(void)
+{
+	unsigned char body[48];
+	struct store *st;
+	sqlite3 *db = NULL, *side = NULL;
+	sqlite3_stmt *s = NULL;
+	char wal[320];
+	int64_t id = 0, count = -1;
+	off_t wal_size;
+	int fd;
+
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);	/* at rest: no side file */
+	CHECK(access(side_path, F_OK) != 0);
+
+	pack_one(body, id, DAY0, 10.0);
+	pack_one(body + 24, id, DAY0 + 60, 11.0);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_open(side_path, &side), SQLITE_OK);
+	/* no checkpoint at close: the commit stays in the -wal, as after
+	 * a SIGKILL */
+	sqlite3_db_config(side, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	exec_ok(side, "PRAGMA journal_mode = WAL;"
+		      "CREATE TABLE arrivals (seq INTEGER PRIMARY KEY,"
+		      "  n INTEGER NOT NULL, body BLOB NOT NULL);"
+		      "CREATE TABLE owner (id INTEGER PRIMARY KEY"
+		      "  CHECK (id = 1), token BLOB NOT NULL)");
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT token FROM file_id", -1, &s,
+				     NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+	{
+		sqlite3_stmt *ins = NULL;
+
+		CHECK_INT(sqlite3_prepare_v2(side, "INSERT INTO owner VALUES "
+					     "(1, ?1)", -1, &ins, NULL),
+			  SQLITE_OK);
+		sqlite3_bind_blob(ins, 1, sqlite3_column_blob(s, 0),
+				  sqlite3_column_bytes(s, 0), SQLITE_TRANSIENT);
+		CHECK_INT(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_finalize(ins);
+		CHECK_INT(sqlite3_prepare_v2(side, "INSERT INTO arrivals "
+					     "VALUES (5, 2, ?1)", -1, &ins,
+					     NULL), SQLITE_OK);
+		sqlite3_bind_blob(ins, 1, body, sizeof body, SQLITE_STATIC);
+		CHECK_INT(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_finalize(ins);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	sqlite3_close(side);
+	snprintf(wal, sizeof wal, "%s-wal", side_path);
+	wal_size = size_of(wal);
+	CHECK(wal_size > 0);
+
+	/* its owner, alive */
+	fd = open(side_path, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK_INT(flock(fd, LOCK_EX | LOCK_NB), 0);
+
+	{
+		char err[256];
+
+		st = NULL;
+		CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	}
+	if (st) {
+		/* the open's merge took the owner's batch */
+		CHECK_INT(store_readings_count(st, &count), STORE_OK);
+		CHECK_INT(count, 2);
+		store_close(st);
+	}
+	CHECK_INT(access(wal, F_OK), 0);
+	CHECK_INT(size_of(wal), wal_size);
+	side = NULL;
+	CHECK_INT(sqlite3_open_v2(side_path, &side, SQLITE_OPEN_READONLY,
+				  NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(side, "SELECT count(*), sum(n) FROM "
+				     "arrivals", -1, &s, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(s, 0), 1);
+	CHECK_INT(sqlite3_column_int(s, 1), 2);
+	sqlite3_finalize(s);
+	sqlite3_close(side);
+	close(fd);
+}
+
+/*
+ * A batch in the database's own arrival log (as another process logs
+ * beside a server) naming point id 999999, which the file does not
+ * have, beside a reading of its point: the open goes on, the known
+ * reading is merged, the unknown one is kept in the side file's name
+ * with ".unknown", and the log is empty afterwards.
+ */
+static void test_unknown_point_in_db_log(void)
+{
+	unsigned char body[48];
+	char unknown[320];
+	struct store *st;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t id = 0, count = -1;
+	char err[256];
+
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	snprintf(unknown, sizeof unknown, "%s.unknown", side_path);
+	unlink(unknown);
+	pack_one(body, id, DAY0, 5.0);
+	pack_one(body + 24, 999999, DAY0, 6.0);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "INSERT INTO arrivals (n, body) "
+				     "VALUES (2, ?1)", -1, &s, NULL),
+		  SQLITE_OK);
+	sqlite3_bind_blob(s, 1, body, sizeof body, SQLITE_STATIC);
+	CHECK_INT(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (st) {
+		CHECK_INT(store_readings_count(st, &count), STORE_OK);
+		CHECK_INT(count, 1);
+		store_close(st);
+	}
+	db = NULL;
+	CHECK_INT(sqlite3_open_v2(unknown, &db, SQLITE_OPEN_READONLY, NULL),
+		  SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*), min(point_id), "
+				     "min(ts), sum(value) FROM readings", -1,
+				     &s, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(s, 0), 1);
+	CHECK_INT(sqlite3_column_int64(s, 1), 999999);
+	CHECK_INT(sqlite3_column_int64(s, 2), DAY0);
+	CHECK_DBL(sqlite3_column_double(s, 3), 6.0, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	db = NULL;
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM arrivals", -1,
+				     &s, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(s, 0), 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	unlink(unknown);
+}
+
+/* The count of readings, also when refused: -1 then. */
+static int count_of(struct store *st, int64_t *count)
+{
+	int rc = store_readings_count(st, count);
+
+	if (rc)
+		*count = -1;
+	return rc;
+}
+
+/*
+ * Another program holds the database's write lock (as akari import
+ * --db does): a read with nothing waiting answers at once; a batch put
+ * meanwhile is acknowledged (it goes to the side file), and a read that
+ * would miss it is refused with STORE_BUSY and a message naming the
+ * cause; once the lock is free the read sees it.
+ */
+static void test_read_while_locked(void)
+{
+	struct store_reading r[3];
+	struct store *st;
+	sqlite3 *other = NULL;
+	int64_t id = 0, count = 0;
+
+	st = fresh(&id);
+	if (!st)
+		return;
+	r[0] = (struct store_reading){id, DAY0, 1.0};
+	CHECK_INT(store_readings_put(st, r, 1), STORE_OK);
+	CHECK_INT(count_of(st, &count), STORE_OK);
+	CHECK_INT(count, 1);
+
+	CHECK_INT(sqlite3_open(path, &other), SQLITE_OK);
+	exec_ok(other, "BEGIN IMMEDIATE");
+	CHECK_INT(count_of(st, &count), STORE_OK);	/* nothing waits */
+	CHECK_INT(count, 1);
+
+	r[1] = (struct store_reading){id, DAY0 + 60, 2.0};
+	r[2] = (struct store_reading){id, DAY0 + 120, 3.0};
+	CHECK_INT(store_readings_put(st, r + 1, 2), STORE_OK);
+	store_error_reset(st);
+	CHECK_INT(count_of(st, &count), STORE_BUSY);
+	CHECK_INT(store_errcode(st), STORE_BUSY);
+	CHECK(strstr(store_errmsg(st), "write lock") != NULL);
+	CHECK(strstr(store_errmsg(st), "2 acknowledged readings") != NULL);
+
+	exec_ok(other, "ROLLBACK");
+	sqlite3_close(other);
+	CHECK_INT(count_of(st, &count), STORE_OK);
+	CHECK_INT(count, 3);
+	store_close(st);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 2;
+	snprintf(path, sizeof path, "%s/akari.db", dir);
+	snprintf(side_path, sizeof side_path, "%s-arrivals", path);
+
+	test_non_owner_keeps_wal();
+	test_unknown_point_in_db_log();
+	test_read_while_locked();
+
+	remove_all();
+	rmdir(dir);
+	return check_finish();
+}
