@@ -8,6 +8,8 @@ AKARI_SOURCE_DIR (the source tree).  Tests count their checks and end
 with the line "N passed, N failed".
 """
 import datetime
+import http.client as http_client
+import http.server as http_server
 import json
 import os
 import re
@@ -19,6 +21,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -141,6 +144,55 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class Proxy:
+    """Forwards GETs to upstream; seen holds (path, If-None-Match or
+    None, status, ETag or None) of each."""
+
+    def __init__(self, upstream):
+        host = urllib.parse.urlsplit(upstream)
+        self.seen = []
+        lock = threading.Lock()
+        proxy = self
+
+        class Handler(http_server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                conn = http_client.HTTPConnection(host.hostname, host.port,
+                                                  timeout=30)
+                fwd = {k: v for k, v in self.headers.items()
+                       if k.lower() in ("accept", "if-none-match",
+                                        "authorization")}
+                conn.request("GET", self.path, headers=fwd)
+                r = conn.getresponse()
+                body = r.read()
+                with lock:
+                    proxy.seen.append((self.path,
+                                       self.headers.get("If-None-Match"),
+                                       r.status, r.getheader("ETag")))
+                self.send_response(r.status)
+                for k, v in r.getheaders():
+                    if k.lower() not in ("connection", "transfer-encoding",
+                                         "content-length", "date",
+                                         "server"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                conn.close()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http_server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever,
+                         daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def http(method, url, body=None, headers=None):

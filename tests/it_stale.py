@@ -5,8 +5,8 @@ reading is and whether it is too old to be shown as the current figure.
 The rule (docs/api.md): stale once the reading is more than three of its
 point's steps old, and never before 900 s.  Expected values come from the
 readings this test sends: the newest before `at`, age `at` minus its
-time.  Points of step 300 (limit 900), 3600 (limit 10,800) and none
-(limit 900).
+time.  Points of step 300 (limit 900), 3600 (limit 10,800) and none,
+judged by the spacing of their readings (3 x 3,000 s, 3 x 1,800 s).
 """
 import datetime as dt
 import os
@@ -31,6 +31,8 @@ cli("point", "add", "town/demand", "--site", "town", "--quantity", "power",
     "--unit", "kW", "--step", "300")
 cli("point", "add", "town/temp", "--site", "town", "--quantity",
     "temperature", "--unit", "degC")
+cli("point", "add", "town/meter", "--site", "town", "--quantity",
+    "power", "--unit", "kW")
 cli("site", "add", "jma", "--kind", "weather", "--tz", "UTC")
 cli("point", "add", "jma/temperature", "--site", "jma", "--quantity",
     "temperature", "--unit", "degC", "--step", "3600")
@@ -93,14 +95,44 @@ with it.Server(db) as srv:
         expect(latest(body, "town/demand"), ts, dv[ts], at - ts, stale,
                f"demand at {at}")
 
-    # The temperature has no step: the floor of 900 s alone.  Its 09:50
-    # reading is 600 s old at 10:00, 901 s at 10:05:01.
+    # The temperature has no step: it is judged by the spacing of its
+    # readings, 09:00 and 09:50, one of 3,000 s, so three of them (9,000
+    # s) and not the floor of 900 s.  Its 09:50 reading is 600 s old at
+    # 10:00, still current 901 s and 9,000 s after it, stale at 9,001.
     body = summary(LAST)
     expect(latest(body, "town/temp"), temp[1][0], 22.0, 600, False,
            "temperature at 10:00")
-    body = summary(temp[1][0] + 901)
-    expect(latest(body, "town/temp"), temp[1][0], 22.0, 901, True,
-           "temperature 901 s after its reading")
+    pt = next((p for p in body.get("points", [])
+               if p.get("key") == "town/temp"), {})
+    c.eq((pt.get("step_s"), pt.get("spacing_s")), (0, 3000),
+         "temperature: no step, readings 3,000 s apart")
+    for age, stale in ((901, False), (9000, False), (9001, True)):
+        body = summary(temp[1][0] + age)
+        expect(latest(body, "town/temp"), temp[1][0], 22.0, age, stale,
+               f"temperature {age} s after its reading")
+
+    # A half-hourly meter added without a step: 20 minutes after a
+    # reading it is not dated (it used to be, for half of each
+    # interval, past the 900 s floor); 3 x 1,800 s is its limit.
+    hh = [(DAY + k * 1800, 5.0 + k) for k in range(21)]
+    send(srv.url, token, [("town/meter", t, v) for t, v in hh])
+    hv = dict(hh)
+    last = hh[-1][0]
+    for age, stale in ((1200, False), (1799, False), (5400, False),
+                       (5401, True)):
+        body = summary(last + age)
+        expect(latest(body, "town/meter"), last, hv[last], age, stale,
+               f"half-hourly meter {age} s after its reading")
+    body = summary(last + 1200)
+    pt = next((p for p in body.get("points", [])
+               if p.get("key") == "town/meter"), {})
+    c.eq(pt.get("spacing_s"), 1800, "half-hourly meter: spacing_s")
+
+    # A point with a step keeps it, whatever its readings' spacing.
+    pt = next((p for p in body.get("points", [])
+               if p.get("key") == "town/demand"), {})
+    c.eq((pt.get("step_s"), pt.get("spacing_s")), (300, 300),
+         "demand: its own step")
 
     # Three days later the summary still names the last reading (read
     # from before yesterday), 3 x 86,400 s old.
@@ -124,5 +156,7 @@ with it.Server(db) as srv:
              or {}).get("latest", {})
         expect(w.get("temperature"), LAST, wv[LAST], at - LAST, stale,
                f"weather temperature at {at}")
+        c.eq((w.get("temperature") or {}).get("step_s"), 3600,
+             f"weather temperature at {at}: its point's step")
 
 c.finish_in(work)

@@ -5,6 +5,7 @@
  */
 #include <glib.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "check.h"
 #include "core/timeutil.h"
@@ -161,11 +162,51 @@ static void test_format_range(void)
 	g_time_zone_unref(aest);
 }
 
+/* Zone names that are paths are refused before GLib sees them: GLib
+ * would open "/etc/passwd" or "../../etc/passwd" under its zoneinfo
+ * directory as a zone file.  IANA names and offsets still work. */
+static void test_tz_names(void)
+{
+	static const char *const good[] = {
+		"Asia/Tokyo", "UTC", "+10:00", "Etc/GMT-9",
+		"America/Port-au-Prince", "America/Argentina/Buenos_Aires",
+	};
+	static const char *const bad[] = {
+		"", "/etc/localtime", "../../etc/passwd", "Asia/../Asia/Tokyo",
+		"Asia/Tokyo ", "Asia\\Tokyo", "Asia/Tokyo.bak",
+	};
+	char longest[CORE_TZ_NAME_MAX + 2];
+
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		GTimeZone *tz = core_tz_new(good[i]);
+
+		CHECK_AT(core_tz_name_ok(good[i]), "%s is a zone name",
+			 good[i]);
+		CHECK_AT(tz != NULL, "%s makes a zone", good[i]);
+		if (tz)
+			g_time_zone_unref(tz);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		CHECK_AT(!core_tz_name_ok(bad[i]), "'%s' is refused", bad[i]);
+		CHECK_AT(core_tz_new(bad[i]) == NULL, "'%s' makes no zone",
+			 bad[i]);
+	}
+	/* 65 letters, one over the longest name allowed. */
+	memset(longest, 'A', 65);
+	longest[65] = '\0';
+	CHECK(!core_tz_name_ok(longest));
+	longest[64] = '\0';
+	CHECK(core_tz_name_ok(longest));
+	CHECK(!core_tz_name_ok(NULL));
+	CHECK(core_tz_new(NULL) == NULL);
+}
+
 int main(void)
 {
 	test_accepted();
 	test_refused();
 	test_sweep();
 	test_format_range();
+	test_tz_names();
 	return check_finish();
 }

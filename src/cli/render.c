@@ -184,6 +184,20 @@ static int parse_args(int argc, char **argv, struct render_args *a)
 	return 0;
 }
 
+/* The zone of the slides without a site: a kiosk's display zone before
+ * it has shown a site, the first site's of the data. */
+static const char *first_zone(const struct fetch_bundle *b)
+{
+	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
+		const char *z = json_string_value(
+		    json_object_get(b->site[i], "tz"));
+
+		if (z && *z)
+			return z;
+	}
+	return NULL;
+}
+
 int cli_render(int argc, char **argv)
 {
 	struct render_args a = {.at = (int64_t)time(NULL), .w = 1920,
@@ -228,6 +242,7 @@ int cli_render(int argc, char **argv)
 		.replay = a.replay,
 		.stale = false,
 		.data_as_of = a.replay ? b.at : b.fetched_at,
+		.tz = first_zone(&b),
 	};
 	if (a.theme_set)
 		render_set_theme(&a.theme);

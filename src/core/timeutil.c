@@ -186,9 +186,25 @@ void core_time_format(int64_t ts, GTimeZone *tz, char *buf, size_t len)
 		 off % 3600 / 60);
 }
 
+bool core_tz_name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	/* GLib opens a zone's name as a file under its zoneinfo directory
+	 * (or as a path when it starts with '/'): a name from a request,
+	 * a summary or a cache file is not to make it read another file. */
+	if (n == 0 || n > CORE_TZ_NAME_MAX || name[0] == '/' ||
+	    strstr(name, ".."))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!g_ascii_isalnum(*p) && !strchr("/_+-:", *p))
+			return false;
+	return true;
+}
+
 GTimeZone *core_tz_new(const char *iana)
 {
-	if (!iana || !*iana)
+	if (!core_tz_name_ok(iana))
 		return NULL;
 	return g_time_zone_new_identifier(iana);
 }

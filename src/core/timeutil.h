@@ -27,8 +27,15 @@ int core_time_parse(const char *s, int64_t *out);
  * with more than four digits of year past 9999.  buf needs 32 bytes. */
 void core_time_format(int64_t ts, GTimeZone *tz, char *buf, size_t len);
 
+/* Whether name can be an IANA zone ("Asia/Tokyo", "Etc/GMT-9") or an
+ * offset ("+09:00"): 1 to CORE_TZ_NAME_MAX letters, digits and "/_+-:",
+ * not starting with '/' and without "..", so never a path to a file. */
+#define CORE_TZ_NAME_MAX 64
+bool core_tz_name_ok(const char *name);
+
 /* Returns a new reference to the zone named by an IANA identifier, or
- * NULL when the identifier is unknown.  Free with g_time_zone_unref(). */
+ * NULL when the identifier is unknown or not a zone's name
+ * (core_tz_name_ok()).  Free with g_time_zone_unref(). */
 GTimeZone *core_tz_new(const char *iana);
 
 /* Start of the local day that contains ts, in zone tz. */

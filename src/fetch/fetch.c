@@ -29,6 +29,7 @@ struct fetch_client {
 	char *signage_query;	/* "&solar=...", escaped; "" for none */
 	long connect_ms;
 	long total_ms;
+	unsigned want;		/* FETCH_WANT bits */
 	atomic_bool cancel;
 	char curl_err[CURL_ERROR_SIZE];
 	/* Each request's last good answer and its ETag, sent back as
@@ -191,6 +192,7 @@ struct fetch_client *fetch_client_create(const struct fetch_config *cfg)
 	c->curl = curl_easy_init();
 	if (!c->curl)
 		goto fail;
+	c->want = FETCH_WANT_ALL;
 	c->signage_query = signage_query(c->curl, cfg);
 	if (!c->signage_query)
 		goto fail;
@@ -458,6 +460,25 @@ int64_t fetch_minute_at(double t)
 	return (int64_t)floor(t / 60) * 60 + 59;
 }
 
+void fetch_client_want(struct fetch_client *c, unsigned want)
+{
+	if (!c)
+		return;
+	c->want = want & FETCH_WANT_ALL;
+	/* A part no longer asked for keeps no answer: asked for again
+	 * later, its old ETag would make a 304 give that stale copy. */
+	for (int i = 0; i < SLOTS; i++) {
+		unsigned bit = i == SIGNAGE_SLOT ? FETCH_WANT_SIGNAGE
+						 : FETCH_WANT(i);
+
+		if (!(c->want & bit)) {
+			json_decref(c->kept[i]);
+			c->kept[i] = NULL;
+			c->etag[i][0] = '\0';
+		}
+	}
+}
+
 int fetch_client_get(struct fetch_client *c, int64_t at,
 		     struct fetch_bundle *out, char *err, size_t errlen)
 {
@@ -472,15 +493,20 @@ int fetch_client_get(struct fetch_client *c, int64_t at,
 	}
 
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
+		if (!(c->want & FETCH_WANT(i)))
+			continue;
 		rc = get_summary(c, i, c->site[i], at, &b.site[i], err,
 				 errlen);
 		if (rc)
 			goto out;
 	}
-	rc = get_summary(c, SIGNAGE_SLOT, NULL, at, &b.signage, err,
-			 errlen);
-	if (rc)
-		goto out;
+	if (c->want & FETCH_WANT_SIGNAGE) {
+		rc = get_summary(c, SIGNAGE_SLOT, NULL, at, &b.signage, err,
+				 errlen);
+		if (rc)
+			goto out;
+	}
+	b.asked = c->want;
 	b.at = at;
 	b.fetched_at = (int64_t)time(NULL);
 	fetch_bundle_move(out, &b);

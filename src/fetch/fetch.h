@@ -44,6 +44,12 @@ enum fetch_role {
 	FETCH_ROLE_COUNT
 };
 
+/* The parts of a bundle, as bits of a mask: a kiosk asks only for those
+ * its slides can show (fetch_worker_want()). */
+#define FETCH_WANT(role) (1u << (role))
+#define FETCH_WANT_SIGNAGE (1u << FETCH_ROLE_COUNT)
+#define FETCH_WANT_ALL ((1u << (FETCH_ROLE_COUNT + 1)) - 1)
+
 /* "grid", "home", "air": the role's name in the cache file and in logs. */
 const char *fetch_role_name(enum fetch_role role);
 const char *fetch_rc_name(int rc);
@@ -81,6 +87,10 @@ struct fetch_bundle {
 	json_t *signage;	/* owned; NULL: a server without the route */
 	int64_t at;		/* the time the summaries describe */
 	int64_t fetched_at;	/* wall clock when they were fetched */
+	unsigned asked;		/* FETCH_WANT bits of the parts asked
+				 * for: a part not asked is NULL without
+				 * being missing on the server (all, from
+				 * the cache) */
 };
 
 void fetch_bundle_init(struct fetch_bundle *b);
@@ -110,17 +120,21 @@ void fetch_client_destroy(struct fetch_client *c);	/* accepts NULL */
  * and so draw the same picture at one clock time. */
 int64_t fetch_minute_at(double t);
 
-/* Fetches the three summaries and the signage figures as seen at time
- * at (Unix seconds), one request each over one connection.  Each request
- * sends back the ETag of its last good answer (If-None-Match); a 304
- * gives that answer's document again, shared, not parsed anew (the
- * documents of a bundle are read-only: they may be shared with the
- * client's later bundles).  A site the
- * server does not know, or a server without the signage route (404 with
- * a JSON error), is left NULL and is not an error; any other
- * failure fails the whole bundle.  On success out (initialised by the
- * caller, and emptied first) owns the summaries and fetched_at is the
- * wall clock; on failure out is left empty. */
+/* Which parts fetch_client_get() asks for: FETCH_WANT bits, FETCH_WANT_ALL
+ * until set; a part not wanted is not requested and is left NULL. */
+void fetch_client_want(struct fetch_client *c, unsigned want);
+
+/* Fetches the three summaries and the signage figures (those wanted) as
+ * seen at time at (Unix seconds), one request each over one connection.
+ * Each request sends back the ETag of its last good answer
+ * (If-None-Match); a 304 gives that answer's document again, shared,
+ * not parsed anew (the documents of a bundle are read-only: they may be
+ * shared with the client's later bundles).  A site the server does not
+ * know, or a server without the signage route (404 with a JSON error),
+ * is left NULL and is not an error; any other failure fails the whole
+ * bundle.  On success out (initialised by the caller, and emptied
+ * first) owns the summaries, fetched_at is the wall clock and asked the
+ * parts wanted; on failure out is left empty. */
 int fetch_client_get(struct fetch_client *c, int64_t at,
 		     struct fetch_bundle *out, char *err, size_t errlen);
 
@@ -227,6 +241,10 @@ void fetch_worker_destroy(struct fetch_worker *w);
 /* Asks for the bundle at time at.  Returns false, and does nothing, when
  * a fetch is still running or its result has not been taken. */
 bool fetch_worker_request(struct fetch_worker *w, int64_t at);
+
+/* The parts the next fetches ask for (fetch_client_want()).  Safe while
+ * a fetch runs: it applies from the next one. */
+void fetch_worker_want(struct fetch_worker *w, unsigned want);
 
 /* True when a fetch is requested or running (its result not ready). */
 bool fetch_worker_busy(struct fetch_worker *w);

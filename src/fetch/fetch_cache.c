@@ -225,6 +225,7 @@ static int bundle_from_json(json_t *doc, struct fetch_bundle *out,
 	out->signage = json_is_object(signage) ? json_incref(signage) : NULL;
 	out->at = json_integer_value(at);
 	out->fetched_at = json_integer_value(fetched);
+	out->asked = FETCH_WANT_ALL;
 	return FETCH_OK;
 }
 

@@ -32,6 +32,7 @@ struct fetch_worker {
 	enum worker_state state;
 	bool quit;
 	int64_t at;
+	unsigned want;			/* FETCH_WANT bits asked for */
 	struct fetch_result result;
 
 	/* Heartbeats; hb NULL: none.  slide and data_at are the kiosk's,
@@ -65,11 +66,12 @@ static double mono_now(void)
 
 /* One fetch, and the cache write that follows a good one when it is
  * due.  Only the worker's thread touches saved and saved_at. */
-static void run_fetch(struct fetch_worker *w, int64_t at,
+static void run_fetch(struct fetch_worker *w, int64_t at, unsigned want,
 		      struct fetch_result *r)
 {
 	double now;
 
+	fetch_client_want(w->client, want);
 	r->rc = fetch_client_get(w->client, at, &r->bundle, r->err,
 				 sizeof r->err);
 	if (r->rc != FETCH_OK || !w->cache_dir)
@@ -114,6 +116,7 @@ static void *worker_main(void *arg)
 {
 	struct fetch_worker *w = arg;
 	struct fetch_result r;
+	unsigned want;
 	int64_t at;
 
 	pthread_mutex_lock(&w->lock);
@@ -124,10 +127,11 @@ static void *worker_main(void *arg)
 			break;
 		w->state = WORKER_RUNNING;
 		at = w->at;
+		want = w->want;
 		pthread_mutex_unlock(&w->lock);
 
 		fetch_result_init(&r);
-		run_fetch(w, at, &r);
+		run_fetch(w, at, want, &r);
 
 		pthread_mutex_lock(&w->lock);
 		fetch_result_finish(&w->result);
@@ -153,6 +157,7 @@ int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,
 		return FETCH_INVALID;
 	}
 	fetch_result_init(&w->result);
+	w->want = FETCH_WANT_ALL;
 	w->cache_every = cfg && cfg->cache_every > 0
 				 ? cfg->cache_every
 				 : FETCH_DEFAULT_CACHE_EVERY;
@@ -246,6 +251,13 @@ bool fetch_worker_request(struct fetch_worker *w, int64_t at)
 	}
 	pthread_mutex_unlock(&w->lock);
 	return ok;
+}
+
+void fetch_worker_want(struct fetch_worker *w, unsigned want)
+{
+	pthread_mutex_lock(&w->lock);
+	w->want = want;
+	pthread_mutex_unlock(&w->lock);
 }
 
 bool fetch_worker_busy(struct fetch_worker *w)

@@ -91,6 +91,9 @@ struct kiosk {
 	long fetches;		/* results taken, good or bad */
 	bool cache_failing;
 	unsigned missing_logged;	/* roles whose absence was logged */
+	unsigned wants;		/* FETCH_WANT bits asked for last */
+	char zone_shown[65];	/* the zone of the last site shown, for
+				 * slides without one; "": none yet */
 
 	/* Time, as read by clock_tick. */
 	double mono, wall;
@@ -329,7 +332,7 @@ static void log_missing_sites(struct kiosk *k)
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
 		unsigned bit = 1u << i;
 
-		if (k->data.site[i]) {
+		if (k->data.site[i] || !(k->data.asked & bit)) {
 			k->missing_logged &= ~bit;
 		} else if (!(k->missing_logged & bit)) {
 			log_warn(MOD, "the server has no site for the %s "
@@ -452,6 +455,31 @@ static const char *showing_name(const struct kiosk *k)
 			  : render_slide_name(k->slides[k->slide]);
 }
 
+/* Asks only for the parts of the slide data the slides can show: the
+ * rotation's, and with server content every slide its playlists name
+ * (kiosk_content_wants()).  Logged when it changes. */
+static void want_parts(struct kiosk *k)
+{
+	unsigned want = kiosk_content_wants(k->content);
+	char list[64] = "";
+
+	for (int i = 0; i < k->nslides; i++)
+		want |= kiosk_slide_wants(k->slides[i]);
+	if (want == k->wants)
+		return;
+	k->wants = want;
+	fetch_worker_want(k->worker, want);
+	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
+		if (!(want & FETCH_WANT(i)))
+			continue;
+		g_strlcat(list, " ", sizeof list);
+		g_strlcat(list, fetch_role_name(i), sizeof list);
+	}
+	if (want & FETCH_WANT_SIGNAGE)
+		g_strlcat(list, " signage", sizeof list);
+	log_info(MOD, "slide data asked for:%s", list[0] ? list : " none");
+}
+
 static void fetch_if_due(struct kiosk *k)
 {
 	struct fetch_result r;
@@ -477,6 +505,7 @@ static void fetch_if_due(struct kiosk *k)
 
 	if (fetch_schedule_due(&k->sched, k->mono) &&
 	    !fetch_worker_busy(k->worker)) {
+		want_parts(k);
 		/* For the heartbeat the worker sends after the fetch. */
 		fetch_worker_showing(k->worker,
 				     showing_name(k),
@@ -581,6 +610,26 @@ static int make_surfaces(struct kiosk *k, int w, int h)
 	return 0;
 }
 
+/* The display's zone for slides without a site of their own: its
+ * group's from the server's content, else that of the last site shown,
+ * else the first the data names, so that a QR slide between two of a
+ * Tokyo replay shows Tokyo's time on a UTC box too. */
+static const char *display_zone(const struct kiosk *k)
+{
+	const char *z = kiosk_content_zone(k->content);
+
+	if (z)
+		return z;
+	if (k->zone_shown[0])
+		return k->zone_shown;
+	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
+		z = json_string_value(json_object_get(k->data.site[i], "tz"));
+		if (z && *z)
+			return z;
+	}
+	return NULL;
+}
+
 /* What the slides draw from now. */
 static struct render_data slide_data(const struct kiosk *k)
 {
@@ -594,6 +643,8 @@ static struct render_data slide_data(const struct kiosk *k)
 		.replay = k->opt->replay,
 		.stale = k->data.fetched_at > 0 && !k->fresh,
 		.data_as_of = k->data.fetched_at > 0 ? data_as_of(k) : 0,
+		.unreachable = k->data.fetched_at <= 0 && k->down,
+		.tz = display_zone(k),
 	};
 }
 
@@ -612,6 +663,9 @@ static void draw_slide(struct kiosk *k)
 		rc = render_alert(cr, k->w, k->h, &alert);
 	else
 		rc = render_slide(cr, k->w, k->h, slide, &rd);
+	if (!notice && render_slide_zone(slide, &rd))
+		g_strlcpy(k->zone_shown, render_slide_zone(slide, &rd),
+			  sizeof k->zone_shown);
 	if (!rc && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
 		rc = -1;
 	if (rc || notice || render_clock_key(slide, &rd, k->clock_key,
@@ -943,10 +997,13 @@ static void present(struct kiosk *k)
 			 display_describe(k->disp));
 		notify_ready("playing on %s", display_describe(k->disp));
 	}
-	log_debug(MOD, "frame %ld: %s slide%s%s", k->presented,
+	log_debug(MOD, "frame %ld: %s slide%s%s, clock %lld", k->presented,
 		  showing_name(k),
 		  k->fade < 1 ? ", fading in" : "",
-		  k->data.fetched_at > 0 && !k->fresh ? ", stale data" : "");
+		  k->data.fetched_at > 0 && !k->fresh ? ", stale data"
+		  : k->data.fetched_at <= 0 && k->down ? ", server unreachable"
+						      : "",
+		  (long long)floor(k->at));
 
 	if (k->opt->frames > 0 && k->presented >= k->opt->frames) {
 		log_info(MOD, "%ld frames shown: stopping", k->presented);
@@ -1195,7 +1252,9 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	}
 	log_plan(k);
 	load_cache(k);
-	/* The first fetch runs while the display opens. */
+	/* The first fetch runs while the display opens; with content, what
+	 * its playlists add is asked for from the next. */
+	want_parts(k);
 	fetch_worker_request(k->worker,
 			     fetch_minute_at(kiosk_clock_at(&k->clock, k->mono,
 						     kiosk_wall_now())));

@@ -65,7 +65,7 @@ static GTimeZone *zone(struct kiosk_content *kc)
 	if (strcmp(name, kc->tz_name)) {
 		if (kc->tz)
 			g_time_zone_unref(kc->tz);
-		kc->tz = g_time_zone_new_identifier(name);
+		kc->tz = core_tz_new(name);
 		g_strlcpy(kc->tz_name, name, sizeof kc->tz_name);
 		if (!kc->tz)
 			log_warn(MOD, "content: unknown zone %s; schedules "
@@ -404,4 +404,53 @@ bool kiosk_content_showing(const struct kiosk_content *kc,
 	}
 	*slide = kc->slide;
 	return false;
+}
+
+unsigned kiosk_slide_wants(enum render_slide slide)
+{
+	switch (slide) {
+	case RENDER_GRID:
+	case RENDER_SOLAR:
+		return FETCH_WANT(FETCH_GRID);
+	case RENDER_HOUSEHOLD:
+		return FETCH_WANT(FETCH_HOME);
+	case RENDER_AIR:
+		return FETCH_WANT(FETCH_AIR);
+	case RENDER_CO2:
+	case RENDER_RANKING:
+	case RENDER_EV:
+	case RENDER_WEATHER:
+		return FETCH_WANT_SIGNAGE;
+	default:
+		return 0;
+	}
+}
+
+unsigned kiosk_content_wants(const struct kiosk_content *kc)
+{
+	json_t *lists, *list, *it;
+	unsigned want;
+	const char *name;
+	size_t i;
+
+	if (!kc)
+		return 0;
+	want = FETCH_WANT(FETCH_GRID) | FETCH_WANT(FETCH_HOME);
+	lists = json_object_get(kc->doc, "playlists");
+	json_object_foreach(lists, name, list) {
+		json_array_foreach(json_object_get(list, "items"), i, it) {
+			enum render_slide slide;
+			const char *s = json_string_value(
+			    json_object_get(it, "slide"));
+
+			if (s && !render_slide_parse(s, &slide))
+				want |= kiosk_slide_wants(slide);
+		}
+	}
+	return want;
+}
+
+const char *kiosk_content_zone(const struct kiosk_content *kc)
+{
+	return kc && kc->tz ? kc->tz_name : NULL;
 }

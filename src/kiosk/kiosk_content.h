@@ -65,4 +65,20 @@ double kiosk_content_end(const struct kiosk_content *kc);
 /* What is on, by name: a slide's name, "emergency" or "saving". */
 const char *kiosk_content_name(const struct kiosk_content *kc);
 
+/* The parts of the slide data (FETCH_WANT bits) slide draws from: grid
+ * and solar the grid's summary, household the home's, air the air's,
+ * co2, ranking, ev and weather the signage answer, the others none. */
+unsigned kiosk_slide_wants(enum render_slide slide);
+
+/* The parts the content in force can show: those of every slide its
+ * playlists name (not only the one playing: a schedule or a layer may
+ * switch to another at any slide boundary), and the grid's and the
+ * home's, which the saving request reads.  0 for NULL. */
+unsigned kiosk_content_wants(const struct kiosk_content *kc);
+
+/* The zone of the display's group from the content in force, an IANA
+ * name borrowed from kc until the next kiosk_content_tick(); NULL when
+ * the content names none (or kc is NULL). */
+const char *kiosk_content_zone(const struct kiosk_content *kc);
+
 #endif

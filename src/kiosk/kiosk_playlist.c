@@ -137,18 +137,16 @@ json_t *kiosk_playlist_schedule(json_t *content, int64_t t, GTimeZone *tz)
 
 /* Whether a point's latest reading, at RFC 3339 time ts, is too old
  * at t to say anything of the grid or the home now: the slides' rule
- * (core_reading_stale(), with the point's step).  A time that cannot
+ * (core_reading_stale(), with render_point_step()).  A time that cannot
  * be read is taken as it is. */
 static bool stale(json_t *pt, int64_t t)
 {
 	const char *ts = json_string_value(json_object_get(
 		json_object_get(pt, "latest"), "ts"));
 	GDateTime *when = ts ? g_date_time_new_from_iso8601(ts, NULL) : NULL;
-	json_t *step = json_object_get(pt, "step_s");
 	bool old = when &&
 		   core_reading_stale(t - g_date_time_to_unix(when),
-				      json_is_integer(step) ?
-				      json_integer_value(step) : 0);
+				      render_point_step(pt));
 
 	if (when)
 		g_date_time_unref(when);

@@ -515,26 +515,14 @@ static json_t *site_of(const struct render_data *d, enum render_slide s)
 	}
 }
 
-/* Whether name can be an IANA zone ("Asia/Tokyo") or an offset
- * ("+10:00"): GLib opens a zone's name as a file under its zoneinfo
- * directory, and a summary is not to make it open "../../etc/passwd". */
-static bool zone_name_ok(const char *name)
-{
-	if (!name || !*name || name[0] == '/' || strstr(name, "..") ||
-	    strlen(name) > 64)
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!g_ascii_isalnum(*p) && !strchr("/_+-:", *p))
-			return false;
-	return true;
-}
-
-/* The site's zone; with none known, the box's own, since the viewer
- * stands in front of it.  GLib reads and parses a zone's file whenever
- * one is asked for while none of that name is alive, and a kiosk asks
- * for the clock's zone every second: the last one made is kept (one
- * reference, until the process ends). */
-static GTimeZone *zone_of(json_t *site)
+/* The site's zone, else the display's (d->tz, as the kiosk keeps it),
+ * else the box's own, since the viewer stands in front of it.  GLib
+ * reads and parses a zone's file whenever one is asked for while none
+ * of that name is alive, and a kiosk asks for the clock's zone every
+ * second: the last one made is kept (one reference, until the process
+ * ends).  core_tz_new() refuses names that are paths, which a summary
+ * or a cache file could hold. */
+static GTimeZone *zone_of(json_t *site, const struct render_data *d)
 {
 	static GMutex lock;
 	static GTimeZone *last;
@@ -542,7 +530,9 @@ static GTimeZone *zone_of(json_t *site)
 	const char *name = json_string_value(json_object_get(site, "tz"));
 	GTimeZone *tz = NULL;
 
-	if (!zone_name_ok(name))
+	if (!name || !*name)
+		name = d->tz;
+	if (!name || !*name || strlen(name) >= sizeof last_name)
 		return g_time_zone_new_local();
 	g_mutex_lock(&lock);
 	if (last && !strcmp(name, last_name)) {
@@ -558,6 +548,17 @@ static GTimeZone *zone_of(json_t *site)
 	}
 	g_mutex_unlock(&lock);
 	return tz ? tz : g_time_zone_new_local();
+}
+
+const char *render_slide_zone(enum render_slide slide,
+			      const struct render_data *d)
+{
+	const char *name;
+
+	if (!d || (int)slide < 0 || slide >= RENDER_SLIDE_COUNT)
+		return NULL;
+	name = json_string_value(json_object_get(site_of(d, slide), "tz"));
+	return name && *name ? name : NULL;
 }
 
 /* A header badge: an icon, a line in the first language and one in the
@@ -685,11 +686,19 @@ static void header_marks(struct render_ctx *c, double x_left,
 			 double x_right, double cy)
 {
 	const struct render_data *d = c->d;
-	struct badge b[2];
+	struct badge b[3];
 	char day_ja[48], day_en[48], when[48];
 	double total = 0, s = 1, gap = 20 * c->u, x = x_right;
 	int n = 0, shift;
 
+	/* Nothing to show and nobody to ask: "No data" alone would read
+	 * as a site without readings. */
+	if (d->unreachable) {
+		b[n] = (struct badge){ .rgb = RENDER_RGB_STALE };
+		render_trf(b[n].ja, sizeof(b[n].ja), b[n].en,
+			   sizeof(b[n].en), N_("server unreachable"));
+		n++;
+	}
 	if (d->stale) {
 		as_of_text(c, when, sizeof(when));
 		b[n] = (struct badge){ .rgb = RENDER_RGB_STALE };
@@ -1008,7 +1017,7 @@ int render_clock_key(enum render_slide slide, const struct render_data *d,
 	    slide >= RENDER_SLIDE_COUNT || d->now < RENDER_TIME_MIN ||
 	    d->now > RENDER_TIME_MAX)
 		return -1;
-	tz = zone_of(site_of(d, slide));
+	tz = zone_of(site_of(d, slide), d);
 	clock_texts(&ct, d->now, tz);
 	g_time_zone_unref(tz);
 	/* Newlines: no text of the clock holds one. */
@@ -1034,7 +1043,7 @@ int render_clock(cairo_t *cr, int w, int h, enum render_slide slide,
 	c.u = z.u;
 	c.portrait = z.tmpl == RENDER_TEMPLATE_PORTRAIT;
 	c.site = site_of(d, slide);
-	c.tz = zone_of(c.site);
+	c.tz = zone_of(c.site, c.d);
 	hr = (struct render_rect){ z.header.x, z.header.y, z.header.w,
 				   z.header.h };
 
@@ -1111,7 +1120,7 @@ static uint64_t frame(cairo_t *cr, enum render_pass pass, void *arg)
 	c.u = z.u;
 	c.portrait = z.tmpl == RENDER_TEMPLATE_PORTRAIT;
 	c.site = site_of(c.d, slide);
-	c.tz = zone_of(c.site);
+	c.tz = zone_of(c.site, c.d);
 	c.extents_ok = device_space(cr);
 
 	cairo_save(cr);

@@ -57,8 +57,16 @@ struct render_data {
 	const struct render_params *params;	/* may be NULL */
 	int64_t now;		/* the kiosk clock, Unix seconds */
 	bool replay;		/* the clock replays recorded days */
-	bool stale;		/* server unreachable: drawn from the cache */
+	bool stale;		/* server unreachable: drawn from the cache;
+				 * figures are then judged old or not at
+				 * the later of now and a summary's "at" */
 	int64_t data_as_of;	/* when the cached data was fetched */
+	bool unreachable;	/* the fetch failed and there is no data at
+				 * all: the header says the server cannot
+				 * be reached */
+	const char *tz;		/* the display's zone (IANA), for a slide
+				 * whose site names none (QR, message,
+				 * image); NULL: the box's own */
 };
 
 /* The times a slide can show, 1900-01-01 to 9999-01-01 UTC in Unix
@@ -113,6 +121,18 @@ int render_clock_key(enum render_slide slide, const struct render_data *d,
  * wait for them; for a caller with time to spare, such as a kiosk
  * waiting for its first data.  Harmless to call again. */
 void render_warm_up(void);
+
+/* The IANA zone the site of slide names in d, borrowed from d; NULL
+ * when the slide has no site or its site names none.  A kiosk keeps the
+ * last one shown for the slides without a site (render_data.tz). */
+const char *render_slide_zone(enum render_slide slide,
+			      const struct render_data *d);
+
+/* The step a point's latest reading is judged by (core_reading_stale()):
+ * its registered step_s, else the median spacing of its recent readings
+ * the server sends as spacing_s, else 0 (the 15-minute floor).  pt is a
+ * point of a site summary; NULL gives 0. */
+int64_t render_point_step(json_t *pt);
 
 /* Whether slide draws from p alone (message, image, qr) rather than
  * from server data, and whether p holds what it needs: a kiosk leaves

@@ -85,15 +85,28 @@ bool render_latest(json_t *pt, double *value, int64_t *ts)
 	return true;
 }
 
-bool render_latest_stale(struct render_ctx *c, json_t *pt, int64_t ts)
+/* A step no feed has (negative, or beyond a year) counts as none. */
+static int64_t step_field(json_t *pt, const char *field)
 {
 	double step = 0;
 
-	/* A step no feed has (negative, or beyond a year) counts as none. */
-	if (!render_get(pt, "step_s", NULL, &step) || !(step > 0) ||
+	if (!render_get(pt, field, NULL, &step) || !(step > 0) ||
 	    step > 366 * 86400)
-		step = 0;
-	return core_reading_stale(render_data_at(c) - ts, (int64_t)step);
+		return 0;
+	return (int64_t)step;
+}
+
+int64_t render_point_step(json_t *pt)
+{
+	int64_t step = step_field(pt, "step_s");
+
+	return step ? step : step_field(pt, "spacing_s");
+}
+
+bool render_latest_stale(struct render_ctx *c, json_t *pt, int64_t ts)
+{
+	return core_reading_stale(render_judge_at(c) - ts,
+				  render_point_step(pt));
 }
 
 int64_t render_data_at(struct render_ctx *c)
@@ -101,6 +114,16 @@ int64_t render_data_at(struct render_ctx *c)
 	int64_t at;
 
 	return render_time(c->site, "at", &at) ? at : c->d->now;
+}
+
+int64_t render_judge_at(struct render_ctx *c)
+{
+	int64_t at = render_data_at(c);
+
+	/* Fresh, the summary is of the kiosk's minute, or of the replay's
+	 * time the slide was fetched for.  From the cache it is of the
+	 * last answer, and the kiosk's clock has gone on since. */
+	return c->d->stale && c->d->now > at ? c->d->now : at;
 }
 
 bool render_day(struct render_ctx *c, int64_t *t0, int64_t *t1)

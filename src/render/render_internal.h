@@ -494,9 +494,9 @@ bool render_get(json_t *obj, const char *a, const char *b, double *out);
 /* The point's latest reading; false when there is none. */
 bool render_latest(json_t *pt, double *value, int64_t *ts);
 
-/* Whether point pt's reading at ts is too old, seen from the summary's
- * time (render_data_at()), to be shown as its current figure
- * (core_reading_stale() with the point's step_s).  A slide then dates
+/* Whether point pt's reading at ts is too old, seen from
+ * render_judge_at(), to be shown as its current figure
+ * (core_reading_stale() with render_point_step()).  A slide then dates
  * the figure (render_fmt_when()) and draws it in the theme's secondary
  * text colour, never in the colour of a state it may no longer be in. */
 bool render_latest_stale(struct render_ctx *c, json_t *pt, int64_t ts);
@@ -508,6 +508,12 @@ bool render_time(json_t *obj, const char *field, int64_t *out);
  * not say.  Figures compared with the summary's "so far" totals must be
  * taken at this time: a replay or a stale copy lags the clock. */
 int64_t render_data_at(struct render_ctx *c);
+
+/* The time a figure's age is judged at: the summary's (render_data_at()),
+ * but for data drawn from the cache (render_data.stale) the kiosk's
+ * clock once it is later, so that a copy kept through an outage is
+ * dated once its readings are past their limit on the clock shown. */
+int64_t render_judge_at(struct render_ctx *c);
 
 /* The local day the summary covers, [*t0, *t1), in its zone. */
 bool render_day(struct render_ctx *c, int64_t *t0, int64_t *t1);

@@ -40,15 +40,22 @@ static void as_of(struct render_ctx *c, struct wx *w, int64_t ts)
 /* Whether observation name, of time ts, is too old to be the weather
  * now: the server's judgement with the point's step where the answer
  * carries it ("stale"), else JMA's hour, for an answer from a server
- * that predates it. */
+ * that predates it.  From the cache, the server's "no" was said at its
+ * "at": the observation is judged again at the kiosk's clock, with the
+ * step the answer names (JMA's hour without one). */
 static bool old(struct render_ctx *c, const char *name, int64_t ts)
 {
 	json_t *l = json_object_get(json_object_get(c->site, "latest"), name);
 	json_t *st = json_object_get(l, "stale");
+	int64_t step = 3600;
 
-	if (json_is_boolean(st))
-		return json_is_true(st);
-	return core_reading_stale(render_data_at(c) - ts, 3600);
+	if (json_is_true(st))
+		return true;
+	if (json_is_boolean(st) && !c->d->stale)
+		return false;
+	if (json_is_integer(json_object_get(l, "step_s")))
+		step = render_point_step(l);
+	return core_reading_stale(render_judge_at(c) - ts, step);
 }
 
 /* Tile t's figure, of observation name at ts, dated instead of

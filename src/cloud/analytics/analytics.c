@@ -863,7 +863,10 @@ static json_t *summary_reading(const struct series *s, size_t i,
 }
 
 /* The newest reading before at with its age, and whether a slide may
- * still show it as the current figure (core_reading_stale()). */
+ * still show it as the current figure (core_reading_stale(), with the
+ * point's step, else the median spacing of the readings read: a
+ * half-hourly meter registered without a step is not stale for half
+ * of each interval). */
 static json_t *summary_latest(const struct series *s,
 			      const struct store_point *p,
 			      const struct summary_days *d)
@@ -877,7 +880,7 @@ static json_t *summary_latest(const struct series *s,
 	age = d->at - s->ts[s->n - 1];
 	json_object_set_new(r, "age_s", json_integer(age));
 	json_object_set_new(r, "stale",
-			    json_boolean(core_reading_stale(age, p->step_s)));
+			    json_boolean(core_reading_stale(age, s->step)));
 	return r;
 }
 
@@ -1051,6 +1054,7 @@ static int summary_point(struct store *st, const struct store_point *p,
 	json_object_set_new(o, "unit", json_string(p->unit));
 	json_object_set_new(o, "kind", json_string(store_kind_name(p->kind)));
 	json_object_set_new(o, "step_s", json_integer(p->step_s));
+	json_object_set_new(o, "spacing_s", json_integer(s.step));
 	json_object_set_new(o, "shift_days", json_integer(p->shift_days));
 	json_object_set_new(o, "latest", summary_latest(&s, p, d));
 	json_object_set_new(o, "today", summary_today(&s, p, d, power));

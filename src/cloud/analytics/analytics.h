@@ -152,7 +152,8 @@ int analytics_aggregate_site(struct store *st, const char *site,
  *    "day_start": "2022-06-27T00:00:00+09:00",
  *    "points": [{
  *      "key": "tepco/demand", "quantity": "power", "unit": "kW",
- *      "kind": "instantaneous", "step_s": 300, "shift_days": 0,
+ *      "kind": "instantaneous", "step_s": 300, "spacing_s": 300,
+ *      "shift_days": 0,
  *      "latest": {"ts": "...", "value": 46690000, "age_s": 300,
  *                 "stale": false} | null,
  *      "today": {"min": .., "max": .., "avg": .., "count": 168,
@@ -166,8 +167,11 @@ int analytics_aggregate_site(struct store *st, const char *site,
  *    }, ...]}
  * "latest" is the newest reading before at, however old (read from
  * before yesterday when today and yesterday have none): age_s is at
- * minus its time, and stale says it is past core_stale_after() of the
- * point's step, so that a slide does not show it as the current figure.
+ * minus its time, and stale says it is past core_stale_after() of
+ * spacing_s, so that a slide does not show it as the current figure.
+ * spacing_s is the point's step, else the median spacing of the
+ * readings read (yesterday on, and the one before), 0 with fewer than
+ * two: a point registered without a step is judged by its feed's pace.
  * energy_kwh is present (non-null when there is data) only for power
  * points and energy counters, whose hourly arrays hold kWh too; "month"
  * is the local month so far (up to at).  Hourly arrays hold kWh per hour

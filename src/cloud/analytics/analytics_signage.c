@@ -318,8 +318,9 @@ static const char *const weather_names[] = {
 	"temperature", "humidity", "precipitation", "sunshine", "wind_speed",
 };
 
-/* The newest reading of point key before at with its age and staleness
- * (core_reading_stale()), or null. */
+/* The newest reading of point key before at with its age, staleness
+ * (core_reading_stale()) and the point's step, by which a kiosk playing
+ * the answer from its cache judges it again later, or null. */
 static int latest_json(struct store *st, const char *key, int64_t at,
 		       GTimeZone *tz, json_t **out, int *shift, char *err,
 		       size_t errlen)
@@ -346,9 +347,10 @@ static int latest_json(struct store *st, const char *key, int64_t at,
 		return rc;
 	}
 	json_decref(*out);
-	*out = json_pack("{s:o, s:f, s:I, s:b}", "ts", time_json(ts, tz),
+	*out = json_pack("{s:o, s:f, s:I, s:b, s:i}", "ts", time_json(ts, tz),
 			 "value", v, "age_s", (json_int_t)(at - ts), "stale",
-			 core_reading_stale(at - ts, p.step_s));
+			 core_reading_stale(at - ts, p.step_s), "step_s",
+			 p.step_s);
 	return 0;
 }
 
