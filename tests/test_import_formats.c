@@ -19,6 +19,7 @@
 #include "test_util.h"
 #include "cloud/import/import.h"
 #include "cloud/import/import_internal.h"
+#include "cloud/ingest/ingest.h"
 #include "cloud/units/units.h"
 #include "cloud/store/store.h"
 #include "core/timeutil.h"
@@ -542,7 +543,10 @@ static void test_device_csv(void)
 					"point:hall/new=3,unit=kW", "hall",
 					"Asia/Tokyo", &f, err, sizeof err),
 		  IMPORT_OK);
-	CHECK_INT(import_sink_device_create(st, dev, site, 0, &sink),
+	CHECK_INT(import_sink_device_create(
+		      st, &(struct ingest_source){.device_id = dev,
+						  .site_id = site},
+		      &sink),
 		  IMPORT_OK);
 	if (f && sink) {
 		struct store_point got;

@@ -105,15 +105,18 @@ static off_t size_of(const char *name)
  * -wal.  Another process holds its flock (its owner, alive), so the
  * store opened here does not own it, reads it to merge the batch, and
  * as the file's last connection closes it: the -wal must stay as it is
- * (one batch of two readings, still readable from it afterwards).
+ * (one batch of three readings, still readable from it afterwards).
+ * The batch's third reading names point id 999999, which the database
+ * does not have: it is kept in the side file's name with ".unknown",
+ * and the two others are merged.
  */
 static void test_non_owner_keeps_wal(void)
 {
-	unsigned char body[48];
+	unsigned char body[72];
 	struct store *st;
 	sqlite3 *db = NULL, *side = NULL;
 	sqlite3_stmt *s = NULL;
-	char wal[320];
+	char wal[320], unknown[320];
 	int64_t id = 0, count = -1;
 	off_t wal_size;
 	int fd;
@@ -126,6 +129,9 @@ static void test_non_owner_keeps_wal(void)
 
 	pack_one(body, id, DAY0, 10.0);
 	pack_one(body + 24, id, DAY0 + 60, 11.0);
+	pack_one(body + 48, 999999, DAY0, 12.0);
+	snprintf(unknown, sizeof unknown, "%s.unknown", side_path);
+	unlink(unknown);
 	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
 	CHECK_INT(sqlite3_open(side_path, &side), SQLITE_OK);
 	/* no checkpoint at close: the commit stays in the -wal, as after
@@ -150,7 +156,7 @@ static void test_non_owner_keeps_wal(void)
 		CHECK_INT(sqlite3_step(ins), SQLITE_DONE);
 		sqlite3_finalize(ins);
 		CHECK_INT(sqlite3_prepare_v2(side, "INSERT INTO arrivals "
-					     "VALUES (5, 2, ?1)", -1, &ins,
+					     "VALUES (5, 3, ?1)", -1, &ins,
 					     NULL), SQLITE_OK);
 		sqlite3_bind_blob(ins, 1, body, sizeof body, SQLITE_STATIC);
 		CHECK_INT(sqlite3_step(ins), SQLITE_DONE);
@@ -189,10 +195,24 @@ static void test_non_owner_keeps_wal(void)
 				     "arrivals", -1, &s, NULL), SQLITE_OK);
 	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
 	CHECK_INT(sqlite3_column_int(s, 0), 1);
-	CHECK_INT(sqlite3_column_int(s, 1), 2);
+	CHECK_INT(sqlite3_column_int(s, 1), 3);
 	sqlite3_finalize(s);
 	sqlite3_close(side);
 	close(fd);
+
+	db = NULL;
+	CHECK_INT(sqlite3_open_v2(unknown, &db, SQLITE_OPEN_READONLY, NULL),
+		  SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*), min(point_id), "
+				     "sum(value) FROM readings", -1, &s,
+				     NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(s, 0), 1);
+	CHECK_INT(sqlite3_column_int64(s, 1), 999999);
+	CHECK_DBL(sqlite3_column_double(s, 2), 12.0, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	unlink(unknown);
 }
 
 /*

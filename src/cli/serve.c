@@ -42,7 +42,7 @@ static void usage(FILE *f)
 		"  --listen ADDR:PORT address and port to bind, e.g.\n"
 		"                     127.0.0.1:8080 or [::1]:8080; port 0\n"
 		"                     picks a free one\n"
-		"  --threads N        worker threads (default %d)\n"
+		"  --threads N        requests handled at once (default %d)\n"
 		"  --max-body BYTES   largest ingest body, with an optional\n"
 		"                     K or M suffix (default 8M)\n"
 		"  --future-tolerance S  hold readings more than S seconds\n"
@@ -393,8 +393,8 @@ int cli_serve(int argc, char **argv)
 	printf("listening on http://%s%s%s:%u\n", v6 ? "[" : "", a.host,
 	       v6 ? "]" : "", api_port(api));
 	fflush(stdout);
-	log_info(MOD, "serving %s with %u threads, bodies up to %zu bytes",
-		 a.db, a.cfg.threads, a.cfg.max_body);
+	log_info(MOD, "serving %s, %u requests at once, bodies up to %zu "
+		 "bytes", a.db, a.cfg.threads, a.cfg.max_body);
 	if (notify_pinger_start(store_answers, st, &pinger, err, sizeof err))
 		log_warn(MOD, "%s; serving without watchdog pings", err);
 	if (cli_retain_start(st, a.retain_days, &retain, err, sizeof err))

@@ -13,6 +13,13 @@
  *
  * A handler fills a struct answer (status and JSON body); send_answer()
  * is the one place that serialises, logs and queues it.
+ *
+ * Threads: each connection is served by a thread of its own, and at
+ * most cfg->threads requests run their last step at once (take_turn()).
+ * A pool of threads that each serve many connections left a request
+ * waiting behind another's durable commit on the same thread: the
+ * library hands connections that come at once to one thread, so four
+ * clients were served by one or two.
  */
 #include "cloud/api/api.h"
 
@@ -22,6 +29,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,6 +73,10 @@ struct api {
 	struct api_auth *auth;		/* device limits, signing, liveness */
 	struct api_fiap_env fiap;	/* for api_fiap.c's */
 	struct ingest_points *points;	/* shared by the ingest routes */
+	unsigned turns;			/* last steps that may run at once */
+	unsigned running;		/* last steps running */
+	pthread_mutex_t turn_lock;	/* turns and running */
+	pthread_cond_t turn_free;
 };
 
 enum route {
@@ -928,6 +940,9 @@ static int precheck(struct request *req, struct answer *a)
 		if (check_token(req, a) || check_type(req, a) ||
 		    check_encoding(req, a) || check_length(req, a))
 			return -1;
+		if (req->route == ROUTE_INGEST ||
+		    req->route == ROUTE_INGEST_CSV)
+			ingest_source_begin(&req->src, req->api->st);
 		return 0;
 	default:
 		if (!is_get(req->method)) {
@@ -1163,18 +1178,44 @@ static enum MHD_Result request_finish(struct request *req)
 	return send_answer(req, &a);
 }
 
+/* Waits until fewer than api->turns last steps run, and counts this one
+ * in; give_turn() counts it out. */
+static void take_turn(struct api *api)
+{
+	pthread_mutex_lock(&api->turn_lock);
+	while (api->running >= api->turns)
+		pthread_cond_wait(&api->turn_free, &api->turn_lock);
+	api->running++;
+	pthread_mutex_unlock(&api->turn_lock);
+}
+
+static void give_turn(struct api *api)
+{
+	pthread_mutex_lock(&api->turn_lock);
+	api->running--;
+	pthread_cond_signal(&api->turn_free);
+	pthread_mutex_unlock(&api->turn_lock);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **con_cls)
 {
 	struct request *req = *con_cls;
+	enum MHD_Result ret;
 
 	if (!req)
 		return request_begin(cls, conn, url, method, con_cls);
 	if (*upload_data_size)
 		return request_receive(req, upload_data, upload_data_size);
-	return request_finish(req);
+
+	/* The handlers' work (parsing, storing, queries) is bounded by
+	 * --threads; reading headers and bodies is not. */
+	take_turn(req->api);
+	ret = request_finish(req);
+	give_turn(req->api);
+	return ret;
 }
 
 static void request_done(void *cls, struct MHD_Connection *conn,
@@ -1188,6 +1229,7 @@ static void request_done(void *cls, struct MHD_Connection *conn,
 		log_debug(MOD, "%s %s from %s: connection ended before an "
 			  "answer (%d)",
 			  req->method, req->url, req->client, (int)toe);
+	ingest_source_end(&req->src, req->api->st);
 	api_influx_free(req->influx);
 	api_fiap_free(req->fiap);
 	api_content_free(req->content);
@@ -1242,7 +1284,8 @@ int api_start(struct store *st, const struct api_config *cfg,
 {
 	struct sockaddr_storage addr = {0};
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO |
 			 MHD_USE_ERROR_LOG;
 	struct api *api = NULL;
 	int rc = -1;
@@ -1263,6 +1306,9 @@ int api_start(struct store *st, const struct api_config *cfg,
 		goto out;
 	}
 	api->st = st;
+	api->turns = cfg->threads;
+	pthread_mutex_init(&api->turn_lock, NULL);
+	pthread_cond_init(&api->turn_free, NULL);
 	api->points = ingest_points_create(st);
 	api->influx.points = api->points;
 	api->max_body = cfg->max_body;
@@ -1294,7 +1340,6 @@ int api_start(struct store *st, const struct api_config *cfg,
 	    flags, (uint16_t)cfg->port, NULL, NULL, handle, api,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_done, api, MHD_OPTION_END);
 	if (!api->daemon) {
@@ -1331,5 +1376,7 @@ void api_stop(struct api *api)
 	ingest_points_destroy(api->points);
 	api_auth_destroy(api->auth);
 	api_fiap_env_finish(&api->fiap);
+	pthread_cond_destroy(&api->turn_free);
+	pthread_mutex_destroy(&api->turn_lock);
 	free(api);
 }

@@ -1,8 +1,9 @@
 /*
  * api.h - akari's HTTP API (docs/api.md) over libmicrohttpd.
  *
- * A pool of worker threads answers requests; they share one store handle,
- * whose calls serialise on its lock.  Every answer is JSON, but for the
+ * Each connection has a thread of its own, and at most `threads' requests
+ * are handled at once; they share one store handle, whose calls
+ * serialise on its lock.  Every answer is JSON, but for the
  * empty 204s of the InfluxDB routes (api_influx.h).  A 2xx answer to a
  * write is sent only after the store reported the data durable.
  *
@@ -26,7 +27,7 @@
 struct api_config {
 	const char *host;	/* address to bind: "127.0.0.1", "::1", ... */
 	unsigned port;		/* 0 picks a free port; see api_port() */
-	unsigned threads;	/* worker threads, 1 or more */
+	unsigned threads;	/* requests handled at once, 1 or more */
 	size_t max_body;	/* largest request body accepted, in bytes */
 	/* Line protocol mapping rules (lineproto.h), borrowed: they must
 	 * outlive the server.  NULL for the default mapping. */

@@ -95,8 +95,7 @@ int api_csv_ingest(struct store *st, const struct ingest_source *src,
 		status = error_answer(400, "bad_map", err, answer);
 		goto out;
 	}
-	if (import_sink_device_create(st, src->device_id, src->site_id,
-				      src->future_tolerance_s, &sink)) {
+	if (import_sink_device_create(st, src, &sink)) {
 		status = error_answer(500, "internal", "no import sink",
 				      answer);
 		goto out;

@@ -317,6 +317,9 @@ static enum MHD_Result check_token(struct api_fiap *r, bool *ok)
 	r->src.device_id = r->dev.id;
 	r->src.site_id = r->dev.site_id;
 	r->has_token = true;
+	/* A WRITE's place in the order of arrival is now, before its body
+	 * has come and been parsed; a FETCH gives it back (dispatch()). */
+	ingest_source_begin(&r->src, r->env->st);
 	*ok = true;
 	return MHD_YES;
 }
@@ -706,6 +709,7 @@ static enum MHD_Result dispatch(struct api_fiap *r, xmlDocPtr doc)
 				     "device add prints it)");
 		return operate(r, op, true);
 	}
+	ingest_source_end(&r->src, r->env->st);
 	return operate(r, op, false);
 }
 
@@ -745,6 +749,7 @@ void api_fiap_free(struct api_fiap *r)
 {
 	if (!r)
 		return;
+	ingest_source_end(&r->src, r->env->st);
 	g_byte_array_free(r->body, TRUE);
 	g_free(r);
 }

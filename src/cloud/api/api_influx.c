@@ -287,8 +287,8 @@ static enum MHD_Result check_write(struct api_influx *r, bool *ok)
 		    (guint)(n < BODY_PREALLOC_MAX ? n : BODY_PREALLOC_MAX));
 	}
 	/* Its place in the order of arrival is now, not when its body has
-	 * come and been parsed (store.h). */
-	r->src.mark = store_readings_expect(r->env->st);
+	 * come and been parsed. */
+	ingest_source_begin(&r->src, r->env->st);
 	*ok = true;
 	return MHD_YES;
 }
@@ -479,7 +479,7 @@ void api_influx_free(struct api_influx *r)
 {
 	if (!r)
 		return;
-	store_readings_release(r->env->st, r->src.mark);
+	ingest_source_end(&r->src, r->env->st);
 	g_byte_array_free(r->body, TRUE);
 	g_free(r);
 }

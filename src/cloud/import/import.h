@@ -35,6 +35,7 @@ enum import_rc {
 };
 
 struct import_format;
+struct ingest_source;
 
 /* The format called name ("tepco-daily", "ausgrid", "uci-occupancy"),
  * or NULL.  Formats are static: never freed. */
@@ -106,13 +107,13 @@ int import_sink_local_create(struct store *st, struct import_sink **out);
 int import_sink_push_create(const char *url, const char *token,
 			    struct import_sink **out);
 
-/* Batches go through ingest_batch() on st (borrowed) as the device
- * device_id of site site_id would send them over HTTP: only that site's
- * points, which must exist; the registry is never changed; a row more
- * than future_tolerance_s ahead of the clock is held in quarantine (0:
- * no check, as in ingest_source). */
-int import_sink_device_create(struct store *st, int64_t device_id,
-			      int64_t site_id, int64_t future_tolerance_s,
+/* Batches go through ingest_batch() on st (borrowed) with src (copied;
+ * what it points to is borrowed), as its device would send them over
+ * HTTP: only its site's points, which must exist; the registry is never
+ * changed; a row more than src's future_tolerance_s ahead of the clock
+ * is held in quarantine; every batch carries src's mark. */
+int import_sink_device_create(struct store *st,
+			      const struct ingest_source *src,
 			      struct import_sink **out);
 
 void import_sink_destroy(struct import_sink *sink);	/* accepts NULL */

@@ -70,20 +70,16 @@ int import_sink_push_create(const char *url, const char *token,
 	return IMPORT_OK;
 }
 
-int import_sink_device_create(struct store *st, int64_t device_id,
-			      int64_t site_id, int64_t future_tolerance_s,
+int import_sink_device_create(struct store *st,
+			      const struct ingest_source *src,
 			      struct import_sink **out)
 {
 	*out = NULL;
-	if (!st || device_id <= 0 || site_id <= 0)
+	if (!st || src->device_id <= 0 || src->site_id <= 0)
 		return IMPORT_INVALID;
 	*out = g_new0(struct import_sink, 1);
 	(*out)->st = st;
-	(*out)->src = (struct ingest_source){
-	    .device_id = device_id,
-	    .site_id = site_id,
-	    .future_tolerance_s = future_tolerance_s,
-	};
+	(*out)->src = *src;
 	return IMPORT_OK;
 }
 

@@ -811,6 +811,18 @@ int ingest_body(struct store *st, const struct ingest_source *src,
 	return rc;
 }
 
+void ingest_source_begin(struct ingest_source *src, struct store *st)
+{
+	if (!src->mark)
+		src->mark = store_readings_expect(st);
+}
+
+void ingest_source_end(struct ingest_source *src, struct store *st)
+{
+	store_readings_release(st, src->mark);
+	src->mark = 0;
+}
+
 void ingest_result_finish(struct ingest_result *res)
 {
 	if (!res)

@@ -39,10 +39,23 @@ struct ingest_source {
 	/* Points kept between batches (borrowed), or NULL to read every
 	 * batch's points from the store. */
 	struct ingest_points *points;
-	/* store_readings_expect()'s mark of the request, given to its
-	 * put; 0: none (the caller releases it, not ingest). */
+	/* The request's place in the order of arrival, given to its
+	 * puts; 0: none.  Set by ingest_source_begin(). */
 	uint64_t mark;
 };
+
+/*
+ * Order of arrival (store.h, store_readings_expect()): every route that
+ * writes readings calls ingest_source_begin() as soon as its headers
+ * pass their checks, before its body is read and parsed, and
+ * ingest_source_end() once the request is over, whatever came of it.
+ * Merges then apply the batches of concurrent requests in the order the
+ * requests began, not the order their puts ended, and of two values at
+ * one (point, ts) the later request's wins.  Begin takes no second mark
+ * for a source that has one; end on a source never begun does nothing.
+ */
+void ingest_source_begin(struct ingest_source *src, struct store *st);
+void ingest_source_end(struct ingest_source *src, struct store *st);
 
 struct ingest_result {
 	int status;		/* HTTP status: 200, 400, 403, 404, 422, 500 */
