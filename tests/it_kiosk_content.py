@@ -73,7 +73,8 @@ def latest(d):
 
 
 def frame_count(d):
-    return len([n for n in os.listdir(d) if n.endswith(".png")]) \
+    return len([n for n in os.listdir(d)
+                if n.endswith(".png") and not n.startswith(".")]) \
         if os.path.isdir(d) else 0
 
 

@@ -36,7 +36,10 @@ def share(path, colour):
 
 
 def newest(d):
-    names = sorted(f for f in os.listdir(d) if f.endswith(".png")) \
+    """The newest frame; not the kiosk's .frame.tmp.png, which is a frame
+    still being written."""
+    names = sorted(f for f in os.listdir(d)
+                   if f.endswith(".png") and not f.startswith(".")) \
         if os.path.isdir(d) else []
     return os.path.join(d, names[-1]) if names else None
 

@@ -1293,8 +1293,8 @@ static bool is_damage(sqlite3 *db)
 struct side_scan {
 	int64_t applied;	/* db's log_applied */
 	GArray *kept;		/* int64_t: db's log_kept */
-	GArray *stale;		/* struct logged: merged before, to delete */
-	GArray *found;		/* struct logged: to merge (bodies owned) */
+	GArray *stale;		/* struct logged: merged, to delete */
+	GArray *found;		/* struct logged: to merge; bodies owned */
 	int64_t top;		/* the highest seq seen */
 	bool damaged;		/* a page failed: found is what was read */
 	int64_t before, after;	/* seqs read on either side of it */
