@@ -229,6 +229,91 @@ static void check_only_runs(void)
 	cairo_surface_destroy(dst);
 }
 
+/* The old picture kept only in its runs: packed in run order, and
+ * blended from there over a screen that holds something else between
+ * the runs, which it keeps.  From the runs worked out by hand in
+ * check_runs(): row 3 pixels 4 to 16 and 48 to 52, row 7 pixel 100. */
+static void check_packed(void)
+{
+	cairo_surface_t *a = filled(101, 40, 0xff000000);
+	cairo_surface_t *b = filled(101, 40, 0xff000000);
+	cairo_surface_t *dst = filled(101, 40, 0x12345678);
+	struct display_rect r[64];
+	struct kiosk_spans s, none;
+	uint32_t *from;
+
+	kiosk_spans_init(&s);
+	kiosk_spans_init(&none);
+	for (int x = 0; x < 101; x++) {
+		row(a, 3)[x] = row(b, 3)[x] = 0xff000000 | (uint32_t)x;
+		row(a, 7)[x] = row(b, 7)[x] = 0xff100000 | (uint32_t)x;
+	}
+	row(b, 3)[5] = 0xffffffff;
+	row(b, 3)[13] = 0xffffffff;
+	row(b, 3)[50] = 0xffffffff;
+	row(b, 7)[100] = 0xffffffff;
+	cairo_surface_mark_dirty(a);
+	cairo_surface_mark_dirty(b);
+	CHECK(kiosk_blend_diff_spans(a, b, r, 64, &s) > 0);
+	CHECK_INT((int)kiosk_spans_pixels(&s), 12 + 4 + 1);
+
+	from = kiosk_spans_pack(&s, a);
+	CHECK(from != NULL);
+	if (!from)
+		goto out;
+	/* a's pixels 4..15 and 48..51 of row 3, then 100 of row 7. */
+	for (int i = 0; i < 12; i++)
+		CHECK_AT(from[i] == 0xff000000u + 4 + (uint32_t)i,
+			 "packed %d: %08x", i, from[i]);
+	for (int i = 0; i < 4; i++)
+		CHECK_AT(from[12 + i] == 0xff000000u + 48 + (uint32_t)i,
+			 "packed %d: %08x", 12 + i, from[12 + i]);
+	CHECK(from[16] == 0xff100064);
+
+	/* At t 0.5 (f 128) row 3 pixel 5 is (0x05 + 0xff) / 2 = 0x82 in
+	 * blue, (0 + 0xff) / 2 = 0x7f in green and red, 0xff in alpha;
+	 * pixel 6 is a's (0x06, the same in both), and row 7 pixel 100
+	 * 0x10 + 0xff halved, 0x87, in red, 0x64 + 0xff, 0xb1, in blue. */
+	CHECK_INT(kiosk_blend_spans_packed(dst, from, b, 0.5, &s), 0);
+	cairo_surface_flush(dst);
+	CHECK(row(dst, 3)[5] == 0xff7f7f82);
+	CHECK(row(dst, 3)[6] == 0xff000006);
+	CHECK(row(dst, 3)[50] == 0xff7f7f98);
+	CHECK(row(dst, 7)[100] == 0xff877fb1);
+	CHECK(row(dst, 3)[3] == 0x12345678 && row(dst, 3)[16] == 0x12345678);
+	CHECK(row(dst, 7)[99] == 0x12345678 && row(dst, 0)[0] == 0x12345678);
+	/* The ends: from as it was, and to. */
+	CHECK_INT(kiosk_blend_spans_packed(dst, from, b, 0, &s), 0);
+	CHECK(row(dst, 3)[5] == 0xff000005 && row(dst, 7)[100] == 0xff100064);
+	CHECK_INT(kiosk_blend_spans_packed(dst, from, b, 1, &s), 0);
+	CHECK(row(dst, 3)[5] == 0xffffffff && row(dst, 3)[6] == 0xff000006);
+
+	/* No runs known, or a surface of another size: refused. */
+	CHECK(kiosk_spans_pack(&none, a) == NULL);
+	CHECK_INT(kiosk_blend_spans_packed(dst, from, b, 0.5, &none), -1);
+	{
+		cairo_surface_t *small = filled(100, 40, 0);
+
+		CHECK(kiosk_spans_pack(&s, small) == NULL);
+		CHECK_INT(kiosk_blend_spans_packed(small, from, b, 0.5, &s),
+			  -1);
+		cairo_surface_destroy(small);
+	}
+	free(from);
+
+	/* Frames alike: nothing to keep, still an answer. */
+	CHECK_INT(kiosk_blend_diff_spans(a, a, r, 64, &s), 0);
+	CHECK_INT((int)kiosk_spans_pixels(&s), 0);
+	from = kiosk_spans_pack(&s, a);
+	CHECK(from != NULL);
+	free(from);
+out:
+	kiosk_spans_free(&s);
+	cairo_surface_destroy(a);
+	cairo_surface_destroy(b);
+	cairo_surface_destroy(dst);
+}
+
 int main(void)
 {
 	check_runs();
@@ -238,5 +323,6 @@ int main(void)
 	check_blend(37, 33, 0, 0);
 	check_blend(37, 33, 1, 256);
 	check_only_runs();
+	check_packed();
 	return check_finish();
 }

@@ -54,6 +54,9 @@
 #define FIRST_FETCH_WAIT 3.0
 /* Newer data waits for the next slide at most this long by default. */
 #define REFRESH_SECONDS 60.0
+/* The renderer's layer of a slide's static parts is kept only while
+ * slides are drawn whole at most this far apart (seconds). */
+#define LAYER_KEEP 2.0
 
 static volatile sig_atomic_t stop_signal;
 
@@ -123,6 +126,8 @@ struct kiosk {
 	bool show;		/* frame must be presented */
 	struct display_rect parts[2];	/* else only these changed */
 	int nparts;
+	double slide_mono;	/* when a slide was last drawn whole */
+	double slide_mono_before;	/* ... and the time before that */
 	bool cur_changed;	/* cur was drawn on in this tick */
 	bool slide_drawn;	/* ... all of it */
 	bool whole;		/* the window needs all of the next frame */
@@ -139,6 +144,12 @@ struct kiosk {
 	struct kiosk_spans fade_px;	/* ... and pixel by pixel (h 0: not
 					 * known): a fade frame on the last
 					 * blends only these and the parts */
+	/* A fade on the screen's own pixels keeps no prev: the slide
+	 * before is what the screen holds outside fade_px, and fade_from
+	 * (kiosk_spans_pack()) inside, a quarter of a frame or so.  The
+	 * new slide is drawn over the old one in cur. */
+	bool fade_screen;
+	uint32_t *fade_from;
 	bool fade_partial;	/* this fade frame is only fade_r new */
 	bool end_partial;	/* the plain frame after a fade: the same */
 	bool last_plain;	/* the frame last presented went out as it
@@ -514,6 +525,64 @@ static void fetch_if_due(struct kiosk *k)
 	}
 }
 
+/* The slide before, as a fade on the screen keeps it. */
+static void drop_fade_from(struct kiosk *k)
+{
+	free(k->fade_from);
+	k->fade_from = NULL;
+	k->fade_screen = false;
+}
+
+/* Outside fades only cur is kept: prev and mix are as big as the
+ * screen (8 MiB at 1080p, 32 MiB at 4K), and made again in a
+ * millisecond or two when the next slide starts. */
+static void drop_fade_frames(struct kiosk *k)
+{
+	drop_fade_from(k);
+	cairo_surface_destroy(k->prev);
+	cairo_surface_destroy(k->mix);
+	k->prev = k->mix = NULL;
+	k->have_prev = false;
+	kiosk_spans_free(&k->fade_px);
+}
+
+/* Whether the slide that starts can fade in from the screen's own
+ * pixels: they hold cur as it was presented last, unaltered. */
+static bool can_fade_on_screen(struct kiosk *k)
+{
+	bool held;
+
+	if (!k->drawn || k->fading || !k->last_plain ||
+	    k->opt->fade_seconds <= 0)
+		return false;
+	return display_target(k->disp, k->w, k->h, &held) && held;
+}
+
+/* The slide at index slide starts: what it fades in over is kept. */
+static void next_slide(struct kiosk *k, int slide)
+{
+	bool screen = can_fade_on_screen(k);
+
+	if (screen || k->opt->fade_seconds <= 0) {
+		/* A cut, or the screen holds the old picture: cur is drawn
+		 * over, and no second frame is made. */
+		drop_fade_frames(k);
+		k->have_prev = k->fade_screen = screen;
+	} else {
+		cairo_surface_t *t = k->prev;
+
+		/* The old slide's last picture is what the new one fades
+		 * in over. */
+		drop_fade_from(k);
+		k->prev = k->cur;
+		k->cur = t;
+		k->have_prev = k->drawn;
+	}
+	k->drawn = false;
+	k->nfade_r = -1;
+	k->slide = slide;
+}
+
 static void pick_slide(struct kiosk *k)
 {
 	const struct kiosk_options *o = k->opt;
@@ -536,18 +605,8 @@ static void pick_slide(struct kiosk *k)
 		 * next frame is blended and sent whole. */
 		if (k->fading)
 			k->whole = true;
-		if (k->nslides > 1 || k->content) {
-			cairo_surface_t *t = k->prev;
-
-			/* The old slide's last picture is what the new one
-			 * fades in over. */
-			k->prev = k->cur;
-			k->cur = t;
-			k->have_prev = k->drawn;
-			k->drawn = false;
-			k->nfade_r = -1;
-			k->slide = (int)(seq % k->nslides);
-		}
+		if (k->nslides > 1 || k->content)
+			next_slide(k, (int)(seq % k->nslides));
 		apply_held(k);
 		k->dirty = true;
 	}
@@ -579,18 +638,6 @@ static int need_frame(struct kiosk *k, cairo_surface_t **s)
 	cairo_surface_destroy(*s);
 	*s = NULL;
 	return -1;
-}
-
-/* Outside fades only cur is kept: prev and mix are as big as the
- * screen (8 MiB at 1080p, 32 MiB at 4K), and made again in a
- * millisecond or two when the next slide starts. */
-static void drop_fade_frames(struct kiosk *k)
-{
-	cairo_surface_destroy(k->prev);
-	cairo_surface_destroy(k->mix);
-	k->prev = k->mix = NULL;
-	k->have_prev = false;
-	kiosk_spans_free(&k->fade_px);
 }
 
 static int make_surfaces(struct kiosk *k, int w, int h)
@@ -678,6 +725,8 @@ static void draw_slide(struct kiosk *k)
 	k->render_failing = rc != 0;
 	cairo_destroy(cr);
 	k->drawn = true;
+	k->slide_mono_before = k->slide_mono;
+	k->slide_mono = k->mono;
 	k->had_ticker = render_look_ticker() != NULL;
 	k->cur_changed = k->slide_drawn = true;
 }
@@ -722,9 +771,9 @@ static bool draw_clock(struct kiosk *k)
  * for those of the frame that ends it. */
 #define FADE_EXTRA 8
 
-/* Where prev and cur differ, in k->fade_r; nfade_r -1 when that
- * cannot be told (out of memory). */
-static void fade_diff(struct kiosk *k)
+/* Where the slide before (in old: prev, or the screen) and cur differ,
+ * in k->fade_r; nfade_r -1 when that cannot be told (out of memory). */
+static void fade_diff(struct kiosk *k, cairo_surface_t *old)
 {
 	int need = kiosk_blend_diff_max(k->h) + FADE_EXTRA;
 
@@ -738,7 +787,7 @@ static void fade_diff(struct kiosk *k)
 		k->fade_r = r;
 		k->fade_r_cap = need;
 	}
-	k->nfade_r = kiosk_blend_diff_spans(k->prev, k->cur, k->fade_r,
+	k->nfade_r = kiosk_blend_diff_spans(old, k->cur, k->fade_r,
 					    k->fade_r_cap - FADE_EXTRA,
 					    &k->fade_px);
 	k->nfade_diff = k->nfade_r;
@@ -829,6 +878,64 @@ static void end_on_screen(struct kiosk *k)
 	k->frame = t;
 }
 
+/* Whether the screen still holds the slide a fade on it started from:
+ * no frame went out dimmed or shifted since, and the window surface is
+ * the one it was. */
+static bool screen_holds_before(struct kiosk *k)
+{
+	bool held;
+
+	return display_target(k->disp, k->w, k->h, &held) && held &&
+	       k->last_plain;
+}
+
+/* A fade on the screen that cannot go on: cur is shown whole, at once. */
+static void fade_cut(struct kiosk *k)
+{
+	drop_fade_frames(k);
+	k->fade = 1;
+	k->fading = false;
+	k->show = k->whole = true;
+}
+
+/* A fade frame on the screen's own pixels, with no prev: cur over the
+ * slide before, which the screen holds where the slides are alike and
+ * fade_from where they differ.  Parts of cur drawn again meanwhile (the
+ * clock, the ticker: zones the slides share) are shown as they are
+ * now.  Returns false when the slide before cannot be kept (out of
+ * memory) or the parts found no room: the caller cuts the fade. */
+static bool fade_on_screen(struct kiosk *k)
+{
+	bool held;
+	cairo_surface_t *t = display_target(k->disp, k->w, k->h, &held);
+
+	if (!t || !held)
+		return false;
+	if (k->nfade_r < 0) {
+		fade_diff(k, t);
+		if (k->nfade_r < 0 || k->fade_px.h <= 0)
+			return false;
+		k->fade_from = kiosk_spans_pack(&k->fade_px, t);
+		if (!k->fade_from)
+			return false;
+	}
+	if (!fade_add_parts(k, k->fade_r_cap - 2))
+		return false;
+	/* The first frame, at weight 0, is what the screen shows. */
+	if (kiosk_blend_is_from(fade_weight(k)) && !k->whole) {
+		k->show = false;
+		k->nparts = 0;
+		return true;
+	}
+	kiosk_blend_rects(t, k->cur, k->cur, 1, k->fade_r + k->nfade_diff,
+			  k->nfade_r - k->nfade_diff);
+	kiosk_blend_spans_packed(t, k->fade_from, k->cur, fade_weight(k),
+				 &k->fade_px);
+	k->frame = t;
+	k->fade_partial = !k->whole;
+	return true;
+}
+
 /* No frame is shown before the first fetch answers, for a while, unless
  * the cache had data. */
 static bool first_frame_waits(const struct kiosk *k)
@@ -872,15 +979,32 @@ static void render_frame(struct kiosk *k)
 		k->status = -1;
 		return;
 	}
+	if (k->fade < 1 && k->fade_screen && !screen_holds_before(k))
+		fade_cut(k);
+	/* The layer a slide's next frames start from is a frame's worth of
+	 * memory (render_layer_forget()) and a pass of its own to make,
+	 * which pay only when the slide is drawn again and again within
+	 * seconds, as a fast replay's minutes are.  At real speed a slide
+	 * is drawn again once a minute or for new data, and a layer made
+	 * then would stay unused for the rest of the slide. */
+	if (k->mono - k->slide_mono >= LAYER_KEEP ||
+	    k->slide_mono - k->slide_mono_before >= LAYER_KEEP)
+		render_layer_forget();
 	/* Drawn while the first frame still awaits the first fetch, the
 	 * slide is drawn again when the data comes; meanwhile it has
 	 * loaded the faces at the sizes the slide uses, time the kiosk
-	 * would otherwise spend waiting. */
-	if (k->dirty) {
+	 * would otherwise spend waiting.  A fade on the screen knows the
+	 * slide before only where it differed from cur: cur is drawn again
+	 * once the fade is over, at most a fade's length later. */
+	if (k->dirty && !(k->fade < 1 && k->fade_screen && k->nfade_r >= 0)) {
 		draw_slide(k);
 		k->dirty = false;
 		k->show = true;
 	}
+	if (k->fade < 1 && k->fade_screen && !fade_on_screen(k))
+		fade_cut(k);
+	if (k->fade < 1 && k->fade_screen)
+		return;
 	if (k->fade < 1 && k->have_prev) {
 		bool held, again = false;
 
@@ -888,11 +1012,11 @@ static void render_frame(struct kiosk *k)
 		 * parts drawn again only add to it. */
 		if (k->nfade_r < 0 || k->slide_drawn) {
 			again = k->nfade_r >= 0;
-			fade_diff(k);
+			fade_diff(k, k->prev);
 		} else if (k->nfade_r > 0 &&
 			   !fade_add_parts(k, k->fade_r_cap - 2)) {
 			again = true;
-			fade_diff(k);
+			fade_diff(k, k->prev);
 		}
 		/* A fade's first frame comes at weight 0 (the loop wakes at
 		 * the slide's start): it is prev, which is on screen as it
@@ -1304,6 +1428,7 @@ static void kiosk_finish(struct kiosk *k)
 	cairo_surface_destroy(k->prev);
 	cairo_surface_destroy(k->mix);
 	free(k->fade_r);
+	free(k->fade_from);
 	kiosk_spans_free(&k->fade_px);
 	fetch_bundle_finish(&k->data);
 	fetch_bundle_finish(&k->next);

@@ -341,3 +341,76 @@ int kiosk_blend_spans(cairo_surface_t *dst, cairo_surface_t *from,
 	cairo_surface_mark_dirty(dst);
 	return 0;
 }
+
+size_t kiosk_spans_pixels(const struct kiosk_spans *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; s->h > 0 && i < s->nrun; i++)
+		n += s->run[i].n;
+	return n;
+}
+
+static bool spans_fit(const struct kiosk_spans *s, cairo_surface_t *f)
+{
+	return is_32bit(f) && s->h > 0 &&
+	       s->w == cairo_image_surface_get_width(f) &&
+	       s->h == cairo_image_surface_get_height(f);
+}
+
+uint32_t *kiosk_spans_pack(const struct kiosk_spans *s,
+			   cairo_surface_t *src)
+{
+	uint32_t *out, *p;
+
+	if (!spans_fit(s, src))
+		return NULL;
+	/* One word more: no runs at all is still an answer. */
+	out = malloc((kiosk_spans_pixels(s) + 1) * sizeof *out);
+	if (!out)
+		return NULL;
+	cairo_surface_flush(src);
+	p = out;
+	for (int y = 0; y < s->h; y++) {
+		const uint32_t *a = row_of(src, y);
+
+		for (uint32_t i = s->row[y]; i < s->row[y + 1]; i++) {
+			memcpy(p, a + s->run[i].x, (size_t)s->run[i].n * 4);
+			p += s->run[i].n;
+		}
+	}
+	return out;
+}
+
+int kiosk_blend_spans_packed(cairo_surface_t *dst, const uint32_t *from,
+			     cairo_surface_t *to, double t,
+			     const struct kiosk_spans *s)
+{
+	uint32_t f, g;
+
+	if (!spans_fit(s, dst) || !same_size(dst, to))
+		return -1;
+	f = weight_of(t);
+	g = 256 - f;
+
+	cairo_surface_flush(to);
+	cairo_surface_flush(dst);
+	for (int y = 0; y < s->h; y++) {
+		uint32_t *d = row_of(dst, y);
+		const uint32_t *b = row_of(to, y);
+
+		for (uint32_t i = s->row[y]; i < s->row[y + 1]; i++) {
+			int x = s->run[i].x, n = s->run[i].n;
+
+			if (f == 0)
+				memcpy(d + x, from, (size_t)n * 4);
+			else if (f == 256)
+				memcpy(d + x, b + x, (size_t)n * 4);
+			else
+				blend_row(d + x, from, b + x, n, f, g);
+			from += n;
+		}
+	}
+	cairo_surface_mark_dirty(dst);
+	return 0;
+}

@@ -79,6 +79,26 @@ int kiosk_blend_spans(cairo_surface_t *dst, cairo_surface_t *from,
 		      cairo_surface_t *to, double t,
 		      const struct kiosk_spans *s);
 
+/* The number of pixels in the runs of s. */
+size_t kiosk_spans_pixels(const struct kiosk_spans *s);
+
+/* The pixels of src in the runs of s, one run after the other (rows top
+ * to bottom, runs left to right), in a new array of
+ * kiosk_spans_pixels() words that the caller frees: a picture kept
+ * only where two frames differ, a quarter of a frame or so where a
+ * whole one is 8 MiB at 1080p.  src is borrowed, a 32-bit image
+ * surface of s's size.  NULL when it is not, when s knows no runs (h 0)
+ * or out of memory. */
+uint32_t *kiosk_spans_pack(const struct kiosk_spans *s,
+			   cairo_surface_t *src);
+
+/* kiosk_blend_spans() with from given by its pixels in the runs of s,
+ * as kiosk_spans_pack() keeps them (borrowed).  Returns 0, or -1 when
+ * the surfaces or s do not fit and nothing was written. */
+int kiosk_blend_spans_packed(cairo_surface_t *dst, const uint32_t *from,
+			     cairo_surface_t *to, double t,
+			     const struct kiosk_spans *s);
+
 /* kiosk_blend() within the n rectangles r[] only (clipped to the frame);
  * the rest of dst is left as it is.  Returns 0, or -1 as kiosk_blend()
  * does. */
