@@ -800,9 +800,15 @@ p = cli2("device", "change", "--site", "s", "f", "--rate", "-1",
          check=False)
 c.eq(p.returncode, 2, "CLI refuses a negative rate")
 c.true("--rate" in p.stderr, "naming the option")
-cli2("point", "change", "s/p", "--step", "300", "--unit", "W")
-c.eq(row2("SELECT step_s, unit FROM points WHERE key = 's/p'"), (300, "W"),
+# s/p has readings: its own unit again is taken, another is refused.
+cli2("point", "change", "s/p", "--step", "300", "--unit", "kW")
+c.eq(row2("SELECT step_s, unit FROM points WHERE key = 's/p'"), (300, "kW"),
      "CLI point change stored")
+p = cli2("point", "change", "s/p", "--unit", "W", check=False)
+c.eq(p.returncode, 1, "CLI refuses another unit for a point with readings")
+c.true("register a new point" in p.stderr, f"and says what to do: {p.stderr}")
+c.eq(row2("SELECT unit FROM points WHERE key = 's/p'"), ("kW",),
+     "the unit stays")
 show = cli2("point", "show", "s/p").stdout
 c.true("step_s    300" in show, "CLI point show")
 p = cli2("site", "retire", "s", check=False)

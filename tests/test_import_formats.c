@@ -20,7 +20,7 @@
 #include "cloud/import/import.h"
 #include "cloud/import/import_internal.h"
 #include "cloud/ingest/ingest.h"
-#include "cloud/ingest/units.h"
+#include "cloud/units/units.h"
 #include "cloud/store/store.h"
 #include "core/timeutil.h"
 

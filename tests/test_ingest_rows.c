@@ -301,17 +301,27 @@ static void test_changes_between_batches(void)
 	CHECK_STR(code, "retired_point");
 
 	/* Another unit: 50 degF is (50 - 32) * 5 / 9 = 10 degC, and once
-	 * the point is in degF, 50 degF is stored as 50. */
+	 * the point is in degF, 50 degF is stored as 50.  Only a point
+	 * without readings changes its unit: a/t2 is looked up by a batch
+	 * it refuses. */
 	CHECK_INT(send_one(&b, "a/t", T0, 50, "degF", code, sizeof code),
 		  200);
 	check_value_at(b.st, "a/t", T0, 10);
 	CHECK_INT(store_point_change(b.st, "a/t",
 				     &(struct store_point_change){
 					 .unit = "degF"}),
+		  STORE_CONFLICT);
+	test_add_point(b.st, "a/t2", "a", "temperature", "degC", 60);
+	CHECK_INT(send_one(&b, "a/t2", T0, 50, "kW", code, sizeof code), 422);
+	CHECK_STR(code, "wrong_unit");
+	CHECK_INT(store_point_change(b.st, "a/t2",
+				     &(struct store_point_change){
+					 .unit = "degF"}),
 		  STORE_OK);
-	CHECK_INT(send_one(&b, "a/t", T0 + 60, 50, "degF", code, sizeof code),
+	CHECK_INT(send_one(&b, "a/t2", T0 + 60, 50, "degF", code,
+			   sizeof code),
 		  200);
-	check_value_at(b.st, "a/t", T0 + 60, 50);
+	check_value_at(b.st, "a/t2", T0 + 60, 50);
 
 	/* Digits: 5000 fits a register without a wrap, not one of 3. */
 	CHECK_INT(send_one(&b, "a/d", T0, 5000, NULL, code, sizeof code),
@@ -321,12 +331,11 @@ static void test_changes_between_batches(void)
 		  422);
 	CHECK_STR(code, "bad_value");
 
-	/* A kind: a/p1 made a counter refuses a negative value. */
+	/* A kind: a/p1 made a counter refuses a negative value.  A kind
+	 * changes on a point with readings; its unit would not. */
 	CHECK_INT(send_one(&b, "a/p1", T0, -5, NULL, code, sizeof code), 200);
 	CHECK_INT(store_point_change(b.st, "a/p1",
 				     &(struct store_point_change){
-					 .quantity = "energy",
-					 .unit = "kWh",
 					 .kind = &counter}),
 		  STORE_OK);
 	CHECK_INT(send_one(&b, "a/p1", T0 + 60, -5, NULL, code, sizeof code),

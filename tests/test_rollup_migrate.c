@@ -381,7 +381,7 @@ int main(void)
 	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
 	if (!st)
 		goto out;
-	CHECK_INT(store_schema_version(st), 12);
+	CHECK_INT(store_schema_version(st), 13);
 	compare(st, p.id, rd, n, "after migration 7");
 	compare_lhi(st, q.id, rl, nl, "Lord Howe after migration 7");
 	compare_site_hours(st, (int64_t[2]){p.id, q.id}, rd, n, rl, nl);
@@ -410,7 +410,7 @@ int main(void)
 	store_close(st);
 	CHECK_INT(count_sql(path, "SELECT count(*) FROM sqlite_schema WHERE "
 			    "name = 'rollups_point'"), 0);
-	CHECK_INT(count_sql(path, "PRAGMA user_version"), 12);
+	CHECK_INT(count_sql(path, "PRAGMA user_version"), 13);
 	CHECK_INT(count_sql(path, "SELECT count(*) FROM rollups WHERE "
 			    "res = 2"), 0);
 

@@ -239,7 +239,7 @@ int main(void)
 	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
 	if (!st)
 		return check_finish();
-	CHECK_INT(store_schema_version(st), 12);
+	CHECK_INT(store_schema_version(st), 13);
 	test_registry(st);
 	test_bad_text(st);
 	test_readings(st);
@@ -250,7 +250,7 @@ int main(void)
 	mode = pragma("journal_mode");
 	CHECK_STR(mode, "wal");
 	version = pragma("user_version");
-	CHECK_STR(version, "12");
+	CHECK_STR(version, "13");
 	g_free(mode);
 	g_free(version);
 
@@ -306,13 +306,13 @@ int main(void)
 		sqlite3_close(db);
 		CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
 		if (st) {
-			CHECK_INT(store_schema_version(st), 12);
+			CHECK_INT(store_schema_version(st), 13);
 			CHECK_INT(store_readings_count(st, &count), STORE_OK);
 			CHECK_INT(count, 2);
 			store_close(st);
 		}
 		version = pragma("user_version");
-		CHECK_STR(version, "12");
+		CHECK_STR(version, "13");
 		g_free(version);
 	}
 

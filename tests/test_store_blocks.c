@@ -801,7 +801,7 @@ static void test_migration(const char *dir)
 		 "opening a version-6 file: %s", err);
 	if (!st)
 		goto out;
-	CHECK_INT(store_schema_version(st), 12);
+	CHECK_INT(store_schema_version(st), 13);
 	store_close(st);
 	st = NULL;
 

@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "cloud/store/store.h"
 #include "cloud/store/store_registry.h"
+#include "cloud/units/units.h"
 
 #define DEFAULT_OFFLINE_S 900
 
@@ -411,11 +412,35 @@ static int point_show(struct store *st, const struct life_args *a)
 	return 0;
 }
 
+/* The pair a change leaves, checked against the unit table inside the
+ * change's transaction; *ctx notes a refusal, which exits 2 as an
+ * option refused before the store was asked does.  A point stored
+ * before units were checked may still change its kind or step alone. */
+static int change_units(const struct store_point *now,
+			const struct store_point_change *ch, void *ctx,
+			char *msg, size_t len)
+{
+	const char *field = "";
+	char why[400];
+
+	if (!ch->quantity && !ch->unit)
+		return 0;
+	if (!units_check_point(ch->quantity ? ch->quantity : now->quantity,
+			       ch->unit ? ch->unit : now->unit, &field, why,
+			       sizeof why))
+		return 0;
+	snprintf(msg, len, "--%s: %s", field, why);
+	*(bool *)ctx = true;
+	return 1;
+}
+
 static int point_change(struct store *st, const struct life_args *a)
 {
+	bool refused = false;
 	struct store_point_change ch = {.quantity = a->quantity,
-					.unit = a->unit};
-	struct store_point_info cur;
+					.unit = a->unit,
+					.check = change_units,
+					.ctx = &refused};
 	enum store_point_kind kind;
 	double step;
 	int step_s;
@@ -443,17 +468,11 @@ static int point_change(struct store *st, const struct life_args *a)
 		ch.step_s = &step_s;
 	}
 
-	/* The pair as it will be; a point stored before units were checked
-	 * may still change its kind or step alone. */
-	if ((a->quantity || a->unit) &&
-	    !store_point_info_get(st, a->pos, &cur)) {
-		rc = cli_check_units(a->cmd, a->quantity ? a->quantity
-							 : cur.point.quantity,
-				     a->unit ? a->unit : cur.point.unit);
-		if (rc)
-			return rc;
-	}
 	rc = store_point_change(st, a->pos, &ch);
+	if (rc && refused) {
+		fprintf(stderr, "akari %s: %s\n", a->cmd, store_errmsg(st));
+		return 2;
+	}
 	if (!rc)
 		printf("changed point %s\n", a->pos);
 	return rc;

@@ -14,7 +14,7 @@
 #include "cli/cli.h"
 #include "cloud/store/store.h"
 #include "cloud/store/store_floor.h"
-#include "cloud/ingest/units.h"
+#include "cloud/units/units.h"
 
 /* Every option any registry command takes; each command allows some. */
 struct reg_args {
@@ -410,10 +410,15 @@ static void point_usage(FILE *f)
 		"\n"
 		"  KEY          the point's stable key, e.g. tepco/demand\n"
 		"  --site S     the site it belongs to\n"
-		"  --quantity Q power, temperature, humidity, co2, ...\n"
-		"  --unit U     its canonical unit: kW, degC, %%RH, ppm, ...;\n"
-		"               readings that name another unit are refused;\n"
-		"               both as paired in the unit table of docs/api.md\n"
+		"  --quantity Q power, energy, temperature, humidity, co2,\n"
+		"               pressure, volume, illuminance, ...\n"
+		"  --unit U     the unit its readings are stored in, one of\n"
+		"               the quantity's units (docs/api.md's table):\n"
+		"               kW or W, degC, hPa, m3 or L, ...; a reading\n"
+		"               in another unit of the quantity is converted,\n"
+		"               one of another quantity refused.  Energy is\n"
+		"               in kWh whatever the unit of power or energy.\n"
+		"               It cannot change once the point has readings\n"
 		"  --kind K     instantaneous (a sample or interval average,\n"
 		"               the default), counter or state\n"
 		"  --step S     nominal seconds between readings (default 0,\n"

@@ -10,7 +10,10 @@
  * seconds.  Energy is value * held seconds / 3600, with every hold cut at
  * bucket boundaries and at the ends of the window asked for, which never
  * reaches past the end of the walk: the last reading read holds at most
- * until there.
+ * until there.  That is in hours of the point's unit (W h for a point in
+ * W), as the rollups keep it too; a figure becomes kWh (units_kwh()) only
+ * once it is whole, so that a point in kW comes out as it always did and
+ * one in W as the same energy, exactly where a double can hold it.
  */
 #include "cloud/analytics/analytics.h"
 
@@ -26,6 +29,7 @@
 #include "cloud/store/store_rollup.h"
 #include "cloud/analytics/analytics_text.h"
 #include "cloud/analytics/counter.h"
+#include "cloud/units/units.h"
 #include "core/timeutil.h"
 
 /* GDateTime covers the years 1..9999; one year of slack on each side
@@ -356,7 +360,8 @@ struct acc {
 	int64_t count;		/* readings with ts in the bucket */
 	double sum, min, max;
 	int64_t held;		/* seconds of holds inside the bucket */
-	double kwh;		/* value * held / 3600 */
+	double kwh;		/* value * held / 3600: hours of the point's
+				 * unit until acc_kwh() makes them kWh */
 };
 
 static size_t bucket_seek(const struct bounds *b, size_t k, int64_t t)
@@ -446,9 +451,32 @@ static json_t *acc_value(const struct acc *c, enum analytics_fn fn)
 
 /* --- shared pieces ------------------------------------------------------ */
 
+bool analytics_point_is_power(const struct store_point *p)
+{
+	const char *q = units_quantity(p->unit);
+
+	return !strcmp(p->quantity, "power") && q && !strcmp(q, "power");
+}
+
 static bool point_is_power(const struct store_point *p)
 {
-	return strcmp(p->quantity, "power") == 0 && strcmp(p->unit, "kW") == 0;
+	return analytics_point_is_power(p);
+}
+
+/* Unit-hours of power point p's readings in kWh. */
+static double power_kwh(const struct store_point *p, double unit_hours)
+{
+	double kwh = unit_hours;
+
+	units_kwh(p->unit, unit_hours, &kwh);
+	return kwh;
+}
+
+/* Makes the unit-hours of power point p in acc[0..n) kWh. */
+static void acc_kwh(const struct store_point *p, struct acc *acc, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		acc[k].kwh = power_kwh(p, acc[k].kwh);
 }
 
 static int zone_open(const char *name, GTimeZone **out, char *err,
@@ -487,7 +515,9 @@ static int store_failed(struct store *st, int rc, const char *what,
 /* A cumulative register of energy: its increments are energy. */
 static bool point_is_energy_counter(const struct store_point *p)
 {
-	return p->kind == STORE_COUNTER && counter_kwh_per_unit(p->unit) > 0;
+	const char *q = units_quantity(p->unit);
+
+	return p->kind == STORE_COUNTER && q && !strcmp(q, "energy");
 }
 
 /*
@@ -504,8 +534,7 @@ static int counter_fold(struct store *st, const struct store_point *p,
 	size_t n = b->n ? b->n : 1;
 	double *amount = calloc(n, sizeof(*amount));
 	int64_t *covered = calloc(n, sizeof(*covered));
-	double scale = fn == ANALYTICS_ENERGY ? counter_kwh_per_unit(p->unit)
-					      : 1;
+	bool kwh = fn == ANALYTICS_ENERGY && point_is_energy_counter(p);
 	int rc = ANALYTICS_NOMEM;
 
 	if (amount && covered)
@@ -514,7 +543,9 @@ static int counter_fold(struct store *st, const struct store_point *p,
 	else
 		snprintf(err, errlen, "out of memory");
 	for (size_t k = 0; !rc && k < b->n; k++) {
-		acc[k].kwh = amount[k] * scale;
+		acc[k].kwh = 0;
+		if (kwh)
+			units_kwh(p->unit, amount[k], &acc[k].kwh);
 		acc[k].held = covered[k];
 		/* acc_value() shows a sum only for a bucket with a count */
 		acc[k].sum = amount[k];
@@ -643,8 +674,10 @@ static int check_point_fn(const struct store_point *p, enum analytics_fn fn,
 	    point_is_energy_counter(p))
 		return 0;
 	snprintf(err, errlen,
-		 "energy needs a power point in kW or an energy counter; %s "
-		 "is %s in %s", p->key, p->quantity, p->unit);
+		 "energy needs a power point (in a unit of power: kW, W, MW, "
+		 "...) or a counter in a unit of energy; %s is %s%s in %s",
+		 p->key, p->kind == STORE_COUNTER ? "a counter of " : "",
+		 p->quantity, p->unit);
 	return ANALYTICS_INVALID;
 }
 
@@ -673,6 +706,8 @@ static int point_acc(struct store *st, const struct store_point *p,
 	if (!rc && p->kind == STORE_COUNTER &&
 	    (fn == ANALYTICS_ENERGY || fn == ANALYTICS_SUM))
 		rc = counter_fold(st, p, b, from, to, fn, acc, err, errlen);
+	else if (!rc && energy)
+		acc_kwh(p, acc, b->n);
 	return rc;
 }
 
@@ -850,6 +885,7 @@ static json_t *summary_latest(const struct series *s,
 }
 
 static json_t *summary_today(const struct series *s,
+			     const struct store_point *p,
 			     const struct summary_days *d, bool power)
 {
 	json_t *t = json_object();
@@ -875,17 +911,21 @@ static json_t *summary_today(const struct series *s,
 		summary_reading(s, peak, d->tz) : json_null());
 	if (power)
 		json_object_set_new(t, "energy_kwh",
-				    json_real_if(c.held, c.kwh));
+				    json_real_if(c.held, power_kwh(p, c.kwh)));
 	return t;
 }
 
-static json_t *summary_hourly(const struct series *s, const struct bounds *b,
-			      int64_t w1, bool power, struct acc *acc)
+static json_t *summary_hourly(const struct series *s,
+			      const struct store_point *p,
+			      const struct bounds *b, int64_t w1, bool power,
+			      struct acc *acc)
 {
 	json_t *arr = json_array();
 
 	memset(acc, 0, b->n * sizeof(*acc));
 	series_fold(s, b, b->t[0], w1, power, acc);
+	if (power)
+		acc_kwh(p, acc, b->n);
 	for (size_t k = 0; k < b->n; k++)
 		json_array_append_new(arr, acc_value(&acc[k], power ?
 			ANALYTICS_ENERGY : ANALYTICS_AVG));
@@ -1017,13 +1057,13 @@ static int summary_point(struct store *st, const struct store_point *p,
 	json_object_set_new(o, "spacing_s", json_integer(s.step));
 	json_object_set_new(o, "shift_days", json_integer(p->shift_days));
 	json_object_set_new(o, "latest", summary_latest(&s, p, d));
-	json_object_set_new(o, "today", summary_today(&s, d, power));
+	json_object_set_new(o, "today", summary_today(&s, p, d, power));
 
 	y = json_object();
 	fold_window(&s, d->yesterday, d->today, power, &c);
 	if (power)
 		json_object_set_new(y, "energy_kwh",
-				    json_real_if(c.held, c.kwh));
+				    json_real_if(c.held, power_kwh(p, c.kwh)));
 	json_object_set_new(y, "avg", json_real_if(
 		c.count, c.count ? c.sum / (double)c.count : 0));
 	json_object_set_new(o, "yesterday", y);
@@ -1039,7 +1079,7 @@ static int summary_point(struct store *st, const struct store_point *p,
 			goto out;
 		}
 		json_object_set_new(m, "energy_kwh",
-				    json_real_if(c.held, c.kwh));
+				    json_real_if(c.held, power_kwh(p, c.kwh)));
 	}
 	json_object_set_new(o, "month", m);
 
@@ -1052,9 +1092,9 @@ static int summary_point(struct store *st, const struct store_point *p,
 	json_object_set_new(o, "curve", curve);
 
 	json_object_set_new(o, "hourly_today", summary_hourly(
-		&s, &d->hours_today, d->at, power, acc));
+		&s, p, &d->hours_today, d->at, power, acc));
 	json_object_set_new(o, "hourly_yesterday", summary_hourly(
-		&s, &d->hours_yesterday, d->today, power, acc));
+		&s, p, &d->hours_yesterday, d->today, power, acc));
 	if (point_is_energy_counter(p)) {
 		rc = summary_counter(st, p, d, o, acc, err, errlen);
 		if (rc) {

@@ -5,7 +5,8 @@
  * Buckets are aligned in the point's site zone (GLib GTimeZone), so a
  * local day is 23 or 25 hours across DST and a month is a calendar month.
  *
- * Power points (quantity "power", unit kW) integrate to energy in kWh:
+ * Power points (quantity "power", in any unit of power: kW, W, MW, 万kW)
+ * integrate to energy in kWh:
  * each reading holds its value from its ts until the next reading, but
  * never longer than the point's step (or, with no step, the median
  * spacing), so a gap is a gap and not a plateau.  Holding periods are
@@ -13,7 +14,8 @@
  * 30-minute data alike.
  *
  * Counter points (kind counter) are registers: energy (for a register
- * of Wh, kWh or MWh, in kWh) and sum (in the point's unit) are the
+ * in a unit of energy: Wh, kWh, MWh, 万kWh; in kWh) and sum (in the
+ * point's unit) are the
  * register's increments under the rules of counter.h, each spread
  * evenly over the time between the two readings that show it.
  *
@@ -57,8 +59,12 @@ enum analytics_fn {
 	ANALYTICS_MIN,
 	ANALYTICS_MAX,
 	ANALYTICS_SUM,
-	ANALYTICS_ENERGY,	/* kW -> kWh by time-weighted integration */
+	ANALYTICS_ENERGY,	/* power -> kWh by time-weighted integration */
 };
+
+/* Whether p is a power point, whose energy analytics integrates: of
+ * quantity "power" and in a unit of power of the unit table. */
+bool analytics_point_is_power(const struct store_point *p);
 
 /* "5min", "30min", "hour", "day", "month" and "avg", "min", "max",
  * "sum", "energy".  Parsing returns 0, or -1 for any other string (*out

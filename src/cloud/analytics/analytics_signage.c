@@ -192,7 +192,7 @@ static int power_on(const struct store_point *p, void *ctx)
 
 	if (p->shift_days && !w->shift_days)
 		w->shift_days = p->shift_days;
-	if (strcmp(p->quantity, "power") || strcmp(p->unit, "kW"))
+	if (!analytics_point_is_power(p))
 		return 0;
 	if (w->consumption_only && !is_consumption(p->key))
 		return 0;

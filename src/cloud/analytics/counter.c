@@ -321,14 +321,3 @@ out:
 	free(r.v);
 	return rc;
 }
-
-double counter_kwh_per_unit(const char *unit)
-{
-	if (strcmp(unit, "kWh") == 0)
-		return 1;
-	if (strcmp(unit, "Wh") == 0)
-		return 0.001;
-	if (strcmp(unit, "MWh") == 0)
-		return 1000;
-	return 0;
-}

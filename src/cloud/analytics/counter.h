@@ -120,8 +120,4 @@ int counter_buckets(struct store *st, const struct store_point *p,
 		    double *amount, int64_t *covered, char *err,
 		    size_t errlen);
 
-/* kWh per unit of an energy register's unit ("Wh", "kWh", "MWh"), or 0
- * for a unit that is not energy. */
-double counter_kwh_per_unit(const char *unit);
-
 #endif

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cloud/ingest/units.h"
+#include "cloud/units/units.h"
 #include "core/rules.h"
 
 struct rule {

@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cloud/ingest/units.h"
+#include "cloud/units/units.h"
 #include "core/timeutil.h"
 
 #define CURSOR_TTL_S 600

@@ -20,7 +20,7 @@
 
 #include "cloud/api/api_http.h"
 #include "cloud/ingest/ingest_json.h"
-#include "cloud/ingest/units.h"
+#include "cloud/units/units.h"
 #include "cloud/store/store_registry.h"
 #include "core/timeutil.h"
 
@@ -690,12 +690,47 @@ static int do_points(struct call *c, const char *body, size_t len)
 	return answer_point(c, 201, key);
 }
 
+/*
+ * The pair a PATCH leaves, checked against the unit table inside the
+ * change's transaction (store_point_change()).  A point stored before
+ * units were checked keeps serving and can change its kind or step as
+ * it is.  When the half at fault is the point's own, the message still
+ * starts with the field the request sent.
+ */
+static int patch_units(const struct store_point *now,
+		       const struct store_point_change *ch, void *ctx,
+		       char *msg, size_t len)
+{
+	const char *quantity = ch->quantity ? ch->quantity : now->quantity;
+	const char *unit = ch->unit ? ch->unit : now->unit;
+	const char *field = "", *sent;
+	char why[400];
+
+	(void)ctx;
+	if (!ch->quantity && !ch->unit)
+		return 0;
+	if (!units_check_point(quantity, unit, &field, why, sizeof why))
+		return 0;
+	sent = !strcmp(field, "unit") ? ch->unit : ch->quantity;
+	if (sent) {
+		snprintf(msg, len, "field '%s': %s", field, why);
+	} else if (ch->unit) {
+		snprintf(msg, len, "field 'unit': unit \"%s\" does not fit "
+			 "the point's quantity \"%s\" (send quantity too): "
+			 "%s", ch->unit, now->quantity, why);
+	} else {
+		snprintf(msg, len, "field 'quantity': quantity \"%s\" does "
+			 "not fit the point's unit \"%s\" (send unit too): "
+			 "%s", ch->quantity, now->unit, why);
+	}
+	return 1;
+}
+
 static int do_point(struct call *c, const char *body, size_t len)
 {
 	static const char *const known[] = {"quantity", "unit", "kind",
 					    "step_s", NULL};
-	struct store_point_change ch = {0};
-	struct store_point_info cur;
+	struct store_point_change ch = {.check = patch_units};
 	enum store_point_kind kind;
 	const char *kind_text;
 	int64_t step;
@@ -727,16 +762,6 @@ static int do_point(struct call *c, const char *body, size_t len)
 	if (!json_object_size(c->body))
 		return fail(c, 400, "bad_field", "nothing to change: send "
 			    "quantity, unit, kind or step_s");
-
-	/* The pair as it will be, the point's own side where the change
-	 * leaves it.  A point stored before units were checked keeps
-	 * serving and can change its kind or step as it is. */
-	if ((ch.quantity || ch.unit) &&
-	    !store_point_info_get(c->st, c->t.name, &cur) &&
-	    (rc = check_units(c, ch.quantity ? ch.quantity
-					     : cur.point.quantity,
-			      ch.unit ? ch.unit : cur.point.unit)))
-		return rc;
 	rc = store_point_change(c->st, c->t.name, &ch);
 	if (rc)
 		return answer_store(c, rc, false);

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud/ingest/units.h"
+#include "cloud/units/units.h"
 
 #define MAX_COLUMN 255
 #define MAX_POINTS 64

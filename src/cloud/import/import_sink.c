@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cloud/ingest/ingest.h"
-#include "cloud/ingest/units.h"
+#include "cloud/units/units.h"
 
 #define PUSH_CHUNK_ROWS 5000
 #define PUSH_CONNECT_TIMEOUT_S 10L

@@ -31,7 +31,7 @@
 
 #include "cloud/analytics/counter.h"
 #include "cloud/ingest/ingest_json.h"
-#include "cloud/ingest/units.h"
+#include "cloud/units/units.h"
 #include "cloud/store/store_quarantine.h"
 #include "core/timeutil.h"
 

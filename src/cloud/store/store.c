@@ -288,6 +288,12 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  token BLOB NOT NULL);"
 	"INSERT OR IGNORE INTO file_id (id, token) VALUES (1, randomblob(16));",
+
+	/* 13, POWER_MIGRATION: no table changes.  The rollups now keep the
+	 * energy of power points in any unit of power (in hours of that
+	 * unit), not only in kW; store_rollup.c rebuilds those of the
+	 * points in other units, whose rows held no energy. */
+	"",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -297,6 +303,9 @@ static const char *const migrations[] = {
 
 /* The migration that moves readings into blocks. */
 #define BLOCKS_MIGRATION 8
+
+/* The migration that fills the energy of power points not in kW. */
+#define POWER_MIGRATION 13
 
 static const char *const kind_names[] = {"instantaneous", "counter",
 					 "state"};
@@ -474,6 +483,8 @@ static int migrate(struct conn *c)
 			rc = store_rollup_rebuild_db(c->db, 0);
 		if (!rc && version + 1 == BLOCKS_MIGRATION)
 			rc = store_blocks_migrate(c->db);
+		if (!rc && version + 1 == POWER_MIGRATION)
+			rc = store_rollup_rebuild_power_db(c->db);
 		if (!rc) {
 			snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
 				 version + 1);

@@ -1222,6 +1222,146 @@ struct point_write {
 	const struct store_point_change *c;	/* NULL: retire */
 };
 
+/* What a point holds that was written in its unit. */
+struct history {
+	int64_t raw, first, last;	/* readings in blocks, their span */
+	int64_t held;			/* in quarantine */
+	int64_t rolled, months;		/* readings in month rows, rows */
+	int64_t month0;			/* the first month row's start */
+};
+
+static int point_history(sqlite3 *db, int64_t id, struct history *h)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	memset(h, 0, sizeof *h);
+	rc = prepare(db, "SELECT coalesce(sum(n), 0), min(t0), max(t1), "
+			 "(SELECT count(*) FROM quarantine WHERE point_id = "
+			 "?1), "
+			 "(SELECT coalesce(sum(n), 0) FROM rollups WHERE "
+			 "res = 4 AND point_id = ?1), "
+			 "(SELECT count(*) FROM rollups WHERE res = 4 AND "
+			 "point_id = ?1), "
+			 "(SELECT min(ts) FROM rollups WHERE res = 4 AND "
+			 "point_id = ?1) "
+			 "FROM blocks WHERE point_id = ?1",
+		     &s, "reading a point's history");
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		h->raw = sqlite3_column_int64(s, 0);
+		h->first = sqlite3_column_int64(s, 1);
+		h->last = sqlite3_column_int64(s, 2);
+		h->held = sqlite3_column_int64(s, 3);
+		h->rolled = sqlite3_column_int64(s, 4);
+		h->months = sqlite3_column_int64(s, 5);
+		h->month0 = sqlite3_column_int64(s, 6);
+	} else {
+		rc = fail_db(db, "reading a point's history");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* The point's times in its site's zone, UTC when that has none. */
+static void history_time(const struct store_point *p, int64_t t, char *buf,
+			 size_t len)
+{
+	GTimeZone *tz = store_rollup_zone(p->tz);
+	GTimeZone *utc = tz ? NULL : g_time_zone_new_utc();
+
+	core_time_format(t, tz ? tz : utc, buf, len);
+	if (utc)
+		g_time_zone_unref(utc);
+}
+
+/*
+ * Refuses a new quantity or unit for a point that has readings: they
+ * are stored as numbers in the old unit, and would be read in the new
+ * one (a thousandfold error from kW to W).
+ */
+static int check_history(sqlite3 *db, const struct store_point *p,
+			 const struct store_point_change *c)
+{
+	bool unit = c->unit && strcmp(c->unit, p->unit);
+	bool quantity = c->quantity && strcmp(c->quantity, p->quantity);
+	char what[160], had[256], t0[40], t1[40];
+	struct history h;
+	int rc;
+
+	if (!unit && !quantity)
+		return STORE_OK;
+	rc = point_history(db, p->id, &h);
+	if (rc || (!h.raw && !h.held && !h.months))
+		return rc;
+
+	if (h.raw) {
+		history_time(p, h.first, t0, sizeof t0);
+		history_time(p, h.last, t1, sizeof t1);
+		snprintf(had, sizeof had, "%lld reading%s from %s to %s",
+			 (long long)h.raw, h.raw == 1 ? "" : "s", t0, t1);
+	} else if (h.months) {
+		history_time(p, h.month0, t0, sizeof t0);
+		snprintf(had, sizeof had, "rollups of %lld readings since %s "
+			 "(raw readings pruned)", (long long)h.rolled, t0);
+	} else {
+		snprintf(had, sizeof had, "no stored readings");
+	}
+	if (h.held) {
+		size_t n = strlen(had);
+
+		snprintf(had + n, sizeof had - n, ", %lld held in quarantine",
+			 (long long)h.held);
+	}
+	if (unit && quantity)
+		snprintf(what, sizeof what, "its quantity and unit from %s in "
+			 "%s to %s in %s", p->quantity, p->unit, c->quantity,
+			 c->unit);
+	else if (unit)
+		snprintf(what, sizeof what, "its unit from %s to %s", p->unit,
+			 c->unit);
+	else
+		snprintf(what, sizeof what, "its quantity from %s to %s "
+			 "(in %s)", p->quantity, c->quantity, p->unit);
+	return store_fail(STORE_CONFLICT,
+			  "point '%s' has %s, stored in %s: changing %s would "
+			  "read them as %s; register a new point for the new "
+			  "%s (POST /api/v1/points or akari point add) and "
+			  "retire this one", p->key, had, p->unit, what,
+			  unit ? c->unit : c->quantity,
+			  unit ? "unit" : "quantity");
+}
+
+/* The point as it is, then what c->check and the history allow. */
+static int check_change(sqlite3 *db, int64_t id,
+			const struct store_point_change *c)
+{
+	struct store_point p;
+	sqlite3_stmt *s = NULL;
+	char msg[512];
+	int rc;
+
+	rc = prepare(db, STORE_POINT_SELECT "WHERE p.id = ?1", &s,
+		     "reading a point");
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		store_point_from_row(s, &p);
+	rc = rc == SQLITE_ROW ? STORE_OK : fail_db(db, "reading a point");
+	sqlite3_finalize(s);
+	if (rc)
+		return rc;
+
+	msg[0] = 0;
+	if (c->check && c->check(&p, c, c->ctx, msg, sizeof msg))
+		return store_fail(STORE_INVALID, "%s", msg);
+	return check_history(db, &p, c);
+}
+
 static int point_write_fn(sqlite3 *db, void *ctx)
 {
 	const struct point_write *x = ctx;
@@ -1241,6 +1381,8 @@ static int point_write_fn(sqlite3 *db, void *ctx)
 		rc = query_int(db, "UPDATE points SET retired = unixepoch() "
 				   "WHERE id = ?3 RETURNING id",
 			       NULL, NULL, id, &one, "retiring a point");
+	if (!rc && c)
+		rc = check_change(db, id, c);
 	if (!rc && c)
 		rc = prepare(db, "UPDATE points SET "
 				 "quantity = coalesce(?2, quantity), "

@@ -175,11 +175,20 @@ struct store_point_info {
 	int64_t retired;	/* 0 while in service */
 };
 
-/* What store_point_change() sets: NULL leaves a field as it is. */
+/* What store_point_change() sets: NULL leaves a field as it is.
+ * check, when not NULL, is called inside the change's transaction with
+ * the point as it is then, before anything is written, so that what it
+ * judges cannot change under it: non-zero refuses the change with
+ * STORE_INVALID and msg (len bytes, NUL-terminated) as its message.  It
+ * must not call the store. */
 struct store_point_change {
 	const char *quantity, *unit;
 	const enum store_point_kind *kind;
 	const int *step_s;
+	int (*check)(const struct store_point *now,
+		     const struct store_point_change *c, void *ctx, char *msg,
+		     size_t len);
+	void *ctx;
 };
 
 int store_point_info_get(struct store *st, const char *key,
@@ -192,6 +201,13 @@ typedef int (*store_point_info_fn)(const struct store_point_info *p,
 int store_points_list(struct store *st, const char *site,
 		      bool with_retired, store_point_info_fn fn, void *ctx);
 
+/* Changes point key as c says, in one transaction.  A quantity or unit
+ * other than the point's is refused with STORE_CONFLICT while the point
+ * has a history (readings stored or held in quarantine, or rollups of
+ * readings since pruned): they were written in the old unit and would be
+ * read in the new one.  The message names the point, how many readings
+ * it has and their span, both units, and says to register a new point.
+ * A change of kind or step rebuilds the point's rollups. */
 int store_point_change(struct store *st, const char *key,
 		       const struct store_point_change *c);
 int store_point_retire(struct store *st, const char *key);

@@ -196,7 +196,7 @@ struct stmts {
 };
 
 static const char *const stmt_sql[] = {
-	"SELECT s.tz, p.step_s, p.quantity, p.unit, p.kind FROM points p "
+	"SELECT s.tz, p.step_s, p.quantity, p.kind FROM points p "
 	"JOIN sites s ON s.id = p.site_id WHERE p.id = ?1",
 	"SELECT n, sum, min, max, held, kwh FROM rollups "
 	"WHERE point_id = ?1 AND res = ?2 AND ts = ?3",
@@ -676,7 +676,7 @@ static int pointctx_init(struct pointctx *pc, sqlite3 *db, struct stmts *s,
 			 int64_t point, int64_t horizon,
 			 const struct pcache *cached, bool rebuild)
 {
-	const char *tz, *quantity, *unit, *kind;
+	const char *tz, *quantity, *kind;
 	int rc;
 
 	memset(pc, 0, sizeof *pc);
@@ -704,17 +704,18 @@ static int pointctx_init(struct pointctx *pc, sqlite3 *db, struct stmts *s,
 	}
 	tz = (const char *)sqlite3_column_text(s->info, 0);
 	quantity = (const char *)sqlite3_column_text(s->info, 2);
-	unit = (const char *)sqlite3_column_text(s->info, 3);
-	kind = (const char *)sqlite3_column_text(s->info, 4);
+	kind = (const char *)sqlite3_column_text(s->info, 3);
 	pc->zone = zone_get(tz ? tz : "");
 	if (!pc->zone) {
 		rc = store_fail(STORE_INVALID, "point %lld: unknown zone '%s'",
 				(long long)point, tz ? tz : "");
 		goto out;
 	}
-	/* analytics integrates these only; see analytics.h */
-	if (quantity && unit && kind && !strcmp(quantity, "power") &&
-	    !strcmp(unit, "kW") && !strcmp(kind, "instantaneous"))
+	/* analytics integrates these only; see analytics.h.  The energy is
+	 * kept in hours of the point's unit, whatever its unit of power:
+	 * analytics makes it kWh as it reads it. */
+	if (quantity && kind && !strcmp(quantity, "power") &&
+	    !strcmp(kind, "instantaneous"))
 		pc->step = sqlite3_column_int64(s->info, 1);
 	rc = STORE_OK;
 
@@ -1210,6 +1211,24 @@ out:
 	sqlite3_finalize(clear);
 	sqlite3_finalize(ids);
 	stmts_finalize(&s);
+	return rc;
+}
+
+int store_rollup_rebuild_power_db(sqlite3 *db)
+{
+	sqlite3_stmt *ids = NULL;
+	int rc = STORE_OK, step = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM points WHERE quantity = "
+			       "'power' AND unit <> 'kW' AND kind = "
+			       "'instantaneous' AND step_s > 0 ORDER BY id",
+			       -1, &ids, NULL) != SQLITE_OK)
+		return db_fail(db, "listing power points for a rebuild");
+	while (!rc && (step = sqlite3_step(ids)) == SQLITE_ROW)
+		rc = store_rollup_rebuild_db(db, sqlite3_column_int64(ids, 0));
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(db, "listing power points for a rebuild");
+	sqlite3_finalize(ids);
 	return rc;
 }
 

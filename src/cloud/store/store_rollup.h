@@ -10,9 +10,10 @@
  * month is then summed from its days).  Hours are not stored: an hour
  * is its half-hours added (store_rollup_add), so its sum and energy are
  * the raw fold's up to rounding in the last bits.  Energy is kept for
- * power points in kW with a step (the hold cap of a point without one
- * depends on the query); held is 0 otherwise.  docs/rollups.md
- * describes the design.
+ * instantaneous power points with a step (the hold cap of a point
+ * without one depends on the query), in hours of the point's unit (kWh
+ * for a point in kW, W h for one in W); held is 0 otherwise.
+ * docs/rollups.md describes the design.
  *
  * Raw retention: store_raw_prune() deletes old readings and records a
  * horizon; rollups of buckets that start before it are never recomputed
@@ -37,7 +38,8 @@ struct store_rollup {
 	int64_t n;		/* readings with ts in the bucket */
 	double sum, min, max;	/* of those; min and max 0 when n is 0 */
 	int64_t held;		/* seconds of holds inside the bucket */
-	double kwh;		/* value * held / 3600, summed */
+	double kwh;		/* value * held / 3600, summed: hours of the
+				 * point's unit, kWh only for a point in kW */
 };
 
 /* Calls fn for each rollup of point at res (STORE_BUCKET_30MIN ..
@@ -101,6 +103,11 @@ void store_rollup_forget(sqlite3 *db);
 /* Rebuilds every point's rollups on db, inside the caller's transaction
  * (migration 4 fills the rollups of readings written before it). */
 int store_rollup_rebuild_db(sqlite3 *db, int64_t point_id);
+
+/* Rebuilds, inside the caller's transaction, the rollups of every
+ * instantaneous power point with a step whose unit is not kW: releases
+ * before migration 13 kept energy only for points in kW. */
+int store_rollup_rebuild_power_db(sqlite3 *db);
 
 /* --- for store_aggregate.c --------------------------------------------- */
 

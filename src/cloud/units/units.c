@@ -6,7 +6,7 @@
  * exactly where a double can hold the answer (1500 W is 1.5 kW, not
  * 1.5000000000000002), and temperatures need the offset.
  */
-#include "cloud/ingest/units.h"
+#include "cloud/units/units.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -46,6 +46,18 @@ static const struct unit units[] = {
 	/* a room's CO2, as the indoor-air importers register it */
 	{"ppm", "co2", 0, 1, 1},
 	{"%", "ratio", 0, 1, 1},
+	/* water and gas meters: m3, the way utilities bill them */
+	{"m3", "volume", 0, 1, 1},
+	{"L", "volume", 0, 1, 1000},
+	{"lx", "illuminance", 0, 1, 1},
+	/* air pressure: hPa, as weather services publish it */
+	{"hPa", "pressure", 0, 1, 1},
+	{"Pa", "pressure", 0, 1, 100},
+	{"kPa", "pressure", 0, 10, 1},
+	/* PM2.5 and PM10; the micro sign and the Greek mu look alike */
+	{"ug/m3", "mass_concentration", 0, 1, 1},
+	{"µg/m3", "mass_concentration", 0, 1, 1},
+	{"μg/m3", "mass_concentration", 0, 1, 1},
 
 	/* Quantities of one unit each, which the importers and the state
 	 * points register: they convert to nothing but themselves. */
@@ -114,6 +126,20 @@ int units_convert(const char *from, const char *to, double value,
 	return UNITS_OK;
 }
 
+int units_kwh(const char *unit, double amount, double *kwh)
+{
+	const struct unit *u = unit ? find(unit) : NULL;
+
+	if (!u)
+		return UNITS_UNKNOWN_FROM;
+	if (strcmp(u->quantity, "power") && strcmp(u->quantity, "energy"))
+		return UNITS_INCOMPATIBLE;
+	/* kW and kWh are the bases: a power unit's hours scale as the
+	 * unit does, and the scales carry no offset */
+	*kwh = amount * u->mul / u->div;
+	return UNITS_OK;
+}
+
 /* Whether the table holds quantity at all. */
 static bool known_quantity(const char *quantity)
 {
@@ -153,10 +179,27 @@ static void append_list(char *buf, size_t len, const char *quantity)
 	}
 }
 
+/* Appends the quantities unit serves ("concentration and co2" for ppm)
+ * to buf. */
+static void append_quantities(char *buf, size_t len, const char *unit)
+{
+	size_t n = strlen(buf);
+	bool first = true;
+
+	for (size_t i = 0; i < NUNITS && n < len; i++) {
+		if (strcmp(units[i].name, unit))
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s",
+				      first ? "" : " and ", units[i].quantity);
+		first = false;
+	}
+}
+
 int units_check_point(const char *quantity, const char *unit,
 		      const char **field, char *msg, size_t len)
 {
 	const char *other;
+	size_t n;
 
 	if (!quantity && !units_quantity(unit)) {
 		*field = "unit";
@@ -180,11 +223,13 @@ int units_check_point(const char *quantity, const char *unit,
 
 	*field = "unit";
 	other = units_quantity(unit);
-	if (other)
-		snprintf(msg, len, "unit \"%.64s\" is a unit of %s, not of "
-			 "%s; units of %s: ", unit, other, quantity,
-			 quantity);
-	else
+	if (other) {
+		snprintf(msg, len, "unit \"%.64s\" is a unit of ", unit);
+		append_quantities(msg, len, unit);
+		n = strlen(msg);
+		snprintf(msg + n, len - n, ", not of %s; units of %s: ",
+			 quantity, quantity);
+	} else
 		snprintf(msg, len, "unit \"%.64s\" is not one akari knows "
 			 "(names are exact: \"kW\", not \"kw\"); units of "
 			 "%s: ", unit, quantity);
