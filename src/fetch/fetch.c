@@ -4,6 +4,7 @@
  */
 #include "fetch/fetch.h"
 #include "fetch/fetch_internal.h"
+#include "cloud/units/units.h"
 
 #include <curl/curl.h>
 #include <math.h>
@@ -115,6 +116,56 @@ bool fetch_summary_valid(const json_t *summary, const char *site)
 	if (site && strcmp(json_string_value(name), site) != 0)
 		return false;
 	return json_is_array(json_object_get(summary, "points"));
+}
+
+/* Sets field of obj, when it is a number, to that number in kW. */
+static void to_kw(json_t *obj, const char *field, const char *unit)
+{
+	json_t *v = json_object_get(obj, field);
+	double kw;
+
+	if (json_is_number(v) &&
+	    units_convert(unit, "kW", json_number_value(v), &kw) == UNITS_OK)
+		json_object_set_new(obj, field, json_real(kw));
+}
+
+void fetch_summary_in_kw(json_t *summary)
+{
+	json_t *pts = json_object_get(summary, "points"), *pt;
+	size_t i;
+
+	json_array_foreach(pts, i, pt) {
+		const char *q = json_string_value(json_object_get(pt,
+								  "quantity"));
+		const char *u = json_string_value(json_object_get(pt, "unit"));
+		json_t *today = json_object_get(pt, "today"), *row;
+		json_t *curve = json_object_get(pt, "curve");
+		char unit[16];
+		double kw;
+		size_t j;
+
+		if (!q || !u || strcmp(q, "power") || !strcmp(u, "kW") ||
+		    units_convert(u, "kW", 1.0, &kw) != UNITS_OK)
+			continue;
+		/* The unit's name goes with the object about to change. */
+		snprintf(unit, sizeof unit, "%s", u);
+
+		to_kw(json_object_get(pt, "latest"), "value", unit);
+		to_kw(today, "min", unit);
+		to_kw(today, "max", unit);
+		to_kw(today, "avg", unit);
+		to_kw(json_object_get(today, "peak"), "value", unit);
+		to_kw(json_object_get(pt, "yesterday"), "avg", unit);
+		json_array_foreach(curve, j, row) {
+			json_t *v = json_array_get(row, 1);
+
+			if (json_is_number(v) &&
+			    units_convert(unit, "kW", json_number_value(v),
+					  &kw) == UNITS_OK)
+				json_array_set_new(row, 1, json_real(kw));
+		}
+		json_object_set_new(pt, "unit", json_string("kW"));
+	}
 }
 
 static void curl_init_once(void)
@@ -439,6 +490,8 @@ static int get_summary(struct fetch_client *c, int slot, const char *site,
 		rc = FETCH_BAD_ANSWER;
 		goto out;
 	}
+	if (site)
+		fetch_summary_in_kw(doc);
 	if (a.etag[0]) {
 		memcpy(c->etag[slot], a.etag, sizeof a.etag);
 		c->kept[slot] = json_incref(doc);

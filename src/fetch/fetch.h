@@ -147,6 +147,14 @@ void fetch_client_cancel(struct fetch_client *c);
  * array). */
 bool fetch_summary_valid(const json_t *summary, const char *site);
 
+/* Puts the power figures of a summary's power points in kW, whatever
+ * unit they are registered in (W, MW, 万kW): the latest value, today's
+ * min, max, mean and peak, yesterday's mean and the curve, and sets
+ * their "unit" to "kW"; the slides read power in kW.  Energy is in kWh
+ * already.  Points of other quantities, or in units outside the table,
+ * are left alone. */
+void fetch_summary_in_kw(json_t *summary);
+
 /* --- the cache --------------------------------------------------------- */
 
 /*
