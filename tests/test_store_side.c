@@ -6,7 +6,8 @@
  * point it does not have does not stop the open; a read that must
  * merge while another program holds the database's write lock is
  * refused with STORE_BUSY, not answered without the readings
- * acknowledged meanwhile, and answered with them once the lock is free.
+ * acknowledged meanwhile, and answered with them once the lock is free;
+ * a batch whose count times 24 wraps around is damage, not readings.
  */
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -280,6 +281,127 @@ static void test_unknown_point_in_db_log(void)
 	unlink(unknown);
 }
 
+/* 2^61 + 1 readings: times 24 bytes, 3 * 2^64 + 24, which wraps to the
+ * 24 bytes of one reading in 64 bits. */
+#define WRAPPING_N ((int64_t)(((uint64_t)1 << 61) + 1))
+
+/* Inserts (seq, n, body of len bytes) into db's arrivals; seq <= 0 lets
+ * SQLite pick it. */
+static void insert_arrival(sqlite3 *db, int64_t seq, int64_t n,
+			   const void *body, int len)
+{
+	sqlite3_stmt *s = NULL;
+
+	CHECK_INT(sqlite3_prepare_v2(db, "INSERT INTO arrivals (seq, n, body) "
+				     "VALUES (?1, ?2, ?3)", -1, &s, NULL),
+		  SQLITE_OK);
+	if (seq > 0)
+		sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int64(s, 2, n);
+	sqlite3_bind_blob(s, 3, body, len, SQLITE_STATIC);
+	CHECK_INT(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+}
+
+/* A side file of the database at path, owned by it, with batch 5 of
+ * WRAPPING_N readings in one reading's 24 bytes and batch 6, one
+ * reading of point id at DAY0 + 60. */
+static void side_with_wrapping_batch(int64_t id)
+{
+	unsigned char body[24];
+	sqlite3 *db = NULL, *side = NULL;
+	sqlite3_stmt *s = NULL, *ins = NULL;
+
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_open(side_path, &side), SQLITE_OK);
+	exec_ok(side, "PRAGMA journal_mode = WAL;"
+		      "CREATE TABLE arrivals (seq INTEGER PRIMARY KEY,"
+		      "  n INTEGER NOT NULL, body BLOB NOT NULL);"
+		      "CREATE TABLE owner (id INTEGER PRIMARY KEY"
+		      "  CHECK (id = 1), token BLOB NOT NULL)");
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT token FROM file_id", -1, &s,
+				     NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+	CHECK_INT(sqlite3_prepare_v2(side, "INSERT INTO owner VALUES (1, ?1)",
+				     -1, &ins, NULL), SQLITE_OK);
+	sqlite3_bind_blob(ins, 1, sqlite3_column_blob(s, 0),
+			  sqlite3_column_bytes(s, 0), SQLITE_TRANSIENT);
+	CHECK_INT(sqlite3_step(ins), SQLITE_DONE);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(s);
+	pack_one(body, id, DAY0, 1.0);
+	insert_arrival(side, 5, WRAPPING_N, body, sizeof body);
+	pack_one(body, id, DAY0 + 60, 2.0);
+	insert_arrival(side, 6, 1, body, sizeof body);
+	sqlite3_close(db);
+	sqlite3_close(side);
+}
+
+/*
+ * A batch whose count of readings, times 24, wraps around to the size
+ * of its body: it is damage like any other mismatch, left out, whether
+ * the store reads the side file as its owner or beside its owner; the
+ * batch after it (one reading) is merged.  In the database's own log
+ * the same row is refused with an error, not taken at its word.
+ */
+static void test_wrapping_count(void)
+{
+	unsigned char body[24];
+	struct store *st;
+	sqlite3 *db = NULL;
+	int64_t id = 0, count = -1;
+	char err[256];
+	int fd;
+
+	/* the side file, opened as its owner */
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	side_with_wrapping_batch(id);
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (st) {
+		CHECK_INT(store_readings_count(st, &count), STORE_OK);
+		CHECK_INT(count, 1);
+		store_close(st);
+	}
+
+	/* the side file, read beside its owner (who holds its flock) */
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	side_with_wrapping_batch(id);
+	fd = open(side_path, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK_INT(flock(fd, LOCK_EX | LOCK_NB), 0);
+	st = NULL;
+	count = -1;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (st) {
+		CHECK_INT(store_readings_count(st, &count), STORE_OK);
+		CHECK_INT(count, 1);
+		store_close(st);
+	}
+	close(fd);
+
+	/* the database's own log */
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	pack_one(body, id, DAY0, 1.0);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	insert_arrival(db, 0, WRAPPING_N, body, sizeof body);
+	sqlite3_close(db);
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_IO);
+	CHECK(strstr(err, "2305843009213693953 readings") != NULL);
+	if (st)
+		store_close(st);
+}
+
 /* The count of readings, also when refused: -1 then. */
 static int count_of(struct store *st, int64_t *count)
 {
@@ -343,6 +465,7 @@ int main(void)
 	test_non_owner_keeps_wal();
 	test_unknown_point_in_db_log();
 	test_read_while_locked();
+	test_wrapping_count();
 
 	remove_all();
 	rmdir(dir);

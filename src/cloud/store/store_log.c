@@ -188,6 +188,18 @@ static void unpack(const unsigned char *in, size_t n,
 	}
 }
 
+/*
+ * Whether a body of bytes holds count packed readings.  count comes from
+ * the file and may be anything a damaged or hand-written row holds: it
+ * is never multiplied, as count * STORE_LOG_ROW_BYTES could overflow
+ * into a size that matches.
+ */
+static bool body_fits(int64_t count, int64_t bytes)
+{
+	return count >= 0 && bytes >= 0 && bytes % STORE_LOG_ROW_BYTES == 0 &&
+	       bytes / STORE_LOG_ROW_BYTES == count;
+}
+
 /* --- merging ------------------------------------------------------------ */
 
 static int cmp_seq(const void *a, const void *b)
@@ -241,7 +253,7 @@ static int read_arrivals(struct store_log *lg, const int64_t *kept,
 			continue;
 		body = sqlite3_column_blob(s, 2);
 		bytes = sqlite3_column_bytes(s, 2);
-		if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES) {
+		if (!body_fits(count, bytes)) {
 			rc = store_fail(STORE_IO,
 					"arrival %lld holds %lld bytes for "
 					"%lld readings",
@@ -1317,8 +1329,7 @@ static int scan_row(struct store_log *lg, struct points_check *pc,
 		g_array_append_val(scan->stale, l);
 		return STORE_OK;
 	}
-	if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES ||
-	    (bytes && !body)) {
+	if (!body_fits(count, bytes) || (bytes && !body)) {
 		/* Damage in one batch: it cannot be read, and must not
 		 * keep the database from opening. */
 		log_error("store", "%s: batch %lld holds %lld bytes "
@@ -1900,7 +1911,7 @@ static int side_read_db(sqlite3 *db, const char *path, GArray *batches)
 		int64_t bytes = sqlite3_column_bytes(s, 2);
 
 		l.seq = last = sqlite3_column_int64(s, 0);
-		if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES) {
+		if (!body_fits(count, bytes)) {
 			log_error("store", "%s: batch %lld holds %lld bytes "
 				  "for %lld readings: left out", path,
 				  (long long)l.seq, (long long)bytes,
