@@ -7,8 +7,11 @@
  * merge while another program holds the database's write lock is
  * refused with STORE_BUSY, not answered without the readings
  * acknowledged meanwhile, and answered with them once the lock is free;
- * a batch whose count times 24 wraps around is damage, not readings.
+ * a batch whose count times 24 wraps around is damage, not readings; a
+ * side file is set aside with its lock held.
  */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -44,6 +48,15 @@ static void remove_all(void)
 	unlink_with(side_path, "");
 	unlink_with(side_path, "-wal");
 	unlink_with(side_path, "-shm");
+}
+
+/* Removes the files in dir whose names hold part (files set aside). */
+static void remove_aside(const char *part)
+{
+	char cmd[400];
+
+	snprintf(cmd, sizeof cmd, "rm -f %s/*%s*", dir, part);
+	CHECK_INT(system(cmd), 0);
 }
 
 /* A fresh database with one point; its id in *id. */
@@ -402,6 +415,84 @@ static void test_wrapping_count(void)
 		store_close(st);
 }
 
+/*
+ * The store's renames go through these, which first note whether the
+ * side file being renamed is still locked by someone: an flock from a
+ * new open of the same file is refused while another open holds it,
+ * even in this process.  The rename itself is the kernel's.
+ */
+static int renames_of_side, renames_unlocked;
+
+static void note_rename(const char *from)
+{
+	int fd;
+
+	if (!side_path[0] || strcmp(from, side_path))
+		return;
+	renames_of_side++;
+	fd = open(side_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		renames_unlocked++;
+	close(fd);
+}
+
+int rename(const char *from, const char *to)
+{
+	note_rename(from);
+	return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 0);
+}
+
+int renameat2(int fromdir, const char *from, int todir, const char *to,
+	      unsigned int flags)
+{
+	note_rename(from);
+	return (int)syscall(SYS_renameat2, fromdir, from, todir, to, flags);
+}
+
+/*
+ * A side file that names another database's token is set aside with
+ * its flock still held: let go before the rename, another process could
+ * make it its live log in the gap and lose it to the rename.  Its
+ * batch stays in the file set aside, unmerged.
+ */
+static void test_set_aside_locked(void)
+{
+	unsigned char body[24];
+	struct store *st;
+	sqlite3 *side = NULL;
+	int64_t id = 0, count = -1;
+	char err[256];
+
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	CHECK_INT(sqlite3_open(side_path, &side), SQLITE_OK);
+	exec_ok(side, "PRAGMA journal_mode = WAL;"
+		      "CREATE TABLE arrivals (seq INTEGER PRIMARY KEY,"
+		      "  n INTEGER NOT NULL, body BLOB NOT NULL);"
+		      "CREATE TABLE owner (id INTEGER PRIMARY KEY"
+		      "  CHECK (id = 1), token BLOB NOT NULL);"
+		      "INSERT INTO owner VALUES (1, x'00')");
+	pack_one(body, id, DAY0, 1.0);
+	insert_arrival(side, 1, 1, body, sizeof body);
+	sqlite3_close(side);
+
+	renames_of_side = renames_unlocked = 0;
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	CHECK_INT(renames_of_side, 1);
+	CHECK_INT(renames_unlocked, 0);
+	if (st) {
+		CHECK_INT(store_readings_count(st, &count), STORE_OK);
+		CHECK_INT(count, 0);
+		store_close(st);
+	}
+	remove_aside(".foreign-");
+}
+
 /* The count of readings, also when refused: -1 then. */
 static int count_of(struct store *st, int64_t *count)
 {
@@ -466,6 +557,7 @@ int main(void)
 	test_unknown_point_in_db_log();
 	test_read_while_locked();
 	test_wrapping_count();
+	test_set_aside_locked();
 
 	remove_all();
 	rmdir(dir);

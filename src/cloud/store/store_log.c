@@ -1517,16 +1517,27 @@ out:
 	return rc;
 }
 
-/* Closes the side file and lets it go to another process; removes it
- * when gone is set (this log has merged every batch in it). */
-static void side_close(struct store_log *lg, bool gone)
+/* Closes lg->side's SQLite connection, not its flock; false when SQLite
+ * could not close it. */
+static bool side_close_db(struct store_log *lg)
 {
+	bool closed = true;
+
 	sqlite3_finalize(lg->side_append);
 	sqlite3_finalize(lg->side_clear);
 	lg->side_append = lg->side_clear = NULL;
 	if (lg->side && sqlite3_close(lg->side) != SQLITE_OK)
-		gone = false;
+		closed = false;
 	lg->side = NULL;
+	return closed;
+}
+
+/* Closes the side file and lets it go to another process; removes it
+ * when gone is set (this log has merged every batch in it). */
+static void side_close(struct store_log *lg, bool gone)
+{
+	if (!side_close_db(lg))
+		gone = false;
 	if (gone && lg->side_fd >= 0 && unlink(lg->side_path))
 		log_warn("store", "cannot remove %s: %s", lg->side_path,
 			 strerror(errno));
@@ -1657,10 +1668,16 @@ static int side_owner(struct store_log *lg, bool *foreign)
 	return rc;
 }
 
-/* Moves a foreign or unreadable side file (and its -wal, if SQLite
+/*
+ * Moves a foreign or unreadable side file (and its -wal, if SQLite
  * left one) aside under a name that says so (what: "foreign" or
- * "damaged"), for someone to look at; this database starts a side file
- * of its own. */
+ * "damaged"), for someone to look at, and closes it; this database
+ * starts a side file of its own.  The flock is let go only once the
+ * file has its new name: let go before, another process could lock the
+ * file and make it its live log, and have it renamed away by this one.
+ * A process that locks the old file after that sees, in side_lock(),
+ * that the path names another file.
+ */
 static void side_set_aside(struct store_log *lg, const char *what,
 			   const char *why)
 {
@@ -1669,6 +1686,7 @@ static void side_set_aside(struct store_log *lg, const char *what,
 	char *wal = g_strconcat(lg->side_path, "-wal", NULL);
 	char *wal_to = g_strconcat(to, "-wal", NULL);
 
+	side_close_db(lg);
 	if (rename(lg->side_path, to))
 		log_error("store", "%s %s, and cannot be moved aside: %s",
 			  lg->side_path, why, strerror(errno));
@@ -1678,6 +1696,7 @@ static void side_set_aside(struct store_log *lg, const char *what,
 			  why, to);
 	if (!access(wal, F_OK))
 		rename(wal, wal_to);
+	side_close(lg, false);
 	g_free(to);
 	g_free(wal);
 	g_free(wal_to);
@@ -1737,14 +1756,12 @@ again:
 		 * all the same.  What it held stays in the file set aside. */
 		snprintf(why, sizeof why, "cannot be read (%s)",
 			 sqlite3_errmsg(lg->side));
-		side_close(lg, false);
 		side_set_aside(lg, "damaged", why);
 		if (++aside < 3)
 			goto again;
 		goto out;
 	}
 	if (!rc && foreign) {
-		side_close(lg, false);
 		side_set_aside(lg, "foreign", "belongs to another database");
 		if (++aside < 3)
 			goto again;
@@ -1772,7 +1789,6 @@ again:
 	if (!rc && why[0]) {
 		/* Read, but not all of it: the batches read go into a new
 		 * side file, and the damaged one is kept aside as it is. */
-		side_close(lg, false);
 		side_set_aside(lg, "damaged", why);
 		if (++aside < 3)
 			goto again;
