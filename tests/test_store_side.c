@@ -8,7 +8,8 @@
  * refused with STORE_BUSY, not answered without the readings
  * acknowledged meanwhile, and answered with them once the lock is free;
  * a batch whose count times 24 wraps around is damage, not readings; a
- * side file is set aside with its lock held.
+ * side file is set aside with its lock held, never over a file set
+ * aside before.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -493,6 +495,92 @@ static void test_set_aside_locked(void)
 	remove_aside(".foreign-");
 }
 
+/* Writes text into the file name, made anew. */
+static void write_file(const char *name, const char *text)
+{
+	FILE *f = fopen(name, "w");
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Whether the file name holds text and nothing else. */
+static int holds(const char *name, const char *text)
+{
+	char buf[64] = {0};
+	FILE *f = fopen(name, "r");
+	size_t got;
+
+	if (!f)
+		return 0;
+	got = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	return got == strlen(text) && !memcmp(buf, text, got);
+}
+
+/*
+ * A foreign side file set aside when files set aside earlier have the
+ * names of this second and the next few (and a -wal beside the first):
+ * none of them is replaced; the new one takes the first free name with
+ * -2, -3 ..., which holds a SQLite database.
+ */
+static void test_set_aside_no_replace(void)
+{
+	struct store *st;
+	sqlite3 *side = NULL;
+	char name[360], wal[370];
+	int64_t id = 0;
+	long long now;
+	char err[256];
+	int found = 0;
+
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	now = (long long)time(NULL);
+	for (int k = 0; k < 10; k++) {
+		snprintf(name, sizeof name, "%s.foreign-%lld", side_path,
+			 now + k);
+		write_file(name, "earlier");
+	}
+	snprintf(wal, sizeof wal, "%s.foreign-%lld-wal", side_path, now);
+	write_file(wal, "earlier wal");
+	CHECK_INT(sqlite3_open(side_path, &side), SQLITE_OK);
+	exec_ok(side, "CREATE TABLE arrivals (seq INTEGER PRIMARY KEY,"
+		      "  n INTEGER NOT NULL, body BLOB NOT NULL);"
+		      "CREATE TABLE owner (id INTEGER PRIMARY KEY"
+		      "  CHECK (id = 1), token BLOB NOT NULL);"
+		      "INSERT INTO owner VALUES (1, x'00')");
+	sqlite3_close(side);
+
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (st)
+		store_close(st);
+	for (int k = 0; k < 10; k++) {
+		snprintf(name, sizeof name, "%s.foreign-%lld", side_path,
+			 now + k);
+		CHECK(holds(name, "earlier"));
+		snprintf(name, sizeof name, "%s.foreign-%lld-2", side_path,
+			 now + k);
+		if (access(name, F_OK))
+			continue;
+		found++;
+		side = NULL;
+		CHECK_INT(sqlite3_open_v2(name, &side, SQLITE_OPEN_READONLY,
+					  NULL), SQLITE_OK);
+		exec_ok(side, "SELECT count(*) FROM owner");
+		sqlite3_close(side);
+	}
+	CHECK_INT(found, 1);
+	CHECK(holds(wal, "earlier wal"));
+	remove_aside(".foreign-");
+}
+
 /* The count of readings, also when refused: -1 then. */
 static int count_of(struct store *st, int64_t *count)
 {
@@ -558,6 +646,7 @@ int main(void)
 	test_read_while_locked();
 	test_wrapping_count();
 	test_set_aside_locked();
+	test_set_aside_no_replace();
 
 	remove_all();
 	rmdir(dir);

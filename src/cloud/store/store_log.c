@@ -22,6 +22,7 @@
  * file of its own the log commits beside the merge.  The batches it
  * holds are kept in memory too, so a merge reads nothing back.
  */
+#define _GNU_SOURCE /* renameat2() */
 #include "cloud/store/store_log.h"
 #include "cloud/store/store_blocks.h"
 #include "cloud/store/store_internal.h"
@@ -1668,6 +1669,46 @@ static int side_owner(struct store_log *lg, bool *foreign)
 	return rc;
 }
 
+/* Renames from to to only if no file has that name; 0 or -1 and
+ * errno.  Where the file system cannot say so in the rename itself, a
+ * link and an unlink do it. */
+static int rename_new(const char *from, const char *to)
+{
+	if (!renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(from, to))
+		return -1;
+	return unlink(from);
+}
+
+/*
+ * Renames from to base, or base-2, base-3 ... when that name is taken
+ * (a file set aside in the same second): a file set aside may be the
+ * only copy of batches, never replaced by another.  The name used
+ * (owned by the caller) or NULL and errno.
+ */
+static char *rename_aside(const char *from, const char *base)
+{
+	for (int k = 1; k < 100; k++) {
+		char *to = k == 1 ? g_strdup(base)
+				  : g_strdup_printf("%s-%d", base, k);
+
+		int e;
+
+		if (!rename_new(from, to))
+			return to;
+		e = errno;
+		g_free(to);
+		errno = e;
+		if (e != EEXIST)
+			return NULL;
+	}
+	errno = EEXIST;
+	return NULL;
+}
+
 /*
  * Moves a foreign or unreadable side file (and its -wal, if SQLite
  * left one) aside under a name that says so (what: "foreign" or
@@ -1681,22 +1722,29 @@ static int side_owner(struct store_log *lg, bool *foreign)
 static void side_set_aside(struct store_log *lg, const char *what,
 			   const char *why)
 {
-	char *to = g_strdup_printf("%s.%s-%lld", lg->side_path, what,
-				   (long long)time(NULL));
+	char *base = g_strdup_printf("%s.%s-%lld", lg->side_path, what,
+				     (long long)time(NULL));
 	char *wal = g_strconcat(lg->side_path, "-wal", NULL);
-	char *wal_to = g_strconcat(to, "-wal", NULL);
+	char *to = NULL, *wal_to = NULL;
 
 	side_close_db(lg);
-	if (rename(lg->side_path, to))
+	to = rename_aside(lg->side_path, base);
+	if (!to)
 		log_error("store", "%s %s, and cannot be moved aside: %s",
 			  lg->side_path, why, strerror(errno));
 	else
 		log_error("store", "%s %s: moved to %s, unmerged; this "
 			  "database starts a log of its own", lg->side_path,
 			  why, to);
-	if (!access(wal, F_OK))
-		rename(wal, wal_to);
+	if (to && !access(wal, F_OK)) {
+		wal_to = g_strconcat(to, "-wal", NULL);
+		if (rename_new(wal, wal_to))
+			log_error("store", "cannot move %s to %s: %s; %s "
+				  "misses what it holds", wal, wal_to,
+				  strerror(errno), to);
+	}
 	side_close(lg, false);
+	g_free(base);
 	g_free(to);
 	g_free(wal);
 	g_free(wal_to);
