@@ -9,7 +9,8 @@
  * acknowledged meanwhile, and answered with them once the lock is free;
  * a batch whose count times 24 wraps around is damage, not readings; a
  * side file is set aside with its lock held, never over a file set
- * aside before.
+ * aside before; the ".unknown" file made by root is the database's
+ * owner's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -581,6 +582,44 @@ static void test_set_aside_no_replace(void)
 	remove_aside(".foreign-");
 }
 
+/*
+ * Run by root, the ".unknown" file kept beside a database of another
+ * owner is that owner's, as the side file is (uid and gid 65534 given
+ * to the database here).  Not run by root, there is nothing to check.
+ */
+static void test_unknown_owner(void)
+{
+	unsigned char body[24];
+	char unknown[320];
+	struct store *st;
+	sqlite3 *db = NULL;
+	struct stat made;
+	int64_t id = 0;
+	char err[256];
+
+	if (geteuid() != 0)
+		return;
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	snprintf(unknown, sizeof unknown, "%s.unknown", side_path);
+	unlink(unknown);
+	pack_one(body, 999999, DAY0, 6.0);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	insert_arrival(db, 0, 1, body, sizeof body);
+	sqlite3_close(db);
+	CHECK_INT(chown(path, 65534, 65534), 0);
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (st)
+		store_close(st);
+	CHECK_INT(stat(unknown, &made), 0);
+	CHECK_INT(made.st_uid, 65534);
+	CHECK_INT(made.st_gid, 65534);
+	unlink(unknown);
+}
+
 /* The count of readings, also when refused: -1 then. */
 static int count_of(struct store *st, int64_t *count)
 {
@@ -647,6 +686,7 @@ int main(void)
 	test_wrapping_count();
 	test_set_aside_locked();
 	test_set_aside_no_replace();
+	test_unknown_owner();
 
 	remove_all();
 	rmdir(dir);

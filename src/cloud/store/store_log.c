@@ -1196,6 +1196,16 @@ static int keep_unknown(struct store_log *lg,
 	if (fd < 0)
 		return store_fail(STORE_IO, "cannot make %s: %s", path,
 				  strerror(errno));
+	/* As side_lock() does: made by root, it stays the owner's. */
+	if (geteuid() == 0 && main && !stat(main, &st)) {
+		struct stat made;
+
+		if (!fstat(fd, &made) &&
+		    (made.st_uid != st.st_uid || made.st_gid != st.st_gid) &&
+		    fchown(fd, st.st_uid, st.st_gid))
+			log_warn("store", "cannot give %s the owner of %s: %s",
+				 path, main, strerror(errno));
+	}
 	close(fd);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
