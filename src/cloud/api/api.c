@@ -178,11 +178,6 @@ static void answer_error(struct answer *a, int status, const char *code,
 	va_end(ap);
 }
 
-/* Seconds a client refused with 503 (store.h, STORE_BUSY) is told to
- * wait: another program's hold on the database (an import's commit, a
- * rollup rebuild) is usually over by then, or the next poll asks. */
-#define BUSY_RETRY_S 2
-
 /*
  * A read refused because another program holds the database's write
  * lock (store_errcode() STORE_BUSY) fails as 500 in whichever route met
@@ -196,7 +191,7 @@ static void answer_busy(struct request *req, struct answer *a)
 	    store_errcode(req->api->st) != STORE_BUSY)
 		return;
 	a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-	a->retry_after = BUSY_RETRY_S;
+	a->retry_after = API_BUSY_RETRY_S;
 	if (json_is_object(a->body))
 		json_object_set_new(a->body, "error", json_string("busy"));
 }
