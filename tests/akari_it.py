@@ -262,8 +262,9 @@ class Stored:
     write wins, then those of the side file `<db>-arrivals` that the
     file's `log_applied` and `log_kept` do not count as merged, when
     the side file names the file's own token (docs/storage.md).  The
-    side file is read first, then the database in one read transaction, so a server merging meanwhile changes
-    nothing seen: a batch gone from the side file by then is merged.
+    side file is read first, then the database in one read
+    transaction, so a server merging meanwhile changes nothing seen: a
+    batch gone from the side file by then is merged.
 
     rows:     {(point_id, ts): value}
     keys:     {point_id: point key}

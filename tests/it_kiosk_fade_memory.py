@@ -125,8 +125,9 @@ def main():
     if not judged:
         print("under AddressSanitizer: memory not judged", flush=True)
     faded = fade_frames(log) - before
-    c.true(faded >= 20, f"{faded} fade frames shown while sampling "
-           f"(20 or more wanted)")
+    # Only that fades ran while memory was sampled, not how many: a
+    # loaded machine shows fewer frames a second.
+    c.true(faded > 0, f"fade frames shown while sampling ({faded})")
     if judged:
         check_swing(samples, "over its fades",
                     lambda s: s < FRAME_KIB * 2 // 3,

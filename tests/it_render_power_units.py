@@ -1,4 +1,5 @@
-"""A household's power in W is drawn as the same power in kW.
+"""A household's power in W is drawn as the same power in kW, and a
+room's temperature in degF as the same temperature in degC.
 
 Two databases hold the same home site, "home", whose points
 home/consumption and home/pv have the same readings: in kW in the
@@ -65,8 +66,56 @@ for unit, factor in (("kW", 1), ("W", 1000)):
         c.eq(p.returncode, 0, f"{unit}: render ({p.stderr.strip()})")
         pictures[unit] = it.png_rgb(out) if p.returncode == 0 else None
 
+
+def make_room(unit, convert):
+    """A room with the same air in two units: temperature in tenths of a
+    degree C, 20.0 to 24.9, sent as is or as degF (x 9 / 5 + 32)."""
+    db = os.path.join(d, f"room-{unit}.db")
+    it.run("site", "add", "room", "--db", db, "--kind", "building",
+           "--tz", "Asia/Tokyo")
+    token = it.run("device", "add", "--db", db, "--site", "room",
+                   "sensor").stdout.strip()
+    for key, q, u in (("room/temperature", "temperature", unit),
+                      ("room/humidity", "humidity", "%RH"),
+                      ("room/co2", "co2", "ppm")):
+        it.run("point", "add", key, "--db", db, "--site", "room",
+               "--quantity", q, "--unit", u, "--step", "60")
+    rows = []
+    for i in range(300):
+        t = 20.0 + (i % 50) / 10
+        rows += [{"point": "room/temperature", "ts": T0 + 60 * i,
+                  "value": convert(t)},
+                 {"point": "room/humidity", "ts": T0 + 60 * i,
+                  "value": 45.0},
+                 {"point": "room/co2", "ts": T0 + 60 * i, "value": 600.0}]
+    return db, token, rows
+
+
+for unit, convert in (("degC", lambda t: t),
+                      ("degF", lambda t: round(t * 9 / 5 + 32, 2))):
+    db, token, rows = make_room(unit, convert)
+    with it.Server(db) as srv:
+        st, _, b = it.http("POST", srv.url + "/api/v1/ingest",
+                           {"readings": rows},
+                           {"Authorization": "Bearer " + token,
+                            "Content-Type": "application/json"})
+        c.eq((st, b.get("accepted")), (200, 900), f"{unit}: ingest")
+        out = os.path.join(d, f"air-{unit}.png")
+        p = it.run("render", "--server", srv.url, "--slide", "air",
+                   "--air-site", "room", "--at", str(AT),
+                   "--size", "960x540", "-o", out, check=False)
+        c.eq(p.returncode, 0, f"{unit}: render ({p.stderr.strip()})")
+        pictures[unit] = it.png_rgb(out) if p.returncode == 0 else None
+
+
+def differing(a, b):
+    return sum(1 for i in range(0, len(a), 3) if a[i:i + 3] != b[i:i + 3])
+
+
+if pictures["degC"] and pictures["degF"]:
+    c.eq(differing(pictures["degC"][2], pictures["degF"][2]), 0,
+         "pixels that differ between the degC and the degF room")
 if pictures["kW"] and pictures["W"]:
-    kw, w = pictures["kW"][2], pictures["W"][2]
-    differ = sum(1 for i in range(0, len(kw), 3) if kw[i:i + 3] != w[i:i + 3])
-    c.eq(differ, 0, "pixels that differ between the kW and the W household")
+    c.eq(differing(pictures["kW"][2], pictures["W"][2]), 0,
+         "pixels that differ between the kW and the W household")
 c.finish()

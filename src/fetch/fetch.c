@@ -118,18 +118,29 @@ bool fetch_summary_valid(const json_t *summary, const char *site)
 	return json_is_array(json_object_get(summary, "points"));
 }
 
-/* Sets field of obj, when it is a number, to that number in kW. */
-static void to_kw(json_t *obj, const char *field, const char *unit)
+/* Sets field of obj, when it is a number, from unit to unit to. */
+static void convert_field(json_t *obj, const char *field, const char *unit,
+			  const char *to)
 {
 	json_t *v = json_object_get(obj, field);
-	double kw;
+	double x;
 
 	if (json_is_number(v) &&
-	    units_convert(unit, "kW", json_number_value(v), &kw) == UNITS_OK)
-		json_object_set_new(obj, field, json_real(kw));
+	    units_convert(unit, to, json_number_value(v), &x) == UNITS_OK)
+		json_object_set_new(obj, field, json_real(x));
 }
 
-void fetch_summary_in_kw(json_t *summary)
+/* The unit the slides read a quantity in, or NULL for any. */
+static const char *slide_unit(const char *quantity)
+{
+	if (!strcmp(quantity, "power"))
+		return "kW";
+	if (!strcmp(quantity, "temperature"))
+		return "degC";
+	return NULL;
+}
+
+void fetch_summary_units(json_t *summary)
 {
 	json_t *pts = json_object_get(summary, "points"), *pt;
 	size_t i;
@@ -140,31 +151,34 @@ void fetch_summary_in_kw(json_t *summary)
 		const char *u = json_string_value(json_object_get(pt, "unit"));
 		json_t *today = json_object_get(pt, "today"), *row;
 		json_t *curve = json_object_get(pt, "curve");
+		const char *to = q ? slide_unit(q) : NULL;
 		char unit[16];
-		double kw;
+		double x;
 		size_t j;
 
-		if (!q || !u || strcmp(q, "power") || !strcmp(u, "kW") ||
-		    units_convert(u, "kW", 1.0, &kw) != UNITS_OK)
+		if (!to || !u || !strcmp(u, to) ||
+		    units_convert(u, to, 1.0, &x) != UNITS_OK)
 			continue;
 		/* The unit's name goes with the object about to change. */
 		snprintf(unit, sizeof unit, "%s", u);
 
-		to_kw(json_object_get(pt, "latest"), "value", unit);
-		to_kw(today, "min", unit);
-		to_kw(today, "max", unit);
-		to_kw(today, "avg", unit);
-		to_kw(json_object_get(today, "peak"), "value", unit);
-		to_kw(json_object_get(pt, "yesterday"), "avg", unit);
+		convert_field(json_object_get(pt, "latest"), "value", unit, to);
+		convert_field(today, "min", unit, to);
+		convert_field(today, "max", unit, to);
+		convert_field(today, "avg", unit, to);
+		convert_field(json_object_get(today, "peak"), "value", unit,
+			      to);
+		convert_field(json_object_get(pt, "yesterday"), "avg", unit,
+			      to);
 		json_array_foreach(curve, j, row) {
 			json_t *v = json_array_get(row, 1);
 
 			if (json_is_number(v) &&
-			    units_convert(unit, "kW", json_number_value(v),
-					  &kw) == UNITS_OK)
-				json_array_set_new(row, 1, json_real(kw));
+			    units_convert(unit, to, json_number_value(v),
+					  &x) == UNITS_OK)
+				json_array_set_new(row, 1, json_real(x));
 		}
-		json_object_set_new(pt, "unit", json_string("kW"));
+		json_object_set_new(pt, "unit", json_string(to));
 	}
 }
 
@@ -491,7 +505,7 @@ static int get_summary(struct fetch_client *c, int slot, const char *site,
 		goto out;
 	}
 	if (site)
-		fetch_summary_in_kw(doc);
+		fetch_summary_units(doc);
 	if (a.etag[0]) {
 		memcpy(c->etag[slot], a.etag, sizeof a.etag);
 		c->kept[slot] = json_incref(doc);

@@ -147,13 +147,13 @@ void fetch_client_cancel(struct fetch_client *c);
  * array). */
 bool fetch_summary_valid(const json_t *summary, const char *site);
 
-/* Puts the power figures of a summary's power points in kW, whatever
- * unit they are registered in (W, MW, 万kW): the latest value, today's
- * min, max, mean and peak, yesterday's mean and the curve, and sets
- * their "unit" to "kW"; the slides read power in kW.  Energy is in kWh
- * already.  Points of other quantities, or in units outside the table,
- * are left alone. */
-void fetch_summary_in_kw(json_t *summary);
+/* Puts the figures of a summary's power points in kW and of its
+ * temperature points in degC, whatever unit they are registered in (W,
+ * MW, 万kW; degF, K), as the slides read them: the latest value,
+ * today's min, max, mean and peak, yesterday's mean and the curve, and
+ * sets their "unit" to match.  Energy is in kWh already.  Points of
+ * other quantities, or in units outside the table, are left alone. */
+void fetch_summary_units(json_t *summary);
 
 /* --- the cache --------------------------------------------------------- */
 

@@ -223,7 +223,7 @@ static int bundle_from_json(json_t *doc, struct fetch_bundle *out,
 		out->site[i] = json_is_null(s) ? NULL : json_incref(s);
 		/* A cache from before the kiosk converted power. */
 		if (out->site[i])
-			fetch_summary_in_kw(out->site[i]);
+			fetch_summary_units(out->site[i]);
 	}
 	out->signage = json_is_object(signage) ? json_incref(signage) : NULL;
 	out->at = json_integer_value(at);
