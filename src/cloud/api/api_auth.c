@@ -38,7 +38,8 @@ struct bucket {
 struct api_auth {
 	struct store *st;
 	struct api_auth_config cfg;
-	int64_t started;	/* Unix seconds; nonces before it are unknown */
+	int64_t started;	/* Unix seconds; nonces before it are unknown;
+				 * lowered if the clock goes back past it */
 	pthread_mutex_t lock;	/* everything below */
 	GHashTable *buckets;	/* device id -> struct bucket */
 	GHashTable *seen;	/* device id -> last seen, Unix seconds */
@@ -458,6 +459,30 @@ static bool nonce_fresh(struct api_auth *a, int64_t device_id,
 	return true;
 }
 
+/*
+ * The start time that signed requests must be after, as of now.  A
+ * clock stepped back past the start (started ahead, then corrected)
+ * would otherwise refuse every signed request until it caught up again:
+ * the start is lowered to now, once, with a warning.  Requests signed
+ * between now and the old start could then be replays of the previous
+ * process's, which the skew window bounds as it does at any start.
+ */
+static int64_t started_before(struct api_auth *a, int64_t now)
+{
+	int64_t started;
+
+	pthread_mutex_lock(&a->lock);
+	if (now < a->started) {
+		log_warn(MOD, "the clock went back %lld s past this server's "
+			 "start; signed requests are taken from now on",
+			 (long long)(a->started - now));
+		a->started = now;
+	}
+	started = a->started;
+	pthread_mutex_unlock(&a->lock);
+	return started;
+}
+
 static const char *header(struct MHD_Connection *conn, const char *name)
 {
 	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
@@ -471,7 +496,7 @@ int api_auth_verify(struct api_auth *a, const struct store_device *dev,
 	const char *sts = header(conn, API_AUTH_TS_HEADER);
 	const char *nonce = header(conn, API_AUTH_NONCE_HEADER);
 	const char *sig = header(conn, API_AUTH_SIG_HEADER);
-	int64_t now = time(NULL), ts;
+	int64_t now = time(NULL), ts, started;
 	char *body_hash, *canon, *text, *want;
 	long long v;
 	char *end;
@@ -506,12 +531,13 @@ int api_auth_verify(struct api_auth *a, const struct store_device *dev,
 	 * request signed then could be replayed: it is refused as stale.
 	 * The start's own second counts, since the previous process may
 	 * still have answered in it. */
-	if (ts <= a->started)
+	started = started_before(a, now);
+	if (ts <= started)
 		return refuse(r, 401, "stale_signature",
 			      "%s %lld is not after this server's start "
 			      "(%lld): sign the request again",
 			      API_AUTH_TS_HEADER, (long long)ts,
-			      (long long)a->started);
+			      (long long)started);
 	if (!nonce_ok(nonce))
 		return refuse(r, 401, "bad_signature",
 			      "%s must be %d to %d characters of A-Z, a-z, "
