@@ -6,8 +6,13 @@
  * point it does not have does not stop the open; a read that must
  * merge while another program holds the database's write lock is
  * refused with STORE_BUSY, not answered without the readings
- * acknowledged meanwhile, and answered with them once the lock is free.
+ * acknowledged meanwhile, and answered with them once the lock is free;
+ * a batch whose count times 24 wraps around is damage, not readings; a
+ * side file is set aside with its lock held, never over a file set
+ * aside before.
  */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -15,6 +20,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -43,6 +50,15 @@ static void remove_all(void)
 	unlink_with(side_path, "");
 	unlink_with(side_path, "-wal");
 	unlink_with(side_path, "-shm");
+}
+
+/* Removes the files in dir whose names hold part (files set aside). */
+static void remove_aside(const char *part)
+{
+	char cmd[400];
+
+	snprintf(cmd, sizeof cmd, "rm -f %s/*%s*", dir, part);
+	CHECK_INT(system(cmd), 0);
 }
 
 /* A fresh database with one point; its id in *id. */
@@ -280,6 +296,291 @@ static void test_unknown_point_in_db_log(void)
 	unlink(unknown);
 }
 
+/* 2^61 + 1 readings: times 24 bytes, 3 * 2^64 + 24, which wraps to the
+ * 24 bytes of one reading in 64 bits. */
+#define WRAPPING_N ((int64_t)(((uint64_t)1 << 61) + 1))
+
+/* Inserts (seq, n, body of len bytes) into db's arrivals; seq <= 0 lets
+ * SQLite pick it. */
+static void insert_arrival(sqlite3 *db, int64_t seq, int64_t n,
+			   const void *body, int len)
+{
+	sqlite3_stmt *s = NULL;
+
+	CHECK_INT(sqlite3_prepare_v2(db, "INSERT INTO arrivals (seq, n, body) "
+				     "VALUES (?1, ?2, ?3)", -1, &s, NULL),
+		  SQLITE_OK);
+	if (seq > 0)
+		sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int64(s, 2, n);
+	sqlite3_bind_blob(s, 3, body, len, SQLITE_STATIC);
+	CHECK_INT(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+}
+
+/* A side file of the database at path, owned by it, with batch 5 of
+ * WRAPPING_N readings in one reading's 24 bytes and batch 6, one
+ * reading of point id at DAY0 + 60. */
+static void side_with_wrapping_batch(int64_t id)
+{
+	unsigned char body[24];
+	sqlite3 *db = NULL, *side = NULL;
+	sqlite3_stmt *s = NULL, *ins = NULL;
+
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_open(side_path, &side), SQLITE_OK);
+	exec_ok(side, "PRAGMA journal_mode = WAL;"
+		      "CREATE TABLE arrivals (seq INTEGER PRIMARY KEY,"
+		      "  n INTEGER NOT NULL, body BLOB NOT NULL);"
+		      "CREATE TABLE owner (id INTEGER PRIMARY KEY"
+		      "  CHECK (id = 1), token BLOB NOT NULL)");
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT token FROM file_id", -1, &s,
+				     NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+	CHECK_INT(sqlite3_prepare_v2(side, "INSERT INTO owner VALUES (1, ?1)",
+				     -1, &ins, NULL), SQLITE_OK);
+	sqlite3_bind_blob(ins, 1, sqlite3_column_blob(s, 0),
+			  sqlite3_column_bytes(s, 0), SQLITE_TRANSIENT);
+	CHECK_INT(sqlite3_step(ins), SQLITE_DONE);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(s);
+	pack_one(body, id, DAY0, 1.0);
+	insert_arrival(side, 5, WRAPPING_N, body, sizeof body);
+	pack_one(body, id, DAY0 + 60, 2.0);
+	insert_arrival(side, 6, 1, body, sizeof body);
+	sqlite3_close(db);
+	sqlite3_close(side);
+}
+
+/*
+ * A batch whose count of readings, times 24, wraps around to the size
+ * of its body: it is damage like any other mismatch, left out, whether
+ * the store reads the side file as its owner or beside its owner; the
+ * batch after it (one reading) is merged.  In the database's own log
+ * the same row is refused with an error, not taken at its word.
+ */
+static void test_wrapping_count(void)
+{
+	unsigned char body[24];
+	struct store *st;
+	sqlite3 *db = NULL;
+	int64_t id = 0, count = -1;
+	char err[256];
+	int fd;
+
+	/* the side file, opened as its owner */
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	side_with_wrapping_batch(id);
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (st) {
+		CHECK_INT(store_readings_count(st, &count), STORE_OK);
+		CHECK_INT(count, 1);
+		store_close(st);
+	}
+
+	/* the side file, read beside its owner (who holds its flock) */
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	side_with_wrapping_batch(id);
+	fd = open(side_path, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK_INT(flock(fd, LOCK_EX | LOCK_NB), 0);
+	st = NULL;
+	count = -1;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (st) {
+		CHECK_INT(store_readings_count(st, &count), STORE_OK);
+		CHECK_INT(count, 1);
+		store_close(st);
+	}
+	close(fd);
+
+	/* the database's own log */
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	pack_one(body, id, DAY0, 1.0);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	insert_arrival(db, 0, WRAPPING_N, body, sizeof body);
+	sqlite3_close(db);
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_IO);
+	CHECK(strstr(err, "2305843009213693953 readings") != NULL);
+	if (st)
+		store_close(st);
+}
+
+/*
+ * The store's renames go through these, which first note whether the
+ * side file being renamed is still locked by someone: an flock from a
+ * new open of the same file is refused while another open holds it,
+ * even in this process.  The rename itself is the kernel's.
+ */
+static int renames_of_side, renames_unlocked;
+
+static void note_rename(const char *from)
+{
+	int fd;
+
+	if (!side_path[0] || strcmp(from, side_path))
+		return;
+	renames_of_side++;
+	fd = open(side_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		renames_unlocked++;
+	close(fd);
+}
+
+int rename(const char *from, const char *to)
+{
+	note_rename(from);
+	return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 0);
+}
+
+int renameat2(int fromdir, const char *from, int todir, const char *to,
+	      unsigned int flags)
+{
+	note_rename(from);
+	return (int)syscall(SYS_renameat2, fromdir, from, todir, to, flags);
+}
+
+/*
+ * A side file that names another database's token is set aside with
+ * its flock still held: let go before the rename, another process could
+ * make it its live log in the gap and lose it to the rename.  Its
+ * batch stays in the file set aside, unmerged.
+ */
+static void test_set_aside_locked(void)
+{
+	unsigned char body[24];
+	struct store *st;
+	sqlite3 *side = NULL;
+	int64_t id = 0, count = -1;
+	char err[256];
+
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	CHECK_INT(sqlite3_open(side_path, &side), SQLITE_OK);
+	exec_ok(side, "PRAGMA journal_mode = WAL;"
+		      "CREATE TABLE arrivals (seq INTEGER PRIMARY KEY,"
+		      "  n INTEGER NOT NULL, body BLOB NOT NULL);"
+		      "CREATE TABLE owner (id INTEGER PRIMARY KEY"
+		      "  CHECK (id = 1), token BLOB NOT NULL);"
+		      "INSERT INTO owner VALUES (1, x'00')");
+	pack_one(body, id, DAY0, 1.0);
+	insert_arrival(side, 1, 1, body, sizeof body);
+	sqlite3_close(side);
+
+	renames_of_side = renames_unlocked = 0;
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	CHECK_INT(renames_of_side, 1);
+	CHECK_INT(renames_unlocked, 0);
+	if (st) {
+		CHECK_INT(store_readings_count(st, &count), STORE_OK);
+		CHECK_INT(count, 0);
+		store_close(st);
+	}
+	remove_aside(".foreign-");
+}
+
+/* Writes text into the file name, made anew. */
+static void write_file(const char *name, const char *text)
+{
+	FILE *f = fopen(name, "w");
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Whether the file name holds text and nothing else. */
+static int holds(const char *name, const char *text)
+{
+	char buf[64] = {0};
+	FILE *f = fopen(name, "r");
+	size_t got;
+
+	if (!f)
+		return 0;
+	got = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	return got == strlen(text) && !memcmp(buf, text, got);
+}
+
+/*
+ * A foreign side file set aside when files set aside earlier have the
+ * names of this second and the next few (and a -wal beside the first):
+ * none of them is replaced; the new one takes the first free name with
+ * -2, -3 ..., which holds a SQLite database.
+ */
+static void test_set_aside_no_replace(void)
+{
+	struct store *st;
+	sqlite3 *side = NULL;
+	char name[360], wal[370];
+	int64_t id = 0;
+	long long now;
+	char err[256];
+	int found = 0;
+
+	st = fresh(&id);
+	if (!st)
+		return;
+	store_close(st);
+	now = (long long)time(NULL);
+	for (int k = 0; k < 10; k++) {
+		snprintf(name, sizeof name, "%s.foreign-%lld", side_path,
+			 now + k);
+		write_file(name, "earlier");
+	}
+	snprintf(wal, sizeof wal, "%s.foreign-%lld-wal", side_path, now);
+	write_file(wal, "earlier wal");
+	CHECK_INT(sqlite3_open(side_path, &side), SQLITE_OK);
+	exec_ok(side, "CREATE TABLE arrivals (seq INTEGER PRIMARY KEY,"
+		      "  n INTEGER NOT NULL, body BLOB NOT NULL);"
+		      "CREATE TABLE owner (id INTEGER PRIMARY KEY"
+		      "  CHECK (id = 1), token BLOB NOT NULL);"
+		      "INSERT INTO owner VALUES (1, x'00')");
+	sqlite3_close(side);
+
+	st = NULL;
+	CHECK_INT(store_open(path, &st, err, sizeof err), STORE_OK);
+	if (st)
+		store_close(st);
+	for (int k = 0; k < 10; k++) {
+		snprintf(name, sizeof name, "%s.foreign-%lld", side_path,
+			 now + k);
+		CHECK(holds(name, "earlier"));
+		snprintf(name, sizeof name, "%s.foreign-%lld-2", side_path,
+			 now + k);
+		if (access(name, F_OK))
+			continue;
+		found++;
+		side = NULL;
+		CHECK_INT(sqlite3_open_v2(name, &side, SQLITE_OPEN_READONLY,
+					  NULL), SQLITE_OK);
+		exec_ok(side, "SELECT count(*) FROM owner");
+		sqlite3_close(side);
+	}
+	CHECK_INT(found, 1);
+	CHECK(holds(wal, "earlier wal"));
+	remove_aside(".foreign-");
+}
+
 /* The count of readings, also when refused: -1 then. */
 static int count_of(struct store *st, int64_t *count)
 {
@@ -343,6 +644,9 @@ int main(void)
 	test_non_owner_keeps_wal();
 	test_unknown_point_in_db_log();
 	test_read_while_locked();
+	test_wrapping_count();
+	test_set_aside_locked();
+	test_set_aside_no_replace();
 
 	remove_all();
 	rmdir(dir);

@@ -32,6 +32,7 @@
 #include "cloud/analytics/counter.h"
 #include "cloud/ingest/ingest_json.h"
 #include "cloud/units/units.h"
+#include "cloud/store/store_lookup.h"
 #include "cloud/store/store_quarantine.h"
 #include "core/timeutil.h"
 
@@ -652,21 +653,19 @@ static int ingest_checked(struct store *st, const struct ingest_source *src,
 		goto fail;
 	}
 
+	/* The points must not change between their check and the commit
+	 * (store_lookup.h). */
+	store_points_use_begin(st);
 	rc = resolve_rows(&b, rows);
-	if (rc)
-		goto fail;
-	rc = check_rows(&b, rows);
-	if (rc)
-		goto fail;
-
-	rc = store_quarantine_put(st, b.held, b.nheld);
-	if (rc)
-		goto fail;
-	if (b.ngood) {
+	if (!rc)
+		rc = check_rows(&b, rows);
+	if (!rc)
+		rc = store_quarantine_put(st, b.held, b.nheld);
+	if (!rc && b.ngood)
 		rc = store_good_rows(&b);
-		if (rc)
-			goto fail;
-	}
+	store_points_use_end(st);
+	if (rc)
+		goto fail;
 
 	res->accepted = b.ngood;
 	res->rejected = json_array_size(b.rejected);

@@ -18,6 +18,7 @@
 #include "cloud/store/store_blocks.h"
 #include "cloud/store/store_internal.h"
 #include "cloud/store/store_log.h"
+#include "cloud/store/store_lookup.h"
 #include "cloud/store/store_rollup.h"
 #include "cloud/store/store_registry.h"
 
@@ -52,6 +53,9 @@ struct store {
 	 * is checked without SQL once its points have been seen. */
 	GMutex known_lock;
 	GHashTable *known;
+	/* Shared by a batch from its points' lookup to its commit, taken
+	 * alone by a point's change (store_lookup.h). */
+	GRWLock points_lock;
 	sqlite3_stmt *point;	/* r: a point and its site by key */
 	sqlite3_stmt *auth;	/* r: a device by token hash */
 };
@@ -580,6 +584,7 @@ int store_open(const char *path, struct store **out, char *errbuf,
 		goto out;
 	}
 	g_mutex_init(&st->known_lock);
+	g_rw_lock_init(&st->points_lock);
 	st->known = g_hash_table_new_full(g_int64_hash, g_int64_equal,
 					  g_free, NULL);
 
@@ -680,6 +685,7 @@ void store_close(struct store *st)
 	if (st->known)
 		g_hash_table_destroy(st->known);
 	g_mutex_clear(&st->known_lock);
+	g_rw_lock_clear(&st->points_lock);
 	free(st);
 }
 
@@ -1252,7 +1258,27 @@ size_t store_readings_waiting(struct store *st)
 	return store_log_waiting(st->log);
 }
 
+void store_points_use_begin(struct store *st)
+{
+	g_rw_lock_reader_lock(&st->points_lock);
+}
+
+void store_points_use_end(struct store *st)
+{
+	g_rw_lock_reader_unlock(&st->points_lock);
+}
+
 /* --- for the store's other files (store_internal.h) --------------------- */
+
+void store_points_change_begin(struct store *st)
+{
+	g_rw_lock_writer_lock(&st->points_lock);
+}
+
+void store_points_change_end(struct store *st)
+{
+	g_rw_lock_writer_unlock(&st->points_lock);
+}
 
 int store_with_conn(struct store *st, bool write, store_conn_fn fn,
 		    void *ctx)

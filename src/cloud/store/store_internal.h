@@ -48,6 +48,13 @@ int store_with_registry(struct store *st, bool write, store_conn_fn fn,
  * sites calls it once it is over, failed or not.  Returns rc. */
 int store_registry_changed(int rc);
 
+/* Waits for every batch between its points' lookup and its commit
+ * (store_points_use_begin()), and keeps new ones out until _end: a
+ * change of a point's unit, quantity or state holds it, from before its
+ * merge of what is acknowledged to after store_registry_changed(). */
+void store_points_change_begin(struct store *st);
+void store_points_change_end(struct store *st);
+
 /* Sets what store_errmsg() says on this thread; returns rc. */
 int store_fail(int rc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -22,6 +22,7 @@
  * file of its own the log commits beside the merge.  The batches it
  * holds are kept in memory too, so a merge reads nothing back.
  */
+#define _GNU_SOURCE /* renameat2() */
 #include "cloud/store/store_log.h"
 #include "cloud/store/store_blocks.h"
 #include "cloud/store/store_internal.h"
@@ -188,6 +189,18 @@ static void unpack(const unsigned char *in, size_t n,
 	}
 }
 
+/*
+ * Whether a body of bytes holds count packed readings.  count comes from
+ * the file and may be anything a damaged or hand-written row holds: it
+ * is never multiplied, as count * STORE_LOG_ROW_BYTES could overflow
+ * into a size that matches.
+ */
+static bool body_fits(int64_t count, int64_t bytes)
+{
+	return count >= 0 && bytes >= 0 && bytes % STORE_LOG_ROW_BYTES == 0 &&
+	       bytes / STORE_LOG_ROW_BYTES == count;
+}
+
 /* --- merging ------------------------------------------------------------ */
 
 static int cmp_seq(const void *a, const void *b)
@@ -241,7 +254,7 @@ static int read_arrivals(struct store_log *lg, const int64_t *kept,
 			continue;
 		body = sqlite3_column_blob(s, 2);
 		bytes = sqlite3_column_bytes(s, 2);
-		if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES) {
+		if (!body_fits(count, bytes)) {
 			rc = store_fail(STORE_IO,
 					"arrival %lld holds %lld bytes for "
 					"%lld readings",
@@ -1317,8 +1330,7 @@ static int scan_row(struct store_log *lg, struct points_check *pc,
 		g_array_append_val(scan->stale, l);
 		return STORE_OK;
 	}
-	if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES ||
-	    (bytes && !body)) {
+	if (!body_fits(count, bytes) || (bytes && !body)) {
 		/* Damage in one batch: it cannot be read, and must not
 		 * keep the database from opening. */
 		log_error("store", "%s: batch %lld holds %lld bytes "
@@ -1506,16 +1518,27 @@ out:
 	return rc;
 }
 
-/* Closes the side file and lets it go to another process; removes it
- * when gone is set (this log has merged every batch in it). */
-static void side_close(struct store_log *lg, bool gone)
+/* Closes lg->side's SQLite connection, not its flock; false when SQLite
+ * could not close it. */
+static bool side_close_db(struct store_log *lg)
 {
+	bool closed = true;
+
 	sqlite3_finalize(lg->side_append);
 	sqlite3_finalize(lg->side_clear);
 	lg->side_append = lg->side_clear = NULL;
 	if (lg->side && sqlite3_close(lg->side) != SQLITE_OK)
-		gone = false;
+		closed = false;
 	lg->side = NULL;
+	return closed;
+}
+
+/* Closes the side file and lets it go to another process; removes it
+ * when gone is set (this log has merged every batch in it). */
+static void side_close(struct store_log *lg, bool gone)
+{
+	if (!side_close_db(lg))
+		gone = false;
 	if (gone && lg->side_fd >= 0 && unlink(lg->side_path))
 		log_warn("store", "cannot remove %s: %s", lg->side_path,
 			 strerror(errno));
@@ -1646,27 +1669,82 @@ static int side_owner(struct store_log *lg, bool *foreign)
 	return rc;
 }
 
-/* Moves a foreign or unreadable side file (and its -wal, if SQLite
+/* Renames from to to only if no file has that name; 0 or -1 and
+ * errno.  Where the file system cannot say so in the rename itself, a
+ * link and an unlink do it. */
+static int rename_new(const char *from, const char *to)
+{
+	if (!renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(from, to))
+		return -1;
+	return unlink(from);
+}
+
+/*
+ * Renames from to base, or base-2, base-3 ... when that name is taken
+ * (a file set aside in the same second): a file set aside may be the
+ * only copy of batches, never replaced by another.  The name used
+ * (owned by the caller) or NULL and errno.
+ */
+static char *rename_aside(const char *from, const char *base)
+{
+	for (int k = 1; k < 100; k++) {
+		char *to = k == 1 ? g_strdup(base)
+				  : g_strdup_printf("%s-%d", base, k);
+
+		int e;
+
+		if (!rename_new(from, to))
+			return to;
+		e = errno;
+		g_free(to);
+		errno = e;
+		if (e != EEXIST)
+			return NULL;
+	}
+	errno = EEXIST;
+	return NULL;
+}
+
+/*
+ * Moves a foreign or unreadable side file (and its -wal, if SQLite
  * left one) aside under a name that says so (what: "foreign" or
- * "damaged"), for someone to look at; this database starts a side file
- * of its own. */
+ * "damaged"), for someone to look at, and closes it; this database
+ * starts a side file of its own.  The flock is let go only once the
+ * file has its new name: let go before, another process could lock the
+ * file and make it its live log, and have it renamed away by this one.
+ * A process that locks the old file after that sees, in side_lock(),
+ * that the path names another file.
+ */
 static void side_set_aside(struct store_log *lg, const char *what,
 			   const char *why)
 {
-	char *to = g_strdup_printf("%s.%s-%lld", lg->side_path, what,
-				   (long long)time(NULL));
+	char *base = g_strdup_printf("%s.%s-%lld", lg->side_path, what,
+				     (long long)time(NULL));
 	char *wal = g_strconcat(lg->side_path, "-wal", NULL);
-	char *wal_to = g_strconcat(to, "-wal", NULL);
+	char *to = NULL, *wal_to = NULL;
 
-	if (rename(lg->side_path, to))
+	side_close_db(lg);
+	to = rename_aside(lg->side_path, base);
+	if (!to)
 		log_error("store", "%s %s, and cannot be moved aside: %s",
 			  lg->side_path, why, strerror(errno));
 	else
 		log_error("store", "%s %s: moved to %s, unmerged; this "
 			  "database starts a log of its own", lg->side_path,
 			  why, to);
-	if (!access(wal, F_OK))
-		rename(wal, wal_to);
+	if (to && !access(wal, F_OK)) {
+		wal_to = g_strconcat(to, "-wal", NULL);
+		if (rename_new(wal, wal_to))
+			log_error("store", "cannot move %s to %s: %s; %s "
+				  "misses what it holds", wal, wal_to,
+				  strerror(errno), to);
+	}
+	side_close(lg, false);
+	g_free(base);
 	g_free(to);
 	g_free(wal);
 	g_free(wal_to);
@@ -1726,14 +1804,12 @@ again:
 		 * all the same.  What it held stays in the file set aside. */
 		snprintf(why, sizeof why, "cannot be read (%s)",
 			 sqlite3_errmsg(lg->side));
-		side_close(lg, false);
 		side_set_aside(lg, "damaged", why);
 		if (++aside < 3)
 			goto again;
 		goto out;
 	}
 	if (!rc && foreign) {
-		side_close(lg, false);
 		side_set_aside(lg, "foreign", "belongs to another database");
 		if (++aside < 3)
 			goto again;
@@ -1761,7 +1837,6 @@ again:
 	if (!rc && why[0]) {
 		/* Read, but not all of it: the batches read go into a new
 		 * side file, and the damaged one is kept aside as it is. */
-		side_close(lg, false);
 		side_set_aside(lg, "damaged", why);
 		if (++aside < 3)
 			goto again;
@@ -1900,7 +1975,7 @@ static int side_read_db(sqlite3 *db, const char *path, GArray *batches)
 		int64_t bytes = sqlite3_column_bytes(s, 2);
 
 		l.seq = last = sqlite3_column_int64(s, 0);
-		if (count < 0 || bytes != count * STORE_LOG_ROW_BYTES) {
+		if (!body_fits(count, bytes)) {
 			log_error("store", "%s: batch %lld holds %lld bytes "
 				  "for %lld readings: left out", path,
 				  (long long)l.seq, (long long)bytes,

@@ -50,6 +50,21 @@ int store_points_lookup(struct store *st, const char *const *keys, size_t n,
  */
 uint64_t store_registry_writes(void);
 
+/*
+ * A batch checked against its points must be committed before they
+ * change: readings checked in W and stored after the point went to kW
+ * would be read a thousand times too high.  A batch holds this, shared
+ * with every other batch, from before it looks its points up until its
+ * readings are committed (or quarantined); a change of a point through
+ * this store (store_point_change(), store_point_retire()) waits for it
+ * and keeps new batches waiting until it is over and counted, so that
+ * they look the point up again.  Not recursive: one hold at a time on a
+ * thread.  A change by another process on the same file takes no part
+ * in it (store_registry.h).
+ */
+void store_points_use_begin(struct store *st);
+void store_points_use_end(struct store *st);
+
 /* The registry's version now: it has moved since an earlier read if and
  * only if points or sites changed in between.  STORE_OK, or STORE_IO
  * with *out undefined. */
