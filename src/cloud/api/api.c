@@ -63,6 +63,26 @@
 /* Idle connections are dropped after this many seconds. */
 #define CONNECTION_TIMEOUT_S 30
 
+/*
+ * Each connection has a thread of its own, so connections are bounded:
+ * past CONNECTION_LIMIT in all, or PER_IP_LIMIT from one address, a
+ * new one is closed at once instead of the process running out of
+ * threads for everyone.  PER_IP_LIMIT leaves room for a busy gateway
+ * or kiosk (a few keep-alive connections each) behind one address,
+ * loopback included.
+ */
+#define CONNECTION_LIMIT 512
+#define PER_IP_LIMIT 64
+
+/*
+ * A connection thread's stack, instead of the 8 MiB default.  The
+ * deepest users on a request path are the line-protocol gzip buffer
+ * (64 KiB, api_influx.c), SQLite's statement engine and libxml2's
+ * parser (a few KiB a level, its nesting capped by libxml2); a block's
+ * decoded readings live on the heap (store_blocks.c).
+ */
+#define THREAD_STACK_BYTES (512 * 1024)
+
 struct api {
 	struct MHD_Daemon *daemon;
 	struct store *st;
@@ -158,11 +178,6 @@ static void answer_error(struct answer *a, int status, const char *code,
 	va_end(ap);
 }
 
-/* Seconds a client refused with 503 (store.h, STORE_BUSY) is told to
- * wait: another program's hold on the database (an import's commit, a
- * rollup rebuild) is usually over by then, or the next poll asks. */
-#define BUSY_RETRY_S 2
-
 /*
  * A read refused because another program holds the database's write
  * lock (store_errcode() STORE_BUSY) fails as 500 in whichever route met
@@ -176,7 +191,7 @@ static void answer_busy(struct request *req, struct answer *a)
 	    store_errcode(req->api->st) != STORE_BUSY)
 		return;
 	a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-	a->retry_after = BUSY_RETRY_S;
+	a->retry_after = API_BUSY_RETRY_S;
 	if (json_is_object(a->body))
 		json_object_set_new(a->body, "error", json_string("busy"));
 }
@@ -1341,6 +1356,9 @@ int api_start(struct store *st, const struct api_config *cfg,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_BYTES,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_done, api, MHD_OPTION_END);
 	if (!api->daemon) {
 		snprintf(err, errlen, "cannot listen on %s port %u: %s",

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,12 +38,14 @@ struct bucket {
 struct api_auth {
 	struct store *st;
 	struct api_auth_config cfg;
-	int64_t started;	/* Unix seconds; nonces before it are unknown */
+	int64_t started;	/* Unix seconds; nonces before it are unknown;
+				 * lowered if the clock goes back past it */
 	pthread_mutex_t lock;	/* everything below */
 	GHashTable *buckets;	/* device id -> struct bucket */
 	GHashTable *seen;	/* device id -> last seen, Unix seconds */
 	GHashTable *dirty;	/* device ids seen since the last flush */
 	int64_t flushed;	/* when seen was last written */
+	bool flushing;		/* a batch of seen is being written */
 	GHashTable *nonces;	/* "id:nonce" -> expiry, Unix seconds */
 	int64_t swept;
 };
@@ -132,46 +135,78 @@ struct api_auth *api_auth_create(struct store *st,
 	return a;
 }
 
-/*
- * Writes the dirty last-seen times in one transaction.  Called with the
- * lock held; the ids are taken out first so a failed write is retried
- * at the next flush rather than lost.
- */
-static void flush_seen(struct api_auth *a, int64_t now)
-{
-	guint n = g_hash_table_size(a->dirty), i = 0;
+/* Last-seen times taken out of dirty, to be written with no lock held. */
+struct seen_batch {
 	int64_t *ids, *at;
+	guint n;
+};
+
+/*
+ * Moves the dirty last-seen times into b, called with the lock held.
+ * Only one batch is out at a time, so a slow write never has a second
+ * one piling up behind it.
+ */
+static void take_seen(struct api_auth *a, int64_t now, struct seen_batch *b)
+{
 	GHashTableIter it;
 	gpointer k;
+	guint i = 0;
 
-	a->flushed = now;
-	if (!n)
+	memset(b, 0, sizeof *b);
+	if (a->flushing)
 		return;
-	ids = g_new(int64_t, n);
-	at = g_new(int64_t, n);
+	a->flushed = now;
+	b->n = g_hash_table_size(a->dirty);
+	if (!b->n)
+		return;
+	a->flushing = true;
+	b->ids = g_new(int64_t, b->n);
+	b->at = g_new(int64_t, b->n);
 	g_hash_table_iter_init(&it, a->dirty);
 	while (g_hash_table_iter_next(&it, &k, NULL)) {
-		ids[i] = *(gint64 *)k;
-		at[i] = *(gint64 *)g_hash_table_lookup(a->seen, k);
+		b->ids[i] = *(gint64 *)k;
+		b->at[i] = *(gint64 *)g_hash_table_lookup(a->seen, k);
 		i++;
 	}
-	if (store_devices_touch(a->st, ids, at, n))
+	g_hash_table_remove_all(a->dirty);
+}
+
+/*
+ * Writes b in one transaction, called without the lock: the write does
+ * not wait for another program's lock on the file, and when it fails
+ * the ids go back into dirty to be retried at the next flush (seen
+ * still holds times at least as new as the batch's).
+ */
+static void write_seen(struct api_auth *a, struct seen_batch *b)
+{
+	int rc;
+
+	if (!b->n)
+		return;
+	rc = store_devices_touch(a->st, b->ids, b->at, b->n);
+	if (rc)
 		log_warn(MOD, "recording when %u devices were last seen: %s; "
 			 "retrying in %d s",
-			 n, store_errmsg(a->st), FLUSH_S);
-	else
-		g_hash_table_remove_all(a->dirty);
-	g_free(ids);
-	g_free(at);
+			 b->n, store_errmsg(a->st), FLUSH_S);
+	pthread_mutex_lock(&a->lock);
+	for (guint i = 0; rc && i < b->n; i++)
+		g_hash_table_add(a->dirty, id_key(b->ids[i]));
+	a->flushing = false;
+	pthread_mutex_unlock(&a->lock);
+	g_free(b->ids);
+	g_free(b->at);
 }
 
 void api_auth_destroy(struct api_auth *a)
 {
+	struct seen_batch b;
+
 	if (!a)
 		return;
 	pthread_mutex_lock(&a->lock);
-	flush_seen(a, time(NULL));
+	take_seen(a, time(NULL), &b);
 	pthread_mutex_unlock(&a->lock);
+	write_seen(a, &b);
 	g_hash_table_destroy(a->buckets);
 	g_hash_table_destroy(a->seen);
 	g_hash_table_destroy(a->dirty);
@@ -180,8 +215,12 @@ void api_auth_destroy(struct api_auth *a)
 	g_free(a);
 }
 
-/* Marks id seen now; writes the times out every FLUSH_S seconds. */
-static void mark_seen(struct api_auth *a, int64_t id)
+/*
+ * Marks id seen now, called with the lock held.  Every FLUSH_S seconds
+ * the times are moved into b for the caller to write once it has let
+ * go of the lock.
+ */
+static void mark_seen(struct api_auth *a, int64_t id, struct seen_batch *b)
 {
 	int64_t now = time(NULL);
 	gint64 *v = g_new(gint64, 1);
@@ -189,8 +228,9 @@ static void mark_seen(struct api_auth *a, int64_t id)
 	*v = now;
 	g_hash_table_replace(a->seen, id_key(id), v);
 	g_hash_table_add(a->dirty, id_key(id));
+	memset(b, 0, sizeof *b);
 	if (now - a->flushed >= FLUSH_S)
-		flush_seen(a, now);
+		take_seen(a, now, b);
 }
 
 /*
@@ -257,6 +297,7 @@ int api_auth_device(struct api_auth *a, const char *token,
 		    const char *content_length, struct store_device *dev,
 		    struct api_auth_refusal *r)
 {
+	struct seen_batch seen;
 	unsigned long long n;
 	unsigned wait;
 	size_t limit;
@@ -276,9 +317,10 @@ int api_auth_device(struct api_auth *a, const char *token,
 			      store_errmsg(a->st));
 
 	pthread_mutex_lock(&a->lock);
-	mark_seen(a, dev->id);
+	mark_seen(a, dev->id, &seen);
 	wait = take_token(a, dev);
 	pthread_mutex_unlock(&a->lock);
+	write_seen(a, &seen);
 	if (wait) {
 		r->retry_after = wait;
 		return refuse(r, 429, "rate_limited",
@@ -417,6 +459,30 @@ static bool nonce_fresh(struct api_auth *a, int64_t device_id,
 	return true;
 }
 
+/*
+ * The start time that signed requests must be after, as of now.  A
+ * clock stepped back past the start (started ahead, then corrected)
+ * would otherwise refuse every signed request until it caught up again:
+ * the start is lowered to now, once, with a warning.  Requests signed
+ * between now and the old start could then be replays of the previous
+ * process's, which the skew window bounds as it does at any start.
+ */
+static int64_t started_before(struct api_auth *a, int64_t now)
+{
+	int64_t started;
+
+	pthread_mutex_lock(&a->lock);
+	if (now < a->started) {
+		log_warn(MOD, "the clock went back %lld s past this server's "
+			 "start; signed requests are taken from now on",
+			 (long long)(a->started - now));
+		a->started = now;
+	}
+	started = a->started;
+	pthread_mutex_unlock(&a->lock);
+	return started;
+}
+
 static const char *header(struct MHD_Connection *conn, const char *name)
 {
 	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
@@ -430,7 +496,7 @@ int api_auth_verify(struct api_auth *a, const struct store_device *dev,
 	const char *sts = header(conn, API_AUTH_TS_HEADER);
 	const char *nonce = header(conn, API_AUTH_NONCE_HEADER);
 	const char *sig = header(conn, API_AUTH_SIG_HEADER);
-	int64_t now = time(NULL), ts;
+	int64_t now = time(NULL), ts, started;
 	char *body_hash, *canon, *text, *want;
 	long long v;
 	char *end;
@@ -465,12 +531,13 @@ int api_auth_verify(struct api_auth *a, const struct store_device *dev,
 	 * request signed then could be replayed: it is refused as stale.
 	 * The start's own second counts, since the previous process may
 	 * still have answered in it. */
-	if (ts <= a->started)
+	started = started_before(a, now);
+	if (ts <= started)
 		return refuse(r, 401, "stale_signature",
 			      "%s %lld is not after this server's start "
 			      "(%lld): sign the request again",
 			      API_AUTH_TS_HEADER, (long long)ts,
-			      (long long)a->started);
+			      (long long)started);
 	if (!nonce_ok(nonce))
 		return refuse(r, 401, "bad_signature",
 			      "%s must be %d to %d characters of A-Z, a-z, "

@@ -130,6 +130,7 @@ static enum MHD_Result send_reply(struct api_content *r, struct reply *a)
 			       : a->status >= 400 ? LOG_WARN
 						  : LOG_DEBUG;
 	enum MHD_Result ret;
+	char retry[16];
 
 	if (a->body && !text) {
 		a->status = 500;
@@ -173,9 +174,11 @@ static enum MHD_Result send_reply(struct api_content *r, struct reply *a)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer");
 	/* only STORE_BUSY answers 503: another program's hold is brief */
-	if (a->status == MHD_HTTP_SERVICE_UNAVAILABLE)
+	if (a->status == MHD_HTTP_SERVICE_UNAVAILABLE) {
+		snprintf(retry, sizeof retry, "%d", API_BUSY_RETRY_S);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
-					"2");
+					retry);
+	}
 	log_msg(level, MOD, "%s %s from %s: %d%s%s", r->method, r->url,
 		r->client, a->status, msg ? ": " : "", msg ? msg : "");
 	ret = MHD_queue_response(r->conn, (unsigned)a->status, resp);

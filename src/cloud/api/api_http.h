@@ -11,6 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Seconds a client refused with 503 (store.h, STORE_BUSY) is told to
+ * wait in Retry-After: another program's hold on the database (an
+ * import's commit, a rollup rebuild) is usually over by then, or the
+ * next poll asks.  Every route that answers 503 says the same. */
+#define API_BUSY_RETRY_S 2
+
 /*
  * {"error": code, "message": the formatted text}, new.  A name quoted
  * from a URL or body may hold bytes that are not UTF-8, or be cut inside

@@ -35,8 +35,7 @@
 
 #include "core/timeutil.h"
 
-/* How long a call waits for another connection's lock on the file. */
-#define BUSY_TIMEOUT_MS 10000
+#define BUSY_TIMEOUT_MS STORE_BUSY_TIMEOUT_MS
 
 /* One SQLite connection and the lock that makes it one caller's. */
 struct conn {

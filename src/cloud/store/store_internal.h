@@ -24,6 +24,9 @@ int store_with_conn(struct store *st, bool write, store_conn_fn fn,
 
 /* The columns of a point and its site that store_point_from_row() reads,
  * and the join that gives them: append WHERE or ORDER BY. */
+/* How long a call waits for another connection's lock on the file. */
+#define STORE_BUSY_TIMEOUT_MS 10000
+
 #define STORE_POINT_SELECT                                                \
 	"SELECT p.id, p.key, p.site_id, s.name, s.tz, p.quantity, p.unit, " \
 	"p.kind, p.step_s, p.shift_days, p.counter_digits, "               \

@@ -1108,6 +1108,10 @@ static int touch_fn(sqlite3 *db, void *ctx)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
+	/* Called from request threads: while another program holds the
+	 * write lock, give up at once and let the caller retry later
+	 * rather than keep a device waiting. */
+	sqlite3_busy_timeout(db, 0);
 	rc = exec(db, "BEGIN IMMEDIATE");
 	if (!rc)
 		rc = prepare(db, "UPDATE devices SET last_seen = "
@@ -1122,7 +1126,9 @@ static int touch_fn(sqlite3 *db, void *ctx)
 		sqlite3_reset(s);
 	}
 	sqlite3_finalize(s);
-	return finish_tx(db, rc);
+	rc = finish_tx(db, rc);
+	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	return rc;
 }
 
 int store_devices_touch(struct store *st, const int64_t *ids,

@@ -166,7 +166,9 @@ int store_device_auth_full(struct store *st, const char *token,
 			   struct store_device *out);
 
 /* Records when devices were last seen, n of them in one transaction:
- * ids[i] at seen[i] (a time older than the stored one is ignored). */
+ * ids[i] at seen[i] (a time older than the stored one is ignored).
+ * Does not wait for another program's lock on the file: fails at once
+ * with STORE_BUSY (or another error) and writes nothing; retry later. */
 int store_devices_touch(struct store *st, const int64_t *ids,
 			const int64_t *seen, size_t n);
 
