@@ -244,6 +244,8 @@ if len(leaves) >= 3:
            in r.stderr, f"the log names the batches around the damage "
            f"({r.stderr.strip()})")
     c.true(d6 + "-arrivals" in r.stderr, "the log names the file")
+    c.true("unmerged" not in r.stderr, "the log does not call the kept "
+           "batches unmerged")
     aside = glob.glob(d6 + "-arrivals.damaged-*")
     c.eq(len(aside), 1, "the damaged side file is kept aside")
     if aside:

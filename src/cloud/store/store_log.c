@@ -1719,6 +1719,10 @@ static char *rename_aside(const char *from, const char *base)
 	return NULL;
 }
 
+/* The end of the message of a file set aside with nothing taken from
+ * it. */
+#define UNMERGED ", unmerged; this database starts a log of its own"
+
 /*
  * Moves a foreign or unreadable side file (and its -wal, if SQLite
  * left one) aside under a name that says so (what: "foreign" or
@@ -1730,7 +1734,7 @@ static char *rename_aside(const char *from, const char *base)
  * that the path names another file.
  */
 static void side_set_aside(struct store_log *lg, const char *what,
-			   const char *why)
+			   const char *why, const char *then)
 {
 	char *base = g_strdup_printf("%s.%s-%lld", lg->side_path, what,
 				     (long long)time(NULL));
@@ -1743,9 +1747,8 @@ static void side_set_aside(struct store_log *lg, const char *what,
 		log_error("store", "%s %s, and cannot be moved aside: %s",
 			  lg->side_path, why, strerror(errno));
 	else
-		log_error("store", "%s %s: moved to %s, unmerged; this "
-			  "database starts a log of its own", lg->side_path,
-			  why, to);
+		log_error("store", "%s %s: moved to %s%s", lg->side_path,
+			  why, to, then);
 	if (to && !access(wal, F_OK)) {
 		wal_to = g_strconcat(to, "-wal", NULL);
 		if (rename_new(wal, wal_to))
@@ -1814,13 +1817,14 @@ again:
 		 * all the same.  What it held stays in the file set aside. */
 		snprintf(why, sizeof why, "cannot be read (%s)",
 			 sqlite3_errmsg(lg->side));
-		side_set_aside(lg, "damaged", why);
+		side_set_aside(lg, "damaged", why, UNMERGED);
 		if (++aside < 3)
 			goto again;
 		goto out;
 	}
 	if (!rc && foreign) {
-		side_set_aside(lg, "foreign", "belongs to another database");
+		side_set_aside(lg, "foreign", "belongs to another database",
+			       UNMERGED);
 		if (++aside < 3)
 			goto again;
 		rc = store_fail(STORE_IO, "%s: a foreign log came back",
@@ -1847,7 +1851,7 @@ again:
 	if (!rc && why[0]) {
 		/* Read, but not all of it: the batches read go into a new
 		 * side file, and the damaged one is kept aside as it is. */
-		side_set_aside(lg, "damaged", why);
+		side_set_aside(lg, "damaged", why, "");
 		if (++aside < 3)
 			goto again;
 		rc = store_fail(STORE_IO, "%s: damaged again", lg->side_path);
