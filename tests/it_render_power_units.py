@@ -50,21 +50,28 @@ def make(unit, factor):
     return db, token, rows
 
 
-pictures = {}
-for unit, factor in (("kW", 1), ("W", 1000)):
-    db, token, rows = make(unit, factor)
+def draw(made, unit, slide, site_option, site):
+    """Serves the database made, ingests its rows, draws slide of site
+    (picked with site_option); the picture's pixels, or None."""
+    db, token, rows = made
     with it.Server(db) as srv:
         st, _, b = it.http("POST", srv.url + "/api/v1/ingest",
                            {"readings": rows},
                            {"Authorization": "Bearer " + token,
                             "Content-Type": "application/json"})
-        c.eq((st, b.get("accepted")), (200, 600), f"{unit}: ingest")
-        out = os.path.join(d, f"household-{unit}.png")
-        p = it.run("render", "--server", srv.url, "--slide", "household",
-                   "--home-site", "home", "--at", str(AT),
+        c.eq((st, b.get("accepted")), (200, len(rows)), f"{unit}: ingest")
+        out = os.path.join(d, f"{slide}-{unit}.png")
+        p = it.run("render", "--server", srv.url, "--slide", slide,
+                   site_option, site, "--at", str(AT),
                    "--size", "960x540", "-o", out, check=False)
         c.eq(p.returncode, 0, f"{unit}: render ({p.stderr.strip()})")
-        pictures[unit] = it.png_rgb(out) if p.returncode == 0 else None
+        return it.png_rgb(out) if p.returncode == 0 else None
+
+
+pictures = {}
+for unit, factor in (("kW", 1), ("W", 1000)):
+    pictures[unit] = draw(make(unit, factor), unit, "household",
+                          "--home-site", "home")
 
 
 def make_room(unit, convert):
@@ -93,19 +100,8 @@ def make_room(unit, convert):
 
 for unit, convert in (("degC", lambda t: t),
                       ("degF", lambda t: round(t * 9 / 5 + 32, 2))):
-    db, token, rows = make_room(unit, convert)
-    with it.Server(db) as srv:
-        st, _, b = it.http("POST", srv.url + "/api/v1/ingest",
-                           {"readings": rows},
-                           {"Authorization": "Bearer " + token,
-                            "Content-Type": "application/json"})
-        c.eq((st, b.get("accepted")), (200, 900), f"{unit}: ingest")
-        out = os.path.join(d, f"air-{unit}.png")
-        p = it.run("render", "--server", srv.url, "--slide", "air",
-                   "--air-site", "room", "--at", str(AT),
-                   "--size", "960x540", "-o", out, check=False)
-        c.eq(p.returncode, 0, f"{unit}: render ({p.stderr.strip()})")
-        pictures[unit] = it.png_rgb(out) if p.returncode == 0 else None
+    pictures[unit] = draw(make_room(unit, convert), unit, "air",
+                          "--air-site", "room")
 
 
 def differing(a, b):
