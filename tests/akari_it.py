@@ -500,6 +500,15 @@ def xwd_rgb(data):
     return w, h, bytes(rgb)
 
 
+def sanitized(pid):
+    """Whether the process has AddressSanitizer's runtime mapped."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return "libasan" in f.read()
+    except OSError:
+        return False
+
+
 def free_display(first=99):
     """The first X display number from FIRST up that has neither a lock
     file nor a socket, for a private Xvfb."""

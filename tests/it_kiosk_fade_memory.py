@@ -64,15 +64,6 @@ def anonymous_kib(pid):
     return None
 
 
-def sanitized(pid):
-    """Whether the process has AddressSanitizer's runtime mapped."""
-    try:
-        with open(f"/proc/{pid}/maps") as f:
-            return "libasan" in f.read()
-    except OSError:
-        return False
-
-
 def fade_frames(log):
     return len(re.findall(r"frame \d+: \w+ slide, fading in", read(log)))
 
@@ -121,7 +112,7 @@ def main():
            "the kiosk fades between the slides")
     before = fade_frames(log)
     samples = sample(k)
-    judged = not sanitized(k.pid)
+    judged = not it.sanitized(k.pid)
     if not judged:
         print("under AddressSanitizer: memory not judged", flush=True)
     faded = fade_frames(log) - before

@@ -56,15 +56,6 @@ def rss_kb(pid):
     return None
 
 
-def sanitized(pid):
-    """Whether the process has AddressSanitizer's runtime mapped."""
-    try:
-        with open(f"/proc/{pid}/maps") as f:
-            return "libasan" in f.read()
-    except OSError:
-        return False
-
-
 def main():
     files = sorted(glob.glob(os.path.join(it.DATA, "tepco",
                                           "2022060[1-7]_power_usage.csv")))
@@ -110,7 +101,7 @@ def main():
             if kb is not None:
                 samples.append((time.time() - start, kb))
             if len(samples) == 3:
-                under_asan = sanitized(p.pid)
+                under_asan = it.sanitized(p.pid)
             time.sleep(1)
         status = p.wait()
         plays = it.get(f"{srv.url}/api/v1/displays/soak/plays?from=0"
