@@ -250,6 +250,45 @@ static void test_playing_without_cache_pace(void)
 	fake_stop(&f);
 }
 
+/* A poller created held makes no request until released (the kiosk
+ * holds its first until the display is open or the cached frame shown),
+ * and polls at once when it is; a held one is destroyed without a
+ * request. */
+static void test_held_until_released(void)
+{
+	struct fetch_content_config cfg = {
+		.display_id = "d1",
+		.every = EVERY,
+		.retry_max = EVERY,
+		.held = true,
+	};
+	struct fetch_content *fc = NULL;
+	char err[256], url[64];
+	struct fake f;
+	int i;
+
+	fake_start(&f, 200);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+	cfg.server = url;
+	CHECK_INT(fetch_content_create(&cfg, &fc, err, sizeof err), FETCH_OK);
+	usleep(500000);
+	CHECK_INT(atomic_load(&f.requests), 0);
+	fetch_content_release(fc);
+	for (i = 0; i < 100 && atomic_load(&f.requests) == 0; i++)
+		usleep(50000);
+	CHECK_INT(atomic_load(&f.requests), 1);
+	fetch_content_release(fc);	/* again: nothing more */
+	fetch_content_destroy(fc);
+	fake_stop(&f);
+
+	fake_start(&f, 200);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+	CHECK_INT(fetch_content_create(&cfg, &fc, err, sizeof err), FETCH_OK);
+	fetch_content_destroy(fc);
+	CHECK_INT(atomic_load(&f.requests), 0);
+	fake_stop(&f);
+}
+
 /* A kiosk restarted with a clock it cannot trust (before its build)
  * keeps "morning", the playlist its cache says it played, in the cache
  * it writes from the server's first answer. */
@@ -417,6 +456,7 @@ int main(void)
 	test_cache_unwritable_pace();
 	test_playing_before_answer_pace();
 	test_playing_without_cache_pace();
+	test_held_until_released();
 	test_restart_keeps_playing();
 	test_long_message_cut();
 	test_outage_return();

@@ -4,9 +4,10 @@
  */
 #include "fetch/fetch.h"
 #include "fetch/fetch_internal.h"
+#include "fetch/fetch_curl.h"
 #include "cloud/units/units.h"
 
-#include <curl/curl.h>
+#include <glib.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -24,7 +25,8 @@
 #define SLOTS (FETCH_ROLE_COUNT + 1)
 
 struct fetch_client {
-	CURL *curl;
+	CURL *curl;		/* NULL until the first request */
+	const struct fetch_curl *cu;
 	char *server;		/* without a trailing slash */
 	char *site[FETCH_ROLE_COUNT];
 	char *signage_query;	/* "&solar=...", escaped; "" for none */
@@ -56,9 +58,6 @@ static const char *const role_names[FETCH_ROLE_COUNT] = {
 static const char *const default_sites[FETCH_ROLE_COUNT] = {
 	"tepco", "home12", "room1",
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
 
 const char *fetch_role_name(enum fetch_role role)
 {
@@ -182,11 +181,6 @@ void fetch_summary_units(json_t *summary)
 	}
 }
 
-static void curl_init_once(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 static bool is_http_url(const char *s)
 {
 	return s && (strncmp(s, "http://", 7) == 0 ||
@@ -195,7 +189,7 @@ static bool is_http_url(const char *s)
 
 /* The signage request's site parameters, "&solar=a&ev=b", in a new
  * string, or NULL when memory ran out. */
-static char *signage_query(CURL *curl, const struct fetch_config *cfg)
+static char *signage_query(const struct fetch_config *cfg)
 {
 	const char *names[] = {"solar", "ev", "weather"};
 	const char *v[] = {cfg->solar_site, cfg->ev_site, cfg->weather_site};
@@ -203,7 +197,7 @@ static char *signage_query(CURL *curl, const struct fetch_config *cfg)
 	size_t n = 1, used = 0;
 
 	for (size_t i = 0; i < 3; i++) {
-		esc[i] = v[i] ? curl_easy_escape(curl, v[i], 0) : NULL;
+		esc[i] = v[i] ? g_uri_escape_string(v[i], NULL, false) : NULL;
 		if (v[i] && !esc[i])
 			goto out;
 		n += esc[i] ? strlen(esc[i]) + 10 : 0;
@@ -218,7 +212,7 @@ static char *signage_query(CURL *curl, const struct fetch_config *cfg)
 						 names[i], esc[i]);
 out:
 	for (size_t i = 0; i < 3; i++)
-		curl_free(esc[i]);
+		g_free(esc[i]);
 	return q;
 }
 
@@ -229,10 +223,6 @@ struct fetch_client *fetch_client_create(const struct fetch_config *cfg)
 
 	if (!cfg || !is_http_url(cfg->server))
 		return NULL;
-	pthread_once(&curl_once, curl_init_once);
-	if (curl_init_rc != CURLE_OK)
-		return NULL;
-
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
@@ -254,11 +244,8 @@ struct fetch_client *fetch_client_create(const struct fetch_config *cfg)
 		if (!c->site[i])
 			goto fail;
 	}
-	c->curl = curl_easy_init();
-	if (!c->curl)
-		goto fail;
 	c->want = FETCH_WANT_ALL;
-	c->signage_query = signage_query(c->curl, cfg);
+	c->signage_query = signage_query(cfg);
 	if (!c->signage_query)
 		goto fail;
 	return c;
@@ -273,7 +260,7 @@ void fetch_client_destroy(struct fetch_client *c)
 	if (!c)
 		return;
 	if (c->curl)
-		curl_easy_cleanup(c->curl);
+		c->cu->easy_cleanup(c->curl);
 	for (int i = 0; i < SLOTS; i++)
 		json_decref(c->kept[i]);
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++)
@@ -362,7 +349,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
 static char *summary_url(struct fetch_client *c, const char *site,
 			 int64_t at)
 {
-	char *esc = curl_easy_escape(c->curl, site, 0);
+	char *esc = g_uri_escape_string(site, NULL, false);
 	char *url = NULL;
 	size_t n;
 
@@ -373,7 +360,7 @@ static char *summary_url(struct fetch_client *c, const char *site,
 	if (url)
 		snprintf(url, n, "%s/api/v1/sites/%s/summary?at=%lld",
 			 c->server, esc, (long long)at);
-	curl_free(esc);
+	g_free(esc);
 	return url;
 }
 
@@ -392,25 +379,26 @@ static char *signage_url(struct fetch_client *c, int64_t at)
 static void setup_request(struct fetch_client *c, const char *url,
 			  struct answer *a, struct curl_slist *headers)
 {
+	const struct fetch_curl *cu = c->cu;
 	CURL *h = c->curl;
 
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "akari-kiosk/0.1");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->total_ms);
+	cu->easy_reset(h);
+	cu->easy_setopt(h, CURLOPT_URL, url);
+	cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	cu->easy_setopt(h, CURLOPT_USERAGENT, "akari-kiosk/0.1");
+	cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);
+	cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, c->total_ms);
 	/* The worker thread must not take SIGALRM for name lookups. */
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, a);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
+	cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	cu->easy_setopt(h, CURLOPT_WRITEDATA, a);
+	cu->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	cu->easy_setopt(h, CURLOPT_HEADERDATA, a);
+	cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	cu->easy_setopt(h, CURLOPT_XFERINFODATA, c);
+	cu->easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
 }
 
 /* GETs one summary (site not NULL) or the signage figures (site NULL),
@@ -430,15 +418,21 @@ static int get_summary(struct fetch_client *c, int slot, const char *site,
 	int rc;
 
 	*out = NULL;
+	/* libcurl is opened with the first request, not at start. */
+	if (!c->curl) {
+		c->curl = fetch_curl_handle(&c->cu, err, errlen);
+		if (!c->curl)
+			return FETCH_UNREACHABLE;
+	}
 	url = site ? summary_url(c, site, at) : signage_url(c, at);
-	headers = curl_slist_append(NULL, "Accept: application/json");
+	headers = c->cu->slist_append(NULL, "Accept: application/json");
 	if (headers && c->kept[slot] && c->etag[slot][0]) {
 		struct curl_slist *more;
 
 		snprintf(inm, sizeof inm, "If-None-Match: %s", c->etag[slot]);
-		more = curl_slist_append(headers, inm);
+		more = c->cu->slist_append(headers, inm);
 		if (!more) {
-			curl_slist_free_all(headers);
+			c->cu->slist_free_all(headers);
 			headers = NULL;
 		}
 	}
@@ -450,7 +444,7 @@ static int get_summary(struct fetch_client *c, int slot, const char *site,
 
 	setup_request(c, url, &a, headers);
 	c->curl_err[0] = '\0';
-	cc = curl_easy_perform(c->curl);
+	cc = c->cu->easy_perform(c->curl);
 	if (cc == CURLE_ABORTED_BY_CALLBACK) {
 		fetch_set_err(err, errlen, "GET %s: cancelled", url);
 		rc = FETCH_UNREACHABLE;
@@ -464,11 +458,12 @@ static int get_summary(struct fetch_client *c, int slot, const char *site,
 	}
 	if (cc != CURLE_OK) {
 		fetch_set_err(err, errlen, "GET %s: %s", url,
-			c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc));
+			c->curl_err[0] ? c->curl_err
+					 : c->cu->easy_strerror(cc));
 		rc = FETCH_UNREACHABLE;
 		goto out;
 	}
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	c->cu->easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	/* Only asked for with a document kept, which was checked then. */
 	if (status == 304 && c->kept[slot]) {
 		*out = json_incref(c->kept[slot]);
@@ -516,7 +511,7 @@ static int get_summary(struct fetch_client *c, int slot, const char *site,
 
 out:
 	json_decref(doc);
-	curl_slist_free_all(headers);
+	c->cu->slist_free_all(headers);
 	free(a.data);
 	free(url);
 	return rc;

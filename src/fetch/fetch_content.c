@@ -3,9 +3,9 @@
  * of its own and keeps the last good answer on disk.
  */
 #include "fetch/fetch_content.h"
+#include "fetch/fetch_curl.h"
 #include "fetch/fetch_internal.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -29,10 +29,12 @@ struct fetch_content {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool quit;
+	bool held;		/* no poll until released */
 	atomic_bool cancel;
 
 	/* The thread's own. */
-	CURL *curl;
+	CURL *curl;		/* NULL until the first poll */
+	const struct fetch_curl *cu;
 	char *url, *cache_dir;
 	long connect_ms, total_ms;
 	double every, retry_max;
@@ -233,7 +235,8 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
 	if (!g_ascii_strcasecmp(line, "etag"))
 		g_strlcpy(a->etag, v, sizeof a->etag);
 	else if (!g_ascii_strcasecmp(line, "date"))
-		a->date = (int64_t)curl_getdate(v, NULL);
+		/* Called only in a transfer: libcurl is open. */
+		a->date = (int64_t)fetch_curl(NULL, 0)->getdate(v, NULL);
 	return n;
 }
 
@@ -249,6 +252,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
 static int poll_once(struct fetch_content *f, struct answer *a,
 		     json_t **doc, char *err, size_t errlen)
 {
+	const struct fetch_curl *cu;
 	struct curl_slist *h = NULL;
 	char inm[160];
 	json_error_t jerr;
@@ -257,39 +261,46 @@ static int poll_once(struct fetch_content *f, struct answer *a,
 	int rc;
 
 	*doc = NULL;
-	h = curl_slist_append(h, "Accept: application/json");
+	/* libcurl is opened with the first poll, not at start. */
+	if (!f->curl) {
+		f->curl = fetch_curl_handle(&f->cu, err, errlen);
+		if (!f->curl)
+			return FETCH_UNREACHABLE;
+	}
+	cu = f->cu;
+	h = cu->slist_append(h, "Accept: application/json");
 	if (f->etag[0]) {
 		snprintf(inm, sizeof inm, "If-None-Match: %s", f->etag);
-		h = curl_slist_append(h, inm);
+		h = cu->slist_append(h, inm);
 	}
-	curl_easy_reset(f->curl);
-	curl_easy_setopt(f->curl, CURLOPT_URL, f->url);
-	curl_easy_setopt(f->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(f->curl, CURLOPT_USERAGENT, "akari-kiosk/0.1");
-	curl_easy_setopt(f->curl, CURLOPT_CONNECTTIMEOUT_MS, f->connect_ms);
-	curl_easy_setopt(f->curl, CURLOPT_TIMEOUT_MS, f->total_ms);
-	curl_easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(f->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(f->curl, CURLOPT_HEADERDATA, a);
-	curl_easy_setopt(f->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(f->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(f->curl, CURLOPT_XFERINFODATA, f);
-	curl_easy_setopt(f->curl, CURLOPT_ERRORBUFFER, f->curl_err);
+	cu->easy_reset(f->curl);
+	cu->easy_setopt(f->curl, CURLOPT_URL, f->url);
+	cu->easy_setopt(f->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(f->curl, CURLOPT_HTTPHEADER, h);
+	cu->easy_setopt(f->curl, CURLOPT_USERAGENT, "akari-kiosk/0.1");
+	cu->easy_setopt(f->curl, CURLOPT_CONNECTTIMEOUT_MS, f->connect_ms);
+	cu->easy_setopt(f->curl, CURLOPT_TIMEOUT_MS, f->total_ms);
+	cu->easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, on_data);
+	cu->easy_setopt(f->curl, CURLOPT_WRITEDATA, a);
+	cu->easy_setopt(f->curl, CURLOPT_HEADERFUNCTION, on_header);
+	cu->easy_setopt(f->curl, CURLOPT_HEADERDATA, a);
+	cu->easy_setopt(f->curl, CURLOPT_NOPROGRESS, 0L);
+	cu->easy_setopt(f->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	cu->easy_setopt(f->curl, CURLOPT_XFERINFODATA, f);
+	cu->easy_setopt(f->curl, CURLOPT_ERRORBUFFER, f->curl_err);
 	f->curl_err[0] = '\0';
 
-	cc = curl_easy_perform(f->curl);
+	cc = cu->easy_perform(f->curl);
 	if (cc != CURLE_OK) {
 		fetch_set_err(err, errlen, "GET %s: %s", f->url,
 			      a->too_big ? "answer too large"
 			      : f->curl_err[0] ? f->curl_err
-					       : curl_easy_strerror(cc));
+					       : cu->easy_strerror(cc));
 		rc = a->too_big ? FETCH_BAD_ANSWER : FETCH_UNREACHABLE;
 		goto out;
 	}
-	curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
+	cu->easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 304) {
 		rc = FETCH_OK;
 		goto out;
@@ -311,7 +322,7 @@ static int poll_once(struct fetch_content *f, struct answer *a,
 	rc = FETCH_OK;
 
 out:
-	curl_slist_free_all(h);
+	cu->slist_free_all(h);
 	return rc;
 }
 
@@ -354,6 +365,8 @@ static void *poller_main(void *arg)
 	char err[256];
 
 	pthread_mutex_lock(&f->lock);
+	while (f->held && !f->quit)
+		pthread_cond_wait(&f->wake, &f->lock);
 	while (!f->quit) {
 		struct answer a = {.body = g_byte_array_new()};
 		json_t *doc = NULL;
@@ -423,23 +436,16 @@ int fetch_content_create(const struct fetch_content_config *cfg,
 			      "and a display id");
 		return FETCH_INVALID;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	f = g_new0(struct fetch_content, 1);
 	atomic_init(&f->cancel, false);
-	f->curl = curl_easy_init();
-	if (!f->curl) {
-		g_free(f);
-		fetch_set_err(err, errlen, "cannot start libcurl");
-		return FETCH_INVALID;
-	}
-	esc = curl_easy_escape(f->curl, cfg->display_id, 0);
+	esc = g_uri_escape_string(cfg->display_id, NULL, false);
 	base = g_strdup(cfg->server);
 	while (g_str_has_suffix(base, "/"))
 		base[strlen(base) - 1] = '\0';
 	f->url = g_strdup_printf("%s/api/v1/displays/%s/content", base,
 				 esc ? esc : "");
 	g_free(base);
-	curl_free(esc);
+	g_free(esc);
 	f->cache_dir = g_strdup(cfg->cache_dir);
 	f->every = cfg->every > 0 ? cfg->every : FETCH_CONTENT_EVERY;
 	f->retry_max = cfg->retry_max > 0
@@ -449,6 +455,7 @@ int fetch_content_create(const struct fetch_content_config *cfg,
 					    : FETCH_DEFAULT_CONNECT_MS;
 	f->total_ms = cfg->total_ms > 0 ? cfg->total_ms
 					: FETCH_DEFAULT_TOTAL_MS;
+	f->held = cfg->held;
 	f->st.rc = FETCH_UNREACHABLE;
 	g_strlcpy(f->st.err, "no answer yet", sizeof f->st.err);
 	pthread_mutex_init(&f->lock, NULL);
@@ -464,7 +471,6 @@ int fetch_content_create(const struct fetch_content_config *cfg,
 			      "%s", strerror(rc));
 		pthread_cond_destroy(&f->wake);
 		pthread_mutex_destroy(&f->lock);
-		curl_easy_cleanup(f->curl);
 		g_free(f->cache_dir);
 		g_free(f->url);
 		g_free(f);
@@ -472,6 +478,16 @@ int fetch_content_create(const struct fetch_content_config *cfg,
 	}
 	*out = f;
 	return FETCH_OK;
+}
+
+void fetch_content_release(struct fetch_content *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->held = false;
+	pthread_cond_signal(&f->wake);
+	pthread_mutex_unlock(&f->lock);
 }
 
 void fetch_content_destroy(struct fetch_content *f)
@@ -487,7 +503,8 @@ void fetch_content_destroy(struct fetch_content *f)
 
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
-	curl_easy_cleanup(f->curl);
+	if (f->curl)
+		f->cu->easy_cleanup(f->curl);
 	json_decref(f->doc);
 	g_free(f->playing);
 	g_free(f->cache_dir);

@@ -39,6 +39,8 @@ struct fetch_content_config {
 	double every;		/* 0: FETCH_CONTENT_EVERY */
 	double retry_max;	/* 0 or over FETCH_CONTENT_RETRY_MAX: that */
 	long connect_ms, total_ms;	/* 0: fetch.h's defaults */
+	bool held;		/* the first poll waits for
+				 * fetch_content_release() */
 };
 
 /* What the poller knows; filled by fetch_content_take(). */
@@ -54,10 +56,15 @@ struct fetch_content_status {
 
 struct fetch_content;
 
-/* Starts the poller; the first poll is at once.  *out owns it. */
+/* Starts the poller; the first poll is at once, or with cfg->held once
+ * released.  *out owns it. */
 int fetch_content_create(const struct fetch_content_config *cfg,
 			 struct fetch_content **out, char *err,
 			 size_t errlen);
+
+/* Lets a held poller make its first poll.  Accepts NULL; more calls do
+ * nothing. */
+void fetch_content_release(struct fetch_content *f);
 
 /* Stops a poll in progress, joins the thread.  Accepts NULL. */
 void fetch_content_destroy(struct fetch_content *f);

@@ -4,7 +4,6 @@
  */
 #include "fetch/fetch_heartbeat.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -13,12 +12,14 @@
 #include <string.h>
 
 #include "fetch/fetch.h"
+#include "fetch/fetch_curl.h"
 
 /* The answer is a small JSON object; more is not read. */
 #define ANSWER_MAX 4096
 
 struct fetch_heartbeat_sender {
-	CURL *curl;
+	CURL *curl;		/* NULL until the first heartbeat */
+	const struct fetch_curl *cu;
 	char *url;
 	char auth[320];		/* "" without a token */
 	atomic_bool cancel;
@@ -76,10 +77,9 @@ fetch_heartbeat_sender_create(const char *server, const char *id,
 		free(s);
 		return NULL;
 	}
-	s->curl = curl_easy_init();
 	n = strlen(server) + strlen(id) + 64;
 	s->url = malloc(n);
-	if (!s->curl || !s->url) {
+	if (!s->url) {
 		fetch_heartbeat_sender_destroy(s);
 		return NULL;
 	}
@@ -95,7 +95,7 @@ void fetch_heartbeat_sender_destroy(struct fetch_heartbeat_sender *s)
 	if (!s)
 		return;
 	if (s->curl)
-		curl_easy_cleanup(s->curl);
+		s->cu->easy_cleanup(s->curl);
 	free(s->url);
 	free(s);
 }
@@ -144,51 +144,64 @@ int fetch_heartbeat_send(struct fetch_heartbeat_sender *s,
 			 const struct fetch_heartbeat *hb, char *err,
 			 size_t errlen)
 {
+	const struct fetch_curl *cu;
 	struct curl_slist *headers = NULL;
 	char *body = NULL;
-	CURL *h = s->curl;
+	CURL *h;
 	CURLcode cc;
 	long status = 0;
 	int rc;
 
+	/* libcurl is opened with the first heartbeat, not at start. */
+	if (!s->curl) {
+		char why[200];
+
+		s->curl = fetch_curl_handle(&s->cu, why, sizeof why);
+		if (!s->curl) {
+			snprintf(err, errlen, "heartbeat: %s", why);
+			return FETCH_UNREACHABLE;
+		}
+	}
+	cu = s->cu;
+	h = s->curl;
 	body = heartbeat_body(hb);
-	headers = curl_slist_append(NULL, "Content-Type: application/json");
+	headers = cu->slist_append(NULL, "Content-Type: application/json");
 	if (headers && s->auth[0])
-		headers = curl_slist_append(headers, s->auth);
+		headers = cu->slist_append(headers, s->auth);
 	if (!body || !headers) {
 		snprintf(err, errlen, "heartbeat: out of memory");
 		rc = FETCH_INVALID;
 		goto out;
 	}
 
-	curl_easy_reset(h);
+	cu->easy_reset(h);
 	s->curl_err[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, s->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "akari-kiosk/0.1");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)FETCH_HEARTBEAT_CONNECT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)FETCH_HEARTBEAT_TOTAL_MS);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(h, CURLOPT_URL, s->url);
+	cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	cu->easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	cu->easy_setopt(h, CURLOPT_USERAGENT, "akari-kiosk/0.1");
+	cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			(long)FETCH_HEARTBEAT_CONNECT_MS);
+	cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)FETCH_HEARTBEAT_TOTAL_MS);
+	cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	s->answer_len = 0;
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_answer);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, s);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->curl_err);
+	cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_answer);
+	cu->easy_setopt(h, CURLOPT_WRITEDATA, s);
+	cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	cu->easy_setopt(h, CURLOPT_XFERINFODATA, s);
+	cu->easy_setopt(h, CURLOPT_ERRORBUFFER, s->curl_err);
 
-	cc = curl_easy_perform(h);
+	cc = cu->easy_perform(h);
 	if (cc != CURLE_OK) {
 		snprintf(err, errlen, "heartbeat to %s: %s", s->url,
 			 s->curl_err[0] ? s->curl_err
-					: curl_easy_strerror(cc));
+					: cu->easy_strerror(cc));
 		rc = FETCH_UNREACHABLE;
 		goto out;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		snprintf(err, errlen, "heartbeat to %s: HTTP %ld", s->url,
 			 status);
@@ -199,7 +212,8 @@ int fetch_heartbeat_send(struct fetch_heartbeat_sender *s,
 	rc = FETCH_OK;
 
 out:
-	curl_slist_free_all(headers);
+	if (headers)
+		cu->slist_free_all(headers);
 	free(body);
 	return rc;
 }

@@ -10,7 +10,6 @@
  */
 #include "fetch/fetch_upload.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -22,6 +21,7 @@
 #include <time.h>
 
 #include "fetch/fetch.h"
+#include "fetch/fetch_curl.h"
 #include "fetch/fetch_heartbeat.h"
 
 #define CONNECT_MS 3000L
@@ -48,7 +48,8 @@ struct fetch_upload {
 	struct fetch_upload_status st;
 
 	/* The thread's own. */
-	CURL *curl;
+	CURL *curl;		/* NULL until the first upload */
+	const struct fetch_curl *cu;
 	atomic_bool cancel;
 	char *shot_url, *plays_url, *queue, *queue_tmp;
 	char auth[320];
@@ -84,47 +85,56 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
 static int post(struct fetch_upload *u, const char *url, const char *type,
 		const void *body, size_t len, char *err, size_t errlen)
 {
+	const struct fetch_curl *cu;
 	struct curl_slist *headers = NULL;
 	char ctype[64];
-	CURL *h = u->curl;
+	CURL *h;
 	long status = 0;
 	CURLcode cc;
 	int rc;
 
+	/* libcurl is opened with the first upload, not at start. */
+	if (!u->curl) {
+		u->curl = fetch_curl_handle(&u->cu, err, errlen);
+		if (!u->curl)
+			return FETCH_UNREACHABLE;
+	}
+	cu = u->cu;
+	h = u->curl;
 	snprintf(ctype, sizeof ctype, "Content-Type: %s", type);
-	headers = curl_slist_append(NULL, ctype);
+	headers = cu->slist_append(NULL, ctype);
 	if (headers && u->auth[0])
-		headers = curl_slist_append(headers, u->auth);
+		headers = cu->slist_append(headers, u->auth);
 	if (!headers) {
 		snprintf(err, errlen, "out of memory");
 		return FETCH_INVALID;
 	}
 
-	curl_easy_reset(h);
+	cu->easy_reset(h);
 	u->curl_err[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "akari-kiosk/0.1");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, TOTAL_MS);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, u);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, u->curl_err);
+	cu->easy_setopt(h, CURLOPT_URL, url);
+	cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	cu->easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	cu->easy_setopt(h, CURLOPT_USERAGENT, "akari-kiosk/0.1");
+	cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
+	cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, TOTAL_MS);
+	cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+	cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	cu->easy_setopt(h, CURLOPT_XFERINFODATA, u);
+	cu->easy_setopt(h, CURLOPT_ERRORBUFFER, u->curl_err);
 
-	cc = curl_easy_perform(h);
+	cc = cu->easy_perform(h);
 	if (cc != CURLE_OK) {
 		snprintf(err, errlen, "%s: %s", url,
-			 u->curl_err[0] ? u->curl_err : curl_easy_strerror(cc));
+			 u->curl_err[0] ? u->curl_err : cu->easy_strerror(cc));
 		rc = FETCH_UNREACHABLE;
 		goto out;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		snprintf(err, errlen, "%s: HTTP %ld", url, status);
 		rc = FETCH_HTTP;
@@ -133,7 +143,7 @@ static int post(struct fetch_upload *u, const char *url, const char *type,
 	rc = FETCH_OK;
 
 out:
-	curl_slist_free_all(headers);
+	cu->slist_free_all(headers);
 	return rc;
 }
 
@@ -434,7 +444,6 @@ int fetch_upload_create(const struct fetch_upload_config *cfg,
 		free(u);
 		return FETCH_INVALID;
 	}
-	u->curl = curl_easy_init();
 	u->shot_url = join(cfg->server, "/api/v1/displays/", cfg->id,
 			   "/screenshot");
 	u->plays_url = join(cfg->server, "/api/v1/displays/", cfg->id,
@@ -445,7 +454,7 @@ int fetch_upload_create(const struct fetch_upload_config *cfg,
 		u->queue_tmp = join(cfg->queue_dir, "/.",
 				    FETCH_UPLOAD_QUEUE_FILE, ".tmp");
 	}
-	if (!u->curl || !u->shot_url || !u->plays_url ||
+	if (!u->shot_url || !u->plays_url ||
 	    (cfg->queue_dir && (!u->queue || !u->queue_tmp))) {
 		snprintf(err, errlen, "out of memory");
 		rc = FETCH_INVALID;
@@ -478,8 +487,6 @@ int fetch_upload_create(const struct fetch_upload_config *cfg,
 	return FETCH_OK;
 
 fail:
-	if (u->curl)
-		curl_easy_cleanup(u->curl);
 	free(u->plays);
 	free(u->shot_url);
 	free(u->plays_url);
@@ -502,7 +509,8 @@ void fetch_upload_destroy(struct fetch_upload *u)
 
 	pthread_cond_destroy(&u->wake);
 	pthread_mutex_destroy(&u->lock);
-	curl_easy_cleanup(u->curl);
+	if (u->curl)
+		u->cu->easy_cleanup(u->curl);
 	free(u->shot);
 	free(u->plays);
 	free(u->shot_url);
