@@ -21,6 +21,8 @@ packages=(
   libsystemd-dev
   # kiosk: drawing, text, display
   libcairo2-dev libpango1.0-dev libsdl2-dev fonts-noto-cjk
+  # kiosk: fontconfig's set-up on the fonts' thread (already Pango's)
+  libfontconfig-dev
   # tests: a Latin-only face (no kana) that test_render names
   fonts-dejavu-core
   # kiosk: turning the screen off outside its hours (X11 DPMS)

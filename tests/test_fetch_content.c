@@ -321,6 +321,7 @@ static void test_restart_keeps_playing(void)
 	o.cache_dir = dir;
 	kc = kiosk_content_create(&o, rot, 1, utc);
 	CHECK(kc != NULL);
+	kiosk_content_release(kc);
 
 	/* Until the cache holds the server's answer ("e1"). */
 	for (i = 0; i < 100; i++) {
@@ -382,6 +383,7 @@ static void test_long_message_cut(void)
 	o.fetch.server = url;
 	o.fetch.display_id = "d1";
 	kc = kiosk_content_create(&o, rot, 1, utc);
+	kiosk_content_release(kc);
 	for (int i = 0; i < 100 && !shown; i++) {
 		kiosk_content_tick(kc, i * 0.1, 2e9, 2e9, &data, &since);
 		shown = kiosk_content_showing(kc, &slide, &alert) &&

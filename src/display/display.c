@@ -751,9 +751,7 @@ static SDL_Surface *window_surface(struct display *d, int w, int h)
 	return ws;
 }
 
-/* Makes the pages of [p, p + len) present and writable; -1 where the
- * kernel cannot. */
-static int populate(void *p, size_t len)
+int display_populate(void *p, size_t len)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	uintptr_t a, b;
@@ -777,7 +775,7 @@ void display_prepare(struct display *d)
 	 * makes them present in one call for less (Linux 5.14 on);
 	 * elsewhere they are touched.  The pixels stay black, as they are,
 	 * and are not on screen until presented. */
-	if (ws && !SDL_MUSTLOCK(ws) && populate(ws->pixels,
+	if (ws && !SDL_MUSTLOCK(ws) && display_populate(ws->pixels,
 					      (size_t)ws->pitch *
 						      (size_t)ws->h))
 		memset(ws->pixels, 0, (size_t)ws->pitch * (size_t)ws->h);

@@ -94,6 +94,12 @@ void display_size(struct display *d, int *w, int *h);
  * frames do not go to a window surface. */
 void display_prepare(struct display *d);
 
+/* Makes the pages of [p, p + len) present and writable in one call
+ * (MADV_POPULATE_WRITE, Linux 5.14 on): fresh memory would otherwise
+ * fault in page by page where it is first drawn on.  -1, nothing done,
+ * where the kernel cannot. */
+int display_populate(void *p, size_t len);
+
 /* Shows frame (borrowed; an ARGB32 or RGB24 image surface), scaled to
  * the window if its size differs, or writes it as the next PNG file. */
 int display_present(struct display *d, cairo_surface_t *frame, char *err,

@@ -77,6 +77,7 @@ struct kiosk {
 	bool signals_set;
 	struct notify_watchdog watchdog;
 	struct kiosk_ops *ops;	/* screen care, screenshots, plays */
+	bool network;		/* the first fetch was asked for */
 	struct kiosk_warm *warm;	/* the fonts made ready, until the
 					 * kiosk draws */
 
@@ -493,6 +494,16 @@ static void want_parts(struct kiosk *k)
 	log_info(MOD, "slide data asked for:%s", list[0] ? list : " none");
 }
 
+/* The first fetch, of the parts want_parts() chose at the start, and
+ * the content's first poll. */
+static void first_fetch(struct kiosk *k)
+{
+	kiosk_content_release(k->content);
+	fetch_worker_request(k->worker,
+			     fetch_minute_at(kiosk_clock_at(&k->clock, k->mono,
+						     kiosk_wall_now())));
+}
+
 static void fetch_if_due(struct kiosk *k)
 {
 	struct fetch_result r;
@@ -516,6 +527,12 @@ static void fetch_if_due(struct kiosk *k)
 	    k->mono - k->data_mono >= k->opt->refresh_seconds)
 		apply_held(k);
 
+	/* The cache's first frame comes before any network work. */
+	if (k->from_cache && k->presented == 0)
+		return;
+	if (k->from_cache && !k->network)
+		kiosk_content_release(k->content);
+	k->network = true;
 	if (fetch_schedule_due(&k->sched, k->mono) &&
 	    !fetch_worker_busy(k->worker)) {
 		want_parts(k);
@@ -1311,12 +1328,32 @@ static int open_display(struct kiosk *k)
 	return 0;
 }
 
+/* The first frame made, its pages present, while the fonts' thread
+ * still works and this one would wait for it anyway: drawn on fresh,
+ * they fault in one by one, a few milliseconds at 1080p. */
+static void prepare_frame(struct kiosk *k)
+{
+	int w, h;
+
+	display_size(k->disp, &w, &h);
+	if (w <= 0 || h <= 0 || make_surfaces(k, w, h))
+		return;
+	cairo_surface_flush(k->cur);
+	display_populate(cairo_image_surface_get_data(k->cur),
+			 (size_t)cairo_image_surface_get_stride(k->cur) *
+				 (size_t)h);
+}
+
 static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 {
 	double warm_ms;
 	char err[512];
 
 	memset(k, 0, sizeof *k);
+	/* A stop asked for while the kiosk starts is taken once it plays:
+	 * the handler only notes it.  Before any thread, which inherits
+	 * the mask that leaves signals to this one. */
+	set_signals(k);
 	/* Before the fetch worker's thread starts. */
 	display_preset_env();
 	k->opt = o;
@@ -1378,27 +1415,27 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	}
 	log_plan(k);
 	load_cache(k);
-	/* The first fetch runs while the display opens; with content, what
-	 * its playlists add is asked for from the next. */
+	/* What the first fetch asks for: the rotation's parts; with content,
+	 * what its playlists add is asked for from the next. */
 	want_parts(k);
-	fetch_worker_request(k->worker,
-			     fetch_minute_at(kiosk_clock_at(&k->clock, k->mono,
-						     kiosk_wall_now())));
 	k->content = kiosk_content_create(o, k->slides, k->nslides,
 					  k->log_tz);
+	k->warm = kiosk_warm_start();
 	if (open_display(k))
 		return -1;
-	/* The fonts load while the window's pages are touched and the first
-	 * fetch runs; not while the display opens: SDL's X11 start-up calls
-	 * setlocale(), which is not safe beside another thread's Pango and
-	 * fontconfig. */
-	k->warm = kiosk_warm_start();
+	/* Without a cache the first frame waits for the first fetch, which
+	 * starts once the display is open: libcurl's loading then no longer
+	 * holds up SDL's (the dynamic loader takes one at a time).  With
+	 * one, it starts after the first frame (fetch_if_due()). */
+	if (!k->from_cache)
+		first_fetch(k);
 	display_prepare(k->disp);
 	if (kiosk_ops_create(&o->ops, &o->fetch, o->cache_dir, k->disp,
 			     &k->ops, err, sizeof err)) {
 		log_error(MOD, "cannot start the uploads: %s", err);
 		return -1;
 	}
+	prepare_frame(k);
 	warm_ms = kiosk_warm_finish(k->warm);
 	k->warm = NULL;
 	if (warm_ms >= 0)
@@ -1408,7 +1445,6 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 			    kiosk_clock_fetch_period(&k->clock,
 						     o->fetch_seconds),
 			    o->retry_max, k->mono);
-	set_signals(k);
 	notify_watchdog_init(&k->watchdog);
 	k->status = 0;
 	return 0;

@@ -85,6 +85,9 @@ struct kiosk_content *kiosk_content_create(const struct kiosk_options *o,
 		.retry_max = o->retry_max,
 		.connect_ms = o->fetch.connect_ms,
 		.total_ms = o->fetch.total_ms,
+		/* Until kiosk_content_release(), as the slide data's
+		 * first fetch waits (kiosk.c). */
+		.held = true,
 	};
 	struct kiosk_content *kc;
 	char err[512];
@@ -131,6 +134,12 @@ struct kiosk_content *kiosk_content_create(const struct kiosk_options *o,
 	log_info(MOD, "content: polling every %g s as display %s",
 		 FETCH_CONTENT_EVERY, o->fetch.display_id);
 	return kc;
+}
+
+void kiosk_content_release(struct kiosk_content *kc)
+{
+	if (kc)
+		fetch_content_release(kc->poller);
 }
 
 void kiosk_content_destroy(struct kiosk_content *kc)

@@ -35,6 +35,10 @@ struct kiosk_content *kiosk_content_create(const struct kiosk_options *o,
 					   int n, GTimeZone *local);
 void kiosk_content_destroy(struct kiosk_content *kc);	/* accepts NULL */
 
+/* Lets the content's first poll go: the poller starts held, so that
+ * opening libcurl waits for the display (kiosk.c).  Accepts NULL. */
+void kiosk_content_release(struct kiosk_content *kc);
+
 /* One tick: takes new content, and at a slide boundary (or at once for
  * an emergency) moves on.  mono and wall are the real clocks, at the
  * kiosk's clock.  Returns the number of the slide period, which changes

@@ -3,6 +3,8 @@
  */
 #include "kiosk/kiosk_warm.h"
 
+#include <fontconfig/fontconfig.h>
+#include <locale.h>
 #include <pango/pangocairo.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,7 +16,9 @@
 
 struct kiosk_warm {
 	pthread_t thread;
-	PangoFontMap *fonts;	/* the thread's, owned */
+	locale_t loc;		/* the thread's own, "C" */
+	PangoFontMap *fonts;	/* made by the thread, owned; NULL when it
+				 * could not */
 	double ms;		/* how long it took */
 };
 
@@ -24,10 +28,24 @@ static void *warm_main(void *arg)
 	double t0 = kiosk_mono_now();
 
 	prctl(PR_SET_NAME, "kiosk-warm", 0, 0, 0);
-	/* This thread's default, so that the renderer's contexts use it. */
-	pango_cairo_font_map_set_default(PANGO_CAIRO_FONT_MAP(kw->fonts));
-	render_warm_up();
-	pango_cairo_font_map_set_default(NULL);
+	/* The process's locale is "C" and stays so, but SDL's X11 start-up
+	 * sets it to the environment's and back meanwhile: this thread
+	 * reads fontconfig's configuration (numbers included) in a locale
+	 * of its own that nothing changes.  Done here, fontconfig's set-up
+	 * is over before Pango's font map would start it on a thread of
+	 * Pango's, which would use the process's. */
+	uselocale(kw->loc);
+	FcInit();
+	kw->fonts = pango_cairo_font_map_new();
+	if (kw->fonts) {
+		/* This thread's default, so that the renderer's contexts
+		 * use it. */
+		pango_cairo_font_map_set_default(
+		    PANGO_CAIRO_FONT_MAP(kw->fonts));
+		render_warm_up();
+		pango_cairo_font_map_set_default(NULL);
+	}
+	uselocale(LC_GLOBAL_LOCALE);
 	kw->ms = (kiosk_mono_now() - t0) * 1e3;
 	return NULL;
 }
@@ -41,11 +59,14 @@ struct kiosk_warm *kiosk_warm_start(void)
 	kw = calloc(1, sizeof *kw);
 	if (!kw)
 		return NULL;
-	kw->fonts = pango_cairo_font_map_new();
-	if (!kw->fonts) {
+	kw->loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!kw->loc) {
 		free(kw);
 		return NULL;
 	}
+	/* Pango reads the locale's name once, here, not on the thread
+	 * while SDL may be changing it. */
+	(void)pango_language_get_default();
 
 	/* Signals go to the kiosk's own thread, which handles them. */
 	sigfillset(&all);
@@ -53,7 +74,7 @@ struct kiosk_warm *kiosk_warm_start(void)
 	rc = pthread_create(&kw->thread, NULL, warm_main, kw);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
-		g_object_unref(kw->fonts);
+		freelocale(kw->loc);
 		free(kw);
 		return NULL;
 	}
@@ -67,8 +88,12 @@ double kiosk_warm_finish(struct kiosk_warm *kw)
 	if (!kw)
 		return -1;
 	pthread_join(kw->thread, NULL);
-	pango_cairo_font_map_set_default(PANGO_CAIRO_FONT_MAP(kw->fonts));
-	g_object_unref(kw->fonts);
+	if (kw->fonts) {
+		pango_cairo_font_map_set_default(
+		    PANGO_CAIRO_FONT_MAP(kw->fonts));
+		g_object_unref(kw->fonts);
+	}
+	freelocale(kw->loc);
 	ms = kw->ms;
 	free(kw);
 	return ms;

@@ -6,9 +6,10 @@
  * configuration and sorts its fonts, Pango and Cairo load the Noto CJK
  * faces, FreeType draws glyphs for the first time, and the text code of
  * the libraries runs for the first time.  render_warm_up() does most of
- * that; run on a thread, it overlaps the first fetch instead of
- * following it.  Not the window's opening: SDL's X11 start-up calls
- * setlocale(), which is not safe beside another thread's Pango.
+ * that; run on a thread, it overlaps the window's opening and the first
+ * fetch instead of following them.  SDL's X11 start-up sets the locale
+ * meanwhile: the thread reads fontconfig's configuration in a locale of
+ * its own, and Pango's default language is read before it starts.
  *
  * Pango's default font map is per thread: the thread warms a font map
  * of its own, which kiosk_warm_finish() makes the caller's default,
