@@ -409,6 +409,49 @@ static void test_render_each(void)
 	json_decref(d.grid);
 }
 
+/* The kiosk's fontconfig configuration: $AKARI_THEMES_DIR's fonts.conf,
+ * else the source tree's, put in $FONTCONFIG_FILE; one already there
+ * is kept, and with no file anywhere nothing is set. */
+static void test_fonts_config(void)
+{
+	char *dir = g_dir_make_tmp("akari-fonts-XXXXXX", NULL);
+	char *mine = g_build_filename(dir, THEME_FONTS_CONF, NULL);
+	char *src = g_build_filename(getenv("AKARI_SOURCE_DIR"), "themes",
+				     THEME_FONTS_CONF, NULL);
+	const char *got;
+
+	unsetenv("FONTCONFIG_FILE");
+	unsetenv("AKARI_THEMES_DIR");
+	got = theme_use_fonts_config();
+	CHECK_STR(got ? got : "", src);
+	CHECK_STR(getenv("FONTCONFIG_FILE") ? getenv("FONTCONFIG_FILE") : "",
+		  src);
+
+	/* Set already (by the line above, or by whoever started us). */
+	CHECK(theme_use_fonts_config() == NULL);
+	CHECK_STR(getenv("FONTCONFIG_FILE"), src);
+
+	unsetenv("FONTCONFIG_FILE");
+	CHECK(g_file_set_contents(mine, "<fontconfig/>\n", -1, NULL));
+	setenv("AKARI_THEMES_DIR", dir, 1);
+	got = theme_use_fonts_config();
+	CHECK_STR(got ? got : "", mine);
+	CHECK_STR(getenv("FONTCONFIG_FILE"), mine);
+
+	/* An empty $FONTCONFIG_FILE names nothing. */
+	setenv("FONTCONFIG_FILE", "", 1);
+	got = theme_use_fonts_config();
+	CHECK_STR(got ? got : "", mine);
+
+	unsetenv("FONTCONFIG_FILE");
+	unsetenv("AKARI_THEMES_DIR");
+	g_remove(mine);
+	g_rmdir(dir);
+	g_free(src);
+	g_free(mine);
+	g_free(dir);
+}
+
 int main(void)
 {
 	test_wcag_formula();
@@ -416,6 +459,7 @@ int main(void)
 	test_builtin_is_dark_file();
 	test_errors();
 	test_find();
+	test_fonts_config();
 	test_render_each();
 	return check_finish();
 }

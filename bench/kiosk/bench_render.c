@@ -36,6 +36,7 @@
 
 #include "render/render.h"
 #include "render/render_look.h"
+#include "themes/theme.h"
 
 #define SIZES_MAX 8
 #define FADE_FRAMES 24	/* the kiosk's 0.8 s fade at 30 frames a second */
@@ -313,6 +314,8 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	/* The fonts' configuration the kiosk uses. */
+	theme_use_fonts_config();
 	if (b.nsizes == 0) {
 		b.w[0] = 1920;
 		b.h[0] = 1080;

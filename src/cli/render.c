@@ -213,6 +213,8 @@ int cli_render(int argc, char **argv)
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc > 0 ? 0 : 2;
+	/* The fonts the kiosk uses, so that its frames are this picture. */
+	theme_use_fonts_config();
 
 	client = fetch_client_create(&a.fetch);
 	if (!client) {

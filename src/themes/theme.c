@@ -434,3 +434,27 @@ int theme_open(const char *spec, struct theme *out, char *err,
 		return rc;
 	return theme_load(path, out, err, err_len);
 }
+
+/* Whether dir/fonts.conf exists, with the path in buf. */
+static bool try_fonts(const char *dir, char *buf, size_t len)
+{
+	int n;
+
+	if (!dir || !*dir)
+		return false;
+	n = snprintf(buf, len, "%s/" THEME_FONTS_CONF, dir);
+	return n > 0 && (size_t)n < len && access(buf, R_OK) == 0;
+}
+
+const char *theme_use_fonts_config(void)
+{
+	static char path[4096];
+	const char *set = getenv("FONTCONFIG_FILE");
+
+	if (set && *set)
+		return NULL;
+	if (!try_fonts(getenv("AKARI_THEMES_DIR"), path, sizeof path) &&
+	    !try_fonts(THEME_SOURCE_DIR, path, sizeof path))
+		return NULL;
+	return setenv("FONTCONFIG_FILE", path, 1) == 0 ? path : NULL;
+}

@@ -89,4 +89,16 @@ int theme_find(const char *spec, char *buf, size_t len, char *err,
 int theme_open(const char *spec, struct theme *out, char *err,
 	       size_t err_len);
 
+/* akari's fontconfig configuration (themes/fonts.conf): the system's
+ * fonts and the box's and user's own settings, without a desktop's
+ * rule files (docs/themes.md, "Fonts"). */
+#define THEME_FONTS_CONF "fonts.conf"
+
+/* Points $FONTCONFIG_FILE at THEME_FONTS_CONF in $AKARI_THEMES_DIR, else
+ * in the source tree's themes/, unless the variable already names a
+ * file.  Returns the file now used, or NULL when fontconfig keeps
+ * $FONTCONFIG_FILE's or the system's.  It sets the environment: call
+ * it before any thread starts and before fontconfig is first used. */
+const char *theme_use_fonts_config(void);
+
 #endif
