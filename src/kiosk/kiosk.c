@@ -1280,6 +1280,7 @@ static void log_plan(struct kiosk *k)
 {
 	const struct kiosk_options *o = k->opt;
 	char from[40], to[40], list[160] = "";
+	const char *fonts;
 
 	log_info(MOD, "server %s; sites: grid %s, home %s, air %s",
 		 o->fetch.server,
@@ -1304,6 +1305,13 @@ static void log_plan(struct kiosk *k)
 	log_info(MOD, "slides: %s, %g s each; fetch every %g s",
 		 list, o->slide_seconds,
 		 kiosk_clock_fetch_period(&k->clock, o->fetch_seconds));
+	fonts = getenv("FONTCONFIG_FILE");
+	if (fonts && *fonts)
+		log_info(MOD, "fonts: fontconfig reads %s", fonts);
+	else
+		log_info(MOD, "fonts: the system's fontconfig configuration "
+			 "(no fonts.conf in $AKARI_THEMES_DIR or the source "
+			 "tree's themes/)");
 }
 
 static int open_display(struct kiosk *k)
