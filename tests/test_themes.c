@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "render/render.h"
@@ -418,6 +419,7 @@ static void test_fonts_config(void)
 	char *mine = g_build_filename(dir, THEME_FONTS_CONF, NULL);
 	char *src = g_build_filename(getenv("AKARI_SOURCE_DIR"), "themes",
 				     THEME_FONTS_CONF, NULL);
+	char cwd[4096], *base;
 	const char *got;
 
 	unsetenv("FONTCONFIG_FILE");
@@ -442,6 +444,17 @@ static void test_fonts_config(void)
 	setenv("FONTCONFIG_FILE", "", 1);
 	got = theme_use_fonts_config();
 	CHECK_STR(got ? got : "", mine);
+
+	/* A relative $AKARI_THEMES_DIR: the absolute path goes in. */
+	unsetenv("FONTCONFIG_FILE");
+	CHECK(getcwd(cwd, sizeof cwd) != NULL);
+	CHECK_INT(chdir(g_get_tmp_dir()), 0);
+	base = g_path_get_basename(dir);
+	setenv("AKARI_THEMES_DIR", base, 1);
+	got = theme_use_fonts_config();
+	CHECK_STR(got ? got : "", mine);
+	CHECK_INT(chdir(cwd), 0);
+	g_free(base);
 
 	unsetenv("FONTCONFIG_FILE");
 	unsetenv("AKARI_THEMES_DIR");

@@ -535,7 +535,7 @@ int cli_kiosk(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 
 	/* Before any thread: it sets the environment. */
-	theme_use_fonts_config();
+	o.fonts_conf = theme_use_fonts_config();
 	/* A bad theme stops the kiosk before it opens a window, while
 	 * whoever typed it is still watching. */
 	if (theme_spec) {

@@ -30,6 +30,9 @@ struct kiosk_options {
 	struct fetch_config fetch;	/* server and site names */
 	const char *cache_dir;		/* NULL: no cache on disk */
 	struct display_config display;
+	const char *fonts_conf;		/* the fontconfig file akari chose
+					 * (theme_use_fonts_config()), for
+					 * the log; NULL: not akari's */
 
 	bool replay;			/* [replay_from, replay_to) */
 	int64_t replay_from;

@@ -450,11 +450,20 @@ const char *theme_use_fonts_config(void)
 {
 	static char path[4096];
 	const char *set = getenv("FONTCONFIG_FILE");
+	char found[4096], *abs;
 
 	if (set && *set)
 		return NULL;
-	if (!try_fonts(getenv("AKARI_THEMES_DIR"), path, sizeof path) &&
-	    !try_fonts(THEME_SOURCE_DIR, path, sizeof path))
+	if (!try_fonts(getenv("AKARI_THEMES_DIR"), found, sizeof found) &&
+	    !try_fonts(THEME_SOURCE_DIR, found, sizeof found))
 		return NULL;
+	/* fontconfig takes a relative name as one in its own directory
+	 * (/etc/fonts), not the working one. */
+	abs = g_canonicalize_filename(found, NULL);
+	if (g_strlcpy(path, abs, sizeof path) >= sizeof path) {
+		g_free(abs);
+		return NULL;
+	}
+	g_free(abs);
 	return setenv("FONTCONFIG_FILE", path, 1) == 0 ? path : NULL;
 }

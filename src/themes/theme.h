@@ -96,7 +96,9 @@ int theme_open(const char *spec, struct theme *out, char *err,
 
 /* Points $FONTCONFIG_FILE at THEME_FONTS_CONF in $AKARI_THEMES_DIR, else
  * in the source tree's themes/, unless the variable already names a
- * file.  Returns the file now used, or NULL when fontconfig keeps
+ * file.  The path is made absolute: fontconfig would look for a
+ * relative one in its own directory.  Returns the file now used (a
+ * static buffer), or NULL when fontconfig keeps
  * $FONTCONFIG_FILE's or the system's.  It sets the environment: call
  * it before any thread starts and before fontconfig is first used. */
 const char *theme_use_fonts_config(void);
