@@ -1306,8 +1306,12 @@ static void log_plan(struct kiosk *k)
 		 list, o->slide_seconds,
 		 kiosk_clock_fetch_period(&k->clock, o->fetch_seconds));
 	fonts = getenv("FONTCONFIG_FILE");
-	if (fonts && *fonts)
-		log_info(MOD, "fonts: fontconfig reads %s", fonts);
+	if (o->fonts_conf)
+		log_info(MOD, "fonts: akari's fontconfig configuration, %s",
+			 o->fonts_conf);
+	else if (fonts && *fonts)
+		log_info(MOD, "fonts: fontconfig reads $FONTCONFIG_FILE, %s",
+			 fonts);
 	else
 		log_info(MOD, "fonts: the system's fontconfig configuration "
 			 "(no fonts.conf in $AKARI_THEMES_DIR or the source "
@@ -1358,10 +1362,6 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	char err[512];
 
 	memset(k, 0, sizeof *k);
-	/* A stop asked for while the kiosk starts is taken once it plays:
-	 * the handler only notes it.  Before any thread, which inherits
-	 * the mask that leaves signals to this one. */
-	set_signals(k);
 	/* Before the fetch worker's thread starts. */
 	display_preset_env();
 	k->opt = o;
@@ -1448,11 +1448,16 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	k->warm = NULL;
 	if (warm_ms >= 0)
 		log_debug(MOD, "fonts made ready in %.0f ms, while the "
-			  "first fetch ran", warm_ms);
+			  "display opened%s", warm_ms,
+			  k->from_cache ? "" : " and the first fetch ran");
 	fetch_schedule_init(&k->sched,
 			    kiosk_clock_fetch_period(&k->clock,
 						     o->fetch_seconds),
 			    o->retry_max, k->mono);
+	/* Only now: a stop asked for while the kiosk starts ends it at
+	 * once, as a start that hangs (an X server that never answers)
+	 * must be. */
+	set_signals(k);
 	notify_watchdog_init(&k->watchdog);
 	k->status = 0;
 	return 0;
