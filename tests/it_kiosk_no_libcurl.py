@@ -8,8 +8,7 @@ a real `akari serve` with TEPCO's 27 June 2022 fills the kiosk's cache.
 The second run hides libcurl's file in a private mount namespace (the
 file the dynamic loader's cache names, covered by /dev/null): the
 kiosk logs that it cannot load libcurl, shows its first frame from the
-cache, keeps running, and stops cleanly on SIGTERM.  Its frames are the
-first run's slide but for the stale mark.
+cache, keeps showing frames, and stops cleanly on SIGTERM.
 
 Needs root for the mount namespace; exits 77 (skipped) without it.
 """

@@ -16,7 +16,8 @@ SIGTERM brings STOPPING=1 and a clean exit.
 (c) The unit files in contrib/systemd pass `systemd-analyze verify` with
 no complaint, where systemd-analyze is installed.  verify insists that
 ExecStart's binary exists, so the copies checked here name the binary
-just built instead of /usr/local/bin/akari; nothing else is changed.
+just built (akari, or akari-kiosk for the player's unit) instead of
+/usr/local/bin's; nothing else is changed.
 """
 import os
 import re
@@ -272,15 +273,18 @@ def phase_units():
         if not name.endswith(".service"):
             continue
         text = read(os.path.join(src, name))
-        c.true("/usr/local/bin/akari " in text,
-               f"{name}: ExecStart runs /usr/local/bin/akari")
+        # The server's unit runs akari, the player's akari-kiosk.
+        binary = "akari-kiosk" if name == "akari-kiosk.service" else "akari"
+        c.true(f"/usr/local/bin/{binary} " in text,
+               f"{name}: ExecStart runs /usr/local/bin/{binary}")
         for want in ("Type=notify", "Restart=always", "WatchdogSec=",
                      "ProtectSystem=strict", "NoNewPrivileges=yes"):
             c.true(re.search("^" + want, text, re.M),
                    f"{name}: has {want}")
         with open(os.path.join(work, name), "w") as f:
-            f.write(text.replace("/usr/local/bin/akari ",
-                                 os.path.abspath(it.AKARI) + " "))
+            built = os.path.join(os.path.dirname(os.path.abspath(it.AKARI)),
+                                 binary)
+            f.write(text.replace(f"/usr/local/bin/{binary} ", built + " "))
         units.append(os.path.join(work, name))
     c.eq(len(units), 2, "unit files in contrib/systemd")
 
