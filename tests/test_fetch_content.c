@@ -284,6 +284,7 @@ static void test_held_until_released(void)
 	fake_start(&f, 200);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
 	CHECK_INT(fetch_content_create(&cfg, &fc, err, sizeof err), FETCH_OK);
+	usleep(300000);
 	fetch_content_destroy(fc);
 	CHECK_INT(atomic_load(&f.requests), 0);
 	fake_stop(&f);
