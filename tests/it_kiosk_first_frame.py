@@ -15,7 +15,12 @@ the language.
 
 Started again with the cache of that run and a server that answers
 nothing, the kiosk's first frame is the cached slide with its stale mark:
-the fresh picture except for a small area.
+the fresh picture except for a small area.  That frame is the one the
+fonts' thread drew before the window opened, at the screen size the
+first run kept beside the cache (the log says so); started once more
+with a wrong size kept there, the thread's picture does not fit, the
+kiosk draws its own, and the two screens are the same pixel for pixel.
+The right size is kept again.
 
 Expected pictures come from `akari render`, a separate command that
 shares no state with the kiosk.
@@ -150,7 +155,29 @@ def main():
     c.true(0 < d < W * H / 4, f"cached: the first frame is the cached slide "
            f"with its stale mark ({d} pixels differ from the fresh one)")
     fonts_first(log, "cached")
+    c.true("first frame: the slide as the fonts' thread drew it"
+           in read(log), "cached: the first frame is the one the fonts' "
+           "thread drew")
     c.eq(stop(k), 0, "cached: the kiosk stops cleanly")
+
+    # A size kept from another screen: the thread's frame is dropped.
+    size_file = os.path.join(cache, "frame-size")
+    c.eq(read(size_file).strip(), f"{W}x{H}",
+         "the screen's size is kept beside the cache")
+    with open(size_file, "w") as f:
+        f.write("800x600\n")
+    log = os.path.join(work, "kiosk-resized.log")
+    k = kiosk(refused, "ja+en", cache, log, env)
+    again = first_shot(k, log, shot)
+    c.true("first frame drawn again: the fonts' thread drew 800x600, the "
+           f"frame is {W}x{H}" in read(log),
+           "wrong size kept: the kiosk draws the first frame itself")
+    c.true(got is not None and again == got,
+           "the frame the fonts' thread drew is the one the kiosk draws, "
+           "pixel for pixel")
+    c.eq(stop(k), 0, "wrong size kept: the kiosk stops cleanly")
+    c.eq(read(size_file).strip(), f"{W}x{H}",
+         "the screen's size is kept again")
     stop(xvfb)
     stop(srv)
 

@@ -78,8 +78,11 @@ struct kiosk {
 	struct notify_watchdog watchdog;
 	struct kiosk_ops *ops;	/* screen care, screenshots, plays */
 	bool network;		/* the first fetch was asked for */
-	struct kiosk_warm *warm;	/* the fonts made ready, until the
-					 * kiosk draws */
+	struct kiosk_warm *warm;	/* the fonts made ready and the first
+					 * slide drawn, until the kiosk draws */
+	struct kiosk_warm_job warm_job;	/* what it was asked to draw */
+	cairo_surface_t *warm_frame;	/* ... as it drew it, until the first
+					 * frame takes it or draws its own */
 
 	/* The data on screen and where it came from. */
 	struct fetch_bundle data;
@@ -714,6 +717,29 @@ static struct render_data slide_data(const struct kiosk *k)
 	};
 }
 
+/* What draw_slide() notes of a slide drawn on cur: rc and why are
+ * render_slide()'s answer and cr's status. */
+static void slide_drawn(struct kiosk *k, enum render_slide slide,
+			const struct render_data *rd, bool notice, int rc,
+			cairo_status_t why)
+{
+	if (!notice && render_slide_zone(slide, rd))
+		g_strlcpy(k->zone_shown, render_slide_zone(slide, rd),
+			  sizeof k->zone_shown);
+	if (rc || notice || render_clock_key(slide, rd, k->clock_key,
+					     sizeof k->clock_key))
+		k->clock_key[0] = '\0';
+	if (rc && !k->render_failing)
+		log_error(MOD, "cannot draw the %s slide: %s",
+			  render_slide_name(slide), cairo_status_to_string(why));
+	k->render_failing = rc != 0;
+	k->drawn = true;
+	k->slide_mono_before = k->slide_mono;
+	k->slide_mono = k->mono;
+	k->had_ticker = render_look_ticker() != NULL;
+	k->cur_changed = k->slide_drawn = true;
+}
+
 static void draw_slide(struct kiosk *k)
 {
 	enum render_slide slide = k->slides[k->slide];
@@ -729,25 +755,88 @@ static void draw_slide(struct kiosk *k)
 		rc = render_alert(cr, k->w, k->h, &alert);
 	else
 		rc = render_slide(cr, k->w, k->h, slide, &rd);
-	if (!notice && render_slide_zone(slide, &rd))
-		g_strlcpy(k->zone_shown, render_slide_zone(slide, &rd),
-			  sizeof k->zone_shown);
 	if (!rc && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
 		rc = -1;
-	if (rc || notice || render_clock_key(slide, &rd, k->clock_key,
-					     sizeof k->clock_key))
-		k->clock_key[0] = '\0';
-	if (rc && !k->render_failing)
-		log_error(MOD, "cannot draw the %s slide: %s",
-			  render_slide_name(slide),
-			  cairo_status_to_string(cairo_status(cr)));
-	k->render_failing = rc != 0;
+	slide_drawn(k, slide, &rd, notice, rc, cairo_status(cr));
 	cairo_destroy(cr);
-	k->drawn = true;
-	k->slide_mono_before = k->slide_mono;
-	k->slide_mono = k->mono;
-	k->had_ticker = render_look_ticker() != NULL;
-	k->cur_changed = k->slide_drawn = true;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_params(const struct render_params *a,
+			const struct render_params *b)
+{
+	if (!a || !b)
+		return a == b;
+	return same_text(a->message, b->message) &&
+	       same_text(a->image, b->image) &&
+	       same_text(a->qr_url, b->qr_url) &&
+	       same_text(a->caption, b->caption);
+}
+
+/* Whether render_slide() draws a and b alike: the same data and
+ * parameters, and clocks in the same minute whose header shows the
+ * same (the kiosk draws a slide whole once a minute, its clock alone
+ * in between). */
+static bool same_picture(enum render_slide slide,
+			 const struct render_data *a,
+			 const struct render_data *b)
+{
+	char ka[128], kb[128];
+
+	if (a->grid != b->grid || a->home != b->home || a->air != b->air ||
+	    a->signage != b->signage || !same_params(a->params, b->params) ||
+	    a->replay != b->replay || a->stale != b->stale ||
+	    a->data_as_of != b->data_as_of ||
+	    a->unreachable != b->unreachable || !same_text(a->tz, b->tz))
+		return false;
+	if (a->now / 60 != b->now / 60 || a->now < 0 || b->now < 0)
+		return false;
+	return render_clock_key(slide, a, ka, sizeof ka) == 0 &&
+	       render_clock_key(slide, b, kb, sizeof kb) == 0 &&
+	       strcmp(ka, kb) == 0;
+}
+
+/* The fonts' thread's picture of the first slide (kiosk_warm.h), taken
+ * as cur when it is what draw_slide() would draw now.  Dropped either
+ * way: only the first frame can use it. */
+static bool take_warm_frame(struct kiosk *k)
+{
+	cairo_surface_t *f = k->warm_frame;
+	enum render_slide slide = k->slides[k->slide];
+	struct render_data rd = slide_data(k);
+	struct render_alert alert;
+
+	k->warm_frame = NULL;
+	if (!f)
+		return false;
+	if (cairo_image_surface_get_width(f) != k->w ||
+	    cairo_image_surface_get_height(f) != k->h) {
+		log_debug(MOD, "first frame drawn again: the fonts' thread "
+			  "drew %dx%d, the frame is %dx%d",
+			  cairo_image_surface_get_width(f),
+			  cairo_image_surface_get_height(f), k->w, k->h);
+		cairo_surface_destroy(f);
+		return false;
+	}
+	if ((k->content &&
+	     kiosk_content_showing(k->content, &slide, &alert)) ||
+	    slide != k->warm_job.slide ||
+	    !same_picture(slide, &rd, &k->warm_job.data)) {
+		log_debug(MOD, "first frame drawn again: another slide, "
+			  "other data or another minute than the fonts' "
+			  "thread drew");
+		cairo_surface_destroy(f);
+		return false;
+	}
+	log_debug(MOD, "first frame: the slide as the fonts' thread drew it");
+	cairo_surface_destroy(k->cur);
+	k->cur = f;
+	slide_drawn(k, slide, &rd, false, 0, CAIRO_STATUS_SUCCESS);
+	return true;
 }
 
 /* Draws the clock alone again on cur, as it is now; false when the
@@ -1016,7 +1105,8 @@ static void render_frame(struct kiosk *k)
 	 * slide before only where it differed from cur: cur is drawn again
 	 * once the fade is over, at most a fade's length later. */
 	if (k->dirty && !(k->fade < 1 && k->fade_screen && k->nfade_r >= 0)) {
-		draw_slide(k);
+		if (!take_warm_frame(k))
+			draw_slide(k);
 		k->dirty = false;
 		k->show = true;
 	}
@@ -1350,16 +1440,92 @@ static void prepare_frame(struct kiosk *k)
 	display_size(k->disp, &w, &h);
 	if (w <= 0 || h <= 0 || make_surfaces(k, w, h))
 		return;
+	/* The fonts' thread draws the first frame at this size: cur would
+	 * make way for it. */
+	if (k->warm && k->nslides > 0 &&
+	    ((k->warm_job.w == w && k->warm_job.h == h) ||
+	     k->warm_job.w <= 0))
+		return;
 	cairo_surface_flush(k->cur);
 	display_populate(cairo_image_surface_get_data(k->cur),
 			 (size_t)cairo_image_surface_get_stride(k->cur) *
 				 (size_t)h);
 }
 
+/* The file beside the cache that keeps the frame's size of the last
+ * start: a full screen's is known only once the window is open, and
+ * the first slide is drawn before. */
+#define SIZE_FILE "frame-size"
+
+/* The size the first frame is expected to have: the window's or the
+ * PNG files', else the screen's as the last start found it; 0 x 0 when
+ * not known. */
+static void expected_size(const struct kiosk *k, int *w, int *h)
+{
+	const struct display_config *dc = &k->opt->display;
+	char *path, *text = NULL;
+
+	*w = *h = 0;
+	if (dc->mode != DISPLAY_FULLSCREEN) {
+		*w = dc->width > 0 ? dc->width : 1920;
+		*h = dc->height > 0 ? dc->height : 1080;
+		return;
+	}
+	if (!k->opt->cache_dir)
+		return;
+	path = g_build_filename(k->opt->cache_dir, SIZE_FILE, NULL);
+	if (g_file_get_contents(path, &text, NULL, NULL) &&
+	    (sscanf(text, "%dx%d", w, h) != 2 || *w <= 0 || *h <= 0 ||
+	     *w > 16384 || *h > 16384))
+		*w = *h = 0;
+	g_free(text);
+	g_free(path);
+}
+
+/* Keeps the full screen's size for the next start, when it changed.
+ * A failure only costs the next start its head start: not logged. */
+static void keep_size(const struct kiosk *k, int w, int h)
+{
+	char *path, buf[32];
+	int ew, eh;
+
+	if (k->opt->display.mode != DISPLAY_FULLSCREEN ||
+	    !k->opt->cache_dir || w <= 0 || h <= 0)
+		return;
+	expected_size(k, &ew, &eh);
+	if (ew == w && eh == h)
+		return;
+	snprintf(buf, sizeof buf, "%dx%d\n", w, h);
+	path = g_build_filename(k->opt->cache_dir, SIZE_FILE, NULL);
+	(void)g_file_set_contents(path, buf, -1, NULL);
+	g_free(path);
+}
+
+/* The fonts' thread, given the first slide to draw as the first frame
+ * is expected to show it: from the cache's data, at the clock as it is
+ * now, at the size expected.  A playlist may pick another slide first;
+ * it is then drawn with the faces loaded but its sizes new. */
+static void start_warm(struct kiosk *k)
+{
+	struct kiosk_warm_job *job = &k->warm_job;
+
+	if (k->nslides <= 0) {
+		k->warm = kiosk_warm_start(NULL);
+		return;
+	}
+	k->at = kiosk_clock_at(&k->clock, kiosk_mono_now(), kiosk_wall_now());
+	job->slide = k->slides[0];
+	job->data = slide_data(k);
+	job->data.params = &k->opt->params;
+	expected_size(k, &job->w, &job->h);
+	k->warm = kiosk_warm_start(job);
+}
+
 static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 {
 	double warm_ms;
 	char err[512];
+	int w, h;
 
 	memset(k, 0, sizeof *k);
 	/* Before the fetch worker's thread starts. */
@@ -1428,9 +1594,11 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	want_parts(k);
 	k->content = kiosk_content_create(o, k->slides, k->nslides,
 					  k->log_tz);
-	k->warm = kiosk_warm_start();
+	start_warm(k);
 	if (open_display(k))
 		return -1;
+	display_size(k->disp, &w, &h);
+	kiosk_warm_size(k->warm, w, h);
 	/* Without a cache the first frame waits for the first fetch, which
 	 * starts once the display is open: libcurl's loading then no longer
 	 * holds up SDL's (the dynamic loader takes one at a time).  With
@@ -1444,12 +1612,15 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 		return -1;
 	}
 	prepare_frame(k);
-	warm_ms = kiosk_warm_finish(k->warm);
+	warm_ms = kiosk_warm_finish(k->warm, &k->warm_frame);
 	k->warm = NULL;
 	if (warm_ms >= 0)
-		log_debug(MOD, "fonts made ready in %.0f ms, while the "
-			  "display opened%s", warm_ms,
+		log_debug(MOD, "fonts made ready%s in %.0f ms, while the "
+			  "display opened%s",
+			  k->warm_frame ? " and the first slide drawn" : "",
+			  warm_ms,
 			  k->from_cache ? "" : " and the first fetch ran");
+	keep_size(k, w, h);
 	fetch_schedule_init(&k->sched,
 			    kiosk_clock_fetch_period(&k->clock,
 						     o->fetch_seconds),
@@ -1466,7 +1637,8 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 static void kiosk_finish(struct kiosk *k)
 {
 	/* Before the data it draws from goes. */
-	kiosk_warm_finish(k->warm);
+	kiosk_warm_finish(k->warm, NULL);
+	cairo_surface_destroy(k->warm_frame);
 	if (k->signals_set) {
 		sigaction(SIGINT, &k->old_int, NULL);
 		sigaction(SIGTERM, &k->old_term, NULL);

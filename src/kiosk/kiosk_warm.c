@@ -1,5 +1,6 @@
 /*
- * kiosk_warm.c - the fonts made ready on a thread (kiosk_warm.h).
+ * kiosk_warm.c - the fonts made ready and the first slide drawn once,
+ * on a thread (kiosk_warm.h).
  */
 #include "kiosk/kiosk_warm.h"
 
@@ -8,6 +9,7 @@
 #include <pango/pangocairo.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 
@@ -19,8 +21,58 @@ struct kiosk_warm {
 	locale_t loc;		/* the thread's own, "C" */
 	PangoFontMap *fonts;	/* made by the thread, owned; NULL when it
 				 * could not */
+	bool has_job;
+	struct kiosk_warm_job job;
+	cairo_surface_t *frame;	/* the job's slide, once drawn */
+
+	/* The size to draw at, from kiosk_warm_size(). */
+	pthread_mutex_t lock;
+	pthread_cond_t sized;
+	bool size_known;	/* under lock */
+	int w, h;		/* under lock; <= 0: do not draw */
+
 	double ms;		/* how long it took */
 };
+
+/* The size given, waited for; false: none to draw at. */
+static bool wait_size(struct kiosk_warm *kw, int *w, int *h)
+{
+	pthread_mutex_lock(&kw->lock);
+	while (!kw->size_known)
+		pthread_cond_wait(&kw->sized, &kw->lock);
+	*w = kw->w;
+	*h = kw->h;
+	pthread_mutex_unlock(&kw->lock);
+	return *w > 0 && *h > 0;
+}
+
+/* The job's slide drawn into kw->frame.  False when there was nothing
+ * to draw or no frame to draw on; a frame whose drawing failed is not
+ * kept, but what the libraries cached on the way is. */
+static bool draw_job(struct kiosk_warm *kw)
+{
+	cairo_surface_t *s;
+	cairo_t *cr;
+	int w = kw->job.w, h = kw->job.h, rc;
+
+	if (!kw->has_job)
+		return false;
+	if ((w <= 0 || h <= 0) && !wait_size(kw, &w, &h))
+		return false;
+	s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(s);
+		return false;
+	}
+	cr = cairo_create(s);
+	rc = render_slide(cr, w, h, kw->job.slide, &kw->job.data);
+	if (rc == 0 && cairo_status(cr) == CAIRO_STATUS_SUCCESS)
+		kw->frame = s;
+	else
+		cairo_surface_destroy(s);
+	cairo_destroy(cr);
+	return true;
+}
 
 static void *warm_main(void *arg)
 {
@@ -42,7 +94,8 @@ static void *warm_main(void *arg)
 		 * use it. */
 		pango_cairo_font_map_set_default(
 		    PANGO_CAIRO_FONT_MAP(kw->fonts));
-		render_warm_up();
+		if (!draw_job(kw))
+			render_warm_up();
 		pango_cairo_font_map_set_default(NULL);
 	}
 	uselocale(LC_GLOBAL_LOCALE);
@@ -50,7 +103,7 @@ static void *warm_main(void *arg)
 	return NULL;
 }
 
-struct kiosk_warm *kiosk_warm_start(void)
+struct kiosk_warm *kiosk_warm_start(const struct kiosk_warm_job *job)
 {
 	struct kiosk_warm *kw;
 	sigset_t all, old;
@@ -64,6 +117,12 @@ struct kiosk_warm *kiosk_warm_start(void)
 		free(kw);
 		return NULL;
 	}
+	if (job) {
+		kw->has_job = true;
+		kw->job = *job;
+	}
+	pthread_mutex_init(&kw->lock, NULL);
+	pthread_cond_init(&kw->sized, NULL);
 	/* Pango reads the locale's name once, here, not on the thread
 	 * while SDL may be changing it. */
 	(void)pango_language_get_default();
@@ -74,6 +133,8 @@ struct kiosk_warm *kiosk_warm_start(void)
 	rc = pthread_create(&kw->thread, NULL, warm_main, kw);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
+		pthread_cond_destroy(&kw->sized);
+		pthread_mutex_destroy(&kw->lock);
 		freelocale(kw->loc);
 		free(kw);
 		return NULL;
@@ -81,18 +142,41 @@ struct kiosk_warm *kiosk_warm_start(void)
 	return kw;
 }
 
-double kiosk_warm_finish(struct kiosk_warm *kw)
+void kiosk_warm_size(struct kiosk_warm *kw, int w, int h)
+{
+	if (!kw)
+		return;
+	pthread_mutex_lock(&kw->lock);
+	if (!kw->size_known) {
+		kw->size_known = true;
+		kw->w = w;
+		kw->h = h;
+		pthread_cond_signal(&kw->sized);
+	}
+	pthread_mutex_unlock(&kw->lock);
+}
+
+double kiosk_warm_finish(struct kiosk_warm *kw, cairo_surface_t **frame)
 {
 	double ms;
 
+	if (frame)
+		*frame = NULL;
 	if (!kw)
 		return -1;
+	kiosk_warm_size(kw, 0, 0);
 	pthread_join(kw->thread, NULL);
 	if (kw->fonts) {
 		pango_cairo_font_map_set_default(
 		    PANGO_CAIRO_FONT_MAP(kw->fonts));
 		g_object_unref(kw->fonts);
 	}
+	if (frame)
+		*frame = kw->frame;
+	else
+		cairo_surface_destroy(kw->frame);
+	pthread_cond_destroy(&kw->sized);
+	pthread_mutex_destroy(&kw->lock);
 	freelocale(kw->loc);
 	ms = kw->ms;
 	free(kw);

@@ -1,33 +1,67 @@
 /*
- * kiosk_warm.h - the fonts made ready on a thread of their own while
- * the first fetch runs.
+ * kiosk_warm.h - the fonts made ready and the first slide drawn, on a
+ * thread of their own while the window opens.
  *
  * A kiosk's first frame is its slowest: fontconfig reads its
- * configuration and sorts its fonts, Pango and Cairo load the Noto CJK
- * faces, FreeType draws glyphs for the first time, and the text code of
- * the libraries runs for the first time.  render_warm_up() does most of
- * that; run on a thread, it overlaps the window's opening and the first
- * fetch instead of following them.  SDL's X11 start-up sets the locale
- * meanwhile: the thread reads fontconfig's configuration in a locale of
- * its own, and Pango's default language is read before it starts.
+ * configuration and sorts its fonts for every size the slide uses,
+ * Pango and Cairo load the Noto CJK faces, FreeType draws each glyph
+ * for the first time at each size, and the text code of the libraries
+ * runs for the first time.  Drawing the first slide once, on a thread,
+ * into a frame nobody sees does all of that for exactly the sizes,
+ * faces and glyphs the real first frame needs, while the window opens
+ * and its pages are made present; the real draw then finds everything
+ * cached.  Without a slide to draw (no job, or no size), the thread
+ * draws a few lines of text in both weights and languages instead
+ * (render_warm_up()).
+ *
+ * SDL's X11 start-up sets the locale meanwhile: the thread reads
+ * fontconfig's configuration in a locale of its own, and Pango's
+ * default language is read before it starts.
  *
  * Pango's default font map is per thread: the thread warms a font map
  * of its own, which kiosk_warm_finish() makes the caller's default,
- * faces and caches loaded.  Between the two calls the caller must not
- * draw: the renderer's caches are process-wide and unlocked.
+ * faces and caches loaded.  Between kiosk_warm_start() and
+ * kiosk_warm_finish() the caller must not draw, and must neither change
+ * nor free what the job points to: the renderer's caches are
+ * process-wide and unlocked.
  */
 #ifndef AKARI_KIOSK_WARM_H
 #define AKARI_KIOSK_WARM_H
 
+#include <cairo.h>
+
+#include "render/render.h"
+
 struct kiosk_warm;
 
-/* Starts the thread.  Returns NULL when it cannot start or memory ran
- * out: the fonts then load with the first frame. */
-struct kiosk_warm *kiosk_warm_start(void);
+/* The slide to draw, as the first frame is expected to show it. */
+struct kiosk_warm_job {
+	enum render_slide slide;
+	struct render_data data;	/* borrowed, with what it points to,
+					 * until kiosk_warm_finish() */
+	int w, h;		/* the frame's expected size; 0: wait for
+				 * kiosk_warm_size() */
+};
+
+/* Starts the thread; job may be NULL (fonts only) and is copied.
+ * Returns NULL when it cannot start or memory ran out: the fonts then
+ * load with the first frame. */
+struct kiosk_warm *kiosk_warm_start(const struct kiosk_warm_job *job);
+
+/* The frame's size, once the display knows it: a thread whose job
+ * gave none waits for it, its fonts ready, before drawing.  w or h <=
+ * 0: nothing to draw at (no window yet), the thread warms the fonts
+ * alone.  Accepts NULL; only the first call counts, and none counts
+ * for a job with a size. */
+void kiosk_warm_size(struct kiosk_warm *kw, int w, int h);
 
 /* Waits for the thread to end, makes its font map the calling thread's
- * default and frees kw.  Accepts NULL.  Returns the milliseconds the
- * thread took, or a negative number when there was none. */
-double kiosk_warm_finish(struct kiosk_warm *kw);
+ * default and frees kw.  A size not given by then counts as none.
+ * The job's slide, if the thread drew it, goes to *frame (the caller's
+ * to destroy; its size is the job's or kiosk_warm_size()'s), else
+ * NULL; frame may be NULL when the caller has no use for it.  Accepts
+ * NULL.  Returns the milliseconds the thread took, or a negative
+ * number when there was none. */
+double kiosk_warm_finish(struct kiosk_warm *kw, cairo_surface_t **frame);
 
 #endif
