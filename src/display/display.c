@@ -13,8 +13,7 @@
  */
 #include "display/display.h"
 
-#include <SDL.h>
-#include <SDL_syswm.h>
+#include "display/display_sdl.h"
 #ifdef AKARI_HAVE_XDPMS
 #include <X11/Xlib.h>
 #include <X11/Xatom.h>
@@ -335,6 +334,8 @@ static int open_sdl(struct display *d, const struct display_config *cfg,
 {
 	Uint32 flags = SDL_WINDOW_ALLOW_HIGHDPI;
 
+	if (display_sdl_open(err, errlen))
+		return -1;
 	/* The kiosk handles SIGINT and SIGTERM itself. */
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
 	if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {

@@ -1,0 +1,79 @@
+/*
+ * display_sdl.c - SDL2 opened with dlopen() (display_sdl.h).
+ *
+ * Built without display_sdl.h's redirections: the names below are
+ * SDL's own, used only for their types and as strings.
+ */
+#include <SDL.h>
+#include <SDL_syswm.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#define DISPLAY_SDL_NO_REDIRECT
+#include "display/display_sdl.h"
+
+/* The library's name as its package installs it: the ABI version akari
+ * is built against. */
+#define SDL_LIBRARY "libSDL2-2.0.so.0"
+
+struct display_sdl display_sdl;
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static bool loaded;
+static char why[256];
+
+/* Looks name up in lib into *slot; false, with why set, when missing. */
+static bool find(void *lib, const char *name, void *slot)
+{
+	void *sym;
+
+	dlerror();
+	sym = dlsym(lib, name);
+	if (!sym) {
+		const char *e = dlerror();
+
+		snprintf(why, sizeof why, "%s has no %s: %s", SDL_LIBRARY,
+			 name, e ? e : "no such symbol");
+		return false;
+	}
+	/* POSIX's way from an object pointer to a function pointer. */
+	*(void **)slot = sym;
+	return true;
+}
+
+static void open_library(void)
+{
+	struct display_sdl fns;
+	void *lib;
+
+	/* Lazy: of SDL's own libraries' symbols, only those a call needs
+	 * are bound, when it is made. */
+	lib = dlopen(SDL_LIBRARY, RTLD_LAZY | RTLD_LOCAL);
+	if (!lib) {
+		const char *e = dlerror();
+
+		snprintf(why, sizeof why, "cannot load SDL2: %s",
+			 e ? e : SDL_LIBRARY " not found");
+		return;
+	}
+#define DISPLAY_SDL_FIND(name)                                            \
+	if (!find(lib, #name, &fns.name))                                 \
+		return;
+	DISPLAY_SDL_FUNCTIONS(DISPLAY_SDL_FIND)
+#undef DISPLAY_SDL_FIND
+	/* The library stays open for the process's life: SDL keeps
+	 * threads and handlers of its own. */
+	display_sdl = fns;
+	loaded = true;
+}
+
+int display_sdl_open(char *err, size_t errlen)
+{
+	pthread_once(&once, open_library);
+	if (loaded)
+		return 0;
+	snprintf(err, errlen, "%s", why);
+	return -1;
+}
