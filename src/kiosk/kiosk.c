@@ -1509,7 +1509,9 @@ static void start_warm(struct kiosk *k)
 {
 	struct kiosk_warm_job *job = &k->warm_job;
 
-	if (k->nslides <= 0) {
+	/* Without data the slide drawn would be its no-data panel, and
+	 * the first frame waits for the first fetch anyway. */
+	if (k->nslides <= 0 || !k->from_cache) {
 		k->warm = kiosk_warm_start(NULL);
 		return;
 	}
