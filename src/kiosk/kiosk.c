@@ -1508,6 +1508,7 @@ static void keep_size(const struct kiosk *k, int w, int h)
 static void start_warm(struct kiosk *k)
 {
 	struct kiosk_warm_job *job = &k->warm_job;
+	cairo_surface_t *f = NULL;
 
 	/* Without data the slide drawn would be its no-data panel, and
 	 * the first frame waits for the first fetch anyway. */
@@ -1520,7 +1521,24 @@ static void start_warm(struct kiosk *k)
 	job->data = slide_data(k);
 	job->data.params = &k->opt->params;
 	expected_size(k, &job->w, &job->h);
+	job->frame = NULL;
+	if (job->w > 0 && job->h > 0)
+		f = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, job->w,
+					       job->h);
+	if (f && cairo_surface_status(f) == CAIRO_STATUS_SUCCESS)
+		job->frame = cairo_surface_reference(f);
 	k->warm = kiosk_warm_start(job);
+	job->frame = NULL;
+
+	/* The frame's pages made present here, with a reference of our
+	 * own, while the thread sets fontconfig up: faulted in one by one
+	 * where it first draws, they would hold the thread up. */
+	if (k->warm && f &&
+	    cairo_surface_status(f) == CAIRO_STATUS_SUCCESS)
+		display_populate(cairo_image_surface_get_data(f),
+				 (size_t)cairo_image_surface_get_stride(f) *
+					 (size_t)job->h);
+	cairo_surface_destroy(f);
 }
 
 static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)

@@ -59,7 +59,10 @@ static bool draw_job(struct kiosk_warm *kw)
 		return false;
 	if ((w <= 0 || h <= 0) && !wait_size(kw, &w, &h))
 		return false;
-	s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+	s = kw->job.frame;
+	kw->job.frame = NULL;
+	if (!s)
+		s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
 	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
 		cairo_surface_destroy(s);
 		return false;
@@ -110,10 +113,11 @@ struct kiosk_warm *kiosk_warm_start(const struct kiosk_warm_job *job)
 	int rc;
 
 	kw = calloc(1, sizeof *kw);
-	if (!kw)
-		return NULL;
-	kw->loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-	if (!kw->loc) {
+	if (kw)
+		kw->loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!kw || !kw->loc) {
+		if (job)
+			cairo_surface_destroy(job->frame);
 		free(kw);
 		return NULL;
 	}
@@ -133,6 +137,7 @@ struct kiosk_warm *kiosk_warm_start(const struct kiosk_warm_job *job)
 	rc = pthread_create(&kw->thread, NULL, warm_main, kw);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
+		cairo_surface_destroy(kw->job.frame);
 		pthread_cond_destroy(&kw->sized);
 		pthread_mutex_destroy(&kw->lock);
 		freelocale(kw->loc);
@@ -175,6 +180,7 @@ double kiosk_warm_finish(struct kiosk_warm *kw, cairo_surface_t **frame)
 		*frame = kw->frame;
 	else
 		cairo_surface_destroy(kw->frame);
+	cairo_surface_destroy(kw->job.frame);
 	pthread_cond_destroy(&kw->sized);
 	pthread_mutex_destroy(&kw->lock);
 	freelocale(kw->loc);

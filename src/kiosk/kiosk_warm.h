@@ -41,11 +41,16 @@ struct kiosk_warm_job {
 					 * until kiosk_warm_finish() */
 	int w, h;		/* the frame's expected size; 0: wait for
 				 * kiosk_warm_size() */
+	cairo_surface_t *frame;	/* an ARGB32 image of w x h to draw on,
+				 * owned by the thread from
+				 * kiosk_warm_start() on (its pages may be
+				 * made present meanwhile); NULL: the
+				 * thread makes its own */
 };
 
-/* Starts the thread; job may be NULL (fonts only) and is copied.
- * Returns NULL when it cannot start or memory ran out: the fonts then
- * load with the first frame. */
+/* Starts the thread; job may be NULL (fonts only) and is copied, its
+ * frame taken whatever the outcome.  Returns NULL when it cannot start
+ * or memory ran out: the fonts then load with the first frame. */
 struct kiosk_warm *kiosk_warm_start(const struct kiosk_warm_job *job);
 
 /* The frame's size, once the display knows it: a thread whose job
