@@ -20,9 +20,9 @@
 
 struct display_sdl display_sdl;
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static bool loaded;
-static char why[256];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static bool loaded;		/* under lock, then for good */
+static char why[256];		/* under lock */
 
 /* Looks name up in lib into *slot; false, with why set, when missing. */
 static bool find(void *lib, const char *name, void *slot)
@@ -60,20 +60,33 @@ static void open_library(void)
 	}
 #define DISPLAY_SDL_FIND(name)                                            \
 	if (!find(lib, #name, &fns.name))                                 \
-		return;
+		goto fail;
 	DISPLAY_SDL_FUNCTIONS(DISPLAY_SDL_FIND)
 #undef DISPLAY_SDL_FIND
 	/* The library stays open for the process's life: SDL keeps
 	 * threads and handlers of its own. */
 	display_sdl = fns;
 	loaded = true;
+	return;
+
+fail:
+	dlclose(lib);
 }
 
 int display_sdl_open(char *err, size_t errlen)
 {
-	pthread_once(&once, open_library);
-	if (loaded)
-		return 0;
-	snprintf(err, errlen, "%s", why);
-	return -1;
+	int rc = 0;
+
+	/* Tried again after a failure: a window lost from the start tries
+	 * to open again for as long as the kiosk runs, and the library may
+	 * be installed meanwhile. */
+	pthread_mutex_lock(&lock);
+	if (!loaded)
+		open_library();
+	if (!loaded) {
+		snprintf(err, errlen, "%s", why);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
 }

@@ -48,8 +48,8 @@ struct display_sdl {
 extern struct display_sdl display_sdl;
 
 /* Opens SDL2 and fills display_sdl, once per process (the library then
- * stays open); thread-safe.  Returns 0, or -1 with the loader's reason
- * in err, as every later call does. */
+ * stays open), or tries again after a failure; thread-safe.  Returns 0,
+ * or -1 with the loader's reason in err. */
 int display_sdl_open(char *err, size_t errlen);
 
 /* From here on, display.c's SDL calls go through the table
