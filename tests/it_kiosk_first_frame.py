@@ -20,7 +20,11 @@ fonts' thread drew before the window opened, at the screen size the
 first run kept beside the cache (the log says so); started once more
 with a wrong size kept there, the thread's picture does not fit, the
 kiosk draws its own, and the two screens are the same pixel for pixel.
-The right size is kept again.
+The right size is kept again.  The same holds in English alone and with
+the languages in turn (the thread draws in the languages of the first
+frame), and a kept size that is absurd (16384x16384), not a number, or
+a FIFO nobody writes to is ignored without holding the start up: the
+thread then waits for the window's size.
 
 Expected pictures come from `akari render`, a separate command that
 shares no state with the kiosk.
@@ -64,12 +68,12 @@ def render(url, lang, path):
     return it.png_rgb(path)
 
 
-def kiosk(url, lang, cache, log, env):
+def kiosk(url, lang, cache, log, env, *extra):
     # The clock moves a millisecond per real second: 14:00:00 throughout.
     argv = [LEAN, "--server", url, "--fullscreen", "--replay",
             f"{FROM},{TO}", "--speed", "0.001", "--slides", "grid",
             "--lang", lang, "--retry-max", "1",
-            *(["--cache", cache] if cache else ["--no-cache"])]
+            *(["--cache", cache] if cache else ["--no-cache"]), *extra]
     return start(argv, log, env)
 
 
@@ -164,20 +168,51 @@ def main():
     size_file = os.path.join(cache, "frame-size")
     c.eq(read(size_file).strip(), f"{W}x{H}",
          "the screen's size is kept beside the cache")
-    with open(size_file, "w") as f:
-        f.write("800x600\n")
-    log = os.path.join(work, "kiosk-resized.log")
-    k = kiosk(refused, "ja+en", cache, log, env)
-    again = first_shot(k, log, shot)
-    c.true("first frame drawn again: the fonts' thread drew 800x600, the "
-           f"frame is {W}x{H}" in read(log),
-           "wrong size kept: the kiosk draws the first frame itself")
-    c.true(got is not None and again == got,
-           "the frame the fonts' thread drew is the one the kiosk draws, "
-           "pixel for pixel")
-    c.eq(stop(k), 0, "wrong size kept: the kiosk stops cleanly")
-    c.eq(read(size_file).strip(), f"{W}x{H}",
-         "the screen's size is kept again")
+    looks = (("ja+en", "ja+en", ()), ("en", "en", ()),
+             ("alternate", "ja+en", ("--bilingual", "alternate")))
+    for name, lang, extra in looks:
+        log = os.path.join(work, f"kiosk-{name}-kept.log")
+        k = kiosk(refused, lang, cache, log, env, *extra)
+        kept = first_shot(k, log, shot)
+        c.true("first frame: the slide as the fonts' thread drew it"
+               in read(log), f"{name}: the first frame is the one the "
+               f"fonts' thread drew")
+        c.eq(stop(k), 0, f"{name}: the kiosk stops cleanly")
+
+        with open(size_file, "w") as f:
+            f.write("800x600\n")
+        log = os.path.join(work, f"kiosk-{name}-resized.log")
+        k = kiosk(refused, lang, cache, log, env, *extra)
+        again = first_shot(k, log, shot)
+        c.true("first frame drawn again: the fonts' thread drew 800x600, "
+               f"the frame is {W}x{H}" in read(log),
+               f"{name}, wrong size kept: the kiosk draws the first frame "
+               f"itself")
+        c.true(kept is not None and again == kept,
+               f"{name}: the frame the fonts' thread drew is the one the "
+               f"kiosk draws, pixel for pixel")
+        c.eq(stop(k), 0, f"{name}, wrong size kept: the kiosk stops "
+             f"cleanly")
+        c.eq(read(size_file).strip(), f"{W}x{H}",
+             f"{name}: the screen's size is kept again")
+
+    # Whatever is in the way of the kept size, the start goes on.
+    for name, make in (("absurd", lambda p: open(p, "w").write(
+                           "16384x16384\n")),
+                       ("garbage", lambda p: open(p, "w").write("big\n")),
+                       ("fifo", os.mkfifo)):
+        os.remove(size_file)
+        make(size_file)
+        log = os.path.join(work, f"kiosk-{name}.log")
+        k = kiosk(refused, "ja+en", cache, log, env)
+        c.true(first_shot(k, log, shot) == got,
+               f"{name} size kept: the first frame is shown as ever")
+        c.true("first frame: the slide as the fonts' thread drew it"
+               in read(log), f"{name} size kept: the fonts' thread drew "
+               f"it at the window's size")
+        c.eq(stop(k), 0, f"{name} size kept: the kiosk stops cleanly")
+        c.eq(read(size_file).strip(), f"{W}x{H}",
+             f"{name} size kept: the screen's size is kept in its place")
     stop(xvfb)
     stop(srv)
 

@@ -21,6 +21,7 @@
 #include "kiosk/kiosk.h"
 
 #include <cairo.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <limits.h>
 #include <malloc.h>
@@ -29,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/notify.h"
@@ -81,6 +84,9 @@ struct kiosk {
 	struct kiosk_warm *warm;	/* the fonts made ready and the first
 					 * slide drawn, until the kiosk draws */
 	struct kiosk_warm_job warm_job;	/* what it was asked to draw */
+	bool warm_draws;		/* ... if anything */
+	enum render_lang warm_langs[2];	/* ... in these languages */
+	char *warm_ticker;		/* ... with this ticker line, or NULL */
 	cairo_surface_t *warm_frame;	/* ... as it drew it, until the first
 					 * frame takes it or draws its own */
 
@@ -825,10 +831,13 @@ static bool take_warm_frame(struct kiosk *k)
 	if ((k->content &&
 	     kiosk_content_showing(k->content, &slide, &alert)) ||
 	    slide != k->warm_job.slide ||
+	    render_i18n_first() != k->warm_langs[0] ||
+	    render_i18n_second() != k->warm_langs[1] ||
+	    !same_text(render_look_ticker(), k->warm_ticker) ||
 	    !same_picture(slide, &rd, &k->warm_job.data)) {
 		log_debug(MOD, "first frame drawn again: another slide, "
-			  "other data or another minute than the fonts' "
-			  "thread drew");
+			  "other data, languages or ticker, or another "
+			  "minute than the fonts' thread drew");
 		cairo_surface_destroy(f);
 		return false;
 	}
@@ -1442,7 +1451,7 @@ static void prepare_frame(struct kiosk *k)
 		return;
 	/* The fonts' thread draws the first frame at this size: cur would
 	 * make way for it. */
-	if (k->warm && k->nslides > 0 &&
+	if (k->warm && k->warm_draws &&
 	    ((k->warm_job.w == w && k->warm_job.h == h) ||
 	     k->warm_job.w <= 0))
 		return;
@@ -1456,6 +1465,8 @@ static void prepare_frame(struct kiosk *k)
  * start: a full screen's is known only once the window is open, and
  * the first slide is drawn before. */
 #define SIZE_FILE "frame-size"
+#define SIZE_SIDE_MAX 8192
+#define SIZE_PIXELS_MAX (7680L * 4320L)
 
 /* The size the first frame is expected to have: the window's or the
  * PNG files', else the screen's as the last start found it; 0 x 0 when
@@ -1463,7 +1474,10 @@ static void prepare_frame(struct kiosk *k)
 static void expected_size(const struct kiosk *k, int *w, int *h)
 {
 	const struct display_config *dc = &k->opt->display;
-	char *path, *text = NULL;
+	char *path, text[32];
+	struct stat st;
+	ssize_t n = -1;
+	int fd;
 
 	*w = *h = 0;
 	if (dc->mode != DISPLAY_FULLSCREEN) {
@@ -1473,13 +1487,25 @@ static void expected_size(const struct kiosk *k, int *w, int *h)
 	}
 	if (!k->opt->cache_dir)
 		return;
+	/* A few bytes of a plain file: whatever else is there (a FIFO, a
+	 * device, a link to one) must not hold the start up. */
 	path = g_build_filename(k->opt->cache_dir, SIZE_FILE, NULL);
-	if (g_file_get_contents(path, &text, NULL, NULL) &&
-	    (sscanf(text, "%dx%d", w, h) != 2 || *w <= 0 || *h <= 0 ||
-	     *w > 16384 || *h > 16384))
-		*w = *h = 0;
-	g_free(text);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	g_free(path);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	/* Up to 8K UHD's pixels: a damaged file must not cost the start
+	 * a frame of gigabytes. */
+	if (sscanf(text, "%dx%d", w, h) != 2 || *w <= 0 || *h <= 0 ||
+	    *w > SIZE_SIDE_MAX || *h > SIZE_SIDE_MAX ||
+	    (long)*w * *h > SIZE_PIXELS_MAX)
+		*w = *h = 0;
 }
 
 /* Keeps the full screen's size for the next start, when it changed.
@@ -1489,7 +1515,10 @@ static void keep_size(const struct kiosk *k, int w, int h)
 	char *path, buf[32];
 	int ew, eh;
 
-	if (k->opt->display.mode != DISPLAY_FULLSCREEN ||
+	/* A lost window or PNG files in its place report the options'
+	 * size, not the screen's. */
+	if (display_mode(k->disp) != DISPLAY_FULLSCREEN ||
+	    display_lost_reason(k->disp) || display_fallback_reason(k->disp) ||
 	    !k->opt->cache_dir || w <= 0 || h <= 0)
 		return;
 	expected_size(k, &ew, &eh);
@@ -1516,6 +1545,13 @@ static void start_warm(struct kiosk *k)
 		k->warm = kiosk_warm_start(NULL);
 		return;
 	}
+	/* The languages of the first frame, as its tick will select them:
+	 * the first slide period, at the start. */
+	render_look_select(&k->opt->look, 0, 0);
+	k->warm_langs[0] = render_i18n_first();
+	k->warm_langs[1] = render_i18n_second();
+	k->warm_ticker = g_strdup(render_look_ticker());
+	k->warm_draws = true;
 	k->at = kiosk_clock_at(&k->clock, kiosk_mono_now(), kiosk_wall_now());
 	job->slide = k->slides[0];
 	job->data = slide_data(k);
@@ -1659,6 +1695,7 @@ static void kiosk_finish(struct kiosk *k)
 	/* Before the data it draws from goes. */
 	kiosk_warm_finish(k->warm, NULL);
 	cairo_surface_destroy(k->warm_frame);
+	g_free(k->warm_ticker);
 	if (k->signals_set) {
 		sigaction(SIGINT, &k->old_int, NULL);
 		sigaction(SIGTERM, &k->old_term, NULL);

@@ -19,6 +19,9 @@
 struct kiosk_warm {
 	pthread_t thread;
 	locale_t loc;		/* the thread's own, "C" */
+	PangoLanguage *lang;	/* Pango's default, read before the thread
+				 * starts (kept: the call is "const" to the
+				 * compiler, which drops it if unused) */
 	PangoFontMap *fonts;	/* made by the thread, owned; NULL when it
 				 * could not */
 	bool has_job;
@@ -46,6 +49,18 @@ static bool wait_size(struct kiosk_warm *kw, int *w, int *h)
 	return *w > 0 && *h > 0;
 }
 
+/* False when the display already said its size, and it is not w x h:
+ * a frame of the expected size would be drawn for nothing. */
+static bool fits(struct kiosk_warm *kw, int w, int h)
+{
+	bool ok;
+
+	pthread_mutex_lock(&kw->lock);
+	ok = !kw->size_known || (kw->w == w && kw->h == h);
+	pthread_mutex_unlock(&kw->lock);
+	return ok;
+}
+
 /* The job's slide drawn into kw->frame.  False when there was nothing
  * to draw or no frame to draw on; a frame whose drawing failed is not
  * kept, but what the libraries cached on the way is. */
@@ -58,6 +73,8 @@ static bool draw_job(struct kiosk_warm *kw)
 	if (!kw->has_job)
 		return false;
 	if ((w <= 0 || h <= 0) && !wait_size(kw, &w, &h))
+		return false;
+	if (!fits(kw, w, h))
 		return false;
 	s = kw->job.frame;
 	kw->job.frame = NULL;
@@ -129,7 +146,7 @@ struct kiosk_warm *kiosk_warm_start(const struct kiosk_warm_job *job)
 	pthread_cond_init(&kw->sized, NULL);
 	/* Pango reads the locale's name once, here, not on the thread
 	 * while SDL may be changing it. */
-	(void)pango_language_get_default();
+	kw->lang = pango_language_get_default();
 
 	/* Signals go to the kiosk's own thread, which handles them. */
 	sigfillset(&all);
