@@ -497,7 +497,7 @@ def main():
     bench_bin = os.path.join(a.build, "bench", "kiosk",
                              "akari_bench_render")
     frames = 20 if a.quick else 100
-    runs = 1 if a.quick else 3
+    runs = 1 if a.quick else 5
     minute = 20 if a.quick else 60
     chromium = None if a.no_chromium else shutil.which("chromium")
     log("the player: " + " ".join(os.path.basename(w)
