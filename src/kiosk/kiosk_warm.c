@@ -50,13 +50,15 @@ static bool wait_size(struct kiosk_warm *kw, int *w, int *h)
 }
 
 /* False when the display already said its size, and it is not w x h:
- * a frame of the expected size would be drawn for nothing. */
+ * a frame of the expected size would be drawn for nothing.  No size
+ * said (kiosk_warm_finish()'s, or no window yet) vetoes nothing. */
 static bool fits(struct kiosk_warm *kw, int w, int h)
 {
 	bool ok;
 
 	pthread_mutex_lock(&kw->lock);
-	ok = !kw->size_known || (kw->w == w && kw->h == h);
+	ok = !kw->size_known || kw->w <= 0 || kw->h <= 0 ||
+	     (kw->w == w && kw->h == h);
 	pthread_mutex_unlock(&kw->lock);
 	return ok;
 }
