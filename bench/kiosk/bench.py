@@ -651,8 +651,12 @@ def report(times, first, cached, mem, fade, rot, chrome, chrome_first,
             a, c = rot.get(size), chrome.get(size)
             if not a or not c:
                 continue
+            # Against the median of the slides' starts, without and
+            # with a cache (the rotation's start is one more sample).
             af = statistics.median(first[(s, size)] for s in SLIDES)
-            out(f"  {size}: start {chrome_first[size] / af:.1f}x, "
+            ac = statistics.median(cached[(s, size)] for s in SLIDES)
+            out(f"  {size}: start {chrome_first[size] / af:.1f}x "
+                f"(from the cache {chrome_first[size] / ac:.1f}x), "
                 f"PSS {c['pss'] / a['pss']:.1f}x, "
                 f"RSS {c['rss'] / a['rss']:.1f}x, "
                 f"CPU {ratio(c['cpu'], a['cpu'])}, "

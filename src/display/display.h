@@ -97,7 +97,8 @@ void display_prepare(struct display *d);
 /* Makes the pages of [p, p + len) present and writable in one call
  * (MADV_POPULATE_WRITE, Linux 5.14 on): fresh memory would otherwise
  * fault in page by page where it is first drawn on.  -1, nothing done,
- * where the kernel cannot. */
+ * where the kernel cannot.  It never reads or writes the pixels, so
+ * another thread may draw on them meanwhile. */
 int display_populate(void *p, size_t len);
 
 /* Shows frame (borrowed; an ARGB32 or RGB24 image surface), scaled to

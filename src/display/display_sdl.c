@@ -16,7 +16,7 @@
 
 /* The library's name as its package installs it: the ABI version akari
  * is built against. */
-#define SDL_LIBRARY "libSDL2-2.0.so.0"
+#define DISPLAY_SDL_LIBRARY "libSDL2-2.0.so.0"
 
 struct display_sdl display_sdl;
 
@@ -34,7 +34,7 @@ static bool find(void *lib, const char *name, void *slot)
 	if (!sym) {
 		const char *e = dlerror();
 
-		snprintf(why, sizeof why, "%s has no %s: %s", SDL_LIBRARY,
+		snprintf(why, sizeof why, "%s has no %s: %s", DISPLAY_SDL_LIBRARY,
 			 name, e ? e : "no such symbol");
 		return false;
 	}
@@ -50,12 +50,12 @@ static void open_library(void)
 
 	/* Lazy: of SDL's own libraries' symbols, only those a call needs
 	 * are bound, when it is made. */
-	lib = dlopen(SDL_LIBRARY, RTLD_LAZY | RTLD_LOCAL);
+	lib = dlopen(DISPLAY_SDL_LIBRARY, RTLD_LAZY | RTLD_LOCAL);
 	if (!lib) {
 		const char *e = dlerror();
 
 		snprintf(why, sizeof why, "cannot load SDL2: %s",
-			 e ? e : SDL_LIBRARY " not found");
+			 e ? e : DISPLAY_SDL_LIBRARY " not found");
 		return;
 	}
 #define DISPLAY_SDL_FIND(name)                                            \

@@ -10,10 +10,12 @@
  * fonts' thread works on the other core, and a kiosk that writes PNG
  * files never loads them.
  *
- * display.c includes this header after SDL's: each SDL function it
- * calls is then a call through the table below, under the same name.
- * Only display_sdl_open() may be called before a successful
- * display_sdl_open().
+ * display.c includes this header instead of SDL's (it includes them):
+ * each SDL function display.c calls is then a call through the table
+ * below, under the same name.  A function called but missing from
+ * DISPLAY_SDL_FUNCTIONS and the #defines at the end fails the link, as
+ * the library is not linked.  Nothing in the table may be called
+ * before display_sdl_open() succeeded.
  */
 #ifndef AKARI_DISPLAY_SDL_H
 #define AKARI_DISPLAY_SDL_H

@@ -21,6 +21,7 @@
 #include "kiosk/kiosk.h"
 
 #include <cairo.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <limits.h>
@@ -737,7 +738,8 @@ static void slide_drawn(struct kiosk *k, enum render_slide slide,
 		k->clock_key[0] = '\0';
 	if (rc && !k->render_failing)
 		log_error(MOD, "cannot draw the %s slide: %s",
-			  render_slide_name(slide), cairo_status_to_string(why));
+			  render_slide_name(slide),
+			  cairo_status_to_string(why));
 	k->render_failing = rc != 0;
 	k->drawn = true;
 	k->slide_mono_before = k->slide_mono;
@@ -813,12 +815,13 @@ static bool take_warm_frame(struct kiosk *k)
 {
 	cairo_surface_t *f = k->warm_frame;
 	enum render_slide slide = k->slides[k->slide];
-	struct render_data rd = slide_data(k);
+	struct render_data rd;
 	struct render_alert alert;
 
 	k->warm_frame = NULL;
 	if (!f)
 		return false;
+	rd = slide_data(k);
 	if (cairo_image_surface_get_width(f) != k->w ||
 	    cairo_image_surface_get_height(f) != k->h) {
 		log_debug(MOD, "first frame drawn again: the fonts' thread "
@@ -1471,6 +1474,28 @@ static void prepare_frame(struct kiosk *k)
 /* The size the first frame is expected to have: the window's or the
  * PNG files', else the screen's as the last start found it; 0 x 0 when
  * not known. */
+/* "WxH" into *w and *h, else 0 x 0.  Up to 8K UHD's pixels: a damaged
+ * file must not cost the start a frame of gigabytes. */
+static void parse_size(const char *text, int *w, int *h)
+{
+	char *end;
+	long lw, lh;
+
+	*w = *h = 0;
+	errno = 0;
+	lw = strtol(text, &end, 10);
+	if (end == text || *end != 'x')
+		return;
+	text = end + 1;
+	lh = strtol(text, &end, 10);
+	if (end == text || errno || lw <= 0 || lh <= 0 ||
+	    lw > SIZE_SIDE_MAX || lh > SIZE_SIDE_MAX ||
+	    lw * lh > SIZE_PIXELS_MAX)
+		return;
+	*w = (int)lw;
+	*h = (int)lh;
+}
+
 static void expected_size(const struct kiosk *k, int *w, int *h)
 {
 	const struct display_config *dc = &k->opt->display;
@@ -1500,12 +1525,7 @@ static void expected_size(const struct kiosk *k, int *w, int *h)
 	if (n <= 0)
 		return;
 	text[n] = '\0';
-	/* Up to 8K UHD's pixels: a damaged file must not cost the start
-	 * a frame of gigabytes. */
-	if (sscanf(text, "%dx%d", w, h) != 2 || *w <= 0 || *h <= 0 ||
-	    *w > SIZE_SIDE_MAX || *h > SIZE_SIDE_MAX ||
-	    (long)*w * *h > SIZE_PIXELS_MAX)
-		*w = *h = 0;
+	parse_size(text, w, h);
 }
 
 /* Keeps the full screen's size for the next start, when it changed.

@@ -49,18 +49,23 @@ static bool wait_size(struct kiosk_warm *kw, int *w, int *h)
 	return *w > 0 && *h > 0;
 }
 
-/* False when the display already said its size, and it is not w x h:
- * a frame of the expected size would be drawn for nothing.  No size
- * said (kiosk_warm_finish()'s, or no window yet) vetoes nothing. */
-static bool fits(struct kiosk_warm *kw, int w, int h)
+/* Whether the display already said its size and it is not *w x *h: a
+ * frame of the expected size would be drawn for nothing, and *w x *h
+ * become the display's.  No size said (kiosk_warm_finish()'s, or no
+ * window yet) changes nothing. */
+static bool resized(struct kiosk_warm *kw, int *w, int *h)
 {
-	bool ok;
+	bool other;
 
 	pthread_mutex_lock(&kw->lock);
-	ok = !kw->size_known || kw->w <= 0 || kw->h <= 0 ||
-	     (kw->w == w && kw->h == h);
+	other = kw->size_known && kw->w > 0 && kw->h > 0 &&
+		(kw->w != *w || kw->h != *h);
+	if (other) {
+		*w = kw->w;
+		*h = kw->h;
+	}
 	pthread_mutex_unlock(&kw->lock);
-	return ok;
+	return other;
 }
 
 /* The job's slide drawn into kw->frame.  False when there was nothing
@@ -76,10 +81,12 @@ static bool draw_job(struct kiosk_warm *kw)
 		return false;
 	if ((w <= 0 || h <= 0) && !wait_size(kw, &w, &h))
 		return false;
-	if (!fits(kw, w, h))
-		return false;
 	s = kw->job.frame;
 	kw->job.frame = NULL;
+	if (resized(kw, &w, &h)) {
+		cairo_surface_destroy(s);
+		s = NULL;
+	}
 	if (!s)
 		s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
 	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {

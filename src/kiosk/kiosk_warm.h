@@ -55,9 +55,9 @@ struct kiosk_warm *kiosk_warm_start(const struct kiosk_warm_job *job);
 
 /* The frame's size, once the display knows it: a thread whose job
  * gave none waits for it, its fonts ready, before drawing, and one
- * whose job's size turns out wrong before it draws does not draw.  w
- * or h <= 0: no size to go by (no window yet); a job without a size is
- * then not drawn, the thread warms the fonts alone, and one with a
+ * whose job's size turns out wrong before it draws draws at this one.
+ * w or h <= 0: no size to go by (no window yet); a job without a size
+ * is then not drawn, the thread warms the fonts alone, and one with a
  * size is drawn at it.  Accepts NULL; only the first call counts. */
 void kiosk_warm_size(struct kiosk_warm *kw, int w, int h);
 
