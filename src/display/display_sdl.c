@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "core/dl.h"
 #define DISPLAY_SDL_NO_REDIRECT
 #include "display/display_sdl.h"
 
@@ -27,20 +28,8 @@ static char why[256];		/* under lock */
 /* Looks name up in lib into *slot; false, with why set, when missing. */
 static bool find(void *lib, const char *name, void *slot)
 {
-	void *sym;
-
-	dlerror();
-	sym = dlsym(lib, name);
-	if (!sym) {
-		const char *e = dlerror();
-
-		snprintf(why, sizeof why, "%s has no %s: %s", DISPLAY_SDL_LIBRARY,
-			 name, e ? e : "no such symbol");
-		return false;
-	}
-	/* POSIX's way from an object pointer to a function pointer. */
-	*(void **)slot = sym;
-	return true;
+	return core_dl_find(lib, DISPLAY_SDL_LIBRARY, name, slot, why,
+			    sizeof why);
 }
 
 static void open_library(void)
@@ -50,14 +39,10 @@ static void open_library(void)
 
 	/* Lazy: of SDL's own libraries' symbols, only those a call needs
 	 * are bound, when it is made. */
-	lib = dlopen(DISPLAY_SDL_LIBRARY, RTLD_LAZY | RTLD_LOCAL);
-	if (!lib) {
-		const char *e = dlerror();
-
-		snprintf(why, sizeof why, "cannot load SDL2: %s",
-			 e ? e : DISPLAY_SDL_LIBRARY " not found");
+	lib = core_dl_open(DISPLAY_SDL_LIBRARY, RTLD_LAZY | RTLD_LOCAL,
+			   "SDL2", why, sizeof why);
+	if (!lib)
 		return;
-	}
 #define DISPLAY_SDL_FIND(name)                                            \
 	if (!find(lib, #name, &fns.name))                                 \
 		goto fail;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "core/dl.h"
 #include "fetch/fetch_internal.h"
 
 /* The library's name as its package installs it: the ABI version akari
@@ -22,20 +23,7 @@ static char why[256];
 /* Looks name up in lib into *slot; false, with why set, when missing. */
 static bool find(void *lib, const char *name, void *slot)
 {
-	void *sym;
-
-	dlerror();
-	sym = dlsym(lib, name);
-	if (!sym) {
-		const char *e = dlerror();
-
-		snprintf(why, sizeof why, "%s has no %s: %s", CURL_LIBRARY,
-			 name, e ? e : "no such symbol");
-		return false;
-	}
-	/* POSIX's way from an object pointer to a function pointer. */
-	*(void **)slot = sym;
-	return true;
+	return core_dl_find(lib, CURL_LIBRARY, name, slot, why, sizeof why);
 }
 
 static void open_library(void)
@@ -44,14 +32,10 @@ static void open_library(void)
 	void *lib;
 	CURLcode cc;
 
-	lib = dlopen(CURL_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		const char *e = dlerror();
-
-		snprintf(why, sizeof why, "cannot load libcurl: %s",
-			 e ? e : CURL_LIBRARY " not found");
+	lib = core_dl_open(CURL_LIBRARY, RTLD_NOW | RTLD_LOCAL, "libcurl", why,
+			   sizeof why);
+	if (!lib)
 		return;
-	}
 	if (!find(lib, "curl_global_init", &global_init) ||
 	    !find(lib, "curl_easy_init", &fns.easy_init) ||
 	    !find(lib, "curl_easy_cleanup", &fns.easy_cleanup) ||
