@@ -1690,11 +1690,15 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	prepare_frame(k);
 	warm_ms = kiosk_warm_finish(k->warm, &k->warm_frame);
 	k->warm = NULL;
-	if (warm_ms >= 0)
-		log_debug(MOD, "fonts made ready%s in %.0f ms, while the "
-			  "display opened%s",
-			  k->warm_frame ? " and the first slide drawn" : "",
-			  warm_ms,
+	if (warm_ms >= 0 && k->warm_frame)
+		log_debug(MOD, "fonts made ready and the first slide drawn at "
+			  "%dx%d in %.0f ms, while the display opened",
+			  cairo_image_surface_get_width(k->warm_frame),
+			  cairo_image_surface_get_height(k->warm_frame),
+			  warm_ms);
+	else if (warm_ms >= 0)
+		log_debug(MOD, "fonts made ready in %.0f ms, while the "
+			  "display opened%s", warm_ms,
 			  k->from_cache ? "" : " and the first fetch ran");
 	keep_size(k, w, h);
 	fetch_schedule_init(&k->sched,
