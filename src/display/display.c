@@ -303,6 +303,12 @@ static SDL_Window *fullscreen_window(const char *title, Uint32 flags)
 	return win;
 }
 
+void display_config_size(const struct display_config *cfg, int *w, int *h)
+{
+	*w = cfg->width > 0 ? cfg->width : DEFAULT_W;
+	*h = cfg->height > 0 ? cfg->height : DEFAULT_H;
+}
+
 void display_preset_env(void)
 {
 	const char *run = getenv("XDG_RUNTIME_DIR");
@@ -421,8 +427,7 @@ int display_open(const struct display_config *cfg, struct display **out,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	d->width = cfg->width > 0 ? cfg->width : DEFAULT_W;
-	d->height = cfg->height > 0 ? cfg->height : DEFAULT_H;
+	display_config_size(cfg, &d->width, &d->height);
 	d->png_keep = cfg->png_keep > 0 ? cfg->png_keep : 0;
 
 	if (cfg->mode == DISPLAY_PNG) {
@@ -459,8 +464,7 @@ int display_open(const struct display_config *cfg, struct display **out,
 	}
 
 	/* No screen to show on: keep playing into files instead. */
-	d->width = cfg->width > 0 ? cfg->width : DEFAULT_W;
-	d->height = cfg->height > 0 ? cfg->height : DEFAULT_H;
+	display_config_size(cfg, &d->width, &d->height);
 	d->fallback = strdup(why);
 	rc = d->fallback ? open_png(d, cfg->fallback_dir, err, errlen) : -1;
 

@@ -88,6 +88,10 @@ const char *display_fallback_reason(const struct display *d);
  * which follows resizes and high-DPI scaling). */
 void display_size(struct display *d, int *w, int *h);
 
+/* The size cfg asks for, its defaults filled in: a window's or the PNG
+ * files' before the display opens (a full screen's is the screen's). */
+void display_config_size(const struct display_config *cfg, int *w, int *h);
+
 /* Readies the window for its first frame while the caller waits for
  * that frame anyway: the window surface is made and its pages touched,
  * so that the first frame is not held up by them.  Does nothing where

@@ -801,7 +801,7 @@ static bool same_picture(enum render_slide slide,
 	    a->data_as_of != b->data_as_of ||
 	    a->unreachable != b->unreachable || !same_text(a->tz, b->tz))
 		return false;
-	if (a->now / 60 != b->now / 60 || a->now < 0 || b->now < 0)
+	if (floor((double)a->now / 60) != floor((double)b->now / 60))
 		return false;
 	return render_clock_key(slide, a, ka, sizeof ka) == 0 &&
 	       render_clock_key(slide, b, kb, sizeof kb) == 0 &&
@@ -1471,9 +1471,6 @@ static void prepare_frame(struct kiosk *k)
 #define SIZE_SIDE_MAX 8192
 #define SIZE_PIXELS_MAX (7680L * 4320L)
 
-/* The size the first frame is expected to have: the window's or the
- * PNG files', else the screen's as the last start found it; 0 x 0 when
- * not known. */
 /* "WxH" into *w and *h, else 0 x 0.  Up to 8K UHD's pixels: a damaged
  * file must not cost the start a frame of gigabytes. */
 static void parse_size(const char *text, int *w, int *h)
@@ -1496,6 +1493,9 @@ static void parse_size(const char *text, int *w, int *h)
 	*h = (int)lh;
 }
 
+/* The size the first frame is expected to have: the window's or the
+ * PNG files', else the screen's as the last start found it; 0 x 0 when
+ * not known. */
 static void expected_size(const struct kiosk *k, int *w, int *h)
 {
 	const struct display_config *dc = &k->opt->display;
@@ -1506,8 +1506,7 @@ static void expected_size(const struct kiosk *k, int *w, int *h)
 
 	*w = *h = 0;
 	if (dc->mode != DISPLAY_FULLSCREEN) {
-		*w = dc->width > 0 ? dc->width : 1920;
-		*h = dc->height > 0 ? dc->height : 1080;
+		display_config_size(dc, w, h);
 		return;
 	}
 	if (!k->opt->cache_dir)
