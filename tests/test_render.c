@@ -556,6 +556,85 @@ static const char *find_text(const struct render_stats *st,
 	return NULL;
 }
 
+/* The zone beside the place is named as its people read it under a
+ * clock: tzdata's abbreviation in letters, else the offset from UTC.
+ * The expected names are tzdata's (zdump -v), worked by hand. */
+static void test_fmt_zone(void)
+{
+	/* 2022-01-10T00:00:00Z is 19002 days after 1970-01-01. */
+	static const int64_t jan = 1641772800;
+	static const struct {
+		const char *zone;
+		int64_t at;
+		const char *want;
+	} cases[] = {
+		/* home12: a fixed zone, whose abbreviation GLib gives as
+		 * its identifier, "+10:00". */
+		{ "+10:00", T_1100, "UTC+10" },
+		{ "Asia/Tokyo", T_1100, "JST" },
+		{ "Australia/Sydney", T_1100, "AEST" },
+		{ "Australia/Sydney", jan, "AEDT" },
+		{ "America/Los_Angeles", T_1100, "PDT" },
+		{ "America/Los_Angeles", jan, "PST" },
+		/* tzdata names these by their offset: "+10", "-03",
+		 * "+0545". */
+		{ "Etc/GMT-10", T_1100, "UTC+10" },
+		{ "America/Sao_Paulo", T_1100, "UTC-3" },
+		{ "Asia/Kathmandu", T_1100, "UTC+5:45" },
+		{ "-03:30", T_1100, "UTC-3:30" },
+		{ "UTC", T_1100, "UTC" },
+		{ "+00:00", T_1100, "UTC" },
+		{ "Z", T_1100, "UTC" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		GTimeZone *tz = g_time_zone_new_identifier(cases[i].zone);
+
+		CHECK_AT(tz != NULL, "%s makes a zone", cases[i].zone);
+		if (!tz)
+			continue;
+		render_fmt_zone(buf, sizeof(buf), cases[i].at, tz);
+		CHECK_AT(strcmp(buf, cases[i].want) == 0,
+			 "%s at %lld: got '%s', want '%s'", cases[i].zone,
+			 (long long)cases[i].at, buf, cases[i].want);
+		g_time_zone_unref(tz);
+	}
+}
+
+/* The header's place names the site's zone the same way on every slide:
+ * home12's fixed +10:00 as UTC+10, not as a bare "+10:00" that reads as
+ * a time, and tepco's Asia/Tokyo as JST; in one row or in two. */
+static void test_place_zone(const struct fixtures *f)
+{
+	static const struct {
+		enum render_slide slide;
+		const char *site, *want;
+	} cases[] = {
+		{ RENDER_HOUSEHOLD, "home12 · ", "home12 · UTC+10" },
+		{ RENDER_GRID, "tepco · ", "tepco · JST" },
+		{ RENDER_AIR, "room1 · ", "room1 · JST" },
+	};
+	struct render_data d = data_at(f, T_1100);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		for (size_t j = 0; j < G_N_ELEMENTS(sizes); j++) {
+			struct render_stats st;
+			struct image im = draw(&d, cases[i].slide,
+					       sizes[j][0], sizes[j][1],
+					       "place", &st);
+			const char *got = find_text(&st, cases[i].site);
+
+			CHECK_AT(got && strcmp(got, cases[i].want) == 0,
+				 "%s %dx%d: place '%s', want '%s'",
+				 render_slide_name(cases[i].slide),
+				 sizes[j][0], sizes[j][1],
+				 got ? got : "(none)", cases[i].want);
+			image_free(&im);
+		}
+	}
+}
+
 /* Today so far is set beside yesterday by the same time of day, and the
  * same time is the one today's total was taken at, not the clock: a
  * stale copy or a fast replay lags it.  The 11:00 JST home summary is
@@ -943,6 +1022,8 @@ int main(void)
 	test_nodata(&f);
 	test_solar_share(&f);
 	test_yesterday_by_now(&f);
+	test_fmt_zone();
+	test_place_zone(&f);
 	test_other_sizes(&f);
 	test_collide();
 	test_no_collisions(&f, &f21);

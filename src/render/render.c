@@ -795,7 +795,7 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	struct render_style st_time, st_dja, st_small;
 	double pad = PAD * c->u, right = hr.x + hr.w - pad;
 	double row = HEADER_ROW * c->u, tbase = 104 * c->u, x;
-	char place[160];
+	char place[160], zname[32];
 	struct clock_texts ct;
 	struct render_style st_title = { .px = 64 * c->u, .bold = true };
 	struct render_extent et, e1, e2, title;
@@ -841,13 +841,17 @@ static void draw_header(struct render_ctx *c, const struct slide_def *sd,
 	render_static_end(c);
 	title = render_text_measure(c, &st_title, _(sd->title));
 
-	/* Where the figures are from; nothing when there are none. */
-	if (render_get_look()->place)
+	/* Where the figures are from, and the zone the clock is in by the
+	 * name it goes by now (render_fmt_zone); nothing when there are
+	 * none. */
+	if (render_get_look()->place) {
 		snprintf(place, sizeof(place), "%s", render_get_look()->place);
-	else if (site && zone)
-		snprintf(place, sizeof(place), "%s · %s", site, zone);
-	else
+	} else if (site && zone) {
+		render_fmt_zone(zname, sizeof(zname), c->d->now, c->tz);
+		snprintf(place, sizeof(place), "%s · %s", site, zname);
+	} else {
 		snprintf(place, sizeof(place), "%s", site ? site : "");
+	}
 	if (!two_rows(c)) {
 		render_static_begin(c, NULL, 0);
 		render_text(c, &st_small, right, row - 24 * c->u, place);

@@ -359,6 +359,11 @@ void render_fmt_date_en(char *buf, size_t len, int64_t ts, GTimeZone *tz);
  * weekday and month names differ, rather than through the catalogue. */
 void render_fmt_date(char *buf, size_t len, int64_t ts, GTimeZone *tz,
 		     enum render_lang lang);
+/* The name a clock in tz goes by at ts: tzdata's abbreviation when it is
+ * one in letters ("JST", "AEST", "PDT"), else the offset from UTC
+ * ("UTC+10", "UTC-3", "UTC+5:45", "UTC" for none), never a bare offset
+ * such as tzdata's "+10" or GLib's "+10:00" for a fixed zone. */
+void render_fmt_zone(char *buf, size_t len, int64_t ts, GTimeZone *tz);
 
 /* --- panels (render.c) ---------------------------------------------- */
 

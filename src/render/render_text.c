@@ -567,6 +567,45 @@ void render_fmt_hm(char *buf, size_t len, int64_t ts, GTimeZone *tz)
 	g_date_time_unref(t);
 }
 
+/* Whether abbr is a zone's name in letters ("JST", "AEST", "ChST"), as
+ * tzdata spells most; it writes the others as their offset ("+10",
+ * "-03", "+0545") and GLib a fixed offset as its identifier
+ * ("+10:00"). */
+static bool zone_abbr_named(const char *abbr)
+{
+	size_t n = abbr ? strlen(abbr) : 0;
+
+	if (n < 3 || n > 6)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isalpha(abbr[i]))
+			return false;
+	return true;
+}
+
+void render_fmt_zone(char *buf, size_t len, int64_t ts, GTimeZone *tz)
+{
+	GDateTime *t = local_dt(ts, tz);
+	const char *abbr = g_date_time_get_timezone_abbreviation(t);
+	int64_t off = g_date_time_get_utc_offset(t) / G_TIME_SPAN_MINUTE;
+	int64_t m = off < 0 ? -off : off;
+
+	/* A name in letters is what the zone's people read under a clock;
+	 * an offset is written from UTC, as an offset alone ("+10:00")
+	 * reads as a time of day. */
+	if (zone_abbr_named(abbr))
+		snprintf(buf, len, "%s", abbr);
+	else if (off == 0)
+		snprintf(buf, len, "UTC");
+	else if (m % 60 == 0)
+		snprintf(buf, len, "UTC%c%d", off < 0 ? '-' : '+',
+			 (int)(m / 60));
+	else
+		snprintf(buf, len, "UTC%c%d:%02d", off < 0 ? '-' : '+',
+			 (int)(m / 60), (int)(m % 60));
+	g_date_time_unref(t);
+}
+
 void render_fmt_as_of(char *ja, size_t ja_len, char *en, size_t en_len,
 		      int64_t ts, GTimeZone *tz)
 {
