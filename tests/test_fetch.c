@@ -710,6 +710,79 @@ static void test_worker(void)
 	remove_tree(dir);
 }
 
+/* fetch_worker_wait(): the result of the fetch asked for, left in place
+ * for fetch_worker_take(); NULL when none is asked for or it does not
+ * come in time. */
+static void test_worker_wait(void)
+{
+	const struct fetch_result *got;
+	struct fetch_worker *w;
+	struct fetch_result r;
+	struct timespec t0, t1;
+	char url[64], err[256];
+	json_t *grid;
+	struct fake f;
+	int fd, port;
+
+	fake_start(&f);
+	fetch_result_init(&r);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+	CHECK_INT(fetch_worker_create(&(struct fetch_config){.server = url},
+				      NULL, &w, err, sizeof err), FETCH_OK);
+	/* Nothing asked for: nothing to wait for. */
+	CHECK(fetch_worker_wait(w, 0.05) == NULL);
+
+	CHECK(fetch_worker_request(w, 1656306000));
+	got = fetch_worker_wait(w, 30);
+	CHECK(got != NULL);
+	if (got) {
+		CHECK_INT(got->rc, FETCH_OK);
+		CHECK_INT(got->bundle.at, 1656306000);
+		CHECK(got->bundle.site[FETCH_GRID] != NULL);
+	}
+	grid = got ? got->bundle.site[FETCH_GRID] : NULL;
+	/* Waiting again returns the same result, still not taken... */
+	CHECK(fetch_worker_wait(w, 0) == got);
+	CHECK(!fetch_worker_busy(w));
+	/* ...which the taker then gets, the same document. */
+	CHECK(fetch_worker_take(w, &r));
+	CHECK_INT(r.bundle.at, 1656306000);
+	CHECK(r.bundle.site[FETCH_GRID] == grid);
+	CHECK(fetch_worker_wait(w, 0.05) == NULL);
+	fetch_worker_destroy(w);
+
+	/* A failure is a result too. */
+	fd = listen_any(&port, -1);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+	CHECK_INT(fetch_worker_create(&(struct fetch_config){.server = url},
+				      NULL, &w, err, sizeof err), FETCH_OK);
+	CHECK(fetch_worker_request(w, 1));
+	got = fetch_worker_wait(w, 30);
+	CHECK(got != NULL && got->rc == FETCH_UNREACHABLE);
+	fetch_worker_destroy(w);
+	close(fd);
+
+	/* A server that never answers: the wait ends at its limit, not
+	 * before, with the fetch still running. */
+	fd = listen_any(&port, 4);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+	CHECK_INT(fetch_worker_create(&(struct fetch_config){
+	    .server = url, .total_ms = 60000}, NULL, &w, err, sizeof err),
+	    FETCH_OK);
+	CHECK(fetch_worker_request(w, 1));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(fetch_worker_wait(w, 0.2) == NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK((double)(t1.tv_sec - t0.tv_sec) +
+		      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 >= 0.2);
+	CHECK(fetch_worker_busy(w));
+	fetch_worker_destroy(w);
+	close(fd);
+
+	fetch_result_finish(&r);
+	fake_stop(&f);
+}
+
 int main(void)
 {
 	test_cache_roundtrip();
@@ -720,5 +793,6 @@ int main(void)
 	test_http_unreachable();
 	test_schedule();
 	test_worker();
+	test_worker_wait();
 	return check_finish();
 }

@@ -261,13 +261,21 @@ bool fetch_worker_busy(struct fetch_worker *w);
  * and returns true, or returns false when none is ready. */
 bool fetch_worker_take(struct fetch_worker *w, struct fetch_result *res);
 
-/* What the next heartbeat reports: the slide on screen (a string that
- * lives as long as the worker) and the wall clock its data was fetched
- * at (0: no data). */
+/* Waits at most seconds for the result of the fetch asked for, and
+ * returns it, or NULL when it did not come in time or none was asked
+ * for.  The result stays the worker's, unchanged, until
+ * fetch_worker_take(): a thread other than the taker's may read it while
+ * the taker leaves it be. */
+const struct fetch_result *fetch_worker_wait(struct fetch_worker *w,
+					     double seconds);
+
 /* Whether a heartbeat's answer asked for a screenshot since the last
  * call (fetch_heartbeat.h). */
 bool fetch_worker_screenshot_wanted(struct fetch_worker *w);
 
+/* What the next heartbeat reports: the slide on screen (a string that
+ * lives as long as the worker) and the wall clock its data was fetched
+ * at (0: no data). */
 void fetch_worker_showing(struct fetch_worker *w, const char *slide,
 			  int64_t data_fetched_at);
 

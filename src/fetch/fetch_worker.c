@@ -6,6 +6,8 @@
 #include "fetch/fetch.h"
 #include "fetch/fetch_heartbeat.h"
 
+#include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@ struct fetch_worker {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_cond_t done;		/* state became WORKER_DONE */
 	struct fetch_client *client;	/* used only by the thread */
 	char *cache_dir;		/* NULL: no cache */
 	double cache_every;		/* seconds between saves */
@@ -137,6 +140,7 @@ static void *worker_main(void *arg)
 		fetch_result_finish(&w->result);
 		w->result = r;
 		w->state = WORKER_DONE;
+		pthread_cond_broadcast(&w->done);
 		heartbeat_if_due(w);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -146,6 +150,7 @@ static void *worker_main(void *arg)
 int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,
 			struct fetch_worker **out, char *err, size_t errlen)
 {
+	pthread_condattr_t attr;
 	struct fetch_worker *w;
 	sigset_t all, old;
 	int rc;
@@ -192,6 +197,12 @@ int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
+	/* fetch_worker_wait()'s time limit is on the monotonic clock, which
+	 * a clock set meanwhile does not stretch. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->done, &attr);
+	pthread_condattr_destroy(&attr);
 
 	/* The thread inherits this mask: signals go to the caller. */
 	sigfillset(&all);
@@ -201,6 +212,7 @@ int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,
 	if (rc) {
 		snprintf(err, errlen, "cannot start the fetch thread: %s",
 			 strerror(rc));
+		pthread_cond_destroy(&w->done);
 		pthread_cond_destroy(&w->wake);
 		pthread_mutex_destroy(&w->lock);
 		rc = FETCH_INVALID;
@@ -230,6 +242,7 @@ void fetch_worker_destroy(struct fetch_worker *w)
 	pthread_join(w->thread, NULL);
 
 	fetch_result_finish(&w->result);
+	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	fetch_client_destroy(w->client);
@@ -284,6 +297,33 @@ bool fetch_worker_take(struct fetch_worker *w, struct fetch_result *res)
 	}
 	pthread_mutex_unlock(&w->lock);
 	return ready;
+}
+
+const struct fetch_result *fetch_worker_wait(struct fetch_worker *w,
+					     double seconds)
+{
+	struct timespec until;
+	const struct fetch_result *r;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	if (!(seconds > 0))
+		seconds = 0;
+	if (seconds > 86400)
+		seconds = 86400;
+	until.tv_sec += (time_t)seconds;
+	until.tv_nsec += (long)((seconds - floor(seconds)) * 1e9);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->lock);
+	while (w->state == WORKER_REQUESTED || w->state == WORKER_RUNNING)
+		if (pthread_cond_timedwait(&w->done, &w->lock, &until) ==
+		    ETIMEDOUT)
+			break;
+	r = w->state == WORKER_DONE ? &w->result : NULL;
+	pthread_mutex_unlock(&w->lock);
+	return r;
 }
 
 bool fetch_worker_screenshot_wanted(struct fetch_worker *w)
