@@ -6,9 +6,11 @@
  * ready: pixel for pixel, as the kiosk's first frame relies on.  The
  * sizes come from the job or from kiosk_warm_size(), and a thread left
  * without a size ends without a picture instead of waiting for one.
+ * A job may await its data on the thread (the first fetch's).
  */
 #include <cairo.h>
 #include <pango/pangocairo.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +148,63 @@ static void test_no_size(void)
 	CHECK(f == NULL);
 }
 
+/* The data a job awaits: the clock three hours and seven minutes on,
+ * for a header that differs from the job's own. */
+static pthread_t waiter;
+static int awaited;
+
+static bool await_later_clock(void *arg, struct render_data *data)
+{
+	waiter = pthread_self();
+	awaited++;
+	data->now = *(const int64_t *)arg;
+	return true;
+}
+
+static bool await_nothing(void *arg, struct render_data *data)
+{
+	(void)arg;
+	(void)data;
+	awaited++;
+	return false;
+}
+
+static void test_job_awaits_data(void)
+{
+	struct kiosk_warm_job job = job_of(320, 180), mine;
+	int64_t later = AT + 3 * 3600 + 7 * 60;
+	cairo_surface_t *f = NULL;
+	struct kiosk_warm *kw;
+
+	job.await = await_later_clock;
+	job.arg = &later;
+	awaited = 0;
+	kw = kiosk_warm_start(&job);
+	CHECK(kw != NULL);
+	kiosk_warm_finish(kw, &f);
+	CHECK_INT(awaited, 1);
+	CHECK(!pthread_equal(waiter, pthread_self()));
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	/* Drawn from what came, not from what the job started with. */
+	mine = job;
+	mine.data.now = later;
+	CHECK(same_as_drawn_here(f, &mine));
+	CHECK(!same_as_drawn_here(f, &job));
+	cairo_surface_destroy(f);
+
+	/* Nothing came: nothing drawn, and no size waited for. */
+	job = job_of(0, 0);
+	job.await = await_nothing;
+	awaited = 0;
+	f = (cairo_surface_t *)1;
+	kw = kiosk_warm_start(&job);
+	CHECK(kiosk_warm_finish(kw, &f) >= 0);
+	CHECK_INT(awaited, 1);
+	CHECK(f == NULL);
+}
+
 int main(void)
 {
 	theme_use_fonts_config();
@@ -154,5 +213,6 @@ int main(void)
 	test_job_frame_given();
 	test_size_given_later();
 	test_no_size();
+	test_job_awaits_data();
 	return check_finish();
 }

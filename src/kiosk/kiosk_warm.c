@@ -79,6 +79,8 @@ static bool draw_job(struct kiosk_warm *kw)
 
 	if (!kw->has_job)
 		return false;
+	if (kw->job.await && !kw->job.await(kw->job.arg, &kw->job.data))
+		return false;
 	if ((w <= 0 || h <= 0) && !wait_size(kw, &w, &h))
 		return false;
 	s = kw->job.frame;

@@ -10,9 +10,9 @@
  * into a frame nobody sees does all of that for exactly the sizes,
  * faces and glyphs the real first frame needs, while the window opens
  * and its pages are made present; the real draw then finds everything
- * cached.  Without a slide to draw (no job, or no size), the thread
- * draws a few lines of text in both weights and languages instead
- * (render_warm_up()).
+ * cached.  Without a slide to draw (no job, no data or no size), the
+ * thread draws a few lines of text in both weights and languages
+ * instead (render_warm_up()).
  *
  * SDL's X11 start-up sets the locale meanwhile: the thread reads
  * fontconfig's configuration in a locale of its own, and Pango's
@@ -29,6 +29,7 @@
 #define AKARI_KIOSK_WARM_H
 
 #include <cairo.h>
+#include <stdbool.h>
 
 #include "render/render.h"
 
@@ -39,6 +40,12 @@ struct kiosk_warm_job {
 	enum render_slide slide;
 	struct render_data data;	/* borrowed, with what it points to,
 					 * until kiosk_warm_finish() */
+	/* Data still to come (the first fetch's, without a cache): called
+	 * on the thread once the fonts are ready, waits for it and fills
+	 * data in; false: none came, and the slide is not drawn.  NULL:
+	 * data is complete. */
+	bool (*await)(void *arg, struct render_data *data);
+	void *arg;
 	int w, h;		/* the frame's expected size; 0: wait for
 				 * kiosk_warm_size() */
 	cairo_surface_t *frame;	/* an ARGB32 image of w x h to draw on,
