@@ -186,11 +186,17 @@ static const char *stamp(struct kiosk *k, int64_t t, char *buf, size_t len)
 	return buf;
 }
 
-/* What "data as of" means: the clock time the data describes in a
- * replay, the wall time it was fetched otherwise. */
+/* What "data as of" means for b: the clock time the data describes in
+ * a replay, the wall time it was fetched otherwise. */
+static int64_t bundle_as_of(const struct kiosk *k,
+			    const struct fetch_bundle *b)
+{
+	return k->opt->replay ? b->at : b->fetched_at;
+}
+
 static int64_t data_as_of(const struct kiosk *k)
 {
-	return k->opt->replay ? k->data.at : k->data.fetched_at;
+	return bundle_as_of(k, &k->data);
 }
 
 void kiosk_options_init(struct kiosk_options *o)
@@ -686,11 +692,12 @@ static int make_surfaces(struct kiosk *k, int w, int h)
 	return 0;
 }
 
-/* The display's zone for slides without a site of their own: its
- * group's from the server's content, else that of the last site shown,
- * else the first the data names, so that a QR slide between two of a
- * Tokyo replay shows Tokyo's time on a UTC box too. */
-static const char *display_zone(const struct kiosk *k)
+/* The display's zone for slides without a site of their own, with the
+ * data of b: its group's from the server's content, else that of the
+ * last site shown, else the first the data names, so that a QR slide
+ * between two of a Tokyo replay shows Tokyo's time on a UTC box too. */
+static const char *display_zone(const struct kiosk *k,
+				const struct fetch_bundle *b)
 {
 	const char *z = kiosk_content_zone(k->content);
 
@@ -699,29 +706,38 @@ static const char *display_zone(const struct kiosk *k)
 	if (k->zone_shown[0])
 		return k->zone_shown;
 	for (int i = 0; i < FETCH_ROLE_COUNT; i++) {
-		z = json_string_value(json_object_get(k->data.site[i], "tz"));
+		z = json_string_value(json_object_get(b->site[i], "tz"));
 		if (z && *z)
 			return z;
 	}
 	return NULL;
 }
 
-/* What the slides draw from now. */
-static struct render_data slide_data(const struct kiosk *k)
+/* What the slides draw from b, fresh or not and with the server
+ * answering or not, at the clock's time. */
+static struct render_data bundle_data(const struct kiosk *k,
+				      const struct fetch_bundle *b,
+				      bool fresh, bool down)
 {
 	return (struct render_data){
-		.grid = k->data.site[FETCH_GRID],
-		.home = k->data.site[FETCH_HOME],
-		.air = k->data.site[FETCH_AIR],
-		.signage = k->data.signage,
+		.grid = b->site[FETCH_GRID],
+		.home = b->site[FETCH_HOME],
+		.air = b->site[FETCH_AIR],
+		.signage = b->signage,
 		.params = k->content ? &k->params : &k->opt->params,
 		.now = (int64_t)floor(k->at),
 		.replay = k->opt->replay,
-		.stale = k->data.fetched_at > 0 && !k->fresh,
-		.data_as_of = k->data.fetched_at > 0 ? data_as_of(k) : 0,
-		.unreachable = k->data.fetched_at <= 0 && k->down,
-		.tz = display_zone(k),
+		.stale = b->fetched_at > 0 && !fresh,
+		.data_as_of = b->fetched_at > 0 ? bundle_as_of(k, b) : 0,
+		.unreachable = b->fetched_at <= 0 && down,
+		.tz = display_zone(k, b),
 	};
+}
+
+/* What the slides draw from now. */
+static struct render_data slide_data(const struct kiosk *k)
+{
+	return bundle_data(k, &k->data, k->fresh, k->down);
 }
 
 /* What draw_slide() notes of a slide drawn on cur: rc and why are
@@ -1549,18 +1565,42 @@ static void keep_size(const struct kiosk *k, int w, int h)
 	g_free(path);
 }
 
+/* The first fetch's data, for the fonts' thread (kiosk_warm_job.await)
+ * without a cache: waited for as long as the first frame waits for it,
+ * and given as took_data() will make it the kiosk's.  Runs on the
+ * fonts' thread, reading what the kiosk's thread leaves alone until
+ * kiosk_warm_finish(), and the worker's result, which stays as it is
+ * until fetch_if_due() takes it after that. */
+static bool first_fetch_data(void *arg, struct render_data *rd)
+{
+	struct kiosk *k = arg;
+	const struct fetch_result *r;
+	struct render_data got;
+
+	r = fetch_worker_wait(k->worker, k->clock.start + FIRST_FETCH_WAIT -
+						 kiosk_mono_now());
+	if (!r || r->rc != FETCH_OK)
+		return false;
+	got = bundle_data(k, &r->bundle, true, false);
+	got.params = rd->params;
+	got.now = rd->now;
+	*rd = got;
+	/* For take_warm_frame(), which reads it after the thread ended. */
+	k->warm_job.data = got;
+	return true;
+}
+
 /* The fonts' thread, given the first slide to draw as the first frame
- * is expected to show it: from the cache's data, at the clock as it is
- * now, at the size expected.  A playlist may pick another slide first;
- * it is then drawn with the faces loaded but its sizes new. */
+ * is expected to show it: from the cache's data, or without a cache
+ * from the first fetch's as it comes, at the clock as it is now, at
+ * the size expected.  A playlist may pick another slide first; it is
+ * then drawn with the faces loaded but its sizes new. */
 static void start_warm(struct kiosk *k)
 {
 	struct kiosk_warm_job *job = &k->warm_job;
 	cairo_surface_t *f = NULL;
 
-	/* Without data the slide drawn would be its no-data panel, and
-	 * the first frame waits for the first fetch anyway. */
-	if (k->nslides <= 0 || !k->from_cache) {
+	if (k->nslides <= 0) {
 		k->warm = kiosk_warm_start(NULL);
 		return;
 	}
@@ -1575,6 +1615,8 @@ static void start_warm(struct kiosk *k)
 	job->slide = k->slides[0];
 	job->data = slide_data(k);
 	job->data.params = &k->opt->params;
+	job->await = k->from_cache ? NULL : first_fetch_data;
+	job->arg = k;
 	expected_size(k, &job->w, &job->h);
 	job->frame = NULL;
 	if (job->w > 0 && job->h > 0)
@@ -1669,17 +1711,17 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	want_parts(k);
 	k->content = kiosk_content_create(o, k->slides, k->nslides,
 					  k->log_tz);
+	/* Without a cache the first frame waits for the first fetch, which
+	 * starts at once, and the fonts' thread draws it as soon as its
+	 * data comes, while the display opens.  With one, the fetch starts
+	 * after the first frame (fetch_if_due()). */
+	if (!k->from_cache)
+		first_fetch(k);
 	start_warm(k);
 	if (open_display(k))
 		return -1;
 	display_size(k->disp, &w, &h);
 	kiosk_warm_size(k->warm, w, h);
-	/* Without a cache the first frame waits for the first fetch, which
-	 * starts once the display is open: libcurl's loading then no longer
-	 * holds up SDL's (the dynamic loader takes one at a time).  With
-	 * one, it starts after the first frame (fetch_if_due()). */
-	if (!k->from_cache)
-		first_fetch(k);
 	display_prepare(k->disp);
 	if (kiosk_ops_create(&o->ops, &o->fetch, o->cache_dir, k->disp,
 			     &k->ops, err, sizeof err)) {
@@ -1691,10 +1733,11 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	k->warm = NULL;
 	if (warm_ms >= 0 && k->warm_frame)
 		log_debug(MOD, "fonts made ready and the first slide drawn at "
-			  "%dx%d in %.0f ms, while the display opened",
+			  "%dx%d in %.0f ms, while the display opened%s",
 			  cairo_image_surface_get_width(k->warm_frame),
 			  cairo_image_surface_get_height(k->warm_frame),
-			  warm_ms);
+			  warm_ms,
+			  k->from_cache ? "" : " and the first fetch ran");
 	else if (warm_ms >= 0)
 		log_debug(MOD, "fonts made ready in %.0f ms, while the "
 			  "display opened%s", warm_ms,
