@@ -17,8 +17,6 @@ packages=(
   libmbedtls-dev
   # import --push and the kiosk's fetcher
   libcurl4-openssl-dev curl
-  # sd_notify: ready, watchdog and status messages to systemd
-  libsystemd-dev
   # kiosk: drawing, text, display
   libcairo2-dev libpango1.0-dev libsdl2-dev fonts-noto-cjk
   # kiosk: fontconfig's set-up on the fonts' thread (already Pango's)

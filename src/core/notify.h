@@ -2,11 +2,15 @@
  * notify.h - telling a service manager (systemd) how the process is
  * doing: ready, alive, stopping, and a one-line status.
  *
- * Everything here goes through libsystemd's sd_notify() and does nothing
- * at all when NOTIFY_SOCKET is unset, which is the case outside a
- * Type=notify unit, so callers never test for systemd themselves.  A
- * failed send is ignored: the service manager, not akari, decides what
- * a missing message means.
+ * Everything here speaks systemd's notification protocol (sd_notify(3))
+ * over the socket NOTIFY_SOCKET names, and does nothing at all when
+ * NOTIFY_SOCKET is unset, which is the case outside a Type=notify unit,
+ * so callers never test for systemd themselves.  A failed send (no
+ * such socket, nobody reading it, an address akari cannot use) is
+ * logged once per run of failures and otherwise ignored: the service
+ * manager, not akari, decides what a missing message means.  A message
+ * is sent whole or not at all; a STATUS= text over 255 bytes is cut at
+ * a character boundary first, since systemctl shows one line.
  *
  * The watchdog: when the unit sets WatchdogSec=, systemd passes
  * WATCHDOG_USEC and restarts the process if no "WATCHDOG=1" arrives in
