@@ -1618,6 +1618,15 @@ static void start_warm(struct kiosk *k)
 	job->await = k->from_cache ? NULL : first_fetch_data;
 	job->arg = k;
 	expected_size(k, &job->w, &job->h);
+	/* A full screen whose size no start has kept, without cached data:
+	 * waiting for the window's size would hold the drawing up until the
+	 * window opens, after the first fetch has answered.  The thread
+	 * takes the options' size (1920 x 1080 unless given), the common
+	 * panel's; on another, it draws at the window's when that is known
+	 * before it begins, else its picture is dropped and the first frame
+	 * drawn again. */
+	if (!k->from_cache && (job->w <= 0 || job->h <= 0))
+		display_config_size(&k->opt->display, &job->w, &job->h);
 	job->frame = NULL;
 	if (job->w > 0 && job->h > 0)
 		f = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, job->w,
