@@ -25,6 +25,8 @@ packages=(
   fonts-dejavu-core
   # kiosk: turning the screen off outside its hours (X11 DPMS)
   libx11-dev libxext-dev
+  # kiosk: the X screen's size before the window opens (already Cairo's)
+  libxcb1-dev
   # msgfmt: compiles the slides' message catalogues (po/*.po)
   gettext
   # the QR code and JPEG image slides; zbarimg reads the QR code back in tests

@@ -19,6 +19,9 @@
 #include <X11/Xatom.h>
 #include <X11/extensions/dpms.h>
 #endif
+#ifdef AKARI_HAVE_XCB
+#include <xcb/xcb.h>
+#endif
 
 /* Seconds between tries to open a lost window again, doubling. */
 #define REOPEN_MIN 0.5
@@ -303,6 +306,50 @@ static SDL_Window *fullscreen_window(const char *title, Uint32 flags)
 	return win;
 }
 
+#ifdef AKARI_HAVE_XCB
+/* display_screen_size()'s connection, until display_open() is done. */
+static xcb_connection_t *probe;
+#endif
+
+static void close_probe(void)
+{
+#ifdef AKARI_HAVE_XCB
+	if (probe)
+		xcb_disconnect(probe);
+	probe = NULL;
+#endif
+}
+
+void display_screen_size(const struct display_config *cfg, int *w, int *h)
+{
+#ifdef AKARI_HAVE_XCB
+	const char *driver = getenv("SDL_VIDEODRIVER");
+	xcb_screen_iterator_t it;
+	int screen = 0;
+
+	*w = *h = 0;
+	if (cfg->mode != DISPLAY_FULLSCREEN || !getenv("DISPLAY") ||
+	    (driver && *driver && strcmp(driver, "x11") != 0))
+		return;
+	close_probe();
+	probe = xcb_connect(NULL, &screen);
+	if (xcb_connection_has_error(probe)) {
+		close_probe();
+		return;
+	}
+	it = xcb_setup_roots_iterator(xcb_get_setup(probe));
+	for (; it.rem > 0 && screen > 0; screen--)
+		xcb_screen_next(&it);
+	if (it.rem > 0) {
+		*w = it.data->width_in_pixels;
+		*h = it.data->height_in_pixels;
+	}
+#else
+	(void)cfg;
+	*w = *h = 0;
+#endif
+}
+
 void display_config_size(const struct display_config *cfg, int *w, int *h)
 {
 	*w = cfg->width > 0 ? cfg->width : DEFAULT_W;
@@ -469,6 +516,8 @@ int display_open(const struct display_config *cfg, struct display **out,
 	rc = d->fallback ? open_png(d, cfg->fallback_dir, err, errlen) : -1;
 
 out:
+	/* The window has its own connection now, or will not have one. */
+	close_probe();
 	if (rc) {
 		display_close(d);
 		return -1;

@@ -1487,8 +1487,16 @@ static void prepare_frame(struct kiosk *k)
 #define SIZE_SIDE_MAX 8192
 #define SIZE_PIXELS_MAX (7680L * 4320L)
 
-/* "WxH" into *w and *h, else 0 x 0.  Up to 8K UHD's pixels: a damaged
- * file must not cost the start a frame of gigabytes. */
+/* Whether a frame of w x h may be drawn before the window says its
+ * size: up to 8K UHD's pixels, so that a damaged file or a strange
+ * answer does not cost the start a frame of gigabytes. */
+static bool plausible_size(long w, long h)
+{
+	return w > 0 && h > 0 && w <= SIZE_SIDE_MAX && h <= SIZE_SIDE_MAX &&
+	       w * h <= SIZE_PIXELS_MAX;
+}
+
+/* "WxH" into *w and *h, else 0 x 0 (plausible_size()). */
 static void parse_size(const char *text, int *w, int *h)
 {
 	char *end;
@@ -1501,30 +1509,22 @@ static void parse_size(const char *text, int *w, int *h)
 		return;
 	text = end + 1;
 	lh = strtol(text, &end, 10);
-	if (end == text || errno || lw <= 0 || lh <= 0 ||
-	    lw > SIZE_SIDE_MAX || lh > SIZE_SIDE_MAX ||
-	    lw * lh > SIZE_PIXELS_MAX)
+	if (end == text || errno || !plausible_size(lw, lh))
 		return;
 	*w = (int)lw;
 	*h = (int)lh;
 }
 
-/* The size the first frame is expected to have: the window's or the
- * PNG files', else the screen's as the last start found it; 0 x 0 when
- * not known. */
-static void expected_size(const struct kiosk *k, int *w, int *h)
+/* The full screen's size as the last start found it, kept beside the
+ * cache; 0 x 0 when none is. */
+static void kept_size(const struct kiosk *k, int *w, int *h)
 {
-	const struct display_config *dc = &k->opt->display;
 	char *path, text[32];
 	struct stat st;
 	ssize_t n = -1;
 	int fd;
 
 	*w = *h = 0;
-	if (dc->mode != DISPLAY_FULLSCREEN) {
-		display_config_size(dc, w, h);
-		return;
-	}
 	if (!k->opt->cache_dir)
 		return;
 	/* A few bytes of a plain file: whatever else is there (a FIFO, a
@@ -1543,6 +1543,26 @@ static void expected_size(const struct kiosk *k, int *w, int *h)
 	parse_size(text, w, h);
 }
 
+/* The size the first frame is expected to have: the window's or the
+ * PNG files', else the screen's as the last start found it (which knows
+ * which of several monitors the window covers), else as the X server
+ * says it is now; 0 x 0 when not known. */
+static void expected_size(const struct kiosk *k, int *w, int *h)
+{
+	const struct display_config *dc = &k->opt->display;
+
+	if (dc->mode != DISPLAY_FULLSCREEN) {
+		display_config_size(dc, w, h);
+		return;
+	}
+	kept_size(k, w, h);
+	if (*w > 0)
+		return;
+	display_screen_size(dc, w, h);
+	if (!plausible_size(*w, *h))
+		*w = *h = 0;
+}
+
 /* Keeps the full screen's size for the next start, when it changed.
  * A failure only costs the next start its head start: not logged. */
 static void keep_size(const struct kiosk *k, int w, int h)
@@ -1556,7 +1576,7 @@ static void keep_size(const struct kiosk *k, int w, int h)
 	    display_lost_reason(k->disp) || display_fallback_reason(k->disp) ||
 	    !k->opt->cache_dir || w <= 0 || h <= 0)
 		return;
-	expected_size(k, &ew, &eh);
+	kept_size(k, &ew, &eh);
 	if (ew == w && eh == h)
 		return;
 	snprintf(buf, sizeof buf, "%dx%d\n", w, h);
@@ -1618,15 +1638,6 @@ static void start_warm(struct kiosk *k)
 	job->await = k->from_cache ? NULL : first_fetch_data;
 	job->arg = k;
 	expected_size(k, &job->w, &job->h);
-	/* A full screen whose size no start has kept, without cached data:
-	 * waiting for the window's size would hold the drawing up until the
-	 * window opens, after the first fetch has answered.  The thread
-	 * takes the options' size (1920 x 1080 unless given), the common
-	 * panel's; on another, it draws at the window's when that is known
-	 * before it begins, else its picture is dropped and the first frame
-	 * drawn again. */
-	if (!k->from_cache && (job->w <= 0 || job->h <= 0))
-		display_config_size(&k->opt->display, &job->w, &job->h);
 	job->frame = NULL;
 	if (job->w > 0 && job->h > 0)
 		f = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, job->w,
