@@ -30,7 +30,9 @@ The right size is kept again.  The same holds in English alone and with
 the languages in turn (the thread draws in the languages of the first
 frame), and a kept size that is absurd (16384x16384), not a number, or
 a FIFO nobody writes to is ignored without holding the start up: the
-thread then draws at the screen's size as the X server gives it.
+thread then draws at the screen's size as the X server gives it.  A
+display whose group names another zone than the grid site's still shows
+the thread's picture of the grid slide, which does not depend on it.
 
 Expected pictures come from `akari render`, a separate command that
 shares no state with the kiosk.
@@ -148,6 +150,29 @@ def portrait(url, work):
     stop(x)
 
 
+def group_zone(url, env, auth, tokfile):
+    """A display whose group names a zone of its own (London) shows the
+    grid slide in the grid site's zone all the same: the picture the
+    fonts' thread drew, in Tokyo's time, is the first frame, even when
+    the group's zone comes in with the content before it is shown."""
+    api = url + "/api/v1"
+    s, _, _ = it.http("PUT", api + "/playlists/default",
+                      {"items": [{"slide": "grid", "seconds": 30}]}, auth)
+    c.eq(s, 201, "group zone: a playlist of the grid slide")
+    s, _, _ = it.http("PUT", api + "/groups/station",
+                      {"tz": "Europe/London", "displays": ["hall-1"]}, auth)
+    c.true(s in (200, 201), "group zone: a group in London's zone")
+    log = os.path.join(work, "kiosk-group.log")
+    k = kiosk(url, "ja+en", os.path.join(work, "cache-group"), log, env,
+              "--display-id", "hall-1", "--token-file", tokfile)
+    it.wait_for(lambda: "first frame shown" in read(log) or
+                k.poll() is not None, timeout=DEADLINE)
+    c.true("first frame: the slide as the fonts' thread drew it"
+           in read(log), "group zone: the first frame is the fonts' "
+           "thread's picture of the grid slide")
+    c.eq(stop(k), 0, "group zone: the kiosk stops cleanly")
+
+
 def main():
     if not shutil.which("Xvfb") or not shutil.which("xwd"):
         c.true(False, "Xvfb and xwd are installed (scripts/install-deps.sh)")
@@ -155,6 +180,17 @@ def main():
     c.true(os.access(LEAN, os.X_OK), "akari-kiosk is built next to akari")
     it.run("import", "--db", db, "--format", "tepco-daily",
            os.path.join(it.DATA, "tepco", "20220627_power_usage.csv"))
+    admin = it.run("admin", "token", "add", "--db", db,
+                   "desk").stdout.split()[0]
+    auth = {"Authorization": "Bearer " + admin,
+            "Content-Type": "application/json"}
+    it.run("site", "add", "--db", db, "hall", "--kind", "building", "--tz",
+           "Asia/Tokyo")
+    tokfile = os.path.join(work, "display.token")
+    with open(tokfile, "w") as f:
+        f.write(it.run("device", "add", "--db", db, "--site", "hall",
+                       "hall-1", "--kind", "display").stdout.split()[0] +
+                "\n")
     port = it.free_port()
     url = f"http://127.0.0.1:{port}"
     slog = os.path.join(work, "serve.log")
@@ -275,6 +311,7 @@ def main():
         c.eq(stop(k), 0, f"{name} size kept: the kiosk stops cleanly")
         c.eq(read(size_file).strip(), f"{W}x{H}",
              f"{name} size kept: the screen's size is kept in its place")
+    group_zone(url, env, auth, tokfile)
     stop(xvfb)
     portrait(url, work)
     stop(srv)

@@ -90,6 +90,9 @@ struct kiosk {
 	char *warm_ticker;		/* ... with this ticker line, or NULL */
 	cairo_surface_t *warm_frame;	/* ... as it drew it, until the first
 					 * frame takes it or draws its own */
+	double warm_waited;		/* ms it waited for the first fetch
+					 * (first_fetch_data()) */
+	bool warm_fetched;		/* ... which answered in time */
 
 	/* The data on screen and where it came from. */
 	struct fetch_bundle data;
@@ -801,10 +804,20 @@ static bool same_params(const struct render_params *a,
 	       same_text(a->caption, b->caption);
 }
 
+/* The zone slide's clock is shown in with d: its site's, else the
+ * display's (d->tz), which it then does not depend on. */
+static const char *shown_zone(enum render_slide slide,
+			      const struct render_data *d)
+{
+	const char *z = render_slide_zone(slide, d);
+
+	return z ? z : d->tz;
+}
+
 /* Whether render_slide() draws a and b alike: the same data and
- * parameters, and clocks in the same minute whose header shows the
- * same (the kiosk draws a slide whole once a minute, its clock alone
- * in between). */
+ * parameters, the same zone, and clocks in the same minute whose
+ * header shows the same (the kiosk draws a slide whole once a minute,
+ * its clock alone in between). */
 static bool same_picture(enum render_slide slide,
 			 const struct render_data *a,
 			 const struct render_data *b)
@@ -815,7 +828,8 @@ static bool same_picture(enum render_slide slide,
 	    a->signage != b->signage || !same_params(a->params, b->params) ||
 	    a->replay != b->replay || a->stale != b->stale ||
 	    a->data_as_of != b->data_as_of ||
-	    a->unreachable != b->unreachable || !same_text(a->tz, b->tz))
+	    a->unreachable != b->unreachable ||
+	    !same_text(shown_zone(slide, a), shown_zone(slide, b)))
 		return false;
 	if (floor((double)a->now / 60) != floor((double)b->now / 60))
 		return false;
@@ -1596,10 +1610,14 @@ static bool first_fetch_data(void *arg, struct render_data *rd)
 	struct kiosk *k = arg;
 	const struct fetch_result *r;
 	struct render_data got;
+	double t0 = kiosk_mono_now();
 
-	r = fetch_worker_wait(k->worker, k->clock.start + FIRST_FETCH_WAIT -
-						 kiosk_mono_now());
-	if (!r || r->rc != FETCH_OK)
+	r = fetch_worker_wait(k->worker,
+			      k->clock.start + FIRST_FETCH_WAIT - t0);
+	/* Read after the thread ended, as warm_job.data below. */
+	k->warm_waited = (kiosk_mono_now() - t0) * 1e3;
+	k->warm_fetched = r && r->rc == FETCH_OK;
+	if (!k->warm_fetched)
 		return false;
 	got = bundle_data(k, &r->bundle, true, false);
 	got.params = rd->params;
@@ -1753,15 +1771,19 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	k->warm = NULL;
 	if (warm_ms >= 0 && k->warm_frame)
 		log_debug(MOD, "fonts made ready and the first slide drawn at "
-			  "%dx%d in %.0f ms, while the display opened%s",
+			  "%dx%d in %.0f ms, while the display opened",
 			  cairo_image_surface_get_width(k->warm_frame),
 			  cairo_image_surface_get_height(k->warm_frame),
-			  warm_ms,
-			  k->from_cache ? "" : " and the first fetch ran");
+			  warm_ms - k->warm_waited);
 	else if (warm_ms >= 0)
 		log_debug(MOD, "fonts made ready in %.0f ms, while the "
-			  "display opened%s", warm_ms,
-			  k->from_cache ? "" : " and the first fetch ran");
+			  "display opened%s", warm_ms - k->warm_waited,
+			  k->from_cache || k->nslides <= 0 ? ""
+			  : k->warm_fetched ? "; the first slide was not drawn"
+			  : "; the first fetch gave nothing to draw");
+	if (!k->from_cache && k->nslides > 0)
+		log_debug(MOD, "the fonts' thread waited %.0f ms for the "
+			  "first fetch", k->warm_waited);
 	keep_size(k, w, h);
 	fetch_schedule_init(&k->sched,
 			    kiosk_clock_fetch_period(&k->clock,
