@@ -804,8 +804,8 @@ static bool same_params(const struct render_params *a,
 	       same_text(a->caption, b->caption);
 }
 
-/* The zone slide's clock is shown in with d: its site's, else the
- * display's (d->tz), which it then does not depend on. */
+/* The zone the slide's clock is shown in, drawn from d: its site's,
+ * else the display's (d->tz), which a slide with a site ignores. */
 static const char *shown_zone(enum render_slide slide,
 			      const struct render_data *d)
 {
