@@ -14,7 +14,9 @@ font.  Without cached data or a kept screen size, that picture is the
 one the fonts' thread drew as soon as the first fetch answered, at the
 screen's size as the X server gave it before the window opened (the
 log says so); on a portrait screen, at the end, the same holds, in the
-slide's portrait layout.  The ja and en pictures differ from each
+slide's portrait layout (with SDL_VIDEODRIVER spelt "X11,wayland", which
+SDL reads as X11).  On an X server with two screens the size is not
+asked for.  The ja and en pictures differ from each
 other, so the check sees the language.
 
 Started again with the cache of that run and a server that answers
@@ -108,6 +110,9 @@ def fonts_first(log, what):
 
 def drawn_by_thread(log, what, size):
     text = read(log)
+    c.true(f"the first slide's expected size: {size}, from the X server"
+           in text, f"{what}: the X server gave the screen's size, {size}, "
+           f"before the window opened")
     c.true(f"first slide drawn at {size}" in text and
            "first frame: the slide as the fonts' thread drew it" in text,
            f"{what}: the fonts' thread drew the first frame at the "
@@ -128,9 +133,10 @@ def portrait(url, work):
     c.true(started, "Xvfb with a portrait screen started")
     if not started:
         return
-    env = dict(os.environ, DISPLAY=f":{n}", AKARI_LOG="debug")
+    # SDL reads the driver's name in any case, first of a list.
+    env = dict(os.environ, DISPLAY=f":{n}", AKARI_LOG="debug",
+               SDL_VIDEODRIVER="X11,wayland")
     env.pop("WAYLAND_DISPLAY", None)
-    env.pop("SDL_VIDEODRIVER", None)
     ref = os.path.join(work, "ref-portrait.png")
     it.run("render", "--server", url, "--slide", "grid", "--at", str(FROM),
            "--size", f"{pw}x{ph}", "--replay", "--lang", "ja+en", "-o", ref)
@@ -171,6 +177,33 @@ def group_zone(url, env, auth, tokfile):
            in read(log), "group zone: the first frame is the fonts' "
            "thread's picture of the grid slide")
     c.eq(stop(k), 0, "group zone: the kiosk stops cleanly")
+
+
+def two_screens(url, work):
+    """An X server with two screens: the window covers the first, which
+    $DISPLAY may not name, so the X server's size is not asked for; the
+    thread waits for the window's, and the first frame comes as ever."""
+    n = it.free_display()
+    x, started = it.xvfb(n, f"{W}x{H}x24",
+                         os.path.join(work, "xvfb-two.log"), "-br",
+                         "-screen", "1", "800x600x24", timeout=DEADLINE)
+    procs.append(x)
+    c.true(started, "Xvfb with two screens started")
+    if not started:
+        return
+    env = dict(os.environ, DISPLAY=f":{n}", AKARI_LOG="debug")
+    env.pop("WAYLAND_DISPLAY", None)
+    env.pop("SDL_VIDEODRIVER", None)
+    log = os.path.join(work, "kiosk-two.log")
+    k = kiosk(url, "ja+en", None, log, env)
+    it.wait_for(lambda: "first frame shown" in read(log) or
+                k.poll() is not None, timeout=DEADLINE)
+    text = read(log)
+    c.true("the first slide's expected size: 0x0, from nowhere yet" in text,
+           "two screens: the X server's size is not asked for")
+    c.true("first frame shown" in text, "two screens: a first frame")
+    c.eq(stop(k), 0, "two screens: the kiosk stops cleanly")
+    stop(x)
 
 
 def main():
@@ -314,6 +347,7 @@ def main():
     group_zone(url, env, auth, tokfile)
     stop(xvfb)
     portrait(url, work)
+    two_screens(url, work)
     stop(srv)
 
 

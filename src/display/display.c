@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -320,16 +321,32 @@ static void close_probe(void)
 #endif
 }
 
+#ifdef AKARI_HAVE_XCB
+/* Whether SDL picks X11: no driver asked for, or X11 first in the
+ * comma-separated list SDL_VIDEODRIVER may hold (in any case, as SDL
+ * reads it). */
+static bool sdl_picks_x11(void)
+{
+	const char *driver = getenv("SDL_VIDEODRIVER");
+	size_t n;
+
+	if (!driver || !*driver)
+		return true;
+	n = strcspn(driver, ",");
+	return n == 3 && strncasecmp(driver, "x11", 3) == 0;
+}
+#endif
+
 void display_screen_size(const struct display_config *cfg, int *w, int *h)
 {
 #ifdef AKARI_HAVE_XCB
-	const char *driver = getenv("SDL_VIDEODRIVER");
+	const xcb_setup_t *setup;
 	xcb_screen_iterator_t it;
 	int screen = 0;
 
 	*w = *h = 0;
 	if (cfg->mode != DISPLAY_FULLSCREEN || !getenv("DISPLAY") ||
-	    (driver && *driver && strcmp(driver, "x11") != 0))
+	    !sdl_picks_x11())
 		return;
 	close_probe();
 	probe = xcb_connect(NULL, &screen);
@@ -337,13 +354,15 @@ void display_screen_size(const struct display_config *cfg, int *w, int *h)
 		close_probe();
 		return;
 	}
-	it = xcb_setup_roots_iterator(xcb_get_setup(probe));
-	for (; it.rem > 0 && screen > 0; screen--)
-		xcb_screen_next(&it);
-	if (it.rem > 0) {
-		*w = it.data->width_in_pixels;
-		*h = it.data->height_in_pixels;
-	}
+	/* SDL's full screen covers its first display, on the first X
+	 * screen whatever $DISPLAY names: with several screens the answer
+	 * would be another's. */
+	setup = xcb_get_setup(probe);
+	if (xcb_setup_roots_length(setup) != 1)
+		return;
+	it = xcb_setup_roots_iterator(setup);
+	*w = it.data->width_in_pixels;
+	*h = it.data->height_in_pixels;
 #else
 	(void)cfg;
 	*w = *h = 0;
@@ -471,6 +490,7 @@ int display_open(const struct display_config *cfg, struct display **out,
 	*out = NULL;
 	d = calloc(1, sizeof *d);
 	if (!d) {
+		close_probe();
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

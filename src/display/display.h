@@ -100,11 +100,12 @@ void display_prepare(struct display *d);
 
 /* The size of the screen a full-screen window of cfg will cover, asked
  * of the X server before the window opens, for work that needs it early
- * (kiosk_warm.h): the root window's size of $DISPLAY's screen, when SDL
- * would use X11 (SDL_VIDEODRIVER unset or "x11").  0 x 0 when not
- * known: not full screen, no X server, another video driver.  With
- * several monitors the root window spans them all, and the window
- * covers the first only: the answer is then wrong.  The connection it
+ * (kiosk_warm.h): the root window's size of an X server with one
+ * screen, when SDL would use X11 (SDL_VIDEODRIVER unset or naming X11
+ * first).  0 x 0 when not known: not full screen, no X server, several
+ * X screens, another video driver.  With several monitors on one screen
+ * the root window spans them all, and the window covers the first only:
+ * the answer is then wrong.  The connection it
  * opens stays open until display_open() has opened the window's own,
  * so that an X server whose only client it was does not reset between
  * the two. */

@@ -1560,21 +1560,24 @@ static void kept_size(const struct kiosk *k, int *w, int *h)
 /* The size the first frame is expected to have: the window's or the
  * PNG files', else the screen's as the last start found it (which knows
  * which of several monitors the window covers), else as the X server
- * says it is now; 0 x 0 when not known. */
-static void expected_size(const struct kiosk *k, int *w, int *h)
+ * says it is now; 0 x 0 when not known.  Returns where it came from,
+ * for the log. */
+static const char *expected_size(const struct kiosk *k, int *w, int *h)
 {
 	const struct display_config *dc = &k->opt->display;
 
 	if (dc->mode != DISPLAY_FULLSCREEN) {
 		display_config_size(dc, w, h);
-		return;
+		return "the options";
 	}
 	kept_size(k, w, h);
 	if (*w > 0)
-		return;
+		return "the size kept beside the cache";
 	display_screen_size(dc, w, h);
-	if (!plausible_size(*w, *h))
-		*w = *h = 0;
+	if (plausible_size(*w, *h))
+		return "the X server";
+	*w = *h = 0;
+	return "nowhere yet: the window's, once open";
 }
 
 /* Keeps the full screen's size for the next start, when it changed.
@@ -1637,6 +1640,7 @@ static void start_warm(struct kiosk *k)
 {
 	struct kiosk_warm_job *job = &k->warm_job;
 	cairo_surface_t *f = NULL;
+	const char *from;
 
 	if (k->nslides <= 0) {
 		k->warm = kiosk_warm_start(NULL);
@@ -1655,7 +1659,9 @@ static void start_warm(struct kiosk *k)
 	job->data.params = &k->opt->params;
 	job->await = k->from_cache ? NULL : first_fetch_data;
 	job->arg = k;
-	expected_size(k, &job->w, &job->h);
+	from = expected_size(k, &job->w, &job->h);
+	log_debug(MOD, "the first slide's expected size: %dx%d, from %s",
+		  job->w, job->h, from);
 	job->frame = NULL;
 	if (job->w > 0 && job->h > 0)
 		f = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, job->w,
@@ -1781,7 +1787,7 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 			  k->from_cache || k->nslides <= 0 ? ""
 			  : k->warm_fetched ? "; the first slide was not drawn"
 			  : "; the first fetch gave nothing to draw");
-	if (!k->from_cache && k->nslides > 0)
+	if (warm_ms >= 0 && !k->from_cache && k->nslides > 0)
 		log_debug(MOD, "the fonts' thread waited %.0f ms for the "
 			  "first fetch", k->warm_waited);
 	keep_size(k, w, h);
