@@ -36,6 +36,8 @@ packages=(
   xvfb xauth x11-apps python3 tzdata sqlite3
   # tests: xwininfo finds the kiosk's window on an X server started again
   x11-utils
+  # tests: localedef and de_DE's source, a locale with a decimal comma
+  locales
 )
 
 # The Node clients of tests/it_*.js, pinned by tests/node/package-lock.json,

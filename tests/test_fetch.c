@@ -7,7 +7,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <locale.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +47,28 @@ static const char *summary_for(const char *site)
  *   .../boom/summary    -> 500
  *   .../junk/summary    -> 200 with text that is not JSON
  *   .../liar/summary    -> 200 with the summary of another site
+ *   .../many/summary    -> 200 with 30,000 numbers with decimals
  *   /api/v1/signage?at=7&ev=old -> 404 {"error": ...}, as a server
  *                          without the route answers
  *   /api/v1/signage...   -> 200 with a signage answer */
+/* A summary with many numbers that have decimals, as a real one has
+ * (site "many"). */
+static const char *many_numbers(void)
+{
+	static char buf[400000];
+	size_t n;
+
+	if (buf[0])
+		return buf;
+	n = (size_t)snprintf(buf, sizeof buf, "{\"site\":\"many\","
+			     "\"kind\":\"grid\",\"points\":[],\"v\":[");
+	for (int i = 0; i < 30000; i++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%d.%02d",
+				      i ? "," : "", i, i % 100);
+	snprintf(buf + n, sizeof buf - n, "]}");
+	return buf;
+}
+
 static void answer_for(const char *path, int *status, const char **body)
 {
 	static const char *const good[] = {"tepco", "home12", "room1", "g2"};
@@ -69,7 +90,9 @@ static void answer_for(const char *path, int *status, const char **body)
 			*body = summary_for(site);
 			return;
 		}
-	if (strcmp(site, "missing") == 0) {
+	if (strcmp(site, "many") == 0) {
+		*body = many_numbers();
+	} else if (strcmp(site, "missing") == 0) {
 		*status = 404;
 		*body = "{\"error\":\"not_found\",\"message\":\"no site\"}";
 	} else if (strcmp(site, "boom") == 0) {
@@ -783,6 +806,84 @@ static void test_worker_wait(void)
 	fake_stop(&f);
 }
 
+/* Sets the process's numbers' locale to a comma one and back, as SDL's
+ * X11 start-up does on the kiosk's thread while fetches run. */
+static atomic_bool flipping;
+
+static void *flip_locale(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&flipping)) {
+		setlocale(LC_NUMERIC, "de_DE.UTF-8");
+		setlocale(LC_NUMERIC, "C");
+	}
+	return NULL;
+}
+
+/* The worker reads numbers in a locale of its own: while another thread
+ * changes the process's between "C" and a locale whose decimal point is
+ * a comma, every answer is read whole and right.  jansson reads the
+ * decimal point, then calls strtod(), and aborts when the two disagree,
+ * which the process's locale changed between them made happen within a
+ * few answers. */
+static void test_worker_locale(void)
+{
+	char dir[64], cmd[256], url[64], err[256];
+	struct fetch_worker *w;
+	struct fetch_result r;
+	pthread_t flipper;
+	struct fake f;
+	int good = 0;
+
+	/* A de_DE locale made for the test (Debian's locales package
+	 * holds its source; scripts/install-deps.sh installs it). */
+	make_tmpdir(dir, sizeof dir);
+	snprintf(cmd, sizeof cmd,
+		 "localedef -c -i de_DE -f UTF-8 %s/de_DE.UTF-8 "
+		 ">/dev/null 2>&1", dir);
+	if (system(cmd) == -1)
+		perror("localedef");
+	setenv("LOCPATH", dir, 1);
+	CHECK_AT(setlocale(LC_NUMERIC, "de_DE.UTF-8") != NULL,
+		 "cannot make a de_DE locale with localedef (%s)", cmd);
+	CHECK(strcmp(localeconv()->decimal_point, ",") == 0);
+	setlocale(LC_NUMERIC, "C");
+
+	fake_start(&f);
+	many_numbers();		/* made before the flipping starts */
+	fetch_result_init(&r);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+	CHECK_INT(fetch_worker_create(&(struct fetch_config){
+	    .server = url, .site = {[FETCH_GRID] = "many"}}, NULL, &w, err,
+	    sizeof err), FETCH_OK);
+	atomic_store(&flipping, true);
+	pthread_create(&flipper, NULL, flip_locale, NULL);
+	for (int i = 0; i < 20; i++) {
+		json_t *v;
+
+		CHECK(fetch_worker_request(w, 1656306000 + i));
+		if (!fetch_worker_wait(w, 30) || !fetch_worker_take(w, &r))
+			continue;
+		v = r.rc == FETCH_OK && r.bundle.site[FETCH_GRID]
+			    ? json_object_get(r.bundle.site[FETCH_GRID], "v")
+			    : NULL;
+		/* Number i is i + (i mod 100) / 100. */
+		if (json_array_size(v) == 30000 &&
+		    json_real_value(json_array_get(v, 12345)) == 12345.45 &&
+		    json_real_value(json_array_get(v, 29999)) == 29999.99)
+			good++;
+	}
+	atomic_store(&flipping, false);
+	pthread_join(flipper, NULL);
+	setlocale(LC_NUMERIC, "C");
+	CHECK_INT(good, 20);
+
+	fetch_worker_destroy(w);
+	fetch_result_finish(&r);
+	fake_stop(&f);
+	remove_tree(dir);
+}
+
 int main(void)
 {
 	test_cache_roundtrip();
@@ -794,5 +895,6 @@ int main(void)
 	test_schedule();
 	test_worker();
 	test_worker_wait();
+	test_worker_locale();
 	return check_finish();
 }

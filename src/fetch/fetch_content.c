@@ -2,6 +2,7 @@
  * fetch_content.c - polls a display's content with libcurl on a thread
  * of its own and keeps the last good answer on disk.
  */
+#include "core/thread_locale.h"
 #include "fetch/fetch_content.h"
 #include "fetch/fetch_curl.h"
 #include "fetch/fetch_internal.h"
@@ -360,6 +361,7 @@ static void save_if_due(struct fetch_content *f)
 static void *poller_main(void *arg)
 {
 	struct fetch_content *f = arg;
+	locale_t loc = core_thread_locale_begin();
 	double delay = f->every, due;
 	struct timespec ts;
 	char err[256];
@@ -416,6 +418,7 @@ static void *poller_main(void *arg)
 		save_if_due(f);
 	}
 	pthread_mutex_unlock(&f->lock);
+	core_thread_locale_end(loc);
 	return NULL;
 }
 

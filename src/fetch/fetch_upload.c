@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/thread_locale.h"
 #include "fetch/fetch.h"
 #include "fetch/fetch_curl.h"
 #include "fetch/fetch_heartbeat.h"
@@ -356,6 +357,7 @@ static void wait_until(struct fetch_upload *u, double when)
 static void *upload_main(void *arg)
 {
 	struct fetch_upload *u = arg;
+	locale_t loc = core_thread_locale_begin();
 	double next = mono_now() + 1;
 
 	pthread_mutex_lock(&u->lock);
@@ -389,6 +391,7 @@ static void *upload_main(void *arg)
 	save_new(u);
 	u->st.plays_queued = u->nplays;
 	pthread_mutex_unlock(&u->lock);
+	core_thread_locale_end(loc);
 	return NULL;
 }
 

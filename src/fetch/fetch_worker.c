@@ -3,6 +3,7 @@
  * or silent server never holds up a frame: the kiosk asks, goes on
  * drawing, and takes the result on a later tick.
  */
+#include "core/thread_locale.h"
 #include "fetch/fetch.h"
 #include "fetch/fetch_heartbeat.h"
 
@@ -115,9 +116,13 @@ static void heartbeat_if_due(struct fetch_worker *w)
 	pthread_mutex_lock(&w->lock);
 }
 
+/* The fetches read their answers' numbers in a locale of this thread's
+ * own, which SDL's start-up on the kiosk's thread does not change
+ * (core/thread_locale.h). */
 static void *worker_main(void *arg)
 {
 	struct fetch_worker *w = arg;
+	locale_t loc = core_thread_locale_begin();
 	struct fetch_result r;
 	unsigned want;
 	int64_t at;
@@ -144,6 +149,7 @@ static void *worker_main(void *arg)
 		heartbeat_if_due(w);
 	}
 	pthread_mutex_unlock(&w->lock);
+	core_thread_locale_end(loc);
 	return NULL;
 }
 
