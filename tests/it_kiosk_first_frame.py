@@ -36,12 +36,18 @@ thread then draws at the screen's size as the X server gives it.  A
 display whose group names another zone than the grid site's still shows
 the thread's picture of the grid slide, which does not depend on it.
 
+Against a server that takes the request and never answers, a SIGTERM
+while the fonts' thread waits for the first fetch stops the kiosk
+cleanly (status 0), and a start that fails for want of an X server ends
+that wait rather than sitting out its 3 s (the log says which).
+
 Expected pictures come from `akari render`, a separate command that
 shares no state with the kiosk.
 """
 import datetime as dt
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -206,6 +212,49 @@ def two_screens(url, work):
     stop(x)
 
 
+def silent_server(work):
+    """A server that takes the request and never answers, without a
+    cache: the fonts' thread waits for the first fetch while the kiosk's
+    thread, the window open, waits for it.  A SIGTERM then ends that wait
+    and the kiosk stops cleanly, status 0; a start that fails (no X
+    server at all) ends it too, status 1, rather than waiting for a fetch
+    nobody will use."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    n = it.free_display()
+    x, started = it.xvfb(n, f"{W}x{H}x24",
+                         os.path.join(work, "xvfb-silent.log"),
+                         timeout=DEADLINE)
+    procs.append(x)
+    c.true(started, "Xvfb for the silent server started")
+    env = dict(os.environ, DISPLAY=f":{n}", AKARI_LOG="debug")
+    env.pop("WAYLAND_DISPLAY", None)
+    env.pop("SDL_VIDEODRIVER", None)
+    log = os.path.join(work, "kiosk-silent.log")
+    k = kiosk(url, "ja+en", None, log, env)
+    # The window is open: the thread waits for the fetch (up to 3 s).
+    it.wait_for(lambda: "display: x11" in read(log) or k.poll() is not None,
+                timeout=DEADLINE, step=0.01)
+    c.eq(stop(k), 0, "silent server: a SIGTERM while the first fetch is "
+         "waited for stops the kiosk cleanly")
+    text = read(log)
+    c.true("until a stop was asked for" in text and "stopping" in text,
+           "silent server: the stop ended the fonts' thread's wait")
+    stop(x)
+
+    env["DISPLAY"] = f":{it.free_display()}"
+    log = os.path.join(work, "kiosk-silent-nox.log")
+    k = kiosk(url, "ja+en", None, log, env)
+    k.wait(timeout=DEADLINE)
+    c.eq(k.returncode, 1, "silent server, no X server: the start fails")
+    c.true("the fonts' thread stopped waiting for the first fetch" in
+           read(log), "silent server, no X server: the failed start ended "
+           "the fonts' thread's wait")
+    silent.close()
+
+
 def main():
     if not shutil.which("Xvfb") or not shutil.which("xwd"):
         c.true(False, "Xvfb and xwd are installed (scripts/install-deps.sh)")
@@ -348,6 +397,7 @@ def main():
     stop(xvfb)
     portrait(url, work)
     two_screens(url, work)
+    silent_server(work)
     stop(srv)
 
 

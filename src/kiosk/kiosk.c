@@ -28,6 +28,7 @@
 #include <malloc.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,10 @@
  * slides are drawn whole at most this far apart (seconds). */
 #define LAYER_KEEP 2.0
 
-static volatile sig_atomic_t stop_signal;
+/* Set by the handler of SIGINT and SIGTERM; read on the kiosk's thread
+ * and, during the start, the fonts' thread.  A lock-free atomic, which a
+ * handler may write. */
+static atomic_int stop_signal;
 
 struct kiosk {
 	const struct kiosk_options *opt;
@@ -93,6 +97,10 @@ struct kiosk {
 	double warm_waited;		/* ms it waited for the first fetch
 					 * (first_fetch_data()) */
 	bool warm_fetched;		/* ... which answered in time */
+	atomic_bool warm_abandoned;	/* the start failed: the thread's
+					 * wait for the fetch ends */
+	bool warm_cut;			/* ... which a stop or a failed
+					 * start ended */
 
 	/* The data on screen and where it came from. */
 	struct fetch_bundle data;
@@ -1613,12 +1621,19 @@ static bool first_fetch_data(void *arg, struct render_data *rd)
 	struct kiosk *k = arg;
 	const struct fetch_result *r;
 	struct render_data got;
-	double t0 = kiosk_mono_now();
+	double t0 = kiosk_mono_now(), left;
 
-	r = fetch_worker_wait(k->worker,
-			      k->clock.start + FIRST_FETCH_WAIT - t0);
+	/* In short waits, ended by a stop asked for meanwhile, which the
+	 * kiosk's thread, joining this one, cannot pass on, or by a start
+	 * that failed. */
+	do {
+		left = k->clock.start + FIRST_FETCH_WAIT - kiosk_mono_now();
+		r = fetch_worker_wait(k->worker, fmin(left, 0.05));
+	} while (!r && left > 0.05 && fetch_worker_busy(k->worker) &&
+		 !stop_signal && !atomic_load(&k->warm_abandoned));
 	/* Read after the thread ended, as warm_job.data below. */
 	k->warm_waited = (kiosk_mono_now() - t0) * 1e3;
+	k->warm_cut = !r && (stop_signal || atomic_load(&k->warm_abandoned));
 	k->warm_fetched = r && r->rc == FETCH_OK;
 	if (!k->warm_fetched)
 		return false;
@@ -1764,6 +1779,11 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 	start_warm(k);
 	if (open_display(k))
 		return -1;
+	/* Only now: a stop asked for while the display opens ends the
+	 * kiosk at once, as a start that hangs (an X server that never
+	 * answers) must be.  From here it stops cleanly, the wait for the
+	 * first fetch on the fonts' thread cut short. */
+	set_signals(k);
 	display_size(k->disp, &w, &h);
 	kiosk_warm_size(k->warm, w, h);
 	display_prepare(k->disp);
@@ -1789,16 +1809,13 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 			  : "; the first fetch gave nothing to draw");
 	if (warm_ms >= 0 && !k->from_cache && k->nslides > 0)
 		log_debug(MOD, "the fonts' thread waited %.0f ms for the "
-			  "first fetch", k->warm_waited);
+			  "first fetch%s", k->warm_waited,
+			  k->warm_cut ? ", until a stop was asked for" : "");
 	keep_size(k, w, h);
 	fetch_schedule_init(&k->sched,
 			    kiosk_clock_fetch_period(&k->clock,
 						     o->fetch_seconds),
 			    o->retry_max, k->mono);
-	/* Only now: a stop asked for while the kiosk starts ends it at
-	 * once, as a start that hangs (an X server that never answers)
-	 * must be. */
-	set_signals(k);
 	notify_watchdog_init(&k->watchdog);
 	k->status = 0;
 	return 0;
@@ -1806,8 +1823,16 @@ static int kiosk_start(struct kiosk *k, const struct kiosk_options *o)
 
 static void kiosk_finish(struct kiosk *k)
 {
-	/* Before the data it draws from goes. */
+	bool failed = k->warm != NULL;	/* the start did not get to its end */
+
+	/* Before the data it draws from goes; a failed start does not wait
+	 * for the first fetch any longer. */
+	atomic_store(&k->warm_abandoned, true);
 	kiosk_warm_finish(k->warm, NULL);
+	if (failed && k->warm_cut)
+		log_debug(MOD, "the start failed: the fonts' thread stopped "
+			  "waiting for the first fetch after %.0f ms",
+			  k->warm_waited);
 	cairo_surface_destroy(k->warm_frame);
 	g_free(k->warm_ticker);
 	if (k->signals_set) {
