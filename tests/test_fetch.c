@@ -726,6 +726,14 @@ static void test_worker(void)
 				      NULL, &w, err, sizeof err),
 		  FETCH_INVALID);
 	CHECK(w == NULL);
+	/* A display token a header cannot carry is named as the fault. */
+	CHECK_INT(fetch_worker_create(&(struct fetch_config){
+	    .server = "http://127.0.0.1:1", .display_id = "wall",
+	    .display_token = "ab\001cd"}, NULL, &w, err, sizeof err),
+	    FETCH_INVALID);
+	CHECK(w == NULL);
+	CHECK_AT(strstr(err, "display token holds blanks") != NULL,
+		 "a bad display token said as: %s", err);
 
 	fetch_bundle_finish(&cached);
 	fetch_result_finish(&r);

@@ -21,7 +21,7 @@ struct fetch_heartbeat_sender {
 	CURL *curl;		/* NULL until the first heartbeat */
 	const struct fetch_curl *cu;
 	char *url;
-	char auth[320];		/* "" without a token */
+	char auth[FETCH_AUTH_HEADER_MAX];	/* "" without a token */
 	atomic_bool cancel;
 	atomic_bool shot_wanted;
 	char curl_err[CURL_ERROR_SIZE];

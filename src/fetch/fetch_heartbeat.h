@@ -60,4 +60,7 @@ bool fetch_heartbeat_take_request(struct fetch_heartbeat_sender *s);
  * fit or the token holds characters a header cannot. */
 int fetch_auth_header(const char *token, char *buf, size_t len);
 
+/* The room the displays' senders give that header. */
+#define FETCH_AUTH_HEADER_MAX 320
+
 #endif

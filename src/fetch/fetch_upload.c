@@ -53,7 +53,7 @@ struct fetch_upload {
 	const struct fetch_curl *cu;
 	atomic_bool cancel;
 	char *shot_url, *plays_url, *queue, *queue_tmp;
-	char auth[320];
+	char auth[FETCH_AUTH_HEADER_MAX];
 	double send_every, retry;
 	char curl_err[CURL_ERROR_SIZE];
 };

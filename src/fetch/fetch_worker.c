@@ -188,6 +188,15 @@ int fetch_worker_create(const struct fetch_config *cfg, const char *cache_dir,
 		}
 	}
 	if (cfg && cfg->display_id) {
+		char auth[FETCH_AUTH_HEADER_MAX];
+
+		if (cfg->display_token &&
+		    fetch_auth_header(cfg->display_token, auth, sizeof auth)) {
+			snprintf(err, errlen, "the display token holds blanks "
+				 "or control characters, or is too long");
+			rc = FETCH_INVALID;
+			goto fail;
+		}
 		w->hb = fetch_heartbeat_sender_create(cfg->server,
 						      cfg->display_id,
 						      cfg->display_token);
