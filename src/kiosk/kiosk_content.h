@@ -7,7 +7,7 @@
  * emergency message set or cleared takes effect at once.  Schedules are
  * read on the kiosk's clock (the replayed one in a replay) in the zone
  * of the display's group, else the box's own.  The real clock is not
- * trusted while it reads before the time this kiosk was built or more
+ * trusted while it reads before the day (UTC) this kiosk was built or more
  * than KIOSK_CLOCK_SKEW_MAX seconds from the server's Date header; the
  * display then plays the playlist it last played, from its cache, and
  * says so in the log, until the clock is trusted again.
