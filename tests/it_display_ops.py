@@ -16,7 +16,9 @@ stands still, so each frame is the picture `akari render` draws at
 Xvfb is killed: the kiosk says it lost its screen and, in the same
 process (same pid), keeps heartbeating while there is no screen.  Xvfb
 is started again on the same display: the kiosk's window is on it again
-(xwininfo lists it) and it says so.  SIGTERM then stops it cleanly.
+(xwininfo lists it) and it says so.  Held (SIGSTOP) while Xvfb is
+killed again and SIGTERM is sent, then let go, it stops cleanly
+(status 0), neither starting again nor waiting on the dead connection.
 """
 import datetime as dt
 import os
@@ -208,8 +210,21 @@ def phase_xvfb(url):
            "the log says the window is back")
     c.true(not os.path.exists(os.path.join(work, "fallback")),
            "it waited for the screen rather than writing files")
-    c.eq(stop(k), 0, "the kiosk stops cleanly")
+
+    # A stop that comes with the loss of the screen: the kiosk is held
+    # (SIGSTOP) while Xvfb goes and SIGTERM is sent, then let go, so it
+    # finds both at once.  It stops rather than starting again.
+    k.send_signal(signal.SIGSTOP)
     stop(x)
+    k.send_signal(signal.SIGTERM)
+    k.send_signal(signal.SIGCONT)
+    try:
+        rc = k.wait(timeout=DEADLINE)
+    except subprocess.TimeoutExpired:
+        rc = None
+    c.eq(rc, 0, "a SIGTERM that comes with the screen's loss stops the "
+         "kiosk cleanly, rather than it starting again")
+    c.true("stopping" in read(log), "the log says it is stopping")
 
 
 def main():

@@ -32,6 +32,11 @@
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
+/* Linux's "the other end shut down"; <poll.h> names it only under
+ * _GNU_SOURCE. */
+#ifndef POLLRDHUP
+#define POLLRDHUP 0x2000
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -242,6 +247,29 @@ static bool check_lost(struct display *d)
 		d->lost = true;
 #endif
 	return d->lost;
+}
+
+/* Whether the X server closed the window's connection, which no call
+ * may have noticed yet (a stop asked for as the X server goes, as when
+ * a box shuts down): looked at without reading or waiting, even with
+ * events still unread before the end. */
+static bool x_closed(struct display *d)
+{
+#ifdef AKARI_HAVE_XDPMS
+	Display *dpy = d->lost ? NULL : x_display(d->win);
+	struct pollfd p;
+
+	if (!dpy)
+		return false;
+	p.fd = ConnectionNumber(dpy);
+	p.events = POLLRDHUP;
+	p.revents = 0;
+	return poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+#else
+	(void)d;
+	return false;
+#endif
 }
 
 static bool is_invisible_driver(void)
@@ -573,8 +601,8 @@ void display_close(struct display *d)
 	if (!d)
 		return;
 	/* SDL would hang on a dead connection: the process is about to
-	 * start again and let go of it all. */
-	if (!d->lost)
+	 * start again or end, and lets go of it all. */
+	if (!check_lost(d) && !x_closed(d))
 		close_sdl(d, false);
 	free(d->rects);
 	free(d->png_dir);

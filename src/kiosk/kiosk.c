@@ -1371,9 +1371,11 @@ static void handle_events(struct kiosk *k)
 	if (ev & DISPLAY_EV_BACK)
 		log_info(MOD, "the window is back: %s",
 			 display_describe(k->disp));
-	if (stop_signal && !k->quit) {
+	/* A stop outranks starting again for a lost screen. */
+	if (stop_signal && (!k->quit || k->status == KIOSK_RESTART)) {
 		log_info(MOD, "%s: stopping", strsignal(stop_signal));
 		k->quit = true;
+		k->status = 0;
 	}
 }
 
@@ -1383,6 +1385,9 @@ static void set_signals(struct kiosk *k)
 {
 	struct sigaction sa;
 
+	/* Cleared first: a signal that comes as the handlers are set is
+	 * kept. */
+	stop_signal = 0;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -1390,7 +1395,6 @@ static void set_signals(struct kiosk *k)
 	sigaction(SIGINT, &sa, &k->old_int);
 	sigaction(SIGTERM, &sa, &k->old_term);
 	k->signals_set = true;
-	stop_signal = 0;
 }
 
 static void load_cache(struct kiosk *k)
@@ -1883,7 +1887,15 @@ int kiosk_run(const struct kiosk_options *o)
 	}
 
 out:
-	status = k.status;
 	kiosk_finish(&k);
+	status = k.status;
+	/* A stop asked for while the kiosk ended to start again, before
+	 * kiosk_finish() gave the signals back their old handlers. */
+	if (status == KIOSK_RESTART && stop_signal) {
+		notify_stopping("stopped after %ld frames", k.presented);
+		log_info(MOD, "%s: stopping, not starting again",
+			 strsignal(stop_signal));
+		status = 0;
+	}
 	return status;
 }
