@@ -189,7 +189,8 @@ def phase_xvfb(url):
     env.pop("SDL_VIDEODRIVER", None)
     log = os.path.join(work, "kiosk-x.log")
     k = start([it.AKARI, "kiosk", "--server", url, "--window", f"{W}x{H}",
-               "--no-cache", "--slides", "grid", "--fetch-seconds", "0.5",
+               "--no-cache", "--slides", "grid,solar", "--slide-seconds",
+               "1", "--fetch-seconds", "0.5",
                "--display-id", "wall", "--token-file", token,
                "--heartbeat-seconds", "1", "--fallback-dir",
                os.path.join(work, "fallback")], log, env)
@@ -213,7 +214,10 @@ def phase_xvfb(url):
 
     # A stop that comes with the loss of the screen: the kiosk is held
     # (SIGSTOP) while Xvfb goes and SIGTERM is sent, then let go, so it
-    # finds both at once.  It stops rather than starting again.
+    # finds both at once.  It stops rather than starting again.  First
+    # a fade or two (slides of 1 s), so that the frame the display
+    # blends on exists and must be freed (the ASan build's leak check).
+    time.sleep(2.5)
     k.send_signal(signal.SIGSTOP)
     stop(x)
     k.send_signal(signal.SIGTERM)

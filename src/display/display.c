@@ -601,9 +601,12 @@ void display_close(struct display *d)
 	if (!d)
 		return;
 	/* SDL would hang on a dead connection: the process is about to
-	 * start again or end, and lets go of it all. */
+	 * start again or end, and lets go of it all but the frame Cairo
+	 * drew on, which is the process's own. */
 	if (!check_lost(d) && !x_closed(d))
 		close_sdl(d, false);
+	else
+		drop_target(d);
 	free(d->rects);
 	free(d->png_dir);
 	free(d->fallback);

@@ -1839,10 +1839,6 @@ static void kiosk_finish(struct kiosk *k)
 			  k->warm_waited);
 	cairo_surface_destroy(k->warm_frame);
 	g_free(k->warm_ticker);
-	if (k->signals_set) {
-		sigaction(SIGINT, &k->old_int, NULL);
-		sigaction(SIGTERM, &k->old_term, NULL);
-	}
 	kiosk_ops_destroy(k->ops, k->wall, kiosk_mono_now());
 	kiosk_content_destroy(k->content);
 	fetch_worker_destroy(k->worker);
@@ -1860,6 +1856,12 @@ static void kiosk_finish(struct kiosk *k)
 	render_i18n_finish();
 	if (k->log_tz)
 		g_time_zone_unref(k->log_tz);
+	/* Last: a stop asked for while the threads above are joined is
+	 * seen by kiosk_run(), not taken by the default action. */
+	if (k->signals_set) {
+		sigaction(SIGINT, &k->old_int, NULL);
+		sigaction(SIGTERM, &k->old_term, NULL);
+	}
 }
 
 int kiosk_run(const struct kiosk_options *o)
@@ -1889,8 +1891,8 @@ int kiosk_run(const struct kiosk_options *o)
 out:
 	kiosk_finish(&k);
 	status = k.status;
-	/* A stop asked for while the kiosk ended to start again, before
-	 * kiosk_finish() gave the signals back their old handlers. */
+	/* A stop asked for while the kiosk wound down to start again,
+	 * before kiosk_finish() gave the signals their old handlers. */
 	if (status == KIOSK_RESTART && stop_signal) {
 		notify_stopping("stopped after %ld frames", k.presented);
 		log_info(MOD, "%s: stopping, not starting again",
