@@ -13,6 +13,7 @@
 #include "core/timeutil.h"
 #include "fetch/fetch_content.h"
 #include "kiosk/kiosk_playlist.h"
+#include "kiosk_build_time.h"	/* generated: AKARI_BUILD_TIME */
 
 #define MOD "kiosk"
 
