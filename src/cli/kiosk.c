@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -551,6 +552,10 @@ int cli_kiosk(int argc, char **argv)
 	if (rc < 0)
 		return 2;
 	o.fetch.display_token = rc == 0 ? token : NULL;
+	/* A write to an X server that has just gone fails with EPIPE,
+	 * which Xlib reports as the lost connection the display handles,
+	 * instead of the signal ending the kiosk. */
+	signal(SIGPIPE, SIG_IGN);
 	rc = kiosk_run(&o);
 	if (rc == KIOSK_RESTART)
 		start_again();
