@@ -213,8 +213,11 @@ def phase_xvfb(url):
            "it waited for the screen rather than writing files")
 
     # A stop that comes with the loss of the screen: the kiosk is held
-    # (SIGSTOP) while Xvfb goes and SIGTERM is sent, then let go, so it
-    # finds both at once.  It stops rather than starting again.  First
+    # (SIGSTOP) while Xvfb goes and SIGTERM is sent, then let go.  The
+    # signal is handled as it resumes, so the kiosk sees the stop before
+    # the loss: it must close without waiting on the dead connection.
+    # (Seeing the loss first, it would wind down to start again, which
+    # the stop then overrides; no test times that order.)  First
     # a fade or two (slides of 1 s), so that the frame the display
     # blends on exists and must be freed (the ASan build's leak check).
     time.sleep(2.5)

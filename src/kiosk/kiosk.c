@@ -1371,11 +1371,10 @@ static void handle_events(struct kiosk *k)
 	if (ev & DISPLAY_EV_BACK)
 		log_info(MOD, "the window is back: %s",
 			 display_describe(k->disp));
-	/* A stop outranks starting again for a lost screen. */
-	if (stop_signal && (!k->quit || k->status == KIOSK_RESTART)) {
+	/* One that came with a lost screen is seen by kiosk_run(). */
+	if (stop_signal && !k->quit) {
 		log_info(MOD, "%s: stopping", strsignal(stop_signal));
 		k->quit = true;
-		k->status = 0;
 	}
 }
 
@@ -1891,8 +1890,9 @@ int kiosk_run(const struct kiosk_options *o)
 out:
 	kiosk_finish(&k);
 	status = k.status;
-	/* A stop asked for while the kiosk wound down to start again,
-	 * before kiosk_finish() gave the signals their old handlers. */
+	/* A stop outranks starting again for a lost screen: one that came
+	 * with the loss, or while the kiosk wound down, before
+	 * kiosk_finish() gave the signals their old handlers. */
 	if (status == KIOSK_RESTART && stop_signal) {
 		notify_stopping("stopped after %ld frames", k.presented);
 		log_info(MOD, "%s: stopping, not starting again",
